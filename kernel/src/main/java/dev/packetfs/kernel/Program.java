@@ -1,0 +1,122 @@
+package dev.packetfs.kernel;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Locale;
+import java.util.OptionalLong;
+
+/**
+ * A validated PacketFS program: which operation, over which window of which bytes.
+ *
+ * <p>Exactly one of {@code dataUrl} and {@code data} is set. The window is
+ * {@code [offset, offset + length)}, cut at the object's end; {@link #TO_END} means "to the end".
+ * Construction enforces DESIGN.md's rules, so holding a {@code Program} means it is valid.
+ *
+ * @param fnvState for {@link Op#FNV64} only: the state to continue from instead of the offset
+ *     basis, which is how a hash over adjacent windows is chained
+ */
+public record Program(
+        Op op, int imm, String dataUrl, byte[] data, long offset, long length, OptionalLong fnvState) {
+
+    /** The {@code length} meaning "up to the end of the object". */
+    public static final long TO_END = Long.MAX_VALUE;
+
+    /**
+     * The largest offset or length a program may carry: 2^53 - 1, the largest integer every JSON
+     * reader (JavaScript's included) holds exactly, so Java and JavaScript accept the same programs.
+     */
+    public static final long MAX_POSITION = (1L << 53) - 1;
+
+    /** Longest accepted {@code data_url}; longer ones are refused rather than passed to a fetcher. */
+    public static final int MAX_URL_LENGTH = 8192;
+
+    public Program {
+        if (op == null) {
+            throw new ProgramException("op", "is required; expected one of " + Op.wireNames());
+        }
+        if (imm < 0 || imm > 255) {
+            throw new ProgramException("imm", "must be an integer 0..255, got " + imm);
+        }
+        if ((dataUrl == null) == (data == null)) {
+            throw new ProgramException("data", "exactly one of data and data_url is required, "
+                    + (dataUrl == null ? "got neither" : "got both"));
+        }
+        if (dataUrl != null) {
+            checkUrl(dataUrl);
+        }
+        checkPosition("offset", offset);
+        if (length != TO_END) {
+            checkPosition("length", length);
+        }
+        fnvState = fnvState == null ? OptionalLong.empty() : fnvState;
+        if (fnvState.isPresent() && op != Op.FNV64) {
+            throw new ProgramException("fnv_state", "applies only to op fnv64, not " + op.wireName());
+        }
+    }
+
+    /** A program over inline bytes, the whole object as its window. */
+    public static Program over(Op op, int imm, byte[] data) {
+        return new Program(op, imm, null, data, 0, TO_END, OptionalLong.empty());
+    }
+
+    /** The same program with another window, e.g. one piece of a split object. */
+    public Program withWindow(long newOffset, long newLength) {
+        return new Program(op, imm, dataUrl, data, newOffset, newLength, fnvState);
+    }
+
+    /** The same program continuing an FNV-1a hash from {@code state}. */
+    public Program withFnvState(long state) {
+        return new Program(op, imm, dataUrl, data, offset, length, OptionalLong.of(state));
+    }
+
+    /** First byte of the window within an object of {@code objectSize} bytes. */
+    public long windowStart(long objectSize) {
+        return Math.min(offset, objectSize);
+    }
+
+    /** Bytes in the window within an object of {@code objectSize} bytes, after cutting at the end. */
+    public long windowLength(long objectSize) {
+        long start = windowStart(objectSize);
+        return Math.min(length, objectSize - start);
+    }
+
+    @Override
+    public String toString() {
+        return "Program[op=" + op.wireName() + ", imm=" + imm
+                + (dataUrl != null ? ", data_url=" + abbreviate(dataUrl) : ", data=" + data.length + " bytes")
+                + ", offset=" + offset + ", length=" + (length == TO_END ? "to end" : length)
+                + (fnvState.isPresent() ? ", fnv_state=" + Fnv64.toHex(fnvState.getAsLong()) : "") + "]";
+    }
+
+    private static void checkPosition(String field, long value) {
+        if (value < 0 || value > MAX_POSITION) {
+            throw new ProgramException(field, "must be an integer 0.." + MAX_POSITION + ", got " + value);
+        }
+    }
+
+    private static void checkUrl(String url) {
+        if (url.length() > MAX_URL_LENGTH) {
+            throw new ProgramException("data_url", "is longer than " + MAX_URL_LENGTH + " characters");
+        }
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException e) {
+            uri = null;
+        }
+        if (uri == null || !uri.isAbsolute()) {
+            throw new ProgramException("data_url", "is not a valid URL: '" + abbreviate(url) + "'");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new ProgramException("data_url", "must be an http or https URL, got '" + abbreviate(url) + "'");
+        }
+        if (uri.getHost() == null || uri.getHost().isEmpty()) {
+            throw new ProgramException("data_url", "has no host: '" + abbreviate(url) + "'");
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+    }
+}

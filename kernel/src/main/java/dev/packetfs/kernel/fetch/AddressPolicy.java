@@ -1,0 +1,16 @@
+package dev.packetfs.kernel.fetch;
+
+import java.net.InetAddress;
+
+/** Decides whether a fetcher may connect to an address a {@code data_url}'s host resolved to. */
+@FunctionalInterface
+public interface AddressPolicy {
+
+    /** True when {@code host} (as written in the URL) may be reached at {@code address}. */
+    boolean allows(String host, InetAddress address);
+
+    /** No refusals: for a command run with the operator's own authority, such as {@code pfs exec}. */
+    static AddressPolicy allowAll() {
+        return (host, address) -> true;
+    }
+}

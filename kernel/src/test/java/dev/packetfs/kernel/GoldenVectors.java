@@ -1,0 +1,99 @@
+package dev.packetfs.kernel;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads kernel/spec/vectors.json and rebuilds each case's object bytes. */
+final class GoldenVectors {
+    static final Path FILE = Path.of("spec", "vectors.json");
+
+    record Case(String name, JsonNode object, JsonNode program, JsonNode expected) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    record Invalid(String name, JsonNode program, String field) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private static JsonNode root;
+
+    /**
+     * JSON equality where numbers compare by value: the vectors' 8 and a kernel's 8L are the same
+     * result, though Jackson keeps them as different node types.
+     */
+    static boolean sameJson(JsonNode expected, JsonNode actual) {
+        return expected.equals((a, b) -> a.isNumber() && b.isNumber()
+                ? a.decimalValue().compareTo(b.decimalValue())
+                : a.equals(b) ? 0 : 1, actual);
+    }
+
+    private GoldenVectors() {}
+
+    static synchronized JsonNode root() {
+        if (root == null) {
+            try {
+                root = new ObjectMapper().readTree(FILE.toFile());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return root;
+    }
+
+    static List<Case> cases() {
+        List<Case> cases = new ArrayList<>();
+        for (JsonNode c : root().get("cases")) {
+            cases.add(new Case(c.get("name").asText(), c.get("object"), c.get("program"), c.get("expected")));
+        }
+        return cases;
+    }
+
+    static List<Invalid> invalid() {
+        List<Invalid> invalid = new ArrayList<>();
+        for (JsonNode c : root().get("errors")) {
+            invalid.add(new Invalid(c.get("name").asText(), c.get("program"), c.get("field").asText()));
+        }
+        return invalid;
+    }
+
+    /** The object bytes a case describes (see the file's "about"). */
+    static byte[] objectBytes(JsonNode object) {
+        if (object.has("text")) {
+            return object.get("text").asText().getBytes(StandardCharsets.UTF_8);
+        }
+        if (object.has("fill")) {
+            byte[] b = new byte[object.get("fill").get("size").asInt()];
+            java.util.Arrays.fill(b, (byte) object.get("fill").get("byte").asInt());
+            return b;
+        }
+        JsonNode prng = object.get("prng");
+        return xorshift32(prng.get("seed").asInt(), prng.get("size").asInt());
+    }
+
+    static byte[] xorshift32(int seed, int size) {
+        byte[] b = new byte[size];
+        int x = seed;
+        for (int i = 0; i < size; i += 4) {
+            x ^= x << 13;
+            x ^= x >>> 17;
+            x ^= x << 5;
+            for (int k = 0; k < 4 && i + k < size; k++) {
+                b[i + k] = (byte) (x >>> (8 * k));
+            }
+        }
+        return b;
+    }
+}

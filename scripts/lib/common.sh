@@ -1,0 +1,55 @@
+# Shared by the scripts in scripts/: locating the repository, building what a command needs.
+# Sourced, not run; expects $root to be the repository root.
+
+say() { printf '%s\n' "$*" >&2; }
+
+die() { say "$(basename "$0"): $*"; exit 1; }
+
+require() {
+  command -v "$1" >/dev/null 2>&1 || die "$1 is required ($2)"
+}
+
+# Java 17 or newer: the build's floor.
+require_java() {
+  require java "install a JDK 17 or newer"
+  local version
+  version="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
+  [[ "${version%%.*}" -ge 17 ]] || die "Java 17 or newer is required; found $version"
+}
+
+# True when any file under the given directories is newer than $1 (or $1 is missing).
+stale() {
+  local target="$1"; shift
+  [[ -e "$target" ]] || return 0
+  [[ -n "$(find "$@" -newer "$target" -type f -print -quit 2>/dev/null)" ]]
+}
+
+# Builds kernel/target/packetfs-kernel.jar (and its lib/) when missing or older than its sources.
+ensure_kernel_jar() {
+  local jar="$root/kernel/target/packetfs-kernel.jar"
+  if stale "$jar" "$root/kernel/src/main" "$root/kernel/pom.xml" "$root/pom.xml"; then
+    require_java
+    require mvn "install Apache Maven 3.8.6 or newer"
+    say "building the kernel (first run after a change)..."
+    (cd "$root" && mvn -B -q -ntp -Dstyle.color=never -pl kernel -am install -DskipTests >&2) || die "kernel build failed"
+  fi
+}
+
+# Installs Debian packages when a command is missing and apt-get can be used (root or sudo).
+# Returns non-zero when the command is still missing afterwards.
+ensure_command() {
+  local command="$1"; shift
+  command -v "$command" >/dev/null 2>&1 && return 0
+  local sudo=""
+  [[ "$(id -u)" -eq 0 ]] || sudo="sudo -n"
+  if command -v apt-get >/dev/null 2>&1; then
+    say "installing $* (for $command)..."
+    $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >&2 || true
+  fi
+  command -v "$command" >/dev/null 2>&1
+}
+
+# Every directory holding a package.json of ours (not node_modules).
+package_dirs() {
+  find "$root" -name package.json -not -path '*/node_modules/*' -not -path '*/target/*' -printf '%h\n' | sort
+}
