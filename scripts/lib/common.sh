@@ -17,6 +17,13 @@ require_java() {
   [[ "${version%%.*}" -ge 17 ]] || die "Java 17 or newer is required; found $version"
 }
 
+# Maven, quiet, its output on stderr. Debian's Maven 3.8 prints colour resets even in batch
+# quiet mode; they are stripped so the scripts' own output stays clean.
+mvn_quiet() {
+  mvn -B -q -ntp -Dstyle.color=never "$@" 2>&1 | sed -u $'s/\e\\[[0-9;]*m//g' >&2
+  return "${PIPESTATUS[0]}"
+}
+
 # True when any file under the given directories is newer than $1 (or $1 is missing).
 stale() {
   local target="$1"; shift
@@ -31,7 +38,7 @@ ensure_kernel_jar() {
     require_java
     require mvn "install Apache Maven 3.8.6 or newer"
     say "building the kernel (first run after a change)..."
-    (cd "$root" && mvn -B -q -ntp -Dstyle.color=never -pl kernel -am install -DskipTests >&2) || die "kernel build failed"
+    (cd "$root" && mvn_quiet -pl kernel -am install -DskipTests) || die "kernel build failed"
   fi
 }
 

@@ -60,7 +60,8 @@ public final class WindowFetcher implements AutoCloseable {
                 .disableAutomaticRetries()
                 // A range of a compressed representation is not a range of the object.
                 .disableContentCompression()
-                .useSystemProperties()
+                // No proxy, not even from system properties: a proxy would resolve the host
+                // itself, out of reach of the address policy.
                 .setProxySelector(null)
                 .build();
     }
