@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 /**
  * A loopback HTTP origin for fetch tests. {@code /ranged/NAME} honours single byte ranges as
  * RFC 9110 says (206, 416); {@code /whole/NAME} ignores Range and sends 200 with everything;
- * {@code /redirect/N/...} redirects N times before the rest of the path; {@code /status/CODE}
+ * {@code /redirect/N/...} redirects N times before the rest of the path; {@code /away/HOST} redirects to HOST on the same port; {@code /status/CODE}
  * answers CODE; {@code /slow/NAME} sends one byte every 200 ms; {@code /zeros/SIZE} streams SIZE zero bytes.
  */
 public final class RangeOrigin implements AutoCloseable {
@@ -56,6 +56,11 @@ public final class RangeOrigin implements AutoCloseable {
                     exchange.sendResponseHeaders(302, -1);
                 }
                 case "status" -> exchange.sendResponseHeaders(Integer.parseInt(parts[2]), -1);
+                case "away" -> {
+                    exchange.getResponseHeaders().set("Location",
+                            "http://" + parts[2] + ":" + server.getAddress().getPort() + "/ranged/tiny");
+                    exchange.sendResponseHeaders(302, -1);
+                }
                 case "slow" -> slow(exchange, objects.get(parts[2]));
                 case "zeros" -> zeros(exchange, Long.parseLong(parts[2]));
                 default -> exchange.sendResponseHeaders(404, -1);

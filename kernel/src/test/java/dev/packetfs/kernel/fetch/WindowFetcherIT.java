@@ -105,6 +105,30 @@ class WindowFetcherIT {
         assertEquals(before, origin.requests.get());
     }
 
+    @Test
+    void theDefaultPolicyRefusesLoopbackUnlessAllowListed() throws Exception {
+        try (WindowFetcher strict = new WindowFetcher(FetchLimits.defaults(), PublicAddressPolicy.strict());
+                WindowFetcher allowing = new WindowFetcher(FetchLimits.defaults(), PublicAddressPolicy.allowing("127.0.0.1"))) {
+            Program p = program(Op.CRC32C, "/ranged/tiny", 0, 10);
+            assertEquals(FetchException.Kind.ADDRESS_REFUSED,
+                    assertThrows(FetchException.class, () -> strict.fetchAndExecute(p)).kind());
+            assertEquals(Kernel.execute(p, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}), allowing.fetchAndExecute(p));
+        }
+    }
+
+    @Test
+    void everyRedirectHopIsCheckedAgain() throws Exception {
+        // The origin on 127.0.0.1 is allowed; it redirects to 127.0.0.3, loopback too but not
+        // allowed, so the second hop must be refused before any request is sent.
+        try (WindowFetcher allowing = new WindowFetcher(FetchLimits.defaults(), PublicAddressPolicy.allowing("127.0.0.1"))) {
+            long before = origin.requests.get();
+            Program p = new Program(Op.ADD, 0, origin.url("/away/" + "127.0.0.3"), null, 0, 3, OptionalLong.empty());
+            FetchException e = assertThrows(FetchException.class, () -> allowing.fetchAndExecute(p));
+            assertEquals(FetchException.Kind.ADDRESS_REFUSED, e.kind(), e.getMessage());
+            assertEquals(before + 1, origin.requests.get(), "the first hop was served, the second never sent");
+        }
+    }
+
     private static void assertKind(FetchException.Kind kind, Program program) {
         FetchException e = assertThrows(FetchException.class, () -> fetcher.fetchAndExecute(program));
         assertEquals(kind, e.kind(), e.getMessage());
