@@ -18,18 +18,40 @@ public class FetchException extends Exception {
     }
 
     private final Kind kind;
+    private final int httpStatus;
 
     public FetchException(Kind kind, String message) {
-        super(message);
-        this.kind = kind;
+        this(kind, message, 0, null);
     }
 
     public FetchException(Kind kind, String message, Throwable cause) {
+        this(kind, message, 0, cause);
+    }
+
+    public FetchException(Kind kind, String message, int httpStatus, Throwable cause) {
         super(message, cause);
         this.kind = kind;
+        this.httpStatus = httpStatus;
     }
 
     public Kind kind() {
         return kind;
+    }
+
+    /** The origin's status for {@link Kind#HTTP_STATUS}, else 0. */
+    public int httpStatus() {
+        return httpStatus;
+    }
+
+    /**
+     * True when trying again later may succeed: timeouts, broken connections, 5xx and 429 from
+     * the origin. A refused address, a 4xx or an oversize window will fail the same way again.
+     */
+    public boolean transientFailure() {
+        return switch (kind) {
+            case TIMEOUT, IO -> true;
+            case HTTP_STATUS -> httpStatus >= 500 || httpStatus == 429;
+            case ADDRESS_REFUSED, TOO_LARGE -> false;
+        };
     }
 }

@@ -66,8 +66,13 @@ public final class WindowFetcher implements AutoCloseable {
                 .build();
     }
 
-    /** Fetches the program's window and runs the program over it. */
+    /** Fetches the program's window and runs the program over it, within the configured time. */
     public KernelResult fetchAndExecute(Program program) throws FetchException {
+        return fetchAndExecute(program, limits.totalTimeout());
+    }
+
+    /** As {@link #fetchAndExecute(Program)}, within {@code timeout} or the configured limit if shorter. */
+    public KernelResult fetchAndExecute(Program program, java.time.Duration timeout) throws FetchException {
         if (program.dataUrl() == null) {
             return Kernel.execute(program);
         }
@@ -79,7 +84,7 @@ public final class WindowFetcher implements AutoCloseable {
             throw new FetchException(FetchException.Kind.TOO_LARGE,
                     "window of " + program.length() + " bytes exceeds the limit of " + limits.maxWindowBytes());
         }
-        long deadline = System.nanoTime() + limits.totalTimeout().toNanos();
+        long deadline = System.nanoTime() + Math.min(limits.totalTimeout().toNanos(), timeout.toNanos());
         URI uri = URI.create(program.dataUrl());
         for (int hop = 0; hop <= limits.maxRedirects(); hop++) {
             URI next = request(uri, program, scan, deadline);
@@ -111,7 +116,7 @@ public final class WindowFetcher implements AutoCloseable {
                 case 200 -> program.offset();
                 case 416 -> -1;
                 default -> throw new FetchException(FetchException.Kind.HTTP_STATUS,
-                        uri + " answered HTTP " + status + " to a range request");
+                        uri + " answered HTTP " + status + " to a range request", status, null);
             };
             HttpEntity entity = response.getEntity();
             if (skip >= 0 && entity != null) {
@@ -154,7 +159,7 @@ public final class WindowFetcher implements AutoCloseable {
             }
             if (System.nanoTime() > deadline) {
                 throw new FetchException(FetchException.Kind.TIMEOUT,
-                        "window from " + uri + " not read within " + limits.totalTimeout());
+                        "window from " + uri + " not read in time");
             }
             if (toSkip > 0) {
                 toSkip -= n;

@@ -1,0 +1,114 @@
+package dev.packetfs.dispatch.queue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.packetfs.dispatch.job.ComputeJob;
+import dev.packetfs.dispatch.job.JobException;
+import dev.packetfs.dispatch.job.JobIds;
+import dev.packetfs.dispatch.job.JobJson;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The queue's wire form of a job. A fresh submission is an entry with one field, {@code job} (the
+ * job JSON, exactly as submitted); a retry is an entry with {@code envelope}: the job plus what its
+ * earlier attempts left behind. Both queue implementations use this form.
+ */
+final class Envelope {
+    static final String JOB = "job";
+    static final String ENVELOPE = "envelope";
+
+    private Envelope() {}
+
+    /** A stream entry that is not a runnable job. */
+    record Invalid(String handle, String token, String jobId, String error, String raw) {}
+
+    /** Reads one entry; returns a {@link Delivery} or an {@link Invalid}. */
+    static Object read(String handle, Map<String, String> fields) {
+        String raw = fields.get(JOB);
+        String token = handle;
+        int attempts = 0;
+        int throttles = 0;
+        List<String> errors = List.of();
+        Set<String> avoid = Set.of();
+        long cost = 0;
+        if (raw == null && fields.containsKey(ENVELOPE)) {
+            JsonNode env;
+            try {
+                env = JobJson.readTree(fields.get(ENVELOPE));
+                raw = env.get(JOB).asText();
+                token = env.get("token").asText();
+                attempts = env.path("attempts").asInt();
+                throttles = env.path("throttles").asInt();
+                errors = strings(env.path("errors"));
+                avoid = new LinkedHashSet<>(strings(env.path("avoid")));
+                cost = env.path("cost").asLong();
+            } catch (RuntimeException e) {
+                return new Invalid(handle, handle, null, "queue entry is not a readable envelope: " + e.getMessage(),
+                        fields.get(ENVELOPE));
+            }
+        }
+        if (raw == null) {
+            return new Invalid(handle, token, null, "queue entry has no job field", fields.toString());
+        }
+        try {
+            ComputeJob job = JobJson.parse(raw);
+            return new Delivery(job, handle, token, attempts, throttles, errors, avoid, cost, raw);
+        } catch (JobException e) {
+            return new Invalid(handle, token, usableJobId(raw), e.getMessage(), raw);
+        }
+    }
+
+    /** The envelope a retry is queued as. */
+    static String retry(Delivery d, Settlement.Retry r) {
+        ObjectNode env = JobJson.MAPPER.createObjectNode();
+        env.put(JOB, d.rawJob());
+        env.put("token", d.token());
+        env.put("attempts", d.attempts() + (r.burnsAttempt() ? 1 : 0));
+        env.put("throttles", d.throttles() + (r.burnsAttempt() ? 0 : 1));
+        ArrayNode errors = env.putArray("errors");
+        d.errors().forEach(errors::add);
+        if (r.error() != null) {
+            errors.add(r.error());
+        }
+        ArrayNode avoid = env.putArray("avoid");
+        r.avoid().forEach(avoid::add);
+        env.put("cost", d.costPicoUsd() + (r.record() == null ? 0 : r.record().costPicoUsd()));
+        // Two identical envelopes would collapse into one sorted-set member.
+        env.put("nonce", UUID.randomUUID().toString());
+        return JobJson.toText(env);
+    }
+
+    /** What the dead-letter stream keeps of a job: the job as submitted and why it failed. */
+    static Map<String, String> dead(String jobId, String raw, int attempts, List<String> errors) {
+        ArrayNode list = JobJson.MAPPER.createArrayNode();
+        errors.forEach(list::add);
+        return Map.of("job_id", jobId == null ? "" : jobId, JOB, raw == null ? "" : raw,
+                "attempts", Integer.toString(attempts), "errors", JobJson.toText(list));
+    }
+
+    /** The job_id of an invalid job, when it has a usable one, so its failure can be looked up. */
+    static String usableJobId(String raw) {
+        try {
+            JsonNode id = JobJson.readTree(raw).get("job_id");
+            if (id != null && id.isTextual()) {
+                JobIds.check(id.asText());
+                return id.asText();
+            }
+        } catch (RuntimeException e) {
+            // not JSON, or no usable id: the job can only be dead-lettered
+        }
+        return null;
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+}

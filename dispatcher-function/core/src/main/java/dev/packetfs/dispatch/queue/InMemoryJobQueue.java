@@ -1,0 +1,366 @@
+package dev.packetfs.dispatch.queue;
+
+import dev.packetfs.dispatch.job.ComputeJob;
+import dev.packetfs.dispatch.job.JobJson;
+import dev.packetfs.dispatch.job.JobResult;
+import dev.packetfs.dispatch.ledger.ExecutionRecord;
+import dev.packetfs.dispatch.ledger.LedgerSnapshot;
+import dev.packetfs.dispatch.ledger.SubstrateTotals;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.PriorityQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The job queue in one JVM, for running with no Redis (the embedded default and the demo). Same
+ * semantics as {@link RedisStreamJobQueue} — visibility timeouts, idempotent settling, one result
+ * per job id, delayed retries, dead letters, bounded records — with nothing kept across restarts.
+ *
+ * <p>Several consumers may share one {@link Store} ({@link #consumer}), as several dispatchers
+ * share one Redis; the contract tests use that to exercise redelivery.
+ */
+public final class InMemoryJobQueue implements JobQueue {
+    private final Store store;
+    private final String consumer;
+
+    public InMemoryJobQueue(QueueSettings settings) {
+        this(new Store(settings), "embedded");
+    }
+
+    private InMemoryJobQueue(Store store, String consumer) {
+        this.store = store;
+        this.consumer = consumer;
+    }
+
+    /** Another consumer of the same jobs, as a second dispatcher on the same Redis would be. */
+    public InMemoryJobQueue consumer(String name) {
+        return new InMemoryJobQueue(store, name);
+    }
+
+    @Override
+    public List<SubmitOutcome> submit(List<ComputeJob> jobs) {
+        return store.submit(jobs);
+    }
+
+    @Override
+    public void pushRaw(String jobJson) {
+        store.locked(() -> {
+            store.ready.add(store.newEntry(Map.of(Envelope.JOB, jobJson)));
+            store.changed.signalAll();
+            return null;
+        });
+    }
+
+    @Override
+    public List<Delivery> take(int max, Duration wait) throws InterruptedException {
+        return store.take(consumer, max, wait);
+    }
+
+    @Override
+    public void settle(List<Settlement> settlements) {
+        store.locked(() -> {
+            settlements.forEach(store::settle);
+            store.changed.signalAll();
+            return null;
+        });
+    }
+
+    @Override
+    public void extend(List<Delivery> inFlight) {
+        store.locked(() -> {
+            for (Delivery d : inFlight) {
+                Entry e = store.pending.remove(d.handle());
+                if (e != null) {
+                    e.deliveredAt = System.nanoTime();
+                    store.pending.put(e.handle, e); // to the tail: pending stays ordered by age
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Duration promoteDueRetries() {
+        return store.locked(store::promote);
+    }
+
+    @Override
+    public Optional<JobResult> result(String jobId) {
+        return store.locked(() -> Optional.ofNullable(store.liveResult(jobId)));
+    }
+
+    @Override
+    public Optional<JobStatus> status(String jobId) {
+        return store.locked(() -> {
+            JobResult r = store.liveResult(jobId);
+            if (r != null) {
+                return Optional.of(new JobStatus(jobId, r.status().wireName(), r.attempts(), r.substrate(), r.error()));
+            }
+            JobState s = store.jobs.get(jobId);
+            return s == null || s.expiresAt < System.nanoTime() ? Optional.<JobStatus>empty()
+                    : Optional.of(new JobStatus(jobId, s.state, s.attempts, null, null));
+        });
+    }
+
+    @Override
+    public LedgerSnapshot ledger() {
+        return store.locked(() -> new LedgerSnapshot(Map.copyOf(store.totals), List.copyOf(store.records)));
+    }
+
+    @Override
+    public QueueDepth depth() {
+        return store.locked(() -> new QueueDepth(0, store.ready.size(), store.pending.size(), store.delayed.size(),
+                store.dead.size()));
+    }
+
+    @Override
+    public void close() {
+        // nothing held outside the heap
+    }
+
+    /** A queue entry: a stream entry's fields, and who has it. */
+    private static final class Entry {
+        final String handle;
+        final Map<String, String> fields;
+        long deliveredAt;
+        int deliveries;
+
+        Entry(String handle, Map<String, String> fields) {
+            this.handle = handle;
+            this.fields = fields;
+        }
+    }
+
+    private static final class JobState {
+        String token;
+        String state;
+        int attempts;
+        long expiresAt;
+    }
+
+    private record Stored(JobResult result, long expiresAt) {}
+
+    private record Delayed(long dueAt, String envelope) {}
+
+    /** Everything the consumers share, behind one lock. */
+    public static final class Store {
+        private final QueueSettings settings;
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition changed = lock.newCondition();
+        private final ArrayDeque<Entry> ready = new ArrayDeque<>();
+        private final LinkedHashMap<String, Entry> pending = new LinkedHashMap<>();
+        private final PriorityQueue<Delayed> delayed = new PriorityQueue<>((a, b) -> Long.compare(a.dueAt, b.dueAt));
+        private final List<Map<String, String>> dead = new ArrayList<>();
+        private final Map<String, JobState> jobs = new HashMap<>();
+        private final Map<String, Stored> results = new HashMap<>();
+        private final ArrayDeque<ExecutionRecord> records = new ArrayDeque<>();
+        private final Map<String, SubstrateTotals> totals = new HashMap<>();
+        private long sequence;
+        private long nextPurge;
+
+        public Store(QueueSettings settings) {
+            this.settings = settings;
+        }
+
+        private <T> T locked(java.util.function.Supplier<T> action) {
+            lock.lock();
+            try {
+                return action.get();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private Entry newEntry(Map<String, String> fields) {
+            return new Entry(++sequence + "-0", fields);
+        }
+
+        private List<SubmitOutcome> submit(List<ComputeJob> submitted) {
+            return locked(() -> {
+                List<SubmitOutcome> out = new ArrayList<>();
+                for (ComputeJob job : submitted) {
+                    boolean known = liveResult(job.jobId()) != null || liveJob(job.jobId()) != null;
+                    if (!known) {
+                        Entry e = newEntry(Map.of(Envelope.JOB, JobJson.toText(JobJson.write(job))));
+                        ready.add(e);
+                        JobState s = new JobState();
+                        s.token = e.handle;
+                        s.state = "queued";
+                        s.expiresAt = System.nanoTime() + settings.resultTtl().toNanos();
+                        jobs.put(job.jobId(), s);
+                    }
+                    out.add(new SubmitOutcome(job.jobId(), !known));
+                }
+                changed.signalAll();
+                return out;
+            });
+        }
+
+        private List<Delivery> take(String consumer, int max, Duration wait) throws InterruptedException {
+            long deadline = System.nanoTime() + wait.toNanos();
+            lock.lockInterruptibly();
+            try {
+                while (true) {
+                    purgeExpired();
+                    Duration untilRetry = promote();
+                    reclaimExpired();
+                    List<Delivery> out = new ArrayList<>();
+                    while (out.size() < max && !ready.isEmpty()) {
+                        Delivery d = begin(consumer, ready.poll());
+                        if (d != null) {
+                            out.add(d);
+                        }
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (!out.isEmpty() || left <= 0) {
+                        return out;
+                    }
+                    long sleep = Math.min(left, settings.visibilityTimeout().toNanos() / 2);
+                    if (untilRetry != null) {
+                        sleep = Math.min(sleep, Math.max(1, untilRetry.toNanos()));
+                    }
+                    changed.awaitNanos(sleep);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Delivers an entry unless it is finished or a duplicate (begin.lua's rules). */
+        private Delivery begin(String consumer, Entry e) {
+            e.deliveries++;
+            Object read = Envelope.read(e.handle, e.fields);
+            if (e.deliveries > settings.maxDeliveries() && read instanceof Delivery d) {
+                read = new Envelope.Invalid(e.handle, d.token(), d.jobId(),
+                        "delivered " + (e.deliveries - 1) + " times and never settled: it may be crashing dispatchers",
+                        d.rawJob());
+                deadLetter(((Envelope.Invalid) read).jobId(), ((Envelope.Invalid) read).raw(), 0,
+                        List.of("invalid job: " + ((Envelope.Invalid) read).error()), null);
+                return null;
+            }
+            if (read instanceof Envelope.Invalid bad) {
+                String error = "invalid job: " + bad.error();
+                if (bad.jobId() != null) {
+                    storeResult(JobResult.failed(bad.jobId(), null, 0, 0, error));
+                } else {
+                    deadLetter(null, bad.raw(), 0, List.of(error), null);
+                }
+                return null;
+            }
+            Delivery d = (Delivery) read;
+            JobState s = liveJob(d.jobId());
+            boolean finished = liveResult(d.jobId()) != null;
+            if (finished || (s != null && s.token != null && !s.token.equals(d.token()))) {
+                return null;
+            }
+            if (s == null) {
+                s = new JobState();
+                jobs.put(d.jobId(), s);
+            }
+            s.token = d.token();
+            s.state = "running";
+            s.expiresAt = System.nanoTime() + settings.resultTtl().toNanos();
+            e.deliveredAt = System.nanoTime();
+            pending.put(e.handle, e);
+            return d;
+        }
+
+        private void reclaimExpired() {
+            long cutoff = System.nanoTime() - settings.visibilityTimeout().toNanos();
+            for (Iterator<Entry> it = pending.values().iterator(); it.hasNext(); ) {
+                Entry e = it.next();
+                if (e.deliveredAt > cutoff) {
+                    break; // ordered by age: the rest are younger
+                }
+                it.remove();
+                ready.addFirst(e);
+            }
+        }
+
+        private void settle(Settlement s) {
+            Delivery d = s.delivery();
+            if (pending.remove(d.handle()) == null) {
+                return; // settled already, or taken over after its visibility lapsed and settled there
+            }
+            if (s instanceof Settlement.Done done) {
+                storeResult(done.result());
+                jobs.remove(d.jobId());
+            } else if (s instanceof Settlement.Retry retry) {
+                delayed.add(new Delayed(System.nanoTime() + retry.delay().toNanos(), Envelope.retry(d, retry)));
+                JobState state = jobs.get(d.jobId());
+                if (state != null) {
+                    state.state = "retrying";
+                    state.attempts = d.attempts() + (retry.burnsAttempt() ? 1 : 0);
+                }
+            } else if (s instanceof Settlement.Dead dead) {
+                deadLetter(d.jobId(), d.rawJob(), dead.result().attempts(), dead.errors(), dead.result());
+            }
+            if (s.record() != null) {
+                record(s.record());
+            }
+        }
+
+        private void deadLetter(String jobId, String raw, int attempts, List<String> errors, JobResult result) {
+            dead.add(Envelope.dead(jobId, raw, attempts, errors));
+            if (jobId != null) {
+                storeResult(result != null ? result
+                        : JobResult.failed(jobId, null, attempts, 0, errors.get(errors.size() - 1)));
+                jobs.remove(jobId);
+            }
+        }
+
+        private void storeResult(JobResult r) {
+            if (liveResult(r.jobId()) == null) {
+                results.put(r.jobId(), new Stored(r, System.nanoTime() + settings.resultTtl().toNanos()));
+            }
+        }
+
+        private void record(ExecutionRecord r) {
+            records.addFirst(r);
+            while (records.size() > settings.metricsKept()) {
+                records.removeLast();
+            }
+            totals.merge(r.substrate(), SubstrateTotals.empty(r.substrate()).plus(r),
+                    (old, one) -> old.plus(r));
+        }
+
+        private Duration promote() {
+            long now = System.nanoTime();
+            while (!delayed.isEmpty() && delayed.peek().dueAt <= now) {
+                ready.add(newEntry(Map.of(Envelope.ENVELOPE, delayed.poll().envelope)));
+                changed.signalAll();
+            }
+            return delayed.isEmpty() ? null : Duration.ofNanos(delayed.peek().dueAt - now);
+        }
+
+        private JobResult liveResult(String jobId) {
+            Stored s = results.get(jobId);
+            return s == null || s.expiresAt < System.nanoTime() ? null : s.result;
+        }
+
+        private JobState liveJob(String jobId) {
+            JobState s = jobs.get(jobId);
+            return s == null || s.expiresAt < System.nanoTime() ? null : s;
+        }
+
+        /** Drops expired results and job states, at most once a minute. */
+        private void purgeExpired() {
+            long now = System.nanoTime();
+            if (now - nextPurge < 0) {
+                return;
+            }
+            nextPurge = now + TimeUnit.MINUTES.toNanos(1);
+            results.values().removeIf(s -> s.expiresAt < now);
+            jobs.values().removeIf(s -> s.expiresAt < now);
+        }
+    }
+}

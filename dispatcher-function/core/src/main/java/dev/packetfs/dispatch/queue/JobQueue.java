@@ -1,0 +1,66 @@
+package dev.packetfs.dispatch.queue;
+
+import dev.packetfs.dispatch.job.ComputeJob;
+import dev.packetfs.dispatch.job.JobResult;
+import dev.packetfs.dispatch.ledger.LedgerSnapshot;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where jobs wait, and where their results and execution records are kept. At-least-once: a job
+ * taken by a consumer stays that consumer's until it is settled; if the consumer dies, the job is
+ * delivered again once its visibility timeout lapses. Settling is idempotent, and a job id yields
+ * one stored result however often the job is submitted or delivered.
+ *
+ * <p>{@link RedisStreamJobQueue} keeps all of this in Redis, shared by any number of dispatchers;
+ * {@link InMemoryJobQueue} keeps it in one JVM with the same semantics (one contract test runs
+ * against both).
+ */
+public interface JobQueue extends AutoCloseable {
+
+    /** Queues jobs, in order; a job whose id is already known is not queued again. */
+    List<SubmitOutcome> submit(List<ComputeJob> jobs);
+
+    default SubmitOutcome submit(ComputeJob job) {
+        return submit(List.of(job)).get(0);
+    }
+
+    /**
+     * Adds job text to the ingress list exactly as {@code LPUSH packetfs:jobs:queue '<job>'} does:
+     * unvalidated. A job that turns out invalid is settled as failed (or dead-lettered when it has
+     * no usable {@code job_id}) when it is taken.
+     */
+    void pushRaw(String jobJson);
+
+    /**
+     * Waits up to {@code wait} for work and returns at most {@code max} deliveries (none on
+     * timeout). Includes deliveries of other consumers whose visibility lapsed.
+     */
+    List<Delivery> take(int max, Duration wait) throws InterruptedException;
+
+    /** Settles deliveries: results stored, retries scheduled, dead letters written. Idempotent. */
+    void settle(List<Settlement> settlements);
+
+    /** Tells the queue these deliveries are still being worked on, so they are not redelivered. */
+    void extend(List<Delivery> inFlight);
+
+    /**
+     * Moves retries whose delay has passed back to the queue.
+     *
+     * @return the time until the next retry is due, or null if none is waiting
+     */
+    Duration promoteDueRetries();
+
+    Optional<JobResult> result(String jobId);
+
+    Optional<JobStatus> status(String jobId);
+
+    /** Per-substrate totals and recent execution records. */
+    LedgerSnapshot ledger();
+
+    QueueDepth depth();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,32 @@
+package dev.packetfs.dispatch.queue;
+
+import java.time.Duration;
+
+/**
+ * @param visibilityTimeout how long a delivery stays with a consumer that stopped extending it
+ *     before another consumer may take it
+ * @param resultTtl how long results (and job state) are kept; DESIGN.md says 24 h
+ * @param metricsKept execution records kept in {@code packetfs:metrics}
+ * @param maxDeliveries deliveries of one entry that never got settled (its consumer died each
+ *     time) before it is dead-lettered as a job that may be crashing dispatchers
+ * @param blockTimeout the longest one blocking read waits, which bounds how long shutdown waits
+ */
+public record QueueSettings(
+        Duration visibilityTimeout, Duration resultTtl, int metricsKept, int maxDeliveries, Duration blockTimeout) {
+
+    public static QueueSettings defaults() {
+        return new QueueSettings(Duration.ofSeconds(30), Duration.ofHours(24), 10_000, 10, Duration.ofSeconds(2));
+    }
+
+    public QueueSettings withVisibilityTimeout(Duration timeout) {
+        return new QueueSettings(timeout, resultTtl, metricsKept, maxDeliveries, blockTimeout);
+    }
+
+    public QueueSettings withResultTtl(Duration ttl) {
+        return new QueueSettings(visibilityTimeout, ttl, metricsKept, maxDeliveries, blockTimeout);
+    }
+
+    public QueueSettings withMetricsKept(int kept) {
+        return new QueueSettings(visibilityTimeout, resultTtl, kept, maxDeliveries, blockTimeout);
+    }
+}

@@ -1,0 +1,128 @@
+package dev.packetfs.dispatch.queue;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Lettuce connections to one Redis deployment, standalone or cluster, behind the command
+ * interfaces both share. {@code PACKETFS_REDIS_URL} forms:
+ * <ul>
+ *   <li>{@code redis://host:port} or {@code rediss://host:port} (TLS), with optional
+ *       {@code user:password@} and {@code /db} — a standalone server (or a proxy in front of one);
+ *   <li>{@code redis-cluster://host1:port1,host2:port2} or {@code rediss-cluster://...} — seed
+ *       nodes of a Redis Cluster; keys then carry the {@code {packetfs}} hash tag (see {@link RedisKeys}).
+ * </ul>
+ * Blocking reads get connections of their own, so they never hold up the shared one.
+ */
+public final class RedisConnections implements AutoCloseable {
+    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(15);
+
+    private final RedisClient standalone;
+    private final RedisClusterClient cluster;
+    private final RedisURI standaloneUri;
+    private final RedisClusterAsyncCommands<String, String> commands;
+    private final List<StatefulConnection<String, String>> opened = new CopyOnWriteArrayList<>();
+
+    private RedisConnections(RedisClient standalone, RedisURI uri, RedisClusterClient cluster) {
+        this.standalone = standalone;
+        this.standaloneUri = uri;
+        this.cluster = cluster;
+        StatefulConnection<String, String> shared = connect();
+        this.commands = standalone != null
+                ? ((io.lettuce.core.api.StatefulRedisConnection<String, String>) shared).async()
+                : ((io.lettuce.core.cluster.api.StatefulRedisClusterConnection<String, String>) shared).async();
+    }
+
+    public static RedisConnections open(String url) {
+        if (url.startsWith("redis-cluster://") || url.startsWith("rediss-cluster://")) {
+            boolean tls = url.startsWith("rediss-");
+            String rest = url.substring(url.indexOf("://") + 3);
+            String userInfo = rest.contains("@") ? rest.substring(0, rest.lastIndexOf('@') + 1) : "";
+            String hosts = rest.substring(userInfo.length()).replaceAll("/.*$", "");
+            List<RedisURI> seeds = new ArrayList<>();
+            for (String host : hosts.split(",")) {
+                seeds.add(RedisURI.create((tls ? "rediss://" : "redis://") + userInfo + host.trim()));
+            }
+            RedisClusterClient client = RedisClusterClient.create(seeds);
+            client.setOptions(ClusterClientOptions.builder()
+                    .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
+                    // Follow failovers and resharding without waiting for a MOVED reply.
+                    .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                            .enableAllAdaptiveRefreshTriggers()
+                            .enablePeriodicRefresh(Duration.ofSeconds(30))
+                            .build())
+                    .build());
+            return new RedisConnections(null, null, client);
+        }
+        RedisURI uri = RedisURI.create(url);
+        RedisClient client = RedisClient.create();
+        client.setOptions(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT)).build());
+        return new RedisConnections(client, uri, null);
+    }
+
+    public boolean isCluster() {
+        return cluster != null;
+    }
+
+    public RedisKeys keys() {
+        return isCluster() ? RedisKeys.cluster() : RedisKeys.standalone();
+    }
+
+    /** The shared, pipelined connection for everything that does not block. */
+    public RedisClusterAsyncCommands<String, String> commands() {
+        return commands;
+    }
+
+    /**
+     * A connection of its own, for a blocking read (XREADGROUP BLOCK, BLMOVE). Close it when done:
+     * a blocked read stays pending on the server until its connection closes, and would take
+     * entries meant for someone else.
+     */
+    public Blocking openBlocking() {
+        StatefulConnection<String, String> connection = connect();
+        // A blocking read may wait as long as it asked to; the timeout must not cut it short.
+        connection.setTimeout(COMMAND_TIMEOUT.plus(Duration.ofSeconds(30)));
+        RedisClusterCommands<String, String> sync = standalone != null
+                ? ((io.lettuce.core.api.StatefulRedisConnection<String, String>) connection).sync()
+                : ((io.lettuce.core.cluster.api.StatefulRedisClusterConnection<String, String>) connection).sync();
+        return new Blocking(sync, connection);
+    }
+
+    /** A dedicated connection for blocking reads. */
+    public record Blocking(RedisClusterCommands<String, String> commands, StatefulConnection<String, String> connection)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            connection.close();
+        }
+    }
+
+    private StatefulConnection<String, String> connect() {
+        StatefulConnection<String, String> connection =
+                standalone != null ? standalone.connect(standaloneUri) : cluster.connect();
+        opened.add(connection);
+        return connection;
+    }
+
+    @Override
+    public void close() {
+        opened.forEach(StatefulConnection::close);
+        if (standalone != null) {
+            standalone.shutdown();
+        } else {
+            cluster.shutdown();
+        }
+    }
+}

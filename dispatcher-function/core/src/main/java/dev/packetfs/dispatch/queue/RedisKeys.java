@@ -1,0 +1,65 @@
+package dev.packetfs.dispatch.queue;
+
+/**
+ * The queue's Redis key names. Standalone Redis uses the names DESIGN.md publishes
+ * ({@code packetfs:jobs:queue}, {@code packetfs:results:<job_id>}, {@code packetfs:metrics}).
+ * Redis Cluster runs every multi-key step as one script, whose keys must share a hash slot, so
+ * there every name starts with the hash tag {@code {packetfs}:} instead of {@code packetfs:}
+ * ({@code {packetfs}:jobs:queue}, {@code {packetfs}:results:<job_id>}, ...): same names, one slot.
+ */
+public record RedisKeys(String prefix) {
+
+    public static RedisKeys standalone() {
+        return new RedisKeys("packetfs:");
+    }
+
+    public static RedisKeys cluster() {
+        return new RedisKeys("{packetfs}:");
+    }
+
+    /** The ingress list redis-cli users LPUSH jobs onto. */
+    public String ingress() {
+        return prefix + "jobs:queue";
+    }
+
+    /** Jobs a mover has taken off the ingress list and not yet put in the stream. */
+    public String moving() {
+        return prefix + "jobs:moving";
+    }
+
+    public String stream() {
+        return prefix + "jobs:stream";
+    }
+
+    public String delayed() {
+        return prefix + "jobs:delayed";
+    }
+
+    public String dead() {
+        return prefix + "jobs:dead";
+    }
+
+    public String result(String jobId) {
+        return prefix + "results:" + jobId;
+    }
+
+    public String job(String jobId) {
+        return prefix + "jobs:job:" + jobId;
+    }
+
+    public String metrics() {
+        return prefix + "metrics";
+    }
+
+    public String stats(String substrate) {
+        return prefix + "stats:" + substrate;
+    }
+
+    public String statsIndex() {
+        return prefix + "stats:substrates";
+    }
+
+    public String substrateOf(String statsKey) {
+        return statsKey.substring(stats("").length());
+    }
+}

@@ -1,0 +1,535 @@
+package dev.packetfs.dispatch.queue;
+
+import dev.packetfs.dispatch.job.ComputeJob;
+import dev.packetfs.dispatch.job.JobJson;
+import dev.packetfs.dispatch.job.JobResult;
+import dev.packetfs.dispatch.ledger.ExecutionRecord;
+import dev.packetfs.dispatch.ledger.LedgerSnapshot;
+import dev.packetfs.dispatch.ledger.SubstrateTotals;
+import io.lettuce.core.Consumer;
+import io.lettuce.core.Limit;
+import io.lettuce.core.LMoveArgs;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisBusyException;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XAutoClaimArgs;
+import io.lettuce.core.XClaimArgs;
+import io.lettuce.core.XGroupCreateArgs;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.models.stream.ClaimedMessages;
+import io.lettuce.core.models.stream.PendingMessage;
+import io.lettuce.core.models.stream.PendingMessages;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The job queue on Redis: a stream with one consumer group shared by every dispatcher.
+ *
+ * <ul>
+ *   <li>Ingress: {@link #submit} adds to the stream directly; jobs LPUSHed onto
+ *       {@code packetfs:jobs:queue} are moved into the stream by a mover thread, woken by BLMOVE
+ *       and moving in bulk with an atomic script, so a job is always in exactly one place.
+ *   <li>Delivery: XREADGROUP (blocking, on its own connection). A delivery stays in the group's
+ *       pending list until settled; XAUTOCLAIM hands deliveries idle past the visibility timeout
+ *       (their dispatcher died or lost its connection) to a live dispatcher. Live dispatchers
+ *       extend their long-running deliveries with XCLAIM JUSTID.
+ *   <li>Settlement: one script per batch acknowledges each delivery and, in the same atomic step,
+ *       stores its result, queues its retry in a delayed set or writes its dead letter.
+ *       Acknowledging is the guard that makes settling idempotent.
+ *   <li>Retries wait in {@code packetfs:jobs:delayed} (scored by due time) and are moved back by a
+ *       script that uses the server's clock.
+ * </ul>
+ */
+public final class RedisStreamJobQueue implements JobQueue {
+    static final String GROUP = "dispatchers";
+    private static final Logger LOG = LoggerFactory.getLogger(RedisStreamJobQueue.class);
+    private static final int MOVE_BATCH = 1000;
+    private static final int PROMOTE_BATCH = 1000;
+    private static final LuaScript SUBMIT = LuaScript.load("submit");
+    private static final LuaScript MOVE = LuaScript.load("move");
+    private static final LuaScript BEGIN = LuaScript.load("begin");
+    private static final LuaScript SETTLE = LuaScript.load("settle");
+    private static final LuaScript PROMOTE = LuaScript.load("promote");
+
+    private final RedisConnections redis;
+    private final RedisKeys keys;
+    private final QueueSettings settings;
+    private final Consumer<String> consumer;
+    private final RedisClusterAsyncCommands<String, String> commands;
+    private final RedisConnections.Blocking reader;
+    private final RedisConnections.Blocking moverConnection;
+    private final ScheduledExecutorService maintenance;
+    private final long sweepIntervalNanos;
+    private long nextSweep;
+    private final Thread mover;
+    private volatile boolean closed;
+
+    /**
+     * @param consumerName unique per dispatcher process: the group tracks deliveries by it
+     */
+    public RedisStreamJobQueue(RedisConnections redis, QueueSettings settings, String consumerName) {
+        this.redis = redis;
+        this.keys = redis.keys();
+        this.settings = settings;
+        this.consumer = Consumer.from(GROUP, consumerName);
+        this.commands = redis.commands();
+        this.reader = redis.openBlocking();
+        this.moverConnection = redis.openBlocking();
+        createGroup();
+        this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "packetfs-queue-maintenance"));
+        this.sweepIntervalNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(50), settings.visibilityTimeout().toNanos() / 2);
+        this.nextSweep = System.nanoTime();
+        maintenance.execute(this::promoteAndReschedule);
+        this.mover = daemon(this::moveIngress, "packetfs-queue-mover");
+        mover.start();
+    }
+
+    private void createGroup() {
+        try {
+            // From the start of the stream: entries added before any dispatcher existed count too.
+            await(commands.xgroupCreate(io.lettuce.core.XReadArgs.StreamOffset.from(keys.stream(), "0"), GROUP,
+                    XGroupCreateArgs.Builder.mkstream()));
+        } catch (RedisBusyException alreadyThere) {
+            // another dispatcher created it
+        } catch (RedisException e) {
+            if (e.getMessage() == null || !e.getMessage().startsWith("BUSYGROUP")) {
+                throw e;
+            }
+        }
+    }
+
+    // -- ingress ------------------------------------------------------------------------------
+
+    @Override
+    public List<SubmitOutcome> submit(List<ComputeJob> jobs) {
+        if (jobs.isEmpty()) {
+            return List.of();
+        }
+        List<String> k = new ArrayList<>(1 + 2 * jobs.size());
+        List<String> a = new ArrayList<>(1 + jobs.size());
+        k.add(keys.stream());
+        a.add(Long.toString(settings.resultTtl().toSeconds()));
+        for (ComputeJob job : jobs) {
+            k.add(keys.job(job.jobId()));
+            k.add(keys.result(job.jobId()));
+            a.add(JobJson.toText(JobJson.write(job)));
+        }
+        List<Long> queued = await(SUBMIT.run(commands, ScriptOutputType.MULTI, k, a));
+        List<SubmitOutcome> out = new ArrayList<>(jobs.size());
+        for (int i = 0; i < jobs.size(); i++) {
+            out.add(new SubmitOutcome(jobs.get(i).jobId(), queued.get(i) == 1L));
+        }
+        return out;
+    }
+
+    @Override
+    public void pushRaw(String jobJson) {
+        await(commands.lpush(keys.ingress(), jobJson));
+    }
+
+    /** The mover: sleeps in BLMOVE until a job is LPUSHed, then moves the ingress list in bulk. */
+    private void moveIngress() {
+        long blockSeconds = Math.max(1, settings.blockTimeout().toSeconds());
+        while (!closed) {
+            try {
+                // Whatever an earlier mover left half-moved, and whatever is waiting now.
+                while (!closed && moveBatch() == MOVE_BATCH) {
+                    // keep going while the list is full
+                }
+                moverConnection.commands().blmove(keys.ingress(), keys.moving(), LMoveArgs.Builder.rightLeft(), blockSeconds);
+            } catch (RuntimeException e) {
+                if (!closed) {
+                    LOG.warn("moving jobs from {} failed, retrying: {}", keys.ingress(), e.toString());
+                    sleepQuietly(500);
+                }
+            }
+        }
+    }
+
+    private long moveBatch() {
+        Long moved = await(MOVE.run(commands, ScriptOutputType.INTEGER,
+                List.of(keys.ingress(), keys.moving(), keys.stream()), List.of(Integer.toString(MOVE_BATCH))));
+        return moved;
+    }
+
+    // -- delivery -----------------------------------------------------------------------------
+
+    /*
+     * take() is not thread-safe: one thread per queue takes. Before it blocks for new entries it
+     * takes over deliveries whose visibility lapsed (a sweep at most every half visibility
+     * timeout), and it never blocks past the next sweep.
+     */
+
+    @Override
+    public List<Delivery> take(int max, Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (!closed) {
+            long now = System.nanoTime();
+            if (now - nextSweep >= 0) {
+                List<Delivery> claimed = reclaim(max);
+                // A full batch may mean more are waiting: sweep again on the next call.
+                nextSweep = claimed.size() < max ? now + sweepIntervalNanos : now;
+                if (!claimed.isEmpty()) {
+                    return claimed;
+                }
+            }
+            long left = deadline - now;
+            long block = TimeUnit.NANOSECONDS.toMillis(Math.min(left, nextSweep - now));
+            List<Delivery> got = begin(read(max, Math.max(1, block)));
+            if (!got.isEmpty() || left <= 0 || System.nanoTime() - deadline >= 0) {
+                return got;
+            }
+        }
+        return List.of();
+    }
+
+    private List<StreamMessage<String, String>> read(int max, long blockMillis) throws InterruptedException {
+        try {
+            List<StreamMessage<String, String>> messages = reader.commands().xreadgroup(consumer,
+                    XReadArgs.Builder.count(max).block(blockMillis), XReadArgs.StreamOffset.lastConsumed(keys.stream()));
+            return messages == null ? List.of() : messages;
+        } catch (io.lettuce.core.RedisCommandInterruptedException e) {
+            throw new InterruptedException("interrupted while waiting for jobs");
+        } catch (RedisException e) {
+            if (closed) {
+                return List.of();
+            }
+            throw e;
+        }
+    }
+
+    /** Decodes entries, settles the invalid ones, and keeps those begin.lua says to run. */
+    private List<Delivery> begin(List<StreamMessage<String, String>> messages) {
+        List<Delivery> candidates = new ArrayList<>(messages.size());
+        List<Envelope.Invalid> invalid = new ArrayList<>();
+        for (StreamMessage<String, String> m : messages) {
+            Object read = Envelope.read(m.getId(), m.getBody());
+            if (read instanceof Delivery d) {
+                candidates.add(d);
+            } else {
+                invalid.add((Envelope.Invalid) read);
+            }
+        }
+        if (!invalid.isEmpty()) {
+            settleInvalid(invalid);
+        }
+        if (candidates.isEmpty()) {
+            return candidates;
+        }
+        List<String> k = new ArrayList<>(1 + 2 * candidates.size());
+        List<String> a = new ArrayList<>(2 + 2 * candidates.size());
+        k.add(keys.stream());
+        a.add(GROUP);
+        a.add(Long.toString(settings.resultTtl().toSeconds()));
+        for (Delivery d : candidates) {
+            k.add(keys.job(d.jobId()));
+            k.add(keys.result(d.jobId()));
+            a.add(d.handle());
+            a.add(d.token());
+        }
+        List<Long> verdicts = await(BEGIN.run(commands, ScriptOutputType.MULTI, k, a));
+        List<Delivery> run = new ArrayList<>(candidates.size());
+        for (int i = 0; i < candidates.size(); i++) {
+            if (verdicts.get(i) == 1L) {
+                run.add(candidates.get(i));
+            }
+        }
+        return run;
+    }
+
+    @Override
+    public void extend(List<Delivery> inFlight) {
+        if (inFlight.isEmpty()) {
+            return;
+        }
+        String[] ids = inFlight.stream().map(Delivery::handle).toArray(String[]::new);
+        await(commands.xclaim(keys.stream(), consumer, XClaimArgs.Builder.justid().minIdleTime(0), ids));
+    }
+
+    /** Takes over deliveries whose consumer stopped extending them: it died, or lost Redis. */
+    private List<Delivery> reclaim(int max) {
+        ClaimedMessages<String, String> claimed = await(commands.xautoclaim(keys.stream(),
+                XAutoClaimArgs.Builder.xautoclaim(consumer, settings.visibilityTimeout(), "0-0").count(max)));
+        List<StreamMessage<String, String>> messages = claimed.getMessages();
+        if (messages.isEmpty()) {
+            return List.of();
+        }
+        LOG.info("took over {} deliveries idle for more than {}", messages.size(), settings.visibilityTimeout());
+        return begin(dropCrashLoops(messages));
+    }
+
+    /**
+     * An entry delivered again and again without ever being settled is likely killing the
+     * dispatchers that take it; after {@code maxDeliveries} it is dead-lettered instead.
+     */
+    private List<StreamMessage<String, String>> dropCrashLoops(List<StreamMessage<String, String>> messages) {
+        List<StreamMessage<String, String>> keep = new ArrayList<>(messages.size());
+        List<Envelope.Invalid> crashing = new ArrayList<>();
+        for (StreamMessage<String, String> m : messages) {
+            List<PendingMessage> pending = await(commands.xpending(keys.stream(), GROUP,
+                    Range.create(m.getId(), m.getId()), Limit.from(1)));
+            long deliveries = pending.isEmpty() ? 0 : pending.get(0).getRedeliveryCount();
+            if (deliveries > settings.maxDeliveries()) {
+                Object read = Envelope.read(m.getId(), m.getBody());
+                String raw = read instanceof Delivery d ? d.rawJob() : ((Envelope.Invalid) read).raw();
+                String token = read instanceof Delivery d ? d.token() : ((Envelope.Invalid) read).token();
+                crashing.add(new Envelope.Invalid(m.getId(), token, Envelope.usableJobId(raw),
+                        "delivered " + deliveries + " times and never settled: it may be crashing dispatchers", raw));
+            } else {
+                keep.add(m);
+            }
+        }
+        if (!crashing.isEmpty()) {
+            settleInvalid(crashing, true);
+        }
+        return keep;
+    }
+
+    // -- settlement ---------------------------------------------------------------------------
+
+    @Override
+    public void settle(List<Settlement> settlements) {
+        if (settlements.isEmpty()) {
+            return;
+        }
+        ScriptCall call = new ScriptCall();
+        for (Settlement s : settlements) {
+            Delivery d = s.delivery();
+            ExecutionRecord r = s.record();
+            if (s instanceof Settlement.Done done) {
+                call.add("done", d.handle(), d.jobId(), JobJson.toText(JobJson.write(done.result())), "",
+                        d.attempts(), r);
+            } else if (s instanceof Settlement.Retry retry) {
+                call.add("retry", d.handle(), d.jobId(), Envelope.retry(d, retry),
+                        Long.toString(retry.delay().toMillis()), d.attempts() + (retry.burnsAttempt() ? 1 : 0), r);
+            } else if (s instanceof Settlement.Dead dead) {
+                call.add("dead", d.handle(), d.jobId(), JobJson.toText(JobJson.write(dead.result())),
+                        JobJson.toText(JobJson.MAPPER.valueToTree(
+                                Envelope.dead(d.jobId(), d.rawJob(), dead.result().attempts(), dead.errors()))),
+                        dead.result().attempts(), r);
+            }
+        }
+        call.run();
+        if (settlements.stream().anyMatch(s -> s instanceof Settlement.Retry)) {
+            maintenance.execute(this::promoteAndReschedule);
+        }
+    }
+
+    private void settleInvalid(List<Envelope.Invalid> invalid) {
+        settleInvalid(invalid, false);
+    }
+
+    /** Invalid jobs with a usable id get a failed result; the rest go to the dead-letter stream. */
+    private void settleInvalid(List<Envelope.Invalid> invalid, boolean alwaysDeadLetter) {
+        ScriptCall call = new ScriptCall();
+        for (Envelope.Invalid bad : invalid) {
+            String error = "invalid job: " + bad.error();
+            String result = bad.jobId() == null ? ""
+                    : JobJson.toText(JobJson.write(JobResult.failed(bad.jobId(), null, 0, 0, error)));
+            if (bad.jobId() != null && !alwaysDeadLetter) {
+                call.add("done", bad.handle(), bad.jobId(), result, "", 0, null);
+            } else {
+                String dead = JobJson.toText(JobJson.MAPPER.valueToTree(Envelope.dead(bad.jobId(), bad.raw(), 0, List.of(error))));
+                call.add("dead", bad.handle(), bad.jobId(), result, dead, 0, null);
+            }
+            LOG.warn("job {} settled as invalid: {}", bad.jobId() == null ? bad.handle() : bad.jobId(), bad.error());
+        }
+        call.run();
+    }
+
+    /** Builds one settle.lua call. */
+    private final class ScriptCall {
+        private final List<String> k = new ArrayList<>();
+        private final List<String> a = new ArrayList<>();
+
+        ScriptCall() {
+            k.addAll(List.of(keys.stream(), keys.delayed(), keys.dead(), keys.metrics(), keys.statsIndex()));
+            a.addAll(List.of(GROUP, Long.toString(settings.resultTtl().toSeconds()),
+                    Integer.toString(settings.metricsKept()), Long.toString(settings.resultTtl().toSeconds())));
+        }
+
+        void add(String kind, String handle, String jobId, String payload, String extra, int attempts, ExecutionRecord r) {
+            // An invalid job may have no id: its (unused) keys then name no job.
+            String id = jobId == null ? "" : jobId;
+            k.add(keys.job(id));
+            k.add(keys.result(id));
+            k.add(keys.stats(r == null ? "none" : r.substrate()));
+            a.add(kind);
+            a.add(handle);
+            a.add(payload);
+            a.add(extra);
+            a.add(Integer.toString(attempts));
+            a.add(r == null ? "" : JobJson.toText(r.toJson()));
+            a.add(r == null ? "" : r.ok() ? "ok" : r.throttled() ? "throttle" : "fail");
+            a.add(r == null ? "0" : Long.toString(r.costPicoUsd()));
+            a.add(r == null ? "0" : Long.toString(r.bytes()));
+            a.add(r == null ? "0" : Long.toString(r.latencyMs()));
+        }
+
+        void run() {
+            Long ignoredSettledCount = await(SETTLE.run(commands, ScriptOutputType.INTEGER, k, a));
+        }
+    }
+
+    // -- retries ------------------------------------------------------------------------------
+
+    @Override
+    public Duration promoteDueRetries() {
+        Duration next = null;
+        while (true) {
+            List<Long> out = await(PROMOTE.run(commands, ScriptOutputType.MULTI,
+                    List.of(keys.delayed(), keys.stream()), List.of(Integer.toString(PROMOTE_BATCH))));
+            next = out.get(1) < 0 ? null : Duration.ofMillis(out.get(1));
+            if (out.get(0) < PROMOTE_BATCH) {
+                return next;
+            }
+        }
+    }
+
+    /**
+     * Promotes due retries, then sleeps until the next one is due, or at most a second: another
+     * dispatcher may queue an earlier retry, and a dispatcher that died leaves its retries to us.
+     */
+    private void promoteAndReschedule() {
+        if (closed) {
+            return;
+        }
+        long waitMs = 1000;
+        try {
+            Duration next = promoteDueRetries();
+            if (next != null) {
+                waitMs = Math.min(waitMs, Math.max(1, next.toMillis()));
+            }
+        } catch (RuntimeException e) {
+            if (!closed) {
+                LOG.warn("promoting due retries failed: {}", e.toString());
+            }
+        }
+        if (!closed) {
+            maintenance.schedule(this::promoteAndReschedule, waitMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    // -- queries ------------------------------------------------------------------------------
+
+    @Override
+    public Optional<JobResult> result(String jobId) {
+        String text = await(commands.get(keys.result(jobId)));
+        return text == null ? Optional.empty() : Optional.of(JobJson.readResult(JobJson.readTree(text)));
+    }
+
+    @Override
+    public Optional<JobStatus> status(String jobId) {
+        Optional<JobResult> result = result(jobId);
+        if (result.isPresent()) {
+            JobResult r = result.get();
+            return Optional.of(new JobStatus(jobId, r.status().wireName(), r.attempts(), r.substrate(), r.error()));
+        }
+        Map<String, String> job = await(commands.hgetall(keys.job(jobId)));
+        if (job == null || job.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new JobStatus(jobId, job.getOrDefault("state", "queued"),
+                Integer.parseInt(job.getOrDefault("attempts", "0")), job.get("substrate"), null));
+    }
+
+    @Override
+    public LedgerSnapshot ledger() {
+        Map<String, SubstrateTotals> totals = new HashMap<>();
+        for (String statsKey : await(commands.smembers(keys.statsIndex()))) {
+            Map<String, String> h = await(commands.hgetall(statsKey));
+            String substrate = keys.substrateOf(statsKey);
+            totals.put(substrate, new SubstrateTotals(substrate, number(h, "executions"), number(h, "successes"),
+                    number(h, "failures"), number(h, "throttled"), number(h, "bytes"), number(h, "cost_pico_usd")));
+        }
+        List<ExecutionRecord> recent = new ArrayList<>();
+        for (String record : await(commands.lrange(keys.metrics(), 0, -1))) {
+            recent.add(ExecutionRecord.fromJson(JobJson.readTree(record)));
+        }
+        return new LedgerSnapshot(totals, recent);
+    }
+
+    @Override
+    public QueueDepth depth() {
+        CompletableFuture<Long> ingress = commands.llen(keys.ingress()).toCompletableFuture();
+        CompletableFuture<Long> moving = commands.llen(keys.moving()).toCompletableFuture();
+        CompletableFuture<Long> stream = commands.xlen(keys.stream()).toCompletableFuture();
+        CompletableFuture<PendingMessages> pending = commands.xpending(keys.stream(), GROUP).toCompletableFuture();
+        CompletableFuture<Long> delayed = commands.zcard(keys.delayed()).toCompletableFuture();
+        CompletableFuture<Long> dead = commands.xlen(keys.dead()).toCompletableFuture();
+        long inFlight = await(pending).getCount();
+        return new QueueDepth(await(ingress) + await(moving), await(stream) - inFlight, inFlight, await(delayed),
+                await(dead));
+    }
+
+    /** The consumer name this queue reads as. */
+    public String consumerName() {
+        return consumer.getName();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        maintenance.shutdownNow();
+        // Closing the connections ends the blocked BLMOVE and XREADGROUP on the server, too.
+        moverConnection.close();
+        reader.close();
+        try {
+            mover.join(settings.blockTimeout().toMillis() + 2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // -- helpers ------------------------------------------------------------------------------
+
+    private static long number(Map<String, String> h, String field) {
+        String v = h.get(field);
+        return v == null ? 0 : Long.parseLong(v);
+    }
+
+    private static <T> T await(java.util.concurrent.CompletionStage<T> stage) {
+        try {
+            return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RedisException("interrupted waiting for Redis", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new RedisException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new RedisException("Redis did not answer within 30 s", e);
+        }
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.packetfs.dispatch.queue;
+
+import dev.packetfs.dispatch.job.JobResult;
+import dev.packetfs.dispatch.ledger.ExecutionRecord;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * How a delivery ends, with the record of the execution that ended it (null when nothing ran,
+ * e.g. an invalid job). Settling acknowledges the delivery in the same atomic step that stores
+ * what follows from it, so a crash can never leave a job both acknowledged and unrecorded.
+ */
+public sealed interface Settlement {
+
+    Delivery delivery();
+
+    ExecutionRecord record();
+
+    /** The job is finished: its result (succeeded, or failed for good) is stored. */
+    record Done(Delivery delivery, JobResult result, ExecutionRecord record) implements Settlement {}
+
+    /**
+     * The job runs again after {@code delay}.
+     *
+     * @param burnsAttempt false for throttling, which is back-pressure, not the job failing
+     */
+    record Retry(Delivery delivery, Duration delay, boolean burnsAttempt, String error, Set<String> avoid,
+            ExecutionRecord record) implements Settlement {}
+
+    /** The job failed its last attempt: a failed result, and the job kept in the dead-letter stream. */
+    record Dead(Delivery delivery, JobResult result, List<String> errors, ExecutionRecord record) implements Settlement {}
+}

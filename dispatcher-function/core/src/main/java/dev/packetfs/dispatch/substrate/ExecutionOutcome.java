@@ -1,0 +1,39 @@
+package dev.packetfs.dispatch.substrate;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** What one execution produced: a kernel result, or a failure the dispatcher knows how to treat. */
+public sealed interface ExecutionOutcome {
+
+    long executionTimeMs();
+
+    /** What the provider bills for this execution, successful or not. */
+    BilledUnits billed();
+
+    /**
+     * @param result the kernel's result object ({@code count}/{@code checksum}/... and {@code bytes_processed})
+     * @param location where it ran, as the substrate reports it (a region, a colo), or null
+     */
+    record Success(ObjectNode result, long bytesProcessed, long executionTimeMs, BilledUnits billed, String location)
+            implements ExecutionOutcome {}
+
+    record Failure(FailureKind kind, String message, long executionTimeMs, BilledUnits billed)
+            implements ExecutionOutcome {
+
+        public static Failure of(FailureKind kind, String message) {
+            return new Failure(kind, message, 0, BilledUnits.NONE);
+        }
+    }
+
+    /** How the dispatcher reacts to a failure. */
+    enum FailureKind {
+        /** The substrate failed (5xx, timeout, lost connection): try again, maybe elsewhere. */
+        RETRYABLE,
+        /** The provider pushed back (HTTP 429, TooManyRequests): wait, without burning an attempt. */
+        THROTTLED,
+        /** The job itself is bad (invalid program, refused or missing data): fail it, no retry. */
+        JOB_ERROR,
+        /** The substrate is misconfigured (401/403: wrong token or role): fail over, not the job's fault. */
+        CONFIGURATION
+    }
+}

@@ -1,0 +1,250 @@
+package dev.packetfs.dispatch.queue;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.packetfs.dispatch.job.ComputeJob;
+import dev.packetfs.dispatch.job.JobResult;
+import dev.packetfs.dispatch.ledger.ExecutionRecord;
+import dev.packetfs.dispatch.ledger.LedgerSnapshot;
+import dev.packetfs.dispatch.testing.Jobs;
+import dev.packetfs.kernel.Kernel;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The queue contract, run against every {@link JobQueue}: in memory ({@code InMemoryJobQueueTest})
+ * and on a real redis-server ({@code RedisStreamJobQueueIT}). Each test says one rule.
+ */
+abstract class JobQueueContract {
+    static final Duration VISIBILITY = Duration.ofMillis(1500);
+    static final QueueSettings SETTINGS = QueueSettings.defaults()
+            .withVisibilityTimeout(VISIBILITY)
+            .withMetricsKept(5);
+
+    JobQueue queue;
+
+    /** A fresh, empty queue for one test. */
+    abstract JobQueue newQueue(QueueSettings settings);
+
+    /** Another consumer of the same jobs (a second dispatcher). */
+    abstract JobQueue secondConsumer(JobQueue first);
+
+    @BeforeEach
+    void open() {
+        queue = newQueue(SETTINGS);
+    }
+
+    @AfterEach
+    void closeQueue() {
+        queue.close();
+    }
+
+    /** Takes until n deliveries came or most of a visibility timeout passed (then redelivery would begin). */
+    List<Delivery> takeAtLeast(JobQueue q, int n) throws InterruptedException {
+        List<Delivery> all = new ArrayList<>();
+        long deadline = System.nanoTime() + VISIBILITY.multipliedBy(2).dividedBy(3).toNanos();
+        while (all.size() < n && System.nanoTime() < deadline) {
+            all.addAll(q.take(n - all.size(), Duration.ofMillis(200)));
+        }
+        return all;
+    }
+
+    static Settlement done(Delivery d) {
+        JobResult r = new JobResult(d.jobId(), JobResult.Status.SUCCEEDED, "local",
+                Kernel.execute(d.job().program()).toJson(), 1, 0, d.attempts() + 1, null, Instant.now());
+        return new Settlement.Done(d, r, record(d, null));
+    }
+
+    static ExecutionRecord record(Delivery d, String failure) {
+        return new ExecutionRecord(d.jobId(), "local", failure, 1, 5, 9, Instant.now());
+    }
+
+    @Test
+    void aSubmittedJobIsDeliveredAndItsResultStored() throws Exception {
+        ComputeJob job = Jobs.crc("j1", "123456789");
+        assertTrue(queue.submit(job).queued());
+        assertEquals("queued", queue.status("j1").orElseThrow().state());
+        List<Delivery> taken = takeAtLeast(queue, 1);
+        assertEquals(1, taken.size());
+        assertEquals("j1", taken.get(0).jobId());
+        assertEquals(0, taken.get(0).attempts());
+        assertEquals("running", queue.status("j1").orElseThrow().state());
+        queue.settle(List.of(done(taken.get(0))));
+        JobResult r = queue.result("j1").orElseThrow();
+        assertEquals(3808858755L, r.result().get("checksum").asLong());
+        assertEquals("succeeded", queue.status("j1").orElseThrow().state());
+        assertTrue(queue.take(10, Duration.ofMillis(100)).isEmpty());
+    }
+
+    @Test
+    void aJobIdIsQueuedOnceHoweverOftenItIsSubmitted() throws Exception {
+        assertTrue(queue.submit(Jobs.crc("same", "a")).queued());
+        assertFalse(queue.submit(Jobs.crc("same", "b")).queued());
+        List<Delivery> taken = takeAtLeast(queue, 1);
+        queue.settle(List.of(done(taken.get(0))));
+        assertFalse(queue.submit(Jobs.crc("same", "c")).queued(), "known after it finished, too");
+        assertTrue(queue.take(10, Duration.ofMillis(200)).isEmpty());
+        assertEquals(Kernel.execute(Jobs.crc("x", "a").program()).value(),
+                queue.result("same").orElseThrow().result().get("checksum").asLong());
+    }
+
+    @Test
+    void rawJobsArriveLikeLpushedOnes() throws Exception {
+        queue.pushRaw(Jobs.crcJson("raw-1", "MTIzNDU2Nzg5"));
+        queue.pushRaw("{\"program\":{\"op\":\"add\",\"data\":\"AQID\"}}");
+        List<Delivery> taken = takeAtLeast(queue, 2);
+        assertEquals(2, taken.size());
+        assertEquals("raw-1", taken.get(0).jobId(), "oldest first");
+        assertFalse(taken.get(1).jobId().isEmpty(), "a missing job_id is assigned");
+        queue.settle(taken.stream().map(JobQueueContract::done).toList());
+        assertEquals(3808858755L, queue.result("raw-1").orElseThrow().result().get("checksum").asLong());
+    }
+
+    @Test
+    void aRawJobSubmittedTwiceRunsOnce() throws Exception {
+        queue.pushRaw(Jobs.crcJson("twice", "AAAA"));
+        queue.pushRaw(Jobs.crcJson("twice", "AAAA"));
+        List<Delivery> taken = takeAtLeast(queue, 2);
+        assertEquals(1, taken.size(), "the second submission is recognised as a duplicate");
+        queue.settle(List.of(done(taken.get(0))));
+        assertTrue(queue.take(10, Duration.ofMillis(200)).isEmpty());
+    }
+
+    @Test
+    void anInvalidRawJobFailsWithTheReasonOrIsDeadLettered() throws Exception {
+        queue.pushRaw("{\"job_id\":\"bad-op\",\"program\":{\"op\":\"sha1\",\"data\":\"AA==\"}}");
+        queue.pushRaw("this is not json");
+        assertTrue(takeAtLeast(queue, 1).isEmpty(), "nothing runnable");
+        JobResult r = queue.result("bad-op").orElseThrow();
+        assertEquals(JobResult.Status.FAILED, r.status());
+        assertTrue(r.error().contains("program.op: unknown op 'sha1'"), r.error());
+        assertEquals(1, queue.depth().dead(), "the job with no id can only be dead-lettered");
+    }
+
+    @Test
+    void aDeliveryNobodySettlesIsDeliveredAgainAfterTheVisibilityTimeout() throws Exception {
+        queue.submit(Jobs.crc("lost", "x"));
+        Delivery first = takeAtLeast(queue, 1).get(0);
+        JobQueue other = secondConsumer(queue);
+        try {
+            // Nothing for the other consumer while the first still holds it ...
+            assertTrue(other.take(1, Duration.ofMillis(100)).isEmpty());
+            // ... and everything once its visibility has lapsed.
+            Delivery again = other.take(1, VISIBILITY.multipliedBy(3)).get(0);
+            assertEquals("lost", again.jobId());
+            assertEquals(first.token(), again.token(), "the same submission, so not a duplicate");
+            other.settle(List.of(done(again)));
+            queue.settle(List.of(done(first))); // the first consumer finishing late changes nothing
+            assertEquals(1, queue.ledger().totals().get("local").executions());
+        } finally {
+            other.close();
+        }
+    }
+
+    @Test
+    void extendingADeliveryKeepsItFromOthers() throws Exception {
+        queue.submit(Jobs.crc("long", "x"));
+        Delivery d = takeAtLeast(queue, 1).get(0);
+        JobQueue other = secondConsumer(queue);
+        try {
+            long until = System.nanoTime() + VISIBILITY.multipliedBy(3).toNanos();
+            while (System.nanoTime() < until) {
+                queue.extend(List.of(d));
+                assertTrue(other.take(1, VISIBILITY.dividedBy(4)).isEmpty());
+            }
+            queue.settle(List.of(done(d)));
+        } finally {
+            other.close();
+        }
+    }
+
+    @Test
+    void settlingTwiceStoresOneResultAndOneRecord() throws Exception {
+        queue.submit(Jobs.crc("twice-settled", "x"));
+        Delivery d = takeAtLeast(queue, 1).get(0);
+        Settlement s = done(d);
+        queue.settle(List.of(s));
+        queue.settle(List.of(s));
+        assertEquals(1, queue.ledger().totals().get("local").executions());
+        assertEquals(1, queue.ledger().recent().size());
+    }
+
+    @Test
+    void aRetryComesBackAfterItsDelayWithItsHistory() throws Exception {
+        queue.submit(Jobs.crc("flaky", "x"));
+        Delivery d = takeAtLeast(queue, 1).get(0);
+        queue.settle(List.of(new Settlement.Retry(d, Duration.ofMillis(300), true, "boom", Set.of("lambda"),
+                record(d, "RETRYABLE"))));
+        assertEquals("retrying", queue.status("flaky").orElseThrow().state());
+        assertEquals(1, queue.depth().delayed());
+        long start = System.nanoTime();
+        Delivery again = takeAtLeast(queue, 1).get(0);
+        assertTrue(System.nanoTime() - start >= Duration.ofMillis(250).toNanos(), "not before its delay");
+        assertEquals(1, again.attempts());
+        assertEquals(List.of("boom"), again.errors());
+        assertEquals(Set.of("lambda"), again.avoid());
+        assertEquals(5, again.costPicoUsd(), "the failed attempt's cost is carried");
+        assertEquals(d.token(), again.token());
+
+        // Throttling is back-pressure: it burns no attempt.
+        queue.settle(List.of(new Settlement.Retry(again, Duration.ofMillis(50), false, null, Set.of(),
+                record(again, "THROTTLED"))));
+        Delivery third = takeAtLeast(queue, 1).get(0);
+        assertEquals(1, third.attempts());
+        assertEquals(1, third.throttles());
+        queue.settle(List.of(done(third)));
+        assertEquals(1, queue.ledger().totals().get("local").throttled());
+        assertEquals(1, queue.ledger().totals().get("local").failures());
+        assertEquals(1, queue.ledger().totals().get("local").successes());
+    }
+
+    @Test
+    void aDeadLetterKeepsTheJobAndStoresAFailedResult() throws Exception {
+        queue.submit(Jobs.crc("poison", "x"));
+        Delivery d = takeAtLeast(queue, 1).get(0);
+        JobResult failed = JobResult.failed("poison", "local", 3, 15, "boom three times");
+        queue.settle(List.of(new Settlement.Dead(d, failed, List.of("boom", "boom", "boom three times"),
+                record(d, "RETRYABLE"))));
+        assertEquals(JobResult.Status.FAILED, queue.result("poison").orElseThrow().status());
+        assertEquals("boom three times", queue.result("poison").orElseThrow().error());
+        assertEquals(1, queue.depth().dead());
+        assertTrue(queue.take(5, Duration.ofMillis(200)).isEmpty());
+    }
+
+    @Test
+    void executionRecordsAreBoundedButTotalsAreExact() throws Exception {
+        for (int i = 0; i < 12; i++) {
+            queue.submit(Jobs.crc("r" + i, "x" + i));
+        }
+        List<Delivery> taken = takeAtLeast(queue, 12);
+        queue.settle(taken.stream().map(JobQueueContract::done).toList());
+        LedgerSnapshot ledger = queue.ledger();
+        assertEquals(5, ledger.recent().size());
+        assertEquals(12, ledger.totals().get("local").executions());
+        assertEquals(60, ledger.totals().get("local").costPicoUsd());
+        assertEquals(108, ledger.totals().get("local").bytes());
+    }
+
+    @Test
+    void depthSaysWhereTheWorkIs() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            queue.submit(Jobs.crc("d" + i, "x"));
+        }
+        List<Delivery> one = takeAtLeast(queue, 1);
+        QueueDepth depth = queue.depth();
+        assertEquals(2, depth.ready());
+        assertEquals(1, depth.inFlight());
+        queue.settle(List.of(done(one.get(0))));
+        assertEquals(0, queue.depth().inFlight());
+        assertNotNull(queue.result("d0").orElse(null));
+    }
+}
