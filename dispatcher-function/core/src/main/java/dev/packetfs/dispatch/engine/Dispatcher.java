@@ -1,0 +1,396 @@
+package dev.packetfs.dispatch.engine;
+
+import dev.packetfs.dispatch.job.JobResult;
+import dev.packetfs.dispatch.ledger.CostLedger;
+import dev.packetfs.dispatch.ledger.ExecutionRecord;
+import dev.packetfs.dispatch.queue.Delivery;
+import dev.packetfs.dispatch.queue.JobQueue;
+import dev.packetfs.dispatch.queue.Settlement;
+import dev.packetfs.dispatch.select.Selection;
+import dev.packetfs.dispatch.select.SubstrateSelector;
+import dev.packetfs.dispatch.select.SubstrateState;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome.Failure;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome.Success;
+import dev.packetfs.dispatch.substrate.ExecutionRequest;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The dispatch loop: takes jobs from the queue, runs each on the best substrate that will take it,
+ * and settles every delivery exactly once — result, retry (with backoff, or at once on another
+ * substrate), or dead letter.
+ *
+ * <p>Threads: one takes (blocking on the queue, never sleep-polling), adapters run executions
+ * asynchronously, one settles in batches (one queue round trip for many jobs), and a timer extends
+ * long deliveries and probes substrate health. At most {@code maxInFlight} deliveries are held,
+ * and a slot frees only once its settlement is stored, so a slow queue slows intake instead of
+ * growing the heap.
+ */
+public final class Dispatcher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+    private static final int SETTLE_BATCH = 1024;
+    /** Time past a job's own timeout before the dispatcher stops waiting on its adapter. */
+    private static final Duration ADAPTER_GRACE = Duration.ofSeconds(5);
+
+    private final JobQueue queue;
+    private final SubstrateSelector selector;
+    private final CostLedger ledger;
+    private final DispatchSettings settings;
+    private final Semaphore slots;
+    private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
+    private final LinkedBlockingQueue<Settlement> settlements = new LinkedBlockingQueue<>();
+    private final ScheduledExecutorService timers;
+    private final AtomicLong taken = new AtomicLong();
+    private final AtomicLong settled = new AtomicLong();
+    private Thread intake;
+    private Thread settler;
+    private volatile boolean intakeOpen;
+    private volatile boolean settling;
+    private volatile long lastWorkNanos = System.nanoTime();
+
+    private record InFlight(Delivery delivery, long since) {}
+
+    /** What a bounded run did: the scheduled Lambda drain reports it. */
+    public record DrainReport(long taken, long settled, long leftInFlight, Duration ran) {}
+
+    public Dispatcher(JobQueue queue, SubstrateSelector selector, CostLedger ledger, DispatchSettings settings,
+            MeterRegistry registry) {
+        this.queue = queue;
+        this.selector = selector;
+        this.ledger = ledger;
+        this.settings = settings;
+        this.slots = new Semaphore(settings.maxInFlight());
+        this.timers = Executors.newScheduledThreadPool(1, r -> daemon(r, "packetfs-dispatch-timers"));
+        Gauge.builder("packetfs.inflight", inFlight, Map::size).register(registry);
+    }
+
+    public JobQueue queue() {
+        return queue;
+    }
+
+    public SubstrateSelector selector() {
+        return selector;
+    }
+
+    /** Starts taking and running jobs. */
+    public synchronized void start() {
+        if (intake != null) {
+            return;
+        }
+        intakeOpen = true;
+        settling = true;
+        settler = daemon(this::settleLoop, "packetfs-dispatch-settle");
+        intake = daemon(this::intakeLoop, "packetfs-dispatch-intake");
+        settler.start();
+        intake.start();
+        long beat = settings.heartbeat().toMillis();
+        timers.scheduleWithFixedDelay(this::extendLongDeliveries, beat, beat, TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(this::probeHealth, 0, settings.healthInterval().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Runs for at most {@code budget}, or until the queue has been empty for {@code idleStop},
+     * then stops taking, lets what is in flight finish within {@code grace}, and returns. What
+     * could not finish stays in the queue, to be redelivered after its visibility timeout.
+     */
+    public DrainReport drain(Duration budget, Duration idleStop, Duration grace) throws InterruptedException {
+        long begin = System.nanoTime();
+        long deadline = begin + budget.toNanos();
+        start();
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(Math.min(50, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
+            if (inFlight.isEmpty() && System.nanoTime() - lastWorkNanos > idleStop.toNanos()) {
+                break;
+            }
+        }
+        shutdown(grace);
+        return new DrainReport(taken.get(), settled.get(), inFlight.size(), Duration.ofNanos(System.nanoTime() - begin));
+    }
+
+    // -- intake -------------------------------------------------------------------------------
+
+    private void intakeLoop() {
+        long backoffMs = 100;
+        while (intakeOpen) {
+            int want = 0;
+            try {
+                slots.acquire();
+                want = 1 + slots.drainPermits();
+                int n = Math.min(want, settings.takeBatch());
+                slots.release(want - n);
+                want = n;
+                List<Delivery> got = queue.take(n, settings.takeWait());
+                slots.release(n - got.size());
+                want = 0;
+                if (!got.isEmpty()) {
+                    lastWorkNanos = System.nanoTime();
+                    taken.addAndGet(got.size());
+                }
+                for (Delivery d : got) {
+                    dispatch(d);
+                }
+                backoffMs = 100;
+            } catch (InterruptedException e) {
+                slots.release(want);
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                slots.release(want);
+                if (!intakeOpen) {
+                    return;
+                }
+                LOG.warn("taking jobs failed, retrying in {} ms: {}", backoffMs, e.toString());
+                sleep(backoffMs);
+                backoffMs = Math.min(5000, backoffMs * 2);
+            }
+        }
+    }
+
+    private void dispatch(Delivery d) {
+        inFlight.put(d.handle(), new InFlight(d, System.nanoTime()));
+        Selection selection = selector.select(d.job(), d.avoid());
+        if (selection.unsatisfiable() != null) {
+            settle(new Settlement.Done(d, JobResult.failed(d.jobId(), null, d.attempts(), d.costPicoUsd(),
+                    "no substrate can run this job: " + selection.unsatisfiable()), null));
+            return;
+        }
+        Optional<SubstrateState> chosen = selection.unavailable() == null ? selector.acquire(selection) : Optional.empty();
+        if (chosen.isEmpty()) {
+            settle(pushBack(d, settings.unavailableDelay(), null));
+            return;
+        }
+        SubstrateState substrate = chosen.get();
+        Duration timeout = d.job().maxDurationMs() != null
+                ? Duration.ofMillis(d.job().maxDurationMs()) : settings.defaultTimeout();
+        long start = System.nanoTime();
+        CompletableFuture<ExecutionOutcome> execution;
+        try {
+            execution = substrate.adapter().execute(new ExecutionRequest(d.job(), timeout)).toCompletableFuture();
+        } catch (RuntimeException e) {
+            execution = CompletableFuture.completedFuture(Failure.of(FailureKind.RETRYABLE, "adapter failed: " + e));
+        }
+        execution.orTimeout(timeout.plus(ADAPTER_GRACE).toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((outcome, error) -> finish(d, substrate, error == null ? outcome : failure(error), start));
+    }
+
+    private static ExecutionOutcome failure(Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        return cause instanceof TimeoutException
+                ? Failure.of(FailureKind.RETRYABLE, "no answer in time")
+                : Failure.of(FailureKind.RETRYABLE, "execution failed: " + cause);
+    }
+
+    private void finish(Delivery d, SubstrateState substrate, ExecutionOutcome outcome, long start) {
+        long latency = System.nanoTime() - start;
+        String name = substrate.name();
+        selector.finish(substrate, outcome, latency);
+        ExecutionRecord record = new ExecutionRecord(d.jobId(), name,
+                outcome instanceof Failure f ? f.kind().name() : null,
+                TimeUnit.NANOSECONDS.toMillis(latency), ledger.price(name, outcome.billed()),
+                outcome instanceof Success ok ? ok.bytesProcessed() : 0, Instant.now());
+        ledger.publish(record);
+        settle(decide(d, name, outcome, record));
+    }
+
+    /** What follows from one execution's outcome. */
+    private Settlement decide(Delivery d, String substrate, ExecutionOutcome outcome, ExecutionRecord record) {
+        int attempt = d.attempts() + 1;
+        long cost = d.costPicoUsd() + record.costPicoUsd();
+        if (outcome instanceof Success ok) {
+            return new Settlement.Done(d, new JobResult(d.jobId(), JobResult.Status.SUCCEEDED, substrate, ok.result(),
+                    ok.executionTimeMs(), cost, attempt, null, Instant.now()), record);
+        }
+        Failure f = (Failure) outcome;
+        String error = substrate + ": " + f.message();
+        switch (f.kind()) {
+            case JOB_ERROR:
+                return new Settlement.Done(d, JobResult.failed(d.jobId(), substrate, attempt, cost, error), record);
+            case THROTTLED:
+                return pushBack(d, settings.retry().throttleDelay(d.throttles() + 1), record);
+            default:
+                List<String> errors = new ArrayList<>(d.errors());
+                errors.add(error);
+                if (attempt >= settings.retry().maxAttempts()) {
+                    return new Settlement.Dead(d, JobResult.failed(d.jobId(), substrate, attempt, cost,
+                            "failed " + attempt + " attempts; last: " + error), errors, record);
+                }
+                Set<String> avoid = new LinkedHashSet<>(d.avoid());
+                avoid.add(substrate);
+                // Fail over at once when another substrate can take it; else back off.
+                Selection next = selector.select(d.job(), avoid);
+                boolean elsewhere = !d.job().pinned() && !next.ranked().isEmpty()
+                        && !avoid.contains(next.ranked().get(0).name());
+                Duration delay = elsewhere ? Duration.ZERO : settings.retry().backoff(attempt);
+                return new Settlement.Retry(d, delay, true, error, avoid, record);
+        }
+    }
+
+    /** Back-pressure: run again later without burning an attempt, unless pushed back too often. */
+    private Settlement pushBack(Delivery d, Duration delay, ExecutionRecord record) {
+        if (d.throttles() + 1 > settings.retry().maxThrottles()) {
+            String error = "pushed back " + (d.throttles() + 1) + " times (throttled, or no substrate free)";
+            List<String> errors = new ArrayList<>(d.errors());
+            errors.add(error);
+            long cost = d.costPicoUsd() + (record == null ? 0 : record.costPicoUsd());
+            return new Settlement.Dead(d, JobResult.failed(d.jobId(), record == null ? null : record.substrate(),
+                    d.attempts(), cost, error), errors, record);
+        }
+        return new Settlement.Retry(d, delay, false, null, d.avoid(), record);
+    }
+
+    private void settle(Settlement s) {
+        settlements.add(s);
+    }
+
+    // -- settling -----------------------------------------------------------------------------
+
+    private void settleLoop() {
+        while (settling || !settlements.isEmpty()) {
+            Settlement first;
+            try {
+                first = settlements.poll(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (first == null) {
+                continue;
+            }
+            List<Settlement> batch = new ArrayList<>(Math.min(SETTLE_BATCH, 1 + settlements.size()));
+            batch.add(first);
+            settlements.drainTo(batch, SETTLE_BATCH - 1);
+            if (!storeWithRetry(batch)) {
+                return;
+            }
+            for (Settlement s : batch) {
+                inFlight.remove(s.delivery().handle());
+            }
+            settled.addAndGet(batch.size());
+            slots.release(batch.size());
+        }
+    }
+
+    /**
+     * Keeps trying to store a batch while the dispatcher runs. If it is stopped first, the batch
+     * is dropped here but not lost: its deliveries were never acknowledged, so the queue hands
+     * them out again after their visibility timeout.
+     */
+    private boolean storeWithRetry(List<Settlement> batch) {
+        long backoffMs = 50;
+        while (true) {
+            try {
+                queue.settle(batch);
+                return true;
+            } catch (RuntimeException e) {
+                if (!settling) {
+                    LOG.warn("stopping with {} settlements unstored; their jobs will be delivered again", batch.size());
+                    return false;
+                }
+                LOG.warn("storing {} settlements failed, retrying in {} ms: {}", batch.size(), backoffMs, e.toString());
+                sleep(backoffMs);
+                backoffMs = Math.min(2000, backoffMs * 2);
+            }
+        }
+    }
+
+    // -- timers -------------------------------------------------------------------------------
+
+    private void extendLongDeliveries() {
+        long cutoff = System.nanoTime() - settings.heartbeat().toNanos();
+        List<Delivery> old = new ArrayList<>();
+        for (InFlight f : inFlight.values()) {
+            if (f.since() < cutoff) {
+                old.add(f.delivery());
+            }
+        }
+        try {
+            for (int i = 0; i < old.size(); i += 500) {
+                queue.extend(old.subList(i, Math.min(old.size(), i + 500)));
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("extending {} long-running deliveries failed: {}", old.size(), e.toString());
+        }
+    }
+
+    private void probeHealth() {
+        try {
+            selector.checkHealth(Duration.ofSeconds(3)).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.debug("health probe round incomplete: {}", e.toString());
+        }
+    }
+
+    // -- stopping -----------------------------------------------------------------------------
+
+    /** Deliveries held now (taken, not yet settled). */
+    public int inFlight() {
+        return inFlight.size();
+    }
+
+    /**
+     * Stops taking jobs, waits up to {@code grace} for those in flight to be settled, then stops.
+     * Deliveries still unsettled are left to the queue's visibility timeout.
+     */
+    public void shutdown(Duration grace) throws InterruptedException {
+        intakeOpen = false;
+        Thread in = intake;
+        if (in != null) {
+            in.join(settings.takeWait().toMillis() + 2000);
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        while ((!inFlight.isEmpty() || !settlements.isEmpty()) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        settling = false;
+        Thread out = settler;
+        if (out != null) {
+            out.join(5000);
+        }
+        timers.shutdownNow();
+    }
+
+    @Override
+    public void close() {
+        try {
+            shutdown(Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

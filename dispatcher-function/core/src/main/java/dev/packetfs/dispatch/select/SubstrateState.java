@@ -1,0 +1,144 @@
+package dev.packetfs.dispatch.select;
+
+import dev.packetfs.dispatch.substrate.ExecutionOutcome;
+import dev.packetfs.dispatch.substrate.HealthReport;
+import dev.packetfs.dispatch.substrate.SubstrateAdapter;
+import dev.packetfs.dispatch.substrate.SubstrateCapability;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What the dispatcher knows about one substrate now: its adapter, last health report, circuit
+ * breaker, observed latency and failure rate, and executions in flight.
+ */
+public final class SubstrateState {
+    private final SubstrateAdapter adapter;
+    private final SubstrateCapability capability;
+    private final CircuitBreaker breaker;
+    private final Ewma latencyMs;
+    private final Ewma failureRate;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile HealthReport health = HealthReport.up();
+
+    SubstrateState(SubstrateAdapter adapter, ScoringPolicy policy, CircuitBreakerConfig breakerConfig) {
+        this.adapter = adapter;
+        this.capability = adapter.capability();
+        this.breaker = CircuitBreaker.of(capability.name(), breakerConfig);
+        this.latencyMs = new Ewma(policy.ewmaAlpha(), capability.expectedLatency().toNanos() / 1e6);
+        this.failureRate = new Ewma(policy.ewmaAlpha(), 0);
+    }
+
+    /** The breaker: opens at 50% failures over the last 20 calls (10 at least), probes after 10 s. */
+    static CircuitBreakerConfig defaultBreaker() {
+        return CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(20)
+                .minimumNumberOfCalls(10)
+                .failureRateThreshold(50)
+                .waitDurationInOpenState(Duration.ofSeconds(10))
+                .permittedNumberOfCallsInHalfOpenState(2)
+                .automaticTransitionFromOpenToHalfOpenEnabled(false)
+                .build();
+    }
+
+    public String name() {
+        return capability.name();
+    }
+
+    public SubstrateAdapter adapter() {
+        return adapter;
+    }
+
+    public SubstrateCapability capability() {
+        return capability;
+    }
+
+    public HealthReport health() {
+        return health;
+    }
+
+    void health(HealthReport report) {
+        this.health = report;
+    }
+
+    public CircuitBreaker.State breakerState() {
+        return breaker.getState();
+    }
+
+    public double latencyMs() {
+        return latencyMs.value();
+    }
+
+    public double failureRate() {
+        return failureRate.value();
+    }
+
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Whether the substrate can take one more execution now (healthy, breaker closed, not full). */
+    boolean available() {
+        return health.healthy() && breaker.getState() != CircuitBreaker.State.OPEN
+                && breaker.getState() != CircuitBreaker.State.FORCED_OPEN && inFlight.get() < capability.maxConcurrency();
+    }
+
+    /**
+     * Reserves one execution: a breaker permission and a concurrency slot. Every successful
+     * acquire is followed by exactly one {@link #finish}.
+     */
+    boolean tryAcquire() {
+        if (!health.healthy()) {
+            return false;
+        }
+        if (inFlight.incrementAndGet() > capability.maxConcurrency()) {
+            inFlight.decrementAndGet();
+            return false;
+        }
+        if (!breaker.tryAcquirePermission()) {
+            inFlight.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** Ends an execution, feeding what happened to the breaker and the moving averages. */
+    void finish(ExecutionOutcome outcome, long latencyNanos) {
+        inFlight.decrementAndGet();
+        if (outcome instanceof ExecutionOutcome.Failure f) {
+            switch (f.kind()) {
+                case THROTTLED -> breaker.releasePermission(); // back-pressure, not a fault
+                case JOB_ERROR -> {
+                    // the substrate did its job: the input was bad
+                    breaker.onSuccess(latencyNanos, TimeUnit.NANOSECONDS);
+                    failureRate.add(0);
+                }
+                case RETRYABLE, CONFIGURATION -> {
+                    breaker.onError(latencyNanos, TimeUnit.NANOSECONDS, new SubstrateFailure(f.message()));
+                    failureRate.add(1);
+                    latencyMs.add(latencyNanos / 1e6);
+                }
+            }
+        } else {
+            breaker.onSuccess(latencyNanos, TimeUnit.NANOSECONDS);
+            failureRate.add(0);
+            latencyMs.add(latencyNanos / 1e6);
+        }
+    }
+
+    /** Releases an acquired execution that was never started. */
+    void abandon() {
+        inFlight.decrementAndGet();
+        breaker.releasePermission();
+    }
+
+    /** What the breaker counts as a failure. */
+    static final class SubstrateFailure extends RuntimeException {
+        SubstrateFailure(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package dev.packetfs.dispatch.engine;
+
+import static dev.packetfs.dispatch.testing.ScriptedSubstrate.Act.BAD_INPUT;
+import static dev.packetfs.dispatch.testing.ScriptedSubstrate.Act.FAIL;
+import static dev.packetfs.dispatch.testing.ScriptedSubstrate.Act.RUN;
+import static dev.packetfs.dispatch.testing.ScriptedSubstrate.Act.THROTTLE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.packetfs.dispatch.job.ComputeJob;
+import dev.packetfs.dispatch.job.JobResult;
+import dev.packetfs.dispatch.ledger.CostLedger;
+import dev.packetfs.dispatch.ledger.PriceList;
+import dev.packetfs.dispatch.queue.InMemoryJobQueue;
+import dev.packetfs.dispatch.queue.JobQueue;
+import dev.packetfs.dispatch.queue.QueueSettings;
+import dev.packetfs.dispatch.select.ScoringPolicy;
+import dev.packetfs.dispatch.select.SubstrateSelector;
+import dev.packetfs.dispatch.substrate.BilledUnits;
+import dev.packetfs.dispatch.substrate.SubstrateAdapter;
+import dev.packetfs.dispatch.testing.Jobs;
+import dev.packetfs.dispatch.testing.ScriptedSubstrate;
+import dev.packetfs.kernel.Kernel;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The dispatch loop over the in-memory queue, with substrates scripted to misbehave. */
+class DispatcherTest {
+    static final RetryPolicy FAST_RETRY =
+            new RetryPolicy(3, Duration.ofMillis(10), 2, 0.5, Duration.ofMillis(100), Duration.ofMillis(10), 100);
+    static final PriceList PRICES = new PriceList(Map.of("paid", Map.of("requests", new BigDecimal("0.0000002"))));
+
+    Dispatcher dispatcher;
+    JobQueue queue;
+
+    Dispatcher start(SubstrateAdapter... substrates) {
+        queue = new InMemoryJobQueue(QueueSettings.defaults());
+        DispatchSettings settings = DispatchSettings.defaults().withRetry(FAST_RETRY)
+                .withTakeWait(Duration.ofMillis(100)).withUnavailableDelay(Duration.ofMillis(20));
+        dispatcher = new Dispatcher(queue, new SubstrateSelector(List.of(substrates), ScoringPolicy.defaults(), PRICES),
+                new CostLedger(PRICES, new SimpleMeterRegistry()), settings, new SimpleMeterRegistry());
+        dispatcher.start();
+        return dispatcher;
+    }
+
+    @AfterEach
+    void stop() {
+        dispatcher.close();
+    }
+
+    JobResult await(String jobId) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            var r = queue.result(jobId);
+            if (r.isPresent()) {
+                return r.get();
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("no result for " + jobId);
+    }
+
+    @Test
+    void runsJobsAndStoresTheKernelsResults() throws Exception {
+        start(ScriptedSubstrate.always("local", RUN));
+        List<ComputeJob> jobs = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            jobs.add(Jobs.crc("job-" + i, "payload " + i));
+        }
+        queue.submit(jobs);
+        for (ComputeJob job : jobs) {
+            JobResult r = await(job.jobId());
+            assertEquals(JobResult.Status.SUCCEEDED, r.status());
+            assertEquals(Kernel.execute(job.program()).value(), r.result().get("checksum").asLong());
+            assertEquals(1, r.attempts());
+            assertEquals("local", r.substrate());
+        }
+        assertEquals(500, queue.ledger().totals().get("local").successes());
+    }
+
+    @Test
+    void aPoisonJobIsDeadLetteredAfterItsLastAttempt() throws Exception {
+        start(ScriptedSubstrate.always("local", FAIL));
+        queue.submit(Jobs.crc("poison", "x"));
+        JobResult r = await("poison");
+        assertEquals(JobResult.Status.FAILED, r.status());
+        assertEquals(3, r.attempts());
+        assertTrue(r.error().startsWith("failed 3 attempts; last: local: HTTP 503"), r.error());
+        assertEquals(1, queue.depth().dead());
+        assertEquals(3, queue.ledger().totals().get("local").failures());
+    }
+
+    @Test
+    void aFailingSubstrateFailsOverToTheNextBest() throws Exception {
+        // "flaky" scores best (faster) but always fails; "local" is the next best.
+        ScriptedSubstrate flaky = new ScriptedSubstrate("flaky", 0, Duration.ofNanos(1), (j, n) -> FAIL, Duration.ZERO,
+                BilledUnits.NONE);
+        ScriptedSubstrate local = new ScriptedSubstrate("local", 0, Duration.ofMillis(5), (j, n) -> RUN, Duration.ZERO,
+                BilledUnits.NONE);
+        start(flaky, local);
+        queue.submit(Jobs.crc("first", "x"));
+        JobResult r = await("first");
+        assertEquals(JobResult.Status.SUCCEEDED, r.status());
+        assertEquals("local", r.substrate());
+        assertEquals(2, r.attempts(), "one failed attempt on flaky, then local");
+        // Enough failures open flaky's breaker (and its failure rate sinks its score): traffic moves.
+        for (int i = 0; i < 100; i++) {
+            queue.submit(Jobs.crc("more-" + i, "x" + i));
+        }
+        for (int i = 0; i < 100; i++) {
+            assertEquals(JobResult.Status.SUCCEEDED, await("more-" + i).status());
+        }
+        assertTrue(flaky.executions.get() < 30, "flaky kept getting traffic: " + flaky.executions.get());
+    }
+
+    @Test
+    void throttlingIsBackPressureAndBurnsNoAttempt() throws Exception {
+        // Throttled five times, then served; with max 3 attempts it still succeeds on attempt 1.
+        start(new ScriptedSubstrate("local", 0, Duration.ofMillis(1), (j, n) -> n <= 5 ? THROTTLE : RUN, Duration.ZERO,
+                BilledUnits.NONE));
+        queue.submit(Jobs.crc("busy", "x"));
+        JobResult r = await("busy");
+        assertEquals(JobResult.Status.SUCCEEDED, r.status());
+        assertEquals(1, r.attempts());
+        assertEquals(5, queue.ledger().totals().get("local").throttled());
+        assertEquals(0, queue.ledger().totals().get("local").failures());
+    }
+
+    @Test
+    void aBadJobFailsAtOnceWithoutRetries() throws Exception {
+        ScriptedSubstrate local = ScriptedSubstrate.always("local", BAD_INPUT);
+        start(local);
+        queue.submit(Jobs.crc("bad", "x"));
+        JobResult r = await("bad");
+        assertEquals(JobResult.Status.FAILED, r.status());
+        assertEquals("local: HTTP 400: bad", r.error());
+        assertEquals(1, local.callsFor("bad"));
+    }
+
+    @Test
+    void aJobNoSubstrateCanRunFailsWithTheReason() throws Exception {
+        start(ScriptedSubstrate.always("local", RUN));
+        ComputeJob gpu = new ComputeJob("gpu", Jobs.crc("x", "y").program(), null, null, true, false, "auto", null, false);
+        queue.submit(gpu);
+        assertEquals("no substrate can run this job: local has no GPU", await("gpu").error());
+        queue.submit(Jobs.crc("pinned", "x").withSubstrate("lambda"));
+        assertTrue(await("pinned").error().contains("substrate 'lambda' is not configured here"));
+    }
+
+    @Test
+    void aSlowSubstrateLosesTraffic() throws Exception {
+        ScriptedSubstrate slow = new ScriptedSubstrate("slow", 0, Duration.ofMillis(1), (j, n) -> RUN,
+                Duration.ofMillis(40), BilledUnits.NONE);
+        ScriptedSubstrate fast = new ScriptedSubstrate("fast", 0, Duration.ofMillis(5), (j, n) -> RUN, Duration.ZERO,
+                BilledUnits.NONE);
+        start(slow, fast);
+        for (int i = 0; i < 200; i++) {
+            queue.submit(Jobs.crc("s-" + i, "x" + i));
+            await("s-" + i);
+        }
+        assertTrue(fast.executions.get() > 150, "slow " + slow.executions.get() + ", fast " + fast.executions.get());
+    }
+
+    @Test
+    void everyExecutionIsChargedToTheSubstrateThatRanIt() throws Exception {
+        ScriptedSubstrate paid = new ScriptedSubstrate("paid", 0, Duration.ofNanos(1), (j, n) -> n == 1 ? FAIL : RUN,
+                Duration.ZERO, BilledUnits.of("requests", 1));
+        start(paid);
+        queue.submit(Jobs.crc("charged", "x"));
+        JobResult r = await("charged");
+        assertEquals(2, r.attempts());
+        assertEquals(400_000, r.costPicoUsd(), "two requests at $0.0000002");
+        assertEquals(400_000, queue.ledger().totals().get("paid").costPicoUsd());
+    }
+}
