@@ -1,0 +1,46 @@
+package dev.packetfs.dispatch.api;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.packetfs.dispatch.job.JobException;
+import dev.packetfs.dispatch.job.JobJson;
+import io.lettuce.core.RedisException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * Every error the API answers, mapped to a status code in one place. Bodies are
+ * {@code {"error": "<what is wrong>", "field": "<which field>"}}.
+ */
+public class ApiErrors {
+    private static final Logger LOG = Logger.getLogger(ApiErrors.class);
+
+    public static Response response(Response.Status status, String field, String message) {
+        ObjectNode body = JobJson.MAPPER.createObjectNode();
+        body.put("error", message);
+        if (field != null) {
+            body.put("field", field);
+        }
+        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(body).build();
+    }
+
+    @ServerExceptionMapper
+    public Response badJob(JobException e) {
+        return response(Response.Status.BAD_REQUEST, e.field(), e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response queueDown(RedisException e) {
+        LOG.warnf("queue unavailable: %s", e.toString());
+        return response(Response.Status.SERVICE_UNAVAILABLE, null, "the queue is unavailable; try again shortly");
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e) {
+        Response.Status status = Response.Status.fromStatusCode(e.getResponse().getStatus());
+        return response(status == null ? Response.Status.BAD_REQUEST : status, null,
+                e.getMessage() == null ? "request refused" : e.getMessage());
+    }
+}

@@ -1,0 +1,159 @@
+package dev.packetfs.dispatch.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.packetfs.dispatch.job.ComputeJob;
+import dev.packetfs.dispatch.job.JobException;
+import dev.packetfs.dispatch.job.JobIds;
+import dev.packetfs.dispatch.job.JobJson;
+import dev.packetfs.dispatch.job.JobResult;
+import dev.packetfs.dispatch.queue.JobQueue;
+import dev.packetfs.dispatch.queue.JobStatus;
+import dev.packetfs.dispatch.queue.SubmitOutcome;
+import dev.packetfs.dispatch.runtime.PacketfsConfig;
+import dev.packetfs.dispatch.select.SubstrateSelector;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Jobs in, results out. A job (or a JSON array of up to {@value #MAX_BATCH} jobs) is validated
+ * completely before anything is queued: malformed input gets 400 with a message naming the field.
+ */
+@Path("/")
+@Produces(MediaType.APPLICATION_JSON)
+public class JobResource {
+    static final int MAX_BATCH = 1000;
+
+    @Inject
+    JobQueue queue;
+
+    @Inject
+    SubstrateSelector selector;
+
+    @Inject
+    PacketfsConfig config;
+
+    /** Accepts any content type: {@code curl -d} sends form encoding by default, and the body is JSON either way. */
+    @POST
+    @Path("jobs")
+    public Response submit(String body) {
+        if (body == null || body.isBlank()) {
+            throw new JobException("job", "the request body is empty; send a job as JSON");
+        }
+        JsonNode node = readJson(body);
+        if (node.isArray()) {
+            return submitBatch((ArrayNode) node);
+        }
+        ComputeJob job = check(JobJson.parse(node));
+        SubmitOutcome outcome = queue.submit(job);
+        return Response.accepted(accepted(outcome)).build();
+    }
+
+    private Response submitBatch(ArrayNode array) {
+        if (array.isEmpty() || array.size() > MAX_BATCH) {
+            throw new JobException("jobs", "a batch holds 1.." + MAX_BATCH + " jobs, got " + array.size());
+        }
+        List<ComputeJob> jobs = new ArrayList<>(array.size());
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < array.size(); i++) {
+            ComputeJob job;
+            try {
+                job = check(JobJson.parse(array.get(i)));
+            } catch (JobException e) {
+                throw new JobException("[" + i + "]." + e.field(), e.getMessage().substring(e.field().length() + 2));
+            }
+            if (!ids.add(job.jobId())) {
+                throw new JobException("[" + i + "].job_id", "'" + job.jobId() + "' appears twice in the batch");
+            }
+            jobs.add(job);
+        }
+        ArrayNode out = JobJson.MAPPER.createArrayNode();
+        queue.submit(jobs).forEach(o -> out.add(accepted(o)));
+        return Response.accepted(out).build();
+    }
+
+    private static ObjectNode accepted(SubmitOutcome outcome) {
+        ObjectNode node = JobJson.MAPPER.createObjectNode();
+        node.put("job_id", outcome.jobId());
+        // false: the id was known already; nothing new was queued (one id, one result)
+        node.put("queued", outcome.queued());
+        return node;
+    }
+
+    /** The checks that depend on this dispatcher: its substrates and limits. */
+    private ComputeJob check(ComputeJob job) {
+        if (job.pinned() && !selector.names().contains(job.substrate())) {
+            throw new JobException("substrate", "unknown substrate '" + job.substrate() + "'; this dispatcher has "
+                    + selector.names());
+        }
+        byte[] data = job.program().data();
+        int limit = config.limits().maxInlineBytes();
+        if (data != null && data.length > limit) {
+            throw new JobException("program.data", "is " + data.length + " bytes; inline data is limited to " + limit
+                    + " bytes (serve larger objects over HTTP and use data_url)");
+        }
+        return job;
+    }
+
+    @GET
+    @Path("jobs/{id}")
+    public Response status(@PathParam("id") String id) {
+        JobIds.check(id);
+        Optional<JobStatus> status = queue.status(id);
+        if (status.isEmpty()) {
+            return ApiErrors.response(Response.Status.NOT_FOUND, "job_id", "no job '" + id + "' is known");
+        }
+        JobStatus s = status.get();
+        ObjectNode node = JobJson.MAPPER.createObjectNode();
+        node.put("job_id", s.jobId());
+        node.put("state", s.state());
+        node.put("attempts", s.attempts());
+        if (s.substrate() != null) {
+            node.put("substrate", s.substrate());
+        }
+        if (s.error() != null) {
+            node.put("error", s.error());
+        }
+        return Response.ok(node).build();
+    }
+
+    @GET
+    @Path("results/{id}")
+    public Response result(@PathParam("id") String id) {
+        JobIds.check(id);
+        Optional<JobResult> result = queue.result(id);
+        if (result.isPresent()) {
+            return Response.ok(JobJson.write(result.get())).build();
+        }
+        Optional<JobStatus> status = queue.status(id);
+        if (status.isEmpty()) {
+            return ApiErrors.response(Response.Status.NOT_FOUND, "job_id", "no job '" + id + "' is known");
+        }
+        ObjectNode pending = JobJson.MAPPER.createObjectNode();
+        pending.put("job_id", id);
+        pending.put("state", status.get().state());
+        return Response.accepted(pending).build();
+    }
+
+    private static JsonNode readJson(String body) {
+        try {
+            return JobJson.MAPPER.readTree(body);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new JobException("job", "is not valid JSON: " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ")"));
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package dev.packetfs.dispatch.runtime;
+
+import dev.packetfs.dispatch.engine.DispatchSettings;
+import dev.packetfs.dispatch.engine.Dispatcher;
+import dev.packetfs.dispatch.engine.RetryPolicy;
+import dev.packetfs.dispatch.ledger.CostLedger;
+import dev.packetfs.dispatch.ledger.PriceList;
+import dev.packetfs.dispatch.queue.InMemoryJobQueue;
+import dev.packetfs.dispatch.queue.JobQueue;
+import dev.packetfs.dispatch.queue.QueueSettings;
+import dev.packetfs.dispatch.queue.RedisConnections;
+import dev.packetfs.dispatch.queue.RedisStreamJobQueue;
+import dev.packetfs.dispatch.select.ScoringPolicy;
+import dev.packetfs.dispatch.select.SubstrateSelector;
+import dev.packetfs.dispatch.substrate.SubstrateAdapter;
+import dev.packetfs.dispatch.substrate.local.LocalSubstrate;
+import dev.packetfs.kernel.fetch.FetchLimits;
+import dev.packetfs.kernel.fetch.PublicAddressPolicy;
+import dev.packetfs.kernel.fetch.WindowFetcher;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.math.BigDecimal;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.jboss.logging.Logger;
+
+/** Builds the dispatch core from {@link PacketfsConfig}; every packaging of the dispatcher uses these beans. */
+@ApplicationScoped
+public class DispatcherBeans {
+    private static final Logger LOG = Logger.getLogger(DispatcherBeans.class);
+
+    /** The Redis connections, when {@code packetfs.redis.url} is set. */
+    @Produces
+    @Singleton
+    Optional<RedisConnections> redis(PacketfsConfig config) {
+        return config.redis().url().map(url -> {
+            LOG.infof("queue: Redis at %s", redact(url));
+            return RedisConnections.open(url);
+        });
+    }
+
+    void closeRedis(@Disposes Optional<RedisConnections> redis) {
+        redis.ifPresent(RedisConnections::close);
+    }
+
+    @Produces
+    @Singleton
+    JobQueue queue(PacketfsConfig config, Optional<RedisConnections> redis) {
+        QueueSettings settings = new QueueSettings(config.queue().visibilityTimeout(), config.queue().resultTtl(),
+                config.queue().metricsKept(), config.queue().maxDeliveries(), Duration.ofSeconds(2));
+        if (redis.isEmpty()) {
+            LOG.info("queue: embedded, in memory (set PACKETFS_REDIS_URL to share a Redis queue)");
+            return new InMemoryJobQueue(settings);
+        }
+        return new RedisStreamJobQueue(redis.get(), settings, config.redis().consumer().orElseGet(DispatcherBeans::consumerName));
+    }
+
+    void closeQueue(@Disposes JobQueue queue) {
+        queue.close();
+    }
+
+    @Produces
+    @Singleton
+    WindowFetcher fetcher(PacketfsConfig config) {
+        PacketfsConfig.Fetch f = config.fetch();
+        return new WindowFetcher(new FetchLimits(f.maxWindowBytes(), f.connectTimeout(), f.timeout(), 3),
+                PublicAddressPolicy.allowing(f.allowHosts().orElse(null)));
+    }
+
+    void closeFetcher(@Disposes WindowFetcher fetcher) throws IOException {
+        fetcher.close();
+    }
+
+    @Produces
+    @Singleton
+    PriceList prices(PacketfsConfig config) {
+        Map<String, Map<String, BigDecimal>> merged = new HashMap<>(PriceList.defaults().usdPerUnit());
+        config.prices().forEach((substrate, units) -> {
+            Map<String, BigDecimal> m = new HashMap<>(merged.getOrDefault(substrate, Map.of()));
+            m.putAll(units);
+            merged.put(substrate, m);
+        });
+        return new PriceList(merged);
+    }
+
+    /**
+     * The substrates: {@code local} (unless disabled) and every other {@link SubstrateAdapter} bean
+     * (each remote substrate's adapter is a bean that exists when its endpoint is configured).
+     */
+    @Produces
+    @Singleton
+    SubstrateSelector selector(PacketfsConfig config, WindowFetcher fetcher, PriceList prices,
+            Instance<SubstrateAdapter> adapters) {
+        List<SubstrateAdapter> all = new ArrayList<>();
+        if (config.local().enabled()) {
+            PacketfsConfig.Local l = config.local();
+            all.add(new LocalSubstrate(fetcher, fetchExecutor, l.maxConcurrency(), l.maxMemoryMb(), l.maxDuration()));
+        }
+        adapters.forEach(all::add);
+        PacketfsConfig.Select s = config.select();
+        LOG.infof("substrates: %s", all.stream().map(a -> a.capability().name()).toList());
+        return new SubstrateSelector(all, new ScoringPolicy(s.costWeight(), s.latencyWeight(), s.failureWeight(),
+                s.ewmaAlpha()), prices);
+    }
+
+    void closeSubstrates(@Disposes SubstrateSelector selector) {
+        selector.states().forEach(s -> s.adapter().close());
+    }
+
+    private final ExecutorService fetchExecutor = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "packetfs-local-fetch");
+        t.setDaemon(true);
+        return t;
+    });
+
+    @Produces
+    @Singleton
+    CostLedger ledger(PriceList prices, MeterRegistry registry) {
+        return new CostLedger(prices, registry);
+    }
+
+    @Produces
+    @Singleton
+    Dispatcher dispatcher(PacketfsConfig config, JobQueue queue, SubstrateSelector selector, CostLedger ledger,
+            MeterRegistry registry) {
+        PacketfsConfig.Dispatch d = config.dispatch();
+        RetryPolicy retry = new RetryPolicy(d.maxAttempts(), d.initialBackoff(), 2.0, 0.5, d.maxBackoff(),
+                d.throttleBackoff(), d.maxThrottles());
+        // Extend deliveries well before another dispatcher may take them over.
+        Duration heartbeat = config.queue().visibilityTimeout().dividedBy(3);
+        DispatchSettings settings = new DispatchSettings(d.maxInFlight(), d.takeBatch(), Duration.ofSeconds(2),
+                d.defaultTimeout(), Duration.ofSeconds(2), heartbeat, d.healthInterval(), retry);
+        return new Dispatcher(queue, selector, ledger, settings, registry);
+    }
+
+    void startDispatching(@Observes StartupEvent event, PacketfsConfig config, Dispatcher dispatcher) {
+        if (config.dispatch().enabled()) {
+            dispatcher.start();
+            LOG.info("dispatching: on");
+        }
+    }
+
+    void stopDispatching(@Observes ShutdownEvent event, PacketfsConfig config, Dispatcher dispatcher)
+            throws InterruptedException {
+        dispatcher.shutdown(config.dispatch().shutdownGrace());
+        fetchExecutor.shutdownNow();
+    }
+
+    static String consumerName() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "host";
+        }
+        String pid = ManagementFactory.getRuntimeMXBean().getName().split("@")[0];
+        return host + "-" + pid + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** The URL without its password, for logs. */
+    static String redact(String url) {
+        return url.replaceAll("://([^:@/]*):[^@/]*@", "://$1:***@");
+    }
+}

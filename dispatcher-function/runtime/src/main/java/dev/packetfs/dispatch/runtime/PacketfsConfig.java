@@ -1,0 +1,154 @@
+package dev.packetfs.dispatch.runtime;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The dispatcher's configuration, {@code packetfs.*} in {@code application.properties}; each key
+ * can be set from the environment by its upper-case form ({@code packetfs.redis.url} ←
+ * {@code PACKETFS_REDIS_URL}, {@code packetfs.api-key} ← {@code PACKETFS_API_KEY},
+ * {@code packetfs.fetch.allow-hosts} ← {@code PACKETFS_FETCH_ALLOW_HOSTS}).
+ */
+@ConfigMapping(prefix = "packetfs")
+public interface PacketfsConfig {
+
+    Redis redis();
+
+    /** When set, the HTTP API requires {@code Authorization: Bearer <key>}. */
+    Optional<String> apiKey();
+
+    Fetch fetch();
+
+    Queue queue();
+
+    Dispatch dispatch();
+
+    Select select();
+
+    Local local();
+
+    Limits limits();
+
+    /**
+     * USD per billed unit, per substrate: {@code packetfs.prices.lambda.gb_seconds=0.0000166667}.
+     * Defaults to the providers' list prices.
+     */
+    Map<String, Map<String, BigDecimal>> prices();
+
+    interface Redis {
+        /**
+         * {@code redis://host:port}, {@code rediss://...}, or {@code redis-cluster://h1:p1,h2:p2};
+         * unset: the embedded in-memory queue (one process, nothing kept across restarts).
+         */
+        Optional<String> url();
+
+        /** This process's name in the consumer group; unique per process (default: host-pid-random). */
+        Optional<String> consumer();
+    }
+
+    interface Fetch {
+        /** Hosts and CIDRs exempt from the private-address refusal, comma-separated. */
+        Optional<String> allowHosts();
+
+        @WithDefault("1073741824")
+        long maxWindowBytes();
+
+        @WithDefault("5s")
+        Duration connectTimeout();
+
+        @WithDefault("60s")
+        Duration timeout();
+    }
+
+    interface Queue {
+        /** How long a delivery may go unextended before another dispatcher takes it over. */
+        @WithDefault("30s")
+        Duration visibilityTimeout();
+
+        @WithDefault("24h")
+        Duration resultTtl();
+
+        /** Execution records kept in {@code packetfs:metrics}. */
+        @WithDefault("10000")
+        int metricsKept();
+
+        @WithDefault("10")
+        int maxDeliveries();
+    }
+
+    interface Dispatch {
+        /** Run the dispatch loop in this process (the Lambda function URL only accepts jobs). */
+        @WithDefault("true")
+        boolean enabled();
+
+        @WithDefault("4096")
+        int maxInFlight();
+
+        @WithDefault("512")
+        int takeBatch();
+
+        @WithDefault("30s")
+        Duration defaultTimeout();
+
+        @WithDefault("3")
+        int maxAttempts();
+
+        @WithDefault("200ms")
+        Duration initialBackoff();
+
+        @WithDefault("30s")
+        Duration maxBackoff();
+
+        @WithDefault("1s")
+        Duration throttleBackoff();
+
+        @WithDefault("100")
+        int maxThrottles();
+
+        @WithDefault("10s")
+        Duration healthInterval();
+
+        /** How long shutdown waits for executions in flight. */
+        @WithDefault("10s")
+        Duration shutdownGrace();
+    }
+
+    interface Select {
+        @WithDefault("1")
+        double costWeight();
+
+        @WithDefault("1")
+        double latencyWeight();
+
+        @WithDefault("1000")
+        double failureWeight();
+
+        @WithDefault("0.2")
+        double ewmaAlpha();
+    }
+
+    interface Local {
+        /** Offer the in-process kernel as the {@code local} substrate. */
+        @WithDefault("true")
+        boolean enabled();
+
+        @WithDefault("64")
+        int maxConcurrency();
+
+        @WithDefault("2048")
+        int maxMemoryMb();
+
+        @WithDefault("5m")
+        Duration maxDuration();
+    }
+
+    interface Limits {
+        /** Largest inline {@code data} a job may carry (decoded bytes); it is stored in the queue. */
+        @WithDefault("1048576")
+        int maxInlineBytes();
+    }
+}
