@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * A loopback HTTP origin for fetch tests. {@code /ranged/NAME} honours single byte ranges as
  * RFC 9110 says (206, 416); {@code /whole/NAME} ignores Range and sends 200 with everything;
  * {@code /redirect/N/...} redirects N times before the rest of the path; {@code /away/HOST} redirects to HOST on the same port; {@code /status/CODE}
- * answers CODE; {@code /slow/NAME} sends one byte every 200 ms; {@code /zeros/SIZE} streams SIZE zero bytes.
+ * answers CODE; {@code /slow/NAME} sends one byte every 200 ms; {@code /zeros/SIZE} streams SIZE zero bytes; a {@code /delay/MS} prefix answers MS milliseconds late.
  */
 public final class RangeOrigin implements AutoCloseable {
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d*)");
@@ -45,7 +45,14 @@ public final class RangeOrigin implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         requests.incrementAndGet();
         try (exchange) {
-            String[] parts = exchange.getRequestURI().getPath().split("/", 4);
+            String path = exchange.getRequestURI().getPath();
+            if (path.startsWith("/delay/")) {
+                // /delay/MS/rest: the rest of the path, answered after MS milliseconds
+                String[] d = path.split("/", 4);
+                Thread.sleep(Long.parseLong(d[2]));
+                path = "/" + d[3];
+            }
+            String[] parts = path.split("/", 4);
             switch (parts[1]) {
                 case "ranged" -> ranged(exchange, objects.get(parts[2]));
                 case "whole" -> send(exchange, 200, objects.get(parts[2]), 0, objects.get(parts[2]).length);
@@ -65,6 +72,8 @@ public final class RangeOrigin implements AutoCloseable {
                 case "zeros" -> zeros(exchange, Long.parseLong(parts[2]));
                 default -> exchange.sendResponseHeaders(404, -1);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -60,6 +61,8 @@ public final class Dispatcher implements AutoCloseable {
     private final Semaphore slots;
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
     private final LinkedBlockingQueue<Settlement> settlements = new LinkedBlockingQueue<>();
+    /** Deliveries whose substrates are all busy: they wait here, in order, for a slot to free. */
+    private final ConcurrentLinkedDeque<Delivery> waiting = new ConcurrentLinkedDeque<>();
     private final ScheduledExecutorService timers;
     private final AtomicLong taken = new AtomicLong();
     private final AtomicLong settled = new AtomicLong();
@@ -169,18 +172,52 @@ public final class Dispatcher implements AutoCloseable {
 
     private void dispatch(Delivery d) {
         inFlight.put(d.handle(), new InFlight(d, System.nanoTime()));
+        if (!waiting.isEmpty()) {
+            waiting.add(d); // behind those already waiting: first come, first served
+            pump();
+            return;
+        }
+        if (!tryRun(d)) {
+            waiting.add(d);
+            pump(); // a slot may have freed since the attempt
+        }
+    }
+
+    /**
+     * Starts the delivery on the best substrate with a free slot, or settles it when it cannot
+     * run at all. Returns false when every fitting substrate is busy: the caller keeps it waiting.
+     */
+    private boolean tryRun(Delivery d) {
         Selection selection = selector.select(d.job(), d.avoid());
         if (selection.unsatisfiable() != null) {
             settle(new Settlement.Done(d, JobResult.failed(d.jobId(), null, d.attempts(), d.costPicoUsd(),
                     "no substrate can run this job: " + selection.unsatisfiable()), null));
-            return;
+            return true;
         }
-        Optional<SubstrateState> chosen = selection.unavailable() == null ? selector.acquire(selection) : Optional.empty();
-        if (chosen.isEmpty()) {
+        if (selection.unavailable() != null) {
             settle(pushBack(d, settings.unavailableDelay(), null));
-            return;
+            return true;
         }
-        SubstrateState substrate = chosen.get();
+        Optional<SubstrateState> chosen = selector.acquire(selection);
+        if (chosen.isEmpty()) {
+            return false;
+        }
+        run(d, chosen.get());
+        return true;
+    }
+
+    /** Runs waiting deliveries while slots are free. */
+    private void pump() {
+        Delivery next;
+        while ((next = waiting.poll()) != null) {
+            if (!tryRun(next)) {
+                waiting.addFirst(next);
+                return;
+            }
+        }
+    }
+
+    private void run(Delivery d, SubstrateState substrate) {
         Duration timeout = d.job().maxDurationMs() != null
                 ? Duration.ofMillis(d.job().maxDurationMs()) : settings.defaultTimeout();
         long start = System.nanoTime();
@@ -212,6 +249,9 @@ public final class Dispatcher implements AutoCloseable {
                 outcome instanceof Success ok ? ok.bytesProcessed() : 0, Instant.now());
         ledger.publish(record);
         settle(decide(d, name, outcome, record));
+        if (!waiting.isEmpty()) {
+            pump();
+        }
     }
 
     /** What follows from one execution's outcome. */

@@ -7,8 +7,8 @@ import java.util.List;
  *
  * @param unsatisfiable set when no configured substrate meets the job's hard constraints: the
  *     job can never run and fails
- * @param unavailable set when some substrates would do but none can take work now (down,
- *     breaker open, full): the job waits
+ * @param unavailable set when some substrates would do but none takes work now (down, breaker
+ *     open): the job waits. Substrates that are merely full are ranked; acquiring a slot tells.
  */
 public record Selection(List<SubstrateState> ranked, String unsatisfiable, String unavailable) {
 

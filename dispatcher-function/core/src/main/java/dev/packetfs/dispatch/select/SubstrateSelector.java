@@ -80,7 +80,7 @@ public final class SubstrateSelector {
         }
         List<SubstrateState> ready = fit.stream().filter(SubstrateState::available).toList();
         if (ready.isEmpty()) {
-            return Selection.unavailable("every substrate that fits is down, failing or full: "
+            return Selection.unavailable("every substrate that fits is down or failing: "
                     + fit.stream().map(SubstrateState::name).toList());
         }
         Comparator<SubstrateState> order = Comparator

@@ -80,10 +80,10 @@ public final class SubstrateState {
         return inFlight.get();
     }
 
-    /** Whether the substrate can take one more execution now (healthy, breaker closed, not full). */
+    /** Whether the substrate takes work at all now (healthy, breaker not open); it may still be full. */
     boolean available() {
         return health.healthy() && breaker.getState() != CircuitBreaker.State.OPEN
-                && breaker.getState() != CircuitBreaker.State.FORCED_OPEN && inFlight.get() < capability.maxConcurrency();
+                && breaker.getState() != CircuitBreaker.State.FORCED_OPEN;
     }
 
     /**

@@ -154,6 +154,22 @@ class DispatcherTest {
     }
 
     @Test
+    void aBusySubstrateMakesJobsWaitForASlotNotRetry() throws Exception {
+        ScriptedSubstrate narrow = new ScriptedSubstrate("local", 0, Duration.ofMillis(1), (j, n) -> RUN,
+                Duration.ofMillis(10), BilledUnits.NONE, 2);
+        start(narrow);
+        for (int i = 0; i < 60; i++) {
+            queue.submit(Jobs.crc("w-" + i, "x" + i));
+        }
+        for (int i = 0; i < 60; i++) {
+            assertEquals(1, await("w-" + i).attempts());
+        }
+        assertEquals(2, narrow.mostAtOnce.get(), "never more than its concurrency");
+        assertEquals(60, narrow.executions.get(), "no job pushed back and re-run");
+        assertEquals(0, queue.ledger().totals().get("local").throttled());
+    }
+
+    @Test
     void aSlowSubstrateLosesTraffic() throws Exception {
         ScriptedSubstrate slow = new ScriptedSubstrate("slow", 0, Duration.ofMillis(1), (j, n) -> RUN,
                 Duration.ofMillis(40), BilledUnits.NONE);

@@ -32,11 +32,19 @@ public final class ScriptedSubstrate implements SubstrateAdapter {
     private final BilledUnits billed;
     private final ConcurrentHashMap<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     public final AtomicInteger executions = new AtomicInteger();
+    public final AtomicInteger running = new AtomicInteger();
+    public final AtomicInteger mostAtOnce = new AtomicInteger();
     public volatile boolean healthy = true;
 
     public ScriptedSubstrate(String name, double costPerHour, Duration latency, BiFunction<String, Integer, Act> script,
             Duration delay, BilledUnits billed) {
-        this.capability = new SubstrateCapability(name, costPerHour, latency, 1024, 60_000, false, true, 10_000, true);
+        this(name, costPerHour, latency, script, delay, billed, 10_000);
+    }
+
+    public ScriptedSubstrate(String name, double costPerHour, Duration latency, BiFunction<String, Integer, Act> script,
+            Duration delay, BilledUnits billed, int maxConcurrency) {
+        this.capability = new SubstrateCapability(name, costPerHour, latency, 1024, 60_000, false, true, maxConcurrency,
+                true);
         this.script = script;
         this.delay = delay;
         this.billed = billed;
@@ -78,8 +86,11 @@ public final class ScriptedSubstrate implements SubstrateAdapter {
         if (delay.isZero()) {
             return CompletableFuture.completedFuture(outcome);
         }
-        return CompletableFuture.supplyAsync(() -> outcome,
-                CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS));
+        mostAtOnce.accumulateAndGet(running.incrementAndGet(), Math::max);
+        return CompletableFuture.supplyAsync(() -> {
+            running.decrementAndGet();
+            return outcome;
+        }, CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS));
     }
 
     private String name() {
