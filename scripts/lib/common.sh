@@ -24,11 +24,12 @@ mvn_quiet() {
   return "${PIPESTATUS[0]}"
 }
 
-# True when any file under the given directories is newer than $1 (or $1 is missing).
+# True when any source file under the given paths is newer than $1 (or $1 is missing); build
+# output (target/) and node_modules/ do not count.
 stale() {
   local target="$1"; shift
   [[ -e "$target" ]] || return 0
-  [[ -n "$(find "$@" -newer "$target" -type f -print -quit 2>/dev/null)" ]]
+  [[ -n "$(find "$@" \( -name target -o -name node_modules \) -prune -o -newer "$target" -type f -print -quit 2>/dev/null)" ]]
 }
 
 # Builds kernel/target/packetfs-kernel.jar (and its lib/) when missing or older than its sources.
@@ -39,6 +40,17 @@ ensure_kernel_jar() {
     require mvn "install Apache Maven 3.8.6 or newer"
     say "building the kernel (first run after a change)..."
     (cd "$root" && mvn_quiet -pl kernel -am install -DskipTests) || die "kernel build failed"
+  fi
+}
+
+# Builds the dispatcher service (dispatcher-function/server) when missing or older than its sources.
+ensure_server_jar() {
+  local jar="$root/dispatcher-function/server/target/quarkus-app/quarkus-run.jar"
+  if stale "$jar" "$root/dispatcher-function" "$root/kernel/src/main" "$root/kernel/pom.xml" "$root/pom.xml"; then
+    require_java
+    require mvn "install Apache Maven 3.8.6 or newer"
+    say "building the dispatcher (first run after a change)..."
+    (cd "$root" && mvn_quiet -pl dispatcher-function/server -am install -DskipTests) || die "dispatcher build failed"
   fi
 }
 

@@ -11,14 +11,17 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class PfsExecTest {
+class ExecCommandTest {
 
     record Run(int code, String out, String err) {}
 
     static Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = PfsExec.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        String[] all = new String[args.length + 1];
+        all[0] = "exec";
+        System.arraycopy(args, 0, all, 1, args.length);
+        int code = Pfs.run(all, new PrintWriter(out, true), new PrintWriter(err, true));
         return new Run(code, out.toString(), err.toString());
     }
 
