@@ -63,7 +63,7 @@ public final class Dispatcher implements AutoCloseable {
     private final LinkedBlockingQueue<Settlement> settlements = new LinkedBlockingQueue<>();
     /** Deliveries whose substrates are all busy: they wait here, in order, for a slot to free. */
     private final ConcurrentLinkedDeque<Delivery> waiting = new ConcurrentLinkedDeque<>();
-    private final ScheduledExecutorService timers;
+    private ScheduledExecutorService timers;
     private final AtomicLong taken = new AtomicLong();
     private final AtomicLong settled = new AtomicLong();
     private Thread intake;
@@ -71,6 +71,8 @@ public final class Dispatcher implements AutoCloseable {
     private volatile boolean intakeOpen;
     private volatile boolean settling;
     private volatile long lastWorkNanos = System.nanoTime();
+    /** Signalled whenever an execution ends, freeing a substrate slot. */
+    private final Object capacity = new Object();
 
     private record InFlight(Delivery delivery, long since) {}
 
@@ -84,7 +86,6 @@ public final class Dispatcher implements AutoCloseable {
         this.ledger = ledger;
         this.settings = settings;
         this.slots = new Semaphore(settings.maxInFlight());
-        this.timers = Executors.newScheduledThreadPool(1, r -> daemon(r, "packetfs-dispatch-timers"));
         Gauge.builder("packetfs.inflight", inFlight, Map::size).register(registry);
     }
 
@@ -96,11 +97,19 @@ public final class Dispatcher implements AutoCloseable {
         return selector;
     }
 
-    /** Starts taking and running jobs. */
+    /** Starts taking and running jobs; after {@link #shutdown} it may be started again (a warm Lambda). */
     public synchronized void start() {
         if (intake != null) {
             return;
         }
+        lastWorkNanos = System.nanoTime();
+        // Deliveries a previous run abandoned are the queue's again (their visibility lapses);
+        // forget them, and give back the slots they held.
+        inFlight.clear();
+        waiting.clear();
+        slots.drainPermits();
+        slots.release(settings.maxInFlight());
+        timers = Executors.newScheduledThreadPool(1, r -> daemon(r, "packetfs-dispatch-timers"));
         intakeOpen = true;
         settling = true;
         settler = daemon(this::settleLoop, "packetfs-dispatch-settle");
@@ -120,6 +129,8 @@ public final class Dispatcher implements AutoCloseable {
     public DrainReport drain(Duration budget, Duration idleStop, Duration grace) throws InterruptedException {
         long begin = System.nanoTime();
         long deadline = begin + budget.toNanos();
+        long takenBefore = taken.get();
+        long settledBefore = settled.get();
         start();
         while (System.nanoTime() < deadline) {
             Thread.sleep(Math.min(50, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
@@ -128,7 +139,8 @@ public final class Dispatcher implements AutoCloseable {
             }
         }
         shutdown(grace);
-        return new DrainReport(taken.get(), settled.get(), inFlight.size(), Duration.ofNanos(System.nanoTime() - begin));
+        return new DrainReport(taken.get() - takenBefore, settled.get() - settledBefore, inFlight.size(),
+                Duration.ofNanos(System.nanoTime() - begin));
     }
 
     // -- intake -------------------------------------------------------------------------------
@@ -140,9 +152,16 @@ public final class Dispatcher implements AutoCloseable {
             try {
                 slots.acquire();
                 want = 1 + slots.drainPermits();
-                int n = Math.min(want, settings.takeBatch());
+                // Take no more than the substrates can start now: jobs left in the queue stay
+                // free for other dispatchers, and a time-boxed drain takes only what it can run.
+                int n = Math.min(Math.min(want, settings.takeBatch()), awaitCapacity());
                 slots.release(want - n);
                 want = n;
+                if (n == 0) {
+                    slots.release(want);
+                    want = 0;
+                    continue;
+                }
                 List<Delivery> got = queue.take(n, settings.takeWait());
                 slots.release(n - got.size());
                 want = 0;
@@ -167,6 +186,21 @@ public final class Dispatcher implements AutoCloseable {
                 sleep(backoffMs);
                 backoffMs = Math.min(5000, backoffMs * 2);
             }
+        }
+    }
+
+    /** Free substrate slots (at least one), waiting while there are none; 0 when intake closes. */
+    private int awaitCapacity() throws InterruptedException {
+        synchronized (capacity) {
+            while (intakeOpen) {
+                int free = selector.freeCapacity();
+                if (free > 0) {
+                    return free;
+                }
+                // Woken by a finishing execution; the timeout notices substrates coming back up.
+                capacity.wait(100);
+            }
+            return 0;
         }
     }
 
@@ -252,6 +286,9 @@ public final class Dispatcher implements AutoCloseable {
         if (!waiting.isEmpty()) {
             pump();
         }
+        synchronized (capacity) {
+            capacity.notifyAll();
+        }
     }
 
     /** What follows from one execution's outcome. */
@@ -324,11 +361,15 @@ public final class Dispatcher implements AutoCloseable {
             if (!storeWithRetry(batch)) {
                 return;
             }
+            int freed = 0;
             for (Settlement s : batch) {
-                inFlight.remove(s.delivery().handle());
+                // An execution abandoned by an earlier run may finish late: it holds no slot now.
+                if (inFlight.remove(s.delivery().handle()) != null) {
+                    freed++;
+                }
             }
             settled.addAndGet(batch.size());
-            slots.release(batch.size());
+            slots.release(freed);
         }
     }
 
@@ -393,7 +434,10 @@ public final class Dispatcher implements AutoCloseable {
      * Stops taking jobs, waits up to {@code grace} for those in flight to be settled, then stops.
      * Deliveries still unsettled are left to the queue's visibility timeout.
      */
-    public void shutdown(Duration grace) throws InterruptedException {
+    public synchronized void shutdown(Duration grace) throws InterruptedException {
+        if (intake == null) {
+            return;
+        }
         intakeOpen = false;
         Thread in = intake;
         if (in != null) {
@@ -409,6 +453,8 @@ public final class Dispatcher implements AutoCloseable {
             out.join(5000);
         }
         timers.shutdownNow();
+        intake = null;
+        settler = null;
     }
 
     @Override

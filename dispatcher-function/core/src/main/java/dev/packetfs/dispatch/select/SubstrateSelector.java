@@ -120,6 +120,17 @@ public final class SubstrateSelector {
         return null;
     }
 
+    /** Execution slots free now on substrates that take work (healthy, breaker not open). */
+    public int freeCapacity() {
+        int free = 0;
+        for (SubstrateState s : states.values()) {
+            if (s.available()) {
+                free += Math.max(0, s.capability().maxConcurrency() - s.inFlight());
+            }
+        }
+        return free;
+    }
+
     /** The first ranked substrate that grants an execution slot, reserved; empty if none does. */
     public Optional<SubstrateState> acquire(Selection selection) {
         for (SubstrateState s : selection.ranked()) {

@@ -145,7 +145,7 @@ public class DispatcherBeans {
                 d.throttleBackoff(), d.maxThrottles());
         // Extend deliveries well before another dispatcher may take them over.
         Duration heartbeat = config.queue().visibilityTimeout().dividedBy(3);
-        DispatchSettings settings = new DispatchSettings(d.maxInFlight(), d.takeBatch(), Duration.ofSeconds(2),
+        DispatchSettings settings = new DispatchSettings(d.maxInFlight(), d.takeBatch(), d.takeWait(),
                 d.defaultTimeout(), Duration.ofSeconds(2), heartbeat, d.healthInterval(), retry);
         return new Dispatcher(queue, selector, ledger, settings, registry);
     }

@@ -33,6 +33,8 @@ public interface PacketfsConfig {
 
     Limits limits();
 
+    Drain drain();
+
     /**
      * USD per billed unit, per substrate: {@code packetfs.prices.lambda.gb_seconds=0.0000166667}.
      * Defaults to the providers' list prices.
@@ -91,6 +93,10 @@ public interface PacketfsConfig {
         @WithDefault("512")
         int takeBatch();
 
+        /** The longest one blocking read for jobs waits; bounds how long stopping takes. */
+        @WithDefault("2s")
+        Duration takeWait();
+
         @WithDefault("30s")
         Duration defaultTimeout();
 
@@ -144,6 +150,21 @@ public interface PacketfsConfig {
 
         @WithDefault("5m")
         Duration maxDuration();
+    }
+
+    /** The scheduled drain (a Lambda function run by an EventBridge schedule). */
+    interface Drain {
+        /** Stop taking jobs this long before the Lambda deadline, so what is in flight can finish. */
+        @WithDefault("10s")
+        Duration margin();
+
+        /** Stop early once the queue has been empty this long. */
+        @WithDefault("5s")
+        Duration idleStop();
+
+        /** The longest one drain runs; also the budget when the runtime gives no deadline. */
+        @WithDefault("14m")
+        Duration maxBudget();
     }
 
     interface Limits {

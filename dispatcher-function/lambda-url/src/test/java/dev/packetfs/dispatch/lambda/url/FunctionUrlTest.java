@@ -1,0 +1,65 @@
+package dev.packetfs.dispatch.lambda.url;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.packetfs.dispatch.queue.JobQueue;
+import dev.packetfs.dispatch.queue.RedisStreamJobQueue;
+import dev.packetfs.dispatch.runtime.RedisTestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The HTTP API as the Lambda function URL serves it: every request goes through Quarkus' mock
+ * event server as an API Gateway v2 / function URL event, into the real handler, onto a real Redis.
+ */
+@QuarkusTest
+@QuarkusTestResource(RedisTestResource.class)
+class FunctionUrlTest {
+
+    @Inject
+    JobQueue queue;
+
+    @Test
+    void aJobIsQueuedOnTheSharedRedisAndReportedPending() {
+        assertTrue(queue instanceof RedisStreamJobQueue);
+        given().body("{\"job_id\":\"url-1\",\"program\":{\"op\":\"crc32c\",\"data\":\"MTIzNDU2Nzg5\"}}")
+                .post("/jobs").then().statusCode(202).body("job_id", equalTo("url-1"));
+        // The function URL only queues: the drain function runs the job.
+        given().get("/results/url-1").then().statusCode(202).body("state", equalTo("queued"));
+        given().get("/jobs/url-1").then().statusCode(200).body("state", equalTo("queued"));
+    }
+
+    @Test
+    void badInputIsRefusedAndNothingQueued() {
+        long before = queue.depth().ready();
+        given().body("{\"program\":{\"op\":\"crc32c\",\"offset\":-1,\"data\":\"AA==\"}}").post("/jobs").then()
+                .statusCode(400).body("field", equalTo("program.offset"));
+        assertEquals(before, queue.depth().ready());
+    }
+
+    @Test
+    void aRawFunctionUrlEventReachesTheApi() {
+        String event = """
+                {"version":"2.0","routeKey":"$default","rawPath":"/jobs","rawQueryString":"",
+                 "headers":{"content-type":"application/json"},
+                 "requestContext":{"http":{"method":"POST","path":"/jobs","protocol":"HTTP/1.1","sourceIp":"127.0.0.1"}},
+                 "body":"{\\"job_id\\":\\"raw-event\\",\\"program\\":{\\"op\\":\\"add\\",\\"data\\":\\"AQID\\"}}",
+                 "isBase64Encoded":false}""";
+        given().contentType("application/json").body(event).post("/_lambda_").then().statusCode(200)
+                .body("statusCode", equalTo(202))
+                .body("body", containsString("\"job_id\":\"raw-event\""));
+        given().get("/jobs/raw-event").then().statusCode(200);
+    }
+
+    @Test
+    void healthAndMetricsAnswer() {
+        given().get("/health").then().statusCode(200).body("queue", equalTo("redis"));
+        given().get("/metrics").then().statusCode(200).body("queue.dead", equalTo(0));
+    }
+}
