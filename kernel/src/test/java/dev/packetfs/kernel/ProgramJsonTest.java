@@ -62,6 +62,28 @@ class ProgramJsonTest {
     }
 
     @Test
+    void theBase64CheckAgreesWithItsRegexOnEveryShortString() {
+        // Every string of up to 5 characters over an alphabet with the edge characters.
+        char[] alphabet = {'A', 'z', '0', '+', '/', '=', '-', ' '};
+        java.util.List<String> strings = new java.util.ArrayList<>(java.util.List.of(""));
+        for (int len = 1; len <= 5; len++) {
+            java.util.List<String> next = new java.util.ArrayList<>();
+            for (String s : strings) {
+                if (s.length() == len - 1) {
+                    for (char c : alphabet) {
+                        next.add(s + c);
+                    }
+                }
+            }
+            strings.addAll(next);
+        }
+        for (String s : strings) {
+            boolean byRegex = s.length() % 4 != 1 && ProgramJson.BASE64.matcher(s).matches();
+            assertEquals(byRegex, ProgramJson.standardBase64(s), "'" + s + "'");
+        }
+    }
+
+    @Test
     void aDataUrlProgramNeedsItsObjectToRun() throws Exception {
         Program p = ProgramJson.parse(json("{\"op\":\"add\",\"data_url\":\"http://example.com/\"}"));
         ProgramException e = assertThrows(ProgramException.class, () -> Kernel.execute(p));

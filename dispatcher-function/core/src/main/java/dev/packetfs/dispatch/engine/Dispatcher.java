@@ -14,7 +14,9 @@ import dev.packetfs.dispatch.substrate.ExecutionOutcome.Failure;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.Success;
 import dev.packetfs.dispatch.substrate.ExecutionRequest;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,7 +30,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -42,11 +45,14 @@ import org.slf4j.LoggerFactory;
  * and settles every delivery exactly once — result, retry (with backoff, or at once on another
  * substrate), or dead letter.
  *
- * <p>Threads: one takes (blocking on the queue, never sleep-polling), adapters run executions
- * asynchronously, one settles in batches (one queue round trip for many jobs), and a timer extends
- * long deliveries and probes substrate health. At most {@code maxInFlight} deliveries are held,
- * and a slot frees only once its settlement is stored, so a slow queue slows intake instead of
- * growing the heap.
+ * <p>One thread takes (blocking on the queue, never sleep-polling); adapters run executions
+ * asynchronously; settlements are written in batches, one write in flight at a time, each
+ * started by the completion of the one before (so a busy dispatcher stores many jobs per round
+ * trip, and an idle one stores each at once, without a hand-off to another thread: on a
+ * virtualized host, thread wake-ups are the dominant cost of a round trip). A timer extends long
+ * deliveries and probes substrate health. At most {@code maxInFlight} deliveries are held, and a
+ * slot frees only once its settlement is stored, so a slow queue slows intake instead of growing
+ * the heap.
  */
 public final class Dispatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
@@ -60,17 +66,24 @@ public final class Dispatcher implements AutoCloseable {
     private final DispatchSettings settings;
     private final Semaphore slots;
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
-    private final LinkedBlockingQueue<Settlement> settlements = new LinkedBlockingQueue<>();
+    private final ConcurrentLinkedQueue<Settlement> unsettled = new ConcurrentLinkedQueue<>();
+    /** True while a settlement write is in flight (or being prepared); one at a time. */
+    private final AtomicBoolean writing = new AtomicBoolean();
     /** Deliveries whose substrates are all busy: they wait here, in order, for a slot to free. */
     private final ConcurrentLinkedDeque<Delivery> waiting = new ConcurrentLinkedDeque<>();
     private ScheduledExecutorService timers;
     private final AtomicLong taken = new AtomicLong();
     private final AtomicLong settled = new AtomicLong();
+    private final Timer takeTimer;
+    private final Timer settleTimer;
+    private final Timer dispatchTimer;
+    private final DistributionSummary takeSize;
+    private final DistributionSummary settleSize;
     private Thread intake;
-    private Thread settler;
     private volatile boolean intakeOpen;
     private volatile boolean settling;
     private volatile long lastWorkNanos = System.nanoTime();
+    private volatile long settleBackoffMs = 50;
     /** Signalled whenever an execution ends, freeing a substrate slot. */
     private final Object capacity = new Object();
 
@@ -87,6 +100,14 @@ public final class Dispatcher implements AutoCloseable {
         this.settings = settings;
         this.slots = new Semaphore(settings.maxInFlight());
         Gauge.builder("packetfs.inflight", inFlight, Map::size).register(registry);
+        this.takeTimer = Timer.builder("packetfs.queue.take").description("one read of jobs from the queue")
+                .register(registry);
+        this.settleTimer = Timer.builder("packetfs.queue.settle").description("one batch of settlements stored")
+                .register(registry);
+        this.dispatchTimer = Timer.builder("packetfs.dispatch.batch")
+                .description("starting every job of one read on its substrate").register(registry);
+        this.takeSize = DistributionSummary.builder("packetfs.queue.take.size").register(registry);
+        this.settleSize = DistributionSummary.builder("packetfs.queue.settle.size").register(registry);
     }
 
     public JobQueue queue() {
@@ -107,14 +128,14 @@ public final class Dispatcher implements AutoCloseable {
         // forget them, and give back the slots they held.
         inFlight.clear();
         waiting.clear();
+        unsettled.clear();
+        writing.set(false);
         slots.drainPermits();
         slots.release(settings.maxInFlight());
         timers = Executors.newScheduledThreadPool(1, r -> daemon(r, "packetfs-dispatch-timers"));
         intakeOpen = true;
         settling = true;
-        settler = daemon(this::settleLoop, "packetfs-dispatch-settle");
         intake = daemon(this::intakeLoop, "packetfs-dispatch-intake");
-        settler.start();
         intake.start();
         long beat = settings.heartbeat().toMillis();
         timers.scheduleWithFixedDelay(this::extendLongDeliveries, beat, beat, TimeUnit.MILLISECONDS);
@@ -162,7 +183,9 @@ public final class Dispatcher implements AutoCloseable {
                     want = 0;
                     continue;
                 }
+                long t0 = System.nanoTime();
                 List<Delivery> got = queue.take(n, settings.takeWait());
+                long t1 = System.nanoTime();
                 slots.release(n - got.size());
                 want = 0;
                 if (!got.isEmpty()) {
@@ -171,6 +194,11 @@ public final class Dispatcher implements AutoCloseable {
                 }
                 for (Delivery d : got) {
                     dispatch(d);
+                }
+                if (!got.isEmpty()) {
+                    takeTimer.record(t1 - t0, TimeUnit.NANOSECONDS);
+                    takeSize.record(got.size());
+                    dispatchTimer.record(System.nanoTime() - t1, TimeUnit.NANOSECONDS);
                 }
                 backoffMs = 100;
             } catch (InterruptedException e) {
@@ -338,29 +366,63 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private void settle(Settlement s) {
-        settlements.add(s);
+        unsettled.add(s);
+        if (writing.compareAndSet(false, true)) {
+            writeSettlements();
+        }
     }
 
-    // -- settling -----------------------------------------------------------------------------
-
-    private void settleLoop() {
-        while (settling || !settlements.isEmpty()) {
-            Settlement first;
-            try {
-                first = settlements.poll(100, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+    /**
+     * Writes pending settlements, a batch at a time, until none are left. A write that completes
+     * at once (the in-memory queue) is followed in this loop; one that completes later continues
+     * from its completion, on whatever thread completes it.
+     */
+    private void writeSettlements() {
+        while (true) {
+            List<Settlement> batch = new ArrayList<>();
+            for (Settlement s; batch.size() < SETTLE_BATCH && (s = unsettled.poll()) != null; ) {
+                batch.add(s);
             }
-            if (first == null) {
+            if (batch.isEmpty()) {
+                writing.set(false);
+                // A settlement added after the poll and before the flag cleared: take it up.
+                if (unsettled.isEmpty() || !writing.compareAndSet(false, true)) {
+                    return;
+                }
                 continue;
             }
-            List<Settlement> batch = new ArrayList<>(Math.min(SETTLE_BATCH, 1 + settlements.size()));
-            batch.add(first);
-            settlements.drainTo(batch, SETTLE_BATCH - 1);
-            if (!storeWithRetry(batch)) {
+            long t0 = System.nanoTime();
+            CompletableFuture<Void> write;
+            try {
+                write = queue.settleAsync(batch).toCompletableFuture();
+            } catch (RuntimeException e) {
+                write = CompletableFuture.failedFuture(e);
+            }
+            if (!write.isDone()) {
+                write.whenComplete((ok, error) -> {
+                    if (written(batch, error, t0)) {
+                        writeSettlements();
+                    }
+                });
                 return;
             }
+            if (!written(batch, write.isCompletedExceptionally() ? exceptionOf(write) : null, t0)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Accounts for a stored batch, or schedules it again after a backoff while the dispatcher
+     * runs. A batch dropped at shutdown is not lost: its deliveries were never acknowledged, so
+     * the queue hands them out again after their visibility timeout.
+     *
+     * @return true when writing may go on with the next batch
+     */
+    private boolean written(List<Settlement> batch, Throwable error, long startNanos) {
+        if (error == null) {
+            settleTimer.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+            settleSize.record(batch.size());
             int freed = 0;
             for (Settlement s : batch) {
                 // An execution abandoned by an earlier run may finish late: it holds no slot now.
@@ -370,29 +432,33 @@ public final class Dispatcher implements AutoCloseable {
             }
             settled.addAndGet(batch.size());
             slots.release(freed);
+            settleBackoffMs = 50;
+            return true;
         }
+        if (!settling) {
+            LOG.warn("stopping with {} settlements unstored; their jobs will be delivered again", batch.size());
+            writing.set(false);
+            return false;
+        }
+        long delay = settleBackoffMs;
+        settleBackoffMs = Math.min(2000, settleBackoffMs * 2);
+        LOG.warn("storing {} settlements failed, retrying in {} ms: {}", batch.size(), delay, error.toString());
+        timers.schedule(() -> {
+            unsettled.addAll(batch); // back in line: the next write takes them again
+            writing.set(false);
+            if (writing.compareAndSet(false, true)) {
+                writeSettlements();
+            }
+        }, delay, TimeUnit.MILLISECONDS);
+        return false;
     }
 
-    /**
-     * Keeps trying to store a batch while the dispatcher runs. If it is stopped first, the batch
-     * is dropped here but not lost: its deliveries were never acknowledged, so the queue hands
-     * them out again after their visibility timeout.
-     */
-    private boolean storeWithRetry(List<Settlement> batch) {
-        long backoffMs = 50;
-        while (true) {
-            try {
-                queue.settle(batch);
-                return true;
-            } catch (RuntimeException e) {
-                if (!settling) {
-                    LOG.warn("stopping with {} settlements unstored; their jobs will be delivered again", batch.size());
-                    return false;
-                }
-                LOG.warn("storing {} settlements failed, retrying in {} ms: {}", batch.size(), backoffMs, e.toString());
-                sleep(backoffMs);
-                backoffMs = Math.min(2000, backoffMs * 2);
-            }
+    private static Throwable exceptionOf(CompletableFuture<?> failed) {
+        try {
+            failed.join();
+            return null;
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+            return e.getCause() == null ? e : e.getCause();
         }
     }
 
@@ -444,17 +510,12 @@ public final class Dispatcher implements AutoCloseable {
             in.join(settings.takeWait().toMillis() + 2000);
         }
         long deadline = System.nanoTime() + grace.toNanos();
-        while ((!inFlight.isEmpty() || !settlements.isEmpty()) && System.nanoTime() < deadline) {
+        while ((!inFlight.isEmpty() || !unsettled.isEmpty() || writing.get()) && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
         settling = false;
-        Thread out = settler;
-        if (out != null) {
-            out.join(5000);
-        }
         timers.shutdownNow();
         intake = null;
-        settler = null;
     }
 
     @Override

@@ -286,14 +286,18 @@ public final class InMemoryJobQueue implements JobQueue {
             }
         }
 
+        /** settle.lua's rules: a finished job is guarded by its result, the others by the acknowledgement. */
         private void settle(Settlement s) {
             Delivery d = s.delivery();
-            if (pending.remove(d.handle()) == null) {
-                return; // settled already, or taken over after its visibility lapsed and settled there
-            }
+            boolean wasPending = pending.remove(d.handle()) != null;
             if (s instanceof Settlement.Done done) {
+                if (liveResult(d.jobId()) != null) {
+                    return; // one result per job id, whoever stored it first
+                }
                 storeResult(done.result());
                 jobs.remove(d.jobId());
+            } else if (!wasPending) {
+                return; // settled already, or taken over after its visibility lapsed and settled there
             } else if (s instanceof Settlement.Retry retry) {
                 delayed.add(new Delayed(System.nanoTime() + retry.delay().toNanos(), Envelope.retry(d, retry)));
                 JobState state = jobs.get(d.jobId());

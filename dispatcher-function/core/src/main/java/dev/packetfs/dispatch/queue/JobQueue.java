@@ -42,6 +42,19 @@ public interface JobQueue extends AutoCloseable {
     /** Settles deliveries: results stored, retries scheduled, dead letters written. Idempotent. */
     void settle(List<Settlement> settlements);
 
+    /**
+     * {@link #settle} without blocking the caller: the stage completes once the settlements are
+     * stored (exceptionally if they could not be; settling again is safe).
+     */
+    default java.util.concurrent.CompletionStage<Void> settleAsync(List<Settlement> settlements) {
+        try {
+            settle(settlements);
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+    }
+
     /** Tells the queue these deliveries are still being worked on, so they are not redelivered. */
     void extend(List<Delivery> inFlight);
 

@@ -5,6 +5,8 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
@@ -55,7 +57,7 @@ public final class RedisConnections implements AutoCloseable {
             for (String host : hosts.split(",")) {
                 seeds.add(RedisURI.create((tls ? "rediss://" : "redis://") + userInfo + host.trim()));
             }
-            RedisClusterClient client = RedisClusterClient.create(seeds);
+            RedisClusterClient client = RedisClusterClient.create(resources(), seeds);
             client.setOptions(ClusterClientOptions.builder()
                     .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
                     // Follow failovers and resharding without waiting for a MOVED reply.
@@ -67,9 +69,20 @@ public final class RedisConnections implements AutoCloseable {
             return new RedisConnections(null, null, client);
         }
         RedisURI uri = RedisURI.create(url);
-        RedisClient client = RedisClient.create();
+        RedisClient client = RedisClient.create(resources());
         client.setOptions(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT)).build());
         return new RedisConnections(client, uri, null);
+    }
+
+    /**
+     * Netty threads for Redis I/O: {@code packetfs.redis.io-threads} (system property) or one.
+     * One thread serves every connection, so a reply, the next request and its settlement are
+     * handled without waking a second thread: on a virtualized host each wake-up costs tens of
+     * microseconds (BENCHMARKS.md).
+     */
+    private static ClientResources resources() {
+        int threads = Integer.getInteger("packetfs.redis.io-threads", 1);
+        return DefaultClientResources.builder().ioThreadPoolSize(threads).computationThreadPoolSize(1).build();
     }
 
     public boolean isCluster() {

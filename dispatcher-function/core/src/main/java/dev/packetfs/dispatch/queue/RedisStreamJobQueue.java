@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -57,6 +58,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RedisStreamJobQueue implements JobQueue {
     static final String GROUP = "dispatchers";
+    /** The field submit.lua adds to entries it deduplicated. */
+    private static final String CHECKED = "checked";
     private static final Logger LOG = LoggerFactory.getLogger(RedisStreamJobQueue.class);
     private static final int MOVE_BATCH = 1000;
     private static final int PROMOTE_BATCH = 1000;
@@ -117,8 +120,13 @@ public final class RedisStreamJobQueue implements JobQueue {
 
     @Override
     public List<SubmitOutcome> submit(List<ComputeJob> jobs) {
+        return await(submitAsync(jobs));
+    }
+
+    /** {@link #submit} without blocking: for producers that keep many submissions in flight. */
+    public CompletableFuture<List<SubmitOutcome>> submitAsync(List<ComputeJob> jobs) {
         if (jobs.isEmpty()) {
-            return List.of();
+            return CompletableFuture.completedFuture(List.of());
         }
         List<String> k = new ArrayList<>(1 + 2 * jobs.size());
         List<String> a = new ArrayList<>(1 + jobs.size());
@@ -129,12 +137,13 @@ public final class RedisStreamJobQueue implements JobQueue {
             k.add(keys.result(job.jobId()));
             a.add(JobJson.toText(JobJson.write(job)));
         }
-        List<Long> queued = await(SUBMIT.run(commands, ScriptOutputType.MULTI, k, a));
-        List<SubmitOutcome> out = new ArrayList<>(jobs.size());
-        for (int i = 0; i < jobs.size(); i++) {
-            out.add(new SubmitOutcome(jobs.get(i).jobId(), queued.get(i) == 1L));
-        }
-        return out;
+        return SUBMIT.<List<Long>>run(commands, ScriptOutputType.MULTI, k, a).thenApply(queued -> {
+            List<SubmitOutcome> out = new ArrayList<>(jobs.size());
+            for (int i = 0; i < jobs.size(); i++) {
+                out.add(new SubmitOutcome(jobs.get(i).jobId(), queued.get(i) == 1L));
+            }
+            return out;
+        });
     }
 
     @Override
@@ -190,7 +199,7 @@ public final class RedisStreamJobQueue implements JobQueue {
             }
             long left = deadline - now;
             long block = TimeUnit.NANOSECONDS.toMillis(Math.min(left, nextSweep - now));
-            List<Delivery> got = begin(read(max, Math.max(1, block)));
+            List<Delivery> got = beginFresh(read(max, Math.max(1, block)));
             if (!got.isEmpty() || left <= 0 || System.nanoTime() - deadline >= 0) {
                 return got;
             }
@@ -213,8 +222,37 @@ public final class RedisStreamJobQueue implements JobQueue {
         }
     }
 
-    /** Decodes entries, settles the invalid ones, and keeps those begin.lua says to run. */
-    private List<Delivery> begin(List<StreamMessage<String, String>> messages) {
+    /**
+     * Entries delivered for the first time. Those written by {@link #submit} were deduplicated
+     * there, so begin.lua is sent for them but not awaited: on this connection it reaches Redis
+     * before their settlement can. Raw LPUSHed jobs and retries may be duplicates or finished
+     * already, so for them the verdict is awaited as for redeliveries.
+     */
+    private List<Delivery> beginFresh(List<StreamMessage<String, String>> messages) {
+        List<StreamMessage<String, String>> checked = new ArrayList<>(messages.size());
+        List<StreamMessage<String, String>> unchecked = new ArrayList<>();
+        for (StreamMessage<String, String> m : messages) {
+            (m.getBody().containsKey(CHECKED) ? checked : unchecked).add(m);
+        }
+        List<Delivery> run = new ArrayList<>(messages.size());
+        List<Delivery> started = decode(checked).candidates;
+        if (!started.isEmpty()) {
+            beginScript(started).exceptionally(e -> {
+                LOG.warn("recording {} deliveries as running failed: {}", started.size(), e.toString());
+                return null;
+            });
+            run.addAll(started);
+        }
+        if (!unchecked.isEmpty()) {
+            run.addAll(begin(unchecked));
+        }
+        return run;
+    }
+
+    private record Decoded(List<Delivery> candidates) {}
+
+    /** Decodes entries and settles those that are not runnable jobs. */
+    private Decoded decode(List<StreamMessage<String, String>> messages) {
         List<Delivery> candidates = new ArrayList<>(messages.size());
         List<Envelope.Invalid> invalid = new ArrayList<>();
         for (StreamMessage<String, String> m : messages) {
@@ -228,9 +266,11 @@ public final class RedisStreamJobQueue implements JobQueue {
         if (!invalid.isEmpty()) {
             settleInvalid(invalid);
         }
-        if (candidates.isEmpty()) {
-            return candidates;
-        }
+        return new Decoded(candidates);
+    }
+
+    /** begin.lua over these deliveries: 1 run, 0 finished already, -1 a duplicate submission. */
+    private CompletableFuture<List<Long>> beginScript(List<Delivery> candidates) {
         List<String> k = new ArrayList<>(1 + 2 * candidates.size());
         List<String> a = new ArrayList<>(2 + 2 * candidates.size());
         k.add(keys.stream());
@@ -242,7 +282,16 @@ public final class RedisStreamJobQueue implements JobQueue {
             a.add(d.handle());
             a.add(d.token());
         }
-        List<Long> verdicts = await(BEGIN.run(commands, ScriptOutputType.MULTI, k, a));
+        return BEGIN.run(commands, ScriptOutputType.MULTI, k, a);
+    }
+
+    /** Decodes entries, settles the invalid ones, and keeps those begin.lua says to run. */
+    private List<Delivery> begin(List<StreamMessage<String, String>> messages) {
+        List<Delivery> candidates = decode(messages).candidates;
+        if (candidates.isEmpty()) {
+            return candidates;
+        }
+        List<Long> verdicts = await(beginScript(candidates));
         List<Delivery> run = new ArrayList<>(candidates.size());
         for (int i = 0; i < candidates.size(); i++) {
             if (verdicts.get(i) == 1L) {
@@ -304,8 +353,13 @@ public final class RedisStreamJobQueue implements JobQueue {
 
     @Override
     public void settle(List<Settlement> settlements) {
+        await(settleAsync(settlements));
+    }
+
+    @Override
+    public CompletionStage<Void> settleAsync(List<Settlement> settlements) {
         if (settlements.isEmpty()) {
-            return;
+            return CompletableFuture.completedFuture(null);
         }
         ScriptCall call = new ScriptCall();
         for (Settlement s : settlements) {
@@ -324,10 +378,12 @@ public final class RedisStreamJobQueue implements JobQueue {
                         dead.result().attempts(), r);
             }
         }
-        call.run();
-        if (settlements.stream().anyMatch(s -> s instanceof Settlement.Retry)) {
-            maintenance.execute(this::promoteAndReschedule);
-        }
+        boolean retries = settlements.stream().anyMatch(s -> s instanceof Settlement.Retry);
+        return call.runAsync().thenRun(() -> {
+            if (retries && !closed) {
+                maintenance.execute(this::promoteAndReschedule);
+            }
+        });
     }
 
     private void settleInvalid(List<Envelope.Invalid> invalid) {
@@ -382,7 +438,11 @@ public final class RedisStreamJobQueue implements JobQueue {
         }
 
         void run() {
-            Long ignoredSettledCount = await(SETTLE.run(commands, ScriptOutputType.INTEGER, k, a));
+            await(runAsync());
+        }
+
+        CompletableFuture<Void> runAsync() {
+            return SETTLE.<Long>run(commands, ScriptOutputType.INTEGER, k, a).thenApply(settledCount -> null);
         }
     }
 

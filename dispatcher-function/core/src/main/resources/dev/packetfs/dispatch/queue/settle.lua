@@ -8,12 +8,16 @@
 -- envelope), extra (retry delay in ms, or the dead letter as a JSON object), attempts,
 -- execution record JSON, outcome (ok|fail|throttle, or empty when nothing ran), cost (10^-12 USD),
 -- bytes, latency (ms)
--- Returns the number of deliveries settled now (a replayed or already settled one is skipped).
+-- A finished job is guarded by its result (SET NX: one result per job id, whoever stores it) and
+-- acknowledged in one XACK for the batch; a retry or dead letter is guarded by its own XACK,
+-- so a replayed command or a second settlement of the same delivery changes nothing.
+-- Returns the number of deliveries whose outcome was recorded now.
 local stream, delayed, dead, metrics, statsKeys = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local group, resultTtl, metricsMax, jobTtl = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local settled = 0
+local finishedEntries = {}
 local records = {}
 local stats = {}
 for i = 0, (#KEYS - 5) / 3 - 1 do
@@ -21,29 +25,35 @@ for i = 0, (#KEYS - 5) / 3 - 1 do
   local a = 5 + 10 * i
   local kind, entry, payload, extra = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
   local attempts, record, outcome = ARGV[a + 4], ARGV[a + 5], ARGV[a + 6]
-  -- The acknowledgement is the guard: a delivery already settled (or a command replayed after a
-  -- lost reply) acknowledges nothing and changes nothing.
-  if redis.call('XACK', stream, group, entry) == 1 then
+  local recorded = false
+  if kind == 'done' then
+    finishedEntries[#finishedEntries + 1] = entry
+    if redis.call('SET', resultKey, payload, 'NX', 'EX', resultTtl) then
+      redis.call('DEL', jobKey)
+      recorded = true
+    end
+  elseif redis.call('XACK', stream, group, entry) == 1 then
     redis.call('XDEL', stream, entry)
-    settled = settled + 1
+    recorded = true
     if kind == 'retry' then
       redis.call('ZADD', delayed, now + tonumber(extra), payload)
       redis.call('HSET', jobKey, 'state', 'retrying', 'attempts', attempts)
       redis.call('EXPIRE', jobKey, jobTtl)
     else
-      if kind == 'dead' then
-        local fields = {}
-        for k, v in pairs(cjson.decode(extra)) do
-          fields[#fields + 1] = k
-          fields[#fields + 1] = v
-        end
-        redis.call('XADD', dead, '*', unpack(fields))
+      local fields = {}
+      for k, v in pairs(cjson.decode(extra)) do
+        fields[#fields + 1] = k
+        fields[#fields + 1] = v
       end
+      redis.call('XADD', dead, '*', unpack(fields))
       if payload ~= '' then
         redis.call('SET', resultKey, payload, 'NX', 'EX', resultTtl)
       end
       redis.call('DEL', jobKey)
     end
+  end
+  if recorded then
+    settled = settled + 1
     if outcome ~= '' then
       records[#records + 1] = record
       local s = stats[statsKey]
@@ -64,6 +74,12 @@ for i = 0, (#KEYS - 5) / 3 - 1 do
       s.latency_ms = s.latency_ms + tonumber(ARGV[a + 9])
     end
   end
+end
+-- One acknowledgement and one deletion for every finished job of the batch.
+for i = 1, #finishedEntries, 500 do
+  local last = math.min(i + 499, #finishedEntries)
+  redis.call('XACK', stream, group, unpack(finishedEntries, i, last))
+  redis.call('XDEL', stream, unpack(finishedEntries, i, last))
 end
 for key, s in pairs(stats) do
   for field, value in pairs(s) do

@@ -9,7 +9,8 @@ for i = 1, #ARGV - 1 do
   if redis.call('EXISTS', resultKey) == 1 or redis.call('EXISTS', jobKey) == 1 then
     out[i] = 0
   else
-    local id = redis.call('XADD', stream, '*', 'job', ARGV[i + 1])
+    -- 'checked': deduplicated here, so a dispatcher may start it before begin.lua answers.
+    local id = redis.call('XADD', stream, '*', 'job', ARGV[i + 1], 'checked', '1')
     redis.call('HSET', jobKey, 'token', id, 'state', 'queued', 'attempts', 0)
     redis.call('EXPIRE', jobKey, ttl)
     out[i] = 1

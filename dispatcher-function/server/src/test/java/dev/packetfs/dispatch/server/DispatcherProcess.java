@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
  * The real dispatcher, {@code target/quarkus-app/quarkus-run.jar} as {@code pfs serve} runs it,
  * in a child process on a free loopback port: for tests that kill it.
  */
-final class DispatcherProcess implements AutoCloseable {
-    static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
+public final class DispatcherProcess implements AutoCloseable {
+    static final Path JAR = Path.of(System.getProperty("packetfs.dispatcher.jar",
+            Path.of("target", "quarkus-app", "quarkus-run.jar").toString()));
 
     private final Process process;
     private final int port;
@@ -31,14 +32,22 @@ final class DispatcherProcess implements AutoCloseable {
         this.log = log;
     }
 
-    static DispatcherProcess start(String name, String redisUrl, Map<String, String> env) throws Exception {
+    public static DispatcherProcess start(String name, String redisUrl, Map<String, String> env) throws Exception {
+        return start(name, redisUrl, env, List.of("-Xmx512m"));
+    }
+
+    public static DispatcherProcess start(String name, String redisUrl, Map<String, String> env, List<String> jvmArgs)
+            throws Exception {
         if (!Files.exists(JAR)) {
             throw new IllegalStateException(JAR + " is missing: run `mvn package` for this module first");
         }
         int port = RedisServer.freePort();
         Path log = Files.createTempFile("dispatcher-" + name + "-", ".log");
-        ProcessBuilder pb = new ProcessBuilder(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", JAR.toString()))
+        List<String> command = new java.util.ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmArgs);
+        command.addAll(List.of("-jar", JAR.toString()));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         Map<String, String> e = new HashMap<>(Map.of(
@@ -53,11 +62,11 @@ final class DispatcherProcess implements AutoCloseable {
         return p;
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + port;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
@@ -83,17 +92,31 @@ final class DispatcherProcess implements AutoCloseable {
     }
 
     /** SIGKILL: no shutdown hook, no graceful drain — a crash. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
-    String log() {
+    public String log() {
         try {
             return Files.readString(log);
         } catch (IOException e) {
             return "(no log)";
         }
+    }
+
+    /** Resident set size now, from /proc (Linux), in bytes. */
+    public long rssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException gone) {
+            // the process ended
+        }
+        return 0;
     }
 
     @Override
