@@ -45,12 +45,14 @@ import org.slf4j.LoggerFactory;
  * and settles every delivery exactly once — result, retry (with backoff, or at once on another
  * substrate), or dead letter.
  *
- * <p>One thread takes (blocking on the queue, never sleep-polling); adapters run executions
- * asynchronously; settlements are written in batches, one write in flight at a time, each
- * started by the completion of the one before (so a busy dispatcher stores many jobs per round
- * trip, and an idle one stores each at once, without a hand-off to another thread: on a
- * virtualized host, thread wake-ups are the dominant cost of a round trip). A timer extends long
- * deliveries and probes substrate health. At most {@code maxInFlight} deliveries are held, and a
+ * <p>Nothing here owns a thread that waits. One read of the queue is outstanding at a time (a
+ * blocking read on the server, so an idle dispatcher is woken by Redis, never by polling); its
+ * completion dispatches what it brought and issues the next read. Adapters run executions
+ * asynchronously. Settlements are written in batches, one write in flight at a time, each
+ * started by the completion of the one before: a busy dispatcher stores many jobs per round trip,
+ * an idle one stores each at once. With the Redis queue all of this runs on the Redis I/O thread
+ * with no hand-off between threads, which on a virtualized host is what a round trip mostly costs
+ * (BENCHMARKS.md). A timer extends long deliveries and probes substrate health. At most {@code maxInFlight} deliveries are held, and a
  * slot frees only once its settlement is stored, so a slow queue slows intake instead of growing
  * the heap.
  */
@@ -79,13 +81,14 @@ public final class Dispatcher implements AutoCloseable {
     private final Timer dispatchTimer;
     private final DistributionSummary takeSize;
     private final DistributionSummary settleSize;
-    private Thread intake;
+    private volatile boolean running;
     private volatile boolean intakeOpen;
     private volatile boolean settling;
     private volatile long lastWorkNanos = System.nanoTime();
     private volatile long settleBackoffMs = 50;
-    /** Signalled whenever an execution ends, freeing a substrate slot. */
-    private final Object capacity = new Object();
+    /** True while a read of the queue is outstanding; one at a time. */
+    private final AtomicBoolean reading = new AtomicBoolean();
+    private volatile long readBackoffMs = 100;
 
     private record InFlight(Delivery delivery, long since) {}
 
@@ -120,7 +123,7 @@ public final class Dispatcher implements AutoCloseable {
 
     /** Starts taking and running jobs; after {@link #shutdown} it may be started again (a warm Lambda). */
     public synchronized void start() {
-        if (intake != null) {
+        if (running) {
             return;
         }
         lastWorkNanos = System.nanoTime();
@@ -130,16 +133,19 @@ public final class Dispatcher implements AutoCloseable {
         waiting.clear();
         unsettled.clear();
         writing.set(false);
+        reading.set(false);
         slots.drainPermits();
         slots.release(settings.maxInFlight());
         timers = Executors.newScheduledThreadPool(1, r -> daemon(r, "packetfs-dispatch-timers"));
         intakeOpen = true;
         settling = true;
-        intake = daemon(this::intakeLoop, "packetfs-dispatch-intake");
-        intake.start();
+        running = true;
         long beat = settings.heartbeat().toMillis();
         timers.scheduleWithFixedDelay(this::extendLongDeliveries, beat, beat, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(this::probeHealth, 0, settings.healthInterval().toMillis(), TimeUnit.MILLISECONDS);
+        // Room can also appear without an execution ending (a substrate coming back up).
+        timers.scheduleWithFixedDelay(this::requestMore, 100, 100, TimeUnit.MILLISECONDS);
+        requestMore();
     }
 
     /**
@@ -166,69 +172,66 @@ public final class Dispatcher implements AutoCloseable {
 
     // -- intake -------------------------------------------------------------------------------
 
-    private void intakeLoop() {
-        long backoffMs = 100;
-        while (intakeOpen) {
-            int want = 0;
-            try {
-                slots.acquire();
-                want = 1 + slots.drainPermits();
-                // Take no more than the substrates can start now: jobs left in the queue stay
-                // free for other dispatchers, and a time-boxed drain takes only what it can run.
-                int n = Math.min(Math.min(want, settings.takeBatch()), awaitCapacity());
-                slots.release(want - n);
-                want = n;
-                if (n == 0) {
-                    slots.release(want);
-                    want = 0;
-                    continue;
-                }
-                long t0 = System.nanoTime();
-                List<Delivery> got = queue.take(n, settings.takeWait());
+    /**
+     * Issues the next read unless one is outstanding, intake is closed, or there is no room: no
+     * free dispatcher slot, or no free substrate slot. Called whenever room may have appeared.
+     */
+    private void requestMore() {
+        if (!intakeOpen || !reading.compareAndSet(false, true)) {
+            return;
+        }
+        // Take no more than the substrates can start now: jobs left in the queue stay free for
+        // other dispatchers, and a time-boxed drain takes only what it can run.
+        int room = Math.min(Math.min(slots.availablePermits(), settings.takeBatch()), selector.freeCapacity());
+        if (room <= 0 || !slots.tryAcquire(room)) {
+            reading.set(false);
+            return; // a finishing execution or stored settlement calls again
+        }
+        long t0 = System.nanoTime();
+        CompletableFuture<List<Delivery>> read;
+        try {
+            read = queue.takeAsync(room, settings.takeWait());
+        } catch (RuntimeException e) {
+            read = CompletableFuture.failedFuture(e);
+        }
+        read.whenComplete((got, error) -> {
+            List<Delivery> deliveries = error == null ? got : List.of();
+            slots.release(room - deliveries.size());
+            if (error != null) {
+                readFailed(error);
+                return;
+            }
+            readBackoffMs = 100;
+            if (!deliveries.isEmpty()) {
                 long t1 = System.nanoTime();
-                slots.release(n - got.size());
-                want = 0;
-                if (!got.isEmpty()) {
-                    lastWorkNanos = System.nanoTime();
-                    taken.addAndGet(got.size());
-                }
-                for (Delivery d : got) {
+                lastWorkNanos = t1;
+                taken.addAndGet(deliveries.size());
+                takeTimer.record(t1 - t0, TimeUnit.NANOSECONDS);
+                takeSize.record(deliveries.size());
+                for (Delivery d : deliveries) {
                     dispatch(d);
                 }
-                if (!got.isEmpty()) {
-                    takeTimer.record(t1 - t0, TimeUnit.NANOSECONDS);
-                    takeSize.record(got.size());
-                    dispatchTimer.record(System.nanoTime() - t1, TimeUnit.NANOSECONDS);
-                }
-                backoffMs = 100;
-            } catch (InterruptedException e) {
-                slots.release(want);
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                slots.release(want);
-                if (!intakeOpen) {
-                    return;
-                }
-                LOG.warn("taking jobs failed, retrying in {} ms: {}", backoffMs, e.toString());
-                sleep(backoffMs);
-                backoffMs = Math.min(5000, backoffMs * 2);
+                dispatchTimer.record(System.nanoTime() - t1, TimeUnit.NANOSECONDS);
             }
-        }
+            reading.set(false);
+            requestMore();
+        });
     }
 
-    /** Free substrate slots (at least one), waiting while there are none; 0 when intake closes. */
-    private int awaitCapacity() throws InterruptedException {
-        synchronized (capacity) {
-            while (intakeOpen) {
-                int free = selector.freeCapacity();
-                if (free > 0) {
-                    return free;
-                }
-                // Woken by a finishing execution; the timeout notices substrates coming back up.
-                capacity.wait(100);
-            }
-            return 0;
+    private void readFailed(Throwable error) {
+        long delay = readBackoffMs;
+        readBackoffMs = Math.min(5000, readBackoffMs * 2);
+        if (intakeOpen) {
+            LOG.warn("taking jobs failed, retrying in {} ms: {}", delay, error.toString());
+        }
+        ScheduledExecutorService t = timers;
+        try {
+            t.schedule(() -> {
+                reading.set(false);
+                requestMore();
+            }, delay, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            reading.set(false);
         }
     }
 
@@ -314,9 +317,7 @@ public final class Dispatcher implements AutoCloseable {
         if (!waiting.isEmpty()) {
             pump();
         }
-        synchronized (capacity) {
-            capacity.notifyAll();
-        }
+        requestMore(); // a substrate slot freed
     }
 
     /** What follows from one execution's outcome. */
@@ -433,6 +434,7 @@ public final class Dispatcher implements AutoCloseable {
             settled.addAndGet(batch.size());
             slots.release(freed);
             settleBackoffMs = 50;
+            requestMore(); // dispatcher slots freed
             return true;
         }
         if (!settling) {
@@ -501,13 +503,14 @@ public final class Dispatcher implements AutoCloseable {
      * Deliveries still unsettled are left to the queue's visibility timeout.
      */
     public synchronized void shutdown(Duration grace) throws InterruptedException {
-        if (intake == null) {
+        if (!running) {
             return;
         }
         intakeOpen = false;
-        Thread in = intake;
-        if (in != null) {
-            in.join(settings.takeWait().toMillis() + 2000);
+        // The outstanding read ends within its wait; what it brings is dispatched and waited for.
+        long readDeadline = System.nanoTime() + settings.takeWait().toNanos() + TimeUnit.SECONDS.toNanos(2);
+        while (reading.get() && System.nanoTime() < readDeadline) {
+            Thread.sleep(5);
         }
         long deadline = System.nanoTime() + grace.toNanos();
         while ((!inFlight.isEmpty() || !unsettled.isEmpty() || writing.get()) && System.nanoTime() < deadline) {
@@ -515,7 +518,7 @@ public final class Dispatcher implements AutoCloseable {
         }
         settling = false;
         timers.shutdownNow();
-        intake = null;
+        running = false;
     }
 
     @Override

@@ -65,6 +65,19 @@ public final class InMemoryJobQueue implements JobQueue {
         return store.take(consumer, max, wait);
     }
 
+    /** On a thread of the queue's own: nothing here is asynchronous by nature. */
+    @Override
+    public java.util.concurrent.CompletableFuture<List<Delivery>> takeAsync(int max, Duration wait) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return take(max, wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return List.of();
+            }
+        }, store.taker);
+    }
+
     @Override
     public void settle(List<Settlement> settlements) {
         store.locked(() -> {
@@ -166,6 +179,11 @@ public final class InMemoryJobQueue implements JobQueue {
         private final Map<String, SubstrateTotals> totals = new HashMap<>();
         private long sequence;
         private long nextPurge;
+        private final java.util.concurrent.ExecutorService taker = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "packetfs-memory-queue-take");
+            t.setDaemon(true);
+            return t;
+        });
 
         public Store(QueueSettings settings) {
             this.settings = settings;

@@ -39,6 +39,12 @@ public interface JobQueue extends AutoCloseable {
      */
     List<Delivery> take(int max, Duration wait) throws InterruptedException;
 
+    /**
+     * {@link #take} without blocking the caller: completes with the deliveries (possibly none)
+     * within about {@code wait}. One take at a time per queue.
+     */
+    java.util.concurrent.CompletableFuture<List<Delivery>> takeAsync(int max, Duration wait);
+
     /** Settles deliveries: results stored, retries scheduled, dead letters written. Idempotent. */
     void settle(List<Settlement> settlements);
 

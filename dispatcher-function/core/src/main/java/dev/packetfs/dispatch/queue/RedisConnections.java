@@ -7,6 +7,7 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.DefaultEventLoopGroupProvider;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
@@ -82,7 +83,11 @@ public final class RedisConnections implements AutoCloseable {
      */
     private static ClientResources resources() {
         int threads = Integer.getInteger("packetfs.redis.io-threads", 1);
-        return DefaultClientResources.builder().ioThreadPoolSize(threads).computationThreadPoolSize(1).build();
+        // The builder's ioThreadPoolSize clamps to two; a provider of our own is taken as is.
+        return DefaultClientResources.builder()
+                .eventLoopGroupProvider(new DefaultEventLoopGroupProvider(threads))
+                .computationThreadPoolSize(2)
+                .build();
     }
 
     public boolean isCluster() {
@@ -116,6 +121,13 @@ public final class RedisConnections implements AutoCloseable {
     /** A dedicated connection for blocking reads. */
     public record Blocking(RedisClusterCommands<String, String> commands, StatefulConnection<String, String> connection)
             implements AutoCloseable {
+
+        /** The same connection's asynchronous commands: a blocking read that does not block a thread. */
+        public RedisClusterAsyncCommands<String, String> async() {
+            return connection instanceof io.lettuce.core.api.StatefulRedisConnection<String, String> c ? c.async()
+                    : ((io.lettuce.core.cluster.api.StatefulRedisClusterConnection<String, String>) connection).async();
+        }
+
         @Override
         public void close() {
             connection.close();

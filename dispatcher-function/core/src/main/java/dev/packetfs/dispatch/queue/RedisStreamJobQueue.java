@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -179,80 +180,98 @@ public final class RedisStreamJobQueue implements JobQueue {
     // -- delivery -----------------------------------------------------------------------------
 
     /*
-     * take() is not thread-safe: one thread per queue takes. Before it blocks for new entries it
-     * takes over deliveries whose visibility lapsed (a sweep at most every half visibility
-     * timeout), and it never blocks past the next sweep.
+     * Taking is not thread-safe: one taker per queue, one take at a time. Before it blocks for new
+     * entries it takes over deliveries whose visibility lapsed (a sweep at most every half
+     * visibility timeout), and it never blocks past the next sweep. The asynchronous form never
+     * blocks a thread: it may run on the Redis I/O thread, where waiting for a reply would wait
+     * for itself.
      */
 
     @Override
     public List<Delivery> take(int max, Duration wait) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
         while (!closed) {
-            long now = System.nanoTime();
-            if (now - nextSweep >= 0) {
-                List<Delivery> claimed = reclaim(max);
-                // A full batch may mean more are waiting: sweep again on the next call.
-                nextSweep = claimed.size() < max ? now + sweepIntervalNanos : now;
-                if (!claimed.isEmpty()) {
-                    return claimed;
-                }
+            List<Delivery> got;
+            try {
+                got = takeAsync(max, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))
+                        .get(wait.toMillis() + 30_000, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new RedisException(e.getCause());
+            } catch (TimeoutException e) {
+                throw new RedisException("Redis did not answer a read in time", e);
             }
-            long left = deadline - now;
-            long block = TimeUnit.NANOSECONDS.toMillis(Math.min(left, nextSweep - now));
-            List<Delivery> got = beginFresh(read(max, Math.max(1, block)));
-            if (!got.isEmpty() || left <= 0 || System.nanoTime() - deadline >= 0) {
+            if (!got.isEmpty() || System.nanoTime() - deadline >= 0) {
                 return got;
             }
         }
         return List.of();
     }
 
-    private List<StreamMessage<String, String>> read(int max, long blockMillis) throws InterruptedException {
-        try {
-            List<StreamMessage<String, String>> messages = reader.commands().xreadgroup(consumer,
-                    XReadArgs.Builder.count(max).block(blockMillis), XReadArgs.StreamOffset.lastConsumed(keys.stream()));
-            return messages == null ? List.of() : messages;
-        } catch (io.lettuce.core.RedisCommandInterruptedException e) {
-            throw new InterruptedException("interrupted while waiting for jobs");
-        } catch (RedisException e) {
-            if (closed) {
-                return List.of();
-            }
-            throw e;
+    /**
+     * One read: deliveries whose visibility lapsed if a sweep is due and finds some, else new
+     * entries, waiting up to {@code wait} (cut short at the next sweep) for the first to arrive.
+     */
+    @Override
+    public CompletableFuture<List<Delivery>> takeAsync(int max, Duration wait) {
+        if (closed) {
+            return CompletableFuture.completedFuture(List.of());
         }
+        long now = System.nanoTime();
+        if (now - nextSweep >= 0) {
+            return reclaim(max).thenCompose(claimed -> {
+                // A full batch may mean more are waiting: sweep again on the next call.
+                nextSweep = claimed.size() < max ? now + sweepIntervalNanos : now;
+                return claimed.isEmpty() ? read(max, wait, now) : CompletableFuture.completedFuture(claimed);
+            });
+        }
+        return read(max, wait, now);
+    }
+
+    private CompletableFuture<List<Delivery>> read(int max, Duration wait, long now) {
+        long block = Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.min(wait.toNanos(), nextSweep - now)));
+        return reader.async().xreadgroup(consumer, XReadArgs.Builder.count(max).block(block),
+                        XReadArgs.StreamOffset.lastConsumed(keys.stream()))
+                .toCompletableFuture()
+                .handle((messages, error) -> {
+                    if (error != null && !closed) {
+                        throw error instanceof CompletionException c ? c : new CompletionException(error);
+                    }
+                    return messages == null ? List.<StreamMessage<String, String>>of() : messages;
+                })
+                .thenCompose(this::beginFresh);
     }
 
     /**
      * Entries delivered for the first time. Those written by {@link #submit} were deduplicated
      * there, so begin.lua is sent for them but not awaited: on this connection it reaches Redis
      * before their settlement can. Raw LPUSHed jobs and retries may be duplicates or finished
-     * already, so for them the verdict is awaited as for redeliveries.
+     * already, so for them the verdict is awaited, as for redeliveries.
      */
-    private List<Delivery> beginFresh(List<StreamMessage<String, String>> messages) {
+    private CompletableFuture<List<Delivery>> beginFresh(List<StreamMessage<String, String>> messages) {
         List<StreamMessage<String, String>> checked = new ArrayList<>(messages.size());
         List<StreamMessage<String, String>> unchecked = new ArrayList<>();
         for (StreamMessage<String, String> m : messages) {
             (m.getBody().containsKey(CHECKED) ? checked : unchecked).add(m);
         }
-        List<Delivery> run = new ArrayList<>(messages.size());
-        List<Delivery> started = decode(checked).candidates;
+        List<Delivery> started = decode(checked);
         if (!started.isEmpty()) {
             beginScript(started).exceptionally(e -> {
                 LOG.warn("recording {} deliveries as running failed: {}", started.size(), e.toString());
                 return null;
             });
-            run.addAll(started);
         }
-        if (!unchecked.isEmpty()) {
-            run.addAll(begin(unchecked));
+        if (unchecked.isEmpty()) {
+            return CompletableFuture.completedFuture(started);
         }
-        return run;
+        return begin(unchecked).thenApply(more -> {
+            List<Delivery> all = new ArrayList<>(started);
+            all.addAll(more);
+            return all;
+        });
     }
 
-    private record Decoded(List<Delivery> candidates) {}
-
-    /** Decodes entries and settles those that are not runnable jobs. */
-    private Decoded decode(List<StreamMessage<String, String>> messages) {
+    /** Decodes entries; those that are not runnable jobs are settled (not awaited) and left out. */
+    private List<Delivery> decode(List<StreamMessage<String, String>> messages) {
         List<Delivery> candidates = new ArrayList<>(messages.size());
         List<Envelope.Invalid> invalid = new ArrayList<>();
         for (StreamMessage<String, String> m : messages) {
@@ -264,9 +283,9 @@ public final class RedisStreamJobQueue implements JobQueue {
             }
         }
         if (!invalid.isEmpty()) {
-            settleInvalid(invalid);
+            settleInvalid(invalid, false);
         }
-        return new Decoded(candidates);
+        return candidates;
     }
 
     /** begin.lua over these deliveries: 1 run, 0 finished already, -1 a duplicate submission. */
@@ -286,19 +305,20 @@ public final class RedisStreamJobQueue implements JobQueue {
     }
 
     /** Decodes entries, settles the invalid ones, and keeps those begin.lua says to run. */
-    private List<Delivery> begin(List<StreamMessage<String, String>> messages) {
-        List<Delivery> candidates = decode(messages).candidates;
+    private CompletableFuture<List<Delivery>> begin(List<StreamMessage<String, String>> messages) {
+        List<Delivery> candidates = decode(messages);
         if (candidates.isEmpty()) {
-            return candidates;
+            return CompletableFuture.completedFuture(candidates);
         }
-        List<Long> verdicts = await(beginScript(candidates));
-        List<Delivery> run = new ArrayList<>(candidates.size());
-        for (int i = 0; i < candidates.size(); i++) {
-            if (verdicts.get(i) == 1L) {
-                run.add(candidates.get(i));
+        return beginScript(candidates).thenApply(verdicts -> {
+            List<Delivery> run = new ArrayList<>(candidates.size());
+            for (int i = 0; i < candidates.size(); i++) {
+                if (verdicts.get(i) == 1L) {
+                    run.add(candidates.get(i));
+                }
             }
-        }
-        return run;
+            return run;
+        });
     }
 
     @Override
@@ -311,42 +331,54 @@ public final class RedisStreamJobQueue implements JobQueue {
     }
 
     /** Takes over deliveries whose consumer stopped extending them: it died, or lost Redis. */
-    private List<Delivery> reclaim(int max) {
-        ClaimedMessages<String, String> claimed = await(commands.xautoclaim(keys.stream(),
-                XAutoClaimArgs.Builder.xautoclaim(consumer, settings.visibilityTimeout(), "0-0").count(max)));
-        List<StreamMessage<String, String>> messages = claimed.getMessages();
-        if (messages.isEmpty()) {
-            return List.of();
-        }
-        LOG.info("took over {} deliveries idle for more than {}", messages.size(), settings.visibilityTimeout());
-        return begin(dropCrashLoops(messages));
+    private CompletableFuture<List<Delivery>> reclaim(int max) {
+        return commands.xautoclaim(keys.stream(),
+                        XAutoClaimArgs.Builder.xautoclaim(consumer, settings.visibilityTimeout(), "0-0").count(max))
+                .toCompletableFuture()
+                .thenCompose(claimed -> {
+                    List<StreamMessage<String, String>> messages = claimed.getMessages();
+                    if (messages.isEmpty()) {
+                        return CompletableFuture.completedFuture(List.<Delivery>of());
+                    }
+                    LOG.info("took over {} deliveries idle for more than {}", messages.size(),
+                            settings.visibilityTimeout());
+                    return dropCrashLoops(messages).thenCompose(this::begin);
+                });
     }
 
     /**
      * An entry delivered again and again without ever being settled is likely killing the
      * dispatchers that take it; after {@code maxDeliveries} it is dead-lettered instead.
      */
-    private List<StreamMessage<String, String>> dropCrashLoops(List<StreamMessage<String, String>> messages) {
-        List<StreamMessage<String, String>> keep = new ArrayList<>(messages.size());
-        List<Envelope.Invalid> crashing = new ArrayList<>();
+    private CompletableFuture<List<StreamMessage<String, String>>> dropCrashLoops(
+            List<StreamMessage<String, String>> messages) {
+        List<CompletableFuture<List<PendingMessage>>> counts = new ArrayList<>(messages.size());
         for (StreamMessage<String, String> m : messages) {
-            List<PendingMessage> pending = await(commands.xpending(keys.stream(), GROUP,
-                    Range.create(m.getId(), m.getId()), Limit.from(1)));
-            long deliveries = pending.isEmpty() ? 0 : pending.get(0).getRedeliveryCount();
-            if (deliveries > settings.maxDeliveries()) {
-                Object read = Envelope.read(m.getId(), m.getBody());
-                String raw = read instanceof Delivery d ? d.rawJob() : ((Envelope.Invalid) read).raw();
-                String token = read instanceof Delivery d ? d.token() : ((Envelope.Invalid) read).token();
-                crashing.add(new Envelope.Invalid(m.getId(), token, Envelope.usableJobId(raw),
-                        "delivered " + deliveries + " times and never settled: it may be crashing dispatchers", raw));
-            } else {
-                keep.add(m);
+            counts.add(commands.xpending(keys.stream(), GROUP, Range.create(m.getId(), m.getId()), Limit.from(1))
+                    .toCompletableFuture());
+        }
+        return CompletableFuture.allOf(counts.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            List<StreamMessage<String, String>> keep = new ArrayList<>(messages.size());
+            List<Envelope.Invalid> crashing = new ArrayList<>();
+            for (int i = 0; i < messages.size(); i++) {
+                StreamMessage<String, String> m = messages.get(i);
+                List<PendingMessage> pending = counts.get(i).join();
+                long deliveries = pending.isEmpty() ? 0 : pending.get(0).getRedeliveryCount();
+                if (deliveries > settings.maxDeliveries()) {
+                    Object read = Envelope.read(m.getId(), m.getBody());
+                    String raw = read instanceof Delivery d ? d.rawJob() : ((Envelope.Invalid) read).raw();
+                    String token = read instanceof Delivery d ? d.token() : ((Envelope.Invalid) read).token();
+                    crashing.add(new Envelope.Invalid(m.getId(), token, Envelope.usableJobId(raw),
+                            "delivered " + deliveries + " times and never settled: it may be crashing dispatchers", raw));
+                } else {
+                    keep.add(m);
+                }
             }
-        }
-        if (!crashing.isEmpty()) {
-            settleInvalid(crashing, true);
-        }
-        return keep;
+            if (!crashing.isEmpty()) {
+                settleInvalid(crashing, true);
+            }
+            return keep;
+        });
     }
 
     // -- settlement ---------------------------------------------------------------------------
@@ -386,10 +418,6 @@ public final class RedisStreamJobQueue implements JobQueue {
         });
     }
 
-    private void settleInvalid(List<Envelope.Invalid> invalid) {
-        settleInvalid(invalid, false);
-    }
-
     /** Invalid jobs with a usable id get a failed result; the rest go to the dead-letter stream. */
     private void settleInvalid(List<Envelope.Invalid> invalid, boolean alwaysDeadLetter) {
         ScriptCall call = new ScriptCall();
@@ -405,7 +433,11 @@ public final class RedisStreamJobQueue implements JobQueue {
             }
             LOG.warn("job {} settled as invalid: {}", bad.jobId() == null ? bad.handle() : bad.jobId(), bad.error());
         }
-        call.run();
+        // Not awaited (this may run on the Redis I/O thread); settling again later is harmless.
+        call.runAsync().exceptionally(e -> {
+            LOG.warn("settling {} invalid jobs failed; they will be delivered again: {}", invalid.size(), e.toString());
+            return null;
+        });
     }
 
     /** Builds one settle.lua call. */
@@ -435,10 +467,6 @@ public final class RedisStreamJobQueue implements JobQueue {
             a.add(r == null ? "0" : Long.toString(r.costPicoUsd()));
             a.add(r == null ? "0" : Long.toString(r.bytes()));
             a.add(r == null ? "0" : Long.toString(r.latencyMs()));
-        }
-
-        void run() {
-            await(runAsync());
         }
 
         CompletableFuture<Void> runAsync() {

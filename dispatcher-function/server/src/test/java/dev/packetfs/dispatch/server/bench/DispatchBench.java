@@ -45,6 +45,8 @@ import java.util.regex.Pattern;
  */
 public final class DispatchBench {
     private static final Pattern HEAP = Pattern.compile("jvm_memory_used_bytes\\{area=\"heap\"[^}]*} ([0-9.E+]+)");
+    /** The old generation alone (ParallelGC's name): what survives collections, the "flat" part. */
+    private static final Pattern OLD = Pattern.compile("jvm_memory_used_bytes\\{area=\"heap\",id=\"PS Old Gen\"} ([0-9.E+]+)");
 
     int jobs = 200_000;
     int warmup = 50_000;
@@ -101,6 +103,14 @@ public final class DispatchBench {
                     long before = successes(redis);
                     submitAll(client, makeJobs("w", warmup), new long[warmup], 0);
                     awaitDone(redis, before, warmup);
+                    if (rate > 0) {
+                        // The paced path (one job per submission) warms other code than bulk does.
+                        int paced = rate * 15;
+                        log("warming up at %d jobs/s for 15 s (untimed)", rate);
+                        long mark = successes(redis);
+                        submitAtRate(client, makeJobs("p", paced), new long[paced]);
+                        awaitDone(redis, mark, paced);
+                    }
                 }
                 long baseline = successes(redis);
                 if (backlog) {
@@ -237,12 +247,18 @@ public final class DispatchBench {
     void report(double seconds, long[] latencies, Sampler sampler) {
         StringBuilder json = new StringBuilder();
         json.append(String.format("{\"jobs\":%d,\"seconds\":%.3f,\"jobs_per_s\":%.0f", jobs, seconds, jobs / seconds));
-        json.append(String.format(",\"p50_ms\":%.2f,\"p99_ms\":%.2f", pct(latencies, 50), pct(latencies, 99)));
+        if (backlog) {
+            json.append(",\"p50_ms\":null,\"p99_ms\":null"); // a drain of a queued backlog has no submit latency
+        } else {
+            json.append(String.format(",\"p50_ms\":%.2f,\"p99_ms\":%.2f", pct(latencies, 50), pct(latencies, 99)));
+        }
         json.append(String.format(",\"dispatchers\":%d,\"rate\":%d,\"backlog\":%b,\"warmup\":%d", dispatchers, rate,
                 backlog, backlog ? 0 : warmup));
         if (sampler != null) {
-            json.append(String.format(",\"peak_rss_mb\":%.0f,\"heap_used_mb_min\":%.0f,\"heap_used_mb_max\":%.0f,\"samples\":%d",
-                    sampler.peakRss / 1e6, sampler.heapMin / 1e6, sampler.heapMax / 1e6, sampler.samples));
+            json.append(String.format(",\"peak_rss_mb\":%.0f,\"heap_used_mb_min\":%.0f,\"heap_used_mb_max\":%.0f"
+                    + ",\"old_gen_mb_min\":%.1f,\"old_gen_mb_max\":%.1f,\"samples\":%d",
+                    sampler.peakRss / 1e6, sampler.heapMin / 1e6, sampler.heapMax / 1e6, sampler.oldMin / 1e6,
+                    sampler.oldMax / 1e6, sampler.samples));
         }
         json.append('}');
         log("%d jobs in %.2f s: %.0f jobs/s; latency p50 %.2f, p90 %.2f, p99 %.2f, p99.9 %.2f, max %.2f ms", jobs,
@@ -342,6 +358,8 @@ public final class DispatchBench {
         long peakRss;
         double heapMin = Double.MAX_VALUE;
         double heapMax;
+        double oldMin = Double.MAX_VALUE;
+        double oldMax;
         int samples;
 
         Sampler(List<DispatcherProcess> procs) {
@@ -364,6 +382,12 @@ public final class DispatchBench {
                         }
                         heapMin = Math.min(heapMin, heap);
                         heapMax = Math.max(heapMax, heap);
+                        Matcher old = OLD.matcher(metrics);
+                        if (old.find()) {
+                            double used = Double.parseDouble(old.group(1));
+                            oldMin = Math.min(oldMin, used);
+                            oldMax = Math.max(oldMax, used);
+                        }
                         samples++;
                     } catch (Exception e) {
                         // a sample missed
