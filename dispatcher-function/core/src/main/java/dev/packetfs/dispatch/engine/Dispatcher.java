@@ -73,6 +73,7 @@ public final class Dispatcher implements AutoCloseable {
     private final AtomicBoolean writing = new AtomicBoolean();
     /** Deliveries whose substrates are all busy: they wait here, in order, for a slot to free. */
     private final ConcurrentLinkedDeque<Delivery> waiting = new ConcurrentLinkedDeque<>();
+    private final java.util.concurrent.atomic.AtomicInteger pumpRequests = new java.util.concurrent.atomic.AtomicInteger();
     private ScheduledExecutorService timers;
     private final AtomicLong taken = new AtomicLong();
     private final AtomicLong settled = new AtomicLong();
@@ -271,15 +272,26 @@ public final class Dispatcher implements AutoCloseable {
         return true;
     }
 
-    /** Runs waiting deliveries while slots are free. */
+    /**
+     * Runs waiting deliveries while slots are free. An execution that completes at once calls
+     * back into here from {@link #finish}: such calls only ask the running loop to go round
+     * again, so the stack never grows with the number waiting and no wake-up is lost.
+     */
     private void pump() {
-        Delivery next;
-        while ((next = waiting.poll()) != null) {
-            if (!tryRun(next)) {
-                waiting.addFirst(next);
-                return;
-            }
+        if (pumpRequests.getAndIncrement() != 0) {
+            return;
         }
+        int missed = 1;
+        do {
+            Delivery next;
+            while ((next = waiting.poll()) != null) {
+                if (!tryRun(next)) {
+                    waiting.addFirst(next);
+                    break;
+                }
+            }
+            missed = pumpRequests.addAndGet(-missed);
+        } while (missed != 0);
     }
 
     private void run(Delivery d, SubstrateState substrate) {

@@ -27,6 +27,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome;
+import dev.packetfs.dispatch.substrate.ExecutionRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -167,6 +172,38 @@ class DispatcherTest {
         assertEquals(2, narrow.mostAtOnce.get(), "never more than its concurrency");
         assertEquals(60, narrow.executions.get(), "no job pushed back and re-run");
         assertEquals(0, queue.ledger().totals().get("local").throttled());
+    }
+
+    @Test
+    void thousandsWaitingForABusySubstrateRunWithoutDeepRecursion() throws Exception {
+        // "wide" has room, so intake takes thousands of jobs; they are pinned to "narrow", whose
+        // one slot a slow job holds. When it frees, each waiting job completes synchronously and
+        // its completion starts the next: that must not nest one call per waiting job.
+        ScriptedSubstrate wide = new ScriptedSubstrate("wide", 0, Duration.ofMillis(1), (j, n) -> RUN, Duration.ZERO,
+                BilledUnits.NONE, 10_000);
+        ScriptedSubstrate narrow = new ScriptedSubstrate("narrow", 0, Duration.ofMillis(1), (j, n) -> RUN,
+                Duration.ZERO, BilledUnits.NONE, 1) {
+            @Override
+            public CompletionStage<ExecutionOutcome> execute(ExecutionRequest request) {
+                CompletionStage<ExecutionOutcome> outcome = super.execute(request);
+                return request.jobId().startsWith("slow")
+                        ? outcome.thenCompose(o -> CompletableFuture.supplyAsync(() -> o,
+                                CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS)))
+                        : outcome;
+            }
+        };
+        start(wide, narrow);
+        queue.submit(Jobs.crc("slow-0", "s").withSubstrate("narrow"));
+        Thread.sleep(100);
+        List<ComputeJob> jobs = new ArrayList<>();
+        for (int i = 0; i < 4000; i++) {
+            jobs.add(Jobs.crc("quick-" + i, "q" + i).withSubstrate("narrow"));
+        }
+        queue.submit(jobs);
+        for (ComputeJob job : jobs) {
+            assertEquals(JobResult.Status.SUCCEEDED, await(job.jobId()).status(), job.jobId());
+        }
+        assertEquals(0, wide.executions.get());
     }
 
     @Test

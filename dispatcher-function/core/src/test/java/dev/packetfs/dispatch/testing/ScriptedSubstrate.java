@@ -21,7 +21,7 @@ import java.util.function.BiFunction;
  * scripted: fail, throttle, be slow. It stands in for a provider's misbehaviour, which no real
  * provider can be made to produce on demand; the real workers have their own contract tests.
  */
-public final class ScriptedSubstrate implements SubstrateAdapter {
+public class ScriptedSubstrate implements SubstrateAdapter {
 
     /** What the n-th call (from 1) for a job does. */
     public enum Act { RUN, FAIL, THROTTLE, BAD_INPUT, MISCONFIGURED }
