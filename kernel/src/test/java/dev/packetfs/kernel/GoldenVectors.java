@@ -11,17 +11,18 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Reads kernel/spec/vectors.json and rebuilds each case's object bytes. */
-final class GoldenVectors {
-    static final Path FILE = Path.of("spec", "vectors.json");
+public final class GoldenVectors {
+    /** kernel/spec/vectors.json, found from any module's working directory. */
+    public static final Path FILE = locate();
 
-    record Case(String name, JsonNode object, JsonNode program, JsonNode expected) {
+    public record Case(String name, JsonNode object, JsonNode program, JsonNode expected) {
         @Override
         public String toString() {
             return name;
         }
     }
 
-    record Invalid(String name, JsonNode program, String field) {
+    public record Invalid(String name, JsonNode program, String field) {
         @Override
         public String toString() {
             return name;
@@ -34,7 +35,7 @@ final class GoldenVectors {
      * JSON equality where numbers compare by value: the vectors' 8 and a kernel's 8L are the same
      * result, though Jackson keeps them as different node types.
      */
-    static boolean sameJson(JsonNode expected, JsonNode actual) {
+    public static boolean sameJson(JsonNode expected, JsonNode actual) {
         return expected.equals((a, b) -> a.isNumber() && b.isNumber()
                 ? a.decimalValue().compareTo(b.decimalValue())
                 : a.equals(b) ? 0 : 1, actual);
@@ -42,7 +43,18 @@ final class GoldenVectors {
 
     private GoldenVectors() {}
 
-    static synchronized JsonNode root() {
+    private static Path locate() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            for (Path candidate : new Path[] {dir.resolve("spec/vectors.json"), dir.resolve("kernel/spec/vectors.json")}) {
+                if (Files.isRegularFile(candidate)) {
+                    return candidate;
+                }
+            }
+        }
+        throw new IllegalStateException("kernel/spec/vectors.json not found above " + Path.of("").toAbsolutePath());
+    }
+
+    public static synchronized JsonNode root() {
         if (root == null) {
             try {
                 root = new ObjectMapper().readTree(FILE.toFile());
@@ -53,7 +65,7 @@ final class GoldenVectors {
         return root;
     }
 
-    static List<Case> cases() {
+    public static List<Case> cases() {
         List<Case> cases = new ArrayList<>();
         for (JsonNode c : root().get("cases")) {
             cases.add(new Case(c.get("name").asText(), c.get("object"), c.get("program"), c.get("expected")));
@@ -61,7 +73,7 @@ final class GoldenVectors {
         return cases;
     }
 
-    static List<Invalid> invalid() {
+    public static List<Invalid> invalid() {
         List<Invalid> invalid = new ArrayList<>();
         for (JsonNode c : root().get("errors")) {
             invalid.add(new Invalid(c.get("name").asText(), c.get("program"), c.get("field").asText()));
@@ -70,7 +82,7 @@ final class GoldenVectors {
     }
 
     /** The object bytes a case describes (see the file's "about"). */
-    static byte[] objectBytes(JsonNode object) {
+    public static byte[] objectBytes(JsonNode object) {
         if (object.has("text")) {
             return object.get("text").asText().getBytes(StandardCharsets.UTF_8);
         }
@@ -83,7 +95,7 @@ final class GoldenVectors {
         return xorshift32(prng.get("seed").asInt(), prng.get("size").asInt());
     }
 
-    static byte[] xorshift32(int seed, int size) {
+    public static byte[] xorshift32(int seed, int size) {
         byte[] b = new byte[size];
         int x = seed;
         for (int i = 0; i < size; i += 4) {

@@ -18,12 +18,14 @@ import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.DnsResolver;
 import org.apache.hc.client5.http.SystemDefaultDnsResolver;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 
 /**
@@ -41,12 +43,12 @@ public final class WindowFetcher implements AutoCloseable {
     private static final int BUFFER = 64 * 1024;
 
     private final FetchLimits limits;
+    private final PoolingHttpClientConnectionManager connections;
     private final CloseableHttpClient http;
 
     public WindowFetcher(FetchLimits limits, AddressPolicy policy) {
         this.limits = limits;
-        this.http = HttpClients.custom()
-                .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+        this.connections = PoolingHttpClientConnectionManagerBuilder.create()
                         .setDnsResolver(new CheckedDnsResolver(policy))
                         .setDefaultConnectionConfig(ConnectionConfig.custom()
                                 .setConnectTimeout(Timeout.of(limits.connectTimeout()))
@@ -54,7 +56,9 @@ public final class WindowFetcher implements AutoCloseable {
                                 .build())
                         .setMaxConnTotal(256)
                         .setMaxConnPerRoute(64)
-                        .build())
+                        .build();
+        this.http = HttpClients.custom()
+                .setConnectionManager(connections)
                 // Redirects are followed here, one checked hop at a time.
                 .disableRedirectHandling()
                 .disableAutomaticRetries()
@@ -191,6 +195,16 @@ public final class WindowFetcher implements AutoCloseable {
 
     private static Timeout remaining(long deadline) {
         return Timeout.of(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Closes every pooled connection that is not in use. Called before a snapshot (Lambda
+     * SnapStart, CRaC): a socket restored from a snapshot, perhaps many times over and hours
+     * later, points at a peer that has long forgotten it.
+     */
+    public void closeIdleConnections() {
+        connections.closeIdle(TimeValue.ZERO_MILLISECONDS);
+        connections.closeExpired();
     }
 
     @Override

@@ -25,13 +25,18 @@ public final class RangeOrigin implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, byte[]> objects = new ConcurrentHashMap<>();
     final AtomicLong bodyBytesSent = new AtomicLong();
-    final AtomicLong requests = new AtomicLong();
+    private final AtomicLong requests = new AtomicLong();
 
     public RangeOrigin() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
         server.setExecutor(Executors.newCachedThreadPool());
         server.start();
+    }
+
+    /** Requests answered so far: a test's proof that a refused caller caused no fetch. */
+    public long requests() {
+        return requests.get();
     }
 
     public void put(String name, byte[] bytes) {

@@ -96,13 +96,13 @@ class WindowFetcherIT {
 
     @Test
     void refusedAddressesAreNeverContacted() throws Exception {
-        long before = origin.requests.get();
+        long before = origin.requests();
         try (WindowFetcher strict = new WindowFetcher(FetchLimits.defaults(), (host, address) -> !address.isLoopbackAddress())) {
             FetchException e = assertThrows(FetchException.class,
                     () -> strict.fetchAndExecute(program(Op.ADD, "/ranged/tiny", 0, 3)));
             assertEquals(FetchException.Kind.ADDRESS_REFUSED, e.kind());
         }
-        assertEquals(before, origin.requests.get());
+        assertEquals(before, origin.requests());
     }
 
     @Test
@@ -121,11 +121,11 @@ class WindowFetcherIT {
         // The origin on 127.0.0.1 is allowed; it redirects to 127.0.0.3, loopback too but not
         // allowed, so the second hop must be refused before any request is sent.
         try (WindowFetcher allowing = new WindowFetcher(FetchLimits.defaults(), PublicAddressPolicy.allowing("127.0.0.1"))) {
-            long before = origin.requests.get();
+            long before = origin.requests();
             Program p = new Program(Op.ADD, 0, origin.url("/away/" + "127.0.0.3"), null, 0, 3, OptionalLong.empty());
             FetchException e = assertThrows(FetchException.class, () -> allowing.fetchAndExecute(p));
             assertEquals(FetchException.Kind.ADDRESS_REFUSED, e.kind(), e.getMessage());
-            assertEquals(before + 1, origin.requests.get(), "the first hop was served, the second never sent");
+            assertEquals(before + 1, origin.requests(), "the first hop was served, the second never sent");
         }
     }
 
