@@ -37,6 +37,14 @@ public final class ComputeWorker {
 
     /** Runs one {@code /compute} body; never throws for anything a caller sent. */
     public WorkerReply compute(byte[] body) {
+        return compute(body, null);
+    }
+
+    /**
+     * As {@link #compute(byte[])}, finishing within {@code deadline} when it is not null (what a
+     * Lambda invocation has left), whatever {@code timeout_ms} asks.
+     */
+    public WorkerReply compute(byte[] body, Duration deadline) {
         if (body.length > limits.maxBodyBytes()) {
             return WorkerReply.failure(null, WorkerError.TOO_LARGE,
                     "body of " + body.length + " bytes exceeds the limit of " + limits.maxBodyBytes());
@@ -49,11 +57,11 @@ public final class ComputeWorker {
         } catch (IOException e) {
             return WorkerReply.failure(null, WorkerError.BAD_REQUEST, "body could not be read: " + e.getMessage());
         }
-        return compute(json);
+        return compute(json, deadline);
     }
 
-    /** As {@link #compute(byte[])}, for a body already parsed (a Lambda event's payload). */
-    public WorkerReply compute(JsonNode json) {
+    /** As {@link #compute(byte[], Duration)}, for a body already parsed (a Lambda Invoke payload). */
+    public WorkerReply compute(JsonNode json, Duration deadline) {
         WorkerRequest request;
         try {
             request = WorkerRequest.parse(json);
@@ -66,16 +74,14 @@ public final class ComputeWorker {
                     "all " + limits.maxConcurrency() + " slots of this worker are busy");
         }
         try {
-            return run(request);
+            return run(request, deadline);
         } finally {
             slots.release();
         }
     }
 
-    private WorkerReply run(WorkerRequest request) {
-        Duration timeout = request.timeout() == null || request.timeout().compareTo(limits.maxDuration()) > 0
-                ? limits.maxDuration()
-                : request.timeout();
+    private WorkerReply run(WorkerRequest request, Duration deadline) {
+        Duration timeout = shortest(request.timeout(), limits.maxDuration(), deadline);
         long start = System.nanoTime();
         try {
             KernelResult result = fetcher.fetchAndExecute(request.program(), timeout);
@@ -87,6 +93,16 @@ public final class ComputeWorker {
         } catch (RuntimeException e) {
             return WorkerReply.failure(request.jobId(), WorkerError.INTERNAL, "worker failed: " + e);
         }
+    }
+
+    private static Duration shortest(Duration... candidates) {
+        Duration shortest = null;
+        for (Duration d : candidates) {
+            if (d != null && (shortest == null || d.compareTo(shortest) < 0)) {
+                shortest = d;
+            }
+        }
+        return shortest;
     }
 
     /** {@code GET /health}'s body. */

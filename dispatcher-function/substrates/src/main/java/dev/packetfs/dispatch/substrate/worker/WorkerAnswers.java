@@ -1,0 +1,64 @@
+package dev.packetfs.dispatch.substrate.worker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.packetfs.dispatch.substrate.BilledUnits;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
+import dev.packetfs.kernel.worker.WorkerError;
+
+/**
+ * Turns a worker protocol answer into an {@link ExecutionOutcome}, the same way for every remote
+ * worker: by HTTP status, or for a transport without one (a Lambda Invoke payload) by the
+ * {@code error_code} the body carries.
+ */
+public final class WorkerAnswers {
+
+    private WorkerAnswers() {}
+
+    /** How the dispatcher treats a worker's HTTP status. */
+    public static FailureKind failureKind(int status) {
+        if (status == 429) {
+            return FailureKind.THROTTLED;
+        }
+        if (status == 401 || status == 403) {
+            return FailureKind.CONFIGURATION;
+        }
+        if (status == 400 || status == 404 || status == 405 || status == 413 || status == 422) {
+            return FailureKind.JOB_ERROR;
+        }
+        return FailureKind.RETRYABLE;
+    }
+
+    /**
+     * @param status the HTTP status, or 0 when the transport has none and the body's
+     *     {@code error_code} decides
+     * @param elapsedMs time the dispatcher observed, used when the worker did not report its own
+     */
+    public static ExecutionOutcome outcome(String substrate, int status, JsonNode body, long elapsedMs, BilledUnits billed) {
+        boolean success = body != null && body.path("success").asBoolean(false);
+        if (success && (status == 0 || status == 200)) {
+            JsonNode result = body.get("result");
+            if (result == null || !result.isObject() || !body.path("bytes_processed").canConvertToLong()) {
+                return new ExecutionOutcome.Failure(FailureKind.RETRYABLE,
+                        substrate + " answered success without a result: " + abbreviate(body), elapsedMs, billed);
+            }
+            long executionMs = body.path("execution_time_ms").canConvertToLong() ? body.get("execution_time_ms").longValue() : elapsedMs;
+            return new ExecutionOutcome.Success((ObjectNode) result, body.get("bytes_processed").longValue(), executionMs,
+                    billed, body.path("location").asText(null));
+        }
+        String message = body != null && body.path("error").isTextual() ? body.get("error").asText() : abbreviate(body);
+        int effective = status;
+        if (status == 0 || status == 200) {
+            WorkerError error = body == null ? null : WorkerError.fromCode(body.path("error_code").asText(""));
+            effective = error == null ? 500 : error.httpStatus();
+        }
+        return new ExecutionOutcome.Failure(failureKind(effective), substrate + " (" + effective + "): " + message, elapsedMs,
+                billed);
+    }
+
+    static String abbreviate(JsonNode body) {
+        String text = String.valueOf(body);
+        return text.length() > 300 ? text.substring(0, 300) + "…" : text;
+    }
+}

@@ -1,0 +1,188 @@
+package dev.packetfs.dispatch.substrate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.packetfs.dispatch.job.ComputeJob;
+import dev.packetfs.dispatch.job.JobJson;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
+import dev.packetfs.kernel.GoldenVectors;
+import dev.packetfs.kernel.ProgramJson;
+import dev.packetfs.kernel.fetch.RangeOrigin;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The one contract every substrate adapter keeps, run against each adapter wired to its real
+ * local runtime (a worker JVM, the Lambda artifact under the runtime interface client, workerd).
+ * Subclasses say how to reach the runtime; the cases are the same for all.
+ */
+public abstract class SubstrateAdapterContract {
+    protected static RangeOrigin origin;
+
+    @BeforeAll
+    static void startOrigin() throws Exception {
+        origin = new RangeOrigin();
+        origin.put("digits", "123456789".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @AfterAll
+    static void stopOrigin() {
+        origin.close();
+    }
+
+    /** The adapter under test, wired to its running runtime with the right credentials. */
+    protected abstract SubstrateAdapter adapter();
+
+    /** The same adapter with a wrong token or key. */
+    protected abstract SubstrateAdapter adapterWithWrongCredentials();
+
+    /** The same adapter pointed at an endpoint where nothing listens. */
+    protected abstract SubstrateAdapter unreachableAdapter();
+
+    /** Executions the runtime takes at once before it pushes back. */
+    protected abstract int capacity();
+
+    /** The billing units a successful execution reports. */
+    protected abstract Set<String> billedUnits();
+
+    protected static ComputeJob job(String id, String programJson) {
+        try {
+            return ComputeJob.of(id, ProgramJson.parse(JobJson.MAPPER.readTree(programJson)));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    protected static ExecutionOutcome run(SubstrateAdapter adapter, ComputeJob job, Duration timeout) throws Exception {
+        return adapter.execute(new ExecutionRequest(job, timeout)).toCompletableFuture().get(timeout.toMillis() + 15_000,
+                TimeUnit.MILLISECONDS);
+    }
+
+    @Test
+    void passesTheKernelVectors() throws Exception {
+        Map<String, String> urls = new HashMap<>();
+        List<CompletableFuture<Void>> inFlight = new ArrayList<>();
+        AtomicInteger passed = new AtomicInteger();
+        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        int n = 0;
+        for (GoldenVectors.Case c : GoldenVectors.cases()) {
+            ObjectNode program = ((ObjectNode) c.program()).deepCopy();
+            if (c.object() != null) {
+                String url = urls.computeIfAbsent(c.object().toString(), key -> {
+                    String name = "v" + urls.size();
+                    origin.put(name, GoldenVectors.objectBytes(c.object()));
+                    return origin.url("/ranged/" + name);
+                });
+                program.put("data_url", url);
+            }
+            ComputeJob job = job("vec-" + n++, program.toString());
+            inFlight.add(adapter().execute(new ExecutionRequest(job, Duration.ofSeconds(30))).toCompletableFuture()
+                    .thenAccept(outcome -> {
+                        if (outcome instanceof ExecutionOutcome.Success s
+                                && GoldenVectors.sameJson(c.expected(), s.result())
+                                && s.bytesProcessed() == c.expected().get("bytes_processed").longValue()) {
+                            passed.incrementAndGet();
+                        } else {
+                            failures.add(c.name() + " → " + outcome);
+                        }
+                    }));
+            if (inFlight.size() >= capacity()) {
+                CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+                inFlight.clear();
+            }
+        }
+        CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        assertTrue(failures.isEmpty(), failures.size() + " vectors failed, e.g. " + failures.subList(0, Math.min(3, failures.size())));
+        assertEquals(GoldenVectors.cases().size(), passed.get());
+    }
+
+    @Test
+    void successCarriesLocationAndBilledUnits() throws Exception {
+        ExecutionOutcome outcome = run(adapter(), job("bill", "{\"op\":\"crc32c\",\"data_url\":\"" + origin.url("/ranged/digits") + "\"}"),
+                Duration.ofSeconds(10));
+        ExecutionOutcome.Success success = assertInstanceOf(ExecutionOutcome.Success.class, outcome);
+        assertEquals(3808858755L, success.result().get("checksum").longValue());
+        assertEquals(billedUnits(), success.billed().quantities().keySet());
+        assertTrue(success.billed().quantities().values().stream().allMatch(q -> q > 0), success.billed().toString());
+        assertTrue(success.location() != null && !success.location().isBlank());
+    }
+
+    @Test
+    void aSlowOriginTimesOutRetryably() throws Exception {
+        long start = System.nanoTime();
+        ExecutionOutcome outcome = run(adapter(), job("slow", "{\"op\":\"xor\",\"data_url\":\""
+                + origin.url("/delay/4000/ranged/digits") + "\"}"), Duration.ofMillis(700));
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        assertFailure(outcome, FailureKind.RETRYABLE);
+        assertTrue(tookMs < 3_500, "took " + tookMs + " ms to give up");
+    }
+
+    @Test
+    void anOrigin5xxIsRetryable() throws Exception {
+        assertFailure(run(adapter(), job("5xx", "{\"op\":\"xor\",\"data_url\":\"" + origin.url("/status/503/x") + "\"}"),
+                Duration.ofSeconds(10)), FailureKind.RETRYABLE);
+    }
+
+    @Test
+    void badJobsAreJobErrors() throws Exception {
+        assertFailure(run(adapter(), job("meta", "{\"op\":\"xor\",\"data_url\":\"http://169.254.169.254/latest/meta-data/\"}"),
+                Duration.ofSeconds(10)), FailureKind.JOB_ERROR);
+        assertFailure(run(adapter(), job("404", "{\"op\":\"xor\",\"data_url\":\"" + origin.url("/status/404/x") + "\"}"),
+                Duration.ofSeconds(10)), FailureKind.JOB_ERROR);
+    }
+
+    @Test
+    void aSaturatedRuntimeThrottles() throws Exception {
+        List<CompletableFuture<ExecutionOutcome>> hold = new ArrayList<>();
+        for (int i = 0; i < capacity(); i++) {
+            hold.add(adapter().execute(new ExecutionRequest(job("hold-" + i, "{\"op\":\"xor\",\"data_url\":\""
+                    + origin.url("/delay/2500/ranged/digits") + "\"}"), Duration.ofSeconds(10))).toCompletableFuture());
+        }
+        Thread.sleep(800); // let every holder reach the runtime
+        ExecutionOutcome extra = run(adapter(), job("extra", "{\"op\":\"xor\",\"data\":\"AQI=\"}"), Duration.ofSeconds(10));
+        assertFailure(extra, FailureKind.THROTTLED);
+        for (CompletableFuture<ExecutionOutcome> h : hold) {
+            assertInstanceOf(ExecutionOutcome.Success.class, h.get(20, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void wrongCredentialsAreAConfigurationError() throws Exception {
+        try (SubstrateAdapter wrong = adapterWithWrongCredentials()) {
+            assertFailure(run(wrong, job("auth", "{\"op\":\"xor\",\"data\":\"AQI=\"}"), Duration.ofSeconds(10)),
+                    FailureKind.CONFIGURATION);
+        }
+    }
+
+    @Test
+    void healthIsUpWhenRunningAndDownWhenUnreachable() throws Exception {
+        HealthReport up = adapter().health().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertTrue(up.healthy(), up.detail());
+        try (SubstrateAdapter gone = unreachableAdapter()) {
+            HealthReport down = gone.health().toCompletableFuture().get(15, TimeUnit.SECONDS);
+            assertFalse(down.healthy());
+            assertFailure(run(gone, job("gone", "{\"op\":\"xor\",\"data\":\"AQI=\"}"), Duration.ofSeconds(5)),
+                    FailureKind.RETRYABLE);
+        }
+    }
+
+    protected static void assertFailure(ExecutionOutcome outcome, FailureKind kind) {
+        ExecutionOutcome.Failure failure = assertInstanceOf(ExecutionOutcome.Failure.class, outcome, String.valueOf(outcome));
+        assertEquals(kind, failure.kind(), failure.message());
+    }
+}

@@ -1,0 +1,99 @@
+package dev.packetfs.dispatch.substrate.flyio;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * worker-flyio's packaged jar ({@code target/quarkus-app/quarkus-run.jar}) started as its own JVM
+ * on a free loopback port, as Fly runs it in a machine.
+ */
+public final class FlyWorkerProcess implements AutoCloseable {
+    public static final String TOKEN = "fly-contract-token-0123456789";
+
+    private final Process process;
+    private final int port;
+    private final Path log;
+
+    private FlyWorkerProcess(Process process, int port, Path log) {
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    public static FlyWorkerProcess start(int maxConcurrency) throws IOException, InterruptedException {
+        Path jar = locate("worker-flyio/target/quarkus-app/quarkus-run.jar");
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path log = Files.createTempFile("fly-worker", ".log");
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC", "-jar", jar.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        Map<String, String> env = builder.environment();
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        env.put("PACKETFS_WORKER_TOKEN", TOKEN);
+        env.put("PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1");
+        env.put("PACKETFS_WORKER_MAX_CONCURRENCY", Integer.toString(maxConcurrency));
+        env.put("FLY_REGION", "loopback");
+        FlyWorkerProcess worker = new FlyWorkerProcess(builder.start(), port, log);
+        worker.awaitHealthy(Duration.ofSeconds(60));
+        return worker;
+    }
+
+    private void awaitHealthy(Duration timeout) throws IOException, InterruptedException {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        long until = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < until) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the Fly worker exited:\n" + Files.readString(log));
+            }
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(url().resolve("/health")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the Fly worker did not become healthy:\n" + Files.readString(log));
+    }
+
+    public URI url() {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    /** SIGKILL, as when a machine is lost. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        kill();
+    }
+
+    static Path locate(String path) {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.exists(dir.resolve(path))) {
+                return dir.resolve(path);
+            }
+        }
+        throw new IllegalStateException("not built: " + path + " (run the Maven build from the repository root)");
+    }
+}

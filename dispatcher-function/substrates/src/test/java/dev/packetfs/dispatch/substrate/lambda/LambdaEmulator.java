@@ -1,0 +1,399 @@
+package dev.packetfs.dispatch.substrate.lambda;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+
+/**
+ * A local stand-in for the Lambda service that runs the <em>real</em> deployment artifact:
+ * {@code worker-lambda/target/function.zip}, unzipped as Lambda unzips it to {@code /var/task},
+ * executed by AWS's own Java runtime interface client (the process Lambda's Java runtime runs)
+ * with the handler {@code QuarkusStreamHandler::handleRequest}.
+ *
+ * <p>What is emulated, and only that: the service's two small HTTP APIs. The Invoke API
+ * ({@code POST /2015-03-31/functions/NAME/invocations}, {@code GET .../configuration}) with its
+ * documented behaviour for an unknown access key (403 UnrecognizedClientException), an unknown
+ * function (404), a payload over 6 MB (413), reserved concurrency exhausted (429
+ * TooManyRequestsException), a function error and a function timeout (200 with
+ * {@code X-Amz-Function-Error: Unhandled}; the execution environment is then replaced) and the
+ * {@code REPORT} log tail; and the Runtime API ({@code /2018-06-01/runtime/...}) each execution
+ * environment polls, one endpoint per environment as in Lambda.
+ */
+public final class LambdaEmulator implements AutoCloseable {
+    public static final String FUNCTION = "packetfs-worker";
+    public static final String ACCESS_KEY = "AKIAPACKETFSTEST0001";
+    private static final int MAX_PAYLOAD = 6 * 1024 * 1024;
+
+    private final Path taskRoot;
+    private final Path ricDir;
+    private final Path jniLibrary;
+    private final Map<String, String> functionEnv;
+    private final int memoryMb;
+    private final Duration functionTimeout;
+    private final int reservedConcurrency;
+    private final HttpServer api;
+    private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "lambda-emulator");
+        t.setDaemon(true);
+        return t;
+    });
+    private final BlockingQueue<Invocation> pending = new LinkedBlockingQueue<>();
+    private final Map<String, Invocation> running = new ConcurrentHashMap<>();
+    private final List<Environment> environments = new ArrayList<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    public final AtomicInteger invocations = new AtomicInteger();
+    public final AtomicInteger throttled = new AtomicInteger();
+    public final AtomicInteger timedOut = new AtomicInteger();
+
+    private LambdaEmulator(Path functionZip, Map<String, String> functionEnv, int environmentCount, int reservedConcurrency,
+            int memoryMb, Duration functionTimeout) throws IOException {
+        this.taskRoot = Files.createTempDirectory("lambda-task");
+        unzip(functionZip, taskRoot);
+        this.ricDir = locate("dispatcher-function/substrates/target/lambda-ric", "target/lambda-ric");
+        this.jniLibrary = extractJni(ricDir, taskRoot.resolveSibling(taskRoot.getFileName() + "-jni.so"));
+        this.functionEnv = Map.copyOf(functionEnv);
+        this.memoryMb = memoryMb;
+        this.functionTimeout = functionTimeout;
+        this.reservedConcurrency = reservedConcurrency;
+        this.api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        api.setExecutor(threads);
+        api.createContext("/2015-03-31/functions/", this::invokeApi);
+        api.start();
+        for (int i = 0; i < environmentCount; i++) {
+            environments.add(new Environment());
+        }
+    }
+
+    /**
+     * @param environments execution environments kept warm (each a runtime interface client JVM)
+     * @param reservedConcurrency invocations in flight before Invoke answers 429
+     */
+    public static LambdaEmulator start(Map<String, String> functionEnv, int environments, int reservedConcurrency,
+            int memoryMb, Duration functionTimeout) throws IOException {
+        Path zip = locate("worker-lambda/target/function.zip", "../../worker-lambda/target/function.zip");
+        return new LambdaEmulator(zip, functionEnv, environments, reservedConcurrency, memoryMb, functionTimeout);
+    }
+
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + api.getAddress().getPort());
+    }
+
+    /** Stops every execution environment at once, as if the whole fleet vanished. */
+    public void killEnvironments() {
+        synchronized (environments) {
+            environments.forEach(e -> e.process.destroyForcibly());
+        }
+    }
+
+    /** Waits until every environment has initialised (the first poll of the Runtime API). */
+    public void awaitWarm(Duration timeout) throws InterruptedException {
+        long until = System.nanoTime() + timeout.toNanos();
+        synchronized (environments) {
+            for (Environment e : environments) {
+                while (!e.ready.await(100, TimeUnit.MILLISECONDS)) {
+                    if (!e.process.isAlive() || System.nanoTime() > until) {
+                        throw new IllegalStateException("execution environment not ready (" + (e.process.isAlive()
+                                ? "still starting" : "exited " + e.process.exitValue()) + "); its output:\n" + e.output());
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- Invoke API ----
+
+    private void invokeApi(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String[] parts = exchange.getRequestURI().getPath().split("/");
+            // /2015-03-31/functions/NAME/(invocations|configuration)
+            String name = parts.length > 3 ? parts[3] : "";
+            String action = parts.length > 4 ? parts[4] : "";
+            String auth = exchange.getRequestHeaders().getFirst("Authorization");
+            if (auth == null || !auth.contains("Credential=" + ACCESS_KEY + "/")) {
+                error(exchange, 403, "UnrecognizedClientException", "The security token included in the request is invalid.");
+                return;
+            }
+            if (!name.equals(FUNCTION) && !name.endsWith(":function:" + FUNCTION)) {
+                error(exchange, 404, "ResourceNotFoundException", "Function not found: " + name);
+                return;
+            }
+            if (action.equals("configuration") && exchange.getRequestMethod().equals("GET")) {
+                send(exchange, 200, Map.of(), ("{\"FunctionName\":\"" + FUNCTION + "\",\"Runtime\":\"java17\",\"MemorySize\":"
+                        + memoryMb + ",\"Timeout\":" + functionTimeout.toSeconds() + ",\"State\":\"Active\","
+                        + "\"LastUpdateStatus\":\"Successful\"}").getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            if (!action.equals("invocations") || !exchange.getRequestMethod().equals("POST")) {
+                error(exchange, 404, "ResourceNotFoundException", "no such operation");
+                return;
+            }
+            byte[] payload = exchange.getRequestBody().readNBytes(MAX_PAYLOAD + 1);
+            if (payload.length > MAX_PAYLOAD) {
+                error(exchange, 413, "RequestTooLargeException", "Request must be smaller than 6291456 bytes for the InvokeFunction operation");
+                return;
+            }
+            if (inFlight.incrementAndGet() > reservedConcurrency) {
+                inFlight.decrementAndGet();
+                throttled.incrementAndGet();
+                error(exchange, 429, "TooManyRequestsException", "Rate Exceeded.");
+                return;
+            }
+            try {
+                invoke(exchange, payload);
+            } finally {
+                inFlight.decrementAndGet();
+            }
+        }
+    }
+
+    private void invoke(HttpExchange exchange, byte[] payload) throws IOException {
+        invocations.incrementAndGet();
+        Invocation invocation = new Invocation(UUID.randomUUID().toString(), payload,
+                System.currentTimeMillis() + functionTimeout.toMillis());
+        pending.add(invocation);
+        long start = System.nanoTime();
+        Answer answer;
+        try {
+            answer = invocation.answer.get(functionTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            timedOut.incrementAndGet();
+            pending.remove(invocation);
+            Environment stuck = invocation.environment;
+            if (stuck != null) {
+                stuck.replace(); // Lambda discards an environment whose invocation timed out
+            }
+            answer = new Answer(("{\"errorType\":\"Sandbox.Timedout\",\"errorMessage\":\"RequestId: " + invocation.id
+                    + " Error: Task timed out after " + functionTimeout.toMillis() / 1000.0 + " seconds\"}")
+                    .getBytes(StandardCharsets.UTF_8), true);
+        } catch (InterruptedException | ExecutionException e) {
+            throw new IOException(e);
+        }
+        double durationMs = (System.nanoTime() - start) / 1e6;
+        String report = "REPORT RequestId: " + invocation.id + "\tDuration: " + String.format("%.2f", durationMs)
+                + " ms\tBilled Duration: " + (long) Math.ceil(durationMs) + " ms\tMemory Size: " + memoryMb
+                + " MB\tMax Memory Used: 180 MB\t\n";
+        Map<String, String> headers = new java.util.HashMap<>(Map.of("X-Amz-Executed-Version", "$LATEST",
+                "X-Amz-Log-Result", Base64.getEncoder().encodeToString(report.getBytes(StandardCharsets.UTF_8))));
+        if (answer.functionError) {
+            headers.put("X-Amz-Function-Error", "Unhandled");
+        }
+        send(exchange, 200, headers, answer.body);
+    }
+
+    private static void error(HttpExchange exchange, int status, String type, String message) throws IOException {
+        send(exchange, status, Map.of("x-amzn-ErrorType", type),
+                ("{\"Type\":\"User\",\"message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void send(HttpExchange exchange, int status, Map<String, String> headers, byte[] body) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        headers.forEach(exchange.getResponseHeaders()::set);
+        exchange.getResponseHeaders().set("x-amzn-RequestId", UUID.randomUUID().toString());
+        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        exchange.getResponseBody().write(body);
+    }
+
+    private record Answer(byte[] body, boolean functionError) {}
+
+    private static final class Invocation {
+        final String id;
+        final byte[] payload;
+        final long deadlineEpochMs;
+        final CompletableFuture<Answer> answer = new CompletableFuture<>();
+        volatile Environment environment;
+
+        Invocation(String id, byte[] payload, long deadlineEpochMs) {
+            this.id = id;
+            this.payload = payload;
+            this.deadlineEpochMs = deadlineEpochMs;
+        }
+    }
+
+    // ---- execution environments and their Runtime API ----
+
+    private final class Environment {
+        final HttpServer runtimeApi;
+        final java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
+        final Path log;
+        volatile Process process;
+
+        Environment() throws IOException {
+            runtimeApi = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+            runtimeApi.setExecutor(threads);
+            runtimeApi.createContext("/2018-06-01/runtime/", this::runtime);
+            runtimeApi.start();
+            log = Files.createTempFile("lambda-env", ".log");
+            process = launch();
+        }
+
+        private Process launch() throws IOException {
+            String cp = taskRoot + ":" + taskRoot.resolve("lib") + "/*:" + ricDir + "/*";
+            ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-XX:+UseSerialGC", "-cp", cp,
+                    // Left to itself, every client extracts its JNI library to the same
+                    // /tmp/.libaws-lambda-jni.so, and one environment starting while another
+                    // runs rewrites a library that is mapped (SIGBUS). One copy, loaded by all.
+                    "-D" + JNI_PROPERTY + "=" + jniLibrary,
+                    "com.amazonaws.services.lambda.runtime.api.client.AWSLambda",
+                    "io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest")
+                    .directory(taskRoot.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            Map<String, String> env = builder.environment();
+            env.keySet().removeIf(k -> k.startsWith("PACKETFS_") || k.startsWith("AWS_") || k.startsWith("QUARKUS_"));
+            env.put("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:" + runtimeApi.getAddress().getPort());
+            env.put("LAMBDA_TASK_ROOT", taskRoot.toString());
+            env.put("_HANDLER", "io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest");
+            env.put("AWS_LAMBDA_FUNCTION_NAME", FUNCTION);
+            env.put("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
+            env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Integer.toString(memoryMb));
+            env.put("AWS_REGION", "us-east-1");
+            env.put("AWS_DEFAULT_REGION", "us-east-1");
+            env.put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + FUNCTION);
+            env.put("AWS_LAMBDA_LOG_STREAM_NAME", "local");
+            env.putAll(functionEnv);
+            return builder.start();
+        }
+
+        void replace() {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+                process = launch();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        String output() {
+            try {
+                return Files.readString(log);
+            } catch (IOException e) {
+                return e.toString();
+            }
+        }
+
+        private void runtime(HttpExchange exchange) throws IOException {
+            try (exchange) {
+                String path = exchange.getRequestURI().getPath().substring("/2018-06-01/runtime/".length());
+                if (path.equals("invocation/next")) {
+                    ready.countDown();
+                    Invocation next;
+                    try {
+                        next = pending.take();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    next.environment = this;
+                    running.put(next.id, next);
+                    send(exchange, 200, Map.of("Lambda-Runtime-Aws-Request-Id", next.id,
+                            "Lambda-Runtime-Deadline-Ms", Long.toString(next.deadlineEpochMs),
+                            "Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:" + FUNCTION,
+                            "Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0"), next.payload);
+                    return;
+                }
+                byte[] body;
+                try (InputStream in = exchange.getRequestBody()) {
+                    body = in.readAllBytes();
+                }
+                if (path.startsWith("invocation/")) {
+                    String[] p = path.split("/");
+                    Invocation invocation = running.remove(p[1]);
+                    if (invocation != null) {
+                        invocation.answer.complete(new Answer(body, p[2].equals("error")));
+                    }
+                }
+                send(exchange, 202, Map.of(), "{\"status\":\"OK\"}".getBytes(StandardCharsets.UTF_8));
+            }
+        }
+
+        void close() {
+            process.destroyForcibly();
+            runtimeApi.stop(0);
+        }
+    }
+
+    private static final String JNI_PROPERTY = "com.amazonaws.services.lambda.runtime.api.client.runtimeapi.NativeClient.JNI";
+
+    private static Path extractJni(Path ricDir, Path target) throws IOException {
+        String arch = System.getProperty("os.arch").equals("aarch64") ? "aarch_64" : "x86_64";
+        try (java.util.stream.Stream<Path> jars = Files.list(ricDir)) {
+            Path ric = jars.filter(p -> p.getFileName().toString().startsWith("aws-lambda-java-runtime-interface-client"))
+                    .findFirst().orElseThrow(() -> new IOException("no runtime interface client in " + ricDir));
+            try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(ric.toFile())) {
+                ZipEntry entry = zip.getEntry("jni/libaws-lambda-jni.linux-" + arch + ".so");
+                try (InputStream in = zip.getInputStream(entry)) {
+                    Files.copy(in, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        return target;
+    }
+
+    private static void unzip(Path zip, Path into) throws IOException {
+        try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip))) {
+            for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
+                Path target = into.resolve(e.getName()).normalize();
+                if (!target.startsWith(into)) {
+                    throw new IOException("zip entry outside the task root: " + e.getName());
+                }
+                if (e.isDirectory()) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.createDirectories(target.getParent());
+                    Files.copy(in, target);
+                }
+            }
+        }
+    }
+
+    /** A build output, from the repository root or from this module's directory. */
+    private static Path locate(String... candidates) {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            for (String c : candidates) {
+                if (Files.exists(dir.resolve(c))) {
+                    return dir.resolve(c).normalize();
+                }
+            }
+        }
+        throw new IllegalStateException("not built: " + candidates[0] + " (run the Maven build from the repository root)");
+    }
+
+    @Override
+    public void close() {
+        synchronized (environments) {
+            environments.forEach(Environment::close);
+        }
+        api.stop(0);
+        threads.shutdownNow();
+    }
+}
