@@ -6,7 +6,10 @@ import dev.packetfs.kernel.Program;
 import dev.packetfs.kernel.WindowScan;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
 import java.net.InetAddress;
+import java.net.NoRouteToHostException;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -22,7 +25,12 @@ import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.DnsResolver;
 import org.apache.hc.client5.http.SystemDefaultDnsResolver;
+import org.apache.hc.client5.http.HttpRequestRetryStrategy;
 import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.NoHttpResponseException;
+import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.util.TimeValue;
@@ -53,6 +61,9 @@ public final class WindowFetcher implements AutoCloseable {
                         .setDefaultConnectionConfig(ConnectionConfig.custom()
                                 .setConnectTimeout(Timeout.of(limits.connectTimeout()))
                                 .setSocketTimeout(Timeout.of(limits.totalTimeout()))
+                                // A connection idle this long is checked before reuse: origins
+                                // close idle keep-alive connections whenever they like.
+                                .setValidateAfterInactivity(TimeValue.ofSeconds(1))
                                 .build())
                         .setMaxConnTotal(256)
                         .setMaxConnPerRoute(64)
@@ -61,7 +72,7 @@ public final class WindowFetcher implements AutoCloseable {
                 .setConnectionManager(connections)
                 // Redirects are followed here, one checked hop at a time.
                 .disableRedirectHandling()
-                .disableAutomaticRetries()
+                .setRetryStrategy(new StaleConnectionRetry())
                 // A range of a compressed representation is not a range of the object.
                 .disableContentCompression()
                 // No proxy, not even from system properties: a proxy would resolve the host
@@ -229,6 +240,32 @@ public final class WindowFetcher implements AutoCloseable {
         @Override
         public String resolveCanonicalHostname(String host) throws UnknownHostException {
             return SystemDefaultDnsResolver.INSTANCE.resolveCanonicalHostname(host);
+        }
+    }
+
+    /**
+     * Retries a GET once when a keep-alive connection turns out to have been closed or reset by the
+     * origin before it answered (RFC 9112 §9.3.1 allows retrying idempotent requests then), and
+     * never for anything else: a timeout, a refused connection or address, or an error status is
+     * the answer. Only the request phase is retried; once the body is being scanned an error is final.
+     */
+    private static final class StaleConnectionRetry implements HttpRequestRetryStrategy {
+        @Override
+        public boolean retryRequest(HttpRequest request, IOException exception, int execCount, HttpContext context) {
+            boolean closedUnderUs = exception instanceof NoHttpResponseException
+                    || (exception instanceof SocketException && !(exception instanceof ConnectException)
+                            && !(exception instanceof NoRouteToHostException));
+            return execCount <= 1 && closedUnderUs && "GET".equals(request.getMethod());
+        }
+
+        @Override
+        public boolean retryRequest(HttpResponse response, int execCount, HttpContext context) {
+            return false;
+        }
+
+        @Override
+        public TimeValue getRetryInterval(HttpResponse response, int execCount, HttpContext context) {
+            return TimeValue.ZERO_MILLISECONDS;
         }
     }
 

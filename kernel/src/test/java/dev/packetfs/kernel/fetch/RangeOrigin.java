@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,12 +27,19 @@ public final class RangeOrigin implements AutoCloseable {
     private final Map<String, byte[]> objects = new ConcurrentHashMap<>();
     final AtomicLong bodyBytesSent = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
+    private final Set<InetSocketAddress> clients = ConcurrentHashMap.newKeySet();
+    private final Set<InetSocketAddress> staleClients = ConcurrentHashMap.newKeySet();
 
     public RangeOrigin() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
         server.setExecutor(Executors.newCachedThreadPool());
         server.start();
+    }
+
+    /** Distinct client connections seen so far: a test's proof that callers reuse their connections. */
+    public int connections() {
+        return clients.size();
     }
 
     /** Requests answered so far: a test's proof that a refused caller caused no fetch. */
@@ -49,6 +57,7 @@ public final class RangeOrigin implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         requests.incrementAndGet();
+        clients.add(exchange.getRemoteAddress());
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             if (path.startsWith("/delay/")) {
@@ -60,6 +69,13 @@ public final class RangeOrigin implements AutoCloseable {
             String[] parts = path.split("/", 4);
             switch (parts[1]) {
                 case "ranged" -> ranged(exchange, objects.get(parts[2]));
+                case "stale" -> {
+                    if (!staleClients.add(exchange.getRemoteAddress())) {
+                        // HttpServer closes the connection, unanswered, when a handler throws.
+                        throw new IllegalStateException("dropping a reused connection");
+                    }
+                    ranged(exchange, objects.get(parts[2]));
+                }
                 case "whole" -> send(exchange, 200, objects.get(parts[2]), 0, objects.get(parts[2]).length);
                 case "redirect" -> {
                     int left = Integer.parseInt(parts[2]);

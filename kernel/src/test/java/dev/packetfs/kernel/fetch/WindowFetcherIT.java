@@ -63,6 +63,15 @@ class WindowFetcherIT {
     }
 
     @Test
+    void aKeepAliveConnectionDroppedByTheOriginIsRetriedOnceOnANewOne() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            Program p = program(Op.CRC32C, "/stale/obj", 1000L * i, 4096);
+            // Each fetch after the first leases the pooled connection the origin now drops.
+            assertEquals(Kernel.execute(p, OBJECT), fetcher.fetchAndExecute(p), "fetch " + i);
+        }
+    }
+
+    @Test
     void anOriginIgnoringRangeIsNotReadPastTheWindow() throws Exception {
         long before = origin.bodyBytesSent.get();
         long size = 1L << 30;
