@@ -14,6 +14,7 @@ import dev.packetfs.kernel.worker.WorkerLimits;
 import dev.packetfs.kernel.worker.WorkerReply;
 import dev.packetfs.kernel.worker.WorkerToken;
 import jakarta.inject.Named;
+import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -36,8 +37,12 @@ import org.crac.Resource;
  *
  * Either way the response carries {@code billed} (duration and memory, Lambda's billing units) for
  * the dispatcher's cost ledger.
+ *
+ * <p>A singleton: Quarkus looks the handler bean up on every invocation, and a dependent bean
+ * would bring a new fetcher, and a new connection pool, each time.
  */
 @Named("worker")
+@Singleton
 public class LambdaWorker implements RequestStreamHandler {
     private static final ObjectMapper JSON = new ObjectMapper();
 

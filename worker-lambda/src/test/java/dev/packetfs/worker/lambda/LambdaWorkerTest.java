@@ -102,6 +102,19 @@ class LambdaWorkerTest {
     }
 
     @Test
+    void invocationsShareOneConnectionPool() throws Exception {
+        // Lambda keeps an environment for thousands of invocations under a 1,024-descriptor
+        // limit: a handler (and its fetcher) made anew per invocation would leak a socket each time.
+        int before = origin.connections();
+        for (int i = 0; i < 20; i++) {
+            JsonNode answer = invoke("{\"job_id\":\"p" + i + "\",\"program\":{\"op\":\"add\",\"data_url\":\""
+                    + origin.url("/ranged/digits") + "\"}}");
+            assertTrue(answer.get("success").booleanValue(), answer.toString());
+        }
+        assertTrue(origin.connections() - before <= 1, (origin.connections() - before) + " connections for 20 invocations");
+    }
+
+    @Test
     void directInvokeBadInputAnswersWithTheErrorVocabulary() throws Exception {
         JsonNode bad = invoke("{\"job_id\":\"b2\",\"program\":{\"op\":\"add\",\"imm\":300,\"data\":\"\"}}");
         assertFalse(bad.get("success").booleanValue());
