@@ -342,6 +342,7 @@ public final class Dispatcher implements AutoCloseable {
         }
         Failure f = (Failure) outcome;
         String error = substrate + ": " + f.message();
+        LOG.debug("job {} attempt {} on {}: {} {}", d.jobId(), attempt, substrate, f.kind(), f.message());
         switch (f.kind()) {
             case JOB_ERROR:
                 return new Settlement.Done(d, JobResult.failed(d.jobId(), substrate, attempt, cost, error), record);

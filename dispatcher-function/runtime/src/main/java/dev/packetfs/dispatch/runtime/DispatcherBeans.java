@@ -113,6 +113,7 @@ public class DispatcherBeans {
             PacketfsConfig.Local l = config.local();
             all.add(new LocalSubstrate(fetcher, fetchExecutor, l.maxConcurrency(), l.maxMemoryMb(), l.maxDuration()));
         }
+        all.addAll(RemoteSubstrates.fromConfig(config));
         adapters.forEach(all::add);
         PacketfsConfig.Select s = config.select();
         LOG.infof("substrates: %s", all.stream().map(a -> a.capability().name()).toList());

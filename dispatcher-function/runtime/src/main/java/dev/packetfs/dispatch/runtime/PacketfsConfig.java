@@ -35,6 +35,11 @@ public interface PacketfsConfig {
 
     Drain drain();
 
+    Worker worker();
+
+    /** Remote substrates; each is offered when its endpoint is configured. */
+    Substrates substrates();
+
     /**
      * USD per billed unit, per substrate: {@code packetfs.prices.lambda.gb_seconds=0.0000166667}.
      * Defaults to the providers' list prices.
@@ -165,6 +170,76 @@ public interface PacketfsConfig {
         /** The longest one drain runs; also the budget when the runtime gives no deadline. */
         @WithDefault("14m")
         Duration maxBudget();
+    }
+
+    interface Worker {
+        /** {@code PACKETFS_WORKER_TOKEN}: the bearer token remote workers require on {@code /compute}. */
+        Optional<String> token();
+    }
+
+    interface Substrates {
+        Flyio flyio();
+
+        Lambda lambda();
+    }
+
+    /** worker-flyio machines behind a Fly.io app URL. */
+    interface Flyio {
+        /** {@code https://<app>.fly.dev}; unset: no {@code flyio} substrate. */
+        Optional<java.net.URI> url();
+
+        /** Defaults to {@code packetfs.worker.token}. */
+        Optional<String> token();
+
+        /** Jobs in flight across the app: machines × their concurrency limit. */
+        @WithDefault("64")
+        int maxConcurrency();
+
+        /** A running shared-cpu-1x machine, for the score's cost term. */
+        @WithDefault("0.0028")
+        double costPerHourUsd();
+
+        @WithDefault("40ms")
+        Duration expectedLatency();
+
+        @WithDefault("512")
+        int maxMemoryMb();
+
+        @WithDefault("60s")
+        Duration maxDuration();
+    }
+
+    /** worker-lambda, invoked with the AWS SDK (credentials from the default provider chain). */
+    interface Lambda {
+        /** Name or ARN; unset: no {@code lambda} substrate. */
+        Optional<String> functionName();
+
+        /** A version or alias (e.g. {@code live} for SnapStart); unset: $LATEST. */
+        Optional<String> qualifier();
+
+        @WithDefault("us-east-1")
+        String region();
+
+        /** An endpoint override: LocalStack, an emulator. Unset: AWS. */
+        Optional<java.net.URI> endpoint();
+
+        /** The function's configured memory, the GB of GB-seconds. */
+        @WithDefault("1024")
+        int memoryMb();
+
+        @WithDefault("60s")
+        Duration maxDuration();
+
+        /** At most the function's reserved concurrency. */
+        @WithDefault("32")
+        int maxConcurrency();
+
+        /** 1 GB busy for an hour at list price, for the score's cost term. */
+        @WithDefault("0.06")
+        double costPerHourUsd();
+
+        @WithDefault("30ms")
+        Duration expectedLatency();
     }
 
     interface Limits {

@@ -1,0 +1,173 @@
+package dev.packetfs.dispatch.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.packetfs.dispatch.job.ComputeJob;
+import dev.packetfs.dispatch.job.JobJson;
+import dev.packetfs.dispatch.job.JobResult;
+import dev.packetfs.dispatch.queue.QueueSettings;
+import dev.packetfs.dispatch.queue.RedisConnections;
+import dev.packetfs.dispatch.queue.RedisStreamJobQueue;
+import dev.packetfs.dispatch.substrate.flyio.FlyWorkerProcess;
+import dev.packetfs.dispatch.substrate.lambda.LambdaEmulator;
+import dev.packetfs.dispatch.testing.RedisServer;
+import dev.packetfs.kernel.Kernel;
+import dev.packetfs.kernel.KernelResult;
+import dev.packetfs.kernel.Op;
+import dev.packetfs.kernel.Program;
+import dev.packetfs.kernel.fetch.RangeOrigin;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fabric on one machine: {@code pfs serve} (the packaged dispatcher) on a real Redis with three
+ * substrates: {@code local}, {@code flyio} (worker-flyio's jar in its own JVM) and {@code lambda}
+ * (the real function.zip under AWS's runtime interface client, behind the emulated Invoke API).
+ * 1,000 mixed jobs over objects on a loopback Range origin; the Fly worker is SIGKILLed mid-run.
+ */
+class FabricEndToEndIT {
+    static final int JOBS = 1000;
+
+    @Test
+    void aThousandMixedJobsSurviveLosingTheFlyWorker() throws Exception {
+        Map<String, byte[]> objects = new HashMap<>();
+        SplittableRandom random = new SplittableRandom(42);
+        try (RedisServer redis = RedisServer.start();
+                RangeOrigin origin = new RangeOrigin();
+                LambdaEmulator lambda = LambdaEmulator.start(Map.of("PACKETFS_WORKER_TOKEN", FlyWorkerProcess.TOKEN,
+                        "PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1"), 2, 2, 1024, Duration.ofSeconds(10))) {
+            for (int i = 0; i < 3; i++) {
+                byte[] object = new byte[1 << 20];
+                random.nextBytes(object);
+                objects.put("obj" + i, object);
+                origin.put("obj" + i, object);
+            }
+            lambda.awaitWarm(Duration.ofSeconds(60));
+            try (FlyWorkerProcess fly = FlyWorkerProcess.start(8)) {
+                run(redis, origin, lambda, fly, objects, random);
+            }
+        }
+    }
+
+    private void run(RedisServer redis, RangeOrigin origin, LambdaEmulator lambda, FlyWorkerProcess fly,
+            Map<String, byte[]> objects, SplittableRandom random) throws Exception {
+        {
+            Map<String, String> env = new HashMap<>();
+            env.put("PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1");
+            env.put("PACKETFS_WORKER_TOKEN", FlyWorkerProcess.TOKEN);
+            env.put("PACKETFS_LOCAL_MAX_CONCURRENCY", "2");
+            env.put("PACKETFS_SUBSTRATES_FLYIO_URL", fly.url().toString());
+            env.put("PACKETFS_SUBSTRATES_FLYIO_MAX_CONCURRENCY", "8");
+            env.put("PACKETFS_SUBSTRATES_LAMBDA_FUNCTION_NAME", LambdaEmulator.FUNCTION);
+            env.put("PACKETFS_SUBSTRATES_LAMBDA_ENDPOINT", lambda.endpoint().toString());
+            env.put("PACKETFS_SUBSTRATES_LAMBDA_MAX_CONCURRENCY", "2");
+            env.put("PACKETFS_DISPATCH_HEALTH_INTERVAL", "1s");
+            // Every failed attempt in the dispatcher's log, for the assertions' messages.
+            env.put("QUARKUS_LOG_CATEGORY__DEV_PACKETFS_DISPATCH_ENGINE__LEVEL", "DEBUG");
+            env.put("AWS_ACCESS_KEY_ID", LambdaEmulator.ACCESS_KEY);
+            env.put("AWS_SECRET_ACCESS_KEY", "emulator-secret");
+            env.put("AWS_REGION", "us-east-1");
+
+            List<ComputeJob> jobs = new ArrayList<>();
+            Map<String, KernelResult> expected = new HashMap<>();
+            Op[] ops = Op.values();
+            for (int i = 0; i < JOBS; i++) {
+                Op op = ops[i % ops.length];
+                int imm = op == Op.CRC32C || op == Op.FNV64 ? 0 : random.nextInt(256);
+                Program program;
+                byte[] object;
+                if (i % 10 == 0) {
+                    object = new byte[random.nextInt(2048)];
+                    random.nextBytes(object);
+                    program = new Program(op, imm, null, object, 0, Program.TO_END, OptionalLong.empty());
+                } else {
+                    String name = "obj" + random.nextInt(3);
+                    object = objects.get(name);
+                    // Each fetch is answered 20 ms late, so every substrate has work in flight.
+                    program = new Program(op, imm, origin.url("/delay/20/ranged/" + name), null,
+                            random.nextInt(object.length), 1 + random.nextInt(64 * 1024), OptionalLong.empty());
+                }
+                ComputeJob job = ComputeJob.of("e2e-" + i, program);
+                jobs.add(job);
+                expected.put(job.jobId(), Kernel.execute(program, object));
+            }
+
+            try (RedisConnections connections = RedisConnections.open(redis.url());
+                    RedisStreamJobQueue client = new RedisStreamJobQueue(connections, QueueSettings.defaults(), "e2e-client");
+                    DispatcherProcess dispatcher = DispatcherProcess.start("e2e", redis.url(), env)) {
+                client.submit(jobs);
+                awaitResults(redis, JOBS / 4, Duration.ofSeconds(120));
+                JsonNode before = metrics(dispatcher);
+                long flyBefore = before.path("substrates").path("flyio").path("successes").asLong();
+                fly.kill();
+                long resultsAtKill = results(redis);
+                awaitResults(redis, JOBS, Duration.ofSeconds(180));
+
+                Map<String, Long> ranOn = new TreeMap<>();
+                for (ComputeJob job : jobs) {
+                    JobResult r = client.result(job.jobId()).orElseThrow(() -> new AssertionError("lost: " + job.jobId()));
+                    assertEquals(JobResult.Status.SUCCEEDED, r.status(), () -> job.jobId() + ": " + r.error()
+                            + "\ndead letters: " + redis.cli("XRANGE", "packetfs:jobs:dead", "-", "+", "COUNT", "2"));
+                    assertEquals(expected.get(job.jobId()), KernelResult.fromJson(job.program().op(), r.result()), job.jobId());
+                    ranOn.merge(r.substrate(), 1L, Long::sum);
+                }
+                JsonNode after = metrics(dispatcher);
+                JsonNode substrates = after.get("substrates");
+                System.out.printf("e2e: %d jobs; results by substrate %s; %d done when Fly was killed; metrics %s%n",
+                        JOBS, ranOn, resultsAtKill, substrates);
+                assertTrue(flyBefore > 0, "Fly ran jobs before it was killed");
+                assertTrue(resultsAtKill < JOBS, "the kill came mid-run");
+                for (String name : List.of("local", "flyio", "lambda")) {
+                    assertTrue(ranOn.getOrDefault(name, 0L) > 0, name + " ran nothing: " + ranOn);
+                    // The books: every stored result counted once, on the substrate that ran it.
+                    assertEquals((long) ranOn.get(name), substrates.get(name).get("successes").asLong(), name);
+                }
+                assertEquals(0.0, substrates.get("local").get("total_cost_usd").asDouble(), "local is free");
+                for (String survivor : List.of("local", "lambda")) {
+                    // Only the killed worker may fail: anything else is a fault of the fabric.
+                    assertEquals(0, substrates.get(survivor).get("failures").asLong(), () -> survivor + " failed:\n"
+                            + dispatcher.log().lines().filter(l -> l.contains(" on " + survivor + ":"))
+                                    .limit(10).collect(java.util.stream.Collectors.joining("\n")));
+                }
+                assertTrue(substrates.get("lambda").get("total_cost_usd").asDouble() > 0, "lambda charged");
+                assertTrue(substrates.get("flyio").get("total_cost_usd").asDouble() > 0, "flyio charged");
+                assertTrue(substrates.get("flyio").get("failures").asLong() > 0
+                        || !substrates.get("flyio").path("live").path("healthy").asBoolean(true),
+                        "the dispatcher noticed Fly was gone");
+                var depth = client.depth();
+                assertEquals(0, depth.ready() + depth.inFlight() + depth.delayed() + depth.dead() + depth.ingress(),
+                        "nothing left anywhere: " + depth);
+            }
+        }
+    }
+
+    static long results(RedisServer redis) {
+        return Long.parseLong(redis.cli("EVAL", "return #redis.call('KEYS', 'packetfs:results:*')", "0"));
+    }
+
+    static void awaitResults(RedisServer redis, long n, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (results(redis) < n && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+    }
+
+    static JsonNode metrics(DispatcherProcess dispatcher) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(dispatcher.url() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        return JobJson.MAPPER.readTree(r.body());
+    }
+}
