@@ -1,11 +1,13 @@
 package dev.packetfs.dispatch.runtime;
 
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
+import dev.packetfs.dispatch.substrate.cloudflare.CloudflareAdapter;
 import dev.packetfs.dispatch.substrate.flyio.FlyAdapter;
 import dev.packetfs.dispatch.substrate.lambda.LambdaAdapter;
 import dev.packetfs.dispatch.substrate.lambda.LambdaSettings;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** The remote substrates whose endpoints are configured: a deployment is configuration, not code. */
 final class RemoteSubstrates {
@@ -15,12 +17,13 @@ final class RemoteSubstrates {
     static List<SubstrateAdapter> fromConfig(PacketfsConfig config) {
         List<SubstrateAdapter> adapters = new ArrayList<>();
         PacketfsConfig.Flyio fly = config.substrates().flyio();
-        fly.url().ifPresent(url -> {
-            String token = fly.token().or(() -> config.worker().token()).orElseThrow(() -> new IllegalStateException(
-                    "packetfs.substrates.flyio.url is set but no token: set PACKETFS_WORKER_TOKEN"));
-            adapters.add(new FlyAdapter(url, token, new FlyAdapter.FlySettings(fly.costPerHourUsd(), fly.expectedLatency(),
-                    fly.maxMemoryMb(), fly.maxDuration(), fly.maxConcurrency())));
-        });
+        fly.url().ifPresent(url -> adapters.add(new FlyAdapter(url, token(fly.token(), config, "packetfs.substrates.flyio.url"),
+                new FlyAdapter.FlySettings(fly.costPerHourUsd(), fly.expectedLatency(), fly.maxMemoryMb(), fly.maxDuration(),
+                        fly.maxConcurrency()))));
+        PacketfsConfig.Cloudflare cloudflare = config.substrates().cloudflare();
+        cloudflare.url().ifPresent(url -> adapters.add(new CloudflareAdapter(url, token(cloudflare.token(), config,
+                "packetfs.substrates.cloudflare.url"), new CloudflareAdapter.CloudflareSettings(cloudflare.costPerHourUsd(),
+                cloudflare.expectedLatency(), cloudflare.maxMemoryMb(), cloudflare.maxDuration(), cloudflare.maxConcurrency()))));
         PacketfsConfig.Lambda lambda = config.substrates().lambda();
         lambda.functionName().ifPresent(name -> {
             LambdaSettings settings = new LambdaSettings(name, lambda.qualifier().orElse(null), lambda.region(),
@@ -29,5 +32,11 @@ final class RemoteSubstrates {
             adapters.add(new LambdaAdapter(settings.client(null), settings));
         });
         return adapters;
+    }
+
+    /** The substrate's own token, else the shared worker token; a configured URL without one is an error. */
+    private static String token(Optional<String> own, PacketfsConfig config, String urlKey) {
+        return own.or(() -> config.worker().token()).orElseThrow(() -> new IllegalStateException(
+                urlKey + " is set but no token: set PACKETFS_WORKER_TOKEN"));
     }
 }

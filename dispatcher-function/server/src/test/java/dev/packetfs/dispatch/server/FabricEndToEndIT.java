@@ -10,6 +10,7 @@ import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.queue.QueueSettings;
 import dev.packetfs.dispatch.queue.RedisConnections;
 import dev.packetfs.dispatch.queue.RedisStreamJobQueue;
+import dev.packetfs.dispatch.substrate.cloudflare.WorkerdProcess;
 import dev.packetfs.dispatch.substrate.flyio.FlyWorkerProcess;
 import dev.packetfs.dispatch.substrate.lambda.LambdaEmulator;
 import dev.packetfs.dispatch.testing.RedisServer;
@@ -33,16 +34,17 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * The fabric on one machine: {@code pfs serve} (the packaged dispatcher) on a real Redis with three
- * substrates: {@code local}, {@code flyio} (worker-flyio's jar in its own JVM) and {@code lambda}
- * (the real function.zip under AWS's runtime interface client, behind the emulated Invoke API).
- * 1,000 mixed jobs over objects on a loopback Range origin; the Fly worker is SIGKILLed mid-run.
+ * The fabric on one machine: {@code pfs serve} (the packaged dispatcher) on a real Redis with four
+ * substrates: {@code local}, {@code flyio} (worker-flyio's jar in its own JVM), {@code lambda}
+ * (the real function.zip under AWS's runtime interface client, behind the emulated Invoke API)
+ * and {@code cloudflare} (worker-cloudflare in workerd). 1,000 mixed jobs over objects on a
+ * loopback Range origin; the Fly worker is SIGKILLed a quarter of the way in, workerd half way.
  */
 class FabricEndToEndIT {
     static final int JOBS = 1000;
 
     @Test
-    void aThousandMixedJobsSurviveLosingTheFlyWorker() throws Exception {
+    void aThousandMixedJobsSurviveLosingTheFlyAndCloudflareWorkers() throws Exception {
         Map<String, byte[]> objects = new HashMap<>();
         SplittableRandom random = new SplittableRandom(42);
         try (RedisServer redis = RedisServer.start();
@@ -56,14 +58,15 @@ class FabricEndToEndIT {
                 origin.put("obj" + i, object);
             }
             lambda.awaitWarm(Duration.ofSeconds(60));
-            try (FlyWorkerProcess fly = FlyWorkerProcess.start(8)) {
-                run(redis, origin, lambda, fly, objects, random);
+            try (FlyWorkerProcess fly = FlyWorkerProcess.start(8);
+                    WorkerdProcess cloudflare = WorkerdProcess.start(Map.of("PACKETFS_WORKER_MAX_CONCURRENCY", "8"))) {
+                run(redis, origin, lambda, fly, cloudflare, objects, random);
             }
         }
     }
 
     private void run(RedisServer redis, RangeOrigin origin, LambdaEmulator lambda, FlyWorkerProcess fly,
-            Map<String, byte[]> objects, SplittableRandom random) throws Exception {
+            WorkerdProcess cloudflare, Map<String, byte[]> objects, SplittableRandom random) throws Exception {
         {
             Map<String, String> env = new HashMap<>();
             env.put("PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1");
@@ -71,6 +74,9 @@ class FabricEndToEndIT {
             env.put("PACKETFS_LOCAL_MAX_CONCURRENCY", "2");
             env.put("PACKETFS_SUBSTRATES_FLYIO_URL", fly.url().toString());
             env.put("PACKETFS_SUBSTRATES_FLYIO_MAX_CONCURRENCY", "8");
+            env.put("PACKETFS_SUBSTRATES_CLOUDFLARE_URL", cloudflare.url().toString());
+            env.put("PACKETFS_SUBSTRATES_CLOUDFLARE_TOKEN", WorkerdProcess.TOKEN);
+            env.put("PACKETFS_SUBSTRATES_CLOUDFLARE_MAX_CONCURRENCY", "8");
             env.put("PACKETFS_SUBSTRATES_LAMBDA_FUNCTION_NAME", LambdaEmulator.FUNCTION);
             env.put("PACKETFS_SUBSTRATES_LAMBDA_ENDPOINT", lambda.endpoint().toString());
             env.put("PACKETFS_SUBSTRATES_LAMBDA_MAX_CONCURRENCY", "2");
@@ -110,10 +116,13 @@ class FabricEndToEndIT {
                     DispatcherProcess dispatcher = DispatcherProcess.start("e2e", redis.url(), env)) {
                 client.submit(jobs);
                 awaitResults(redis, JOBS / 4, Duration.ofSeconds(120));
-                JsonNode before = metrics(dispatcher);
-                long flyBefore = before.path("substrates").path("flyio").path("successes").asLong();
+                long flyBefore = metrics(dispatcher).path("substrates").path("flyio").path("successes").asLong();
                 fly.kill();
                 long resultsAtKill = results(redis);
+                awaitResults(redis, JOBS / 2, Duration.ofSeconds(120));
+                long cloudflareBefore = metrics(dispatcher).path("substrates").path("cloudflare").path("successes").asLong();
+                cloudflare.kill();
+                long resultsAtSecondKill = results(redis);
                 awaitResults(redis, JOBS, Duration.ofSeconds(180));
 
                 Map<String, Long> ranOn = new TreeMap<>();
@@ -126,11 +135,12 @@ class FabricEndToEndIT {
                 }
                 JsonNode after = metrics(dispatcher);
                 JsonNode substrates = after.get("substrates");
-                System.out.printf("e2e: %d jobs; results by substrate %s; %d done when Fly was killed; metrics %s%n",
-                        JOBS, ranOn, resultsAtKill, substrates);
+                System.out.printf("e2e: %d jobs; results by substrate %s; %d done when Fly was killed, %d when workerd was;"
+                        + " metrics %s%n", JOBS, ranOn, resultsAtKill, resultsAtSecondKill, substrates);
                 assertTrue(flyBefore > 0, "Fly ran jobs before it was killed");
-                assertTrue(resultsAtKill < JOBS, "the kill came mid-run");
-                for (String name : List.of("local", "flyio", "lambda")) {
+                assertTrue(cloudflareBefore > 0, "Cloudflare ran jobs before it was killed");
+                assertTrue(resultsAtSecondKill < JOBS, "the kills came mid-run");
+                for (String name : List.of("local", "flyio", "lambda", "cloudflare")) {
                     assertTrue(ranOn.getOrDefault(name, 0L) > 0, name + " ran nothing: " + ranOn);
                     // The books: every stored result counted once, on the substrate that ran it.
                     assertEquals((long) ranOn.get(name), substrates.get(name).get("successes").asLong(), name);
@@ -143,10 +153,12 @@ class FabricEndToEndIT {
                                     .limit(10).collect(java.util.stream.Collectors.joining("\n")));
                 }
                 assertTrue(substrates.get("lambda").get("total_cost_usd").asDouble() > 0, "lambda charged");
-                assertTrue(substrates.get("flyio").get("total_cost_usd").asDouble() > 0, "flyio charged");
-                assertTrue(substrates.get("flyio").get("failures").asLong() > 0
-                        || !substrates.get("flyio").path("live").path("healthy").asBoolean(true),
-                        "the dispatcher noticed Fly was gone");
+                for (String killed : List.of("flyio", "cloudflare")) {
+                    assertTrue(substrates.get(killed).get("total_cost_usd").asDouble() > 0, killed + " charged");
+                    assertTrue(substrates.get(killed).get("failures").asLong() > 0
+                            || !substrates.get(killed).path("live").path("healthy").asBoolean(true),
+                            "the dispatcher noticed " + killed + " was gone");
+                }
                 var depth = client.depth();
                 assertEquals(0, depth.ready() + depth.inFlight() + depth.delayed() + depth.dead() + depth.ingress(),
                         "nothing left anywhere: " + depth);

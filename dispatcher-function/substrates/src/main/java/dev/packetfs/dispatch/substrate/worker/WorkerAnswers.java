@@ -21,10 +21,11 @@ public final class WorkerAnswers {
         if (status == 429) {
             return FailureKind.THROTTLED;
         }
-        if (status == 401 || status == 403) {
+        // 404 and 405 come from an endpoint that is not a worker (a wrong URL), not from a job.
+        if (status == 401 || status == 403 || status == 404 || status == 405) {
             return FailureKind.CONFIGURATION;
         }
-        if (status == 400 || status == 404 || status == 405 || status == 413 || status == 422) {
+        if (status == 400 || status == 413 || status == 422) {
             return FailureKind.JOB_ERROR;
         }
         return FailureKind.RETRYABLE;

@@ -17,9 +17,9 @@ import java.util.Base64;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.localstack.LocalStackContainer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -34,20 +34,22 @@ import software.amazon.awssdk.services.lambda.model.Runtime;
  * interface client in {@link LambdaAdapterIT}). Objects travel inline: LocalStack's function
  * containers cannot reach this JVM's loopback origin.
  */
+@EnabledIf(value = "dockerAvailable", disabledReason = "no Docker engine here, so no LocalStack; LambdaAdapterIT runs "
+        + "the adapter against the same function.zip under AWS's runtime interface client")
 class LambdaLocalStackDockerIT {
     private static LocalStackContainer localstack;
     private static LambdaAdapter adapter;
 
+    static boolean dockerAvailable() {
+        try {
+            return DockerClientFactory.instance().isDockerAvailable();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     @BeforeAll
     static void deploy() throws Exception {
-        boolean docker;
-        try {
-            docker = DockerClientFactory.instance().isDockerAvailable();
-        } catch (RuntimeException e) {
-            docker = false;
-        }
-        Assumptions.assumeTrue(docker, "skipped: no Docker engine here, so no LocalStack; LambdaAdapterIT covers the "
-                + "adapter against the same function.zip under AWS's runtime interface client");
         localstack = new LocalStackContainer("localstack/localstack:4.9").withServices("lambda");
         localstack.start();
         LambdaSettings settings = new LambdaSettings("packetfs-worker", null, localstack.getRegion(),

@@ -1,0 +1,256 @@
+// The PacketFS worker on Cloudflare Workers: the worker protocol of ../../shared/DESIGN.md
+// ("Worker protocol") over the shared JavaScript kernel, which wrangler bundles from
+// kernel/js/packetfs-kernel.mjs (never copied here).
+//
+//   POST /compute  {"job_id", "program", "timeout_ms"}  (Authorization: Bearer PACKETFS_WORKER_TOKEN)
+//   GET  /health
+//
+// Errors use the Java workers' vocabulary (WorkerError): the same error_code and HTTP status.
+// No Durable Object: a job is one request with no state between requests; the dispatcher keeps
+// job state in Redis.
+
+import { OPS, ProgramError, executeWindow, validate } from '../../kernel/js/packetfs-kernel.mjs';
+import { AddressPolicy, parseAddress } from './address-policy.mjs';
+import { FetchError, fetchAndExecute } from './fetch-window.mjs';
+
+const STATUS = {
+  bad_request: 400,
+  unauthorized: 401,
+  address_refused: 400,
+  too_large: 413,
+  origin_rejected: 422,
+  busy: 429,
+  internal: 500,
+  origin_failed: 502,
+  origin_timeout: 504,
+};
+const MIN_TOKEN_LENGTH = 16;
+const MAX_JOB_ID_CHARS = 200;
+
+// Computations running in this isolate now.
+let inFlight = 0;
+
+// Bytes per CPU millisecond of each op in workerd, the slowest of the runs in BENCHMARKS.md
+// ("Cloudflare Worker"), rounded down. A Worker cannot time its own CPU (its clocks stand still
+// while it computes), so cpu_ms is an estimate; Cloudflare's analytics has the billed figure.
+const BYTES_PER_CPU_MS = { crc32c: 300_000, fnv64: 250_000, counteq: 300_000, xor: 1_000_000, add: 400_000 };
+
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const settings = configure(env);
+    if (url.pathname === '/health') {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return reply(405, failure(null, 'bad_request', '/health takes GET'));
+      return health(request, settings);
+    }
+    if (url.pathname !== '/compute') {
+      return reply(404, failure(null, 'bad_request',
+        `no such endpoint: ${request.method} ${url.pathname}; this worker serves POST /compute and GET /health`));
+    }
+    if (request.method !== 'POST') return reply(405, failure(null, 'bad_request', '/compute takes POST'));
+    if (settings.misconfigured) return reply(500, failure(null, 'internal', settings.misconfigured));
+    if (!(await authorized(request.headers.get('authorization'), settings.token))) {
+      const body = failure(null, 'unauthorized', 'Authorization: Bearer <PACKETFS_WORKER_TOKEN> is missing or wrong');
+      return reply(401, body, { 'www-authenticate': 'Bearer' });
+    }
+    // Requests in one isolate share its 128 MB: past the cap, push back rather than run out.
+    if (inFlight >= settings.maxConcurrency) {
+      return reply(429, failure(null, 'busy', `all ${settings.maxConcurrency} slots of this isolate are busy`));
+    }
+    inFlight++;
+    try {
+      return await compute(request, settings);
+    } finally {
+      inFlight--;
+    }
+  },
+};
+
+
+/** Settings from the Worker's vars and secrets (wrangler.toml, `wrangler secret`, .dev.vars). */
+function configure(env) {
+  const token = env.PACKETFS_WORKER_TOKEN ?? '';
+  const doh = env.PACKETFS_FETCH_DOH_URL ?? '';
+  return {
+    token,
+    misconfigured: token.trim().length < MIN_TOKEN_LENGTH
+      ? `this worker has no usable PACKETFS_WORKER_TOKEN secret (at least ${MIN_TOKEN_LENGTH} characters)`
+      : null,
+    location: env.PACKETFS_WORKER_LOCATION ?? '',
+    maxBodyBytes: positive(env.PACKETFS_WORKER_MAX_BODY_BYTES, 6 * 1024 * 1024),
+    maxDurationMs: positive(env.PACKETFS_WORKER_MAX_DURATION_MS, 30_000),
+    maxMemoryMb: positive(env.PACKETFS_WORKER_MAX_MEMORY_MB, 128),
+    maxConcurrency: positive(env.PACKETFS_WORKER_MAX_CONCURRENCY, 32),
+    limits: {
+      maxWindowBytes: positive(env.PACKETFS_FETCH_MAX_WINDOW_BYTES, 256 * 1024 * 1024),
+      maxRedirects: positive(env.PACKETFS_FETCH_MAX_REDIRECTS, 3),
+      cacheTtl: positive(env.PACKETFS_FETCH_CACHE_TTL, 0),
+    },
+    policy: new AddressPolicy(env.PACKETFS_FETCH_ALLOW_HOSTS, doh ? (name) => resolve(doh, name) : null),
+  };
+}
+
+function positive(value, fallback) {
+  const n = Number(value);
+  return value !== undefined && value !== '' && Number.isSafeInteger(n) && n >= 0 ? n : fallback;
+}
+
+/** Compares digests, so the time taken says nothing about how much of the token matched. */
+async function authorized(header, token) {
+  if (!header || !header.startsWith('Bearer ')) return false;
+  const encoder = new TextEncoder();
+  const [given, wanted] = await Promise.all([header.slice(7), token].map((t) =>
+    crypto.subtle.digest('SHA-256', encoder.encode(t))));
+  return crypto.subtle.timingSafeEqual(given, wanted);
+}
+
+function health(request, settings) {
+  return reply(settings.misconfigured ? 503 : 200, {
+    status: settings.misconfigured ? 'misconfigured' : 'ok',
+    ...(settings.misconfigured ? { error: settings.misconfigured } : {}),
+    capabilities: {
+      max_memory_mb: settings.maxMemoryMb,
+      max_duration_ms: settings.maxDurationMs,
+      max_body_bytes: settings.maxBodyBytes,
+      max_concurrency: settings.maxConcurrency,
+      ops: OPS,
+    },
+    location: location(settings, request),
+  });
+}
+
+async function compute(request, settings) {
+  const started = Date.now();
+  const declared = Number(request.headers.get('content-length') ?? 0);
+  if (declared > settings.maxBodyBytes) {
+    return reply(413, failure(null, 'too_large', `body of ${declared} bytes exceeds the limit of ${settings.maxBodyBytes}`));
+  }
+  const bytes = await readLimited(request, settings.maxBodyBytes);
+  if (bytes === null) {
+    return reply(413, failure(null, 'too_large', `body exceeds the limit of ${settings.maxBodyBytes} bytes`));
+  }
+  let body;
+  try {
+    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (e) {
+    return reply(400, failure(null, 'bad_request', `body is not valid JSON: ${e.message}`));
+  }
+  let job;
+  try {
+    job = parseRequest(body);
+  } catch (e) {
+    if (e instanceof ProgramError) return reply(400, failure(jobIdOf(body), 'bad_request', e.message));
+    throw e;
+  }
+  const deadline = started + Math.min(job.timeoutMs ?? settings.maxDurationMs, settings.maxDurationMs);
+  let result;
+  try {
+    result = job.p.dataUrl === null
+      ? executeWindow(job.program, windowOf(job.p))
+      : await fetchAndExecute(job.p, job.program, settings.limits, settings.policy, deadline);
+  } catch (e) {
+    if (e instanceof FetchError) {
+      return reply(STATUS[e.code], failure(job.jobId, e.code, `data_url: ${e.message}`));
+    }
+    if (e instanceof ProgramError) return reply(400, failure(job.jobId, 'bad_request', e.message));
+    return reply(500, failure(job.jobId, 'internal', `worker failed: ${e}`));
+  }
+  return reply(200, {
+    success: true,
+    job_id: job.jobId,
+    result,
+    execution_time_ms: Date.now() - started,
+    bytes_processed: result.bytes_processed,
+    location: location(settings, request),
+    billed: { requests: 1, cpu_ms: estimateCpuMs(job.p.op, result.bytes_processed) },
+  });
+}
+
+/** The request body, or null past `limit` bytes (a chunked body has no Content-Length to check). */
+async function readLimited(request, limit) {
+  const chunks = [];
+  let total = 0;
+  const reader = request.body?.getReader();
+  while (reader) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > limit) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  return bytes;
+}
+
+/** {"job_id", "program", "timeout_ms"} checked as the Java workers' WorkerRequest does. */
+function parseRequest(body) {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new ProgramError('body', 'must be a JSON object {"job_id", "program", "timeout_ms"}');
+  }
+  const id = body.job_id;
+  if (id !== undefined && id !== null && (typeof id !== 'string' || id.length > MAX_JOB_ID_CHARS)) {
+    throw new ProgramError('job_id', `must be a string of at most ${MAX_JOB_ID_CHARS} characters`);
+  }
+  const timeout = body.timeout_ms;
+  if (timeout !== undefined && timeout !== null && !(Number.isSafeInteger(timeout) && timeout > 0)) {
+    throw new ProgramError('timeout_ms', 'must be a positive integer number of milliseconds');
+  }
+  if (body.program === undefined || body.program === null) throw new ProgramError('program', 'is required');
+  const p = validate(body.program);
+  return { jobId: id ?? null, program: body.program, p, timeoutMs: timeout ?? null };
+}
+
+function jobIdOf(body) {
+  return body && typeof body.job_id === 'string' ? body.job_id : null;
+}
+
+function windowOf(p) {
+  const start = Math.min(p.offset, p.data.length);
+  const end = p.length === null ? p.data.length : Math.min(p.data.length, start + p.length);
+  return p.data.subarray(start, end);
+}
+
+function estimateCpuMs(op, bytes) {
+  return Math.max(1, Math.ceil(bytes / BYTES_PER_CPU_MS[op]));
+}
+
+/**
+ * The Cloudflare data center that ran the request (request.cf.colo), unless
+ * PACKETFS_WORKER_LOCATION says otherwise (.dev.vars sets "local": wrangler dev's cf is a mock).
+ */
+function location(settings, request) {
+  return settings.location || request.cf?.colo || 'unknown';
+}
+
+function failure(jobId, code, message) {
+  return { success: false, ...(jobId ? { job_id: jobId } : {}), error: message, error_code: code };
+}
+
+function reply(status, body, headers = {}) {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...(status === 429 ? { 'retry-after': '1' } : {}), ...headers },
+  });
+}
+
+/** A name's A and AAAA addresses from a DNS-over-HTTPS JSON resolver (16-byte arrays). */
+async function resolve(dohUrl, name) {
+  const answers = await Promise.all(['A', 'AAAA'].map(async (type) => {
+    const query = new URL(dohUrl);
+    query.searchParams.set('name', name);
+    query.searchParams.set('type', type);
+    const response = await fetch(query, { headers: { accept: 'application/dns-json' } });
+    if (!response.ok) throw new FetchError('origin_failed', `could not resolve ${name}: DNS answered HTTP ${response.status}`);
+    const json = await response.json();
+    return (json.Answer ?? []).filter((a) => a.type === 1 || a.type === 28).map((a) => parseAddress(a.data)).filter(Boolean);
+  }));
+  return answers.flat();
+}

@@ -1,0 +1,53 @@
+// A loopback HTTP origin for the Worker's tests, as the Java tests' RangeOrigin:
+//   /ranged/NAME        honours one byte range (206, 416), as an object store does
+//   /whole/NAME         ignores Range: 200 with the whole object
+//   /redirect/N/REST    N redirects, then REST
+//   /to/URL             redirects to the (URI-encoded) URL
+//   /status/CODE        answers CODE
+//   /dns?name=&type=    a DNS-over-HTTPS JSON resolver with the answers given to start()
+import { createServer } from 'node:http';
+
+export async function startOrigin(objects = new Map(), dns = {}) {
+  const stats = { requests: 0 };
+  const server = createServer((req, res) => {
+    stats.requests++;
+    const url = new URL(req.url, 'http://origin');
+    const parts = url.pathname.split('/');
+    const kind = parts[1];
+    if (kind === 'ranged' || kind === 'whole') {
+      const object = objects.get(decodeURIComponent(parts[2]));
+      if (!object) return res.writeHead(404).end();
+      const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+      if (kind === 'whole' || !m) {
+        res.writeHead(200, { 'content-length': object.length });
+        return res.end(object);
+      }
+      const first = Number(m[1]);
+      if (first >= object.length) return res.writeHead(416, { 'content-range': `bytes */${object.length}` }).end();
+      const last = m[2] === '' ? object.length - 1 : Math.min(Number(m[2]), object.length - 1);
+      res.writeHead(206, { 'content-range': `bytes ${first}-${last}/${object.length}`, 'content-length': last - first + 1 });
+      return res.end(object.subarray(first, last + 1));
+    }
+    if (kind === 'redirect') {
+      const left = Number(parts[2]);
+      const rest = `/${parts.slice(3).join('/')}`;
+      return res.writeHead(302, { location: left > 1 ? `/redirect/${left - 1}${rest}` : rest }).end();
+    }
+    if (kind === 'to') return res.writeHead(302, { location: decodeURIComponent(parts[2]) }).end();
+    if (kind === 'status') return res.writeHead(Number(parts[2])).end();
+    if (kind === 'dns') {
+      const type = url.searchParams.get('type') === 'AAAA' ? 28 : 1;
+      const answers = (dns[url.searchParams.get('name')] ?? []).filter((a) => (a.includes(':') ? 28 : 1) === type);
+      res.writeHead(200, { 'content-type': 'application/dns-json' });
+      return res.end(JSON.stringify({ Status: 0, Answer: answers.map((data) => ({ name: url.searchParams.get('name'), type, TTL: 60, data })) }));
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  return {
+    url: (path) => base + path,
+    stats,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+  };
+}

@@ -1,0 +1,54 @@
+// Serves the Worker in workerd exactly as `wrangler deploy` would ship it: the bundle from
+// `wrangler deploy --dry-run` (src/worker.mjs with the shared kernel inlined), run by Miniflare
+// with wrangler.toml's settings, plus the vars and secrets given here. No wrangler dev proxy
+// stands in between. Prints "READY <url>" and serves until SIGTERM or SIGINT.
+//
+//   node test/serve-workerd.mjs [--port N] [NAME=VALUE ...]
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Miniflare } from 'miniflare';
+import { unstable_readConfig } from 'wrangler';
+
+const folder = new URL('..', import.meta.url).pathname;
+const args = process.argv.slice(2);
+let port = 0;
+const vars = {};
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--port') port = Number(args[++i]);
+  else {
+    const at = args[i].indexOf('=');
+    if (at < 1) throw new Error(`expected NAME=VALUE, got ${args[i]}`);
+    vars[args[i].slice(0, at)] = args[i].slice(at + 1);
+  }
+}
+
+const out = mkdtempSync(join(tmpdir(), 'packetfs-worker-bundle-'));
+execFileSync(join(folder, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', out], {
+  cwd: folder,
+  stdio: ['ignore', 'ignore', 'inherit'],
+  env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
+});
+// wrangler.toml's settings and [vars]; a developer's .dev.vars is left out on purpose.
+const config = unstable_readConfig({ config: join(folder, 'wrangler.toml') });
+const mf = new Miniflare({
+  compatibilityDate: config.compatibility_date,
+  compatibilityFlags: config.compatibility_flags,
+  modules: true,
+  modulesRoot: out,
+  scriptPath: join(out, 'worker.js'),
+  bindings: { ...config.vars, ...vars },
+  host: '127.0.0.1',
+  port,
+});
+const url = await mf.ready;
+console.log(`READY ${url.origin}`);
+
+async function stop() {
+  await mf.dispose();
+  rmSync(out, { recursive: true, force: true });
+  process.exit(0);
+}
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,283 @@
+// The Worker in workerd (wrangler dev --local), not in Node: the kernel vectors through
+// POST /compute, inline and from a loopback Range origin; auth; bad input; limits; address rules.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execute } from '../../kernel/js/packetfs-kernel.mjs';
+import { vectors, objectBytes } from '../../kernel/js/test/vectors.mjs';
+import { startOrigin } from './origin.mjs';
+import { startWorker } from './workerd.mjs';
+
+const TOKEN = 'workerd-test-token-0123456789';
+const objects = new Map();
+const objectNames = new Map();
+let origin;
+let worker;
+
+function nameOf(object) {
+  const key = JSON.stringify(object);
+  if (!objectNames.has(key)) {
+    const name = `o${objectNames.size}`;
+    objectNames.set(key, name);
+    objects.set(name, objectBytes(object));
+  }
+  return objectNames.get(key);
+}
+
+async function compute(body, { token = TOKEN, raw = false } = {}) {
+  const response = await fetch(`${worker.url}/compute`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: raw ? body : JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json(), headers: response.headers };
+}
+
+/** Runs `fn` over `items`, `width` at a time. */
+async function each(items, width, fn) {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i], i);
+    }
+  }));
+}
+
+before(async () => {
+  for (const c of vectors.cases) if (c.object) nameOf(c.object);
+  objects.set('digits', new TextEncoder().encode('123456789'));
+  origin = await startOrigin(objects, { 'private.example': ['10.1.2.3'], 'mapped.example': ['::ffff:10.9.8.7'] });
+  worker = await startWorker({
+    PACKETFS_WORKER_TOKEN: TOKEN,
+    PACKETFS_WORKER_LOCATION: 'local',
+    PACKETFS_FETCH_ALLOW_HOSTS: '127.0.0.1',
+    PACKETFS_FETCH_DOH_URL: origin.url('/dns'),
+    PACKETFS_FETCH_MAX_WINDOW_BYTES: String(4 << 20),
+    PACKETFS_WORKER_MAX_BODY_BYTES: String(4 << 20),
+  });
+});
+
+after(async () => {
+  await worker?.stop();
+  await origin?.close();
+});
+
+describe('the kernel vectors through POST /compute in workerd', () => {
+  test('with inline data', async () => {
+    let checked = 0;
+    await each(vectors.cases, 8, async (c, i) => {
+      const program = c.object
+        ? { ...c.program, data: Buffer.from(objectBytes(c.object)).toString('base64') }
+        : c.program;
+      const { status, body } = await compute({ job_id: `v${i}`, program, timeout_ms: 20_000 });
+      assert.equal(status, 200, `${c.name}: ${JSON.stringify(body)}`);
+      assert.deepEqual(body.result, c.expected, c.name);
+      assert.equal(body.job_id, `v${i}`);
+      assert.equal(body.bytes_processed, c.expected.bytes_processed);
+      checked++;
+    });
+    assert.ok(checked > 3000, `only ${checked} vectors ran`);
+  });
+
+  test('with data_url from a loopback Range origin', async () => {
+    let checked = 0;
+    const cases = vectors.cases.filter((c) => c.object);
+    await each(cases, 8, async (c, i) => {
+      const program = { ...c.program, data_url: origin.url(`/ranged/${nameOf(c.object)}`) };
+      const { status, body } = await compute({ job_id: `u${i}`, program });
+      assert.equal(status, 200, `${c.name}: ${JSON.stringify(body)}`);
+      assert.deepEqual(body.result, c.expected, c.name);
+      checked++;
+    });
+    assert.ok(checked > 1000, `only ${checked} vectors ran`);
+  });
+
+  test('an origin that ignores Range, redirects, and windows past the end', async () => {
+    const [name, big] = [...objects].find(([, bytes]) => bytes.length >= 1 << 20);
+    for (const [path, offset, length] of [
+      [`/whole/${name}`, 123_457, 70_000],
+      [`/whole/${name}`, 0, null],
+      [`/redirect/3/ranged/${name}`, 77, 1000],
+      [`/ranged/${name}`, big.length - 10, 100],
+      [`/ranged/${name}`, big.length + 5, 10],
+    ]) {
+      for (const op of ['crc32c', 'fnv64', 'add', 'xor', 'counteq']) {
+        const program = { op, imm: 0x33, data_url: origin.url(path), offset, ...(length === null ? {} : { length }) };
+        const { status, body } = await compute({ program });
+        assert.equal(status, 200, `${op} ${path}: ${JSON.stringify(body)}`);
+        assert.deepEqual(body.result, execute(program, big), `${op} ${path} [${offset}, +${length})`);
+      }
+    }
+  });
+
+  test('reports location and billed units for the cost ledger', async () => {
+    const { body } = await compute({ job_id: 'b', program: { op: 'crc32c', data_url: origin.url('/ranged/digits') } });
+    assert.equal(body.result.checksum, 3808858755);
+    assert.equal(body.location, 'local');
+    assert.equal(body.billed.requests, 1);
+    assert.ok(body.billed.cpu_ms >= 1);
+  });
+});
+
+describe('auth', () => {
+  test('a missing or wrong token gets 401 and does no work', async () => {
+    const before = origin.stats.requests;
+    const job = { program: { op: 'counteq', imm: 49, data_url: origin.url('/ranged/digits') } };
+    for (const token of [null, 'wrong-token-0123456789', `${TOKEN}x`, TOKEN.slice(0, -1)]) {
+      const { status, body, headers } = await compute(job, { token });
+      assert.equal(status, 401, String(token));
+      assert.equal(body.error_code, 'unauthorized');
+      assert.equal(headers.get('www-authenticate'), 'Bearer');
+    }
+    const basic = await fetch(`${worker.url}/compute`, { method: 'POST', headers: { authorization: `Basic ${TOKEN}` }, body: '{}' });
+    assert.equal(basic.status, 401);
+    assert.equal(origin.stats.requests, before, 'a refused request reached the origin');
+    assert.equal((await compute(job)).body.result.count, 1);
+  });
+
+  test('/health needs no token', async () => {
+    const response = await fetch(`${worker.url}/health`);
+    const body = await response.json();
+    assert.equal(response.status, 200);
+    assert.equal(body.status, 'ok');
+    assert.deepEqual(body.capabilities.ops, ['counteq', 'crc32c', 'fnv64', 'xor', 'add']);
+    assert.equal(body.capabilities.max_body_bytes, 4 << 20);
+  });
+});
+
+describe('bad input gets 400 with a message naming what is wrong', () => {
+  for (const [what, text, field] of [
+    ['malformed JSON', '{"program": ', 'body is not valid JSON'],
+    ['not an object', '[1,2]', 'body:'],
+    ['no program', '{"job_id":"x"}', 'program:'],
+    ['unknown op', '{"program":{"op":"nope","data":""}}', 'op:'],
+    ['imm out of range', '{"program":{"op":"add","imm":256,"data":""}}', 'imm:'],
+    ['negative offset', '{"program":{"op":"add","offset":-1,"data":""}}', 'offset:'],
+    ['both data and data_url', '{"program":{"op":"add","data":"","data_url":"http://127.0.0.1/x"}}', 'data'],
+    ['neither data nor data_url', '{"program":{"op":"add"}}', 'data'],
+    ['bad base64', '{"program":{"op":"add","data":"a b"}}', 'data:'],
+    ['bad timeout', '{"timeout_ms":-5,"program":{"op":"add","data":""}}', 'timeout_ms:'],
+    ['bad job_id', '{"job_id":7,"program":{"op":"add","data":""}}', 'job_id:'],
+    ['non-http data_url', '{"program":{"op":"add","data_url":"file:///etc/passwd"}}', 'data_url:'],
+  ]) {
+    test(what, async () => {
+      const { status, body } = await compute(text, { raw: true });
+      assert.equal(status, 400, JSON.stringify(body));
+      assert.equal(body.success, false);
+      assert.equal(body.error_code, 'bad_request');
+      assert.ok(body.error.startsWith(field) || body.error.includes(field), body.error);
+    });
+  }
+
+  test('unknown paths and methods', async () => {
+    assert.equal((await fetch(`${worker.url}/nothing`)).status, 404);
+    assert.equal((await fetch(`${worker.url}/compute`)).status, 405);
+  });
+});
+
+describe('limits', () => {
+  test('a body over the limit is refused with 413, declared or streamed', async () => {
+    const data = Buffer.alloc(5 << 20).toString('base64');
+    const declared = await compute({ program: { op: 'add', data } });
+    assert.equal(declared.status, 413);
+    assert.equal(declared.body.error_code, 'too_large');
+    const chunks = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 80; i++) controller.enqueue(new Uint8Array(64 * 1024).fill(32));
+        controller.close();
+      },
+    });
+    const streamed = await fetch(`${worker.url}/compute`, {
+      method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: chunks, duplex: 'half',
+    });
+    assert.equal(streamed.status, 413);
+  });
+
+  test('a window over the limit is refused before any fetch', async () => {
+    const before = origin.stats.requests;
+    const { status, body } = await compute({ program: { op: 'add', data_url: origin.url('/ranged/digits'), length: (4 << 20) + 1 } });
+    assert.equal(status, 413);
+    assert.equal(body.error_code, 'too_large');
+    assert.equal(origin.stats.requests, before);
+  });
+
+  test('an origin sending more than the limit is cut off', async () => {
+    objects.set('huge', new Uint8Array(6 << 20));
+    const { status, body } = await compute({ program: { op: 'add', data_url: origin.url('/whole/huge') } });
+    assert.equal(status, 413, JSON.stringify(body));
+    assert.equal(body.error_code, 'too_large');
+  });
+});
+
+describe('address rules', () => {
+  for (const url of [
+    'http://10.0.0.1/x',
+    'http://169.254.169.254/latest/meta-data/',
+    'http://[fd00:ec2::254]/latest/',
+    'http://[fdaa::3]/x',
+    'http://100.64.0.1/x',
+    'http://192.168.1.1/x',
+    'http://172.16.0.1/x',
+    'http://[::1]/x',
+    'http://[fe80::1]/x',
+    'http://[::ffff:10.0.0.1]/x',
+    'http://[64:ff9b::a00:1]/x',
+    'http://167772161/x', // 10.0.0.1 in decimal
+    'http://0x0a.1/x', // 10.0.0.1 in hex
+    'http://012.0.0.1/x', // 10.0.0.1 in octal
+    'http://localhost/x',
+    'http://metadata.google.internal/computeMetadata/v1/',
+    'http://private.example/x', // its DNS answer is 10.1.2.3
+    'http://mapped.example/x', // its DNS answer is ::ffff:10.9.8.7
+  ]) {
+    test(`refuses ${url}`, async () => {
+      const { status, body } = await compute({ program: { op: 'xor', data_url: url } });
+      assert.equal(status, 400, `${url}: ${JSON.stringify(body)}`);
+      assert.equal(body.error_code, 'address_refused', `${url}: ${JSON.stringify(body)}`);
+    });
+  }
+
+  test('the check sees the parsed address, not its spelling', async () => {
+    // 0x7f.1 is 127.0.0.1, which this test's allow-list exempts.
+    const port = new URL(origin.url('/')).port;
+    const { status, body } = await compute({ program: { op: 'crc32c', data_url: `http://0x7f.1:${port}/ranged/digits` } });
+    assert.equal(status, 200, JSON.stringify(body));
+    assert.equal(body.result.checksum, 3808858755);
+  });
+
+  test('a redirect to a refused address is refused at that hop', async () => {
+    const { status, body } = await compute({
+      program: { op: 'xor', data_url: origin.url(`/to/${encodeURIComponent('http://169.254.169.254/latest/')}`) },
+    });
+    assert.equal(status, 400);
+    assert.equal(body.error_code, 'address_refused');
+  });
+
+  test('origin errors map to the error vocabulary', async () => {
+    assert.equal((await compute({ program: { op: 'xor', data_url: origin.url('/status/404') } })).body.error_code, 'origin_rejected');
+    const failed = await compute({ program: { op: 'xor', data_url: origin.url('/status/503') } });
+    assert.equal(failed.status, 502);
+    assert.equal(failed.body.error_code, 'origin_failed');
+    const loop = await compute({ program: { op: 'xor', data_url: origin.url('/redirect/5/ranged/digits') } });
+    assert.equal(loop.body.error_code, 'origin_rejected');
+  });
+});
+
+describe('without a token secret', () => {
+  let bare;
+  before(async () => {
+    bare = await startWorker({ PACKETFS_WORKER_TOKEN: '', PACKETFS_WORKER_LOCATION: 'local' });
+  });
+  after(async () => bare?.stop());
+
+  test('/health says misconfigured and /compute does nothing', async () => {
+    const health = await fetch(`${bare.url}/health`);
+    assert.equal(health.status, 503);
+    assert.equal((await health.json()).status, 'misconfigured');
+    const response = await fetch(`${bare.url}/compute`, {
+      method: 'POST', headers: { authorization: 'Bearer ' }, body: '{"program":{"op":"add","data":""}}',
+    });
+    assert.equal(response.status, 500);
+    assert.match((await response.json()).error, /PACKETFS_WORKER_TOKEN/);
+  });
+});
