@@ -1,5 +1,6 @@
 package dev.packetfs.dispatch.substrate.cloudflare;
 
+import dev.packetfs.dispatch.substrate.RepositoryPaths;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -34,7 +35,7 @@ public final class WorkerdProcess implements AutoCloseable {
 
     /** Starts the Worker with the test token, a loopback allow-list and the given extra vars. */
     public static WorkerdProcess start(Map<String, String> vars) throws IOException, InterruptedException {
-        Path folder = locate("worker-cloudflare/test/serve-workerd.mjs").getParent().getParent();
+        Path folder = RepositoryPaths.find("worker-cloudflare/test/serve-workerd.mjs").getParent().getParent();
         if (!Files.isDirectory(folder.resolve("node_modules/miniflare"))) {
             throw new IllegalStateException("worker-cloudflare has no node_modules: run `npm ci` there (./scripts/test does)");
         }
@@ -83,14 +84,5 @@ public final class WorkerdProcess implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         kill();
-    }
-
-    static Path locate(String path) {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.exists(dir.resolve(path))) {
-                return dir.resolve(path);
-            }
-        }
-        throw new IllegalStateException("not found: " + path);
     }
 }

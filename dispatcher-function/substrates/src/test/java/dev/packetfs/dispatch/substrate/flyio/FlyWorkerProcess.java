@@ -1,5 +1,6 @@
 package dev.packetfs.dispatch.substrate.flyio;
 
+import dev.packetfs.dispatch.substrate.RepositoryPaths;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -30,7 +31,7 @@ public final class FlyWorkerProcess implements AutoCloseable {
     }
 
     public static FlyWorkerProcess start(int maxConcurrency) throws IOException, InterruptedException {
-        Path jar = locate("worker-flyio/target/quarkus-app/quarkus-run.jar");
+        Path jar = RepositoryPaths.find("worker-flyio/target/quarkus-app/quarkus-run.jar");
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -86,14 +87,5 @@ public final class FlyWorkerProcess implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         kill();
-    }
-
-    static Path locate(String path) {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.exists(dir.resolve(path))) {
-                return dir.resolve(path);
-            }
-        }
-        throw new IllegalStateException("not built: " + path + " (run the Maven build from the repository root)");
     }
 }

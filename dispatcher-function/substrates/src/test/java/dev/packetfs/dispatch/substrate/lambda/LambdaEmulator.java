@@ -1,6 +1,7 @@
 package dev.packetfs.dispatch.substrate.lambda;
 
 import com.sun.net.httpserver.HttpExchange;
+import dev.packetfs.dispatch.substrate.RepositoryPaths;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -75,7 +76,7 @@ public final class LambdaEmulator implements AutoCloseable {
             int memoryMb, Duration functionTimeout) throws IOException {
         this.taskRoot = Files.createTempDirectory("lambda-task");
         unzip(functionZip, taskRoot);
-        this.ricDir = locate("dispatcher-function/substrates/target/lambda-ric", "target/lambda-ric");
+        this.ricDir = RepositoryPaths.find("dispatcher-function/substrates/target/lambda-ric");
         this.jniLibrary = extractJni(ricDir, taskRoot.resolveSibling(taskRoot.getFileName() + "-jni.so"));
         this.functionEnv = Map.copyOf(functionEnv);
         this.memoryMb = memoryMb;
@@ -96,7 +97,7 @@ public final class LambdaEmulator implements AutoCloseable {
      */
     public static LambdaEmulator start(Map<String, String> functionEnv, int environments, int reservedConcurrency,
             int memoryMb, Duration functionTimeout) throws IOException {
-        Path zip = locate("worker-lambda/target/function.zip", "../../worker-lambda/target/function.zip");
+        Path zip = RepositoryPaths.find("worker-lambda/target/function.zip");
         return new LambdaEmulator(zip, functionEnv, environments, reservedConcurrency, memoryMb, functionTimeout);
     }
 
@@ -374,18 +375,6 @@ public final class LambdaEmulator implements AutoCloseable {
                 }
             }
         }
-    }
-
-    /** A build output, from the repository root or from this module's directory. */
-    private static Path locate(String... candidates) {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            for (String c : candidates) {
-                if (Files.exists(dir.resolve(c))) {
-                    return dir.resolve(c).normalize();
-                }
-            }
-        }
-        throw new IllegalStateException("not built: " + candidates[0] + " (run the Maven build from the repository root)");
     }
 
     @Override

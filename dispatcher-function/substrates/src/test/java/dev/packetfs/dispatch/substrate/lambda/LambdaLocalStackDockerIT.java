@@ -57,7 +57,7 @@ class LambdaLocalStackDockerIT {
         StaticCredentialsProvider credentials = StaticCredentialsProvider.create(
                 AwsBasicCredentials.create(localstack.getAccessKey(), localstack.getSecretKey()));
         LambdaAsyncClient client = settings.client(credentials);
-        Path zip = Path.of("../../worker-lambda/target/function.zip");
+        Path zip = dev.packetfs.dispatch.substrate.RepositoryPaths.find("worker-lambda/target/function.zip");
         client.createFunction(b -> b.functionName("packetfs-worker")
                         .runtime(Runtime.JAVA17)
                         .role("arn:aws:iam::000000000000:role/packetfs-worker")
