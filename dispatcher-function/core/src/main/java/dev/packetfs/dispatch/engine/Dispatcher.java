@@ -144,8 +144,9 @@ public final class Dispatcher implements AutoCloseable {
         long beat = settings.heartbeat().toMillis();
         timers.scheduleWithFixedDelay(this::extendLongDeliveries, beat, beat, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(this::probeHealth, 0, settings.healthInterval().toMillis(), TimeUnit.MILLISECONDS);
-        // Room can also appear without an execution ending (a substrate coming back up).
-        timers.scheduleWithFixedDelay(this::requestMore, 100, 100, TimeUnit.MILLISECONDS);
+        // Room can also appear without an execution ending: a substrate coming back up, a
+        // volunteer browser joining. Waiting deliveries get the first look at it.
+        timers.scheduleWithFixedDelay(this::roomMayHaveAppeared, 100, 100, TimeUnit.MILLISECONDS);
         requestMore();
     }
 
@@ -217,6 +218,13 @@ public final class Dispatcher implements AutoCloseable {
             reading.set(false);
             requestMore();
         });
+    }
+
+    private void roomMayHaveAppeared() {
+        if (!waiting.isEmpty()) {
+            pump();
+        }
+        requestMore();
     }
 
     private void readFailed(Throwable error) {

@@ -112,6 +112,17 @@ public final class InMemoryJobQueue implements JobQueue {
     }
 
     @Override
+    public void correctResult(JobResult corrected) {
+        store.locked(() -> {
+            Stored s = store.results.get(corrected.jobId());
+            if (s != null && s.expiresAt >= System.nanoTime()) {
+                store.results.put(corrected.jobId(), new Stored(corrected, s.expiresAt));
+            }
+            return null;
+        });
+    }
+
+    @Override
     public Optional<JobStatus> status(String jobId) {
         return store.locked(() -> {
             JobResult r = store.liveResult(jobId);

@@ -73,6 +73,13 @@ public interface JobQueue extends AutoCloseable {
 
     Optional<JobResult> result(String jobId);
 
+    /**
+     * Replaces the stored result of a finished job, keeping its expiry: a result later found
+     * wrong (an untrusted volunteer caught lying) is put right. Does nothing when no result is
+     * stored (never stored, or expired).
+     */
+    void correctResult(JobResult corrected);
+
     Optional<JobStatus> status(String jobId);
 
     /** Per-substrate totals and recent execution records. */

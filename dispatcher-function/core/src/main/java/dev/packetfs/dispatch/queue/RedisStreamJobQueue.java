@@ -521,6 +521,13 @@ public final class RedisStreamJobQueue implements JobQueue {
     }
 
     @Override
+    public void correctResult(JobResult corrected) {
+        // XX: only where a result exists; KEEPTTL: the original 24 h stand (Redis 6.0+).
+        await(commands.set(keys.result(corrected.jobId()), JobJson.toText(JobJson.write(corrected)),
+                io.lettuce.core.SetArgs.Builder.xx().keepttl()));
+    }
+
+    @Override
     public Optional<JobStatus> status(String jobId) {
         Optional<JobResult> result = result(jobId);
         if (result.isPresent()) {

@@ -125,7 +125,7 @@ public final class SubstrateSelector {
         int free = 0;
         for (SubstrateState s : states.values()) {
             if (s.available()) {
-                free += Math.max(0, s.capability().maxConcurrency() - s.inFlight());
+                free += Math.max(0, s.adapter().capacity() - s.inFlight());
             }
         }
         return free;

@@ -94,7 +94,7 @@ public final class SubstrateState {
         if (!health.healthy()) {
             return false;
         }
-        if (inFlight.incrementAndGet() > capability.maxConcurrency()) {
+        if (inFlight.incrementAndGet() > adapter.capacity()) {
             inFlight.decrementAndGet();
             return false;
         }

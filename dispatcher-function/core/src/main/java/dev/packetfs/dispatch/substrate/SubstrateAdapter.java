@@ -14,6 +14,14 @@ public interface SubstrateAdapter extends AutoCloseable {
     SubstrateCapability capability();
 
     /**
+     * Executions it takes at once now. Fixed for most substrates; an elastic one (volunteer
+     * browsers: live nodes × their concurrency) answers what it has at this moment.
+     */
+    default int capacity() {
+        return capability().maxConcurrency();
+    }
+
+    /**
      * Runs one program. The stage completes with an outcome for every kind of failure (it is not
      * completed exceptionally for a failure the adapter understood), and within the request's
      * timeout or shortly after.

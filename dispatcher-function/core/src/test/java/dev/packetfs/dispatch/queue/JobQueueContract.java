@@ -86,6 +86,21 @@ abstract class JobQueueContract {
     }
 
     @Test
+    void aStoredResultCanBeCorrectedButNotCreated() throws Exception {
+        queue.submit(Jobs.crc("to-correct", "123456789"));
+        queue.settle(List.of(done(takeAtLeast(queue, 1).get(0))));
+        JobResult stored = queue.result("to-correct").orElseThrow();
+        JobResult corrected = new JobResult("to-correct", JobResult.Status.SUCCEEDED, "local",
+                stored.result().deepCopy().put("checksum", 1L), 1, 0, stored.attempts() + 1, null, Instant.now());
+        queue.correctResult(corrected);
+        assertEquals(1L, queue.result("to-correct").orElseThrow().result().get("checksum").asLong());
+        assertEquals(stored.attempts() + 1, queue.result("to-correct").orElseThrow().attempts());
+        queue.correctResult(new JobResult("never-stored", JobResult.Status.SUCCEEDED, "local", stored.result(), 1, 0, 1,
+                null, Instant.now()));
+        assertTrue(queue.result("never-stored").isEmpty(), "a correction stores nothing new");
+    }
+
+    @Test
     void aJobIdIsQueuedOnceHoweverOftenItIsSubmitted() throws Exception {
         assertTrue(queue.submit(Jobs.crc("same", "a")).queued());
         assertFalse(queue.submit(Jobs.crc("same", "b")).queued());
