@@ -13,8 +13,8 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
  * With {@code PACKETFS_API_KEY} set, every API call needs {@code Authorization: Bearer <key>}.
- * {@code /health} stays open for load balancers, and {@code /dashboard} (a page with no data of
- * its own: it asks for the key and then calls {@code /metrics}).
+ * {@code /health} stays open for load balancers, {@code /dashboard} (a page with no data of its
+ * own: it asks for the key and then calls {@code /metrics}), and the volunteer runtime's files.
  */
 public class ApiKeyFilter {
 
@@ -30,7 +30,8 @@ public class ApiKeyFilter {
             return Optional.empty();
         }
         String path = request.getUriInfo().getPath();
-        if (path.equals("/health") || path.equals("/dashboard")) {
+        // The volunteer runtime is public: any page may load it and join.
+        if (path.equals("/health") || path.equals("/dashboard") || path.startsWith("/browser-runtime")) {
             return Optional.empty();
         }
         String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);

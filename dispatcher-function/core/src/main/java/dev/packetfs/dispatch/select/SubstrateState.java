@@ -57,7 +57,7 @@ public final class SubstrateState {
     }
 
     public HealthReport health() {
-        return health;
+        return adapter.currentHealth().orElse(health);
     }
 
     void health(HealthReport report) {
@@ -82,7 +82,7 @@ public final class SubstrateState {
 
     /** Whether the substrate takes work at all now (healthy, breaker not open); it may still be full. */
     boolean available() {
-        return health.healthy() && breaker.getState() != CircuitBreaker.State.OPEN
+        return health().healthy() && breaker.getState() != CircuitBreaker.State.OPEN
                 && breaker.getState() != CircuitBreaker.State.FORCED_OPEN;
     }
 
@@ -91,7 +91,7 @@ public final class SubstrateState {
      * acquire is followed by exactly one {@link #finish}.
      */
     boolean tryAcquire() {
-        if (!health.healthy()) {
+        if (!health().healthy()) {
             return false;
         }
         if (inFlight.incrementAndGet() > adapter.capacity()) {

@@ -31,6 +31,14 @@ public interface SubstrateAdapter extends AutoCloseable {
     /** Probes the substrate; completes with an unhealthy report rather than exceptionally. */
     CompletionStage<HealthReport> health();
 
+    /**
+     * Health known here and now without I/O, for a substrate whose state changes between probes
+     * (volunteers joining and leaving); empty for the rest, whose last probe stands.
+     */
+    default java.util.Optional<HealthReport> currentHealth() {
+        return java.util.Optional.empty();
+    }
+
     /** The units this job is expected to bill here, for {@code max_cost_usd} checks. */
     default BilledUnits estimate(ComputeJob job) {
         return BilledUnits.NONE;

@@ -1,0 +1,86 @@
+package dev.packetfs.dispatch.browser;
+
+import dev.packetfs.dispatch.job.JobResult;
+import dev.packetfs.dispatch.queue.JobQueue;
+import dev.packetfs.dispatch.runtime.PacketfsConfig;
+import dev.packetfs.kernel.Kernel;
+import dev.packetfs.kernel.KernelResult;
+import dev.packetfs.kernel.Program;
+import dev.packetfs.kernel.fetch.FetchException;
+import dev.packetfs.kernel.fetch.PublicAddressPolicy;
+import dev.packetfs.kernel.fetch.WindowFetcher;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/** The {@code browser} substrate, a bean the dispatcher's selector picks up like any adapter. */
+@ApplicationScoped
+public class BrowserBeans {
+
+    private final ExecutorService recomputeExecutor = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "packetfs-browser-verify");
+        t.setDaemon(true);
+        return t;
+    });
+
+    @Produces
+    @Singleton
+    BrowserSubstrate browsers(BrowserConfig config, PacketfsConfig packetfs, WindowFetcher fetcher, JobQueue queue) {
+        BrowserSettings settings = new BrowserSettings(config.maxNodeConcurrency(), config.trustAfter(),
+                config.minVerifyProbability(), config.spotCheckRate(), config.distinctAddresses(),
+                config.maxMessagesPerSecond(), config.unverifiedKept(), config.expectedLatency());
+        PublicAddressPolicy policy = PublicAddressPolicy.allowing(packetfs.fetch().allowHosts().orElse(null));
+        return new BrowserSubstrate(settings, program -> recompute(fetcher, program), (jobId, truth) -> correct(queue, jobId, truth),
+                program -> volunteersMayFetch(policy, program), config.maxDuration());
+    }
+
+    /** The dispatcher's own kernel, reading the window with its own checked fetcher. */
+    private CompletableFuture<KernelResult> recompute(WindowFetcher fetcher, Program program) {
+        if (program.dataUrl() == null) {
+            return CompletableFuture.completedFuture(Kernel.execute(program));
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return fetcher.fetchAndExecute(program);
+            } catch (FetchException e) {
+                throw new CompletionException(e);
+            }
+        }, recomputeExecutor);
+    }
+
+    private static void correct(JobQueue queue, String jobId, KernelResult truth) {
+        queue.result(jobId).ifPresent(stored -> queue.correctResult(new JobResult(jobId, JobResult.Status.SUCCEEDED,
+                "local", truth.toJson(), stored.executionTimeMs(), stored.costPicoUsd(), stored.attempts() + 1,
+                null, Instant.now())));
+    }
+
+    /**
+     * A volunteer must not be sent to fetch from its own network: the {@code data_url} host must
+     * resolve to public addresses only, under the same rules and allow-list as the fetcher's.
+     */
+    static boolean volunteersMayFetch(PublicAddressPolicy policy, Program program) {
+        String host = URI.create(program.dataUrl()).getHost();
+        if (host == null) {
+            return false;
+        }
+        String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+        try {
+            for (InetAddress address : InetAddress.getAllByName(bare)) {
+                if (!policy.allows(bare, address)) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.packetfs.dispatch.browser;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+
+/**
+ * The volunteer runtime at {@code /browser-runtime/}: the demo page, the client, the Web Worker,
+ * the Service Worker and the shared kernel file, packaged into this jar from
+ * {@code browser-runtime/} and {@code kernel/js/}. Scripts go out as {@code text/javascript}
+ * (module scripts and module workers refuse anything else) and are revalidated on every load,
+ * so a volunteer never runs an outdated kernel.
+ */
+@Path("/browser-runtime")
+public class BrowserRuntimeResource {
+    private static final Map<String, String> TYPES = Map.of(
+            "index.html", "text/html; charset=utf-8",
+            "packetfs-client.js", "text/javascript; charset=utf-8",
+            "packetfs-worker.js", "text/javascript; charset=utf-8",
+            "packetfs-sw.js", "text/javascript; charset=utf-8",
+            "packetfs-execute.js", "text/javascript; charset=utf-8",
+            "packetfs-kernel.mjs", "text/javascript; charset=utf-8");
+
+    /** Without the slash, the page's relative script URLs would resolve against the root. */
+    @GET
+    public Response page(@jakarta.ws.rs.core.Context jakarta.ws.rs.core.UriInfo uri) {
+        if (!uri.getPath().endsWith("/")) {
+            return Response.status(Response.Status.MOVED_PERMANENTLY).location(java.net.URI.create("/browser-runtime/")).build();
+        }
+        return file("index.html");
+    }
+
+    @GET
+    @Path("{file}")
+    public Response file(@PathParam("file") String name) {
+        String type = TYPES.get(name);
+        if (type == null) {
+            return Response.status(Response.Status.NOT_FOUND).build();
+        }
+        byte[] bytes;
+        try (InputStream in = BrowserRuntimeResource.class.getResourceAsStream("/browser-runtime/" + name)) {
+            if (in == null) {
+                return Response.status(Response.Status.NOT_FOUND).build();
+            }
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            return Response.serverError().build();
+        }
+        return Response.ok(bytes, type)
+                .header("Cache-Control", "no-cache")
+                .header("X-Content-Type-Options", "nosniff")
+                .build();
+    }
+}
