@@ -9,6 +9,9 @@ import dev.packetfs.kernel.Program;
 import dev.packetfs.kernel.fetch.FetchException;
 import dev.packetfs.kernel.fetch.PublicAddressPolicy;
 import dev.packetfs.kernel.fetch.WindowFetcher;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -16,6 +19,8 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -33,13 +38,29 @@ public class BrowserBeans {
 
     @Produces
     @Singleton
-    BrowserSubstrate browsers(BrowserConfig config, PacketfsConfig packetfs, WindowFetcher fetcher, JobQueue queue) {
+    BrowserSubstrate browsers(BrowserConfig config, PacketfsConfig packetfs, WindowFetcher fetcher, JobQueue queue,
+            MeterRegistry registry) {
         BrowserSettings settings = new BrowserSettings(config.maxNodeConcurrency(), config.trustAfter(),
                 config.minVerifyProbability(), config.spotCheckRate(), config.distinctAddresses(),
                 config.maxMessagesPerSecond(), config.unverifiedKept(), config.expectedLatency());
         PublicAddressPolicy policy = PublicAddressPolicy.allowing(packetfs.fetch().allowHosts().orElse(null));
-        return new BrowserSubstrate(settings, program -> recompute(fetcher, program), (jobId, truth) -> correct(queue, jobId, truth),
-                program -> volunteersMayFetch(policy, program), config.maxDuration());
+        BrowserSubstrate browsers = new BrowserSubstrate(settings, program -> recompute(fetcher, program),
+                (jobId, truth) -> correct(queue, jobId, truth), program -> volunteersMayFetch(policy, program),
+                config.maxDuration());
+        register(registry, browsers);
+        return browsers;
+    }
+
+    /** packetfs_browser_* at /q/metrics: the volunteers, and what verifying them costs and finds. */
+    private static void register(MeterRegistry registry, BrowserSubstrate browsers) {
+        Gauge.builder("packetfs.browser.nodes", browsers, BrowserSubstrate::nodeCount).register(registry);
+        Gauge.builder("packetfs.browser.capacity", browsers, BrowserSubstrate::capacity).register(registry);
+        BrowserSubstrate.Stats s = browsers.stats();
+        Map.of("jobs", s.jobs, "leases", s.leases, "quorums", s.quorums, "recomputes", s.recomputes,
+                "unverified", s.unverified, "spot_checks", s.spotChecks, "caught", s.caught, "corrected", s.corrected,
+                "releases", s.releases)
+                .forEach((name, counter) -> FunctionCounter.builder("packetfs.browser." + name, counter, AtomicLong::get)
+                        .register(registry));
     }
 
     /** The dispatcher's own kernel, reading the window with its own checked fetcher. */

@@ -1,0 +1,145 @@
+// The pieces the browser tests run against, all real and on loopback: the packaged dispatcher
+// (`pfs serve`'s jar, embedded queue), an object origin that serves byte ranges to pages (CORS),
+// and Debian's Chromium driven by playwright-core (never a downloaded browser).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const root = new URL('../..', import.meta.url).pathname;
+const JAR = join(root, 'dispatcher-function/server/target/quarkus-app/quarkus-run.jar');
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+// The flags this machine needs (README): no sandbox as root, no GPU, no calls home.
+const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export async function freePort() {
+  const server = createNetServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The dispatcher jar on a free port; `env` adds configuration. */
+export async function startDispatcher(env = {}) {
+  if (!existsSync(JAR)) throw new Error(`${JAR} is missing: build it first (mvn package, or ./scripts/test)`);
+  const port = await freePort();
+  const child = spawn(process.env.JAVA ?? 'java', ['-Xmx512m', '-jar', JAR], {
+    env: {
+      ...process.env,
+      QUARKUS_HTTP_PORT: String(port),
+      QUARKUS_HTTP_HOST: '127.0.0.1',
+      PACKETFS_FETCH_ALLOW_HOSTS: '127.0.0.1',
+      // Every test page connects from 127.0.0.1.
+      PACKETFS_BROWSER_DISTINCT_ADDRESSES: 'false',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout.on('data', (d) => { log += d; });
+  child.stderr.on('data', (d) => { log += d; });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the dispatcher exited:\n${log}`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    url,
+    log: () => log,
+    async stop() {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
+    },
+    /** The packetfs_browser_* counters from /q/metrics. */
+    async browserMetrics() {
+      const text = await (await fetch(`${url}/q/metrics`)).text();
+      const metrics = {};
+      for (const m of text.matchAll(/^packetfs_browser_(\w+?)(?:_total)? ([0-9.eE+-]+)$/gm)) metrics[m[1]] = Number(m[2]);
+      return metrics;
+    },
+    async submit(job) {
+      const r = await fetch(`${url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(job) });
+      if (r.status !== 202) throw new Error(`submit: HTTP ${r.status} ${await r.text()}`);
+      return (await r.json()).job_id;
+    },
+    async awaitResult(jobId, timeoutMs = 60_000) {
+      const until = Date.now() + timeoutMs;
+      while (Date.now() < until) {
+        const r = await fetch(`${url}/results/${jobId}`);
+        if (r.status === 200) return r.json();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`no result for ${jobId} in ${timeoutMs} ms`);
+    },
+  };
+}
+
+/**
+ * An object origin for pages: /o/NAME honours one byte range (206/416), /slow/MS/NAME answers MS
+ * late; CORS lets any page read it, Range and Content-Range included.
+ */
+export async function startOrigin(objects) {
+  const stats = { requests: 0 };
+  const server = createServer((req, res) => {
+    res.setHeader('access-control-allow-origin', '*');
+    res.setHeader('access-control-allow-headers', 'range');
+    res.setHeader('access-control-expose-headers', 'content-range, content-length');
+    if (req.method === 'OPTIONS') return res.writeHead(204).end();
+    stats.requests++;
+    const parts = new URL(req.url, 'http://o').pathname.split('/');
+    const delay = parts[1] === 'slow' ? Number(parts[2]) : 0;
+    const object = objects.get(parts[parts.length - 1]);
+    setTimeout(() => {
+      if (!object) return res.writeHead(404).end();
+      const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+      if (!m) return res.writeHead(200, { 'content-length': object.length }).end(object);
+      const first = Number(m[1]);
+      if (first >= object.length) return res.writeHead(416, { 'content-range': `bytes */${object.length}` }).end();
+      const last = m[2] === '' ? object.length - 1 : Math.min(Number(m[2]), object.length - 1);
+      res.writeHead(206, { 'content-range': `bytes ${first}-${last}/${object.length}`, 'content-length': last - first + 1 });
+      res.end(object.subarray(first, last + 1));
+    }, delay);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  return {
+    url: (path) => base + path,
+    stats,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+  };
+}
+
+/** Debian's Chromium, headless, with a fresh profile of its own. */
+export async function launchChromium() {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (./scripts/test does)`);
+  const profile = mkdtempSync(join(tmpdir(), 'packetfs-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A page that opens the demo page and is a connected volunteer. */
+export async function volunteer(context, dispatcherUrl) {
+  const page = await context.newPage();
+  await page.goto(`${dispatcherUrl}/browser-runtime/`);
+  await page.waitForFunction(() => window.packetfs?.state === 'connected', null, { timeout: 30_000 });
+  return page;
+}

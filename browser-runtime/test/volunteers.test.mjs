@@ -1,0 +1,181 @@
+// Volunteer browsers as a substrate, end to end: real Chromium pages running the runtime the
+// dispatcher serves, jobs submitted over HTTP and pinned to `browser`, results read back.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execute } from '../../kernel/js/packetfs-kernel.mjs';
+import { vectors, objectBytes } from '../../kernel/js/test/vectors.mjs';
+import { launchChromium, startDispatcher, startOrigin, volunteer } from './fabric.mjs';
+
+const OPS = ['counteq', 'crc32c', 'fnv64', 'xor', 'add'];
+const objects = new Map();
+let dispatcher;
+let origin;
+let chromium;
+
+function bytes(seed, size) {
+  const b = new Uint8Array(size);
+  let x = seed | 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b[i] = x & 0xff;
+  }
+  return b;
+}
+
+/** A public job pinned to browsers, and the answer the kernel gives for it here in Node. */
+function job(n, { slowMs = 0 } = {}) {
+  const op = OPS[n % OPS.length];
+  const imm = (n * 37) % 256;
+  if (n % 3 === 0 && slowMs === 0) {
+    const data = bytes(n + 1, 1 + ((n * 7919) % 4096));
+    const program = { op, imm, data: Buffer.from(data).toString('base64') };
+    return { job: { public: true, substrate: 'browser', program }, expected: execute(program) };
+  }
+  const name = `obj${n % 4}`;
+  const object = objects.get(name);
+  const offset = (n * 104729) % object.length;
+  const length = 1 + ((n * 15485863) % (64 * 1024));
+  const path = slowMs ? `/slow/${slowMs}/${name}` : `/o/${name}`;
+  const program = { op, imm, data_url: origin.url(path), offset, length };
+  return { job: { public: true, substrate: 'browser', program }, expected: execute(program, object) };
+}
+
+async function runAll(jobs) {
+  const ids = [];
+  for (const j of jobs) ids.push(await dispatcher.submit(j.job));
+  return Promise.all(ids.map((id) => dispatcher.awaitResult(id, 120_000)));
+}
+
+before(async () => {
+  for (let i = 0; i < 4; i++) objects.set(`obj${i}`, bytes(1000 + i, 1 << 20));
+  origin = await startOrigin(objects);
+  dispatcher = await startDispatcher();
+  chromium = await launchChromium();
+});
+
+after(async () => {
+  await chromium?.close();
+  await dispatcher?.stop();
+  await origin?.close();
+});
+
+describe('volunteer browsers', () => {
+  test('three pages join and run 500 jobs; every stored result is correct', async () => {
+    const pages = [];
+    for (let i = 0; i < 3; i++) pages.push(await volunteer(chromium.context, dispatcher.url));
+    const jobs = Array.from({ length: 500 }, (_, n) => job(n));
+    const results = await runAll(jobs);
+    results.forEach((r, n) => {
+      assert.equal(r.status, 'succeeded', JSON.stringify(r));
+      assert.equal(r.substrate, 'browser');
+      assert.deepEqual(r.result, jobs[n].expected, `job ${n}: ${JSON.stringify(jobs[n].job.program).slice(0, 120)}`);
+    });
+    const computed = await Promise.all(pages.map((p) => p.evaluate(() => window.packetfs.computed)));
+    assert.ok(computed.every((c) => c > 0), `every page computed: ${computed}`);
+    const m = await dispatcher.browserMetrics();
+    assert.ok(m.quorums > 0, 'new pages were checked against each other');
+    assert.equal(m.caught, 0, 'no honest page was accused');
+    await Promise.all(pages.map((p) => p.close()));
+  });
+
+  test('a page closed mid-job: its leases run on another page', async () => {
+    const pages = [];
+    for (let i = 0; i < 3; i++) pages.push(await volunteer(chromium.context, dispatcher.url));
+    const before = await dispatcher.browserMetrics();
+    // Windows from a slow origin keep leases in flight long enough to close a page under them.
+    const jobs = Array.from({ length: 36 }, (_, n) => job(n + 1, { slowMs: 400 }));
+    const ids = [];
+    for (const j of jobs) ids.push(await dispatcher.submit(j.job));
+    await pages[0].waitForFunction(() => window.packetfs.idle.length < window.packetfs.workers.length, null, { timeout: 30_000 });
+    await pages[0].close();
+    const results = await Promise.all(ids.map((id) => dispatcher.awaitResult(id, 120_000)));
+    results.forEach((r, n) => {
+      assert.equal(r.status, 'succeeded', JSON.stringify(r));
+      assert.deepEqual(r.result, jobs[n].expected, `job ${n}`);
+    });
+    const m = await dispatcher.browserMetrics();
+    assert.ok(m.releases > before.releases, `leases of the closed page were handed on (${before.releases} → ${m.releases})`);
+    await Promise.all(pages.slice(1).map((p) => p.close()));
+  });
+
+  test('a page that corrupts results is caught, dropped, and no wrong result is stored', async () => {
+    const honest = [await volunteer(chromium.context, dispatcher.url), await volunteer(chromium.context, dispatcher.url)];
+    // A page of the dispatcher's own origin (so the Origin check lets it in) that speaks the
+    // coordinator's protocol itself and answers every lease with a result one off.
+    const liar = await chromium.context.newPage();
+    await liar.goto(`${dispatcher.url}/health`);
+    await liar.evaluate(async () => {
+      const { execute } = await import('/browser-runtime/packetfs-kernel.mjs');
+      window.closeCode = null;
+      window.answered = 0;
+      const socket = new WebSocket(`ws://${location.host}/browser`);
+      socket.onopen = () => socket.send(JSON.stringify({ type: 'hello', capabilities: { concurrency: 4, ua_class: 'liar' } }));
+      socket.onmessage = (event) => {
+        const m = JSON.parse(event.data);
+        if (m.type !== 'lease') return;
+        const program = m.program.data_url ? { ...m.program, data_url: undefined, data: '' } : m.program;
+        const result = execute(program);
+        const field = Object.keys(result).find((k) => k !== 'bytes_processed');
+        result[field] = typeof result[field] === 'number' ? result[field] + 1 : '0000000000000000';
+        window.answered++;
+        socket.send(JSON.stringify({ type: 'result', lease: m.lease, result }));
+      };
+      socket.onclose = (event) => { window.closeCode = event.code; };
+      await new Promise((resolve) => { socket.addEventListener('message', resolve, { once: true }); });
+    });
+    const jobs = Array.from({ length: 200 }, (_, n) => job(n + 1000));
+    const results = await runAll(jobs);
+    results.forEach((r, n) => assert.deepEqual(r.result, jobs[n].expected, `job ${n}: a wrong result was stored`));
+    assert.ok(await liar.evaluate(() => window.answered) > 0, 'the liar was given work');
+    assert.equal(await liar.evaluate(() => window.closeCode), 1008, 'the liar was disconnected');
+    const m = await dispatcher.browserMetrics();
+    assert.ok(m.caught >= 1);
+    const stillUp = await Promise.all(honest.map((p) => p.evaluate(() => window.packetfs.state)));
+    assert.deepEqual(stillUp, ['connected', 'connected']);
+    await Promise.all([...honest, liar].map((p) => p.close()));
+  });
+});
+
+describe('the Service Worker', () => {
+  test('/execute passes the kernel vectors', async () => {
+    const page = await chromium.context.newPage();
+    await page.goto(`${dispatcher.url}/browser-runtime/`);
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+    const health = await page.evaluate(async () => (await fetch('/browser-runtime/health')).json());
+    assert.deepEqual(health.ops, OPS);
+    // The cases travel in batches of bounded size; the page posts each to the Service Worker.
+    let batch = [];
+    let size = 0;
+    let checked = 0;
+    const flush = async () => {
+      const answers = await page.evaluate(async (programs) => Promise.all(programs.map(async (p) => {
+        const r = await fetch('/browser-runtime/execute', { method: 'POST', body: JSON.stringify(p) });
+        return { status: r.status, body: await r.json() };
+      })), batch.map((b) => b.program));
+      answers.forEach((a, i) => {
+        assert.equal(a.status, 200, `${batch[i].name}: ${JSON.stringify(a.body)}`);
+        assert.deepEqual(a.body, batch[i].expected, batch[i].name);
+      });
+      checked += batch.length;
+      batch = [];
+      size = 0;
+    };
+    for (const c of vectors.cases) {
+      const program = c.object ? { ...c.program, data: Buffer.from(objectBytes(c.object)).toString('base64') } : c.program;
+      batch.push({ name: c.name, program, expected: c.expected });
+      size += program.data?.length ?? 0;
+      if (batch.length >= 200 || size > 8 << 20) await flush();
+    }
+    if (batch.length) await flush();
+    assert.equal(checked, vectors.cases.length);
+    const bad = await page.evaluate(async () => {
+      const r = await fetch('/browser-runtime/execute', { method: 'POST', body: '{"op":"sha1","data":""}' });
+      return { status: r.status, body: await r.json() };
+    });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error, /^op:/);
+    await page.close();
+  });
+});
