@@ -54,6 +54,7 @@ export async function startDispatcher(env = {}) {
   }
   return {
     url,
+    pid: child.pid,
     log: () => log,
     async stop() {
       child.kill('SIGKILL');

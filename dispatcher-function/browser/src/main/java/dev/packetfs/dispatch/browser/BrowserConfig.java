@@ -37,7 +37,7 @@ public interface BrowserConfig {
     @WithDefault("true")
     boolean distinctAddresses();
 
-    /** Messages one connection may send per second before it is closed. */
+    /** Messages that answer no lease of its own one connection may send per second before it is closed. */
     @WithDefault("200")
     int maxMessagesPerSecond();
 

@@ -10,7 +10,8 @@ import java.time.Duration;
  * @param minVerifyProbability the least share of a trusted node's results still verified
  * @param spotCheckRate after an unverified acceptance, the chance of a known-answer check
  * @param distinctAddresses whether a quorum's two browsers must connect from different addresses
- * @param maxMessagesPerSecond what one connection may send before it is closed
+ * @param maxMessagesPerSecond messages answering no lease of its own that one connection may send
+ *     a second before it is closed
  * @param unverifiedKept per node, the unverified acceptances remembered for re-running
  */
 public record BrowserSettings(int maxNodeConcurrency, int trustAfter, double minVerifyProbability, double spotCheckRate,

@@ -67,6 +67,7 @@ public final class BrowserSubstrate implements SubstrateAdapter {
     /** Nodes with a free slot, in turn: picking is O(1), not a scan of every connection. */
     private final java.util.concurrent.ConcurrentLinkedDeque<VolunteerNode> ready =
             new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private final java.util.concurrent.ConcurrentLinkedDeque<Waiter> waiters = new java.util.concurrent.ConcurrentLinkedDeque<>();
     /** Slots of the live nodes, and of those among them not yet trusted. */
     private final java.util.concurrent.atomic.AtomicInteger slots = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.AtomicInteger untrustedSlots = new java.util.concurrent.atomic.AtomicInteger();
@@ -115,11 +116,13 @@ public final class BrowserSubstrate implements SubstrateAdapter {
 
     /**
      * Slots of the live nodes, less half the slots of nodes not yet trusted: their answers need a
-     * second browser, and that lease needs a slot too.
+     * second browser, and that lease needs a slot too. One slot always counts: a lone new node's
+     * answers are checked by the dispatcher instead.
      */
     @Override
     public int capacity() {
-        return Math.max(0, slots.get() - (untrustedSlots.get() + 1) / 2);
+        int all = slots.get();
+        return Math.max(Math.min(1, all), all - (untrustedSlots.get() + 1) / 2);
     }
 
     @Override
@@ -298,15 +301,87 @@ public final class BrowserSubstrate implements SubstrateAdapter {
             this.node = node;
             this.program = program;
         }
+
+        /**
+         * Ends the lease once: its slot is free again before anyone waiting on the answer runs,
+         * so the execution that answer completes finds the slot it frees.
+         */
+        void end(KernelResult result, Throwable error) {
+            if (leases.remove(id) == null) {
+                return;
+            }
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
+            node.release();
+            makeReady(node);
+            serveWaiters();
+            if (error == null) {
+                answer.complete(result);
+            } else {
+                answer.completeExceptionally(error);
+            }
+        }
     }
 
-    /** Leases the program to the best free node; if that node leaves, to another, until the deadline. */
+    /** A lease waiting for a slot: verification and spot checks use slots the dispatcher does not count. */
+    private record Waiter(Program program, long deadline, Set<String> excluded, CompletableFuture<Answer> answer) {}
+
+    /**
+     * Leases the program to the next free node, waiting for a slot to free if none is (until the
+     * deadline); if the node leaves, to another.
+     */
     private CompletableFuture<Answer> lease(Program program, long deadline, Set<String> excluded) {
         VolunteerNode node = pick(n -> !excluded.contains(n.id), false);
-        if (node == null) {
-            return CompletableFuture.failedFuture(new NoVolunteer("no volunteer browser has a free slot"));
+        if (node != null) {
+            return leaseTo(node, program, deadline, excluded, n -> true);
         }
-        return leaseTo(node, program, deadline, excluded, n -> true);
+        if (slots.get() == 0) {
+            return CompletableFuture.failedFuture(new NoVolunteer("no volunteer browser is connected"));
+        }
+        Waiter w = new Waiter(program, deadline, excluded, new CompletableFuture<>());
+        waiters.add(w);
+        timers.schedule(() -> {
+            if (waiters.remove(w)) {
+                w.answer().completeExceptionally(new NoVolunteer("no volunteer slot freed in time"));
+            }
+        }, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS);
+        serveWaiters(); // a slot may have freed since the pick
+        return w.answer();
+    }
+
+    /** Hands freed slots to waiting leases, oldest first. */
+    private void serveWaiters() {
+        for (Waiter w; (w = waiters.peek()) != null; ) {
+            Set<String> excluded = w.excluded();
+            VolunteerNode node = pick(n -> !excluded.contains(n.id), false);
+            if (node == null) {
+                return;
+            }
+            if (!waiters.remove(w)) { // timed out, or served by another thread, meanwhile
+                node.release();
+                makeReady(node);
+                continue;
+            }
+            CompletableFuture<Answer> answer = w.answer();
+            leaseTo(node, w.program(), w.deadline(), excluded, n -> true).whenComplete((a, e) -> {
+                if (e == null) {
+                    answer.complete(a);
+                } else {
+                    answer.completeExceptionally(e);
+                }
+            });
+        }
+    }
+
+    /** With the last volunteer gone, nobody will free a slot: waiting leases fail now. */
+    private void failWaitersIfNoneLeft() {
+        if (slots.get() > 0) {
+            return;
+        }
+        for (Waiter w; (w = waiters.poll()) != null; ) {
+            w.answer().completeExceptionally(new NoVolunteer("the last volunteer browser left"));
+        }
     }
 
     private CompletableFuture<Answer> leaseTo(VolunteerNode node, Program program, long deadline, Set<String> excluded,
@@ -335,15 +410,8 @@ public final class BrowserSubstrate implements SubstrateAdapter {
         leases.put(lease.id, lease);
         stats.leases.incrementAndGet();
         long remainingMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-        lease.timeout = timers.schedule(() -> lease.answer.completeExceptionally(
-                new java.util.concurrent.TimeoutException("browser " + node.id + " did not answer in " + remainingMs + " ms")),
-                remainingMs, TimeUnit.MILLISECONDS);
-        lease.answer.whenComplete((r, e) -> {
-            leases.remove(lease.id);
-            lease.timeout.cancel(false);
-            node.release();
-            makeReady(node);
-        });
+        lease.timeout = timers.schedule(() -> lease.end(null, new java.util.concurrent.TimeoutException(
+                "browser " + node.id + " did not answer in " + remainingMs + " ms")), remainingMs, TimeUnit.MILLISECONDS);
         ObjectNode message = JSON.createObjectNode();
         message.put("type", "lease");
         message.put("lease", lease.id);
@@ -351,7 +419,7 @@ public final class BrowserSubstrate implements SubstrateAdapter {
         message.put("deadline_ms", remainingMs);
         node.link.send(message.toString());
         if (node.gone()) {
-            lease.answer.completeExceptionally(new NodeLeft("browser " + node.id + " left"));
+            lease.end(null, new NodeLeft("browser " + node.id + " left"));
         }
         return lease.answer;
     }
@@ -412,17 +480,18 @@ public final class BrowserSubstrate implements SubstrateAdapter {
         if (freed != null) {
             slots.addAndGet(-freed[0]);
             untrustedSlots.addAndGet(-freed[1]);
+            failWaitersIfNoneLeft();
         }
     }
 
-    /** One message from a browser; anything malformed, unexpected or too frequent closes it. */
+    /**
+     * One message from a browser; anything malformed or unexpected closes it, and so do more than
+     * {@code maxMessagesPerSecond} a second of messages that answer no lease of its own (answers
+     * are bounded by the leases it is given; the rest is what a flood would be made of).
+     */
     public void message(String nodeId, String text) {
         VolunteerNode node = nodes.get(nodeId);
         if (node == null) {
-            return;
-        }
-        if (!node.admitMessage()) {
-            drop(node, 1008, "more than " + settings.maxMessagesPerSecond() + " messages a second");
             return;
         }
         JsonNode message;
@@ -430,6 +499,11 @@ public final class BrowserSubstrate implements SubstrateAdapter {
             message = JSON.readTree(text);
         } catch (IOException e) {
             drop(node, 1003, "messages are JSON");
+            return;
+        }
+        Lease answered = leases.get(message.path("lease").asText(""));
+        if ((answered == null || answered.node != node) && !node.admitMessage()) {
+            drop(node, 1008, "more than " + settings.maxMessagesPerSecond() + " unsolicited messages a second");
             return;
         }
         switch (message.path("type").asText("")) {
@@ -454,6 +528,7 @@ public final class BrowserSubstrate implements SubstrateAdapter {
         slots.addAndGet(concurrency);
         untrustedSlots.addAndGet(concurrency);
         makeReady(node);
+        serveWaiters();
         ObjectNode welcome = JSON.createObjectNode();
         welcome.put("type", "welcome");
         welcome.put("node", node.id);
@@ -470,7 +545,7 @@ public final class BrowserSubstrate implements SubstrateAdapter {
             return;
         }
         if (!ok) {
-            lease.answer.completeExceptionally(new RuntimeException(node.id + ": "
+            lease.end(null, new RuntimeException(node.id + ": "
                     + abbreviate(message.path("error").asText("failed"))));
             return;
         }
@@ -478,11 +553,11 @@ public final class BrowserSubstrate implements SubstrateAdapter {
         try {
             result = KernelResult.fromJson(lease.program.op(), message.get("result"));
         } catch (RuntimeException e) {
-            lease.answer.completeExceptionally(new RuntimeException(node.id + " sent a malformed result"));
+            lease.end(null, new RuntimeException(node.id + " sent a malformed result"));
             caught(node, "malformed result " + abbreviate(String.valueOf(message.get("result"))));
             return;
         }
-        lease.answer.complete(result);
+        lease.end(result, null);
     }
 
     /** A node that gave a wrong answer: disconnected, and everything it was trusted with recomputed. */
@@ -519,7 +594,7 @@ public final class BrowserSubstrate implements SubstrateAdapter {
     private void failLeasesOf(VolunteerNode node, String why) {
         for (Lease lease : leases.values()) {
             if (lease.node == node) {
-                lease.answer.completeExceptionally(new NodeLeft(why));
+                lease.end(null, new NodeLeft(why));
             }
         }
     }

@@ -60,10 +60,15 @@ class BrowserSubstrateTest {
         final List<String> leases = new CopyOnWriteArrayList<>();
 
         FakeBrowser(BrowserSubstrate coordinator, String id) {
+            this(coordinator, id, 2);
+        }
+
+        FakeBrowser(BrowserSubstrate coordinator, String id, int concurrency) {
             this.coordinator = coordinator;
             this.id = id;
             coordinator.join(id, this, "10.0.0." + id.hashCode() % 200);
-            coordinator.message(id, "{\"type\":\"hello\",\"capabilities\":{\"concurrency\":2,\"ua_class\":\"test\"}}");
+            coordinator.message(id, "{\"type\":\"hello\",\"capabilities\":{\"concurrency\":" + concurrency
+                    + ",\"ua_class\":\"test\"}}");
         }
 
         @Override
@@ -164,7 +169,8 @@ class BrowserSubstrateTest {
     @Test
     void aLoneNewNodeIsCheckedByTheDispatcher() throws Exception {
         BrowserSubstrate c = coordinator(5, 0.05, 0);
-        new FakeBrowser(c, "alone");
+        new FakeBrowser(c, "alone", 1);
+        assertEquals(1, c.capacity(), "one slot, though untrusted, is still work for the dispatcher to take");
         assertRight(job("x", 3), run(c, job("x", 3)));
         assertEquals(1, recomputes.get());
     }
