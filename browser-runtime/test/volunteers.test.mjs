@@ -2,6 +2,7 @@
 // dispatcher serves, jobs submitted over HTTP and pinned to `browser`, results read back.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import WebSocket from 'ws';
 import { execute } from '../../kernel/js/packetfs-kernel.mjs';
 import { vectors, objectBytes } from '../../kernel/js/test/vectors.mjs';
 import { launchChromium, startDispatcher, startOrigin, volunteer } from './fabric.mjs';
@@ -135,6 +136,33 @@ describe('volunteer browsers', () => {
     const stillUp = await Promise.all(honest.map((p) => p.evaluate(() => window.packetfs.state)));
     assert.deepEqual(stillUp, ['connected', 'connected']);
     await Promise.all([...honest, liar].map((p) => p.close()));
+  });
+});
+
+describe('the coordinator\'s door', () => {
+  const handshake = (headers) => new Promise((resolve) => {
+    const socket = new WebSocket(`${dispatcher.url.replace('http', 'ws')}/browser`, { headers });
+    socket.on('open', () => { socket.close(); resolve(101); });
+    socket.on('unexpected-response', (request, response) => resolve(response.statusCode));
+    socket.on('error', () => resolve('error'));
+  });
+
+  test('a page from a foreign origin is refused; the dispatcher\'s own pages and programs are let in', async () => {
+    assert.equal(await handshake({ origin: 'https://evil.example' }), 403);
+    assert.equal(await handshake({ origin: dispatcher.url }), 101);
+    assert.equal(await handshake({}), 101);
+  });
+
+  test('a volunteer that floods or sends garbage is disconnected', async () => {
+    const closed = (messages) => new Promise((resolve) => {
+      const socket = new WebSocket(`${dispatcher.url.replace('http', 'ws')}/browser`);
+      socket.on('open', () => messages.forEach((m) => socket.send(m)));
+      socket.on('close', (code) => resolve(code));
+    });
+    assert.equal(await closed(['this is not JSON']), 1003);
+    assert.equal(await closed(Array.from({ length: 300 }, () => '{"type":"result","lease":"none"}')), 1008);
+    // Over the 64 KiB message limit: Vert.x drops the connection (1009 or, without a close frame, 1006).
+    assert.ok([1006, 1009].includes(await closed(['x'.repeat(70 * 1024)])));
   });
 });
 
