@@ -40,6 +40,8 @@ ensure_kernel_jar() {
     require mvn "install Apache Maven 3.8.6 or newer"
     say "building the kernel (first run after a change)..."
     (cd "$root" && mvn_quiet -pl kernel -am install -DskipTests) || die "kernel build failed"
+    # Maven leaves an up-to-date jar untouched; mark it as built now, or it stays "stale".
+    touch "$jar"
   fi
 }
 
@@ -51,6 +53,7 @@ ensure_server_jar() {
     require mvn "install Apache Maven 3.8.6 or newer"
     say "building the dispatcher (first run after a change)..."
     (cd "$root" && mvn_quiet -pl dispatcher-function/server -am install -DskipTests) || die "dispatcher build failed"
+    touch "$jar"
   fi
 }
 

@@ -44,9 +44,10 @@ public class BrowserBeans {
                 config.minVerifyProbability(), config.spotCheckRate(), config.distinctAddresses(),
                 config.maxMessagesPerSecond(), config.unverifiedKept(), config.expectedLatency());
         PublicAddressPolicy policy = PublicAddressPolicy.allowing(packetfs.fetch().allowHosts().orElse(null));
+        // Corrections read and write the queue, which may block: never on the caller's event loop.
         BrowserSubstrate browsers = new BrowserSubstrate(settings, program -> recompute(fetcher, program),
-                (jobId, truth) -> correct(queue, jobId, truth), program -> volunteersMayFetch(policy, program),
-                config.maxDuration());
+                (jobId, truth) -> recomputeExecutor.execute(() -> correct(queue, jobId, truth)),
+                program -> volunteersMayFetch(policy, program), config.maxDuration());
         register(registry, browsers);
         return browsers;
     }

@@ -78,6 +78,11 @@ public final class BrowserSubstrate implements SubstrateAdapter {
         t.setDaemon(true);
         return t;
     });
+    private final java.util.concurrent.ExecutorService checks = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "packetfs-browser-address-check");
+        t.setDaemon(true);
+        return t;
+    });
     final Stats stats = new Stats();
 
     /** What verification cost and found, for /metrics and the README's figures. */
@@ -151,14 +156,14 @@ public final class BrowserSubstrate implements SubstrateAdapter {
     @Override
     public CompletionStage<ExecutionOutcome> execute(ExecutionRequest request) {
         Program program = request.job().program();
-        if (program.dataUrl() != null && !volunteersMayFetch.test(program)) {
-            return CompletableFuture.completedFuture(ExecutionOutcome.Failure.of(FailureKind.JOB_ERROR,
-                    "browser: data_url names an address volunteers may not be sent to"));
-        }
         stats.jobs.incrementAndGet();
         long start = System.nanoTime();
         long deadline = start + request.timeout().toNanos();
-        return lease(program, deadline, Set.of())
+        // The address check may resolve a name: never on the caller's (an event loop's) thread.
+        CompletableFuture<Boolean> allowed = program.dataUrl() == null ? CompletableFuture.completedFuture(true)
+                : CompletableFuture.supplyAsync(() -> volunteersMayFetch.test(program), checks);
+        return allowed.thenCompose(ok -> ok ? lease(program, deadline, Set.of())
+                        : CompletableFuture.failedFuture(new RefusedAddress()))
                 .thenCompose(answer -> verify(request.jobId(), program, answer, deadline))
                 .handle((verified, error) -> {
                     long ms = (System.nanoTime() - start) / 1_000_000;
@@ -167,7 +172,8 @@ public final class BrowserSubstrate implements SubstrateAdapter {
                                 verified.result().bytesProcessed(), ms, BilledUnits.NONE, verified.where());
                     }
                     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                    FailureKind kind = cause instanceof NoVolunteer ? FailureKind.THROTTLED : FailureKind.RETRYABLE;
+                    FailureKind kind = cause instanceof NoVolunteer ? FailureKind.THROTTLED
+                            : cause instanceof RefusedAddress ? FailureKind.JOB_ERROR : FailureKind.RETRYABLE;
                     return new ExecutionOutcome.Failure(kind, "browser: " + cause.getMessage(), ms, BilledUnits.NONE);
                 });
     }
@@ -280,6 +286,12 @@ public final class BrowserSubstrate implements SubstrateAdapter {
     private static final class NoVolunteer extends RuntimeException {
         NoVolunteer(String message) {
             super(message, null, false, false);
+        }
+    }
+
+    private static final class RefusedAddress extends RuntimeException {
+        RefusedAddress() {
+            super("data_url names an address volunteers may not be sent to", null, false, false);
         }
     }
 
@@ -606,6 +618,7 @@ public final class BrowserSubstrate implements SubstrateAdapter {
     @Override
     public void close() {
         timers.shutdownNow();
+        checks.shutdownNow();
         for (VolunteerNode n : nodes.values()) {
             n.link.close(1001, "the dispatcher is stopping");
         }

@@ -229,6 +229,19 @@ class BrowserSubstrateTest {
     }
 
     @Test
+    void aDataUrlVolunteersMayNotFetchFailsTheJobWithoutALease() throws Exception {
+        BrowserSettings settings = new BrowserSettings(2, 5, 0.05, 0, false, 1000, 100, Duration.ofMillis(10));
+        BrowserSubstrate c = new BrowserSubstrate(settings, p -> CompletableFuture.completedFuture(Kernel.execute(p)),
+                corrections::put, program -> !program.dataUrl().contains("10.0.0.1"), Duration.ofSeconds(30));
+        FakeBrowser b = new FakeBrowser(c, "b");
+        Program intranet = new Program(Op.XOR, 0, "http://10.0.0.1/secret", null, 0, 16, OptionalLong.empty());
+        ExecutionOutcome.Failure f = assertInstanceOf(ExecutionOutcome.Failure.class,
+                run(c, ComputeJob.of("intranet", intranet).withPublic(true)));
+        assertEquals(FailureKind.JOB_ERROR, f.kind());
+        assertTrue(b.leases.isEmpty(), "no volunteer was sent there");
+    }
+
+    @Test
     void misbehavingConnectionsAreClosed() {
         BrowserSubstrate c = coordinator(5, 0.05, 0);
         FakeBrowser garbage = new FakeBrowser(c, "garbage");
