@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.packetfs.dispatch.substrate.BilledUnits;
-import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.ExecutionRequest;
 import dev.packetfs.dispatch.substrate.HealthReport;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
@@ -21,17 +21,22 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -65,12 +70,12 @@ public final class BrowserSubstrate implements SubstrateAdapter {
     private final SubstrateCapability capability;
     private final Map<String, VolunteerNode> nodes = new ConcurrentHashMap<>();
     /** Nodes with a free slot, in turn: picking is O(1), not a scan of every connection. */
-    private final java.util.concurrent.ConcurrentLinkedDeque<VolunteerNode> ready =
-            new java.util.concurrent.ConcurrentLinkedDeque<>();
-    private final java.util.concurrent.ConcurrentLinkedDeque<Waiter> waiters = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private final ConcurrentLinkedDeque<VolunteerNode> ready =
+            new ConcurrentLinkedDeque<>();
+    private final ConcurrentLinkedDeque<Waiter> waiters = new ConcurrentLinkedDeque<>();
     /** Slots of the live nodes, and of those among them not yet trusted. */
-    private final java.util.concurrent.atomic.AtomicInteger slots = new java.util.concurrent.atomic.AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicInteger untrustedSlots = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger slots = new AtomicInteger();
+    private final AtomicInteger untrustedSlots = new AtomicInteger();
     private final Map<String, Lease> leases = new ConcurrentHashMap<>();
     private final AtomicLong leaseIds = new AtomicLong();
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -78,7 +83,7 @@ public final class BrowserSubstrate implements SubstrateAdapter {
         t.setDaemon(true);
         return t;
     });
-    private final java.util.concurrent.ExecutorService checks = Executors.newCachedThreadPool(r -> {
+    private final ExecutorService checks = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "packetfs-browser-address-check");
         t.setDaemon(true);
         return t;
@@ -136,8 +141,8 @@ public final class BrowserSubstrate implements SubstrateAdapter {
     }
 
     @Override
-    public java.util.Optional<HealthReport> currentHealth() {
-        return java.util.Optional.of(slots.get() > 0 ? HealthReport.up() : HealthReport.down("no volunteer browser is connected"));
+    public Optional<HealthReport> currentHealth() {
+        return Optional.of(slots.get() > 0 ? HealthReport.up() : HealthReport.down("no volunteer browser is connected"));
     }
 
     public int nodeCount() {
@@ -422,7 +427,7 @@ public final class BrowserSubstrate implements SubstrateAdapter {
         leases.put(lease.id, lease);
         stats.leases.incrementAndGet();
         long remainingMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-        lease.timeout = timers.schedule(() -> lease.end(null, new java.util.concurrent.TimeoutException(
+        lease.timeout = timers.schedule(() -> lease.end(null, new TimeoutException(
                 "browser " + node.id + " did not answer in " + remainingMs + " ms")), remainingMs, TimeUnit.MILLISECONDS);
         ObjectNode message = JSON.createObjectNode();
         message.put("type", "lease");

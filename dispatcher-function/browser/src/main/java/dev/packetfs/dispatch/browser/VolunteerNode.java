@@ -20,8 +20,6 @@ final class VolunteerNode {
     private int concurrency;
     private int active;
     private int validRun;
-    private long verified;
-    private long computed;
     private boolean gone;
     private boolean caught;
     private boolean ready;
@@ -88,21 +86,12 @@ final class VolunteerNode {
         ready = false;
     }
 
-    synchronized int active() {
-        return active;
-    }
 
     synchronized int validRun() {
         return validRun;
     }
 
-    synchronized long computed() {
-        return computed;
-    }
 
-    synchronized long verifiedCount() {
-        return verified;
-    }
 
     /**
      * A result of this node was checked and found right.
@@ -111,13 +100,10 @@ final class VolunteerNode {
      */
     synchronized int credit(int trustAfter) {
         validRun++;
-        verified++;
-        computed++;
         return validRun == trustAfter && !gone ? concurrency : 0;
     }
 
     synchronized void acceptedUnverified(Unverified u) {
-        computed++;
         unverified.addLast(u);
         while (unverified.size() > unverifiedKept) {
             unverified.removeFirst();
