@@ -3,11 +3,12 @@
 // and Debian's Chromium driven by playwright-core (never a downloaded browser).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+
+export { startOrigin } from '../../scripts/lib/loopback-origin.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 const JAR = join(root, 'dispatcher-function/server/target/quarkus-app/quarkus-run.jar');
@@ -81,41 +82,6 @@ export async function startDispatcher(env = {}) {
       }
       throw new Error(`no result for ${jobId} in ${timeoutMs} ms`);
     },
-  };
-}
-
-/**
- * An object origin for pages: /o/NAME honours one byte range (206/416), /slow/MS/NAME answers MS
- * late; CORS lets any page read it, Range and Content-Range included.
- */
-export async function startOrigin(objects) {
-  const stats = { requests: 0 };
-  const server = createServer((req, res) => {
-    res.setHeader('access-control-allow-origin', '*');
-    res.setHeader('access-control-allow-headers', 'range');
-    res.setHeader('access-control-expose-headers', 'content-range, content-length');
-    if (req.method === 'OPTIONS') return res.writeHead(204).end();
-    stats.requests++;
-    const parts = new URL(req.url, 'http://o').pathname.split('/');
-    const delay = parts[1] === 'slow' ? Number(parts[2]) : 0;
-    const object = objects.get(parts[parts.length - 1]);
-    setTimeout(() => {
-      if (!object) return res.writeHead(404).end();
-      const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
-      if (!m) return res.writeHead(200, { 'content-length': object.length }).end(object);
-      const first = Number(m[1]);
-      if (first >= object.length) return res.writeHead(416, { 'content-range': `bytes */${object.length}` }).end();
-      const last = m[2] === '' ? object.length - 1 : Math.min(Number(m[2]), object.length - 1);
-      res.writeHead(206, { 'content-range': `bytes ${first}-${last}/${object.length}`, 'content-length': last - first + 1 });
-      res.end(object.subarray(first, last + 1));
-    }, delay);
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${server.address().port}`;
-  return {
-    url: (path) => base + path,
-    stats,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
   };
 }
 

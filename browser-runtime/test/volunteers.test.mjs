@@ -38,7 +38,7 @@ function job(n, { slowMs = 0 } = {}) {
   const object = objects.get(name);
   const offset = (n * 104729) % object.length;
   const length = 1 + ((n * 15485863) % (64 * 1024));
-  const path = slowMs ? `/slow/${slowMs}/${name}` : `/o/${name}`;
+  const path = slowMs ? `/delay/${slowMs}/ranged/${name}` : `/ranged/${name}`;
   const program = { op, imm, data_url: origin.url(path), offset, length };
   return { job: { public: true, substrate: 'browser', program }, expected: execute(program, object) };
 }

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execute } from '../../kernel/js/packetfs-kernel.mjs';
 import { vectors, objectBytes } from '../../kernel/js/test/vectors.mjs';
-import { startOrigin } from './origin.mjs';
+import { startOrigin } from '../../scripts/lib/loopback-origin.mjs';
 import { startWorker } from './workerd.mjs';
 
 const TOKEN = 'workerd-test-token-0123456789';

@@ -1,17 +1,34 @@
-// A loopback HTTP origin for the Worker's tests, as the Java tests' RangeOrigin:
+// A loopback HTTP object origin for the JavaScript tests (the Cloudflare Worker's, the volunteer
+// browsers'), as the Java tests' RangeOrigin. Any page may read it (CORS, Range and
+// Content-Range included).
 //   /ranged/NAME        honours one byte range (206, 416), as an object store does
 //   /whole/NAME         ignores Range: 200 with the whole object
 //   /redirect/N/REST    N redirects, then REST
 //   /to/URL             redirects to the (URI-encoded) URL
 //   /status/CODE        answers CODE
-//   /dns?name=&type=    a DNS-over-HTTPS JSON resolver with the answers given to start()
+//   /delay/MS/REST      REST, answered MS milliseconds late
+//   /dns?name=&type=    a DNS-over-HTTPS JSON resolver with the answers given to startOrigin()
 import { createServer } from 'node:http';
 
 export async function startOrigin(objects = new Map(), dns = {}) {
   const stats = { requests: 0 };
   const server = createServer((req, res) => {
+    res.setHeader('access-control-allow-origin', '*');
+    res.setHeader('access-control-allow-headers', 'range');
+    res.setHeader('access-control-expose-headers', 'content-range, content-length');
+    if (req.method === 'OPTIONS') return res.writeHead(204).end();
     stats.requests++;
     const url = new URL(req.url, 'http://origin');
+    const delayed = /^\/delay\/(\d+)(\/.*)$/.exec(url.pathname);
+    if (delayed) {
+      url.pathname = delayed[2];
+      setTimeout(() => answer(url, req, res), Number(delayed[1]));
+    } else {
+      answer(url, req, res);
+    }
+  });
+
+  function answer(url, req, res) {
     const parts = url.pathname.split('/');
     const kind = parts[1];
     if (kind === 'ranged' || kind === 'whole') {
@@ -42,7 +59,7 @@ export async function startOrigin(objects = new Map(), dns = {}) {
       return res.end(JSON.stringify({ Status: 0, Answer: answers.map((data) => ({ name: url.searchParams.get('name'), type, TTL: 60, data })) }));
     }
     res.writeHead(404).end();
-  });
+  }
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${server.address().port}`;
   return {
