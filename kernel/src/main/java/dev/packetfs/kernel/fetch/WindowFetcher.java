@@ -228,11 +228,10 @@ public final class WindowFetcher implements AutoCloseable {
         @Override
         public InetAddress[] resolve(String host) throws UnknownHostException {
             InetAddress[] addresses = SystemDefaultDnsResolver.INSTANCE.resolve(host);
-            for (InetAddress address : addresses) {
-                if (!policy.allows(host, address)) {
-                    throw new AddressRefusedException(host + " resolves to " + address.getHostAddress()
-                            + ", an address workers may not fetch from");
-                }
+            InetAddress refused = policy.firstRefused(host, addresses);
+            if (refused != null) {
+                throw new AddressRefusedException(host + " resolves to " + refused.getHostAddress()
+                        + ", an address workers may not fetch from");
             }
             return addresses;
         }

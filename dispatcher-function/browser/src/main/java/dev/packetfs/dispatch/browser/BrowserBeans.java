@@ -95,12 +95,7 @@ public class BrowserBeans {
         }
         String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
         try {
-            for (InetAddress address : InetAddress.getAllByName(bare)) {
-                if (!policy.allows(bare, address)) {
-                    return false;
-                }
-            }
-            return true;
+            return policy.firstRefused(bare, InetAddress.getAllByName(bare)) == null;
         } catch (UnknownHostException e) {
             return false;
         }

@@ -140,9 +140,14 @@ public final class BrowserSubstrate implements SubstrateAdapter {
         return CompletableFuture.completedFuture(currentHealth().orElseThrow());
     }
 
+    // Read by the selector on every acquire: no allocation.
+    private static final Optional<HealthReport> UP = Optional.of(HealthReport.up());
+    private static final Optional<HealthReport> NO_VOLUNTEERS =
+            Optional.of(HealthReport.down("no volunteer browser is connected"));
+
     @Override
     public Optional<HealthReport> currentHealth() {
-        return Optional.of(slots.get() > 0 ? HealthReport.up() : HealthReport.down("no volunteer browser is connected"));
+        return slots.get() > 0 ? UP : NO_VOLUNTEERS;
     }
 
     public int nodeCount() {

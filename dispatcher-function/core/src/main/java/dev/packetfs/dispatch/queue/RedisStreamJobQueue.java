@@ -13,6 +13,7 @@ import io.lettuce.core.Range;
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAutoClaimArgs;
 import io.lettuce.core.XClaimArgs;
@@ -524,7 +525,7 @@ public final class RedisStreamJobQueue implements JobQueue {
     public void correctResult(JobResult corrected) {
         // XX: only where a result exists; KEEPTTL: the original 24 h stand (Redis 6.0+).
         await(commands.set(keys.result(corrected.jobId()), JobJson.toText(JobJson.write(corrected)),
-                io.lettuce.core.SetArgs.Builder.xx().keepttl()));
+                SetArgs.Builder.xx().keepttl()));
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.packetfs.dispatch.substrate.cloudflare.CloudflareAdapter;
 import dev.packetfs.dispatch.substrate.flyio.FlyAdapter;
 import dev.packetfs.dispatch.substrate.lambda.LambdaAdapter;
 import dev.packetfs.dispatch.substrate.lambda.LambdaSettings;
+import dev.packetfs.dispatch.substrate.worker.WorkerHttpAdapter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -18,11 +19,11 @@ final class RemoteSubstrates {
         List<SubstrateAdapter> adapters = new ArrayList<>();
         PacketfsConfig.Flyio fly = config.substrates().flyio();
         fly.url().ifPresent(url -> adapters.add(new FlyAdapter(url, token(fly.token(), config, "packetfs.substrates.flyio.url"),
-                new FlyAdapter.FlySettings(fly.costPerHourUsd(), fly.expectedLatency(), fly.maxMemoryMb(), fly.maxDuration(),
+                new WorkerHttpAdapter.Settings(fly.costPerHourUsd(), fly.expectedLatency(), fly.maxMemoryMb(), fly.maxDuration(),
                         fly.maxConcurrency()))));
         PacketfsConfig.Cloudflare cloudflare = config.substrates().cloudflare();
         cloudflare.url().ifPresent(url -> adapters.add(new CloudflareAdapter(url, token(cloudflare.token(), config,
-                "packetfs.substrates.cloudflare.url"), new CloudflareAdapter.CloudflareSettings(cloudflare.costPerHourUsd(),
+                "packetfs.substrates.cloudflare.url"), new WorkerHttpAdapter.Settings(cloudflare.costPerHourUsd(),
                 cloudflare.expectedLatency(), cloudflare.maxMemoryMb(), cloudflare.maxDuration(), cloudflare.maxConcurrency()))));
         PacketfsConfig.Lambda lambda = config.substrates().lambda();
         lambda.functionName().ifPresent(name -> {

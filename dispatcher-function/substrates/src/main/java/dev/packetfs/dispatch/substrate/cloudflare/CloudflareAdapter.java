@@ -2,7 +2,6 @@ package dev.packetfs.dispatch.substrate.cloudflare;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.packetfs.dispatch.substrate.BilledUnits;
-import dev.packetfs.dispatch.substrate.SubstrateCapability;
 import dev.packetfs.dispatch.substrate.worker.WorkerHttpAdapter;
 import java.net.URI;
 import java.time.Duration;
@@ -19,10 +18,8 @@ import java.time.Duration;
 public final class CloudflareAdapter extends WorkerHttpAdapter {
     public static final String NAME = "cloudflare";
 
-    public CloudflareAdapter(URI workerUrl, String token, CloudflareSettings settings) {
-        super(new SubstrateCapability(NAME, settings.costPerHourUsd(), settings.expectedLatency(), settings.maxMemoryMb(),
-                        settings.maxDuration().toMillis(), false, false, settings.maxConcurrency(), true),
-                workerUrl, token, Duration.ofSeconds(5), CloudflareAdapter::billed);
+    public CloudflareAdapter(URI workerUrl, String token, Settings settings) {
+        super(settings.capability(NAME), workerUrl, token, Duration.ofSeconds(5), CloudflareAdapter::billed);
     }
 
     static BilledUnits billed(JsonNode body) {
@@ -32,17 +29,5 @@ public final class CloudflareAdapter extends WorkerHttpAdapter {
         }
         return BilledUnits.of("requests", Math.max(1, billed.path("requests").asLong(1)), "cpu_ms",
                 billed.get("cpu_ms").longValue());
-    }
-
-    /**
-     * @param costPerHourUsd the score's cost term: a Worker busy for an hour at list price
-     * @param maxConcurrency jobs in flight at once across the Worker's isolates
-     */
-    public record CloudflareSettings(double costPerHourUsd, Duration expectedLatency, int maxMemoryMb, Duration maxDuration,
-            int maxConcurrency) {
-
-        public static CloudflareSettings defaults() {
-            return new CloudflareSettings(0.072, Duration.ofMillis(15), 128, Duration.ofSeconds(30), 256);
-        }
     }
 }

@@ -2,7 +2,6 @@ package dev.packetfs.dispatch.substrate.flyio;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.packetfs.dispatch.substrate.BilledUnits;
-import dev.packetfs.dispatch.substrate.SubstrateCapability;
 import dev.packetfs.dispatch.substrate.worker.WorkerHttpAdapter;
 import java.net.URI;
 import java.time.Duration;
@@ -18,10 +17,8 @@ import java.time.Duration;
 public final class FlyAdapter extends WorkerHttpAdapter {
     public static final String NAME = "flyio";
 
-    public FlyAdapter(URI appUrl, String token, FlySettings settings) {
-        super(new SubstrateCapability(NAME, settings.costPerHourUsd(), settings.expectedLatency(), settings.maxMemoryMb(),
-                        settings.maxDuration().toMillis(), false, false, settings.maxConcurrency(), true),
-                appUrl, token, Duration.ofSeconds(5), FlyAdapter::billed);
+    public FlyAdapter(URI appUrl, String token, Settings settings) {
+        super(settings.capability(NAME), appUrl, token, Duration.ofSeconds(5), FlyAdapter::billed);
     }
 
     static BilledUnits billed(JsonNode body) {
@@ -29,17 +26,5 @@ public final class FlyAdapter extends WorkerHttpAdapter {
             return BilledUnits.NONE;
         }
         return BilledUnits.of("machine_seconds", Math.max(1, body.get("execution_time_ms").longValue()) / 1000.0);
-    }
-
-    /**
-     * @param costPerHourUsd a running shared-cpu-1x machine with 512 MB, the score's cost term
-     * @param maxConcurrency jobs in flight across the app (machines × per-machine limit)
-     */
-    public record FlySettings(double costPerHourUsd, Duration expectedLatency, int maxMemoryMb, Duration maxDuration,
-            int maxConcurrency) {
-
-        public static FlySettings defaults() {
-            return new FlySettings(0.0028, Duration.ofMillis(40), 512, Duration.ofSeconds(60), 64);
-        }
     }
 }

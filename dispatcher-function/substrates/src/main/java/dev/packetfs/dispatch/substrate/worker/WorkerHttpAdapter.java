@@ -80,6 +80,22 @@ public class WorkerHttpAdapter implements SubstrateAdapter {
                 .exceptionally(e -> failed(e, millisSince(start)));
     }
 
+    /**
+     * What a worker service offers the selector; the worker behind the URL sets the real limits.
+     *
+     * @param costPerHourUsd the score's cost term: an instance busy for an hour at list price
+     * @param maxConcurrency jobs in flight at once across the service (machines or isolates × their limit)
+     */
+    public record Settings(double costPerHourUsd, Duration expectedLatency, int maxMemoryMb, Duration maxDuration,
+            int maxConcurrency) {
+
+        /** The capability of an untouched, trusted worker service named {@code name}. */
+        public SubstrateCapability capability(String name) {
+            return new SubstrateCapability(name, costPerHourUsd, expectedLatency, maxMemoryMb, maxDuration.toMillis(),
+                    false, false, maxConcurrency, true);
+        }
+    }
+
     private ExecutionOutcome answer(HttpResponse<byte[]> response, long elapsedMs) {
         JsonNode body;
         try {

@@ -2,7 +2,7 @@ package dev.packetfs.dispatch.substrate.cloudflare;
 
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
 import dev.packetfs.dispatch.substrate.SubstrateAdapterContract;
-import dev.packetfs.dispatch.substrate.cloudflare.CloudflareAdapter.CloudflareSettings;
+import dev.packetfs.dispatch.substrate.worker.WorkerHttpAdapter.Settings;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -26,8 +26,8 @@ class CloudflareAdapterIT extends SubstrateAdapterContract {
         adapter = new CloudflareAdapter(worker.url(), WorkerdProcess.TOKEN, settings());
     }
 
-    private static CloudflareSettings settings() {
-        return new CloudflareSettings(0.072, Duration.ofMillis(15), 128, Duration.ofSeconds(30), ISOLATE_SLOTS);
+    private static Settings settings() {
+        return new Settings(0.072, Duration.ofMillis(15), 128, Duration.ofSeconds(30), ISOLATE_SLOTS);
     }
 
     @AfterAll

@@ -2,7 +2,7 @@ package dev.packetfs.dispatch.substrate.flyio;
 
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
 import dev.packetfs.dispatch.substrate.SubstrateAdapterContract;
-import dev.packetfs.dispatch.substrate.flyio.FlyAdapter.FlySettings;
+import dev.packetfs.dispatch.substrate.worker.WorkerHttpAdapter.Settings;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Set;
@@ -21,8 +21,8 @@ class FlyAdapterIT extends SubstrateAdapterContract {
         adapter = new FlyAdapter(worker.url(), FlyWorkerProcess.TOKEN, settings());
     }
 
-    private static FlySettings settings() {
-        return new FlySettings(0.0028, Duration.ofMillis(20), 512, Duration.ofSeconds(60), WORKER_SLOTS);
+    private static Settings settings() {
+        return new Settings(0.0028, Duration.ofMillis(20), 512, Duration.ofSeconds(60), WORKER_SLOTS);
     }
 
     @AfterAll
