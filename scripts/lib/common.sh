@@ -32,14 +32,25 @@ stale() {
   [[ -n "$(find "$@" \( -name target -o -name node_modules \) -prune -o -newer "$target" -type f -print -quit 2>/dev/null)" ]]
 }
 
-# Builds kernel/target/packetfs-kernel.jar (and its lib/) when missing or older than its sources.
-ensure_kernel_jar() {
-  local jar="$root/kernel/target/packetfs-kernel.jar"
-  if stale "$jar" "$root/kernel/src/main" "$root/kernel/pom.xml" "$root/pom.xml"; then
+# The sources of the modules named, with the specs and scripts they package, one path a line.
+module_sources() {
+  local m
+  for m in "$@"; do
+    printf '%s\n' "$root/$m/src/main" "$root/$m/pom.xml"
+  done
+  printf '%s\n' "$root/kernel/js" "$root/worker-protocol/spec" "$root/worker-protocol/js" "$root/pom.xml"
+}
+
+# Builds cli/target/packetfs-cli.jar (and its lib/) when missing or older than its sources.
+ensure_cli_jar() {
+  local jar="$root/cli/target/packetfs-cli.jar"
+  local sources
+  mapfile -t sources < <(module_sources kernel worker-protocol cli)
+  if stale "$jar" "${sources[@]}"; then
     require_java
     require mvn "install Apache Maven 3.8.6 or newer"
-    say "building the kernel (first run after a change)..."
-    (cd "$root" && mvn_quiet -pl kernel -am install -DskipTests) || die "kernel build failed"
+    say "building the pfs client (first run after a change)..."
+    (cd "$root" && mvn_quiet -pl cli -am install -DskipTests) || die "pfs client build failed"
     # Maven leaves an up-to-date jar untouched; mark it as built now, or it stays "stale".
     touch "$jar"
   fi
@@ -48,7 +59,9 @@ ensure_kernel_jar() {
 # Builds the dispatcher service (dispatcher-function/server) when missing or older than its sources.
 ensure_server_jar() {
   local jar="$root/dispatcher-function/server/target/quarkus-app/quarkus-run.jar"
-  if stale "$jar" "$root/dispatcher-function" "$root/kernel/src/main" "$root/kernel/pom.xml" "$root/pom.xml"; then
+  local sources
+  mapfile -t sources < <(module_sources kernel worker-protocol)
+  if stale "$jar" "$root/dispatcher-function" "$root/browser-runtime" "${sources[@]}"; then
     require_java
     require mvn "install Apache Maven 3.8.6 or newer"
     say "building the dispatcher (first run after a change)..."

@@ -1,7 +1,7 @@
 package dev.packetfs.worker.flyio;
 
-import dev.packetfs.kernel.worker.WorkerError;
-import dev.packetfs.kernel.worker.WorkerReply;
+import dev.packetfs.protocol.worker.WorkerError;
+import dev.packetfs.protocol.worker.WorkerReply;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;

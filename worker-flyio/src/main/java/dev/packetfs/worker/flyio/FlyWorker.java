@@ -1,11 +1,11 @@
 package dev.packetfs.worker.flyio;
 
-import dev.packetfs.kernel.fetch.FetchLimits;
-import dev.packetfs.kernel.fetch.PublicAddressPolicy;
-import dev.packetfs.kernel.fetch.WindowFetcher;
-import dev.packetfs.kernel.worker.ComputeWorker;
-import dev.packetfs.kernel.worker.WorkerLimits;
-import dev.packetfs.kernel.worker.WorkerToken;
+import dev.packetfs.protocol.fetch.FetchLimits;
+import dev.packetfs.protocol.fetch.PublicAddressPolicy;
+import dev.packetfs.protocol.fetch.WindowFetcher;
+import dev.packetfs.protocol.worker.ComputeWorker;
+import dev.packetfs.protocol.worker.WorkerLimits;
+import dev.packetfs.protocol.worker.WorkerToken;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;

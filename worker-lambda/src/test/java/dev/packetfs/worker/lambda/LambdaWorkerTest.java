@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.packetfs.kernel.GoldenVectors;
-import dev.packetfs.kernel.fetch.RangeOrigin;
+import dev.packetfs.protocol.fetch.RangeOrigin;
 import io.quarkus.test.junit.QuarkusTest;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;

@@ -13,7 +13,7 @@ import dev.packetfs.dispatch.testing.RedisServer;
 import dev.packetfs.kernel.Kernel;
 import dev.packetfs.kernel.Op;
 import dev.packetfs.kernel.Program;
-import dev.packetfs.kernel.fetch.RangeOrigin;
+import dev.packetfs.protocol.fetch.RangeOrigin;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -18,7 +18,7 @@ import dev.packetfs.kernel.Kernel;
 import dev.packetfs.kernel.KernelResult;
 import dev.packetfs.kernel.Op;
 import dev.packetfs.kernel.Program;
-import dev.packetfs.kernel.fetch.RangeOrigin;
+import dev.packetfs.protocol.fetch.RangeOrigin;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -11,7 +11,7 @@ import dev.packetfs.dispatch.job.JobJson;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.kernel.GoldenVectors;
 import dev.packetfs.kernel.ProgramJson;
-import dev.packetfs.kernel.fetch.RangeOrigin;
+import dev.packetfs.protocol.fetch.RangeOrigin;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -12,7 +12,7 @@ import dev.packetfs.dispatch.testing.Jobs;
 import dev.packetfs.kernel.Kernel;
 import dev.packetfs.kernel.Op;
 import dev.packetfs.kernel.Program;
-import dev.packetfs.kernel.fetch.RangeOrigin;
+import dev.packetfs.protocol.fetch.RangeOrigin;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;

@@ -10,7 +10,7 @@ import dev.packetfs.dispatch.substrate.HealthReport;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
 import dev.packetfs.dispatch.substrate.SubstrateCapability;
 import dev.packetfs.dispatch.substrate.worker.WorkerAnswers;
-import dev.packetfs.kernel.worker.WorkerRequest;
+import dev.packetfs.protocol.worker.WorkerRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

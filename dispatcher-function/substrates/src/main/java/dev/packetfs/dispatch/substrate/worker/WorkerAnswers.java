@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.packetfs.dispatch.substrate.BilledUnits;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
-import dev.packetfs.kernel.worker.WorkerError;
+import dev.packetfs.protocol.worker.WorkerError;
 
 /**
  * Turns a worker protocol answer into an {@link ExecutionOutcome}, the same way for every remote

@@ -9,7 +9,7 @@ import dev.packetfs.dispatch.substrate.ExecutionRequest;
 import dev.packetfs.dispatch.substrate.HealthReport;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
 import dev.packetfs.dispatch.substrate.SubstrateCapability;
-import dev.packetfs.kernel.worker.WorkerRequest;
+import dev.packetfs.protocol.worker.WorkerRequest;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;

@@ -1,0 +1,83 @@
+package dev.packetfs.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.packetfs.kernel.Program;
+import dev.packetfs.kernel.ProgramJson;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code pfs submit}: queues one job on a running dispatcher and prints {@code {"job_id", "queued"}}. */
+@Command(name = "pfs submit", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Queue a job on a running dispatcher; print its job_id.")
+class SubmitCommand implements Callable<Integer> {
+    static final ObjectMapper JSON = new ObjectMapper();
+    /** Bigger file windows are refused here rather than by the dispatcher after the upload. */
+    static final int MAX_FILE_WINDOW = 1 << 20;
+
+    @Mixin
+    ProgramOptions program;
+
+    @Mixin
+    JobOptions job;
+
+    @Mixin
+    DispatcherClient dispatcher;
+
+    final PrintWriter out;
+
+    SubmitCommand(PrintWriter out) {
+        this.out = out;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        out.println(submit());
+        return 0;
+    }
+
+    /** Submits; returns the dispatcher's answer, {"job_id", "queued"}. */
+    JsonNode submit() throws Exception {
+        DispatcherClient.Reply reply = dispatcher.post("/jobs", JSON.writeValueAsString(job.toJson(jobProgram())));
+        if (reply.status() != 202) {
+            throw new Pfs.CliException(Pfs.BAD_ARGUMENT, "the dispatcher refused the job: "
+                    + DispatcherClient.errorOf(reply.body()));
+        }
+        return JSON.readTree(reply.body());
+    }
+
+    /**
+     * The program to send. A {@code --file} object travels inline, so only its window is read and
+     * sent (offset 0 of the data is the window's first byte), which gives the same result.
+     */
+    private Program jobProgram() throws IOException, Pfs.CliException {
+        ProgramOptions.Source source = program.source;
+        if (source.dataBase64 != null) {
+            return program.program(ProgramJson.decodeBase64(source.dataBase64));
+        }
+        if (source.url != null) {
+            return program.program(null);
+        }
+        Program whole = program.program(new byte[0]);
+        try (FileChannel channel = FileChannel.open(source.file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            long length = whole.windowLength(size);
+            if (length > MAX_FILE_WINDOW) {
+                throw new Pfs.CliException(Pfs.BAD_ARGUMENT, "the window of " + source.file + " is " + length
+                        + " bytes; jobs carry at most " + MAX_FILE_WINDOW + " inline (serve the file over HTTP and use --url)");
+            }
+            ByteBuffer window = ByteBuffer.allocate((int) length);
+            long position = whole.windowStart(size);
+            while (window.hasRemaining() && channel.read(window, position + window.position()) > 0) {
+                // read until the window is full
+            }
+            return new Program(whole.op(), whole.imm(), null, window.array(), 0, Program.TO_END, whole.fnvState());
+        }
+    }
+}

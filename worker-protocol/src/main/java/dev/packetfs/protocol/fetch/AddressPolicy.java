@@ -1,0 +1,26 @@
+package dev.packetfs.protocol.fetch;
+
+import java.net.InetAddress;
+
+/** Decides whether a fetcher may connect to an address a {@code data_url}'s host resolved to. */
+@FunctionalInterface
+public interface AddressPolicy {
+
+    /** True when {@code host} (as written in the URL) may be reached at {@code address}. */
+    boolean allows(String host, InetAddress address);
+
+    /** The first of the addresses {@code host} resolved to that may not be reached, or null if all may. */
+    default InetAddress firstRefused(String host, InetAddress[] addresses) {
+        for (InetAddress address : addresses) {
+            if (!allows(host, address)) {
+                return address;
+            }
+        }
+        return null;
+    }
+
+    /** No refusals: for a command run with the operator's own authority, such as {@code pfs exec}. */
+    static AddressPolicy allowAll() {
+        return (host, address) -> true;
+    }
+}

@@ -1,0 +1,276 @@
+package dev.packetfs.protocol.fetch;
+
+import dev.packetfs.kernel.Kernel;
+import dev.packetfs.kernel.KernelResult;
+import dev.packetfs.kernel.Program;
+import dev.packetfs.kernel.WindowScan;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.NoRouteToHostException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.DnsResolver;
+import org.apache.hc.client5.http.SystemDefaultDnsResolver;
+import org.apache.hc.client5.http.HttpRequestRetryStrategy;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.NoHttpResponseException;
+import org.apache.hc.core5.http.protocol.HttpContext;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.util.TimeValue;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * Reads a program's window from its {@code data_url} with one HTTP Range request and streams it
+ * into the kernel, never holding more than one buffer. Handles the three ways an origin answers a
+ * range: 206 with the range, 200 with the whole object (skipped to the window and cut), 416 when
+ * the window starts past the end (an empty window, as DESIGN.md's window rule says).
+ *
+ * <p>Every host, on every redirect hop, is resolved through the {@link AddressPolicy}, and the
+ * connection goes to the very addresses that were checked, so a DNS answer cannot change between
+ * the check and the connect.
+ */
+public final class WindowFetcher implements AutoCloseable {
+    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
+    private static final int BUFFER = 64 * 1024;
+
+    private final FetchLimits limits;
+    private final PoolingHttpClientConnectionManager connections;
+    private final CloseableHttpClient http;
+
+    public WindowFetcher(FetchLimits limits, AddressPolicy policy) {
+        this.limits = limits;
+        this.connections = PoolingHttpClientConnectionManagerBuilder.create()
+                        .setDnsResolver(new CheckedDnsResolver(policy))
+                        .setDefaultConnectionConfig(ConnectionConfig.custom()
+                                .setConnectTimeout(Timeout.of(limits.connectTimeout()))
+                                .setSocketTimeout(Timeout.of(limits.totalTimeout()))
+                                // A connection idle this long is checked before reuse: origins
+                                // close idle keep-alive connections whenever they like.
+                                .setValidateAfterInactivity(TimeValue.ofSeconds(1))
+                                .build())
+                        .setMaxConnTotal(256)
+                        .setMaxConnPerRoute(64)
+                        .build();
+        this.http = HttpClients.custom()
+                .setConnectionManager(connections)
+                // Redirects are followed here, one checked hop at a time.
+                .disableRedirectHandling()
+                .setRetryStrategy(new StaleConnectionRetry())
+                // A range of a compressed representation is not a range of the object.
+                .disableContentCompression()
+                // No proxy, not even from system properties: a proxy would resolve the host
+                // itself, out of reach of the address policy.
+                .setProxySelector(null)
+                .build();
+    }
+
+    /** Fetches the program's window and runs the program over it, within the configured time. */
+    public KernelResult fetchAndExecute(Program program) throws FetchException {
+        return fetchAndExecute(program, limits.totalTimeout());
+    }
+
+    /** As {@link #fetchAndExecute(Program)}, within {@code timeout} or the configured limit if shorter. */
+    public KernelResult fetchAndExecute(Program program, java.time.Duration timeout) throws FetchException {
+        if (program.dataUrl() == null) {
+            return Kernel.execute(program);
+        }
+        WindowScan scan = Kernel.scan(program);
+        if (program.length() == 0) {
+            return scan.result();
+        }
+        if (program.length() != Program.TO_END && program.length() > limits.maxWindowBytes()) {
+            throw new FetchException(FetchException.Kind.TOO_LARGE,
+                    "window of " + program.length() + " bytes exceeds the limit of " + limits.maxWindowBytes());
+        }
+        long deadline = System.nanoTime() + Math.min(limits.totalTimeout().toNanos(), timeout.toNanos());
+        URI uri = URI.create(program.dataUrl());
+        for (int hop = 0; hop <= limits.maxRedirects(); hop++) {
+            URI next = request(uri, program, scan, deadline);
+            if (next == null) {
+                return scan.result();
+            }
+            uri = next;
+        }
+        throw new FetchException(FetchException.Kind.HTTP_STATUS,
+                "more than " + limits.maxRedirects() + " redirects from " + program.dataUrl());
+    }
+
+    /** One request; returns the redirect target, or null once the window has been scanned. */
+    private URI request(URI uri, Program program, WindowScan scan, long deadline) throws FetchException {
+        HttpGet get = new HttpGet(uri);
+        long first = program.offset();
+        String last = program.length() == Program.TO_END ? "" : Long.toString(first + program.length() - 1);
+        get.setHeader("Range", "bytes=" + first + "-" + last);
+        get.setHeader("Accept-Encoding", "identity");
+        get.setConfig(RequestConfig.custom().setResponseTimeout(remaining(deadline)).build());
+        try (ClassicHttpResponse response = http.executeOpen(null, get, null)) {
+            int status = response.getCode();
+            if (status >= 300 && status < 400 && response.getFirstHeader("Location") != null) {
+                get.cancel(); // the redirect's body is not wanted; do not drain it
+                return uri.resolve(response.getFirstHeader("Location").getValue());
+            }
+            long skip = switch (status) {
+                case 206 -> skipBefore(response.getFirstHeader("Content-Range"), program.offset(), uri);
+                case 200 -> program.offset();
+                case 416 -> -1;
+                default -> throw new FetchException(FetchException.Kind.HTTP_STATUS,
+                        uri + " answered HTTP " + status + " to a range request", status, null);
+            };
+            HttpEntity entity = response.getEntity();
+            if (skip >= 0 && entity != null) {
+                try (InputStream body = entity.getContent()) {
+                    if (!scanBody(body, skip, program.length(), scan, deadline, uri)) {
+                        // The rest of the body (an origin that ignored Range) is not read: drop the
+                        // connection instead of draining a possibly huge object.
+                        get.cancel();
+                    }
+                }
+            }
+            return null;
+        } catch (AddressRefusedException e) {
+            throw new FetchException(FetchException.Kind.ADDRESS_REFUSED, e.getMessage());
+        } catch (SocketTimeoutException e) {
+            throw new FetchException(FetchException.Kind.TIMEOUT, "timed out reading " + uri);
+        } catch (IOException e) {
+            throw new FetchException(FetchException.Kind.IO, "could not read " + uri + ": " + e.getMessage(), e);
+        } finally {
+            if (System.nanoTime() > deadline) {
+                get.cancel();
+            }
+        }
+    }
+
+    /**
+     * Feeds body bytes [skip, skip+length) to the scan and stops there.
+     *
+     * @return true when the body ended with the window (the connection can be reused)
+     */
+    private boolean scanBody(InputStream body, long skip, long length, WindowScan scan, long deadline, URI uri)
+            throws IOException, FetchException {
+        byte[] buffer = new byte[BUFFER];
+        long toSkip = skip;
+        long wanted = length;
+        while (wanted > 0) {
+            int n = body.read(buffer, 0, (int) Math.min(buffer.length, toSkip > 0 ? toSkip : wanted));
+            if (n < 0) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new FetchException(FetchException.Kind.TIMEOUT,
+                        "window from " + uri + " not read in time");
+            }
+            if (toSkip > 0) {
+                toSkip -= n;
+                continue;
+            }
+            if (scan.bytesProcessed() + n > limits.maxWindowBytes()) {
+                throw new FetchException(FetchException.Kind.TOO_LARGE,
+                        "window from " + uri + " exceeds the limit of " + limits.maxWindowBytes() + " bytes");
+            }
+            scan.update(buffer, 0, n);
+            wanted -= n;
+        }
+        return body.read() < 0;
+    }
+
+    /** Body bytes to skip before the window: 0 when the range starts where it was asked to. */
+    private static long skipBefore(Header header, long offset, URI uri) throws FetchException {
+        Matcher m = header == null ? null : CONTENT_RANGE.matcher(header.getValue().trim());
+        if (m == null || !m.matches()) {
+            throw new FetchException(FetchException.Kind.HTTP_STATUS, uri + " answered 206 without a usable Content-Range");
+        }
+        long start = Long.parseLong(m.group(1));
+        if (start > offset) {
+            throw new FetchException(FetchException.Kind.HTTP_STATUS,
+                    uri + " sent a range starting at " + start + ", after the requested " + offset);
+        }
+        return offset - start;
+    }
+
+    private static Timeout remaining(long deadline) {
+        return Timeout.of(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Closes every pooled connection that is not in use. Called before a snapshot (Lambda
+     * SnapStart, CRaC): a socket restored from a snapshot, perhaps many times over and hours
+     * later, points at a peer that has long forgotten it.
+     */
+    public void closeIdleConnections() {
+        connections.closeIdle(TimeValue.ZERO_MILLISECONDS);
+        connections.closeExpired();
+    }
+
+    @Override
+    public void close() throws IOException {
+        http.close();
+    }
+
+    /** Resolves with the system resolver, then refuses the host unless every address is allowed. */
+    private record CheckedDnsResolver(AddressPolicy policy) implements DnsResolver {
+        @Override
+        public InetAddress[] resolve(String host) throws UnknownHostException {
+            InetAddress[] addresses = SystemDefaultDnsResolver.INSTANCE.resolve(host);
+            InetAddress refused = policy.firstRefused(host, addresses);
+            if (refused != null) {
+                throw new AddressRefusedException(host + " resolves to " + refused.getHostAddress()
+                        + ", an address workers may not fetch from");
+            }
+            return addresses;
+        }
+
+        @Override
+        public String resolveCanonicalHostname(String host) throws UnknownHostException {
+            return SystemDefaultDnsResolver.INSTANCE.resolveCanonicalHostname(host);
+        }
+    }
+
+    /**
+     * Retries a GET once when a keep-alive connection turns out to have been closed or reset by the
+     * origin before it answered (RFC 9112 §9.3.1 allows retrying idempotent requests then), and
+     * never for anything else: a timeout, a refused connection or address, or an error status is
+     * the answer. Only the request phase is retried; once the body is being scanned an error is final.
+     */
+    private static final class StaleConnectionRetry implements HttpRequestRetryStrategy {
+        @Override
+        public boolean retryRequest(HttpRequest request, IOException exception, int execCount, HttpContext context) {
+            boolean closedUnderUs = exception instanceof NoHttpResponseException
+                    || (exception instanceof SocketException && !(exception instanceof ConnectException)
+                            && !(exception instanceof NoRouteToHostException));
+            return execCount <= 1 && closedUnderUs && "GET".equals(request.getMethod());
+        }
+
+        @Override
+        public boolean retryRequest(HttpResponse response, int execCount, HttpContext context) {
+            return false;
+        }
+
+        @Override
+        public TimeValue getRetryInterval(HttpResponse response, int execCount, HttpContext context) {
+            return TimeValue.ZERO_MILLISECONDS;
+        }
+    }
+
+    private static final class AddressRefusedException extends UnknownHostException {
+        AddressRefusedException(String message) {
+            super(message);
+        }
+    }
+}
