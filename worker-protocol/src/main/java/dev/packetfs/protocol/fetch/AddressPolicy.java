@@ -19,6 +19,13 @@ public interface AddressPolicy {
         return null;
     }
 
+    /** "host resolves to address (the rule that refuses it)", for error messages. */
+    static String describe(String host, InetAddress refused) {
+        String rule = PublicAddressPolicy.refusal(refused);
+        String address = refused.getHostAddress();
+        return (host.equals(address) ? host : host + " resolves to " + address) + (rule == null ? "" : " (" + rule + ")");
+    }
+
     /** No refusals: for a command run with the operator's own authority, such as {@code pfs exec}. */
     static AddressPolicy allowAll() {
         return (host, address) -> true;

@@ -9,37 +9,14 @@ import java.util.TreeSet;
 
 /**
  * Lets a worker fetch only from public internet addresses: refuses loopback, private, link-local,
- * carrier-grade NAT, unique-local, multicast, reserved and cloud metadata addresses (DESIGN.md,
- * "Security rules"), including IPv4 addresses wrapped in IPv6 forms (mapped, NAT64, 6to4), unless
+ * carrier-grade NAT, unique-local, multicast, reserved and cloud metadata addresses
+ * (docs/security.md), including IPv4 addresses wrapped in IPv6 forms (mapped, NAT64, 6to4), unless
  * an allow-list entry exempts them. Applied to every address a host resolves to, on every hop.
  */
 public final class PublicAddressPolicy implements AddressPolicy {
 
-    private static final List<Cidr> REFUSED = blocks(
-            // IPv4
-            "0.0.0.0/8", //          "this network"; 0.0.0.0 reaches the local host on Linux
-            "10.0.0.0/8", //         private
-            "100.64.0.0/10", //      carrier-grade NAT (also Alibaba's metadata, 100.100.100.200)
-            "127.0.0.0/8", //        loopback
-            "169.254.0.0/16", //     link-local, with the metadata service at 169.254.169.254
-            "172.16.0.0/12", //      private
-            "192.0.0.0/24", //       IETF protocol assignments
-            "192.0.2.0/24", //       documentation
-            "192.168.0.0/16", //     private
-            "198.18.0.0/15", //      benchmarking
-            "198.51.100.0/24", //    documentation
-            "203.0.113.0/24", //     documentation
-            "224.0.0.0/4", //        multicast
-            "240.0.0.0/4", //        reserved, and the broadcast address
-            // IPv6
-            "::/128", //             unspecified
-            "::1/128", //            loopback
-            "100::/64", //           discard
-            "2001:db8::/32", //      documentation
-            "fc00::/7", //           unique local, with AWS metadata fd00:ec2::254 and Fly's fdaa::/16
-            "fe80::/10", //          link-local
-            "fec0::/10", //          site-local (deprecated, still routed by some stacks)
-            "ff00::/8"); //          multicast
+    /** The refused blocks and wrapped forms of {@code worker-protocol/spec/address-rules.json}. */
+    private static final AddressRules RULES = AddressRules.load();
 
     private final Set<String> allowedHosts;
     private final List<Cidr> allowedBlocks;
@@ -88,42 +65,26 @@ public final class PublicAddressPolicy implements AddressPolicy {
 
     /** True for an address a worker must not fetch from, whatever form it is written in. */
     public static boolean refused(InetAddress address) {
-        if (inAny(REFUSED, address)) {
-            return true;
-        }
-        InetAddress embedded = embeddedIpv4(address.getAddress());
-        return embedded != null && inAny(REFUSED, embedded);
+        return refusal(address) != null;
     }
 
     /**
-     * The IPv4 address inside IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d), NAT64
-     * (64:ff9b::a.b.c.d) and 6to4 (2002:aabb:ccdd::) addresses; null for other addresses.
+     * The rule that refuses {@code address}, as a reader should see it ("127.0.0.0/8, loopback",
+     * or "::ffff:0:0/96 IPv4-mapped 10.0.0.1: 10.0.0.0/8, private"); null when none does.
      */
-    static InetAddress embeddedIpv4(byte[] a) {
-        if (a.length != 16) {
-            return null;
+    public static String refusal(InetAddress address) {
+        String direct = RULES.refusing(address);
+        if (direct != null) {
+            return direct;
         }
-        boolean zeroTo10 = true;
-        for (int i = 0; i < 10; i++) {
-            zeroTo10 &= a[i] == 0;
+        for (AddressRules.Wrapped form : RULES.wrapped()) {
+            InetAddress inner = form.unwrap(address);
+            String why = inner == null ? null : RULES.refusing(inner);
+            if (why != null) {
+                return form.prefix() + " " + form.form() + " " + inner.getHostAddress() + ": " + why;
+            }
         }
-        boolean mapped = zeroTo10 && a[10] == (byte) 0xFF && a[11] == (byte) 0xFF;
-        boolean compatible = zeroTo10 && a[10] == 0 && a[11] == 0;
-        boolean nat64 = a[0] == 0 && a[1] == 0x64 && a[2] == (byte) 0xFF && a[3] == (byte) 0x9B
-                && a[4] == 0 && a[5] == 0 && a[6] == 0 && a[7] == 0 && a[8] == 0 && a[9] == 0 && a[10] == 0 && a[11] == 0;
-        int from;
-        if (mapped || compatible || nat64) {
-            from = 12;
-        } else if (a[0] == 0x20 && a[1] == 0x02) {
-            from = 2; // 6to4
-        } else {
-            return null;
-        }
-        try {
-            return InetAddress.getByAddress(new byte[] {a[from], a[from + 1], a[from + 2], a[from + 3]});
-        } catch (java.net.UnknownHostException impossible) {
-            throw new IllegalStateException(impossible);
-        }
+        return null;
     }
 
     private static boolean inAny(List<Cidr> blocks, InetAddress address) {
@@ -133,9 +94,5 @@ public final class PublicAddressPolicy implements AddressPolicy {
             }
         }
         return false;
-    }
-
-    private static List<Cidr> blocks(String... cidrs) {
-        return java.util.Arrays.stream(cidrs).map(Cidr::parse).toList();
     }
 }

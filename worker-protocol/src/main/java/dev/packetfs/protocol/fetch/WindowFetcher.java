@@ -40,7 +40,7 @@ import org.apache.hc.core5.util.Timeout;
  * Reads a program's window from its {@code data_url} with one HTTP Range request and streams it
  * into the kernel, never holding more than one buffer. Handles the three ways an origin answers a
  * range: 206 with the range, 200 with the whole object (skipped to the window and cut), 416 when
- * the window starts past the end (an empty window, as DESIGN.md's window rule says).
+ * the window starts past the end (an empty window, as the window rule of docs/kernel.md says).
  *
  * <p>Every host, on every redirect hop, is resolved through the {@link AddressPolicy}, and the
  * connection goes to the very addresses that were checked, so a DNS answer cannot change between
@@ -230,7 +230,7 @@ public final class WindowFetcher implements AutoCloseable {
             InetAddress[] addresses = SystemDefaultDnsResolver.INSTANCE.resolve(host);
             InetAddress refused = policy.firstRefused(host, addresses);
             if (refused != null) {
-                throw new AddressRefusedException(host + " resolves to " + refused.getHostAddress()
+                throw new AddressRefusedException(AddressPolicy.describe(host, refused)
                         + ", an address workers may not fetch from");
             }
             return addresses;

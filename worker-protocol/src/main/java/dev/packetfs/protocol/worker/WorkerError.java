@@ -1,45 +1,37 @@
 package dev.packetfs.protocol.worker;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.packetfs.protocol.fetch.FetchException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.EnumMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The one error vocabulary of every worker (Lambda, Fly.io, Cloudflare, the local substrate): a
  * code on the wire ({@code "error_code"}) and the HTTP status it travels with. A dispatcher
- * adapter decides retry, failover or failure from the status alone, so workers in other
- * languages only need to keep this table.
+ * adapter decides retry, failover or failure from the status alone. The statuses, and what each
+ * code means, are in {@code worker-protocol/spec/worker-errors.json}, which the Cloudflare Worker
+ * reads too; this enum names the codes and loads their statuses from there.
  */
 public enum WorkerError {
-    /** Malformed JSON, a bad program, a bad timeout: the job is wrong, do not retry. */
-    BAD_REQUEST(400),
-    /** Missing or wrong bearer token: the caller is misconfigured, no work was done. */
-    UNAUTHORIZED(401),
-    /**
-     * {@code data_url} names an address workers may not fetch from. 400, not 403: the job is at
-     * fault, and 401/403 tell an adapter that its own credentials are wrong.
-     */
-    ADDRESS_REFUSED(400),
-    /** The body, the inline data or the window is over this worker's limit. */
-    TOO_LARGE(413),
-    /** The origin refused the window for good (404, 403, a redirect loop...). */
-    ORIGIN_REJECTED(422),
-    /** Every slot of this worker is busy: back-pressure, try later. */
-    BUSY(429),
-    /** The worker itself failed. */
-    INTERNAL(500),
-    /** The origin failed in a way that may pass (5xx, 429, a broken connection). */
-    ORIGIN_FAILED(502),
-    /** The origin did not deliver the window within the job's time. */
-    ORIGIN_TIMEOUT(504);
+    BAD_REQUEST,
+    UNAUTHORIZED,
+    ADDRESS_REFUSED,
+    TOO_LARGE,
+    ORIGIN_REJECTED,
+    BUSY,
+    INTERNAL,
+    ORIGIN_FAILED,
+    ORIGIN_TIMEOUT;
 
-    private final int httpStatus;
-
-    WorkerError(int httpStatus) {
-        this.httpStatus = httpStatus;
-    }
+    static final String RESOURCE = "/dev/packetfs/protocol/spec/worker-errors.json";
 
     public int httpStatus() {
-        return httpStatus;
+        return Table.STATUS.get(this);
     }
 
     /** The code as it appears in {@code "error_code"}, e.g. {@code address_refused}. */
@@ -49,7 +41,7 @@ public enum WorkerError {
 
     /** True when the same request may succeed later or elsewhere. */
     public boolean transientFailure() {
-        return httpStatus >= 500 || this == BUSY;
+        return httpStatus() >= 500 || this == BUSY;
     }
 
     public static WorkerError of(FetchException e) {
@@ -70,5 +62,35 @@ public enum WorkerError {
             }
         }
         return null;
+    }
+
+    /** The statuses of worker-errors.json; every code of the enum must be there, and nothing else. */
+    private static final class Table {
+        static final Map<WorkerError, Integer> STATUS = load();
+
+        private static Map<WorkerError, Integer> load() {
+            JsonNode table;
+            try (InputStream in = WorkerError.class.getResourceAsStream(RESOURCE)) {
+                if (in == null) {
+                    throw new IllegalStateException(RESOURCE + " is missing from the class path");
+                }
+                table = new ObjectMapper().readTree(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + RESOURCE, e);
+            }
+            Map<WorkerError, Integer> status = new EnumMap<>(WorkerError.class);
+            for (JsonNode entry : table.required("errors")) {
+                String code = entry.required("code").asText();
+                WorkerError error = fromCode(code);
+                if (error == null) {
+                    throw new IllegalStateException(RESOURCE + " names " + code + ", which WorkerError does not know");
+                }
+                status.put(error, entry.required("status").asInt());
+            }
+            if (status.size() != values().length) {
+                throw new IllegalStateException(RESOURCE + " lacks a status for some of " + java.util.List.of(values()));
+            }
+            return status;
+        }
     }
 }
