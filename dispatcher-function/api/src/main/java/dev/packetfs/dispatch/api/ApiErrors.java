@@ -3,7 +3,7 @@ package dev.packetfs.dispatch.api;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.packetfs.dispatch.job.JobException;
 import dev.packetfs.dispatch.job.JobJson;
-import io.lettuce.core.RedisException;
+import dev.packetfs.dispatch.queue.QueueUnavailableException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -32,7 +32,7 @@ public class ApiErrors {
     }
 
     @ServerExceptionMapper
-    public Response queueDown(RedisException e) {
+    public Response queueDown(QueueUnavailableException e) {
         LOG.warnf("queue unavailable: %s", e.toString());
         return response(Response.Status.SERVICE_UNAVAILABLE, null, "the queue is unavailable; try again shortly");
     }

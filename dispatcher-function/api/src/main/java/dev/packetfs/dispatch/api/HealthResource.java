@@ -3,7 +3,6 @@ package dev.packetfs.dispatch.api;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.packetfs.dispatch.job.JobJson;
 import dev.packetfs.dispatch.queue.JobQueue;
-import dev.packetfs.dispatch.queue.RedisStreamJobQueue;
 import dev.packetfs.dispatch.select.SubstrateSelector;
 import dev.packetfs.dispatch.select.SubstrateState;
 import jakarta.inject.Inject;
@@ -30,7 +29,7 @@ public class HealthResource {
     @GET
     public Response health() {
         ObjectNode root = JobJson.MAPPER.createObjectNode();
-        root.put("queue", queue instanceof RedisStreamJobQueue ? "redis" : "in-memory");
+        root.put("queue", queue.backend());
         boolean queueUp;
         try {
             queue.depth();

@@ -1,7 +1,7 @@
 package dev.packetfs.dispatch.job;
 
 /**
- * A job that breaks the rules of DESIGN.md. Names the field at fault ({@code program.imm},
+ * A job that breaks the rules of docs/jobs.md. Names the field at fault ({@code program.imm},
  * {@code max_cost_usd}...) so the API can answer 400 with what to fix; nothing is queued.
  */
 public class JobException extends IllegalArgumentException {

@@ -16,7 +16,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 
-/** Jobs and results in DESIGN.md's JSON form (snake_case), with errors that name the field. */
+/** Jobs and results in the JSON form of docs/jobs.md (snake_case), with errors that name the field. */
 public final class JobJson {
     /** The one mapper: BigDecimals as plain decimals, so cost_usd never reads 2.08E-7. */
     public static final ObjectMapper MAPPER = JsonMapper.builder()

@@ -19,17 +19,17 @@ import java.util.UUID;
  * job JSON, exactly as submitted); a retry is an entry with {@code envelope}: the job plus what its
  * earlier attempts left behind. Both queue implementations use this form.
  */
-final class Envelope {
-    static final String JOB = "job";
-    static final String ENVELOPE = "envelope";
+public final class Envelope {
+    public static final String JOB = "job";
+    public static final String ENVELOPE = "envelope";
 
     private Envelope() {}
 
     /** A stream entry that is not a runnable job. */
-    record Invalid(String handle, String token, String jobId, String error, String raw) {}
+    public record Invalid(String handle, String token, String jobId, String error, String raw) {}
 
     /** Reads one entry; returns a {@link Delivery} or an {@link Invalid}. */
-    static Object read(String handle, Map<String, String> fields) {
+    public static Object read(String handle, Map<String, String> fields) {
         String raw = fields.get(JOB);
         String token = handle;
         int attempts = 0;
@@ -65,7 +65,7 @@ final class Envelope {
     }
 
     /** The envelope a retry is queued as. */
-    static String retry(Delivery d, Settlement.Retry r) {
+    public static String retry(Delivery d, Settlement.Retry r) {
         ObjectNode env = JobJson.MAPPER.createObjectNode();
         env.put(JOB, d.rawJob());
         env.put("token", d.token());
@@ -85,7 +85,7 @@ final class Envelope {
     }
 
     /** What the dead-letter stream keeps of a job: the job as submitted and why it failed. */
-    static Map<String, String> dead(String jobId, String raw, int attempts, List<String> errors) {
+    public static Map<String, String> dead(String jobId, String raw, int attempts, List<String> errors) {
         ArrayNode list = JobJson.MAPPER.createArrayNode();
         errors.forEach(list::add);
         return Map.of("job_id", jobId == null ? "" : jobId, JOB, raw == null ? "" : raw,
@@ -93,7 +93,7 @@ final class Envelope {
     }
 
     /** The job_id of an invalid job, when it has a usable one, so its failure can be looked up. */
-    static String usableJobId(String raw) {
+    public static String usableJobId(String raw) {
         try {
             JsonNode id = JobJson.readTree(raw).get("job_id");
             if (id != null && id.isTextual()) {

@@ -147,6 +147,11 @@ public final class InMemoryJobQueue implements JobQueue {
     }
 
     @Override
+    public String backend() {
+        return "in-memory";
+    }
+
+    @Override
     public void close() {
         // nothing held outside the heap
     }

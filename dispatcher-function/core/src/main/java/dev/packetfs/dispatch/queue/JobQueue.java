@@ -13,11 +13,15 @@ import java.util.Optional;
  * delivered again once its visibility timeout lapses. Settling is idempotent, and a job id yields
  * one stored result however often the job is submitted or delivered.
  *
- * <p>{@link RedisStreamJobQueue} keeps all of this in Redis, shared by any number of dispatchers;
- * {@link InMemoryJobQueue} keeps it in one JVM with the same semantics (one contract test runs
- * against both).
+ * <p>{@code RedisStreamJobQueue} (package {@code queue.redis}) keeps all of this in Redis, shared
+ * by any number of dispatchers; {@link InMemoryJobQueue} keeps it in one JVM with the same
+ * semantics (one contract test runs against both). A store that cannot be reached is reported as
+ * {@link QueueUnavailableException}.
  */
 public interface JobQueue extends AutoCloseable {
+
+    /** Where the queue lives, for health reports: {@code redis} or {@code in-memory}. */
+    String backend();
 
     /** Queues jobs, in order; a job whose id is already known is not queued again. */
     List<SubmitOutcome> submit(List<ComputeJob> jobs);

@@ -5,7 +5,7 @@ import java.time.Duration;
 /**
  * @param visibilityTimeout how long a delivery stays with a consumer that stopped extending it
  *     before another consumer may take it
- * @param resultTtl how long results (and job state) are kept; DESIGN.md says 24 h
+ * @param resultTtl how long results (and job state) are kept; docs/redis-keys.md says 24 h
  * @param metricsKept execution records kept in {@code packetfs:metrics}
  * @param maxDeliveries deliveries of one entry that never got settled (its consumer died each
  *     time) before it is dead-lettered as a job that may be crashing dispatchers

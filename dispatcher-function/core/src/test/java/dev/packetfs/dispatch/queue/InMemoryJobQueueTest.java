@@ -4,12 +4,12 @@ package dev.packetfs.dispatch.queue;
 class InMemoryJobQueueTest extends JobQueueContract {
 
     @Override
-    JobQueue newQueue(QueueSettings settings) {
+    protected JobQueue newQueue(QueueSettings settings) {
         return new InMemoryJobQueue(settings);
     }
 
     @Override
-    JobQueue secondConsumer(JobQueue first) {
+    protected JobQueue secondConsumer(JobQueue first) {
         return ((InMemoryJobQueue) first).consumer("second");
     }
 }

@@ -24,19 +24,19 @@ import org.junit.jupiter.api.Test;
  * The queue contract, run against every {@link JobQueue}: in memory ({@code InMemoryJobQueueTest})
  * and on a real redis-server ({@code RedisStreamJobQueueIT}). Each test says one rule.
  */
-abstract class JobQueueContract {
-    static final Duration VISIBILITY = Duration.ofMillis(1500);
-    static final QueueSettings SETTINGS = QueueSettings.defaults()
+public abstract class JobQueueContract {
+    protected static final Duration VISIBILITY = Duration.ofMillis(1500);
+    protected static final QueueSettings SETTINGS = QueueSettings.defaults()
             .withVisibilityTimeout(VISIBILITY)
             .withMetricsKept(5);
 
-    JobQueue queue;
+    protected JobQueue queue;
 
     /** A fresh, empty queue for one test. */
-    abstract JobQueue newQueue(QueueSettings settings);
+    protected abstract JobQueue newQueue(QueueSettings settings);
 
     /** Another consumer of the same jobs (a second dispatcher). */
-    abstract JobQueue secondConsumer(JobQueue first);
+    protected abstract JobQueue secondConsumer(JobQueue first);
 
     @BeforeEach
     void open() {
@@ -49,7 +49,7 @@ abstract class JobQueueContract {
     }
 
     /** Takes until n deliveries came or most of a visibility timeout passed (then redelivery would begin). */
-    List<Delivery> takeAtLeast(JobQueue q, int n) throws InterruptedException {
+    protected List<Delivery> takeAtLeast(JobQueue q, int n) throws InterruptedException {
         List<Delivery> all = new ArrayList<>();
         long deadline = System.nanoTime() + VISIBILITY.multipliedBy(2).dividedBy(3).toNanos();
         while (all.size() < n && System.nanoTime() < deadline) {
@@ -58,13 +58,13 @@ abstract class JobQueueContract {
         return all;
     }
 
-    static Settlement done(Delivery d) {
+    protected static Settlement done(Delivery d) {
         JobResult r = new JobResult(d.jobId(), JobResult.Status.SUCCEEDED, "local",
                 Kernel.execute(d.job().program()).toJson(), 1, 0, d.attempts() + 1, null, Instant.now());
         return new Settlement.Done(d, r, record(d, null));
     }
 
-    static ExecutionRecord record(Delivery d, String failure) {
+    protected static ExecutionRecord record(Delivery d, String failure) {
         return new ExecutionRecord(d.jobId(), "local", failure, 1, 5, 9, Instant.now());
     }
 

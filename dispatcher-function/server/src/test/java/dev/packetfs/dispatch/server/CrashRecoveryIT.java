@@ -4,11 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.packetfs.dispatch.job.ComputeJob;
-import dev.packetfs.dispatch.job.JobJson;
 import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.queue.QueueSettings;
-import dev.packetfs.dispatch.queue.RedisConnections;
-import dev.packetfs.dispatch.queue.RedisStreamJobQueue;
+import dev.packetfs.dispatch.queue.redis.RedisConnections;
+import dev.packetfs.dispatch.queue.redis.RedisStreamJobQueue;
 import dev.packetfs.dispatch.testing.RedisServer;
 import dev.packetfs.kernel.Kernel;
 import dev.packetfs.kernel.Op;

@@ -10,7 +10,7 @@ import dev.packetfs.dispatch.testing.RedisServer;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** DESIGN.md's published Redis contract, driven with the real redis-cli against a running dispatcher. */
+/** The published Redis contract of docs/redis-keys.md, driven with the real redis-cli against a running dispatcher. */
 class RedisCliCompatibilityIT {
 
     @Test

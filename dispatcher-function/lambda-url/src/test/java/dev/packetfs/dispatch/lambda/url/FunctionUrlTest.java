@@ -4,10 +4,8 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.packetfs.dispatch.queue.JobQueue;
-import dev.packetfs.dispatch.queue.RedisStreamJobQueue;
 import dev.packetfs.dispatch.runtime.RedisTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -27,7 +25,7 @@ class FunctionUrlTest {
 
     @Test
     void aJobIsQueuedOnTheSharedRedisAndReportedPending() {
-        assertTrue(queue instanceof RedisStreamJobQueue);
+        assertEquals("redis", queue.backend());
         given().body("{\"job_id\":\"url-1\",\"program\":{\"op\":\"crc32c\",\"data\":\"MTIzNDU2Nzg5\"}}")
                 .post("/jobs").then().statusCode(202).body("job_id", equalTo("url-1"));
         // The function URL only queues: the drain function runs the job.

@@ -1,10 +1,9 @@
 package dev.packetfs.dispatch.server.bench;
 
 import dev.packetfs.dispatch.job.ComputeJob;
-import dev.packetfs.dispatch.job.JobJson;
 import dev.packetfs.dispatch.queue.QueueSettings;
-import dev.packetfs.dispatch.queue.RedisConnections;
-import dev.packetfs.dispatch.queue.RedisStreamJobQueue;
+import dev.packetfs.dispatch.queue.redis.RedisConnections;
+import dev.packetfs.dispatch.queue.redis.RedisStreamJobQueue;
 import dev.packetfs.dispatch.server.DispatcherProcess;
 import dev.packetfs.dispatch.testing.RedisServer;
 import dev.packetfs.kernel.Op;
@@ -13,7 +12,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package dev.packetfs.dispatch.queue;
+package dev.packetfs.dispatch.queue.redis;
 
 import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.job.JobJson;
@@ -6,13 +6,20 @@ import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.ledger.ExecutionRecord;
 import dev.packetfs.dispatch.ledger.LedgerSnapshot;
 import dev.packetfs.dispatch.ledger.SubstrateTotals;
+import dev.packetfs.dispatch.queue.Delivery;
+import dev.packetfs.dispatch.queue.Envelope;
+import dev.packetfs.dispatch.queue.JobQueue;
+import dev.packetfs.dispatch.queue.JobStatus;
+import dev.packetfs.dispatch.queue.QueueDepth;
+import dev.packetfs.dispatch.queue.QueueSettings;
+import dev.packetfs.dispatch.queue.QueueUnavailableException;
+import dev.packetfs.dispatch.queue.Settlement;
+import dev.packetfs.dispatch.queue.SubmitOutcome;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.Limit;
-import io.lettuce.core.LMoveArgs;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.RedisException;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAutoClaimArgs;
@@ -43,9 +50,9 @@ import org.slf4j.LoggerFactory;
  * The job queue on Redis: a stream with one consumer group shared by every dispatcher.
  *
  * <ul>
- *   <li>Ingress: {@link #submit} adds to the stream directly; jobs LPUSHed onto
- *       {@code packetfs:jobs:queue} are moved into the stream by a mover thread, woken by BLMOVE
- *       and moving in bulk with an atomic script, so a job is always in exactly one place.
+ *   <li>Ingress: {@link #submit} adds to the stream directly (submit.lua, which deduplicates by job
+ *       id); jobs LPUSHed onto {@code packetfs:jobs:queue} are moved into the stream by the
+ *       {@link IngressMover}.
  *   <li>Delivery: XREADGROUP (blocking, on its own connection). A delivery stays in the group's
  *       pending list until settled; XAUTOCLAIM hands deliveries idle past the visibility timeout
  *       (their dispatcher died or lost its connection) to a live dispatcher. Live dispatchers
@@ -56,72 +63,70 @@ import org.slf4j.LoggerFactory;
  *   <li>Retries wait in {@code packetfs:jobs:delayed} (scored by due time) and are moved back by a
  *       script that uses the server's clock.
  * </ul>
+ *
+ * The scripts and their arguments are {@link QueueScripts}; docs/redis-keys.md describes every key.
+ * Redis failures reach callers as {@link QueueUnavailableException}.
  */
 public final class RedisStreamJobQueue implements JobQueue {
-    static final String GROUP = "dispatchers";
     /** The field submit.lua adds to entries it deduplicated. */
     private static final String CHECKED = "checked";
     private static final Logger LOG = LoggerFactory.getLogger(RedisStreamJobQueue.class);
-    private static final int MOVE_BATCH = 1000;
     private static final int PROMOTE_BATCH = 1000;
-    private static final LuaScript SUBMIT = LuaScript.load("submit");
-    private static final LuaScript MOVE = LuaScript.load("move");
-    private static final LuaScript BEGIN = LuaScript.load("begin");
-    private static final LuaScript SETTLE = LuaScript.load("settle");
-    private static final LuaScript PROMOTE = LuaScript.load("promote");
 
-    private final RedisConnections redis;
     private final RedisKeys keys;
     private final QueueSettings settings;
     private final Consumer<String> consumer;
     private final RedisClusterAsyncCommands<String, String> commands;
+    private final QueueScripts scripts;
     private final RedisConnections.Blocking reader;
-    private final RedisConnections.Blocking moverConnection;
     private final ScheduledExecutorService maintenance;
     private final long sweepIntervalNanos;
     private long nextSweep;
-    private final Thread mover;
+    private final IngressMover mover;
     private volatile boolean closed;
 
     /**
      * @param consumerName unique per dispatcher process: the group tracks deliveries by it
      */
     public RedisStreamJobQueue(RedisConnections redis, QueueSettings settings, String consumerName) {
-        this.redis = redis;
         this.keys = redis.keys();
         this.settings = settings;
-        this.consumer = Consumer.from(GROUP, consumerName);
+        this.consumer = Consumer.from(QueueScripts.GROUP, consumerName);
         this.commands = redis.commands();
+        this.scripts = new QueueScripts(commands, keys, settings);
         this.reader = redis.openBlocking();
-        this.moverConnection = redis.openBlocking();
         createGroup();
         this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "packetfs-queue-maintenance"));
         this.sweepIntervalNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(50), settings.visibilityTimeout().toNanos() / 2);
         this.nextSweep = System.nanoTime();
         maintenance.execute(this::promoteAndReschedule);
-        this.mover = daemon(this::moveIngress, "packetfs-queue-mover");
-        mover.start();
+        this.mover = new IngressMover(redis, scripts, settings.blockTimeout());
     }
 
     private void createGroup() {
         try {
             // From the start of the stream: entries added before any dispatcher existed count too.
-            await(commands.xgroupCreate(io.lettuce.core.XReadArgs.StreamOffset.from(keys.stream(), "0"), GROUP,
-                    XGroupCreateArgs.Builder.mkstream()));
-        } catch (RedisBusyException alreadyThere) {
-            // another dispatcher created it
-        } catch (RedisException e) {
-            if (e.getMessage() == null || !e.getMessage().startsWith("BUSYGROUP")) {
-                throw e;
-            }
+            commands.xgroupCreate(XReadArgs.StreamOffset.from(keys.stream(), "0"), QueueScripts.GROUP,
+                    XGroupCreateArgs.Builder.mkstream()).toCompletableFuture().get(RedisReplies.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof RedisBusyException) && !String.valueOf(e.getCause().getMessage()).startsWith("BUSYGROUP")) {
+                throw RedisReplies.unavailable(e.getCause());
+            } // else another dispatcher created it
+        } catch (InterruptedException | TimeoutException e) {
+            throw RedisReplies.unavailable(new RedisException("creating the consumer group: " + e, e));
         }
+    }
+
+    @Override
+    public String backend() {
+        return "redis";
     }
 
     // -- ingress ------------------------------------------------------------------------------
 
     @Override
     public List<SubmitOutcome> submit(List<ComputeJob> jobs) {
-        return await(submitAsync(jobs));
+        return RedisReplies.await(submitAsync(jobs));
     }
 
     /** {@link #submit} without blocking: for producers that keep many submissions in flight. */
@@ -129,16 +134,7 @@ public final class RedisStreamJobQueue implements JobQueue {
         if (jobs.isEmpty()) {
             return CompletableFuture.completedFuture(List.of());
         }
-        List<String> k = new ArrayList<>(1 + 2 * jobs.size());
-        List<String> a = new ArrayList<>(1 + jobs.size());
-        k.add(keys.stream());
-        a.add(Long.toString(settings.resultTtl().toSeconds()));
-        for (ComputeJob job : jobs) {
-            k.add(keys.job(job.jobId()));
-            k.add(keys.result(job.jobId()));
-            a.add(JobJson.toText(JobJson.write(job)));
-        }
-        return SUBMIT.<List<Long>>run(commands, ScriptOutputType.MULTI, k, a).thenApply(queued -> {
+        return scripts.submit(jobs).thenApply(queued -> {
             List<SubmitOutcome> out = new ArrayList<>(jobs.size());
             for (int i = 0; i < jobs.size(); i++) {
                 out.add(new SubmitOutcome(jobs.get(i).jobId(), queued.get(i) == 1L));
@@ -149,32 +145,7 @@ public final class RedisStreamJobQueue implements JobQueue {
 
     @Override
     public void pushRaw(String jobJson) {
-        await(commands.lpush(keys.ingress(), jobJson));
-    }
-
-    /** The mover: sleeps in BLMOVE until a job is LPUSHed, then moves the ingress list in bulk. */
-    private void moveIngress() {
-        long blockSeconds = Math.max(1, settings.blockTimeout().toSeconds());
-        while (!closed) {
-            try {
-                // Whatever an earlier mover left half-moved, and whatever is waiting now.
-                while (!closed && moveBatch() == MOVE_BATCH) {
-                    // keep going while the list is full
-                }
-                moverConnection.commands().blmove(keys.ingress(), keys.moving(), LMoveArgs.Builder.rightLeft(), blockSeconds);
-            } catch (RuntimeException e) {
-                if (!closed) {
-                    LOG.warn("moving jobs from {} failed, retrying: {}", keys.ingress(), e.toString());
-                    sleepQuietly(500);
-                }
-            }
-        }
-    }
-
-    private long moveBatch() {
-        Long moved = await(MOVE.run(commands, ScriptOutputType.INTEGER,
-                List.of(keys.ingress(), keys.moving(), keys.stream()), List.of(Integer.toString(MOVE_BATCH))));
-        return moved;
+        RedisReplies.await(commands.lpush(keys.ingress(), jobJson));
     }
 
     // -- delivery -----------------------------------------------------------------------------
@@ -196,9 +167,9 @@ public final class RedisStreamJobQueue implements JobQueue {
                 got = takeAsync(max, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))
                         .get(wait.toMillis() + 30_000, TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {
-                throw e.getCause() instanceof RuntimeException r ? r : new RedisException(e.getCause());
+                throw RedisReplies.unavailable(e.getCause());
             } catch (TimeoutException e) {
-                throw new RedisException("Redis did not answer a read in time", e);
+                throw new QueueUnavailableException("Redis did not answer a read in time", e);
             }
             if (!got.isEmpty() || System.nanoTime() - deadline >= 0) {
                 return got;
@@ -255,7 +226,7 @@ public final class RedisStreamJobQueue implements JobQueue {
         }
         List<Delivery> started = decode(checked);
         if (!started.isEmpty()) {
-            beginScript(started).exceptionally(e -> {
+            scripts.begin(started).exceptionally(e -> {
                 LOG.warn("recording {} deliveries as running failed: {}", started.size(), e.toString());
                 return null;
             });
@@ -288,29 +259,13 @@ public final class RedisStreamJobQueue implements JobQueue {
         return candidates;
     }
 
-    /** begin.lua over these deliveries: 1 run, 0 finished already, -1 a duplicate submission. */
-    private CompletableFuture<List<Long>> beginScript(List<Delivery> candidates) {
-        List<String> k = new ArrayList<>(1 + 2 * candidates.size());
-        List<String> a = new ArrayList<>(2 + 2 * candidates.size());
-        k.add(keys.stream());
-        a.add(GROUP);
-        a.add(Long.toString(settings.resultTtl().toSeconds()));
-        for (Delivery d : candidates) {
-            k.add(keys.job(d.jobId()));
-            k.add(keys.result(d.jobId()));
-            a.add(d.handle());
-            a.add(d.token());
-        }
-        return BEGIN.run(commands, ScriptOutputType.MULTI, k, a);
-    }
-
     /** Decodes entries, settles the invalid ones, and keeps those begin.lua says to run. */
     private CompletableFuture<List<Delivery>> begin(List<StreamMessage<String, String>> messages) {
         List<Delivery> candidates = decode(messages);
         if (candidates.isEmpty()) {
             return CompletableFuture.completedFuture(candidates);
         }
-        return beginScript(candidates).thenApply(verdicts -> {
+        return scripts.begin(candidates).thenApply(verdicts -> {
             List<Delivery> run = new ArrayList<>(candidates.size());
             for (int i = 0; i < candidates.size(); i++) {
                 if (verdicts.get(i) == 1L) {
@@ -327,7 +282,7 @@ public final class RedisStreamJobQueue implements JobQueue {
             return;
         }
         String[] ids = inFlight.stream().map(Delivery::handle).toArray(String[]::new);
-        await(commands.xclaim(keys.stream(), consumer, XClaimArgs.Builder.justid().minIdleTime(0), ids));
+        RedisReplies.await(commands.xclaim(keys.stream(), consumer, XClaimArgs.Builder.justid().minIdleTime(0), ids));
     }
 
     /** Takes over deliveries whose consumer stopped extending them: it died, or lost Redis. */
@@ -354,7 +309,7 @@ public final class RedisStreamJobQueue implements JobQueue {
             List<StreamMessage<String, String>> messages) {
         List<CompletableFuture<List<PendingMessage>>> counts = new ArrayList<>(messages.size());
         for (StreamMessage<String, String> m : messages) {
-            counts.add(commands.xpending(keys.stream(), GROUP, Range.create(m.getId(), m.getId()), Limit.from(1))
+            counts.add(commands.xpending(keys.stream(), QueueScripts.GROUP, Range.create(m.getId(), m.getId()), Limit.from(1))
                     .toCompletableFuture());
         }
         return CompletableFuture.allOf(counts.toArray(CompletableFuture[]::new)).thenApply(done -> {
@@ -385,7 +340,7 @@ public final class RedisStreamJobQueue implements JobQueue {
 
     @Override
     public void settle(List<Settlement> settlements) {
-        await(settleAsync(settlements));
+        RedisReplies.await(settleAsync(settlements));
     }
 
     @Override
@@ -393,7 +348,7 @@ public final class RedisStreamJobQueue implements JobQueue {
         if (settlements.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
-        ScriptCall call = new ScriptCall();
+        QueueScripts.Settle call = scripts.settle();
         for (Settlement s : settlements) {
             Delivery d = s.delivery();
             ExecutionRecord r = s.record();
@@ -411,7 +366,7 @@ public final class RedisStreamJobQueue implements JobQueue {
             }
         }
         boolean retries = settlements.stream().anyMatch(s -> s instanceof Settlement.Retry);
-        return call.runAsync().thenRun(() -> {
+        return call.run().thenRun(() -> {
             if (retries && !closed) {
                 maintenance.execute(this::promoteAndReschedule);
             }
@@ -420,7 +375,7 @@ public final class RedisStreamJobQueue implements JobQueue {
 
     /** Invalid jobs with a usable id get a failed result; the rest go to the dead-letter stream. */
     private void settleInvalid(List<Envelope.Invalid> invalid, boolean alwaysDeadLetter) {
-        ScriptCall call = new ScriptCall();
+        QueueScripts.Settle call = scripts.settle();
         for (Envelope.Invalid bad : invalid) {
             String error = "invalid job: " + bad.error();
             String result = bad.jobId() == null ? ""
@@ -434,44 +389,10 @@ public final class RedisStreamJobQueue implements JobQueue {
             LOG.warn("job {} settled as invalid: {}", bad.jobId() == null ? bad.handle() : bad.jobId(), bad.error());
         }
         // Not awaited (this may run on the Redis I/O thread); settling again later is harmless.
-        call.runAsync().exceptionally(e -> {
+        call.run().exceptionally(e -> {
             LOG.warn("settling {} invalid jobs failed; they will be delivered again: {}", invalid.size(), e.toString());
             return null;
         });
-    }
-
-    /** Builds one settle.lua call. */
-    private final class ScriptCall {
-        private final List<String> k = new ArrayList<>();
-        private final List<String> a = new ArrayList<>();
-
-        ScriptCall() {
-            k.addAll(List.of(keys.stream(), keys.delayed(), keys.dead(), keys.metrics(), keys.statsIndex()));
-            a.addAll(List.of(GROUP, Long.toString(settings.resultTtl().toSeconds()),
-                    Integer.toString(settings.metricsKept()), Long.toString(settings.resultTtl().toSeconds())));
-        }
-
-        void add(String kind, String handle, String jobId, String payload, String extra, int attempts, ExecutionRecord r) {
-            // An invalid job may have no id: its (unused) keys then name no job.
-            String id = jobId == null ? "" : jobId;
-            k.add(keys.job(id));
-            k.add(keys.result(id));
-            k.add(keys.stats(r == null ? "none" : r.substrate()));
-            a.add(kind);
-            a.add(handle);
-            a.add(payload);
-            a.add(extra);
-            a.add(Integer.toString(attempts));
-            a.add(r == null ? "" : JobJson.toText(r.toJson()));
-            a.add(r == null ? "" : r.ok() ? "ok" : r.throttled() ? "throttle" : "fail");
-            a.add(r == null ? "0" : Long.toString(r.costPicoUsd()));
-            a.add(r == null ? "0" : Long.toString(r.bytes()));
-            a.add(r == null ? "0" : Long.toString(r.latencyMs()));
-        }
-
-        CompletableFuture<Void> runAsync() {
-            return SETTLE.<Long>run(commands, ScriptOutputType.INTEGER, k, a).thenApply(settledCount -> null);
-        }
     }
 
     // -- retries ------------------------------------------------------------------------------
@@ -480,8 +401,7 @@ public final class RedisStreamJobQueue implements JobQueue {
     public Duration promoteDueRetries() {
         Duration next = null;
         while (true) {
-            List<Long> out = await(PROMOTE.run(commands, ScriptOutputType.MULTI,
-                    List.of(keys.delayed(), keys.stream()), List.of(Integer.toString(PROMOTE_BATCH))));
+            List<Long> out = RedisReplies.await(scripts.promote(PROMOTE_BATCH));
             next = out.get(1) < 0 ? null : Duration.ofMillis(out.get(1));
             if (out.get(0) < PROMOTE_BATCH) {
                 return next;
@@ -517,14 +437,14 @@ public final class RedisStreamJobQueue implements JobQueue {
 
     @Override
     public Optional<JobResult> result(String jobId) {
-        String text = await(commands.get(keys.result(jobId)));
+        String text = RedisReplies.await(commands.get(keys.result(jobId)));
         return text == null ? Optional.empty() : Optional.of(JobJson.readResult(JobJson.readTree(text)));
     }
 
     @Override
     public void correctResult(JobResult corrected) {
         // XX: only where a result exists; KEEPTTL: the original 24 h stand (Redis 6.0+).
-        await(commands.set(keys.result(corrected.jobId()), JobJson.toText(JobJson.write(corrected)),
+        RedisReplies.await(commands.set(keys.result(corrected.jobId()), JobJson.toText(JobJson.write(corrected)),
                 SetArgs.Builder.xx().keepttl()));
     }
 
@@ -535,7 +455,7 @@ public final class RedisStreamJobQueue implements JobQueue {
             JobResult r = result.get();
             return Optional.of(new JobStatus(jobId, r.status().wireName(), r.attempts(), r.substrate(), r.error()));
         }
-        Map<String, String> job = await(commands.hgetall(keys.job(jobId)));
+        Map<String, String> job = RedisReplies.await(commands.hgetall(keys.job(jobId)));
         if (job == null || job.isEmpty()) {
             return Optional.empty();
         }
@@ -546,14 +466,14 @@ public final class RedisStreamJobQueue implements JobQueue {
     @Override
     public LedgerSnapshot ledger() {
         Map<String, SubstrateTotals> totals = new HashMap<>();
-        for (String statsKey : await(commands.smembers(keys.statsIndex()))) {
-            Map<String, String> h = await(commands.hgetall(statsKey));
+        for (String statsKey : RedisReplies.await(commands.smembers(keys.statsIndex()))) {
+            Map<String, String> h = RedisReplies.await(commands.hgetall(statsKey));
             String substrate = keys.substrateOf(statsKey);
             totals.put(substrate, new SubstrateTotals(substrate, number(h, "executions"), number(h, "successes"),
                     number(h, "failures"), number(h, "throttled"), number(h, "bytes"), number(h, "cost_pico_usd")));
         }
         List<ExecutionRecord> recent = new ArrayList<>();
-        for (String record : await(commands.lrange(keys.metrics(), 0, -1))) {
+        for (String record : RedisReplies.await(commands.lrange(keys.metrics(), 0, -1))) {
             recent.add(ExecutionRecord.fromJson(JobJson.readTree(record)));
         }
         return new LedgerSnapshot(totals, recent);
@@ -564,12 +484,12 @@ public final class RedisStreamJobQueue implements JobQueue {
         CompletableFuture<Long> ingress = commands.llen(keys.ingress()).toCompletableFuture();
         CompletableFuture<Long> moving = commands.llen(keys.moving()).toCompletableFuture();
         CompletableFuture<Long> stream = commands.xlen(keys.stream()).toCompletableFuture();
-        CompletableFuture<PendingMessages> pending = commands.xpending(keys.stream(), GROUP).toCompletableFuture();
+        CompletableFuture<PendingMessages> pending = commands.xpending(keys.stream(), QueueScripts.GROUP).toCompletableFuture();
         CompletableFuture<Long> delayed = commands.zcard(keys.delayed()).toCompletableFuture();
         CompletableFuture<Long> dead = commands.xlen(keys.dead()).toCompletableFuture();
-        long inFlight = await(pending).getCount();
-        return new QueueDepth(await(ingress) + await(moving), await(stream) - inFlight, inFlight, await(delayed),
-                await(dead));
+        long inFlight = RedisReplies.await(pending).getCount();
+        return new QueueDepth(RedisReplies.await(ingress) + RedisReplies.await(moving), RedisReplies.await(stream) - inFlight, inFlight, RedisReplies.await(delayed),
+                RedisReplies.await(dead));
     }
 
     /** The consumer name this queue reads as. */
@@ -581,14 +501,9 @@ public final class RedisStreamJobQueue implements JobQueue {
     public void close() {
         closed = true;
         maintenance.shutdownNow();
-        // Closing the connections ends the blocked BLMOVE and XREADGROUP on the server, too.
-        moverConnection.close();
+        mover.close();
+        // Closing the connection ends the blocked XREADGROUP on the server, too.
         reader.close();
-        try {
-            mover.join(settings.blockTimeout().toMillis() + 2000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     // -- helpers ------------------------------------------------------------------------------
@@ -598,33 +513,9 @@ public final class RedisStreamJobQueue implements JobQueue {
         return v == null ? 0 : Long.parseLong(v);
     }
 
-    private static <T> T await(java.util.concurrent.CompletionStage<T> stage) {
-        try {
-            return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RedisException("interrupted waiting for Redis", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new RedisException(e.getCause());
-        } catch (TimeoutException e) {
-            throw new RedisException("Redis did not answer within 30 s", e);
-        }
-    }
-
     private static Thread daemon(Runnable r, String name) {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
         return t;
-    }
-
-    private static void sleepQuietly(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

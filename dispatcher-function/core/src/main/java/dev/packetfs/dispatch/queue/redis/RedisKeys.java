@@ -1,7 +1,7 @@
-package dev.packetfs.dispatch.queue;
+package dev.packetfs.dispatch.queue.redis;
 
 /**
- * The queue's Redis key names. Standalone Redis uses the names DESIGN.md publishes
+ * The queue's Redis key names. Standalone Redis uses the names docs/redis-keys.md publishes
  * ({@code packetfs:jobs:queue}, {@code packetfs:results:<job_id>}, {@code packetfs:metrics}).
  * Redis Cluster runs every multi-key step as one script, whose keys must share a hash slot, so
  * there every name starts with the hash tag {@code {packetfs}:} instead of {@code packetfs:}

@@ -1,8 +1,11 @@
-package dev.packetfs.dispatch.queue;
+package dev.packetfs.dispatch.queue.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.packetfs.dispatch.queue.JobQueue;
+import dev.packetfs.dispatch.queue.JobQueueContract;
+import dev.packetfs.dispatch.queue.QueueSettings;
 import dev.packetfs.dispatch.testing.Jobs;
 import dev.packetfs.dispatch.testing.RedisCluster;
 import dev.packetfs.dispatch.testing.RedisServer;
@@ -35,7 +38,7 @@ class RedisClusterJobQueueIT extends JobQueueContract {
     }
 
     @Override
-    JobQueue newQueue(QueueSettings settings) {
+    protected JobQueue newQueue(QueueSettings settings) {
         cluster.flushAll();
         JobQueue q = new RedisStreamJobQueue(redis, settings, "first");
         opened.add(q);
@@ -43,7 +46,7 @@ class RedisClusterJobQueueIT extends JobQueueContract {
     }
 
     @Override
-    JobQueue secondConsumer(JobQueue first) {
+    protected JobQueue secondConsumer(JobQueue first) {
         JobQueue q = new RedisStreamJobQueue(redis, SETTINGS, "second");
         opened.add(q);
         return q;

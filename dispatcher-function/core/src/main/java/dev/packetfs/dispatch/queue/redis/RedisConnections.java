@@ -1,4 +1,4 @@
-package dev.packetfs.dispatch.queue;
+package dev.packetfs.dispatch.queue.redis;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;

@@ -1,0 +1,72 @@
+package dev.packetfs.dispatch.queue.redis;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.packetfs.dispatch.queue.JobQueue;
+import dev.packetfs.dispatch.queue.JobQueueContract;
+import dev.packetfs.dispatch.queue.QueueSettings;
+import dev.packetfs.dispatch.queue.QueueUnavailableException;
+import dev.packetfs.dispatch.testing.Jobs;
+import dev.packetfs.dispatch.testing.RedisServer;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The queue contract on a real redis-server of the test's own. */
+class RedisStreamJobQueueIT extends JobQueueContract {
+    static RedisServer server;
+    static RedisConnections redis;
+    final List<JobQueue> opened = new ArrayList<>();
+
+    @BeforeAll
+    static void startRedis() {
+        server = RedisServer.start();
+        redis = RedisConnections.open(server.url());
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        redis.close();
+        server.close();
+    }
+
+    @Override
+    protected JobQueue newQueue(QueueSettings settings) {
+        server.cli("FLUSHALL");
+        return track(new RedisStreamJobQueue(redis, settings, "first"));
+    }
+
+    @Override
+    protected JobQueue secondConsumer(JobQueue first) {
+        return track(new RedisStreamJobQueue(redis, SETTINGS, "second"));
+    }
+
+    private JobQueue track(JobQueue q) {
+        opened.add(q);
+        return q;
+    }
+
+    /** A Redis that answers with an error (here: out of memory) reaches callers as the core's exception. */
+    @Test
+    void aRedisThatRefusesCommandsIsReportedAsUnavailable() {
+        JobQueue q = newQueue(SETTINGS);
+        server.cli("CONFIG", "SET", "maxmemory", "1");
+        try {
+            QueueUnavailableException e = assertThrows(QueueUnavailableException.class,
+                    () -> q.submit(Jobs.crc("refused", "123456789")));
+            assertTrue(e.getMessage().contains("OOM"), e.getMessage());
+        } finally {
+            server.cli("CONFIG", "SET", "maxmemory", "0");
+        }
+        assertTrue(q.submit(Jobs.crc("accepted", "123456789")).queued(), "queued again once Redis takes writes");
+    }
+
+    @AfterEach
+    void closeAll() {
+        opened.forEach(JobQueue::close);
+    }
+}
