@@ -1,6 +1,5 @@
 package dev.packetfs.dispatch.engine;
 
-import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.ledger.CostLedger;
 import dev.packetfs.dispatch.ledger.ExecutionRecord;
 import dev.packetfs.dispatch.queue.Delivery;
@@ -16,49 +15,47 @@ import dev.packetfs.dispatch.substrate.ExecutionOutcome.Success;
 import dev.packetfs.dispatch.substrate.ExecutionRequest;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The dispatch loop: takes jobs from the queue, runs each on the best substrate that will take it,
- * and settles every delivery exactly once — result, retry (with backoff, or at once on another
- * substrate), or dead letter.
+ * and settles every delivery exactly once. What follows an execution is the
+ * {@link SettlementPolicy}'s to say; the {@link SettlementWriter} stores it.
  *
  * <p>Nothing here owns a thread that waits. One read of the queue is outstanding at a time (a
  * blocking read on the server, so an idle dispatcher is woken by Redis, never by polling); its
  * completion dispatches what it brought and issues the next read. Adapters run executions
- * asynchronously. Settlements are written in batches, one write in flight at a time, each
- * started by the completion of the one before: a busy dispatcher stores many jobs per round trip,
- * an idle one stores each at once. With the Redis queue all of this runs on the Redis I/O thread
- * with no hand-off between threads, which on a virtualized host is what a round trip mostly costs
- * (BENCHMARKS.md). A timer extends long deliveries and probes substrate health. At most {@code maxInFlight} deliveries are held, and a
- * slot frees only once its settlement is stored, so a slow queue slows intake instead of growing
- * the heap.
+ * asynchronously. With the Redis queue all of this runs on the Redis I/O thread with no hand-off
+ * between threads, which on a virtualized host is what a round trip mostly costs (BENCHMARKS.md).
+ * A timer extends long deliveries and probes substrate health. At most {@code maxInFlight}
+ * deliveries are held, and a slot frees only once its settlement is stored, so a slow queue slows
+ * intake instead of growing the heap.
  */
 public final class Dispatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
-    private static final int SETTLE_BATCH = 1024;
     /** Time past a job's own timeout before the dispatcher stops waiting on its adapter. */
     private static final Duration ADAPTER_GRACE = Duration.ofSeconds(5);
 
@@ -66,27 +63,22 @@ public final class Dispatcher implements AutoCloseable {
     private final SubstrateSelector selector;
     private final CostLedger ledger;
     private final DispatchSettings settings;
+    private final SettlementPolicy policy;
+    private final SettlementWriter writer;
     private final Semaphore slots;
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<Settlement> unsettled = new ConcurrentLinkedQueue<>();
-    /** True while a settlement write is in flight (or being prepared); one at a time. */
-    private final AtomicBoolean writing = new AtomicBoolean();
     /** Deliveries whose substrates are all busy: they wait here, in order, for a slot to free. */
     private final ConcurrentLinkedDeque<Delivery> waiting = new ConcurrentLinkedDeque<>();
-    private final java.util.concurrent.atomic.AtomicInteger pumpRequests = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger pumpRequests = new AtomicInteger();
     private ScheduledExecutorService timers;
     private final AtomicLong taken = new AtomicLong();
     private final AtomicLong settled = new AtomicLong();
     private final Timer takeTimer;
-    private final Timer settleTimer;
     private final Timer dispatchTimer;
     private final DistributionSummary takeSize;
-    private final DistributionSummary settleSize;
     private volatile boolean running;
     private volatile boolean intakeOpen;
-    private volatile boolean settling;
     private volatile long lastWorkNanos = System.nanoTime();
-    private volatile long settleBackoffMs = 50;
     /** True while a read of the queue is outstanding; one at a time. */
     private final AtomicBoolean reading = new AtomicBoolean();
     private volatile long readBackoffMs = 100;
@@ -102,24 +94,15 @@ public final class Dispatcher implements AutoCloseable {
         this.selector = selector;
         this.ledger = ledger;
         this.settings = settings;
+        this.policy = new SettlementPolicy(settings.retry());
+        this.writer = new SettlementWriter(queue, this::stored, registry);
         this.slots = new Semaphore(settings.maxInFlight());
         Gauge.builder("packetfs.inflight", inFlight, Map::size).register(registry);
         this.takeTimer = Timer.builder("packetfs.queue.take").description("one read of jobs from the queue")
                 .register(registry);
-        this.settleTimer = Timer.builder("packetfs.queue.settle").description("one batch of settlements stored")
-                .register(registry);
         this.dispatchTimer = Timer.builder("packetfs.dispatch.batch")
                 .description("starting every job of one read on its substrate").register(registry);
         this.takeSize = DistributionSummary.builder("packetfs.queue.take.size").register(registry);
-        this.settleSize = DistributionSummary.builder("packetfs.queue.settle.size").register(registry);
-    }
-
-    public JobQueue queue() {
-        return queue;
-    }
-
-    public SubstrateSelector selector() {
-        return selector;
     }
 
     /** Starts taking and running jobs; after {@link #shutdown} it may be started again (a warm Lambda). */
@@ -132,14 +115,12 @@ public final class Dispatcher implements AutoCloseable {
         // forget them, and give back the slots they held.
         inFlight.clear();
         waiting.clear();
-        unsettled.clear();
-        writing.set(false);
         reading.set(false);
         slots.drainPermits();
         slots.release(settings.maxInFlight());
         timers = Executors.newScheduledThreadPool(1, r -> daemon(r, "packetfs-dispatch-timers"));
+        writer.start(timers);
         intakeOpen = true;
-        settling = true;
         running = true;
         long beat = settings.heartbeat().toMillis();
         timers.scheduleWithFixedDelay(this::extendLongDeliveries, beat, beat, TimeUnit.MILLISECONDS);
@@ -239,7 +220,7 @@ public final class Dispatcher implements AutoCloseable {
                 reading.set(false);
                 requestMore();
             }, delay, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+        } catch (RejectedExecutionException stopped) {
             reading.set(false);
         }
     }
@@ -264,12 +245,11 @@ public final class Dispatcher implements AutoCloseable {
     private boolean tryRun(Delivery d) {
         Selection selection = selector.select(d.job(), d.avoid());
         if (selection.unsatisfiable() != null) {
-            settle(new Settlement.Done(d, JobResult.failed(d.jobId(), null, d.attempts(), d.costPicoUsd(),
-                    "no substrate can run this job: " + selection.unsatisfiable()), null));
+            writer.write(policy.unsatisfiable(d, selection.unsatisfiable()));
             return true;
         }
         if (selection.unavailable() != null) {
-            settle(pushBack(d, settings.unavailableDelay(), null));
+            writer.write(policy.pushBack(d, settings.unavailableDelay(), null));
             return true;
         }
         Optional<SubstrateState> chosen = selector.acquire(selection);
@@ -317,7 +297,7 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private static ExecutionOutcome failure(Throwable error) {
-        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+        Throwable cause = error instanceof CompletionException && error.getCause() != null
                 ? error.getCause() : error;
         return cause instanceof TimeoutException
                 ? Failure.of(FailureKind.RETRYABLE, "no answer in time")
@@ -333,156 +313,37 @@ public final class Dispatcher implements AutoCloseable {
                 TimeUnit.NANOSECONDS.toMillis(latency), ledger.price(name, outcome.billed()),
                 outcome instanceof Success ok ? ok.bytesProcessed() : 0, Instant.now());
         ledger.publish(record);
-        settle(decide(d, name, outcome, record));
+        if (outcome instanceof Failure f) {
+            LOG.debug("job {} attempt {} on {}: {} {}", d.jobId(), d.attempts() + 1, name, f.kind(), f.message());
+        }
+        writer.write(policy.afterExecution(d, name, outcome, record, avoid -> runsElsewhere(d, avoid)));
         if (!waiting.isEmpty()) {
             pump();
         }
         requestMore(); // a substrate slot freed
     }
 
-    /** What follows from one execution's outcome. */
-    private Settlement decide(Delivery d, String substrate, ExecutionOutcome outcome, ExecutionRecord record) {
-        int attempt = d.attempts() + 1;
-        long cost = d.costPicoUsd() + record.costPicoUsd();
-        if (outcome instanceof Success ok) {
-            return new Settlement.Done(d, new JobResult(d.jobId(), JobResult.Status.SUCCEEDED, substrate, ok.result(),
-                    ok.executionTimeMs(), cost, attempt, null, Instant.now()), record);
-        }
-        Failure f = (Failure) outcome;
-        String error = substrate + ": " + f.message();
-        LOG.debug("job {} attempt {} on {}: {} {}", d.jobId(), attempt, substrate, f.kind(), f.message());
-        switch (f.kind()) {
-            case JOB_ERROR:
-                return new Settlement.Done(d, JobResult.failed(d.jobId(), substrate, attempt, cost, error), record);
-            case THROTTLED:
-                return pushBack(d, settings.retry().throttleDelay(d.throttles() + 1), record);
-            default:
-                List<String> errors = new ArrayList<>(d.errors());
-                errors.add(error);
-                if (attempt >= settings.retry().maxAttempts()) {
-                    return new Settlement.Dead(d, JobResult.failed(d.jobId(), substrate, attempt, cost,
-                            "failed " + attempt + " attempts; last: " + error), errors, record);
-                }
-                Set<String> avoid = new LinkedHashSet<>(d.avoid());
-                avoid.add(substrate);
-                // Fail over at once when another substrate can take it; else back off.
-                Selection next = selector.select(d.job(), avoid);
-                boolean elsewhere = !d.job().pinned() && !next.ranked().isEmpty()
-                        && !avoid.contains(next.ranked().get(0).name());
-                Duration delay = elsewhere ? Duration.ZERO : settings.retry().backoff(attempt);
-                return new Settlement.Retry(d, delay, true, error, avoid, record);
-        }
-    }
-
-    /** Back-pressure: run again later without burning an attempt, unless pushed back too often. */
-    private Settlement pushBack(Delivery d, Duration delay, ExecutionRecord record) {
-        if (d.throttles() + 1 > settings.retry().maxThrottles()) {
-            String error = "pushed back " + (d.throttles() + 1) + " times (throttled, or no substrate free)";
-            List<String> errors = new ArrayList<>(d.errors());
-            errors.add(error);
-            long cost = d.costPicoUsd() + (record == null ? 0 : record.costPicoUsd());
-            return new Settlement.Dead(d, JobResult.failed(d.jobId(), record == null ? null : record.substrate(),
-                    d.attempts(), cost, error), errors, record);
-        }
-        return new Settlement.Retry(d, delay, false, null, d.avoid(), record);
-    }
-
-    private void settle(Settlement s) {
-        unsettled.add(s);
-        if (writing.compareAndSet(false, true)) {
-            writeSettlements();
-        }
-    }
-
-    /**
-     * Writes pending settlements, a batch at a time, until none are left. A write that completes
-     * at once (the in-memory queue) is followed in this loop; one that completes later continues
-     * from its completion, on whatever thread completes it.
-     */
-    private void writeSettlements() {
-        while (true) {
-            List<Settlement> batch = new ArrayList<>();
-            for (Settlement s; batch.size() < SETTLE_BATCH && (s = unsettled.poll()) != null; ) {
-                batch.add(s);
-            }
-            if (batch.isEmpty()) {
-                writing.set(false);
-                // A settlement added after the poll and before the flag cleared: take it up.
-                if (unsettled.isEmpty() || !writing.compareAndSet(false, true)) {
-                    return;
-                }
-                continue;
-            }
-            long t0 = System.nanoTime();
-            CompletableFuture<Void> write;
-            try {
-                write = queue.settleAsync(batch).toCompletableFuture();
-            } catch (RuntimeException e) {
-                write = CompletableFuture.failedFuture(e);
-            }
-            if (!write.isDone()) {
-                write.whenComplete((ok, error) -> {
-                    if (written(batch, error, t0)) {
-                        writeSettlements();
-                    }
-                });
-                return;
-            }
-            if (!written(batch, write.isCompletedExceptionally() ? exceptionOf(write) : null, t0)) {
-                return;
-            }
-        }
-    }
-
-    /**
-     * Accounts for a stored batch, or schedules it again after a backoff while the dispatcher
-     * runs. A batch dropped at shutdown is not lost: its deliveries were never acknowledged, so
-     * the queue hands them out again after their visibility timeout.
-     *
-     * @return true when writing may go on with the next batch
-     */
-    private boolean written(List<Settlement> batch, Throwable error, long startNanos) {
-        if (error == null) {
-            settleTimer.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
-            settleSize.record(batch.size());
-            int freed = 0;
-            for (Settlement s : batch) {
-                // An execution abandoned by an earlier run may finish late: it holds no slot now.
-                if (inFlight.remove(s.delivery().handle()) != null) {
-                    freed++;
-                }
-            }
-            settled.addAndGet(batch.size());
-            slots.release(freed);
-            settleBackoffMs = 50;
-            requestMore(); // dispatcher slots freed
-            return true;
-        }
-        if (!settling) {
-            LOG.warn("stopping with {} settlements unstored; their jobs will be delivered again", batch.size());
-            writing.set(false);
+    /** Whether the job, avoiding these substrates, would now be sent to one it has not failed on. */
+    private boolean runsElsewhere(Delivery d, Set<String> avoid) {
+        if (d.job().pinned()) {
             return false;
         }
-        long delay = settleBackoffMs;
-        settleBackoffMs = Math.min(2000, settleBackoffMs * 2);
-        LOG.warn("storing {} settlements failed, retrying in {} ms: {}", batch.size(), delay, error.toString());
-        timers.schedule(() -> {
-            unsettled.addAll(batch); // back in line: the next write takes them again
-            writing.set(false);
-            if (writing.compareAndSet(false, true)) {
-                writeSettlements();
-            }
-        }, delay, TimeUnit.MILLISECONDS);
-        return false;
+        Selection next = selector.select(d.job(), avoid);
+        return !next.ranked().isEmpty() && !avoid.contains(next.ranked().get(0).name());
     }
 
-    private static Throwable exceptionOf(CompletableFuture<?> failed) {
-        try {
-            failed.join();
-            return null;
-        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
-            return e.getCause() == null ? e : e.getCause();
+    /** A batch of settlements is stored: their slots are free. */
+    private void stored(List<Settlement> batch) {
+        int freed = 0;
+        for (Settlement s : batch) {
+            // An execution abandoned by an earlier run may finish late: it holds no slot now.
+            if (inFlight.remove(s.delivery().handle()) != null) {
+                freed++;
+            }
         }
+        settled.addAndGet(batch.size());
+        slots.release(freed);
+        requestMore();
     }
 
     // -- timers -------------------------------------------------------------------------------
@@ -534,10 +395,10 @@ public final class Dispatcher implements AutoCloseable {
             Thread.sleep(5);
         }
         long deadline = System.nanoTime() + grace.toNanos();
-        while ((!inFlight.isEmpty() || !unsettled.isEmpty() || writing.get()) && System.nanoTime() < deadline) {
+        while ((!inFlight.isEmpty() || !writer.idle()) && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        settling = false;
+        writer.stop();
         timers.shutdownNow();
         running = false;
     }
@@ -555,13 +416,5 @@ public final class Dispatcher implements AutoCloseable {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
         return t;
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

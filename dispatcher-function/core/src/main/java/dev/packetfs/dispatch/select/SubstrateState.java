@@ -110,7 +110,7 @@ public final class SubstrateState {
         inFlight.decrementAndGet();
         if (outcome instanceof ExecutionOutcome.Failure f) {
             switch (f.kind()) {
-                case THROTTLED -> breaker.releasePermission(); // back-pressure, not a fault
+                case THROTTLED, UNSUITABLE -> breaker.releasePermission(); // not a fault of the substrate
                 case JOB_ERROR -> {
                     // the substrate did its job: the input was bad
                     breaker.onSuccess(latencyNanos, TimeUnit.NANOSECONDS);

@@ -34,6 +34,12 @@ public sealed interface ExecutionOutcome {
         /** The job itself is bad (invalid program, refused or missing data): fail it, no retry. */
         JOB_ERROR,
         /** The substrate is misconfigured (401/403: wrong token or role): fail over, not the job's fault. */
-        CONFIGURATION
+        CONFIGURATION,
+        /**
+         * The substrate will not run this job, though it could run others (volunteers may not be
+         * sent to its data_url): elsewhere at once, without burning an attempt; the job fails only
+         * when no other substrate may run it. Not a fault of the substrate.
+         */
+        UNSUITABLE
     }
 }
