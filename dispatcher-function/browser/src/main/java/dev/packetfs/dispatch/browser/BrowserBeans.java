@@ -6,6 +6,7 @@ import dev.packetfs.dispatch.runtime.PacketfsConfig;
 import dev.packetfs.kernel.Kernel;
 import dev.packetfs.kernel.KernelResult;
 import dev.packetfs.kernel.Program;
+import dev.packetfs.protocol.fetch.AddressPolicy;
 import dev.packetfs.protocol.fetch.FetchException;
 import dev.packetfs.protocol.fetch.PublicAddressPolicy;
 import dev.packetfs.protocol.fetch.WindowFetcher;
@@ -43,11 +44,13 @@ public class BrowserBeans {
         BrowserSettings settings = new BrowserSettings(config.maxNodeConcurrency(), config.trustAfter(),
                 config.minVerifyProbability(), config.spotCheckRate(), config.distinctAddresses(),
                 config.maxMessagesPerSecond(), config.unverifiedKept(), config.expectedLatency());
-        PublicAddressPolicy policy = PublicAddressPolicy.allowing(packetfs.fetch().allowHosts().orElse(null));
+        // The volunteers' own allow-list: what the trusted substrates may fetch (packetfs.fetch.allow-hosts)
+        // says nothing about where an untrusted browser may be sent.
+        PublicAddressPolicy volunteers = PublicAddressPolicy.allowing(config.allowHosts().orElse(null));
         // Corrections read and write the queue, which may block: never on the caller's event loop.
         BrowserSubstrate browsers = new BrowserSubstrate(settings, program -> recompute(fetcher, program),
                 (jobId, truth) -> recomputeExecutor.execute(() -> correct(queue, jobId, truth)),
-                program -> volunteersMayFetch(policy, program), config.maxDuration());
+                program -> volunteerRefusal(volunteers, program), config.maxDuration());
         register(registry, browsers);
         return browsers;
     }
@@ -56,10 +59,10 @@ public class BrowserBeans {
     private static void register(MeterRegistry registry, BrowserSubstrate browsers) {
         Gauge.builder("packetfs.browser.nodes", browsers, BrowserSubstrate::nodeCount).register(registry);
         Gauge.builder("packetfs.browser.capacity", browsers, BrowserSubstrate::capacity).register(registry);
-        BrowserSubstrate.Stats s = browsers.stats();
+        BrowserStats s = browsers.stats();
         Map.of("jobs", s.jobs, "leases", s.leases, "quorums", s.quorums, "recomputes", s.recomputes,
                 "unverified", s.unverified, "spot_checks", s.spotChecks, "caught", s.caught, "corrected", s.corrected,
-                "releases", s.releases)
+                "releases", s.releases, "refused", s.refused)
                 .forEach((name, counter) -> FunctionCounter.builder("packetfs.browser." + name, counter, AtomicLong::get)
                         .register(registry));
     }
@@ -85,19 +88,25 @@ public class BrowserBeans {
     }
 
     /**
-     * A volunteer must not be sent to fetch from its own network: the {@code data_url} host must
-     * resolve to public addresses only, under the same rules and allow-list as the fetcher's.
+     * Why volunteers may not be sent to this {@code data_url}, or null when they may: every address
+     * its host resolves to must pass the address rules, with only the volunteers' own exemptions.
+     * The browser resolves the name again when it fetches; docs/security.md says what that leaves
+     * open (split-horizon DNS, rebinding).
      */
-    static boolean volunteersMayFetch(PublicAddressPolicy policy, Program program) {
+    static String volunteerRefusal(PublicAddressPolicy policy, Program program) {
         String host = URI.create(program.dataUrl()).getHost();
         if (host == null) {
-            return false;
+            return "data_url has no host volunteers could be sent to";
         }
         String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+        InetAddress[] resolved;
         try {
-            return policy.firstRefused(bare, InetAddress.getAllByName(bare)) == null;
+            resolved = InetAddress.getAllByName(bare);
         } catch (UnknownHostException e) {
-            return false;
+            return "data_url host " + bare + " does not resolve";
         }
+        InetAddress refused = policy.firstRefused(bare, resolved);
+        return refused == null ? null : "data_url " + AddressPolicy.describe(bare, refused)
+                + ": volunteers are never sent to such an address (packetfs.browser.allow-hosts exempts one)";
     }
 }

@@ -17,6 +17,13 @@ public interface BrowserConfig {
      */
     Optional<List<String>> allowedOrigins();
 
+    /**
+     * Hosts and CIDRs volunteers may be sent to fetch from although they are loopback, private,
+     * link-local or metadata addresses, comma-separated, as {@code packetfs.fetch.allow-hosts};
+     * unset (the default): none. The trusted substrates' allow-list never applies to volunteers.
+     */
+    Optional<String> allowHosts();
+
     /** Leases one browser holds at once, whatever it declares. */
     @WithDefault("4")
     int maxNodeConcurrency();

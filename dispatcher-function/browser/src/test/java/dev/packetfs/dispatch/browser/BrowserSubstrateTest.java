@@ -18,6 +18,7 @@ import dev.packetfs.kernel.KernelResult;
 import dev.packetfs.kernel.Op;
 import dev.packetfs.kernel.Program;
 import dev.packetfs.kernel.ProgramJson;
+import dev.packetfs.protocol.fetch.PublicAddressPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +48,7 @@ class BrowserSubstrateTest {
         return new BrowserSubstrate(settings, program -> {
             recomputes.incrementAndGet();
             return CompletableFuture.completedFuture(Kernel.execute(program));
-        }, corrections::put, program -> true, Duration.ofSeconds(30));
+        }, corrections::put, program -> null, Duration.ofSeconds(30));
     }
 
     /** A scripted browser: answers every lease, honestly unless told to lie. */
@@ -229,16 +230,38 @@ class BrowserSubstrateTest {
     }
 
     @Test
-    void aDataUrlVolunteersMayNotFetchFailsTheJobWithoutALease() throws Exception {
+    void aDataUrlVolunteersMayNotFetchIsNeverLeasedAndGoesElsewhere() throws Exception {
         BrowserSettings settings = new BrowserSettings(2, 5, 0.05, 0, false, 1000, 100, Duration.ofMillis(10));
+        PublicAddressPolicy volunteers = PublicAddressPolicy.allowing(null);
         BrowserSubstrate c = new BrowserSubstrate(settings, p -> CompletableFuture.completedFuture(Kernel.execute(p)),
-                corrections::put, program -> !program.dataUrl().contains("10.0.0.1"), Duration.ofSeconds(30));
+                corrections::put, program -> BrowserBeans.volunteerRefusal(volunteers, program), Duration.ofSeconds(30));
         FakeBrowser b = new FakeBrowser(c, "b");
         Program intranet = new Program(Op.XOR, 0, "http://10.0.0.1/secret", null, 0, 16, OptionalLong.empty());
         ExecutionOutcome.Failure f = assertInstanceOf(ExecutionOutcome.Failure.class,
                 run(c, ComputeJob.of("intranet", intranet).withPublic(true)));
-        assertEquals(FailureKind.JOB_ERROR, f.kind());
+        assertEquals(FailureKind.UNSUITABLE, f.kind(), "another substrate may run it; the job is not at fault");
+        assertEquals("data_url 10.0.0.1 (10.0.0.0/8, private): volunteers are never sent to such an address"
+                + " (packetfs.browser.allow-hosts exempts one)", f.message());
         assertTrue(b.leases.isEmpty(), "no volunteer was sent there");
+        assertEquals(1, c.stats().refused.get());
+    }
+
+    /** Only literals and /etc/hosts names here: nothing is looked up on a network, nothing is fetched. */
+    @Test
+    void volunteersHaveTheirOwnAllowListAndItIsEmptyByDefault() {
+        PublicAddressPolicy none = PublicAddressPolicy.allowing(null);
+        for (String url : List.of("http://127.0.0.1:8080/o", "http://[::1]/o", "http://169.254.169.254/latest",
+                "http://[::ffff:10.1.2.3]/o", "http://localhost/o")) {
+            Program p = new Program(Op.XOR, 0, url, null, 0, 16, OptionalLong.empty());
+            String why = BrowserBeans.volunteerRefusal(none, p);
+            assertTrue(why != null && why.contains("volunteers are never sent"), url + ": " + why);
+        }
+        assertTrue(BrowserBeans.volunteerRefusal(none, new Program(Op.XOR, 0, "http://127.0.0.1/o", null, 0, 16,
+                OptionalLong.empty())).contains("127.0.0.0/8, loopback"));
+        Program loopback = new Program(Op.XOR, 0, "http://127.0.0.1:9/o", null, 0, 16, OptionalLong.empty());
+        assertEquals(null, BrowserBeans.volunteerRefusal(PublicAddressPolicy.allowing("127.0.0.1"), loopback));
+        assertEquals(null, BrowserBeans.volunteerRefusal(none,
+                new Program(Op.XOR, 0, "http://93.184.215.14/o", null, 0, 16, OptionalLong.empty())));
     }
 
     @Test
