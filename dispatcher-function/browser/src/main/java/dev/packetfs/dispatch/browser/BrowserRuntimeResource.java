@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * The volunteer runtime at {@code /browser-runtime/}: the demo page, the client, the Web Worker,
- * the Service Worker and the shared kernel file, packaged into this jar from
- * {@code browser-runtime/} and {@code kernel/js/}. Scripts go out as {@code text/javascript}
+ * the Service Worker, the shared kernel file and the shared Range window reader, packaged into
+ * this jar from {@code browser-runtime/}, {@code kernel/js/} and {@code worker-protocol/js/}. Scripts go out as {@code text/javascript}
  * (module scripts and module workers refuse anything else) and are revalidated on every load,
  * so a volunteer never runs an outdated kernel.
  */
@@ -23,7 +23,8 @@ public class BrowserRuntimeResource {
             "packetfs-worker.js", "text/javascript; charset=utf-8",
             "packetfs-sw.js", "text/javascript; charset=utf-8",
             "packetfs-execute.js", "text/javascript; charset=utf-8",
-            "packetfs-kernel.mjs", "text/javascript; charset=utf-8");
+            "packetfs-kernel.mjs", "text/javascript; charset=utf-8",
+            "range-window.mjs", "text/javascript; charset=utf-8");
 
     /** Without the slash, the page's relative script URLs would resolve against the root. */
     @GET

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /** With PACKETFS_API_KEY set, the API answers only callers that present it. */
 @QuarkusTest
-@TestProfile(ApiKeyTest.WithKey.class)
-class ApiKeyTest {
+@TestProfile(ApiKeyIT.WithKey.class)
+class ApiKeyIT {
 
     public static class WithKey implements QuarkusTestProfile {
         @Override

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** The HTTP API on the embedded queue: jobs in, results out, and bad input refused by name. */
 @QuarkusTest
-class JobApiTest {
+class JobApiIT {
 
     @Inject
     JobQueue queue;

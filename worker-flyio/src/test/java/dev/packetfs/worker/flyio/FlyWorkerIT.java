@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /** The worker's real HTTP stack on a free loopback port; the origin is a real loopback server. */
 @QuarkusTest
-class FlyWorkerTest {
+class FlyWorkerIT {
     private static final String TOKEN = "Bearer test-token-0123456789";
     private static RangeOrigin origin;
 

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * service (IAM, the Invoke API); see the dispatcher's LambdaAdapter tests for that side.
  */
 @QuarkusTest
-class LambdaWorkerTest {
+class LambdaWorkerIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TOKEN = "Bearer test-token-0123456789";
     private static RangeOrigin origin;

@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @QuarkusTestResource(RedisTestResource.class)
-@TestProfile(DrainHandlerTest.ShortBudget.class)
-class DrainHandlerTest {
+@TestProfile(DrainHandlerIT.ShortBudget.class)
+class DrainHandlerIT {
     static final String SCHEDULED_EVENT = """
             {"version":"0","id":"53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa","detail-type":"Scheduled Event",
              "source":"aws.events","account":"123456789012","time":"2026-11-25T00:00:00Z","region":"us-east-1",

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @QuarkusTestResource(RedisTestResource.class)
-class FunctionUrlTest {
+class FunctionUrlIT {
 
     @Inject
     JobQueue queue;

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class ComputeWorkerTest {
+class ComputeWorkerIT {
     private static RangeOrigin origin;
     private static WindowFetcher fetcher;
 

@@ -1,0 +1,130 @@
+package dev.packetfs.dispatch.server;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import dev.packetfs.dispatch.substrate.RepositoryPaths;
+import java.net.ServerSocket;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The dependency rules of the whole repository, checked on the compiled classes of every Java
+ * module (this module builds after all the others): the kernel stands alone, the worker protocol
+ * knows only the kernel, the dispatch core knows no cloud SDK and no framework and only its Redis
+ * package knows Lettuce, adapters do not reach into each other, and a {@code *Test} starts no
+ * process and no server (those are {@code *IT}).
+ */
+class ArchitectureTest {
+    private static final List<String> MODULES = List.of("kernel", "worker-protocol", "cli", "dispatcher-function/core",
+            "dispatcher-function/substrates", "dispatcher-function/runtime", "dispatcher-function/api",
+            "dispatcher-function/browser", "dispatcher-function/server", "dispatcher-function/lambda-url",
+            "dispatcher-function/lambda-drain", "worker-flyio", "worker-lambda");
+    private static final String[] CORE = {"dev.packetfs.dispatch.engine..", "dev.packetfs.dispatch.job..",
+        "dev.packetfs.dispatch.ledger..", "dev.packetfs.dispatch.queue..", "dev.packetfs.dispatch.select..",
+        "dev.packetfs.dispatch.substrate", "dev.packetfs.dispatch.substrate.local.."};
+    private static final List<String> ADAPTERS = List.of("dev.packetfs.dispatch.substrate.lambda..",
+            "dev.packetfs.dispatch.substrate.flyio..", "dev.packetfs.dispatch.substrate.cloudflare..",
+            "dev.packetfs.dispatch.substrate.local..", "dev.packetfs.dispatch.browser..");
+
+    private static final JavaClasses MAIN = importEvery("target/classes");
+    private static final JavaClasses TESTS = importEvery("target/test-classes");
+
+    private static JavaClasses importEvery(String output) {
+        List<Path> dirs = new ArrayList<>();
+        for (String module : MODULES) {
+            Path dir = RepositoryPaths.find(module).resolve(output);
+            if (Files.isDirectory(dir)) {
+                dirs.add(dir);
+            }
+        }
+        return new ClassFileImporter().importPaths(dirs);
+    }
+
+    @Test
+    void everyModuleWasImported() {
+        for (String module : MODULES) {
+            assertTrue(Files.isDirectory(RepositoryPaths.find(module).resolve("target/classes")),
+                    module + " is not built: run the whole build (mvn verify from the root)");
+        }
+        assertTrue(MAIN.containPackage("dev.packetfs.kernel") && MAIN.containPackage("dev.packetfs.dispatch.queue.redis"));
+    }
+
+    @Test
+    void theKernelUsesNothingElseOfTheProject() {
+        classes().that().resideInAPackage("dev.packetfs.kernel..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("dev.packetfs.kernel..", "java..",
+                        "com.fasterxml.jackson..")
+                .check(MAIN);
+    }
+
+    @Test
+    void theWorkerProtocolKnowsOnlyTheKernel() {
+        noClasses().that().resideInAPackage("dev.packetfs.protocol..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.packetfs.dispatch..", "dev.packetfs.cli..",
+                        "dev.packetfs.worker..", "io.quarkus..", "jakarta..")
+                .check(MAIN);
+    }
+
+    @Test
+    void theDispatchCoreUsesNoCloudSdkAndNoFramework() {
+        noClasses().that().resideInAnyPackage(CORE)
+                .should().dependOnClassesThat().resideInAnyPackage("software.amazon..", "com.amazonaws..",
+                        "io.quarkus..", "io.vertx..", "io.smallrye..", "jakarta..", "org.jboss..")
+                .check(MAIN);
+    }
+
+    @Test
+    void onlyTheRedisQueueKnowsLettuce() {
+        noClasses().that().resideOutsideOfPackage("dev.packetfs.dispatch.queue.redis..")
+                .should().dependOnClassesThat().resideInAPackage("io.lettuce..")
+                .check(MAIN);
+        noClasses().that().resideInAPackage("dev.packetfs.dispatch.api..")
+                .should().dependOnClassesThat().resideInAPackage("dev.packetfs.dispatch.queue.redis..")
+                .check(MAIN);
+    }
+
+    @Test
+    void theCoreKnowsNoAdapterAndAdaptersDoNotReachIntoEachOther() {
+        for (String adapter : ADAPTERS) {
+            if (!adapter.equals("dev.packetfs.dispatch.substrate.local..")) {
+                noClasses().that().resideInAnyPackage(CORE)
+                        .should().dependOnClassesThat().resideInAPackage(adapter)
+                        .check(MAIN);
+            }
+            String[] others = ADAPTERS.stream().filter(a -> !a.equals(adapter)).toArray(String[]::new);
+            noClasses().that().resideInAPackage(adapter)
+                    .should().dependOnClassesThat().resideInAnyPackage(others)
+                    .check(MAIN);
+        }
+    }
+
+    @Test
+    void workersAndTheCliKnowNoDispatcherClass() {
+        noClasses().that().resideInAnyPackage("dev.packetfs.worker..", "dev.packetfs.cli..")
+                .should().dependOnClassesThat().resideInAPackage("dev.packetfs.dispatch..")
+                .check(MAIN);
+    }
+
+    /** A unit test runs in seconds on any machine: whatever starts a process or listens on a port is an *IT. */
+    @Test
+    void aTestStartsNoProcessAndNoServer() {
+        noClasses().that().haveSimpleNameEndingWith("Test")
+                .and().resideOutsideOfPackage("..jmh_generated..") // JMH's, not JUnit's
+                .and().doNotBelongToAnyOf(ArchitectureTest.class) // names them only
+                .should().transitivelyDependOnClassesThat().belongToAnyOf(ProcessBuilder.class, ServerSocket.class,
+                        ServerSocketChannel.class, com.sun.net.httpserver.HttpServer.class)
+                .orShould().beAnnotatedWith("io.quarkus.test.junit.QuarkusTest")
+                .check(TESTS);
+        assertTrue(Stream.of("KernelVectorsTest", "SettlementPolicyTest", "BrowserSubstrateTest")
+                .allMatch(name -> TESTS.stream().anyMatch(c -> c.getSimpleName().equals(name))), "the unit tests were imported");
+    }
+}
