@@ -3,6 +3,12 @@
 // Content-Range included).
 //   /ranged/NAME        honours one byte range (206, 416), as an object store does
 //   /whole/NAME         ignores Range: 200 with the whole object
+//   /paced/NAME         ignores Range: 200 with the whole object, written only as fast as the
+//                       client reads it; stats.paced holds {sent, done} per answer (bytes
+//                       written so far; resolves true when the object was all sent, false
+//                       when the client closed the connection first)
+//   /content-range/CR/NAME  206 with Content-Range CR (URI-encoded; empty: none) and NAME's bytes
+//                       from CR's first byte to its last (the whole object when CR names none)
 //   /redirect/N/REST    N redirects, then REST
 //   /to/URL             redirects to the (URI-encoded) URL
 //   /status/CODE        answers CODE
@@ -11,7 +17,7 @@
 import { createServer } from 'node:http';
 
 export async function startOrigin(objects = new Map(), dns = {}) {
-  const stats = { requests: 0 };
+  const stats = { requests: 0, paced: [] };
   const server = createServer((req, res) => {
     res.setHeader('access-control-allow-origin', '*');
     res.setHeader('access-control-allow-headers', 'range');
@@ -45,6 +51,18 @@ export async function startOrigin(objects = new Map(), dns = {}) {
       res.writeHead(206, { 'content-range': `bytes ${first}-${last}/${object.length}`, 'content-length': last - first + 1 });
       return res.end(object.subarray(first, last + 1));
     }
+    if (kind === 'paced') {
+      const object = objects.get(decodeURIComponent(parts[2]));
+      return object ? pace(object, res) : res.writeHead(404).end();
+    }
+    if (kind === 'content-range') {
+      const object = objects.get(decodeURIComponent(parts[3]));
+      if (!object) return res.writeHead(404).end();
+      const range = decodeURIComponent(parts[2]);
+      const m = /(\d+)-(\d+)/.exec(range);
+      res.writeHead(206, range ? { 'content-range': range } : {});
+      return res.end(m ? object.subarray(Number(m[1]), Number(m[2]) + 1) : object);
+    }
     if (kind === 'redirect') {
       const left = Number(parts[2]);
       const rest = `/${parts.slice(3).join('/')}`;
@@ -60,6 +78,24 @@ export async function startOrigin(objects = new Map(), dns = {}) {
     }
     res.writeHead(404).end();
   }
+  /** Writes `object` a piece at a time, each when the connection has taken the one before. */
+  function pace(object, res) {
+    const answer = { sent: 0 };
+    answer.done = new Promise((resolve) => res.once('close', () => resolve(res.writableFinished)));
+    stats.paced.push(answer);
+    res.writeHead(200, { 'content-length': object.length });
+    const next = () => {
+      while (answer.sent < object.length) {
+        if (res.destroyed) return;
+        const piece = object.subarray(answer.sent, answer.sent + 64 * 1024);
+        answer.sent += piece.length;
+        if (!res.write(piece)) return res.once('drain', next);
+      }
+      res.end();
+    };
+    next();
+  }
+
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${server.address().port}`;
   return {

@@ -1,38 +1,21 @@
 // Which data_url hosts the Worker may fetch from: the rules of the Java workers'
-// PublicAddressPolicy (DESIGN.md, "Security rules"), in JavaScript.
+// PublicAddressPolicy (docs/security.md), in JavaScript.
 //
 // A Worker cannot resolve a name itself and cannot choose the address its fetch() connects to.
 // So it refuses what it can see: IP literals in refused ranges (in every spelling; the URL parser
 // has already turned decimal, octal and hex IPv4 forms into dotted quads), names that are
-// loopback or metadata by definition, and — when a DNS-over-HTTPS resolver is configured — names
-// whose A/AAAA records point into refused ranges. What remains (a name re-pointed between that
+// loopback or metadata by definition (unless the allow-list exempts every address they resolve
+// to), and — when a DNS-over-HTTPS resolver is configured — names whose A/AAAA records point
+// into refused ranges. What remains (a name re-pointed between that
 // look-up and the fetch) is closed by the platform: subrequests leave from Cloudflare's edge,
 // which does not route to a customer's private or loopback addresses.
 
-const REFUSED = [
-  '0.0.0.0/8', //          "this network"
-  '10.0.0.0/8', //         private
-  '100.64.0.0/10', //      carrier-grade NAT (and Alibaba's metadata, 100.100.100.200)
-  '127.0.0.0/8', //        loopback
-  '169.254.0.0/16', //     link-local, with the metadata service at 169.254.169.254
-  '172.16.0.0/12', //      private
-  '192.0.0.0/24', //       IETF protocol assignments
-  '192.0.2.0/24', //       documentation
-  '192.168.0.0/16', //     private
-  '198.18.0.0/15', //      benchmarking
-  '198.51.100.0/24', //    documentation
-  '203.0.113.0/24', //     documentation
-  '224.0.0.0/4', //        multicast
-  '240.0.0.0/4', //        reserved, and broadcast
-  '::/128', //             unspecified
-  '::1/128', //            loopback
-  '100::/64', //           discard
-  '2001:db8::/32', //      documentation
-  'fc00::/7', //           unique local, with AWS metadata fd00:ec2::254 and Fly's fdaa::/16
-  'fe80::/10', //          link-local
-  'fec0::/10', //          site-local
-  'ff00::/8', //           multicast
-].map(parseCidr);
+import rules from '../../worker-protocol/spec/address-rules.json' with { type: 'json' };
+
+// The refused ranges and the IPv6 forms that carry an IPv4 address are the Java workers' too:
+// one file, worker-protocol/spec/address-rules.json, with the reason for each.
+const REFUSED = rules.refused_blocks.map((b) => parseCidr(b.block));
+const WRAPPED_IPV4 = rules.wrapped_ipv4.map((w) => ({ ...parseCidr(w.prefix), at: w.ipv4_at_byte }));
 
 // Names that are loopback or cloud metadata whatever DNS says.
 const REFUSED_NAMES = [/^localhost$/, /\.localhost$/, /^metadata$/, /\.internal$/, /^instance-data$/, /\.local$/];
@@ -98,15 +81,10 @@ function inBlock(bytes, { bytes: block, prefix }) {
   return true;
 }
 
-/** The IPv4 address inside mapped, compatible, NAT64 (64:ff9b::/96) and 6to4 (2002::/16) forms. */
-function embeddedIPv4(b) {
-  const zeroTo10 = b.subarray(0, 10).every((x) => x === 0);
-  const mapped = zeroTo10 && b[10] === 0xff && b[11] === 0xff;
-  const compatible = zeroTo10 && b[10] === 0 && b[11] === 0;
-  const nat64 = b[0] === 0 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && b.subarray(4, 12).every((x) => x === 0);
-  if (mapped || compatible || nat64) return b.subarray(12, 16);
-  if (b[0] === 0x20 && b[1] === 0x02) return b.subarray(2, 6);
-  return null;
+/** The IPv4 address inside an IPv6 form that wraps one (mapped, compatible, NAT64, 6to4), or null. */
+function embeddedIPv4(bytes) {
+  const form = WRAPPED_IPV4.find((w) => inBlock(bytes, w));
+  return form ? bytes.subarray(form.at, form.at + 4) : null;
 }
 
 /** True for an address (16 bytes) a worker must not fetch from, whatever form it is written in. */
@@ -136,7 +114,11 @@ export class AddressPolicy {
   }
 
   allowedAddress(bytes) {
-    return this.blocks.some((block) => inBlock(bytes, block)) || !refusedAddress(bytes);
+    return this.exempt(bytes) || !refusedAddress(bytes);
+  }
+
+  exempt(bytes) {
+    return this.blocks.some((block) => inBlock(bytes, block));
   }
 
   /** Resolves when `url` may be fetched; rejects with AddressRefused naming the reason. */
@@ -151,11 +133,14 @@ export class AddressPolicy {
       return;
     }
     const name = host.replace(/\.$/, '');
-    if (REFUSED_NAMES.some((pattern) => pattern.test(name))) {
+    const addresses = (this.resolve ? await this.resolve(name) : null) ?? [];
+    // fetch() resolves a local or metadata name its own way, whatever the DNS-over-HTTPS look-up
+    // said: such a name passes only when every address the look-up gave is one the allow-list
+    // exempts (as a test's 127.0.0.1 does), never for merely being public.
+    if (REFUSED_NAMES.some((pattern) => pattern.test(name)) && !(addresses.length > 0 && addresses.every((a) => this.exempt(a)))) {
       throw new AddressRefused(`${host} names a local or metadata host, which workers may not fetch from`);
     }
-    const addresses = this.resolve ? await this.resolve(name) : null;
-    for (const address of addresses ?? []) {
+    for (const address of addresses) {
       if (!this.allowedAddress(address)) {
         throw new AddressRefused(`${host} resolves to an address workers may not fetch from`);
       }

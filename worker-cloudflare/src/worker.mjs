@@ -1,29 +1,21 @@
-// The PacketFS worker on Cloudflare Workers: the worker protocol of ../../shared/DESIGN.md
-// ("Worker protocol") over the shared JavaScript kernel, which wrangler bundles from
+// The PacketFS worker on Cloudflare Workers: the worker protocol of docs/worker-protocol.md
+// over the shared JavaScript kernel, which wrangler bundles from
 // kernel/js/packetfs-kernel.mjs (never copied here).
 //
 //   POST /compute  {"job_id", "program", "timeout_ms"}  (Authorization: Bearer PACKETFS_WORKER_TOKEN)
 //   GET  /health
 //
-// Errors use the Java workers' vocabulary (WorkerError): the same error_code and HTTP status.
+// Errors use the vocabulary of every worker, worker-protocol/spec/worker-errors.json: an error_code
+// and the HTTP status the table gives it (worker-errors.mjs).
 // No Durable Object: a job is one request with no state between requests; the dispatcher keeps
 // job state in Redis.
 
 import { OPS, ProgramError, executeWindow, validate } from '../../kernel/js/packetfs-kernel.mjs';
+import { WindowError } from '../../worker-protocol/js/range-window.mjs';
 import { AddressPolicy, parseAddress } from './address-policy.mjs';
 import { FetchError, fetchAndExecute } from './fetch-window.mjs';
+import { failureReply, jsonReply } from './worker-errors.mjs';
 
-const STATUS = {
-  bad_request: 400,
-  unauthorized: 401,
-  address_refused: 400,
-  too_large: 413,
-  origin_rejected: 422,
-  busy: 429,
-  internal: 500,
-  origin_failed: 502,
-  origin_timeout: 504,
-};
 const MIN_TOKEN_LENGTH = 16;
 const MAX_JOB_ID_CHARS = 200;
 
@@ -40,22 +32,21 @@ export default {
     const url = new URL(request.url);
     const settings = configure(env);
     if (url.pathname === '/health') {
-      if (request.method !== 'GET' && request.method !== 'HEAD') return reply(405, failure(null, 'bad_request', '/health takes GET'));
+      if (request.method !== 'GET' && request.method !== 'HEAD') return routingReply(405, '/health takes GET');
       return health(request, settings);
     }
     if (url.pathname !== '/compute') {
-      return reply(404, failure(null, 'bad_request',
-        `no such endpoint: ${request.method} ${url.pathname}; this worker serves POST /compute and GET /health`));
+      return routingReply(404, `no such endpoint: ${request.method} ${url.pathname}; this worker serves POST /compute and GET /health`);
     }
-    if (request.method !== 'POST') return reply(405, failure(null, 'bad_request', '/compute takes POST'));
-    if (settings.misconfigured) return reply(500, failure(null, 'internal', settings.misconfigured));
+    if (request.method !== 'POST') return routingReply(405, '/compute takes POST');
+    if (settings.misconfigured) return failureReply('internal', settings.misconfigured);
     if (!(await authorized(request.headers.get('authorization'), settings.token))) {
-      const body = failure(null, 'unauthorized', 'Authorization: Bearer <PACKETFS_WORKER_TOKEN> is missing or wrong');
-      return reply(401, body, { 'www-authenticate': 'Bearer' });
+      return failureReply('unauthorized', 'Authorization: Bearer <PACKETFS_WORKER_TOKEN> is missing or wrong', null,
+        { 'www-authenticate': 'Bearer' });
     }
     // Requests in one isolate share its 128 MB: past the cap, push back rather than run out.
     if (inFlight >= settings.maxConcurrency) {
-      return reply(429, failure(null, 'busy', `all ${settings.maxConcurrency} slots of this isolate are busy`));
+      return failureReply('busy', `all ${settings.maxConcurrency} slots of this isolate are busy`);
     }
     inFlight++;
     try {
@@ -105,7 +96,7 @@ async function authorized(header, token) {
 }
 
 function health(request, settings) {
-  return reply(settings.misconfigured ? 503 : 200, {
+  return jsonReply(settings.misconfigured ? 503 : 200, {
     status: settings.misconfigured ? 'misconfigured' : 'ok',
     ...(settings.misconfigured ? { error: settings.misconfigured } : {}),
     capabilities: {
@@ -123,23 +114,24 @@ async function compute(request, settings) {
   const started = Date.now();
   const declared = Number(request.headers.get('content-length') ?? 0);
   if (declared > settings.maxBodyBytes) {
-    return reply(413, failure(null, 'too_large', `body of ${declared} bytes exceeds the limit of ${settings.maxBodyBytes}`));
+    await discardBody(request, declared, settings.maxBodyBytes);
+    return failureReply('too_large', `body of ${declared} bytes exceeds the limit of ${settings.maxBodyBytes}`);
   }
   const bytes = await readLimited(request, settings.maxBodyBytes);
   if (bytes === null) {
-    return reply(413, failure(null, 'too_large', `body exceeds the limit of ${settings.maxBodyBytes} bytes`));
+    return failureReply('too_large', `body exceeds the limit of ${settings.maxBodyBytes} bytes`);
   }
   let body;
   try {
     body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (e) {
-    return reply(400, failure(null, 'bad_request', `body is not valid JSON: ${e.message}`));
+    return failureReply('bad_request', `body is not valid JSON: ${e.message}`);
   }
   let job;
   try {
     job = parseRequest(body);
   } catch (e) {
-    if (e instanceof ProgramError) return reply(400, failure(jobIdOf(body), 'bad_request', e.message));
+    if (e instanceof ProgramError) return failureReply('bad_request', e.message, jobIdOf(body));
     throw e;
   }
   const deadline = started + Math.min(job.timeoutMs ?? settings.maxDurationMs, settings.maxDurationMs);
@@ -149,13 +141,11 @@ async function compute(request, settings) {
       ? executeWindow(job.program, windowOf(job.p))
       : await fetchAndExecute(job.p, job.program, settings.limits, settings.policy, deadline);
   } catch (e) {
-    if (e instanceof FetchError) {
-      return reply(STATUS[e.code], failure(job.jobId, e.code, `data_url: ${e.message}`));
-    }
-    if (e instanceof ProgramError) return reply(400, failure(job.jobId, 'bad_request', e.message));
-    return reply(500, failure(job.jobId, 'internal', `worker failed: ${e}`));
+    if (e instanceof FetchError || e instanceof WindowError) return failureReply(e.code, `data_url: ${e.message}`, job.jobId);
+    if (e instanceof ProgramError) return failureReply('bad_request', e.message, job.jobId);
+    return failureReply('internal', `worker failed: ${e}`, job.jobId);
   }
-  return reply(200, {
+  return jsonReply(200, {
     success: true,
     job_id: job.jobId,
     result,
@@ -164,6 +154,33 @@ async function compute(request, settings) {
     location: location(settings, request),
     billed: { requests: 1, cpu_ms: estimateCpuMs(job.p.op, result.bytes_processed) },
   });
+}
+
+// A 413 for a body the Worker has not read to its end races the client. workerd discards only a
+// little of an upload a Worker left unread, then closes the connection; closing a socket with
+// unread bytes makes the kernel send a TCP reset, and a client still uploading (undici, Node's
+// http) fails its next write with EPIPE or ECONNRESET and destroys the socket without reading the
+// 413 already waiting in its receive buffer: the caller sees "fetch failed", not too_large. So a
+// refused body is read and dropped to its end, then answered, and the connection ends cleanly.
+// Only up to DRAIN_FACTOR times the limit: a client that far past max_body_bytes (published by
+// /health) is cut off, reset and all, rather than have the Worker read megabytes to throw away.
+const DRAIN_FACTOR = 2;
+
+/** Reads and drops a body declared too large, when it is small enough to drain. */
+async function discardBody(request, declared, limit) {
+  if (declared > DRAIN_FACTOR * limit) return;
+  await drain(request.body?.getReader(), declared);
+}
+
+/** Reads and drops at most `budget` more bytes; cancels the body if it goes on past them. */
+async function drain(reader, budget) {
+  let left = budget;
+  while (reader && left >= 0) {
+    const { value, done } = await reader.read().catch(() => ({ done: true }));
+    if (done) return;
+    left -= value.length;
+  }
+  await reader?.cancel().catch(() => {});
 }
 
 /** The request body, or null past `limit` bytes (a chunked body has no Content-Length to check). */
@@ -176,7 +193,7 @@ async function readLimited(request, limit) {
     if (done) break;
     total += value.length;
     if (total > limit) {
-      await reader.cancel();
+      await drain(reader, DRAIN_FACTOR * limit - total);
       return null;
     }
     chunks.push(value);
@@ -230,15 +247,13 @@ function location(settings, request) {
   return settings.location || request.cf?.colo || 'unknown';
 }
 
-function failure(jobId, code, message) {
-  return { success: false, ...(jobId ? { job_id: jobId } : {}), error: message, error_code: code };
-}
-
-function reply(status, body, headers = {}) {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json', ...(status === 429 ? { 'retry-after': '1' } : {}), ...headers },
-  });
+/**
+ * A request for a path or method this Worker does not serve: HTTP's own answer about the URL,
+ * with no error_code, because every error_code travels with its table status (a dispatcher only
+ * ever calls POST /compute and GET /health).
+ */
+function routingReply(status, message) {
+  return jsonReply(status, { success: false, error: message });
 }
 
 /** A name's A and AAAA addresses from a DNS-over-HTTPS JSON resolver (16-byte arrays). */

@@ -1,40 +1,104 @@
-// The Worker's address rules as plain JavaScript (the same module runs in workerd in worker.test.mjs).
-import { test } from 'node:test';
+// The Worker's address rules as plain JavaScript (the same module runs in workerd in
+// worker.test.mjs), over the cases every runtime shares: worker-protocol/spec/address-rules.json.
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import rules from '../../worker-protocol/spec/address-rules.json' with { type: 'json' };
 import { AddressPolicy, AddressRefused, parseAddress, refusedAddress } from '../src/address-policy.mjs';
 
 const refused = (text) => refusedAddress(parseAddress(text));
 
-test('every refused class, in every spelling the URL parser leaves', () => {
-  for (const a of ['0.0.0.0', '10.1.2.3', '100.64.0.1', '100.100.100.200', '127.0.0.1', '169.254.169.254', '172.31.255.255',
-    '192.168.0.1', '198.18.0.1', '224.0.0.1', '255.255.255.255', '::', '::1', 'fc00::1', 'fd00:ec2::254', 'fdaa::2',
-    'fe80::1', 'fec0::1', 'ff02::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '::127.0.0.1', '64:ff9b::a9fe:a9fe',
-    '2002:a9fe:a9fe::', '[::1]', 'fe80::1%eth0']) {
-    assert.ok(refused(a), a);
-  }
-  for (const a of ['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '2001:4860::8888', '::ffff:8.8.8.8']) {
-    assert.ok(!refused(a), a);
-  }
+/** A resolver answering `answers[name]`, recording every name it is asked. */
+function resolver(answers = {}) {
+  const asked = [];
+  const resolve = async (name) => {
+    asked.push(name);
+    return (answers[name] ?? []).map(parseAddress);
+  };
+  return { resolve, asked };
+}
+
+describe('the shared cases of address-rules.json', () => {
+  test('every refused address is refused', () => {
+    for (const { address, why } of rules.refused_addresses) {
+      assert.ok(parseAddress(address), `${address} does not parse`);
+      assert.ok(refused(address), `${address} (${why}) is not refused`);
+    }
+  });
+
+  test('every allowed address is allowed', () => {
+    for (const address of rules.allowed_addresses) {
+      assert.ok(parseAddress(address), `${address} does not parse`);
+      assert.ok(!refused(address), `${address} is refused`);
+    }
+  });
+
+  test('every refused URL is refused before any fetch, its literal never sent to the resolver', async () => {
+    for (const { url, why } of rules.refused_urls) {
+      const { resolve, asked } = resolver();
+      await assert.rejects(new AddressPolicy('', resolve).check(new URL(url)), AddressRefused, `${url} (${why})`);
+      assert.deepEqual(asked, [], `${url} went to the resolver`);
+    }
+  });
+
+  test('every allow-list case', async () => {
+    for (const c of rules.allow_list_cases) {
+      const { resolve, asked } = resolver({ [c.host]: [c.address] });
+      const check = new AddressPolicy(c.allow, resolve).check(new URL(`http://${c.host}/`));
+      const what = `allow "${c.allow}", ${c.host} at ${c.address}`;
+      if (c.allowed) await check;
+      else await assert.rejects(check, AddressRefused, what);
+      // An IP literal is its own address: only names are looked up.
+      if (parseAddress(c.host)) assert.deepEqual(asked, [], `${what}: a literal went to the resolver`);
+    }
+  });
+
+  test('every refused block refuses its first and last address', () => {
+    for (const { block } of rules.refused_blocks) {
+      const [first, bits] = block.split('/');
+      const last = lastOf(parseAddress(first), Number(bits) + (first.includes(':') ? 0 : 96));
+      assert.ok(refused(first), block);
+      assert.ok(refusedAddress(last), `${block}: last address`);
+    }
+  });
 });
 
-test('names are not addresses; malformed addresses are not parsed', () => {
-  for (const t of ['example.com', '1.2.3', '1.2.3.256', '1::2::3', '1:2:3:4:5:6:7:8:9', 'g::1']) {
-    assert.equal(parseAddress(t), null, t);
-  }
+function lastOf(bytes, prefix) {
+  const last = Uint8Array.from(bytes);
+  for (let bit = prefix; bit < 128; bit++) last[bit >> 3] |= 0x80 >> (bit & 7);
+  return last;
+}
+
+describe('spellings only JavaScript sees', () => {
+  test('brackets and zone indexes are read through', () => {
+    for (const a of ['[::1]', 'fe80::1%eth0', '[::ffff:127.0.0.1]']) assert.ok(refused(a), a);
+  });
+
+  test('names are not addresses; malformed addresses are not parsed', () => {
+    for (const t of ['example.com', '1.2.3', '1.2.3.256', '1::2::3', '1:2:3:4:5:6:7:8:9', 'g::1', '::ffff:1.2.3', '']) {
+      assert.equal(parseAddress(t), null, t);
+    }
+  });
 });
 
-test('the allow-list exempts hosts by name and addresses by block', async () => {
-  const policy = new AddressPolicy(' 127.0.0.1, 10.0.0.0/8 ,files.internal,fd00::/8', null);
-  for (const url of ['http://127.0.0.1:9/x', 'http://10.9.9.9/', 'http://files.internal/', 'http://[fd12::1]/']) {
-    await policy.check(new URL(url));
-  }
-  for (const url of ['http://127.0.0.2/', 'http://192.168.1.1/', 'http://other.internal/', 'http://localhost/', 'http://[fe80::1]/']) {
-    await assert.rejects(policy.check(new URL(url)), AddressRefused, url);
-  }
-});
+describe('names', () => {
+  test('local and metadata names are refused without a resolver, or when it answers nothing', async () => {
+    for (const resolve of [null, resolver().resolve]) {
+      for (const url of ['http://localhost/', 'http://a.localhost/', 'http://metadata.google.internal/', 'http://metadata/',
+        'http://instance-data/', 'http://printer.local/', 'http://localhost./']) {
+        await assert.rejects(new AddressPolicy('', resolve).check(new URL(url)), AddressRefused, url);
+      }
+    }
+  });
 
-test('a resolver answer in a refused range refuses the name', async () => {
-  const policy = new AddressPolicy('', async (name) => (name === 'evil.example' ? [parseAddress('192.168.0.10')] : [parseAddress('93.184.215.14')]));
-  await assert.rejects(policy.check(new URL('https://evil.example/o')), AddressRefused);
-  await policy.check(new URL('https://good.example/o'));
+  test('a local name is refused even when it resolves to public addresses only', async () => {
+    const { resolve } = resolver({ 'metadata.google.internal': ['8.8.8.8'] });
+    await assert.rejects(new AddressPolicy('', resolve).check(new URL('http://metadata.google.internal/')), AddressRefused);
+  });
+
+  test('a resolver answer in a refused range refuses the name', async () => {
+    const { resolve } = resolver({ 'evil.example': ['93.184.215.14', '192.168.0.10'], 'good.example': ['93.184.215.14'] });
+    const policy = new AddressPolicy('', resolve);
+    await assert.rejects(policy.check(new URL('https://evil.example/o')), AddressRefused);
+    await policy.check(new URL('https://good.example/o'));
+  });
 });

@@ -1,11 +1,15 @@
 // The Worker in workerd (wrangler dev --local), not in Node: the kernel vectors through
 // POST /compute, inline and from a loopback Range origin; auth; bad input; limits; address rules.
+// Every error reply's status is checked against the table of worker-protocol/spec/worker-errors.json.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execute } from '../../kernel/js/packetfs-kernel.mjs';
 import { vectors, objectBytes } from '../../kernel/js/test/vectors.mjs';
 import { startOrigin } from '../../scripts/lib/loopback-origin.mjs';
+import errorTable from '../../worker-protocol/spec/worker-errors.json' with { type: 'json' };
 import { startWorker } from './workerd.mjs';
+
+const STATUS_OF = new Map(errorTable.errors.map((e) => [e.code, e.status]));
 
 const TOKEN = 'workerd-test-token-0123456789';
 const objects = new Map();
@@ -29,7 +33,16 @@ async function compute(body, { token = TOKEN, raw = false } = {}) {
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: raw ? body : JSON.stringify(body),
   });
-  return { status: response.status, body: await response.json(), headers: response.headers };
+  return agreesWithTable({ status: response.status, body: await response.json(), headers: response.headers });
+}
+
+/** A reply whose error_code is one of worker-errors.json's, sent with that code's status. */
+function agreesWithTable(reply) {
+  if (reply.status !== 200) {
+    assert.ok(STATUS_OF.has(reply.body.error_code), `error_code ${reply.body.error_code} is not in worker-errors.json`);
+    assert.equal(reply.status, STATUS_OF.get(reply.body.error_code), `status of ${reply.body.error_code}`);
+  }
+  return reply;
 }
 
 /** Runs `fn` over `items`, `width` at a time. */
@@ -130,7 +143,7 @@ describe('auth', () => {
       assert.equal(headers.get('www-authenticate'), 'Bearer');
     }
     const basic = await fetch(`${worker.url}/compute`, { method: 'POST', headers: { authorization: `Basic ${TOKEN}` }, body: '{}' });
-    assert.equal(basic.status, 401);
+    assert.equal(agreesWithTable({ status: basic.status, body: await basic.json() }).status, 401);
     assert.equal(origin.stats.requests, before, 'a refused request reached the origin');
     assert.equal((await compute(job)).body.result.count, 1);
   });
@@ -169,13 +182,20 @@ describe('bad input gets 400 with a message naming what is wrong', () => {
     });
   }
 
-  test('unknown paths and methods', async () => {
-    assert.equal((await fetch(`${worker.url}/nothing`)).status, 404);
-    assert.equal((await fetch(`${worker.url}/compute`)).status, 405);
+  test('unknown paths and methods get HTTP\'s answer, with no error_code (whose status the table fixes)', async () => {
+    for (const [path, method, status] of [['/nothing', 'GET', 404], ['/compute', 'GET', 405], ['/health', 'POST', 405]]) {
+      const response = await fetch(`${worker.url}${path}`, { method });
+      assert.equal(response.status, status, `${method} ${path}`);
+      const body = await response.json();
+      assert.equal(body.success, false);
+      assert.equal(body.error_code, undefined);
+    }
   });
 });
 
 describe('limits', () => {
+  // Both bodies stay under twice the limit, which the Worker reads to the end before answering:
+  // an early answer would race the upload (see worker.mjs, DRAIN_FACTOR).
   test('a body over the limit is refused with 413, declared or streamed', async () => {
     const data = Buffer.alloc(5 << 20).toString('base64');
     const declared = await compute({ program: { op: 'add', data } });
@@ -191,6 +211,7 @@ describe('limits', () => {
       method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: chunks, duplex: 'half',
     });
     assert.equal(streamed.status, 413);
+    assert.equal(agreesWithTable({ status: streamed.status, body: await streamed.json() }).body.error_code, 'too_large');
   });
 
   test('a window over the limit is refused before any fetch', async () => {
@@ -260,6 +281,10 @@ describe('address rules', () => {
     assert.equal(failed.body.error_code, 'origin_failed');
     const loop = await compute({ program: { op: 'xor', data_url: origin.url('/redirect/5/ranged/digits') } });
     assert.equal(loop.body.error_code, 'origin_rejected');
+    const late = encodeURIComponent('bytes 5-8/9');
+    const misplaced = await compute({ program: { op: 'xor', data_url: origin.url(`/content-range/${late}/digits`), offset: 2, length: 3 } });
+    assert.equal(misplaced.body.error_code, 'origin_rejected');
+    assert.match(misplaced.body.error, /starting at 5, after the requested 2/);
   });
 });
 
@@ -277,7 +302,9 @@ describe('without a token secret', () => {
     const response = await fetch(`${bare.url}/compute`, {
       method: 'POST', headers: { authorization: 'Bearer ' }, body: '{"program":{"op":"add","data":""}}',
     });
+    const body = agreesWithTable({ status: response.status, body: await response.json() }).body;
     assert.equal(response.status, 500);
-    assert.match((await response.json()).error, /PACKETFS_WORKER_TOKEN/);
+    assert.equal(body.error_code, 'internal');
+    assert.match(body.error, /PACKETFS_WORKER_TOKEN/);
   });
 });

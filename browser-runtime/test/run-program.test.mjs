@@ -1,0 +1,91 @@
+// The browser runtime's runProgram in plain Node (no Chromium, no dispatcher) against a loopback
+// origin: windows read over Range and streamed through the kernel, and an origin that ignores
+// Range stopped at maxWindowBytes instead of read to its end.
+//
+// packetfs-execute.js imports './packetfs-kernel.mjs' and './range-window.mjs' because the
+// dispatcher serves all three flat under /browser-runtime/. A resolve hook gives Node the same
+// view of the folder, mapping those two URLs to the files the dispatcher packages; nothing is copied.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { register } from 'node:module';
+import { execute } from '../../kernel/js/packetfs-kernel.mjs';
+import { startOrigin } from '../../scripts/lib/loopback-origin.mjs';
+
+const SERVED_FLAT = {
+  [new URL('../packetfs-kernel.mjs', import.meta.url).href]: new URL('../../kernel/js/packetfs-kernel.mjs', import.meta.url).href,
+  [new URL('../range-window.mjs', import.meta.url).href]: new URL('../../worker-protocol/js/range-window.mjs', import.meta.url).href,
+};
+const HOOKS = `
+let servedFlat;
+export function initialize(data) { servedFlat = data; }
+export async function resolve(specifier, context, next) {
+  const url = context.parentURL && URL.canParse(specifier, context.parentURL) ? servedFlat[new URL(specifier, context.parentURL).href] : undefined;
+  return url ? { url, shortCircuit: true } : next(specifier, context);
+}`;
+register(`data:text/javascript,${encodeURIComponent(HOOKS)}`, { data: SERVED_FLAT });
+const { runProgram } = await import('../packetfs-execute.js');
+
+const OPS = ['counteq', 'crc32c', 'fnv64', 'xor', 'add'];
+const OBJECT = bytes(3, 3 << 20);
+// Far larger than the socket buffers between the origin and the reader, which fill regardless.
+const HUGE = new Uint8Array(64 << 20);
+let origin;
+
+function bytes(seed, size) {
+  const b = new Uint8Array(size);
+  let x = seed;
+  for (let i = 0; i < size; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    b[i] = x >>> 24;
+  }
+  return b;
+}
+
+before(async () => {
+  origin = await startOrigin(new Map([['object', OBJECT], ['huge', HUGE]]));
+});
+
+after(() => origin?.close());
+
+describe('runProgram reads the window and streams it through the kernel', () => {
+  for (const path of ['/ranged/object', '/whole/object']) {
+    test(`every op over windows of ${path}`, async () => {
+      for (const [offset, length] of [[0, null], [1, 1], [123_457, 1_000_000], [OBJECT.length - 10, 100], [OBJECT.length + 5, 10], [7, 0]]) {
+        for (const op of OPS) {
+          const program = { op, imm: 0x5a, data_url: origin.url(path), offset, ...(length === null ? {} : { length }),
+            ...(op === 'fnv64' ? { fnv_state: '0123456789abcdef' } : {}) };
+          assert.deepEqual(await runProgram(program), execute(program, OBJECT), `${op} ${path} [${offset}, +${length})`);
+        }
+      }
+    });
+  }
+});
+
+describe('redirects', () => {
+  test('are not followed: the dispatcher checked only the host it leased', async () => {
+    const before = origin.stats.requests;
+    await assert.rejects(runProgram({ op: 'xor', data_url: origin.url('/redirect/1/ranged/object') }));
+    assert.equal(origin.stats.requests, before + 1, 'the redirect target was never requested');
+  });
+});
+
+describe('maxWindowBytes', () => {
+  test('an origin ignoring Range is cut off at the cap, not read to its end', async () => {
+    const program = { op: 'crc32c', data_url: origin.url('/paced/huge') };
+    await assert.rejects(runProgram(program, { maxWindowBytes: 64 * 1024 }), (e) => {
+      assert.equal(e.code, 'too_large');
+      assert.match(e.message, /limit of 65536 bytes/);
+      return true;
+    });
+    const answer = origin.stats.paced.at(-1);
+    assert.equal(await answer.done, false, 'the origin sent the whole object');
+    assert.ok(answer.sent < HUGE.length / 4, `${answer.sent} of ${HUGE.length} bytes sent past a 64 KiB cap`);
+  });
+
+  test('a window declared over the cap is refused before any fetch', async () => {
+    const before = origin.stats.requests;
+    const program = { op: 'add', data_url: origin.url('/ranged/object'), length: 64 * 1024 + 1 };
+    await assert.rejects(runProgram(program, { maxWindowBytes: 64 * 1024 }), /exceeds this browser's limit of 65536/);
+    assert.equal(origin.stats.requests, before);
+  });
+});

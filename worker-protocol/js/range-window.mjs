@@ -1,0 +1,147 @@
+// One window of an object read over HTTP Range, for every JavaScript runtime that reads data_url
+// windows: the Cloudflare Worker (workerd) and the volunteer browsers. No imports, so the
+// dispatcher can serve it flat next to the browser runtime and wrangler can bundle it unchanged.
+//
+// An origin answers a range request in one of three ways, read as the Java workers'
+// WindowFetcher reads them: 206 with the range (its Content-Range checked), 200 with the whole
+// object (skipped to the window and cut), 416 when the window starts past the end (an empty
+// window). The window is streamed in pieces, never held whole, and the body is cancelled as soon
+// as the window is complete or over the cap: an origin that ignores Range may have gigabytes left.
+//
+//   rangeHeader(window)                       the Range header asking for the window
+//   readWindow(response, window, options)     streams the window's bytes to options.onBytes
+//   originFailure(error, url)                 a WindowError for a fetch() or body read that failed
+
+const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
+
+/**
+ * A window that could not be read. `code` is the worker protocol's error code
+ * (worker-protocol/spec/worker-errors.json): too_large, origin_rejected (the origin refused the
+ * window for good), origin_failed (it may pass) or origin_timeout.
+ */
+export class WindowError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.name = 'WindowError';
+    this.code = code;
+  }
+}
+
+/** `bytes=first-last` for window {offset, length} (length > 0, or null for "to the end"). */
+export function rangeHeader({ offset, length }) {
+  return `bytes=${offset}-${length === null ? '' : offset + length - 1}`;
+}
+
+/**
+ * Streams the window {offset, length} of `response` (the answer to rangeHeader(window)) to
+ * `onBytes(Uint8Array)` in order, in pieces that are only valid during the call. Resolves with
+ * the number of window bytes delivered: fewer than `length` when the object ends first.
+ *
+ * options: maxBytes   window bytes allowed; one more is a too_large WindowError
+ *          onBytes    called for each non-empty piece; what it throws ends the read
+ *          deadline   Date.now() after which the read fails with origin_timeout (optional)
+ *          url        names the origin in error messages (default: response.url)
+ */
+export async function readWindow(response, { offset, length }, { maxBytes, onBytes, deadline = Infinity, url = response.url }) {
+  let span;
+  try {
+    span = bodySpan(response, offset, length, url);
+  } catch (e) {
+    await discard(response);
+    throw e;
+  }
+  if (span === null) {
+    await discard(response);
+    return 0;
+  }
+  return stream(response.body, span, { maxBytes, onBytes, deadline, url });
+}
+
+/** A fetch() or body read that threw, as a WindowError: a timeout or abort, or a failure that may pass. */
+export function originFailure(error, url) {
+  if (error instanceof WindowError) return error;
+  if (error?.name === 'TimeoutError' || error?.name === 'AbortError') {
+    return new WindowError('origin_timeout', `timed out reading ${url}`);
+  }
+  return new WindowError('origin_failed', `could not read ${url}: ${error?.message ?? error}`);
+}
+
+/**
+ * Where the window lies in the body: {skip, take, bodyLength} (bytes before the window, window
+ * bytes wanted, the body's length when the origin said it), or null for an empty window (416).
+ */
+function bodySpan(response, offset, length, url) {
+  const take = length ?? Infinity;
+  if (response.status === 200) return { skip: offset, take, bodyLength: null };
+  if (response.status === 416) return null;
+  if (response.status !== 206) {
+    // 408, 429 and 5xx may pass on a retry or elsewhere; anything else will be refused again.
+    const passing = response.status >= 500 || response.status === 429 || response.status === 408;
+    throw new WindowError(passing ? 'origin_failed' : 'origin_rejected', `${url} answered HTTP ${response.status} to a range request`);
+  }
+  const range = contentRange(response, url);
+  if (range.first > offset) {
+    throw new WindowError('origin_rejected', `${url} sent a range starting at ${range.first}, after the requested ${offset}`);
+  }
+  // A range that stops short of both the window's end and the object's end would compute a
+  // smaller window and call it a success. With the length unknown ("*"), the object may end there.
+  const lastWanted = Math.min(offset + take - 1, range.total - 1);
+  if (range.last < offset || (range.total !== Infinity && range.last < lastWanted)) {
+    throw new WindowError('origin_rejected', `${url} sent ${range.text}, short of the requested window`);
+  }
+  return { skip: offset - range.first, take, bodyLength: range.last - range.first + 1 };
+}
+
+/** {text, first, last, total} of a 206's Content-Range; total is Infinity for an unknown length ("*"). */
+function contentRange(response, url) {
+  const text = (response.headers.get('content-range') ?? '').trim();
+  const m = CONTENT_RANGE.exec(text);
+  const range = m && { text, first: Number(m[1]), last: Number(m[2]), total: m[3] === '*' ? Infinity : Number(m[3]) };
+  if (!range || range.first > range.last || range.last >= range.total) {
+    // Cross-origin readers (browsers) see Content-Range only when the origin exposes it by CORS.
+    throw new WindowError('origin_rejected',
+      `${url} answered 206 without a usable Content-Range (an origin read cross-origin must expose it by CORS)`);
+  }
+  return range;
+}
+
+/**
+ * Reads body bytes [skip, skip + take) into onBytes. The loop reads at most skip + take bytes
+ * (take is capped by maxBytes), since an HTTP/1.1 body cannot send an empty piece forever.
+ */
+async function stream(body, { skip, take, bodyLength }, { maxBytes, onBytes, deadline, url }) {
+  const reader = body?.getReader();
+  let toSkip = skip;
+  let taken = 0;
+  let read = 0;
+  try {
+    while (reader && taken < take) {
+      const { value, done } = await reader.read().catch((e) => {
+        throw originFailure(e, url);
+      });
+      if (done) break;
+      if (Date.now() > deadline) throw new WindowError('origin_timeout', `window from ${url} not read in time`);
+      read += value.length;
+      const dropped = Math.min(toSkip, value.length);
+      toSkip -= dropped;
+      const piece = value.subarray(dropped, dropped + Math.min(value.length - dropped, take - taken));
+      if (taken + piece.length > maxBytes) {
+        throw new WindowError('too_large', `window from ${url} exceeds the limit of ${maxBytes} bytes`);
+      }
+      taken += piece.length;
+      if (piece.length > 0) onBytes(piece);
+    }
+  } finally {
+    // Whatever the origin has left is not wanted: stop it rather than drain it.
+    await reader?.cancel().catch(() => {});
+  }
+  if (bodyLength !== null && taken < take && read < bodyLength) {
+    throw new WindowError('origin_failed', `${url} ended after ${read} of the ${bodyLength} bytes its Content-Range announced`);
+  }
+  return taken;
+}
+
+/** Lets go of a body that will not be read. */
+async function discard(response) {
+  await response.body?.cancel().catch(() => {});
+}
