@@ -35,6 +35,8 @@ export async function startDispatcher(env = {}) {
       QUARKUS_HTTP_PORT: String(port),
       QUARKUS_HTTP_HOST: '127.0.0.1',
       PACKETFS_FETCH_ALLOW_HOSTS: '127.0.0.1',
+      // The test origin is on loopback: volunteers may be sent there only by their own allow-list.
+      PACKETFS_BROWSER_ALLOW_HOSTS: '127.0.0.1',
       // Every test page connects from 127.0.0.1.
       PACKETFS_BROWSER_DISTINCT_ADDRESSES: 'false',
       ...env,

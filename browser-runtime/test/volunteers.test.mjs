@@ -139,6 +139,48 @@ describe('volunteer browsers', () => {
   });
 });
 
+describe('volunteers and private networks', () => {
+  // The operator's setup that once sent volunteers to loopback: the trusted substrates may fetch
+  // from 127.0.0.1, the volunteers have no allow-list of their own.
+  let guarded;
+  before(async () => { guarded = await startDispatcher({ PACKETFS_BROWSER_ALLOW_HOSTS: '' }); });
+  after(async () => { await guarded?.stop(); });
+
+  /** A volunteer scripted in Node: says hello and records every lease it is sent, answering none. */
+  const scripted = () => new Promise((resolve, reject) => {
+    const leases = [];
+    const socket = new WebSocket(`${guarded.url.replace('http', 'ws')}/browser`);
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'hello', capabilities: { concurrency: 4, ua_class: 'script' } })));
+    socket.on('message', (data) => {
+      const m = JSON.parse(data);
+      if (m.type === 'welcome') resolve({ leases, close: () => socket.close() });
+      if (m.type === 'lease') leases.push(m);
+    });
+    socket.on('error', reject);
+  });
+
+  test('a loopback data_url never reaches a volunteer: pinned it fails naming the rule, auto it runs on a trusted substrate', async () => {
+    const page = await volunteer(chromium.context, guarded.url);
+    const script = await scripted();
+    const program = { op: 'crc32c', data_url: origin.url('/ranged/obj0'), offset: 17, length: 4096 };
+    const pinned = await guarded.awaitResult(await guarded.submit({ public: true, substrate: 'browser', program }));
+    assert.equal(pinned.status, 'failed', JSON.stringify(pinned));
+    assert.match(pinned.error, /127\.0\.0\.0\/8, loopback/);
+    assert.match(pinned.error, /volunteers are never sent/);
+    const auto = await guarded.awaitResult(await guarded.submit({ public: true, program }));
+    assert.equal(auto.status, 'succeeded', JSON.stringify(auto));
+    assert.equal(auto.substrate, 'local');
+    assert.deepEqual(auto.result, execute(program, objects.get('obj0')));
+    assert.deepEqual(script.leases, [], 'the scripted volunteer was sent nothing');
+    assert.equal(await page.evaluate(() => window.packetfs.computed), 0, 'the page computed nothing');
+    const m = await guarded.browserMetrics();
+    assert.equal(m.leases, 0);
+    assert.ok(m.refused >= 1, `refusals counted: ${JSON.stringify(m)}`);
+    script.close();
+    await page.close();
+  });
+});
+
 describe('the coordinator\'s door', () => {
   const handshake = (headers) => new Promise((resolve) => {
     const socket = new WebSocket(`${dispatcher.url.replace('http', 'ws')}/browser`, { headers });
