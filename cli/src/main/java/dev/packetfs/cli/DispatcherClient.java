@@ -9,7 +9,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
-/** Talks to a running dispatcher's HTTP API (DESIGN.md); the connection options of the client commands. */
+/** Talks to a running dispatcher's HTTP API (docs/http-api.md); the connection options of the client commands. */
 final class DispatcherClient {
 
     @Option(names = "--server", paramLabel = "URL", defaultValue = "${env:PACKETFS_SERVER:-http://127.0.0.1:8080}",

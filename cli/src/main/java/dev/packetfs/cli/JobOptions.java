@@ -7,7 +7,7 @@ import dev.packetfs.kernel.ProgramJson;
 import java.math.BigDecimal;
 import picocli.CommandLine.Option;
 
-/** A job's fields other than its program (DESIGN.md, "Jobs"). */
+/** A job's fields other than its program (docs/jobs.md). */
 final class JobOptions {
 
     @Option(names = "--job-id", paramLabel = "ID", description = "the job's id (default: assigned by the dispatcher)")

@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 public record KernelResult(Op op, long value, long bytesProcessed) {
 
-    /** The result object of DESIGN.md, e.g. {@code {"checksum":3808858755,"bytes_processed":9}}. */
+    /** The result object of docs/kernel.md, e.g. {@code {"checksum":3808858755,"bytes_processed":9}}. */
     public ObjectNode toJson() {
         ObjectNode node = JsonNodeFactory.instance.objectNode();
         if (op == Op.FNV64) {

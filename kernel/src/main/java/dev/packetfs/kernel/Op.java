@@ -29,7 +29,7 @@ public enum Op {
         return resultField;
     }
 
-    /** The op with this wire name; names are exact (lower case), as DESIGN.md spells them. */
+    /** The op with this wire name; names are exact (lower case), as docs/kernel.md spells them. */
     public static Op fromWireName(String name) {
         for (Op op : values()) {
             if (op.wireName.equals(name)) {

@@ -10,7 +10,7 @@ import java.util.OptionalLong;
  *
  * <p>Exactly one of {@code dataUrl} and {@code data} is set. The window is
  * {@code [offset, offset + length)}, cut at the object's end; {@link #TO_END} means "to the end".
- * Construction enforces DESIGN.md's rules, so holding a {@code Program} means it is valid.
+ * Construction enforces the rules of docs/kernel.md, so holding a {@code Program} means it is valid.
  *
  * @param fnvState for {@link Op#FNV64} only: the state to continue from instead of the offset
  *     basis, which is how a hash over adjacent windows is chained

@@ -9,7 +9,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** Reads and writes programs in DESIGN.md's JSON form, naming the field at fault on bad input. */
+/** Reads and writes programs in the JSON form of docs/kernel.md, naming the field at fault on bad input. */
 public final class ProgramJson {
     private static final Set<String> FIELDS =
             Set.of("op", "imm", "data_url", "data", "offset", "length", "fnv_state");
