@@ -3,7 +3,6 @@
 // and Debian's Chromium driven by playwright-core (never a downloaded browser).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -17,22 +16,16 @@ export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-export async function freePort() {
-  const server = createNetServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** The dispatcher jar on a free port; `env` adds configuration. */
+/**
+ * The dispatcher jar on a port of the kernel's choosing (QUARKUS_HTTP_PORT=0: nothing can take
+ * it between choosing and binding), read from its log; `env` adds configuration.
+ */
 export async function startDispatcher(env = {}) {
   if (!existsSync(JAR)) throw new Error(`${JAR} is missing: build it first (mvn package, or ./scripts/test)`);
-  const port = await freePort();
   const child = spawn(process.env.JAVA ?? 'java', ['-Xmx512m', '-jar', JAR], {
     env: {
       ...process.env,
-      QUARKUS_HTTP_PORT: String(port),
+      QUARKUS_HTTP_PORT: '0',
       QUARKUS_HTTP_HOST: '127.0.0.1',
       PACKETFS_FETCH_ALLOW_HOSTS: '127.0.0.1',
       // The test origin is on loopback: volunteers may be sent there only by their own allow-list.
@@ -46,15 +39,19 @@ export async function startDispatcher(env = {}) {
   let log = '';
   child.stdout.on('data', (d) => { log += d; });
   child.stderr.on('data', (d) => { log += d; });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the dispatcher exited:\n${log}`);
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the dispatcher did not start in 60 s:\n${log}`)), 60_000);
+    const listening = () => {
+      const m = /Listening on: (http:\/\/[^\s]+)/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout.on('data', listening);
+    child.stderr.on('data', listening);
+    child.once('exit', () => { clearTimeout(timer); reject(new Error(`the dispatcher exited:\n${log}`)); });
+  });
   return {
     url,
     pid: child.pid,

@@ -26,7 +26,30 @@ public final class RedisServer implements AutoCloseable {
         this.process = process;
     }
 
+    /**
+     * redis-server cannot be told to bind a port of the kernel's choosing, so a free port is picked
+     * and may be taken by another process before redis-server binds it: that start fails with
+     * "Address already in use" and is made again on another port.
+     */
     public static RedisServer start(String... extraArgs) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(extraArgs);
+            } catch (PortTaken e) {
+                if (attempt == 5) {
+                    throw new IllegalStateException("five free ports were taken before redis-server bound them", e);
+                }
+            }
+        }
+    }
+
+    private static final class PortTaken extends RuntimeException {
+        PortTaken(String log) {
+            super(log);
+        }
+    }
+
+    private static RedisServer startOnce(String... extraArgs) {
         try {
             Path dir = Files.createTempDirectory("packetfs-redis-");
             int port = freePort();
@@ -83,7 +106,12 @@ public final class RedisServer implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("redis-server exited: " + log());
+                String log = log();
+                close();
+                if (log.contains("Address already in use")) {
+                    throw new PortTaken(log);
+                }
+                throw new IllegalStateException("redis-server exited: " + log);
             }
             try {
                 if ("PONG".equals(cli("PING"))) {

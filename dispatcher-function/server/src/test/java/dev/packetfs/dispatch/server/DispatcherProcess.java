@@ -1,6 +1,6 @@
 package dev.packetfs.dispatch.server;
 
-import dev.packetfs.dispatch.testing.RedisServer;
+import dev.packetfs.dispatch.testing.ListeningPort;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -41,7 +41,6 @@ public final class DispatcherProcess implements AutoCloseable {
         if (!Files.exists(JAR)) {
             throw new IllegalStateException(JAR + " is missing: run `mvn package` for this module first");
         }
-        int port = RedisServer.freePort();
         Path log = Files.createTempFile("dispatcher-" + name + "-", ".log");
         List<String> command = new java.util.ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -53,11 +52,12 @@ public final class DispatcherProcess implements AutoCloseable {
         Map<String, String> e = new HashMap<>(Map.of(
                 "PACKETFS_REDIS_URL", redisUrl,
                 "PACKETFS_REDIS_CONSUMER", name,
-                "QUARKUS_HTTP_PORT", Integer.toString(port),
+                "QUARKUS_HTTP_PORT", "0",
                 "QUARKUS_HTTP_HOST", "127.0.0.1"));
         e.putAll(env);
         pb.environment().putAll(e);
-        DispatcherProcess p = new DispatcherProcess(pb.start(), port, log);
+        Process process = pb.start();
+        DispatcherProcess p = new DispatcherProcess(process, ListeningPort.await(process, log, Duration.ofSeconds(60)), log);
         p.awaitHealthy();
         return p;
     }

@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.packetfs.dispatch.job.JobJson;
+import dev.packetfs.dispatch.testing.ListeningPort;
 import dev.packetfs.dispatch.testing.RedisServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,12 +39,12 @@ class PfsCommandsIT {
 
     @Test
     void serveSubmitResultAndRun(@TempDir Path dir) throws Exception {
-        int port = RedisServer.freePort();
         try (RedisServer redis = RedisServer.start()) {
-            Process serve = new ProcessBuilder(PFS.toString(), "serve", "--redis", redis.url(), "--port",
-                    Integer.toString(port)).redirectErrorStream(true).redirectOutput(dir.resolve("serve.log").toFile())
-                    .start();
+            // --port 0: the server binds a port of the kernel's choosing and says which in its log.
+            Process serve = new ProcessBuilder(PFS.toString(), "serve", "--redis", redis.url(), "--port", "0")
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("serve.log").toFile()).start();
             try {
+                int port = ListeningPort.await(serve, dir.resolve("serve.log"), Duration.ofSeconds(120));
                 Map<String, String> env = Map.of("PACKETFS_SERVER", "http://127.0.0.1:" + port);
                 awaitUp(env, serve, dir);
 

@@ -1,8 +1,8 @@
 package dev.packetfs.dispatch.substrate.flyio;
 
 import dev.packetfs.dispatch.substrate.RepositoryPaths;
+import dev.packetfs.dispatch.testing.ListeningPort;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,23 +32,20 @@ public final class FlyWorkerProcess implements AutoCloseable {
 
     public static FlyWorkerProcess start(int maxConcurrency) throws IOException, InterruptedException {
         Path jar = RepositoryPaths.find("worker-flyio/target/quarkus-app/quarkus-run.jar");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
         Path log = Files.createTempFile("fly-worker", ".log");
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-jar", jar.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Map<String, String> env = builder.environment();
-        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        env.put("QUARKUS_HTTP_PORT", "0");
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         env.put("PACKETFS_WORKER_TOKEN", TOKEN);
         env.put("PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1");
         env.put("PACKETFS_WORKER_MAX_CONCURRENCY", Integer.toString(maxConcurrency));
         env.put("FLY_REGION", "loopback");
-        FlyWorkerProcess worker = new FlyWorkerProcess(builder.start(), port, log);
+        Process process = builder.start();
+        FlyWorkerProcess worker = new FlyWorkerProcess(process, ListeningPort.await(process, log, Duration.ofSeconds(60)), log);
         worker.awaitHealthy(Duration.ofSeconds(60));
         return worker;
     }
