@@ -165,15 +165,22 @@ public final class LambdaEmulator implements AutoCloseable {
                 error(exchange, 429, "TooManyRequestsException", "Rate Exceeded.");
                 return;
             }
+            Reply reply;
             try {
-                invoke(exchange, payload);
+                reply = invoke(payload);
             } finally {
+                // As on Lambda, the concurrency is free once the function has returned, before
+                // its answer reaches the caller: a caller that sends its next Invoke on reading
+                // this one's answer must find the slot free.
                 inFlight.decrementAndGet();
             }
+            send(exchange, 200, reply.headers(), reply.body());
         }
     }
 
-    private void invoke(HttpExchange exchange, byte[] payload) throws IOException {
+    private record Reply(Map<String, String> headers, byte[] body) {}
+
+    private Reply invoke(byte[] payload) throws IOException {
         invocations.incrementAndGet();
         Invocation invocation = new Invocation(UUID.randomUUID().toString(), payload,
                 System.currentTimeMillis() + functionTimeout.toMillis());
@@ -204,7 +211,7 @@ public final class LambdaEmulator implements AutoCloseable {
         if (answer.functionError) {
             headers.put("X-Amz-Function-Error", "Unhandled");
         }
-        send(exchange, 200, headers, answer.body);
+        return new Reply(headers, answer.body);
     }
 
     private static void error(HttpExchange exchange, int status, String type, String message) throws IOException {
