@@ -14,7 +14,13 @@ public class FetchException extends Exception {
         /** The origin did not deliver the window in time. */
         TIMEOUT,
         /** Connection or protocol failure. */
-        IO
+        IO,
+        /**
+         * The origin's answer makes no sense as a window: a malformed {@code Location} or
+         * {@code Content-Range}, a redirect to something other than http or https, a range that
+         * is not the one asked for.
+         */
+        BAD_REPLY
     }
 
     private final Kind kind;
@@ -51,7 +57,7 @@ public class FetchException extends Exception {
         return switch (kind) {
             case TIMEOUT, IO -> true;
             case HTTP_STATUS -> httpStatus >= 500 || httpStatus == 429;
-            case ADDRESS_REFUSED, TOO_LARGE -> false;
+            case ADDRESS_REFUSED, TOO_LARGE, BAD_REPLY -> false;
         };
     }
 }

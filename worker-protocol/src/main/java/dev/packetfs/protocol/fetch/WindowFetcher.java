@@ -13,6 +13,9 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -49,6 +52,8 @@ import org.apache.hc.core5.util.Timeout;
 public final class WindowFetcher implements AutoCloseable {
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
     private static final int BUFFER = 64 * 1024;
+    /** Aborts exchanges at their deadlines: one daemon thread for every fetcher of the JVM. */
+    private static final ScheduledExecutorService DEADLINES = deadlines();
 
     private final FetchLimits limits;
     private final PoolingHttpClientConnectionManager connections;
@@ -112,7 +117,14 @@ public final class WindowFetcher implements AutoCloseable {
                 "more than " + limits.maxRedirects() + " redirects from " + program.dataUrl());
     }
 
-    /** One request; returns the redirect target, or null once the window has been scanned. */
+    /**
+     * One request; returns the redirect target, or null once the window has been scanned. A
+     * watchdog aborts the exchange at the deadline, whatever it is waiting for (the connection, the
+     * answer, the next byte of a trickling body). Whenever the window is not read to the body's
+     * end (a failure, the deadline, an origin that ignored Range), the exchange is aborted rather
+     * than closed: closing would first drain the rest of the body, from an origin that may be slow
+     * or endless.
+     */
     private URI request(URI uri, Program program, WindowScan scan, long deadline) throws FetchException {
         HttpGet get = new HttpGet(uri);
         long first = program.offset();
@@ -120,40 +132,112 @@ public final class WindowFetcher implements AutoCloseable {
         get.setHeader("Range", "bytes=" + first + "-" + last);
         get.setHeader("Accept-Encoding", "identity");
         get.setConfig(RequestConfig.custom().setResponseTimeout(remaining(deadline)).build());
+        ScheduledFuture<?> watchdog = DEADLINES.schedule(() -> {
+            get.cancel();
+        }, Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         try (ClassicHttpResponse response = http.executeOpen(null, get, null)) {
-            int status = response.getCode();
-            if (status >= 300 && status < 400 && response.getFirstHeader("Location") != null) {
-                get.cancel(); // the redirect's body is not wanted; do not drain it
-                return uri.resolve(response.getFirstHeader("Location").getValue());
+            try {
+                return answer(response, uri, program, scan, deadline, get);
+            } catch (IOException | FetchException | RuntimeException e) {
+                get.cancel();
+                throw e;
             }
-            long skip = switch (status) {
-                case 206 -> skipBefore(response.getFirstHeader("Content-Range"), program.offset(), uri);
-                case 200 -> program.offset();
-                case 416 -> -1;
-                default -> throw new FetchException(FetchException.Kind.HTTP_STATUS,
-                        uri + " answered HTTP " + status + " to a range request", status, null);
-            };
-            HttpEntity entity = response.getEntity();
-            if (skip >= 0 && entity != null) {
-                try (InputStream body = entity.getContent()) {
-                    if (!scanBody(body, skip, program.length(), scan, deadline, uri)) {
-                        // The rest of the body (an origin that ignored Range) is not read: drop the
-                        // connection instead of draining a possibly huge object.
-                        get.cancel();
-                    }
-                }
-            }
-            return null;
         } catch (AddressRefusedException e) {
             throw new FetchException(FetchException.Kind.ADDRESS_REFUSED, e.getMessage());
-        } catch (SocketTimeoutException e) {
-            throw new FetchException(FetchException.Kind.TIMEOUT, "timed out reading " + uri);
         } catch (IOException e) {
+            if (e instanceof SocketTimeoutException || System.nanoTime() - deadline >= 0) {
+                throw new FetchException(FetchException.Kind.TIMEOUT, "timed out reading " + uri);
+            }
             throw new FetchException(FetchException.Kind.IO, "could not read " + uri + ": " + e.getMessage(), e);
         } finally {
-            if (System.nanoTime() > deadline) {
+            watchdog.cancel(false);
+        }
+    }
+
+    /** Reads one answer: the next hop of a redirect, or the window scanned (null). */
+    private URI answer(ClassicHttpResponse response, URI uri, Program program, WindowScan scan, long deadline, HttpGet get)
+            throws IOException, FetchException {
+        int status = response.getCode();
+        if (status >= 300 && status < 400 && response.getFirstHeader("Location") != null) {
+            get.cancel(); // the redirect's body is not wanted; do not drain it
+            return redirectTarget(uri, response.getFirstHeader("Location").getValue());
+        }
+        Span span = switch (status) {
+            case 206 -> Span.of(response.getFirstHeader("Content-Range"), program, uri);
+            case 200 -> new Span(program.offset(), -1);
+            case 416 -> null;
+            default -> throw new FetchException(FetchException.Kind.HTTP_STATUS,
+                    uri + " answered HTTP " + status + " to a range request", status, null);
+        };
+        HttpEntity entity = response.getEntity();
+        if (span != null && entity != null) {
+            InputStream body = entity.getContent();
+            if (!scanBody(body, span, program.length(), scan, deadline, uri)) {
+                // The rest of the body (an origin that ignored Range) is not read: drop the
+                // connection instead of draining a possibly huge object.
                 get.cancel();
             }
+            body.close();
+        }
+        return null;
+    }
+
+    /** Where a redirect leads: an http or https URL, or a typed refusal, never an internal error. */
+    private static URI redirectTarget(URI from, String location) throws FetchException {
+        URI next;
+        try {
+            next = from.resolve(location.trim());
+        } catch (IllegalArgumentException e) {
+            throw new FetchException(FetchException.Kind.BAD_REPLY,
+                    from + " redirects to a malformed Location: " + abbreviate(location));
+        }
+        String scheme = next.getScheme() == null ? "" : next.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https") || next.getHost() == null) {
+            throw new FetchException(FetchException.Kind.BAD_REPLY,
+                    from + " redirects to " + abbreviate(location) + ", which is not an http or https URL with a host");
+        }
+        return next;
+    }
+
+    /**
+     * Where the window lies in the body: {@code skip} bytes come first; {@code bodyLength} is what a
+     * 206 announced (-1 for a 200, whose body is the whole object).
+     */
+    private record Span(long skip, long bodyLength) {
+
+        /** The span of a 206, from its Content-Range, which must hold the window asked for. */
+        static Span of(Header header, Program program, URI uri) throws FetchException {
+            Matcher m = header == null ? null : CONTENT_RANGE.matcher(header.getValue().trim());
+            if (m == null || !m.matches()) {
+                throw new FetchException(FetchException.Kind.BAD_REPLY, uri + " answered 206 without a usable Content-Range");
+            }
+            long start;
+            long end;
+            long total;
+            try {
+                start = Long.parseLong(m.group(1));
+                end = Long.parseLong(m.group(2));
+                total = m.group(3).equals("*") ? Long.MAX_VALUE : Long.parseLong(m.group(3));
+            } catch (NumberFormatException e) {
+                throw new FetchException(FetchException.Kind.BAD_REPLY,
+                        uri + " answered 206 with a Content-Range out of range: " + abbreviate(header.getValue()));
+            }
+            if (start > end || end >= total) {
+                throw new FetchException(FetchException.Kind.BAD_REPLY,
+                        uri + " answered 206 with an impossible Content-Range: " + abbreviate(header.getValue()));
+            }
+            if (start > program.offset()) {
+                throw new FetchException(FetchException.Kind.BAD_REPLY,
+                        uri + " sent a range starting at " + start + ", after the requested " + program.offset());
+            }
+            // A range that stops short of both the window's end and the object's end would yield a
+            // smaller window, reported as a success.
+            long windowEnd = program.length() == Program.TO_END ? Long.MAX_VALUE : program.offset() + program.length() - 1;
+            if (end < Math.min(windowEnd, total - 1)) {
+                throw new FetchException(FetchException.Kind.BAD_REPLY,
+                        uri + " sent " + abbreviate(header.getValue()) + ", short of the requested window");
+            }
+            return new Span(program.offset() - start, end - start + 1);
         }
     }
 
@@ -162,19 +246,24 @@ public final class WindowFetcher implements AutoCloseable {
      *
      * @return true when the body ended with the window (the connection can be reused)
      */
-    private boolean scanBody(InputStream body, long skip, long length, WindowScan scan, long deadline, URI uri)
+    private boolean scanBody(InputStream body, Span span, long length, WindowScan scan, long deadline, URI uri)
             throws IOException, FetchException {
         byte[] buffer = new byte[BUFFER];
-        long toSkip = skip;
+        long toSkip = span.skip();
         long wanted = length;
+        long read = 0;
         while (wanted > 0) {
             int n = body.read(buffer, 0, (int) Math.min(buffer.length, toSkip > 0 ? toSkip : wanted));
             if (n < 0) {
+                if (span.bodyLength() >= 0 && read < span.bodyLength()) {
+                    throw new FetchException(FetchException.Kind.IO,
+                            uri + " ended after " + read + " of the " + span.bodyLength() + " bytes its Content-Range announced");
+                }
                 return true;
             }
-            if (System.nanoTime() > deadline) {
-                throw new FetchException(FetchException.Kind.TIMEOUT,
-                        "window from " + uri + " not read in time");
+            read += n;
+            if (System.nanoTime() - deadline > 0) {
+                throw new FetchException(FetchException.Kind.TIMEOUT, "window from " + uri + " not read in time");
             }
             if (toSkip > 0) {
                 toSkip -= n;
@@ -190,22 +279,12 @@ public final class WindowFetcher implements AutoCloseable {
         return body.read() < 0;
     }
 
-    /** Body bytes to skip before the window: 0 when the range starts where it was asked to. */
-    private static long skipBefore(Header header, long offset, URI uri) throws FetchException {
-        Matcher m = header == null ? null : CONTENT_RANGE.matcher(header.getValue().trim());
-        if (m == null || !m.matches()) {
-            throw new FetchException(FetchException.Kind.HTTP_STATUS, uri + " answered 206 without a usable Content-Range");
-        }
-        long start = Long.parseLong(m.group(1));
-        if (start > offset) {
-            throw new FetchException(FetchException.Kind.HTTP_STATUS,
-                    uri + " sent a range starting at " + start + ", after the requested " + offset);
-        }
-        return offset - start;
-    }
-
     private static Timeout remaining(long deadline) {
         return Timeout.of(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 200) + "…";
     }
 
     /**
@@ -221,6 +300,16 @@ public final class WindowFetcher implements AutoCloseable {
     @Override
     public void close() throws IOException {
         http.close();
+    }
+
+    private static ScheduledExecutorService deadlines() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "packetfs-fetch-deadlines");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setRemoveOnCancelPolicy(true); // a fetch that ends in time leaves no task behind
+        return timer;
     }
 
     /** Resolves with the system resolver, then refuses the host unless every address is allowed. */

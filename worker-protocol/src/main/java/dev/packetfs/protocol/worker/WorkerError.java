@@ -51,6 +51,7 @@ public enum WorkerError {
             case TIMEOUT -> ORIGIN_TIMEOUT;
             case IO -> ORIGIN_FAILED;
             case HTTP_STATUS -> e.transientFailure() ? ORIGIN_FAILED : ORIGIN_REJECTED;
+            case BAD_REPLY -> ORIGIN_REJECTED;
         };
     }
 

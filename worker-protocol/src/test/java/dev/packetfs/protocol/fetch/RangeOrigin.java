@@ -19,6 +19,11 @@ import java.util.regex.Pattern;
  * RFC 9110 says (206, 416); {@code /whole/NAME} ignores Range and sends 200 with everything;
  * {@code /redirect/N/...} redirects N times before the rest of the path; {@code /away/HOST} redirects to HOST on the same port; {@code /status/CODE}
  * answers CODE; {@code /slow/NAME} sends one byte every 200 ms; {@code /zeros/SIZE} streams SIZE zero bytes; a {@code /delay/MS} prefix answers MS milliseconds late.
+ * Misbehaving origins: {@code /trickle/MS/NAME} sends 200 and one byte every MS milliseconds,
+ * recording when the client hung up ({@link #trickleEnded}); {@code /stall/NAME} sends the 206
+ * headers of the whole object and then nothing for 30 s; {@code /location/URLENCODED} redirects
+ * to exactly that Location; {@code /content-range/URLENCODED/NAME} answers 206 with that
+ * Content-Range and NAME's bytes.
  */
 public final class RangeOrigin implements AutoCloseable {
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d*)");
@@ -26,6 +31,8 @@ public final class RangeOrigin implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, byte[]> objects = new ConcurrentHashMap<>();
     final AtomicLong bodyBytesSent = new AtomicLong();
+    /** Completes with the bytes a trickle sent when its client hung up or it ran out. */
+    public final java.util.concurrent.CompletableFuture<Long> trickleEnded = new java.util.concurrent.CompletableFuture<>();
     private final AtomicLong requests = new AtomicLong();
     private final Set<InetSocketAddress> clients = ConcurrentHashMap.newKeySet();
     private final Set<InetSocketAddress> staleClients = ConcurrentHashMap.newKeySet();
@@ -33,7 +40,11 @@ public final class RangeOrigin implements AutoCloseable {
     public RangeOrigin() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
-        server.setExecutor(Executors.newCachedThreadPool());
+        server.setExecutor(Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "range-origin");
+            t.setDaemon(true); // a stalled answer must not keep a test JVM alive
+            return t;
+        }));
         server.start();
     }
 
@@ -59,7 +70,7 @@ public final class RangeOrigin implements AutoCloseable {
         requests.incrementAndGet();
         clients.add(exchange.getRemoteAddress());
         try (exchange) {
-            String path = exchange.getRequestURI().getPath();
+            String path = exchange.getRequestURI().getRawPath(); // raw: /location/ and /content-range/ carry encoded slashes
             if (path.startsWith("/delay/")) {
                 // /delay/MS/rest: the rest of the path, answered after MS milliseconds
                 String[] d = path.split("/", 4);
@@ -90,6 +101,26 @@ public final class RangeOrigin implements AutoCloseable {
                     exchange.sendResponseHeaders(302, -1);
                 }
                 case "slow" -> slow(exchange, objects.get(parts[2]));
+                case "trickle" -> {
+                    String[] t = parts[3].split("/", 2);
+                    trickle(exchange, Long.parseLong(parts[2]), objects.get(t[0]));
+                }
+                case "stall" -> {
+                    byte[] object = objects.get(parts[2]);
+                    exchange.getResponseHeaders().set("Content-Range", "bytes 0-" + (object.length - 1) + "/" + object.length);
+                    exchange.sendResponseHeaders(206, object.length);
+                    exchange.getResponseBody().flush();
+                    Thread.sleep(30_000);
+                }
+                case "location" -> {
+                    exchange.getResponseHeaders().set("Location", java.net.URLDecoder.decode(parts[2], java.nio.charset.StandardCharsets.UTF_8));
+                    exchange.sendResponseHeaders(302, -1);
+                }
+                case "content-range" -> {
+                    byte[] object = objects.get(parts[3]);
+                    exchange.getResponseHeaders().set("Content-Range", java.net.URLDecoder.decode(parts[2], java.nio.charset.StandardCharsets.UTF_8));
+                    send(exchange, 206, object, 0, object.length);
+                }
                 case "zeros" -> zeros(exchange, Long.parseLong(parts[2]));
                 default -> exchange.sendResponseHeaders(404, -1);
             }
@@ -153,6 +184,24 @@ public final class RangeOrigin implements AutoCloseable {
             }
         } catch (IOException | InterruptedException clientWentAway) {
             // expected: the fetcher gives up
+        }
+    }
+
+    /** 200 with the whole object, one byte every {@code everyMs}; stops when the client hangs up. */
+    private void trickle(HttpExchange exchange, long everyMs, byte[] object) throws IOException, InterruptedException {
+        exchange.sendResponseHeaders(200, object.length);
+        long sent = 0;
+        try (OutputStream out = exchange.getResponseBody()) {
+            for (byte b : object) {
+                out.write(b);
+                out.flush();
+                sent++;
+                Thread.sleep(everyMs);
+            }
+        } catch (IOException clientWentAway) {
+            // what a fetcher that gives up does
+        } finally {
+            trickleEnded.complete(sent);
         }
     }
 

@@ -138,6 +138,94 @@ class WindowFetcherIT {
         }
     }
 
+    /**
+     * A job's deadline bounds the whole fetch, and the exchange is aborted, not drained: an origin
+     * sending a byte a second (60 s of body) or nothing at all is given up on at the deadline,
+     * and the trickling one sees its client hang up right then.
+     */
+    @Test
+    void theDeadlineBoundsTheWholeFetchAndAbortsWithoutDraining() throws Exception {
+        byte[] minute = new byte[60];
+        try (RangeOrigin slow = new RangeOrigin();
+                WindowFetcher patient = new WindowFetcher(new FetchLimits(1 << 20, Duration.ofSeconds(5), Duration.ofSeconds(60), 3),
+                        AddressPolicy.allowAll())) {
+            slow.put("minute", minute);
+            for (String path : new String[] {"/trickle/1000/minute", "/stall/minute"}) {
+                Program p = new Program(Op.ADD, 0, slow.url(path), null, 0, 60, OptionalLong.empty());
+                long start = System.nanoTime();
+                FetchException e = assertThrows(FetchException.class, () -> patient.fetchAndExecute(p, Duration.ofMillis(1500)));
+                long tookMs = (System.nanoTime() - start) / 1_000_000;
+                assertEquals(FetchException.Kind.TIMEOUT, e.kind(), path + ": " + e.getMessage());
+                assertTrue(tookMs < 1500 + GRACE_MS, path + " gave up after " + tookMs + " ms");
+            }
+            long sent = slow.trickleEnded.get(GRACE_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            assertTrue(sent < 10, "the trickling origin sent " + sent + " of 60 bytes before its client hung up");
+        }
+    }
+
+    /**
+     * A connection that is never accepted: a loopback listener that never calls accept, its
+     * backlog filled first, so the kernel drops the fetcher's SYNs and its connect hangs.
+     */
+    @Test
+    void theDeadlineBoundsAConnectThatHangs() throws Exception {
+        try (java.net.ServerSocket deaf = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                WindowFetcher patient = new WindowFetcher(new FetchLimits(1 << 20, Duration.ofSeconds(30), Duration.ofSeconds(60), 3),
+                        AddressPolicy.allowAll())) {
+            java.util.List<java.net.Socket> filling = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 8; i++) {
+                    java.net.Socket s = new java.net.Socket();
+                    try {
+                        s.connect(deaf.getLocalSocketAddress(), 200);
+                        filling.add(s);
+                    } catch (java.io.IOException full) {
+                        s.close();
+                        break; // the backlog is full: the next connect hangs too
+                    }
+                }
+                Program p = new Program(Op.ADD, 0, "http://127.0.0.1:" + deaf.getLocalPort() + "/x", null, 0, 10,
+                        OptionalLong.empty());
+                long start = System.nanoTime();
+                FetchException e = assertThrows(FetchException.class, () -> patient.fetchAndExecute(p, Duration.ofMillis(1500)));
+                long tookMs = (System.nanoTime() - start) / 1_000_000;
+                assertEquals(FetchException.Kind.TIMEOUT, e.kind(), e.getMessage());
+                assertTrue(tookMs < 1500 + GRACE_MS, "gave up after " + tookMs + " ms");
+            } finally {
+                for (java.net.Socket s : filling) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    /** Scheduling slack allowed past a deadline on a busy 2-core machine; the old code took ~60 s. */
+    private static final long GRACE_MS = 3000;
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "/location/gopher%3A%2F%2F127.0.0.1%2Fx | a redirect to gopher",
+        "/location/ftp%3A%2F%2F127.0.0.1%2Fx | a redirect to ftp",
+        "/location/http%3A%2F%2F%5B%3A%3A1 | a malformed Location",
+        "/location/http%3A%2F%2F%2Fno-host | a Location without a host",
+        "/content-range/bytes%200-9%2F99999999999999999999999/tiny | a Content-Range past 2^63",
+        "/content-range/bytes%205-2%2F10/tiny | an impossible Content-Range",
+        "/content-range/bytes%200-3%2F10/tiny | a range short of the window",
+        "/content-range/bytes%202-9%2F10/tiny | a range starting after the window",
+    })
+    void aMalformedReplyIsTheOriginsFaultNeverAnInternalError(String path, String what) {
+        FetchException e = assertThrows(FetchException.class, () -> fetcher.fetchAndExecute(program(Op.ADD, path, 0, 10)));
+        assertEquals(FetchException.Kind.BAD_REPLY, e.kind(), what + ": " + e.getMessage());
+    }
+
+    @Test
+    void aBodyShorterThanItsContentRangeIsAFailureThatMayPass() {
+        // 206 announcing 0-19 of 20 while the body holds the 10 bytes of tiny.
+        FetchException e = assertThrows(FetchException.class,
+                () -> fetcher.fetchAndExecute(program(Op.ADD, "/content-range/bytes%200-19%2F20/tiny", 0, 20)));
+        assertTrue(e.kind() == FetchException.Kind.IO && e.transientFailure(), e.kind() + ": " + e.getMessage());
+    }
+
     private static void assertKind(FetchException.Kind kind, Program program) {
         FetchException e = assertThrows(FetchException.class, () -> fetcher.fetchAndExecute(program));
         assertEquals(kind, e.kind(), e.getMessage());
