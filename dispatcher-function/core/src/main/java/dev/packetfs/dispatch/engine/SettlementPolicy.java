@@ -58,19 +58,27 @@ public final class SettlementPolicy {
                 }
                 return new Settlement.Retry(d, Duration.ZERO, false, error, avoid, record);
             }
+            case ORIGIN:
+                // The origin is the same wherever the job runs: back off, and avoid no substrate.
+                return retryOrDeadLetter(d, error, attempt, cost, record, d.avoid(), false);
             default: {
-                List<String> errors = new ArrayList<>(d.errors());
-                errors.add(error);
-                if (attempt >= retry.maxAttempts()) {
-                    return new Settlement.Dead(d, JobResult.failed(d.jobId(), substrate, attempt, cost,
-                            "failed " + attempt + " attempts; last: " + error), errors, record);
-                }
+                // The substrate failed: fail over at once when another can take the job; else back off.
                 Set<String> avoid = avoiding(d, substrate);
-                // Fail over at once when another substrate can take it; else back off.
-                Duration delay = runsElsewhere.test(avoid) ? Duration.ZERO : retry.backoff(attempt);
-                return new Settlement.Retry(d, delay, true, error, avoid, record);
+                return retryOrDeadLetter(d, error, attempt, cost, record, avoid, runsElsewhere.test(avoid));
             }
         }
+    }
+
+    /** Another attempt (at once, or after a backoff) while attempts are left, else a dead letter. */
+    private Settlement retryOrDeadLetter(Delivery d, String error, int attempt, long cost, ExecutionRecord record,
+            Set<String> avoid, boolean atOnce) {
+        List<String> errors = new ArrayList<>(d.errors());
+        errors.add(error);
+        if (attempt >= retry.maxAttempts()) {
+            return new Settlement.Dead(d, JobResult.failed(d.jobId(), record.substrate(), attempt, cost,
+                    "failed " + attempt + " attempts; last: " + error), errors, record);
+        }
+        return new Settlement.Retry(d, atOnce ? Duration.ZERO : retry.backoff(attempt), true, error, avoid, record);
     }
 
     /**

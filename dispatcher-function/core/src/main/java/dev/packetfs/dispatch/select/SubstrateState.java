@@ -31,16 +31,24 @@ public final class SubstrateState {
         this.failureRate = new Ewma(policy.ewmaAlpha(), 0);
     }
 
-    /** The breaker: opens at 50% failures over the last 20 calls (10 at least), probes after 10 s. */
+    /**
+     * The breaker: opens at 50% failures over the last 20 calls (10 at least), and half-opens by
+     * itself 10 s later to let 2 probes through. By itself: the selector offers no work to an open
+     * breaker, so a breaker that waited to be asked would stay open for good.
+     */
     static CircuitBreakerConfig defaultBreaker() {
+        return breaker(Duration.ofSeconds(10));
+    }
+
+    static CircuitBreakerConfig breaker(Duration waitInOpenState) {
         return CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(20)
                 .minimumNumberOfCalls(10)
                 .failureRateThreshold(50)
-                .waitDurationInOpenState(Duration.ofSeconds(10))
+                .waitDurationInOpenState(waitInOpenState)
                 .permittedNumberOfCallsInHalfOpenState(2)
-                .automaticTransitionFromOpenToHalfOpenEnabled(false)
+                .automaticTransitionFromOpenToHalfOpenEnabled(true)
                 .build();
     }
 
@@ -111,8 +119,8 @@ public final class SubstrateState {
         if (outcome instanceof ExecutionOutcome.Failure f) {
             switch (f.kind()) {
                 case THROTTLED, UNSUITABLE -> breaker.releasePermission(); // not a fault of the substrate
-                case JOB_ERROR -> {
-                    // the substrate did its job: the input was bad
+                case JOB_ERROR, ORIGIN -> {
+                    // the substrate did its job: the input, or the data it names, was bad
                     breaker.onSuccess(latencyNanos, TimeUnit.NANOSECONDS);
                     failureRate.add(0);
                 }

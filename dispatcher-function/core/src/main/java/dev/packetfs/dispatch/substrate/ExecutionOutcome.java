@@ -27,12 +27,18 @@ public sealed interface ExecutionOutcome {
 
     /** How the dispatcher reacts to a failure. */
     enum FailureKind {
-        /** The substrate failed (5xx, timeout, lost connection): try again, maybe elsewhere. */
+        /** The substrate itself failed (its own 5xx, no answer, lost connection): try again, maybe elsewhere. */
         RETRYABLE,
         /** The provider pushed back (HTTP 429, TooManyRequests): wait, without burning an attempt. */
         THROTTLED,
-        /** The job itself is bad (invalid program, refused or missing data): fail it, no retry. */
+        /** The job itself is bad (invalid program, refused address, window too large): fail it, no retry. */
         JOB_ERROR,
+        /**
+         * The job's origin failed (it answered 4xx or 5xx, timed out, or sent a malformed range):
+         * the job's fault, not the substrate's, which did its part. Retried after a backoff, then
+         * dead-lettered; never counted against the substrate.
+         */
+        ORIGIN,
         /** The substrate is misconfigured (401/403: wrong token or role): fail over, not the job's fault. */
         CONFIGURATION,
         /**

@@ -96,6 +96,19 @@ class SettlementPolicyTest {
     }
 
     @Test
+    void anOriginFailureBacksOffAvoidingNoSubstrateThenDeadLetters() {
+        Settlement.Retry r = assertInstanceOf(Settlement.Retry.class, policy.afterExecution(delivery(0, 0, Set.of(), 0),
+                "local", failure(FailureKind.ORIGIN), record("local", "ORIGIN", 0), elsewhere));
+        assertTrue(r.burnsAttempt());
+        assertEquals(RETRY.backoff(1), r.delay(), "the origin is the same everywhere: no failover");
+        assertEquals(Set.of(), r.avoid(), "the substrate did its part");
+        assertTrue(asked.isEmpty());
+        Settlement.Dead d = assertInstanceOf(Settlement.Dead.class, policy.afterExecution(delivery(2, 0, Set.of(), 0),
+                "local", failure(FailureKind.ORIGIN), record("local", "ORIGIN", 0), elsewhere));
+        assertEquals("failed 3 attempts; last: local: ORIGIN happened", d.result().error());
+    }
+
+    @Test
     void theLastAttemptDeadLettersWithEveryError() {
         Settlement.Dead d = assertInstanceOf(Settlement.Dead.class, policy.afterExecution(delivery(2, 0, Set.of(), 7), "local",
                 failure(FailureKind.RETRYABLE), record("local", "RETRYABLE", 3), elsewhere));

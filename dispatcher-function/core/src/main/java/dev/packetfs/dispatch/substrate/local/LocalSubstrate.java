@@ -63,11 +63,22 @@ public final class LocalSubstrate implements SubstrateAdapter {
         } catch (ProgramException e) {
             return failure(FailureKind.JOB_ERROR, e.getMessage(), start);
         } catch (FetchException e) {
-            return failure(e.transientFailure() ? FailureKind.RETRYABLE : FailureKind.JOB_ERROR,
-                    "data_url: " + e.getMessage(), start);
+            return failure(kindOf(e), "data_url: " + e.getMessage(), start);
         } catch (RuntimeException e) {
             return failure(FailureKind.RETRYABLE, "local kernel failed: " + e, start);
         }
+    }
+
+    /**
+     * A refused address or an oversize window is the job's for good; whatever the origin did (an
+     * error status, too slow, a malformed answer, a broken connection) is the origin's: retried
+     * later, and never held against this substrate.
+     */
+    static FailureKind kindOf(FetchException e) {
+        return switch (e.kind()) {
+            case ADDRESS_REFUSED, TOO_LARGE -> FailureKind.JOB_ERROR;
+            case HTTP_STATUS, TIMEOUT, IO, BAD_REPLY -> FailureKind.ORIGIN;
+        };
     }
 
     private static ExecutionOutcome failure(FailureKind kind, String message, long start) {

@@ -9,14 +9,30 @@ import dev.packetfs.protocol.worker.WorkerError;
 
 /**
  * Turns a worker protocol answer into an {@link ExecutionOutcome}, the same way for every remote
- * worker: by HTTP status, or for a transport without one (a Lambda Invoke payload) by the
- * {@code error_code} the body carries.
+ * worker: by the {@code error_code} the body carries when it has one (worker-errors.json), else by
+ * the HTTP status. The code comes first because a status alone cannot tell the worker's own
+ * failure from its origin's: a 502 {@code origin_failed} is the job's origin failing, while a 502
+ * from the platform's proxy in front of the worker is the substrate failing.
  */
 public final class WorkerAnswers {
 
     private WorkerAnswers() {}
 
-    /** How the dispatcher treats a worker's HTTP status. */
+    /** How the dispatcher treats a worker's error code; null for a code this version does not know. */
+    public static FailureKind failureKind(WorkerError error) {
+        if (error == null) {
+            return null;
+        }
+        return switch (error) {
+            case BAD_REQUEST, ADDRESS_REFUSED, TOO_LARGE -> FailureKind.JOB_ERROR;
+            case ORIGIN_REJECTED, ORIGIN_FAILED, ORIGIN_TIMEOUT -> FailureKind.ORIGIN;
+            case BUSY -> FailureKind.THROTTLED;
+            case UNAUTHORIZED -> FailureKind.CONFIGURATION;
+            case INTERNAL -> FailureKind.RETRYABLE;
+        };
+    }
+
+    /** How the dispatcher treats a worker's HTTP status when the answer carries no known error code. */
     public static FailureKind failureKind(int status) {
         if (status == 429) {
             return FailureKind.THROTTLED;
@@ -49,13 +65,10 @@ public final class WorkerAnswers {
                     billed, body.path("location").asText(null));
         }
         String message = body != null && body.path("error").isTextual() ? body.get("error").asText() : abbreviate(body);
-        int effective = status;
-        if (status == 0 || status == 200) {
-            WorkerError error = body == null ? null : WorkerError.fromCode(body.path("error_code").asText(""));
-            effective = error == null ? 500 : error.httpStatus();
-        }
-        return new ExecutionOutcome.Failure(failureKind(effective), substrate + " (" + effective + "): " + message, elapsedMs,
-                billed);
+        WorkerError error = body == null ? null : WorkerError.fromCode(body.path("error_code").asText(""));
+        int effective = status == 0 || status == 200 ? error == null ? 500 : error.httpStatus() : status;
+        FailureKind kind = error != null && error.httpStatus() == effective ? failureKind(error) : failureKind(effective);
+        return new ExecutionOutcome.Failure(kind, substrate + " (" + effective + "): " + message, elapsedMs, billed);
     }
 
     static String abbreviate(JsonNode body) {
