@@ -236,6 +236,13 @@ public class GenerateVectors {
         error("data not a string", "{\"op\":\"crc32c\",\"data\":[1,2]}", "data");
         error("data_url not http", "{\"op\":\"crc32c\",\"data_url\":\"ftp://example.com/o\"}", "data_url");
         error("data_url a file path", "{\"op\":\"crc32c\",\"data_url\":\"/etc/passwd\"}", "data_url");
+        // One URL, one address: Java reads 0177.0.0.1 as 177.0.0.1, browsers and workerd as
+        // 127.0.0.1. An IPv4 host in any form but four decimal numbers is refused everywhere.
+        for (String host : new String[] {"0177.0.0.1", "2130706433", "0x7f.0.0.1", "0x7f000001", "127.1", "012.1.2.3",
+            "1.2.3.04", "1.2.3.4.", "0177.0.0.1:8080", "user@0177.0.0.1", "example.123", "a.0x"}) {
+            error("data_url host " + host + " (an IPv4 address not in four decimal numbers)",
+                    "{\"op\":\"crc32c\",\"data_url\":\"http://" + host + "/o\"}", "data_url");
+        }
         error("fnv_state too short", "{\"op\":\"fnv64\",\"fnv_state\":\"abc\"," + d + "}", "fnv_state");
         error("fnv_state not hex", "{\"op\":\"fnv64\",\"fnv_state\":\"zzzzzzzzzzzzzzzz\"," + d + "}", "fnv_state");
         error("fnv_state on another op", "{\"op\":\"crc32c\",\"fnv_state\":\"cbf29ce484222325\"," + d + "}", "fnv_state");

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
 import java.util.OptionalLong;
+import java.util.regex.Pattern;
 
 /**
  * A validated PacketFS program: which operation, over which window of which bytes.
@@ -94,7 +95,11 @@ public record Program(
         }
     }
 
-    private static void checkUrl(String url) {
+    /**
+     * Refuses a URL no program may name: too long, not absolute http or https, no host, or a host
+     * that is an IPv4 address in a non-canonical spelling. Fetchers apply it to redirects too.
+     */
+    public static void checkUrl(String url) {
         if (url.length() > MAX_URL_LENGTH) {
             throw new ProgramException("data_url", "is longer than " + MAX_URL_LENGTH + " characters");
         }
@@ -111,9 +116,54 @@ public record Program(
         if (!scheme.equals("http") && !scheme.equals("https")) {
             throw new ProgramException("data_url", "must be an http or https URL, got '" + abbreviate(url) + "'");
         }
+        String host = writtenHost(url);
+        if (host != null && endsInANumber(host) && !CANONICAL_IPV4.matcher(host).matches()) {
+            // A trailing dot counts as non-canonical too: "1.2.3.4." is 1.2.3.4 to a browser and no host to Java.
+            throw new ProgramException("data_url", "the host " + abbreviate(host) + " is an IPv4 address written in a"
+                    + " non-canonical form (leading zeros, hex or octal parts, fewer than four parts, or a single"
+                    + " number); write it as four decimal numbers");
+        }
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
             throw new ProgramException("data_url", "has no host: '" + abbreviate(url) + "'");
         }
+    }
+
+    /** Four decimal numbers 0..255, none with a leading zero. */
+    private static final Pattern CANONICAL_IPV4 =
+            Pattern.compile("((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])");
+    /** A label WHATWG's URL parser reads as a number: decimal digits, or 0x and hex digits. */
+    private static final Pattern NUMBER_LABEL = Pattern.compile("[0-9]+|0[xX][0-9a-fA-F]*");
+
+    /**
+     * The host as written in the URL (parsers normalise it: to a browser {@code 0177.0.0.1} is
+     * {@code 127.0.0.1}), lower-cased, without userinfo or port; null for an IPv6 literal.
+     */
+    private static String writtenHost(String url) {
+        int start = url.indexOf("://");
+        if (start < 0) {
+            return null;
+        }
+        String authority = url.substring(start + 3);
+        int end = 0;
+        while (end < authority.length() && "/?#".indexOf(authority.charAt(end)) < 0) {
+            end++;
+        }
+        authority = authority.substring(0, end);
+        String host = authority.substring(authority.lastIndexOf('@') + 1);
+        if (host.startsWith("[")) {
+            return null;
+        }
+        int colon = host.indexOf(':');
+        return (colon >= 0 ? host.substring(0, colon) : host).toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * WHATWG's "ends in a number": when a host's last label is a number, browsers and workerd
+     * parse the whole host as an IPv4 address, in forms Java reads differently or not at all.
+     */
+    private static boolean endsInANumber(String host) {
+        String labels = host.endsWith(".") ? host.substring(0, host.length() - 1) : host; // one empty last label is ignored
+        return NUMBER_LABEL.matcher(labels.substring(labels.lastIndexOf('.') + 1)).matches();
     }
 
     private static String abbreviate(String s) {

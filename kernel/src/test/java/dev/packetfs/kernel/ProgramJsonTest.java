@@ -89,4 +89,13 @@ class ProgramJsonTest {
         ProgramException e = assertThrows(ProgramException.class, () -> Kernel.execute(p));
         assertEquals("data", e.field());
     }
+
+    @org.junit.jupiter.api.Test
+    void canonicalHostsAreAccepted() {
+        for (String url : new String[] {"http://1.2.3.4/o", "https://255.255.255.255:8443/o",
+            "http://0.0.0.0/o", "http://example.com/o", "http://x1.example/o", "http://[::1]/o", "http://user@1.2.3.4/o"}) {
+            org.junit.jupiter.api.Assertions.assertEquals(url,
+                    new Program(Op.ADD, 0, url, null, 0, Program.TO_END, java.util.OptionalLong.empty()).dataUrl());
+        }
+    }
 }

@@ -3,6 +3,7 @@ package dev.packetfs.protocol.fetch;
 import dev.packetfs.kernel.Kernel;
 import dev.packetfs.kernel.KernelResult;
 import dev.packetfs.kernel.Program;
+import dev.packetfs.kernel.ProgramException;
 import dev.packetfs.kernel.WindowScan;
 import java.io.IOException;
 import java.io.InputStream;
@@ -191,10 +192,11 @@ public final class WindowFetcher implements AutoCloseable {
             throw new FetchException(FetchException.Kind.BAD_REPLY,
                     from + " redirects to a malformed Location: " + abbreviate(location));
         }
-        String scheme = next.getScheme() == null ? "" : next.getScheme().toLowerCase(java.util.Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https") || next.getHost() == null) {
+        try {
+            Program.checkUrl(next.toString());
+        } catch (ProgramException e) {
             throw new FetchException(FetchException.Kind.BAD_REPLY,
-                    from + " redirects to " + abbreviate(location) + ", which is not an http or https URL with a host");
+                    from + " redirects to " + abbreviate(location) + ", which is not a URL a program may name: " + e.getMessage());
         }
         return next;
     }

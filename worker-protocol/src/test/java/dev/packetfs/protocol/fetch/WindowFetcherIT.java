@@ -218,6 +218,22 @@ class WindowFetcherIT {
         assertEquals(FetchException.Kind.BAD_REPLY, e.kind(), what + ": " + e.getMessage());
     }
 
+    /**
+     * A redirect to an IPv4 host in a non-canonical spelling is refused as a program naming it
+     * would be: Java would connect to 177.0.0.1 where the Worker and browsers read 127.0.0.1. The
+     * fetcher here may reach loopback only, so even a wrong refusal could send nothing elsewhere.
+     */
+    @Test
+    void aRedirectToANonCanonicalIpv4HostIsRefused() throws Exception {
+        try (WindowFetcher loopbackOnly = new WindowFetcher(FetchLimits.defaults(), (host, address) -> address.isLoopbackAddress())) {
+            for (String location : new String[] {"http%3A%2F%2F0177.0.0.1%2Fo", "http%3A%2F%2F2130706433%2Fo", "http%3A%2F%2F127.1%2Fo"}) {
+                FetchException e = assertThrows(FetchException.class,
+                        () -> loopbackOnly.fetchAndExecute(program(Op.ADD, "/location/" + location, 0, 10)));
+                assertEquals(FetchException.Kind.BAD_REPLY, e.kind(), location + ": " + e.getMessage());
+            }
+        }
+    }
+
     @Test
     void aBodyShorterThanItsContentRangeIsAFailureThatMayPass() {
         // 206 announcing 0-19 of 20 while the body holds the 10 bytes of tiny.

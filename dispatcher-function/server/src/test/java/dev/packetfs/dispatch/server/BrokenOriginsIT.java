@@ -75,7 +75,7 @@ class BrokenOriginsIT {
                 bad.add(job("404", add(origin.url("/status/404/x")), null));
                 broken.put("404", "HTTP 404");
                 bad.add(job("gopher", add(origin.url("/location/gopher%3A%2F%2F127.0.0.1%2Fx")), null));
-                broken.put("gopher", "not an http or https URL");
+                broken.put("gopher", "must be an http or https URL");
                 bad.add(job("range", add(origin.url("/content-range/bytes%200-9%2F99999999999999999999999/obj")), null));
                 broken.put("range", "Content-Range");
                 client.submit(bad);
