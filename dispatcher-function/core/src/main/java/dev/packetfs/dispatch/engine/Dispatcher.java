@@ -51,8 +51,9 @@ import org.slf4j.LoggerFactory;
  * asynchronously. With the Redis queue all of this runs on the Redis I/O thread with no hand-off
  * between threads, which on a virtualized host is what a round trip mostly costs (BENCHMARKS.md).
  * A timer extends long deliveries and probes substrate health. At most {@code maxInFlight}
- * deliveries are held, and a slot frees only once its settlement is stored, so a slow queue slows
- * intake instead of growing the heap.
+ * deliveries, and about {@code maxInFlightBytes} of job JSON, are held, and a slot frees only once
+ * its settlement is stored, so a slow queue or a flood of large jobs slows intake instead of
+ * growing the heap.
  */
 public final class Dispatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
@@ -83,7 +84,15 @@ public final class Dispatcher implements AutoCloseable {
     private final AtomicBoolean reading = new AtomicBoolean();
     private volatile long readBackoffMs = 100;
 
-    private record InFlight(Delivery delivery, long since) {}
+    private record InFlight(Delivery delivery, long since, long bytes) {}
+
+    /** Bytes of job JSON held by the deliveries in flight. */
+    private final AtomicLong heldBytes = new AtomicLong();
+    /**
+     * What one job of the next read is expected to hold: the largest of the last read, halved each
+     * read it is not met again. It starts at 1 MiB, so a first read of large jobs stays bounded.
+     */
+    private volatile long bytesPerJob = 1 << 20;
 
     /** What a bounded run did: the scheduled Lambda drain reports it. */
     public record DrainReport(long taken, long settled, long leftInFlight, Duration ran) {}
@@ -114,6 +123,7 @@ public final class Dispatcher implements AutoCloseable {
         // Deliveries a previous run abandoned are the queue's again (their visibility lapses);
         // forget them, and give back the slots they held.
         inFlight.clear();
+        heldBytes.set(0);
         waiting.clear();
         reading.set(false);
         slots.drainPermits();
@@ -165,7 +175,9 @@ public final class Dispatcher implements AutoCloseable {
         }
         // Take no more than the substrates can start now: jobs left in the queue stay free for
         // other dispatchers, and a time-boxed drain takes only what it can run.
-        int room = Math.min(Math.min(slots.availablePermits(), settings.takeBatch()), selector.freeCapacity());
+        long bytesLeft = settings.maxInFlightBytes() - heldBytes.get();
+        int room = bytesLeft <= 0 ? 0 : (int) Math.min(Math.max(1, bytesLeft / bytesPerJob),
+                Math.min(Math.min(slots.availablePermits(), settings.takeBatch()), selector.freeCapacity()));
         if (room <= 0 || !slots.tryAcquire(room)) {
             reading.set(false);
             return; // a finishing execution or stored settlement calls again
@@ -186,6 +198,11 @@ public final class Dispatcher implements AutoCloseable {
             }
             readBackoffMs = 100;
             if (!deliveries.isEmpty()) {
+                long largest = 0;
+                for (Delivery d : deliveries) {
+                    largest = Math.max(largest, d.rawJob().length());
+                }
+                bytesPerJob = Math.max(1024, Math.max(largest, bytesPerJob / 2));
                 long t1 = System.nanoTime();
                 lastWorkNanos = t1;
                 taken.addAndGet(deliveries.size());
@@ -226,7 +243,9 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     private void dispatch(Delivery d) {
-        inFlight.put(d.handle(), new InFlight(d, System.nanoTime()));
+        long bytes = d.rawJob().length();
+        heldBytes.addAndGet(bytes);
+        inFlight.put(d.handle(), new InFlight(d, System.nanoTime(), bytes));
         if (!waiting.isEmpty()) {
             waiting.add(d); // behind those already waiting: first come, first served
             pump();
@@ -337,8 +356,10 @@ public final class Dispatcher implements AutoCloseable {
         int freed = 0;
         for (Settlement s : batch) {
             // An execution abandoned by an earlier run may finish late: it holds no slot now.
-            if (inFlight.remove(s.delivery().handle()) != null) {
+            InFlight done = inFlight.remove(s.delivery().handle());
+            if (done != null) {
                 freed++;
+                heldBytes.addAndGet(-done.bytes());
             }
         }
         settled.addAndGet(batch.size());

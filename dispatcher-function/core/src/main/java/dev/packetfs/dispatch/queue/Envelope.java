@@ -92,6 +92,28 @@ public final class Envelope {
                 "attempts", Integer.toString(attempts), "errors", JobJson.toText(list));
     }
 
+    /** Bytes of {@code text} in UTF-8, as Redis counts a string: what a job takes of the queue's quota. */
+    public static long utf8Length(String text) {
+        if (text == null) {
+            return 0;
+        }
+        long bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes++;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
+    }
+
     /** The job_id of an invalid job, when it has a usable one, so its failure can be looked up. */
     public static String usableJobId(String raw) {
         try {

@@ -54,6 +54,7 @@ public final class InMemoryJobQueue implements JobQueue {
     @Override
     public void pushRaw(String jobJson) {
         store.locked(() -> {
+            store.admit(1, Envelope.utf8Length(jobJson));
             store.ready.add(store.newEntry(Map.of(Envelope.JOB, jobJson)));
             store.changed.signalAll();
             return null;
@@ -188,13 +189,15 @@ public final class InMemoryJobQueue implements JobQueue {
         private final ArrayDeque<Entry> ready = new ArrayDeque<>();
         private final LinkedHashMap<String, Entry> pending = new LinkedHashMap<>();
         private final PriorityQueue<Delayed> delayed = new PriorityQueue<>((a, b) -> Long.compare(a.dueAt, b.dueAt));
-        private final List<Map<String, String>> dead = new ArrayList<>();
+        private final ArrayDeque<Map<String, String>> dead = new ArrayDeque<>();
         private final Map<String, JobState> jobs = new HashMap<>();
         private final Map<String, Stored> results = new HashMap<>();
         private final ArrayDeque<ExecutionRecord> records = new ArrayDeque<>();
         private final Map<String, SubstrateTotals> totals = new HashMap<>();
         private long sequence;
         private long nextPurge;
+        /** Bytes of job JSON queued (ready, running, delayed), for the quota: what Redis's jobs:bytes counts. */
+        private long queuedBytes;
         private final java.util.concurrent.ExecutorService taker = java.util.concurrent.Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "packetfs-memory-queue-take");
             t.setDaemon(true);
@@ -218,13 +221,43 @@ public final class InMemoryJobQueue implements JobQueue {
             return new Entry(++sequence + "-0", fields);
         }
 
+        /** Refuses work past the quota, whole, as submit.lua does; else counts it in. */
+        private void admit(long jobs, long bytes) {
+            long queued = ready.size() + pending.size() + delayed.size();
+            if (queued + jobs > settings.maxJobs() || queuedBytes + bytes > settings.maxBytes()) {
+                throw new QueueFullException("the queue is full: it holds " + queued + " jobs and " + queuedBytes
+                        + " bytes of jobs, and takes at most " + settings.maxJobs() + " jobs and " + settings.maxBytes()
+                        + " bytes (packetfs.queue.max-jobs, packetfs.queue.max-bytes); nothing of this submission was queued");
+            }
+            queuedBytes += bytes;
+        }
+
+        /** A job left the queue for good (finished, dead, or dropped as a duplicate). */
+        private void release(String raw) {
+            queuedBytes = Math.max(0, queuedBytes - Envelope.utf8Length(raw));
+        }
+
         private List<SubmitOutcome> submit(List<ComputeJob> submitted) {
             return locked(() -> {
-                List<SubmitOutcome> out = new ArrayList<>();
+                List<String> texts = new ArrayList<>(submitted.size());
+                long newJobs = 0;
+                long newBytes = 0;
                 for (ComputeJob job : submitted) {
                     boolean known = liveResult(job.jobId()) != null || liveJob(job.jobId()) != null;
+                    String text = known ? null : JobJson.toText(JobJson.write(job));
+                    texts.add(text);
+                    if (text != null) {
+                        newJobs++;
+                        newBytes += Envelope.utf8Length(text);
+                    }
+                }
+                admit(newJobs, newBytes);
+                List<SubmitOutcome> out = new ArrayList<>();
+                for (int i = 0; i < submitted.size(); i++) {
+                    ComputeJob job = submitted.get(i);
+                    boolean known = texts.get(i) == null;
                     if (!known) {
-                        Entry e = newEntry(Map.of(Envelope.JOB, JobJson.toText(JobJson.write(job))));
+                        Entry e = newEntry(Map.of(Envelope.JOB, texts.get(i)));
                         ready.add(e);
                         JobState s = new JobState();
                         s.token = e.handle;
@@ -279,9 +312,11 @@ public final class InMemoryJobQueue implements JobQueue {
                         d.rawJob());
                 deadLetter(((Envelope.Invalid) read).jobId(), ((Envelope.Invalid) read).raw(), 0,
                         List.of("invalid job: " + ((Envelope.Invalid) read).error()), null);
+                release(d.rawJob());
                 return null;
             }
             if (read instanceof Envelope.Invalid bad) {
+                release(bad.raw());
                 String error = "invalid job: " + bad.error();
                 if (bad.jobId() != null) {
                     storeResult(JobResult.failed(bad.jobId(), null, 0, 0, error));
@@ -294,6 +329,7 @@ public final class InMemoryJobQueue implements JobQueue {
             JobState s = liveJob(d.jobId());
             boolean finished = liveResult(d.jobId()) != null;
             if (finished || (s != null && s.token != null && !s.token.equals(d.token()))) {
+                release(d.rawJob());
                 return null;
             }
             if (s == null) {
@@ -330,6 +366,7 @@ public final class InMemoryJobQueue implements JobQueue {
                 }
                 storeResult(done.result());
                 jobs.remove(d.jobId());
+                release(d.rawJob());
             } else if (!wasPending) {
                 return; // settled already, or taken over after its visibility lapsed and settled there
             } else if (s instanceof Settlement.Retry retry) {
@@ -341,6 +378,7 @@ public final class InMemoryJobQueue implements JobQueue {
                 }
             } else if (s instanceof Settlement.Dead dead) {
                 deadLetter(d.jobId(), d.rawJob(), dead.result().attempts(), dead.errors(), dead.result());
+                release(d.rawJob());
             }
             if (s.record() != null) {
                 record(s.record());
@@ -348,7 +386,10 @@ public final class InMemoryJobQueue implements JobQueue {
         }
 
         private void deadLetter(String jobId, String raw, int attempts, List<String> errors, JobResult result) {
-            dead.add(Envelope.dead(jobId, raw, attempts, errors));
+            dead.addLast(Envelope.dead(jobId, raw, attempts, errors));
+            while (dead.size() > settings.deadLettersKept()) {
+                dead.removeFirst(); // the oldest go first, as XADD MAXLEN trims the dead stream
+            }
             if (jobId != null) {
                 storeResult(result != null ? result
                         : JobResult.failed(jobId, null, attempts, 0, errors.get(errors.size() - 1)));

@@ -3,6 +3,7 @@ package dev.packetfs.dispatch.queue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.packetfs.dispatch.job.ComputeJob;
@@ -261,5 +262,75 @@ public abstract class JobQueueContract {
         queue.settle(List.of(done(one.get(0))));
         assertEquals(0, queue.depth().inFlight());
         assertNotNull(queue.result("d0").orElse(null));
+    }
+
+    private static ComputeJob inline(String id, int bytes) {
+        return ComputeJob.of(id, dev.packetfs.kernel.Program.over(dev.packetfs.kernel.Op.ADD, 0, new byte[bytes]));
+    }
+
+    @Test
+    void aSubmissionPastTheJobQuotaIsRefusedWholeAndTheQueueTakesWorkAgainOnceItDrains() throws Exception {
+        JobQueue small = newQueue(SETTINGS.withQuota(4, 1L << 30, 100));
+        try {
+            small.submit(List.of(Jobs.crc("q0", "a"), Jobs.crc("q1", "b"), Jobs.crc("q2", "c")));
+            assertThrows(QueueFullException.class, () -> small.submit(List.of(Jobs.crc("q3", "d"), Jobs.crc("q4", "e"))));
+            assertTrue(small.status("q3").isEmpty() && small.status("q4").isEmpty(), "nothing of the refused batch");
+            assertTrue(small.submit(Jobs.crc("q0", "a")).jobId().equals("q0"), "a known job takes no room");
+            small.submit(Jobs.crc("q3", "d"));
+            List<Delivery> taken = takeAtLeast(small, 4);
+            assertEquals(4, taken.size(), "running jobs still count");
+            assertThrows(QueueFullException.class, () -> small.submit(Jobs.crc("q4", "e")));
+            small.settle(taken.stream().map(JobQueueContract::done).toList());
+            assertTrue(small.submit(Jobs.crc("q4", "e")).queued(), "finished jobs free their room");
+        } finally {
+            small.close();
+        }
+    }
+
+    @Test
+    void aSubmissionPastTheByteQuotaIsRefusedAndFinishedJobsReleaseTheirBytes() throws Exception {
+        JobQueue small = newQueue(SETTINGS.withQuota(1000, 3000, 100));
+        try {
+            small.submit(inline("b0", 900)); // 1,200 base64 characters and a little JSON
+            small.submit(inline("b1", 900));
+            QueueFullException full = assertThrows(QueueFullException.class, () -> small.submit(inline("b2", 900)));
+            assertTrue(full.getMessage().contains("packetfs.queue.max-bytes"), full.getMessage());
+            List<Delivery> taken = takeAtLeast(small, 2);
+            small.settle(List.of(done(taken.get(0))));
+            assertTrue(small.submit(inline("b2", 900)).queued(), "the finished job's bytes were released");
+            // A retry stays queued and keeps its bytes; a dead letter releases them.
+            Delivery second = taken.get(1);
+            small.settle(List.of(new Settlement.Retry(second, Duration.ZERO, true, "boom", java.util.Set.of(),
+                    record(second, "RETRYABLE"))));
+            assertThrows(QueueFullException.class, () -> small.submit(inline("b3", 900)));
+            small.promoteDueRetries();
+            List<Delivery> again = takeAtLeast(small, 2);
+            for (Delivery d : again) {
+                small.settle(List.of(new Settlement.Dead(d, JobResult.failed(d.jobId(), "local", 3, 0, "dead"),
+                        List.of("dead"), record(d, "RETRYABLE"))));
+            }
+            small.submit(inline("b3", 900));
+            small.submit(inline("b4", 900));
+        } finally {
+            small.close();
+        }
+    }
+
+    @Test
+    void deadLettersAreBounded() throws Exception {
+        JobQueue small = newQueue(SETTINGS.withQuota(1000, 1L << 30, 3));
+        try {
+            for (int i = 0; i < 8; i++) {
+                small.submit(Jobs.crc("dl" + i, "x"));
+            }
+            for (Delivery d : takeAtLeast(small, 8)) {
+                small.settle(List.of(new Settlement.Dead(d, JobResult.failed(d.jobId(), "local", 3, 0, "dead"),
+                        List.of("dead"), record(d, "RETRYABLE"))));
+            }
+            assertEquals(3, small.depth().dead(), "the newest three are kept");
+            assertEquals(JobResult.Status.FAILED, small.result("dl0").orElseThrow().status(), "results stay");
+        } finally {
+            small.close();
+        }
     }
 }

@@ -63,8 +63,10 @@ public class DispatcherBeans {
     @Produces
     @Singleton
     JobQueue queue(PacketfsConfig config, Optional<RedisConnections> redis) {
-        QueueSettings settings = new QueueSettings(config.queue().visibilityTimeout(), config.queue().resultTtl(),
-                config.queue().metricsKept(), config.queue().maxDeliveries(), Duration.ofSeconds(2));
+        PacketfsConfig.Queue q = config.queue();
+        long maxBytes = q.maxBytes().orElse(redis.isEmpty() ? 64L << 20 : 1L << 30);
+        QueueSettings settings = new QueueSettings(q.visibilityTimeout(), q.resultTtl(), q.metricsKept(), q.maxDeliveries(),
+                Duration.ofSeconds(2), q.maxJobs(), maxBytes, q.deadLettersKept());
         if (redis.isEmpty()) {
             LOG.info("queue: embedded, in memory (set PACKETFS_REDIS_URL to share a Redis queue)");
             return new InMemoryJobQueue(settings);
@@ -146,7 +148,7 @@ public class DispatcherBeans {
                 d.throttleBackoff(), d.maxThrottles());
         // Extend deliveries well before another dispatcher may take them over.
         Duration heartbeat = config.queue().visibilityTimeout().dividedBy(3);
-        DispatchSettings settings = new DispatchSettings(d.maxInFlight(), d.takeBatch(), d.takeWait(),
+        DispatchSettings settings = new DispatchSettings(d.maxInFlight(), d.maxInFlightBytes(), d.takeBatch(), d.takeWait(),
                 d.defaultTimeout(), Duration.ofSeconds(2), heartbeat, d.healthInterval(), retry);
         return new Dispatcher(queue, selector, ledger, settings, registry);
     }

@@ -85,6 +85,23 @@ public interface PacketfsConfig {
 
         @WithDefault("10")
         int maxDeliveries();
+
+        /**
+         * Jobs queued at most (ready, running, waiting to be retried); a submission past it is
+         * refused with 429, jobs LPUSHed past it wait in the ingress list.
+         */
+        @WithDefault("2000000")
+        long maxJobs();
+
+        /**
+         * Bytes of job JSON (inline data included) queued at most, likewise. Unset: 1 GiB on Redis,
+         * 64 MiB for the in-memory queue, which lives in the dispatcher's heap.
+         */
+        Optional<Long> maxBytes();
+
+        /** Dead letters kept; the oldest are trimmed. */
+        @WithDefault("10000")
+        int deadLettersKept();
     }
 
     interface Dispatch {
@@ -94,6 +111,10 @@ public interface PacketfsConfig {
 
         @WithDefault("4096")
         int maxInFlight();
+
+        /** Bytes of job JSON one dispatcher holds at once (in flight), which bounds its heap under large jobs. */
+        @WithDefault("67108864")
+        long maxInFlightBytes();
 
         @WithDefault("512")
         int takeBatch();

@@ -4,6 +4,7 @@ import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.job.JobJson;
 import dev.packetfs.dispatch.ledger.ExecutionRecord;
 import dev.packetfs.dispatch.queue.Delivery;
+import dev.packetfs.dispatch.queue.Envelope;
 import dev.packetfs.dispatch.queue.QueueSettings;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -36,12 +37,16 @@ final class QueueScripts {
         this.settings = settings;
     }
 
-    /** submit.lua: adds each job unless its id is queued or finished; 1 queued, 0 not, per job. */
+    /**
+     * submit.lua: adds each job unless its id is queued or finished; 1 queued, 0 not, per job; or
+     * {@code {-2, jobs, bytes}} and nothing queued when the new jobs would pass the quota.
+     */
     CompletableFuture<List<Long>> submit(List<ComputeJob> jobs) {
-        List<String> k = new ArrayList<>(1 + 2 * jobs.size());
-        List<String> a = new ArrayList<>(1 + jobs.size());
-        k.add(keys.stream());
-        a.add(Long.toString(settings.resultTtl().toSeconds()));
+        List<String> k = new ArrayList<>(3 + 2 * jobs.size());
+        List<String> a = new ArrayList<>(3 + jobs.size());
+        k.addAll(List.of(keys.stream(), keys.delayed(), keys.queuedBytes()));
+        a.addAll(List.of(Long.toString(settings.resultTtl().toSeconds()), Long.toString(settings.maxJobs()),
+                Long.toString(settings.maxBytes())));
         for (ComputeJob job : jobs) {
             k.add(keys.job(job.jobId()));
             k.add(keys.result(job.jobId()));
@@ -50,17 +55,22 @@ final class QueueScripts {
         return SUBMIT.run(commands, ScriptOutputType.MULTI, k, a);
     }
 
-    /** move.lua: up to {@code batch} LPUSHed jobs from the ingress list into the stream; how many moved. */
-    CompletableFuture<Long> move(int batch) {
-        return MOVE.run(commands, ScriptOutputType.INTEGER, List.of(keys.ingress(), keys.moving(), keys.stream()),
-                List.of(Integer.toString(batch)));
+    /**
+     * move.lua: up to {@code batch} LPUSHed jobs from the ingress list into the stream, within the
+     * quota; {moved, 1 when the quota stopped it with jobs left in the list}.
+     */
+    CompletableFuture<List<Long>> move(int batch) {
+        return MOVE.run(commands, ScriptOutputType.MULTI,
+                List.of(keys.ingress(), keys.moving(), keys.stream(), keys.delayed(), keys.queuedBytes()),
+                List.of(Integer.toString(batch), Long.toString(settings.maxJobs()), Long.toString(settings.maxBytes())));
     }
 
     /** begin.lua over these deliveries: 1 run, 0 finished already, -1 a duplicate submission. */
     CompletableFuture<List<Long>> begin(List<Delivery> deliveries) {
-        List<String> k = new ArrayList<>(1 + 2 * deliveries.size());
-        List<String> a = new ArrayList<>(2 + 2 * deliveries.size());
+        List<String> k = new ArrayList<>(2 + 2 * deliveries.size());
+        List<String> a = new ArrayList<>(2 + 3 * deliveries.size());
         k.add(keys.stream());
+        k.add(keys.queuedBytes());
         a.add(GROUP);
         a.add(Long.toString(settings.resultTtl().toSeconds()));
         for (Delivery d : deliveries) {
@@ -68,6 +78,7 @@ final class QueueScripts {
             k.add(keys.result(d.jobId()));
             a.add(d.handle());
             a.add(d.token());
+            a.add(Long.toString(Envelope.utf8Length(d.rawJob())));
         }
         return BEGIN.run(commands, ScriptOutputType.MULTI, k, a);
     }
@@ -88,17 +99,21 @@ final class QueueScripts {
         private final List<String> a = new ArrayList<>();
 
         private Settle() {
-            k.addAll(List.of(keys.stream(), keys.delayed(), keys.dead(), keys.metrics(), keys.statsIndex()));
+            k.addAll(List.of(keys.stream(), keys.delayed(), keys.dead(), keys.metrics(), keys.statsIndex(),
+                    keys.queuedBytes()));
             a.addAll(List.of(GROUP, Long.toString(settings.resultTtl().toSeconds()),
-                    Integer.toString(settings.metricsKept()), Long.toString(settings.resultTtl().toSeconds())));
+                    Integer.toString(settings.metricsKept()), Long.toString(settings.resultTtl().toSeconds()),
+                    Integer.toString(settings.deadLettersKept())));
         }
 
         /**
          * @param kind {@code done}, {@code retry} or {@code dead}
          * @param payload the result (done, dead) or the retry's envelope
          * @param extra the dead letter, or the retry's delay in ms
+         * @param job the job's JSON as queued, whose bytes leave the quota when it is done or dead
          */
-        Settle add(String kind, String handle, String jobId, String payload, String extra, int attempts, ExecutionRecord r) {
+        Settle add(String kind, String handle, String jobId, String payload, String extra, int attempts, ExecutionRecord r,
+                String job) {
             // An invalid job may have no id: its (unused) keys then name no job.
             String id = jobId == null ? "" : jobId;
             k.add(keys.job(id));
@@ -114,6 +129,7 @@ final class QueueScripts {
             a.add(r == null ? "0" : Long.toString(r.costPicoUsd()));
             a.add(r == null ? "0" : Long.toString(r.bytes()));
             a.add(r == null ? "0" : Long.toString(r.latencyMs()));
+            a.add(Long.toString(Envelope.utf8Length(job)));
             return this;
         }
 

@@ -31,6 +31,11 @@ public record RedisKeys(String prefix) {
         return prefix + "jobs:stream";
     }
 
+    /** Bytes of job JSON in the queue (stream and delayed set), for its quota. */
+    public String queuedBytes() {
+        return prefix + "jobs:bytes";
+    }
+
     public String delayed() {
         return prefix + "jobs:delayed";
     }

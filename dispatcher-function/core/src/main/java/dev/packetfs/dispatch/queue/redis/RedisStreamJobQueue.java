@@ -11,6 +11,7 @@ import dev.packetfs.dispatch.queue.Envelope;
 import dev.packetfs.dispatch.queue.JobQueue;
 import dev.packetfs.dispatch.queue.JobStatus;
 import dev.packetfs.dispatch.queue.QueueDepth;
+import dev.packetfs.dispatch.queue.QueueFullException;
 import dev.packetfs.dispatch.queue.QueueSettings;
 import dev.packetfs.dispatch.queue.QueueUnavailableException;
 import dev.packetfs.dispatch.queue.Settlement;
@@ -135,6 +136,11 @@ public final class RedisStreamJobQueue implements JobQueue {
             return CompletableFuture.completedFuture(List.of());
         }
         return scripts.submit(jobs).thenApply(queued -> {
+            if (queued.get(0) == -2L) {
+                throw new QueueFullException("the queue is full: it holds " + queued.get(1) + " jobs and " + queued.get(2)
+                        + " bytes of jobs, and takes at most " + settings.maxJobs() + " jobs and " + settings.maxBytes()
+                        + " bytes (packetfs.queue.max-jobs, packetfs.queue.max-bytes); nothing of this submission was queued");
+            }
             List<SubmitOutcome> out = new ArrayList<>(jobs.size());
             for (int i = 0; i < jobs.size(); i++) {
                 out.add(new SubmitOutcome(jobs.get(i).jobId(), queued.get(i) == 1L));
@@ -354,15 +360,16 @@ public final class RedisStreamJobQueue implements JobQueue {
             ExecutionRecord r = s.record();
             if (s instanceof Settlement.Done done) {
                 call.add("done", d.handle(), d.jobId(), JobJson.toText(JobJson.write(done.result())), "",
-                        d.attempts(), r);
+                        d.attempts(), r, d.rawJob());
             } else if (s instanceof Settlement.Retry retry) {
                 call.add("retry", d.handle(), d.jobId(), Envelope.retry(d, retry),
-                        Long.toString(retry.delay().toMillis()), d.attempts() + (retry.burnsAttempt() ? 1 : 0), r);
+                        Long.toString(retry.delay().toMillis()), d.attempts() + (retry.burnsAttempt() ? 1 : 0), r,
+                        d.rawJob());
             } else if (s instanceof Settlement.Dead dead) {
                 call.add("dead", d.handle(), d.jobId(), JobJson.toText(JobJson.write(dead.result())),
                         JobJson.toText(JobJson.MAPPER.valueToTree(
                                 Envelope.dead(d.jobId(), d.rawJob(), dead.result().attempts(), dead.errors()))),
-                        dead.result().attempts(), r);
+                        dead.result().attempts(), r, d.rawJob());
             }
         }
         boolean retries = settlements.stream().anyMatch(s -> s instanceof Settlement.Retry);
@@ -381,10 +388,10 @@ public final class RedisStreamJobQueue implements JobQueue {
             String result = bad.jobId() == null ? ""
                     : JobJson.toText(JobJson.write(JobResult.failed(bad.jobId(), null, 0, 0, error)));
             if (bad.jobId() != null && !alwaysDeadLetter) {
-                call.add("done", bad.handle(), bad.jobId(), result, "", 0, null);
+                call.add("done", bad.handle(), bad.jobId(), result, "", 0, null, bad.raw());
             } else {
                 String dead = JobJson.toText(JobJson.MAPPER.valueToTree(Envelope.dead(bad.jobId(), bad.raw(), 0, List.of(error))));
-                call.add("dead", bad.handle(), bad.jobId(), result, dead, 0, null);
+                call.add("dead", bad.handle(), bad.jobId(), result, dead, 0, null, bad.raw());
             }
             LOG.warn("job {} settled as invalid: {}", bad.jobId() == null ? bad.handle() : bad.jobId(), bad.error());
         }

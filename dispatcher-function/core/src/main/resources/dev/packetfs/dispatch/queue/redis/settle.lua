@@ -2,27 +2,30 @@
 -- its retry or writes its dead letter, and records the execution that ended it.
 --
 -- KEYS[1] stream, KEYS[2] delayed set, KEYS[3] dead stream, KEYS[4] metrics list,
--- KEYS[5] set of stats keys; then per delivery: job hash, result key, stats key
--- ARGV[1] group, ARGV[2] result TTL (s), ARGV[3] metrics kept, ARGV[4] job-hash TTL (s); then per
--- delivery, 10 values: kind (done|retry|dead), entry id, payload (result JSON, or the retry
--- envelope), extra (retry delay in ms, or the dead letter as a JSON object), attempts,
--- execution record JSON, outcome (ok|fail|throttle, or empty when nothing ran), cost (10^-12 USD),
--- bytes, latency (ms)
+-- KEYS[5] set of stats keys, KEYS[6] queued-bytes counter; then per delivery: job hash, result
+-- key, stats key
+-- ARGV[1] group, ARGV[2] result TTL (s), ARGV[3] metrics kept, ARGV[4] job-hash TTL (s),
+-- ARGV[5] dead letters kept; then per delivery, 11 values: kind
+-- (done|retry|dead), entry id, payload (result JSON, or the retry envelope), extra (retry delay in
+-- ms, or the dead letter as a JSON object), attempts, execution record JSON, outcome
+-- (ok|fail|throttle, or empty when nothing ran), cost (10^-12 USD), bytes processed, latency (ms),
+-- bytes of the job's JSON (released from the quota when the job leaves the queue)
 -- A finished job is guarded by its result (SET NX: one result per job id, whoever stores it) and
 -- acknowledged in one XACK for the batch; a retry or dead letter is guarded by its own XACK,
 -- so a replayed command or a second settlement of the same delivery changes nothing.
 -- Returns the number of deliveries whose outcome was recorded now.
-local stream, delayed, dead, metrics, statsKeys = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local group, resultTtl, metricsMax, jobTtl = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local stream, delayed, dead, metrics, statsKeys, bytesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local group, resultTtl, metricsMax, jobTtl, deadKept = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local settled = 0
 local finishedEntries = {}
 local records = {}
 local stats = {}
-for i = 0, (#KEYS - 5) / 3 - 1 do
-  local jobKey, resultKey, statsKey = KEYS[6 + 3 * i], KEYS[7 + 3 * i], KEYS[8 + 3 * i]
-  local a = 5 + 10 * i
+local released = 0
+for i = 0, (#KEYS - 6) / 3 - 1 do
+  local jobKey, resultKey, statsKey = KEYS[7 + 3 * i], KEYS[8 + 3 * i], KEYS[9 + 3 * i]
+  local a = 6 + 11 * i
   local kind, entry, payload, extra = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
   local attempts, record, outcome = ARGV[a + 4], ARGV[a + 5], ARGV[a + 6]
   local recorded = false
@@ -31,6 +34,7 @@ for i = 0, (#KEYS - 5) / 3 - 1 do
     if redis.call('SET', resultKey, payload, 'NX', 'EX', resultTtl) then
       redis.call('DEL', jobKey)
       recorded = true
+      released = released + tonumber(ARGV[a + 10])
     end
   elseif redis.call('XACK', stream, group, entry) == 1 then
     redis.call('XDEL', stream, entry)
@@ -45,7 +49,10 @@ for i = 0, (#KEYS - 5) / 3 - 1 do
         fields[#fields + 1] = k
         fields[#fields + 1] = v
       end
-      redis.call('XADD', dead, '*', unpack(fields))
+      -- The newest deadKept dead letters are kept, not every one forever. Exact, not '~':
+      -- dead letters are rare, and '~' trims only whole nodes of a hundred entries.
+      redis.call('XADD', dead, 'MAXLEN', deadKept, '*', unpack(fields))
+      released = released + tonumber(ARGV[a + 10])
       if payload ~= '' then
         redis.call('SET', resultKey, payload, 'NX', 'EX', resultTtl)
       end
@@ -80,6 +87,9 @@ for i = 1, #finishedEntries, 500 do
   local last = math.min(i + 499, #finishedEntries)
   redis.call('XACK', stream, group, unpack(finishedEntries, i, last))
   redis.call('XDEL', stream, unpack(finishedEntries, i, last))
+end
+if released > 0 then
+  redis.call('DECRBY', bytesKey, released)
 end
 for key, s in pairs(stats) do
   for field, value in pairs(s) do

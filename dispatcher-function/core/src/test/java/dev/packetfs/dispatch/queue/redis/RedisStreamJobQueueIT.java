@@ -1,5 +1,6 @@
 package dev.packetfs.dispatch.queue.redis;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,6 +64,29 @@ class RedisStreamJobQueueIT extends JobQueueContract {
             server.cli("CONFIG", "SET", "maxmemory", "0");
         }
         assertTrue(q.submit(Jobs.crc("accepted", "123456789")).queued(), "queued again once Redis takes writes");
+    }
+
+    /** LPUSH cannot be refused: past the quota, jobs wait in the ingress list, and move as room appears. */
+    @Test
+    void jobsLpushedPastTheQuotaWaitInTheListAndNoneIsLost() throws Exception {
+        queue.close(); // its mover, on the default quota, would move the whole list
+        JobQueue q = newQueue(SETTINGS.withQuota(2, 1L << 30, 100));
+        for (int i = 0; i < 5; i++) {
+            server.cli("LPUSH", "packetfs:jobs:queue", Jobs.crcJson("lp" + i, "MTIzNDU2Nzg5"));
+        }
+        List<String> settled = new ArrayList<>();
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (settled.size() < 5 && System.nanoTime() < until) {
+            List<dev.packetfs.dispatch.queue.Delivery> got = q.take(5, java.time.Duration.ofMillis(200));
+            assertTrue(got.size() <= 2, "the queue held " + got.size() + " jobs; its quota is 2");
+            long queued = Long.parseLong(server.cli("XLEN", "packetfs:jobs:stream"));
+            assertTrue(queued <= 2, "the stream held " + queued);
+            q.settle(got.stream().map(JobQueueContract::done).toList());
+            got.forEach(d -> settled.add(d.jobId()));
+        }
+        assertEquals(List.of("lp0", "lp1", "lp2", "lp3", "lp4"), settled.stream().sorted().toList());
+        assertEquals("0", server.cli("LLEN", "packetfs:jobs:queue"));
+        assertEquals("0", server.cli("GET", "packetfs:jobs:bytes"), "every job's bytes were released");
     }
 
     @AfterEach
