@@ -43,7 +43,8 @@ public class BrowserBeans {
             MeterRegistry registry) {
         BrowserSettings settings = new BrowserSettings(config.maxNodeConcurrency(), config.trustAfter(),
                 config.minVerifyProbability(), config.spotCheckRate(), config.distinctAddresses(),
-                config.maxMessagesPerSecond(), config.unverifiedKept(), config.expectedLatency());
+                config.maxMessagesPerSecond(), config.unverifiedKept(), config.expectedLatency(),
+                config.maxConnectionsPerAddress());
         // The volunteers' own allow-list: what the trusted substrates may fetch (packetfs.fetch.allow-hosts)
         // says nothing about where an untrusted browser may be sent.
         PublicAddressPolicy volunteers = PublicAddressPolicy.allowing(config.allowHosts().orElse(null));

@@ -55,6 +55,13 @@ public interface BrowserConfig {
     @WithDefault("50ms")
     Duration expectedLatency();
 
+    /**
+     * Connections one IP address may hold at once (a household or an office behind one NAT has a
+     * few browsers, not hundreds); more are closed with 1008 as they open.
+     */
+    @WithDefault("64")
+    int maxConnectionsPerAddress();
+
     /** Longest job handed to browsers. */
     @WithDefault("60s")
     Duration maxDuration();

@@ -13,11 +13,13 @@ import java.time.Duration;
  * @param maxMessagesPerSecond messages answering no lease of its own that one connection may send
  *     a second before it is closed
  * @param unverifiedKept per node, the unverified acceptances remembered for re-running
+ * @param maxConnectionsPerAddress connections one IP address may hold; more are closed with 1008
  */
 public record BrowserSettings(int maxNodeConcurrency, int trustAfter, double minVerifyProbability, double spotCheckRate,
-        boolean distinctAddresses, int maxMessagesPerSecond, int unverifiedKept, Duration expectedLatency) {
+        boolean distinctAddresses, int maxMessagesPerSecond, int unverifiedKept, Duration expectedLatency,
+        int maxConnectionsPerAddress) {
 
     public static BrowserSettings defaults() {
-        return new BrowserSettings(4, 10, 0.05, 0.02, true, 200, 10_000, Duration.ofMillis(50));
+        return new BrowserSettings(4, 10, 0.05, 0.02, true, 200, 10_000, Duration.ofMillis(50), 64);
     }
 }

@@ -7,6 +7,9 @@ import dev.packetfs.kernel.KernelResult;
 import dev.packetfs.kernel.Program;
 import dev.packetfs.kernel.ProgramJson;
 import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +28,9 @@ final class CoordinatorProtocol {
     private final BrowserSettings settings;
     private final Leases leases;
     private final TrustPolicy trust;
+    /** Connections open per remote address, for the per-address cap, and the address of each admitted one. */
+    private final Map<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+    private final Map<String, String> admitted = new ConcurrentHashMap<>();
 
     CoordinatorProtocol(BrowserSettings settings, Leases leases, TrustPolicy trust) {
         this.settings = settings;
@@ -42,13 +48,25 @@ final class CoordinatorProtocol {
         return message.toString();
     }
 
-    /** A browser connected; it gets work once it has said hello. */
+    /** A browser connected; it gets work once it has said hello. One address holds only so many connections. */
     void join(String nodeId, NodeLink link, String address) {
+        AtomicInteger open = perAddress.computeIfAbsent(address, a -> new AtomicInteger());
+        if (open.incrementAndGet() > settings.maxConnectionsPerAddress()) {
+            open.decrementAndGet();
+            LOG.info("closing a connection from {}: it holds {} already", address, settings.maxConnectionsPerAddress());
+            link.close(1008, "more than " + settings.maxConnectionsPerAddress() + " connections from one address");
+            return;
+        }
+        admitted.put(nodeId, address);
         leases.add(new VolunteerNode(nodeId, link, address, settings.unverifiedKept(), settings.maxMessagesPerSecond()));
     }
 
     /** A browser disconnected: its leases go to other browsers. */
     void leave(String nodeId) {
+        String address = admitted.remove(nodeId);
+        if (address != null) {
+            perAddress.computeIfPresent(address, (a, open) -> open.decrementAndGet() == 0 ? null : open);
+        }
         VolunteerNode node = leases.node(nodeId);
         if (node != null) {
             leases.retire(node);

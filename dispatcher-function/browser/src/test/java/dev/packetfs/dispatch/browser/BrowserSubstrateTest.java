@@ -44,7 +44,7 @@ class BrowserSubstrateTest {
 
     private BrowserSubstrate coordinator(int trustAfter, double minVerify, double spotCheck) {
         BrowserSettings settings = new BrowserSettings(2, trustAfter, minVerify, spotCheck, false, 1000, 100,
-                Duration.ofMillis(10));
+                Duration.ofMillis(10), 3);
         return new BrowserSubstrate(settings, program -> {
             recomputes.incrementAndGet();
             return CompletableFuture.completedFuture(Kernel.execute(program));
@@ -231,7 +231,7 @@ class BrowserSubstrateTest {
 
     @Test
     void aDataUrlVolunteersMayNotFetchIsNeverLeasedAndGoesElsewhere() throws Exception {
-        BrowserSettings settings = new BrowserSettings(2, 5, 0.05, 0, false, 1000, 100, Duration.ofMillis(10));
+        BrowserSettings settings = new BrowserSettings(2, 5, 0.05, 0, false, 1000, 100, Duration.ofMillis(10), 64);
         PublicAddressPolicy volunteers = PublicAddressPolicy.allowing(null);
         BrowserSubstrate c = new BrowserSubstrate(settings, p -> CompletableFuture.completedFuture(Kernel.execute(p)),
                 corrections::put, program -> BrowserBeans.volunteerRefusal(volunteers, program), Duration.ofSeconds(30));
@@ -280,5 +280,33 @@ class BrowserSubstrateTest {
         assertEquals(1008, chatty.closedWith);
         assertEquals(0, c.nodeCount());
         assertEquals(0, c.capacity());
+    }
+
+    @Test
+    void oneAddressHoldsOnlySoManyConnections() {
+        BrowserSubstrate c = coordinator(5, 0.05, 0);
+        List<Integer> closed = new CopyOnWriteArrayList<>();
+        NodeLink link = new NodeLink() {
+            @Override
+            public void send(String json) {}
+
+            @Override
+            public void close(int code, String reason) {
+                closed.add(code);
+            }
+        };
+        for (int i = 0; i < 5; i++) {
+            c.join("n" + i, link, "203.0.113.7");
+        }
+        assertEquals(3, c.nodeCount());
+        assertEquals(List.of(1008, 1008), closed);
+        c.join("other", link, "203.0.113.8");
+        assertEquals(4, c.nodeCount(), "another address has its own allowance");
+        c.leave("n0");
+        c.leave("n3"); // a refused connection closing changes nothing
+        c.join("n5", link, "203.0.113.7");
+        assertEquals(4, c.nodeCount(), "a connection that left makes room for one");
+        c.join("n6", link, "203.0.113.7");
+        assertEquals(List.of(1008, 1008, 1008), closed);
     }
 }

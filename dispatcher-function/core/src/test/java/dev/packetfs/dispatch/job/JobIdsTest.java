@@ -28,4 +28,15 @@ class JobIdsTest {
             assertEquals(byRule, accepted, "'" + id + "'");
         }
     }
+
+    @Test
+    void dotAndDotDotAreRefusedButDotsInsideAnIdAreFine() {
+        for (String id : new String[] {".", ".."}) {
+            JobException e = org.junit.jupiter.api.Assertions.assertThrows(JobException.class, () -> JobIds.check(id));
+            assertEquals("job_id", e.field());
+        }
+        for (String id : new String[] {"...", ".a", "a..b", "v1.2"}) {
+            JobIds.check(id);
+        }
+    }
 }
