@@ -18,7 +18,7 @@ export async function runProgram(program, { signal, maxWindowBytes = 256 * 1024 
   // a page cannot read where a redirect leads before following it, so it may not follow one.
   const response = await fetch(p.dataUrl, { headers: { range: rangeHeader(p) }, signal, cache: 'no-store', redirect: 'error' });
   const scan = windowScan(program, p.op);
-  await readWindow(response, p, { maxBytes: maxWindowBytes, onBytes: scan.add, url: p.dataUrl });
+  await readWindow(response, p, { maxBytes: maxWindowBytes, onBytes: scan.add, signal, url: p.dataUrl });
   return scan.result();
 }
 

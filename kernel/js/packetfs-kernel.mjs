@@ -8,6 +8,7 @@
 //   executeWindow(program, bytes)  bytes that already are the window (a fetched range)
 //   merge(op, left, right)         result of two adjacent windows, left then right
 //   validate(program)              the normalized program, or a ProgramError naming the field
+//   ipv4SpellingProblem(url, base) why a URL's host is an IPv4 address in a non-canonical form, or null
 
 export const OPS = Object.freeze(['counteq', 'crc32c', 'fnv64', 'xor', 'add']);
 
@@ -118,6 +119,103 @@ function checkUrl(url) {
     throw new ProgramError('data_url', `must be an http or https URL, got '${abbreviate(url)}'`);
   }
   if (parsed.hostname === '') throw new ProgramError('data_url', `has no host: '${abbreviate(url)}'`);
+  const spelling = ipv4SpellingProblem(url);
+  if (spelling !== null) throw new ProgramError('data_url', spelling);
+}
+
+// ---------------------------------------------------------------------------------------------
+// One URL, one address. WHATWG URL parsers (browsers, workerd, Node) read an IPv4 host written
+// with leading zeros as octal, 0x-parts as hex, and fewer than four parts as a number filling the
+// rest: http://0177.0.0.1/ is 127.0.0.1 there, 177.0.0.1 to Java; 012.1.2.3 is 10.1.2.3 there.
+// So no runtime accepts such a spelling. The rule, identical in the Java kernel (Program):
+//
+//   1. Take the host as WRITTEN in the URL text, not the parser's hostname (which hides the
+//      spelling: new URL('http://0177.0.0.1/').hostname is '127.0.0.1'): the text after '//' up
+//      to the first '/', '?' or '#', without any 'userinfo@' (up to the last '@') and ':port';
+//      ASCII lower-cased.
+//   2. An IPv6 literal ('[' ... ']') is left alone.
+//   3. If the host's last '.'-separated label, after one trailing '.' is set aside, is all
+//      decimal digits or is '0x' followed by zero or more hex digits (WHATWG's "ends in a
+//      number": the parser will read the whole host as IPv4), the host must be canonical dotted
+//      decimal: exactly four parts, each 0..255 in decimal without leading zeros ('0' itself is
+//      fine), and no trailing dot. Anything else is refused, field data_url: 0177.0.0.1,
+//      017700000001, 2130706433, 0x7f.0.0.1, 127.1, 1.2.3.04, 0x, a.0x, example.123, and
+//      1.2.3.4. (1.2.3.4 to a WHATWG parser, no host at all to java.net.URI). Accepted: 1.2.3.4,
+//      0.0.0.0 (the address rules refuse it later), example.com, example.com., 1x.example.
+//
+// Where WHATWG is more lenient than java.net.URI, JavaScript follows WHATWG to find the host as
+// written (both refuse the URL either way; Java's URI finds no host in any of these): tabs and
+// newlines are dropped and the text trimmed; after http: or https:, any run of '/' and '\' opens
+// the authority ('http:0177.0.0.1/' and 'http:\\0177.0.0.1' have host 0177.0.0.1), and '\'
+// ends it. And a host also counts as an IPv4 address when it ends in a number as the parser
+// decodes it before its IPv4 step (percent-escapes, full-width digits, ideographic full stops):
+// then too it must be written canonically, so '0177.0.0.%31', '1.2.3.%34' and '1。2。3。4' are
+// refused like '0177.0.0.1'.
+
+const SPECIAL = /^https?:$/;
+const NUMBER_LABEL = /^(?:[0-9]+|0x[0-9a-f]*)$/;
+const DECIMAL_PART = /^(?:0|[1-9][0-9]{0,2})$/;
+
+/**
+ * Why the host of `url` (the text of an http or https URL, or a reference resolved against the
+ * URL `base`, such as a redirect's Location) is an IPv4 address in a non-canonical form; null
+ * when it is not (a name, a canonical address, an IPv6 literal, or a reference that keeps
+ * base's host).
+ */
+export function ipv4SpellingProblem(url, base = null) {
+  const written = writtenHost(url, base);
+  if (written === null) return null;
+  const host = written.toLowerCase();
+  const decoded = decodedHost(written);
+  if (!(endsInNumber(host) || (decoded !== null && endsInNumber(decoded))) || canonical(host)) return null;
+  return `the host ${abbreviate(host)} is an IPv4 address written in a non-canonical form (leading zeros, `
+    + 'hex or octal parts, fewer than four parts, or a single number); write it as four decimal numbers';
+}
+
+/** The host as written in `url` (userinfo and port removed), or null when it has none of its own. */
+function writtenHost(url, base) {
+  const text = url.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '').replace(/[\t\n\r]/g, '');
+  const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:/.exec(text);
+  let rest;
+  if (scheme) {
+    const name = scheme[0].toLowerCase();
+    if (!SPECIAL.test(name)) return null;
+    rest = text.slice(name.length);
+    // With a base of the same scheme, 'http:x' is a path relative to it; otherwise slashes are optional.
+    if (base?.protocol === name && !/^[/\\]{2}/.test(rest)) return null;
+  } else {
+    if (!/^[/\\]{2}/.test(text)) return null; // a path or query relative to base, with base's host
+    rest = text;
+  }
+  const authority = /^[/\\]*([^/\\?#]*)/.exec(rest)[1];
+  const hostAndPort = authority.slice(authority.lastIndexOf('@') + 1);
+  if (hostAndPort.startsWith('[')) return null;
+  const host = hostAndPort.split(':')[0];
+  return host === '' ? null : host;
+}
+
+/** The host as the URL parser reads it before its IPv4 step, or null if it cannot read it. */
+function decodedHost(written) {
+  // A last label that is not a number keeps the parser from reading the host as an address.
+  let probe;
+  try {
+    probe = new URL(`http://${written}.x/`).hostname;
+  } catch {
+    return null;
+  }
+  return probe.endsWith('.x') ? probe.slice(0, -2) : null;
+}
+
+/** WHATWG's "ends in a number" (one trailing dot aside): the parser reads such a host as IPv4. */
+function endsInNumber(host) {
+  const labels = host.endsWith('.') ? host.slice(0, -1) : host;
+  return NUMBER_LABEL.test(labels.slice(labels.lastIndexOf('.') + 1));
+}
+
+/** Four parts, each 0..255 in decimal without leading zeros. */
+function canonical(host) {
+  const parts = host.split('.');
+  return parts.length === 4 && parts.every((part) => DECIMAL_PART.test(part) && Number(part) <= 255);
 }
 
 function abbreviate(s) {

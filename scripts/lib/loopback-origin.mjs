@@ -7,17 +7,22 @@
 //                       client reads it; stats.paced holds {sent, done} per answer (bytes
 //                       written so far; resolves true when the object was all sent, false
 //                       when the client closed the connection first)
+//   /trickle/MS/NAME    ignores Range: 200 with the whole object's Content-Length, the headers at
+//                       once, then one byte every MS milliseconds until the object is sent or the
+//                       client hangs up (a large MS: headers, then silence); stats.trickled holds
+//                       {sent, done, closedAt} per answer, as stats.paced does, closedAt being
+//                       Date.now() when the connection ended
 //   /content-range/CR/NAME  206 with Content-Range CR (URI-encoded; empty: none) and NAME's bytes
 //                       from CR's first byte to its last (the whole object when CR names none)
 //   /redirect/N/REST    N redirects, then REST
 //   /to/URL             redirects to the (URI-encoded) URL
 //   /status/CODE        answers CODE
-//   /delay/MS/REST      REST, answered MS milliseconds late
+//   /delay/MS/REST      REST, answered MS milliseconds late (not at all if the client hangs up first)
 //   /dns?name=&type=    a DNS-over-HTTPS JSON resolver with the answers given to startOrigin()
 import { createServer } from 'node:http';
 
 export async function startOrigin(objects = new Map(), dns = {}) {
-  const stats = { requests: 0, paced: [] };
+  const stats = { requests: 0, paced: [], trickled: [] };
   const server = createServer((req, res) => {
     res.setHeader('access-control-allow-origin', '*');
     res.setHeader('access-control-allow-headers', 'range');
@@ -28,7 +33,8 @@ export async function startOrigin(objects = new Map(), dns = {}) {
     const delayed = /^\/delay\/(\d+)(\/.*)$/.exec(url.pathname);
     if (delayed) {
       url.pathname = delayed[2];
-      setTimeout(() => answer(url, req, res), Number(delayed[1]));
+      const timer = setTimeout(() => answer(url, req, res), Number(delayed[1]));
+      res.once('close', () => clearTimeout(timer));
     } else {
       answer(url, req, res);
     }
@@ -54,6 +60,10 @@ export async function startOrigin(objects = new Map(), dns = {}) {
     if (kind === 'paced') {
       const object = objects.get(decodeURIComponent(parts[2]));
       return object ? pace(object, res) : res.writeHead(404).end();
+    }
+    if (kind === 'trickle') {
+      const object = objects.get(decodeURIComponent(parts[3]));
+      return object ? trickle(object, Number(parts[2]), res) : res.writeHead(404).end();
     }
     if (kind === 'content-range') {
       const object = objects.get(decodeURIComponent(parts[3]));
@@ -94,6 +104,26 @@ export async function startOrigin(objects = new Map(), dns = {}) {
       res.end();
     };
     next();
+  }
+
+  /** Sends the headers, then one byte of `object` every `ms` milliseconds. */
+  function trickle(object, ms, res) {
+    const answer = { sent: 0, closedAt: null };
+    stats.trickled.push(answer);
+    res.writeHead(200, { 'content-length': object.length });
+    res.flushHeaders();
+    const timer = setInterval(() => {
+      if (answer.sent < object.length) res.write(object.subarray(answer.sent, ++answer.sent));
+      if (answer.sent === object.length) {
+        clearInterval(timer);
+        res.end();
+      }
+    }, ms);
+    answer.done = new Promise((resolve) => res.once('close', () => {
+      answer.closedAt = Date.now();
+      clearInterval(timer);
+      resolve(res.writableFinished);
+    }));
   }
 
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -2,14 +2,16 @@
 // PublicAddressPolicy (docs/security.md), in JavaScript.
 //
 // A Worker cannot resolve a name itself and cannot choose the address its fetch() connects to.
-// So it refuses what it can see: IP literals in refused ranges (in every spelling; the URL parser
-// has already turned decimal, octal and hex IPv4 forms into dotted quads), names that are
-// loopback or metadata by definition (unless the allow-list exempts every address they resolve
-// to), and — when a DNS-over-HTTPS resolver is configured — names whose A/AAAA records point
-// into refused ranges. What remains (a name re-pointed between that
-// look-up and the fetch) is closed by the platform: subrequests leave from Cloudflare's edge,
-// which does not route to a customer's private or loopback addresses.
+// So it refuses what it can see: IP literals in refused ranges (on the parsed URL, which has
+// turned every IPv4 spelling into a dotted quad), IPv4 literals written in a non-canonical form
+// (0177.0.0.1, 127.1: the kernel's rule, applied here to redirect targets, which no kernel sees),
+// names that are loopback or metadata by definition (unless the allow-list exempts every address
+// they resolve to), and — when a DNS-over-HTTPS resolver is configured — names whose A/AAAA
+// records point into refused ranges. What remains (a name re-pointed between that look-up and
+// the fetch) is closed by the platform: subrequests leave from Cloudflare's edge, which does not
+// route to a customer's private or loopback addresses.
 
+import { ipv4SpellingProblem } from '../../kernel/js/packetfs-kernel.mjs';
 import rules from '../../worker-protocol/spec/address-rules.json' with { type: 'json' };
 
 // The refused ranges and the IPv6 forms that carry an IPv4 address are the Java workers' too:
@@ -98,8 +100,8 @@ export class AddressRefused extends Error {}
 
 /**
  * The policy for one Worker: `allowList` is PACKETFS_FETCH_ALLOW_HOSTS (host names matched
- * exactly, IPs and CIDR blocks matched against addresses); `resolve(name)` returns the addresses
- * a name has (16-byte arrays), or null when no resolver is configured.
+ * exactly, IPs and CIDR blocks matched against addresses); `resolve(name, signal)` returns the
+ * addresses a name has (16-byte arrays), or null when no resolver is configured.
  */
 export class AddressPolicy {
   constructor(allowList, resolve) {
@@ -121,8 +123,15 @@ export class AddressPolicy {
     return this.blocks.some((block) => inBlock(bytes, block));
   }
 
-  /** Resolves when `url` may be fetched; rejects with AddressRefused naming the reason. */
-  async check(url) {
+  /**
+   * Resolves when `url` may be fetched; rejects with AddressRefused naming the reason.
+   * `written` is the text `url` was parsed from, against `base` (a redirect's Location and the
+   * URL that redirected): the parsed URL no longer shows how its host was spelled. `signal`
+   * ends a DNS look-up.
+   */
+  async check(url, { written = url.href, base = null, signal } = {}) {
+    const spelling = ipv4SpellingProblem(written, base);
+    if (spelling !== null) throw new AddressRefused(spelling);
     const host = url.hostname.toLowerCase();
     if (this.hosts.has(host) || this.hosts.has(host.replace(/^\[|\]$/g, ''))) return;
     const literal = parseAddress(host);
@@ -133,7 +142,7 @@ export class AddressPolicy {
       return;
     }
     const name = host.replace(/\.$/, '');
-    const addresses = (this.resolve ? await this.resolve(name) : null) ?? [];
+    const addresses = (this.resolve ? await this.resolve(name, signal) : null) ?? [];
     // fetch() resolves a local or metadata name its own way, whatever the DNS-over-HTTPS look-up
     // said: such a name passes only when every address the look-up gave is one the allow-list
     // exempts (as a test's 127.0.0.1 does), never for merely being public.

@@ -3,7 +3,7 @@
 // larger than the isolate's 128 MB. How an origin's answer becomes the window (206, 200 with the
 // whole object, 416) is worker-protocol/js/range-window.mjs, shared with the volunteer browsers.
 
-import { executeWindow, merge } from '../../kernel/js/packetfs-kernel.mjs';
+import { MAX_URL_LENGTH, executeWindow, ipv4SpellingProblem, merge } from '../../kernel/js/packetfs-kernel.mjs';
 import { originFailure, rangeHeader, readWindow } from '../../worker-protocol/js/range-window.mjs';
 import { AddressRefused } from './address-policy.mjs';
 
@@ -21,46 +21,102 @@ export class FetchError extends Error {
  * Runs program `p` (validated, with dataUrl) over its window. `limits`: { maxWindowBytes,
  * maxRedirects, cacheTtl }; `policy`: an AddressPolicy; `deadline`: Date.now()-based ms.
  * Fails with a FetchError, or a WindowError (range-window.mjs) once the origin has answered.
+ *
+ * The deadline bounds everything: DNS look-ups, connecting, waiting for the answer, each read of
+ * the body and the whole of it. When it passes, or when the read fails or is refused for any
+ * reason, the origin's request is aborted and its body cancelled, never drained, and this
+ * returns at once.
  */
 export async function fetchAndExecute(p, program, limits, policy, deadline) {
   if (p.length === 0) return executeWindow(program, new Uint8Array(0));
   if (p.length !== null && p.length > limits.maxWindowBytes) {
     throw new FetchError('too_large', `window of ${p.length} bytes exceeds the limit of ${limits.maxWindowBytes}`);
   }
+  const abort = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abort.abort(new DOMException(`${p.dataUrl} not read in time`, 'TimeoutError'));
+  }, Math.max(0, deadline - Date.now()));
+  try {
+    return await readThroughRedirects(p, program, limits, policy, deadline, abort.signal);
+  } catch (e) {
+    // Whatever the abort made fail (a fetch, a read, a DNS look-up), the cause is the deadline.
+    if (timedOut && e?.code !== 'origin_timeout') throw new FetchError('origin_timeout', `${p.dataUrl} was not read in time`);
+    throw e;
+  } finally {
+    clearTimeout(timer);
+    // Success or not, nothing more is wanted from the origin: end whatever is still open.
+    abort.abort();
+  }
+}
+
+async function readThroughRedirects(p, program, limits, policy, deadline, signal) {
   let url = new URL(p.dataUrl);
+  let written = p.dataUrl;
+  let base = null;
   for (let hop = 0; hop <= limits.maxRedirects; hop++) {
-    try {
-      await policy.check(url);
-    } catch (e) {
-      if (e instanceof AddressRefused) throw new FetchError('address_refused', e.message);
-      throw e;
-    }
-    const response = await request(url, p, limits, deadline);
+    await checkAddress(policy, url, { written, base, signal }, hop === 0 ? '' : ` (a redirect from ${base})`);
+    const response = await request(url, p, limits, signal);
     const location = response.headers.get('location');
     if (response.status >= 300 && response.status < 400 && location) {
-      await response.body?.cancel();
-      url = new URL(location, url);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new FetchError('origin_rejected', `${p.dataUrl} redirects to a non-HTTP URL`);
-      }
+      response.body?.cancel().catch(() => {});
+      [written, base] = [location, url];
+      url = redirectTarget(location, base);
       continue;
     }
     const scan = new StreamingScan(program, p.op);
-    await readWindow(response, p, { maxBytes: limits.maxWindowBytes, onBytes: (piece) => scan.update(piece), deadline, url });
+    await readWindow(response, p, { maxBytes: limits.maxWindowBytes, onBytes: (piece) => scan.update(piece), deadline, signal, url });
     return scan.result();
   }
   throw new FetchError('origin_rejected', `more than ${limits.maxRedirects} redirects from ${p.dataUrl}`);
 }
 
-async function request(url, p, limits, deadline) {
-  const remaining = deadline - Date.now();
-  if (remaining <= 0) throw new FetchError('origin_timeout', `no time left to read ${url}`);
+async function checkAddress(policy, url, how, from) {
+  try {
+    await policy.check(url, how);
+  } catch (e) {
+    if (e instanceof AddressRefused) throw new FetchError('address_refused', `${e.message}${from}`);
+    throw e;
+  }
+}
+
+/**
+ * Where a redirect leads: a URL a program may name (http or https, at most MAX_URL_LENGTH
+ * characters, any IPv4 host written as four decimal numbers), else the origin's answer is
+ * unusable for good, as the Java fetcher judges it (Program.checkUrl on the target).
+ */
+function redirectTarget(location, base) {
+  let target;
+  try {
+    target = new URL(location, base);
+  } catch {
+    throw new FetchError('origin_rejected', `${base} redirects to a malformed URL: '${abbreviate(location)}'`);
+  }
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+    throw new FetchError('origin_rejected', `${base} redirects to a non-HTTP URL: '${abbreviate(location)}'`);
+  }
+  const problem = target.href.length > MAX_URL_LENGTH
+    ? `is longer than ${MAX_URL_LENGTH} characters`
+    : ipv4SpellingProblem(location, base);
+  if (problem !== null) {
+    throw new FetchError('origin_rejected',
+      `${base} redirects to '${abbreviate(location)}', which is not a URL a program may name: ${problem}`);
+  }
+  return target;
+}
+
+function abbreviate(s) {
+  return s.length <= 80 ? s : `${s.slice(0, 77)}...`;
+}
+
+async function request(url, p, limits, signal) {
   try {
     return await fetch(url, {
       headers: { range: rangeHeader(p), 'accept-encoding': 'identity' },
       redirect: 'manual',
-      // Also ends a body read that outlives the job's time.
-      signal: AbortSignal.timeout(remaining),
+      // Aborts connecting, the wait for the answer and any read of its body.
+      signal,
       // On Cloudflare: keep the object at the edge, so the next window of it is a cache read.
       cf: limits.cacheTtl > 0 ? { cacheEverything: true, cacheTtl: limits.cacheTtl } : { cacheTtl: 0 },
     });

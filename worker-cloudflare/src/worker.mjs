@@ -77,7 +77,7 @@ function configure(env) {
       maxRedirects: positive(env.PACKETFS_FETCH_MAX_REDIRECTS, 3),
       cacheTtl: positive(env.PACKETFS_FETCH_CACHE_TTL, 0),
     },
-    policy: new AddressPolicy(env.PACKETFS_FETCH_ALLOW_HOSTS, doh ? (name) => resolve(doh, name) : null),
+    policy: new AddressPolicy(env.PACKETFS_FETCH_ALLOW_HOSTS, doh ? (name, signal) => resolve(doh, name, signal) : null),
   };
 }
 
@@ -256,16 +256,31 @@ function routingReply(status, message) {
   return jsonReply(status, { success: false, error: message });
 }
 
-/** A name's A and AAAA addresses from a DNS-over-HTTPS JSON resolver (16-byte arrays). */
-async function resolve(dohUrl, name) {
+/**
+ * A name's A and AAAA addresses from a DNS-over-HTTPS JSON resolver (16-byte arrays). A resolver
+ * that fails or answers nonsense fails the job for now (origin_failed); `signal` (the job's
+ * deadline) ends the look-up.
+ */
+async function resolve(dohUrl, name, signal) {
   const answers = await Promise.all(['A', 'AAAA'].map(async (type) => {
     const query = new URL(dohUrl);
     query.searchParams.set('name', name);
     query.searchParams.set('type', type);
-    const response = await fetch(query, { headers: { accept: 'application/dns-json' } });
-    if (!response.ok) throw new FetchError('origin_failed', `could not resolve ${name}: DNS answered HTTP ${response.status}`);
-    const json = await response.json();
-    return (json.Answer ?? []).filter((a) => a.type === 1 || a.type === 28).map((a) => parseAddress(a.data)).filter(Boolean);
+    let json;
+    try {
+      const response = await fetch(query, { headers: { accept: 'application/dns-json' }, signal });
+      if (!response.ok) {
+        response.body?.cancel().catch(() => {});
+        throw new FetchError('origin_failed', `could not resolve ${name}: DNS answered HTTP ${response.status}`);
+      }
+      json = await response.json();
+    } catch (e) {
+      if (e instanceof FetchError) throw e;
+      if (signal?.aborted) throw new FetchError('origin_timeout', `no time left to resolve ${name}`);
+      throw new FetchError('origin_failed', `could not resolve ${name}: ${e?.message ?? e}`);
+    }
+    const records = Array.isArray(json?.Answer) ? json.Answer : [];
+    return records.filter((a) => (a?.type === 1 || a?.type === 28) && typeof a.data === 'string').map((a) => parseAddress(a.data)).filter(Boolean);
   }));
   return answers.flat();
 }

@@ -35,8 +35,29 @@ describe('the shared cases of address-rules.json', () => {
   test('every refused URL is refused before any fetch, its literal never sent to the resolver', async () => {
     for (const { url, why } of rules.refused_urls) {
       const { resolve, asked } = resolver();
-      await assert.rejects(new AddressPolicy('', resolve).check(new URL(url)), AddressRefused, `${url} (${why})`);
+      await assert.rejects(new AddressPolicy('', resolve).check(new URL(url), { written: url }), AddressRefused, `${url} (${why})`);
       assert.deepEqual(asked, [], `${url} went to the resolver`);
+    }
+  });
+
+  test('every non-canonical IPv4 spelling a URL parser reads is refused as written, even when allow-listed', async () => {
+    const parsed = rules.noncanonical_ipv4_urls.filter(({ url }) => URL.canParse(url));
+    assert.ok(parsed.length >= 12, `only ${parsed.length} cases parse`);
+    for (const { url, why } of parsed) {
+      const { resolve, asked } = resolver();
+      const policy = new AddressPolicy(new URL(url).hostname, resolve);
+      await assert.rejects(policy.check(new URL(url), { written: url }), (e) => {
+        assert.ok(e instanceof AddressRefused, `${url} (${why}): ${e}`);
+        assert.match(e.message, /written in a non-canonical form/, url);
+        return true;
+      });
+      assert.deepEqual(asked, [], `${url} went to the resolver`);
+    }
+  });
+
+  test('every canonical IPv4 spelling and name passes the spelling rule', async () => {
+    for (const { url, why } of rules.canonical_ipv4_urls) {
+      await new AddressPolicy('', resolver().resolve).check(new URL(url), { written: url }).catch((e) => assert.fail(`${url} (${why}): ${e}`));
     }
   });
 
@@ -77,6 +98,22 @@ describe('spellings only JavaScript sees', () => {
     for (const t of ['example.com', '1.2.3', '1.2.3.256', '1::2::3', '1:2:3:4:5:6:7:8:9', 'g::1', '::ffff:1.2.3', '']) {
       assert.equal(parseAddress(t), null, t);
     }
+  });
+});
+
+describe('redirect targets: a Location is checked as written, resolved against the URL that redirected', () => {
+  const base = new URL('http://objects.example/a/b');
+  const check = (location, policy = new AddressPolicy('127.0.0.1', null)) =>
+    policy.check(new URL(location, base), { written: location, base });
+
+  test('a non-canonical IPv4 host is refused in every way a Location can name one', async () => {
+    for (const location of ['http://0177.0.0.1/', '//0177.0.0.1:8080/o', '\\\\0x7f.1/', 'https:2130706433/', 'HTTP://127.1/']) {
+      await assert.rejects(check(location), /written in a non-canonical form/, location);
+    }
+  });
+
+  test('a relative Location keeps the host that was already checked', async () => {
+    for (const location of ['/0177.0.0.1', '0x7f.1', 'http:127.1/x', '?127.1']) await check(location);
   });
 });
 

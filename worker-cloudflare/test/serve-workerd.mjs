@@ -1,11 +1,12 @@
 // Serves the Worker in workerd exactly as `wrangler deploy` would ship it: the bundle from
 // `wrangler deploy --dry-run` (src/worker.mjs with the shared kernel inlined), run by Miniflare
 // with wrangler.toml's settings, plus the vars and secrets given here. No wrangler dev proxy
-// stands in between. Prints "READY <url>" and serves until SIGTERM or SIGINT.
+// stands in between. Prints "READY <url>" and serves until SIGTERM or SIGINT, or until its stdin
+// closes when stdin is a pipe (the process that started it has died).
 //
 //   node test/serve-workerd.mjs [--port N] [NAME=VALUE ...]
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { fstatSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
@@ -52,3 +53,7 @@ async function stop() {
 }
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+// A pipe or socket on stdin is a parent watching: its closing means the parent is gone. A terminal
+// or /dev/null (a background job of a script) is not.
+const stdin = fstatSync(0);
+if (stdin.isFIFO() || stdin.isSocket()) process.stdin.on('end', stop).on('error', stop).resume();

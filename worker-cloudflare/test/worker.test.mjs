@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execute } from '../../kernel/js/packetfs-kernel.mjs';
 import { vectors, objectBytes } from '../../kernel/js/test/vectors.mjs';
 import { startOrigin } from '../../scripts/lib/loopback-origin.mjs';
+import rules from '../../worker-protocol/spec/address-rules.json' with { type: 'json' };
 import errorTable from '../../worker-protocol/spec/worker-errors.json' with { type: 'json' };
 import { startWorker } from './workerd.mjs';
 
@@ -243,9 +244,6 @@ describe('address rules', () => {
     'http://[fe80::1]/x',
     'http://[::ffff:10.0.0.1]/x',
     'http://[64:ff9b::a00:1]/x',
-    'http://167772161/x', // 10.0.0.1 in decimal
-    'http://0x0a.1/x', // 10.0.0.1 in hex
-    'http://012.0.0.1/x', // 10.0.0.1 in octal
     'http://localhost/x',
     'http://metadata.google.internal/computeMetadata/v1/',
     'http://private.example/x', // its DNS answer is 10.1.2.3
@@ -258,12 +256,39 @@ describe('address rules', () => {
     });
   }
 
-  test('the check sees the parsed address, not its spelling', async () => {
-    // 0x7f.1 is 127.0.0.1, which this test's allow-list exempts.
+  test('an IPv4 host in any spelling but four decimal numbers is an invalid program, never fetched', async () => {
     const port = new URL(origin.url('/')).port;
-    const { status, body } = await compute({ program: { op: 'crc32c', data_url: `http://0x7f.1:${port}/ranged/digits` } });
-    assert.equal(status, 200, JSON.stringify(body));
-    assert.equal(body.result.checksum, 3808858755);
+    const before = origin.stats.requests;
+    for (const url of [
+      `http://0177.0.0.1:${port}/ranged/digits`, // 127.0.0.1 here (allow-listed), 177.0.0.1 to Java
+      `http://0x7f.1:${port}/ranged/digits`, // 127.0.0.1 in hex, two parts
+      `http://2130706433:${port}/ranged/digits`, // 127.0.0.1 as one number
+      'http://167772161/x', // 10.0.0.1 in decimal
+      'http://012.0.0.1/x', // 10.0.0.1 in octal, 12.0.0.1 to Java
+      ...rules.noncanonical_ipv4_urls.map((c) => c.url),
+    ]) {
+      const { status, body } = await compute({ program: { op: 'crc32c', data_url: url } });
+      assert.equal(status, 400, `${url}: ${JSON.stringify(body)}`);
+      assert.equal(body.error_code, 'bad_request', url);
+      assert.match(body.error, /^data_url: /, url);
+    }
+    assert.equal(origin.stats.requests, before, 'a refused program reached the origin');
+    const canonical = await compute({ program: { op: 'crc32c', data_url: `http://127.0.0.1:${port}/ranged/digits` } });
+    assert.equal(canonical.body.result?.checksum, 3808858755, JSON.stringify(canonical.body));
+  });
+
+  // As the Java fetcher: the program was fine, the origin's answer names a URL no program may.
+  test('a redirect to a non-canonical IPv4 spelling is origin_rejected before it is followed', async () => {
+    const port = new URL(origin.url('/')).port;
+    for (const location of [`http://0177.0.0.1:${port}/ranged/digits`, `//0x7f.1:${port}/ranged/digits`, `https:2130706433:${port}/x`,
+      `http://127.0.0.1.:${port}/ranged/digits`]) {
+      const before = origin.stats.requests;
+      const { status, body } = await compute({ program: { op: 'xor', data_url: origin.url(`/to/${encodeURIComponent(location)}`) } });
+      assert.equal(status, 422, `${location}: ${JSON.stringify(body)}`);
+      assert.equal(body.error_code, 'origin_rejected', location);
+      assert.match(body.error, /which is not a URL a program may name: the host .* non-canonical form/, location);
+      assert.equal(origin.stats.requests, before + 1, `${location} was fetched`);
+    }
   });
 
   test('a redirect to a refused address is refused at that hop', async () => {
@@ -272,6 +297,27 @@ describe('address rules', () => {
     });
     assert.equal(status, 400);
     assert.equal(body.error_code, 'address_refused');
+  });
+
+  test('a redirect to anything but http or https, or to no URL at all, is origin_rejected', async () => {
+    for (const location of ['gopher://example.com/x', 'ftp://example.com/x', 'file:///etc/passwd', 'data:,abc', 'javascript:alert(1)',
+      'http://[oops/', 'http://exa mple.com/', 'https://', 'http://1.2.3.256/']) {
+      const before = origin.stats.requests;
+      const { status, body } = await compute({ program: { op: 'xor', data_url: origin.url(`/to/${encodeURIComponent(location)}`) } });
+      assert.equal(status, 422, `${location}: ${JSON.stringify(body)}`);
+      assert.equal(body.error_code, 'origin_rejected', location);
+      assert.match(body.error, /redirects to a (non-HTTP|malformed) URL/, location);
+      assert.equal(origin.stats.requests, before + 1, `${location} was fetched`);
+    }
+  });
+
+  test('a Content-Range with numbers past 2^53 - 1 is origin_rejected', async () => {
+    for (const range of ['bytes 0-8/9007199254740993', 'bytes 0-99999999999999999999/*']) {
+      const { status, body } = await compute({ program: { op: 'xor', data_url: origin.url(`/content-range/${encodeURIComponent(range)}/digits`) } });
+      assert.equal(status, 422, `${range}: ${JSON.stringify(body)}`);
+      assert.equal(body.error_code, 'origin_rejected');
+      assert.match(body.error, /past 2\^53/);
+    }
   });
 
   test('origin errors map to the error vocabulary', async () => {
@@ -286,6 +332,84 @@ describe('address rules', () => {
     assert.equal(misplaced.body.error_code, 'origin_rejected');
     assert.match(misplaced.body.error, /starting at 5, after the requested 2/);
   });
+});
+
+// The Worker answers within timeout_ms plus this much (docs/worker-protocol.md, "Limits"),
+// measured here from the client, so it includes the loopback round trip.
+const DEADLINE_GRACE_MS = 250;
+
+describe('deadlines', () => {
+  // One slot and a 3 s maximum: a job that outlived its deadline would hold the slot (the next
+  // job would get 429), and a job without timeout_ms gets the maximum.
+  let single;
+  before(async () => {
+    objects.set('slow', new Uint8Array(64).fill(7));
+    single = await startWorker({
+      PACKETFS_WORKER_TOKEN: TOKEN,
+      PACKETFS_WORKER_LOCATION: 'local',
+      PACKETFS_FETCH_ALLOW_HOSTS: '127.0.0.1',
+      PACKETFS_WORKER_MAX_CONCURRENCY: '1',
+      PACKETFS_WORKER_MAX_DURATION_MS: '3000',
+      // A resolver that never answers: only the test of a name below asks it.
+      PACKETFS_FETCH_DOH_URL: origin.url('/delay/600000/dns'),
+    });
+  });
+  after(async () => single?.stop());
+
+  async function timed(job) {
+    const started = Date.now();
+    const response = await fetch(`${single.url}/compute`, {
+      method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(job),
+    });
+    const reply = agreesWithTable({ status: response.status, body: await response.json() });
+    return { ...reply, elapsed: Date.now() - started, answeredAt: Date.now() };
+  }
+
+  /** The origin's last trickled answer, once its connection ended or after `wait` ms: {complete, sent, closedAt}. */
+  async function lastTrickled(wait = 2000) {
+    const answer = origin.stats.trickled.at(-1);
+    const complete = await Promise.race([answer.done, new Promise((resolve) => setTimeout(resolve, wait, 'still open'))]);
+    return { complete, sent: answer.sent, closedAt: answer.closedAt };
+  }
+
+  async function slotIsFree() {
+    const { status, body } = await timed({ program: { op: 'crc32c', data: 'MTIzNDU2Nzg5' } });
+    assert.equal(status, 200, `the next job: ${JSON.stringify(body)}`);
+  }
+
+  for (const [what, path, timeoutMs, limit] of [
+    ['an origin sending one byte a second', '/trickle/1000/slow', 2000, 2000],
+    ['an origin that sends its headers, then nothing', '/trickle/600000/slow', 2000, 2000],
+    ['the same without timeout_ms: the Worker\'s maximum applies', '/trickle/600000/slow', null, 3000],
+    ['timeout_ms over the maximum is cut to it', '/trickle/1000/slow', 60_000, 3000],
+  ]) {
+    test(`${what}: 504 in time, and the origin is hung up on`, { timeout: 15_000 }, async () => {
+      const job = { program: { op: 'crc32c', data_url: origin.url(path) }, ...(timeoutMs ? { timeout_ms: timeoutMs } : {}) };
+      const { status, body, elapsed, answeredAt } = await timed(job);
+      assert.equal(status, 504, JSON.stringify(body));
+      assert.equal(body.error_code, 'origin_timeout');
+      assert.ok(elapsed < limit + DEADLINE_GRACE_MS, `answered after ${elapsed} ms, deadline ${limit} ms`);
+      assert.ok(elapsed >= limit - 50, `answered after ${elapsed} ms, before the deadline of ${limit} ms`);
+      const { complete, sent, closedAt } = await lastTrickled();
+      assert.equal(complete, false, 'the origin sent the whole object');
+      assert.ok(closedAt !== null && closedAt - answeredAt < 1000, `the origin's connection was still open ${closedAt === null ? 'after 2 s' : `${closedAt - answeredAt} ms after the answer`}`);
+      assert.ok(sent < 6, `${sent} bytes sent`);
+      await slotIsFree();
+    });
+  }
+
+  for (const [what, url] of [
+    ['an origin that never answers', () => origin.url('/delay/600000/ranged/digits')],
+    ['a DNS-over-HTTPS resolver that never answers', () => 'http://objects.example/o'],
+  ]) {
+    test(`${what}: 504 in time`, { timeout: 15_000 }, async () => {
+      const { status, body, elapsed } = await timed({ program: { op: 'crc32c', data_url: url() }, timeout_ms: 2000 });
+      assert.equal(status, 504, JSON.stringify(body));
+      assert.equal(body.error_code, 'origin_timeout');
+      assert.ok(elapsed < 2000 + DEADLINE_GRACE_MS, `answered after ${elapsed} ms`);
+      await slotIsFree();
+    });
+  }
 });
 
 describe('without a token secret', () => {

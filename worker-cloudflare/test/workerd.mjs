@@ -1,6 +1,7 @@
 // Starts the Worker in workerd (test/serve-workerd.mjs: the bundle `wrangler deploy` would ship,
 // run by Miniflare) on a free loopback port with the given vars and secrets; stop() ends it and
-// the workerd process it started.
+// the workerd process it started. Its stdin is a pipe from this process, so a test run killed
+// before stop() (a timeout, ^C) still ends it: the pipe closes and the server stops.
 import { spawn } from 'node:child_process';
 
 const serve = new URL('./serve-workerd.mjs', import.meta.url).pathname;
@@ -8,7 +9,7 @@ const serve = new URL('./serve-workerd.mjs', import.meta.url).pathname;
 export async function startWorker(vars) {
   const child = spawn(process.execPath, [serve, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)], {
     detached: true, // its own process group, so stop() reaches workerd too
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let log = '';
   child.stderr.on('data', (d) => { log += d; });

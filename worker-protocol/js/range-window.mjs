@@ -6,7 +6,8 @@
 // WindowFetcher reads them: 206 with the range (its Content-Range checked), 200 with the whole
 // object (skipped to the window and cut), 416 when the window starts past the end (an empty
 // window). The window is streamed in pieces, never held whole, and the body is cancelled as soon
-// as the window is complete or over the cap: an origin that ignores Range may have gigabytes left.
+// as the window is complete, over the cap, late or failed: an origin that ignores Range may have
+// gigabytes left, and a slow one may never finish. Nothing waits on the cancelled body.
 //
 //   rangeHeader(window)                       the Range header asking for the window
 //   readWindow(response, window, options)     streams the window's bytes to options.onBytes
@@ -39,22 +40,26 @@ export function rangeHeader({ offset, length }) {
  *
  * options: maxBytes   window bytes allowed; one more is a too_large WindowError
  *          onBytes    called for each non-empty piece; what it throws ends the read
- *          deadline   Date.now() after which the read fails with origin_timeout (optional)
+ *          deadline   Date.now() after which the read fails with origin_timeout, even while a
+ *                     read is waiting for bytes that do not come (optional)
+ *          signal     an AbortSignal that ends the read likewise (optional): the one given to
+ *                     fetch() for this response, whose abort a runtime may or may not pass on to
+ *                     a body read already waiting
  *          url        names the origin in error messages (default: response.url)
  */
-export async function readWindow(response, { offset, length }, { maxBytes, onBytes, deadline = Infinity, url = response.url }) {
+export async function readWindow(response, { offset, length }, { maxBytes, onBytes, deadline = Infinity, signal, url = response.url }) {
   let span;
   try {
     span = bodySpan(response, offset, length, url);
   } catch (e) {
-    await discard(response);
+    discard(response);
     throw e;
   }
   if (span === null) {
-    await discard(response);
+    discard(response);
     return 0;
   }
-  return stream(response.body, span, { maxBytes, onBytes, deadline, url });
+  return stream(response.body, span, { maxBytes, onBytes, deadline, signal, url });
 }
 
 /** A fetch() or body read that threw, as a WindowError: a timeout or abort, or a failure that may pass. */
@@ -97,6 +102,10 @@ function contentRange(response, url) {
   const text = (response.headers.get('content-range') ?? '').trim();
   const m = CONTENT_RANGE.exec(text);
   const range = m && { text, first: Number(m[1]), last: Number(m[2]), total: m[3] === '*' ? Infinity : Number(m[3]) };
+  // Past 2^53 - 1 a number is no longer held exactly, and no window reaches there.
+  if (range && ![range.first, range.last, range.total].every((n) => Number.isSafeInteger(n) || n === Infinity)) {
+    throw new WindowError('origin_rejected', `${url} answered 206 with a Content-Range past 2^53 - 1: ${text.slice(0, 100)}`);
+  }
   if (!range || range.first > range.last || range.last >= range.total) {
     // Cross-origin readers (browsers) see Content-Range only when the origin exposes it by CORS.
     throw new WindowError('origin_rejected',
@@ -109,14 +118,15 @@ function contentRange(response, url) {
  * Reads body bytes [skip, skip + take) into onBytes. The loop reads at most skip + take bytes
  * (take is capped by maxBytes), since an HTTP/1.1 body cannot send an empty piece forever.
  */
-async function stream(body, { skip, take, bodyLength }, { maxBytes, onBytes, deadline, url }) {
+async function stream(body, { skip, take, bodyLength }, { maxBytes, onBytes, deadline, signal, url }) {
   const reader = body?.getReader();
+  const stop = stopper(deadline, signal, url);
   let toSkip = skip;
   let taken = 0;
   let read = 0;
   try {
     while (reader && taken < take) {
-      const { value, done } = await reader.read().catch((e) => {
+      const { value, done } = await Promise.race([reader.read(), stop.promise]).catch((e) => {
         throw originFailure(e, url);
       });
       if (done) break;
@@ -132,8 +142,10 @@ async function stream(body, { skip, take, bodyLength }, { maxBytes, onBytes, dea
       if (piece.length > 0) onBytes(piece);
     }
   } finally {
-    // Whatever the origin has left is not wanted: stop it rather than drain it.
-    await reader?.cancel().catch(() => {});
+    stop.clear();
+    // Whatever the origin has left is not wanted: stop it rather than drain it, and do not wait
+    // for a stalled origin to acknowledge that.
+    reader?.cancel().catch(() => {});
   }
   if (bodyLength !== null && taken < take && read < bodyLength) {
     throw new WindowError('origin_failed', `${url} ended after ${read} of the ${bodyLength} bytes its Content-Range announced`);
@@ -141,7 +153,35 @@ async function stream(body, { skip, take, bodyLength }, { maxBytes, onBytes, dea
   return taken;
 }
 
-/** Lets go of a body that will not be read. */
-async function discard(response) {
-  await response.body?.cancel().catch(() => {});
+/**
+ * A promise that rejects when the deadline passes (origin_timeout) or the signal aborts (as
+ * originFailure reads its reason), and clear() to stop watching. It is raced against each read.
+ */
+function stopper(deadline, signal, url) {
+  let timer;
+  let onAbort;
+  const promise = new Promise((resolve, reject) => {
+    if (deadline !== Infinity) {
+      timer = setTimeout(() => reject(new WindowError('origin_timeout', `window from ${url} not read in time`)),
+        Math.max(0, deadline - Date.now()));
+    }
+    if (signal) {
+      onAbort = () => reject(originFailure(signal.reason, url));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    }
+  });
+  promise.catch(() => {}); // raced, not always awaited
+  return {
+    promise,
+    clear() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/** Lets go of a body that will not be read, without waiting for the origin. */
+function discard(response) {
+  response.body?.cancel().catch(() => {});
 }

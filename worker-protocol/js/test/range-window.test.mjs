@@ -27,11 +27,14 @@ function repeated(block, times) {
   return b;
 }
 
-/** GETs `path` with the window's Range and reads the window; the pieces are copied as they come. */
-async function read(path, window, { maxBytes = 1 << 30, deadline } = {}) {
+/**
+ * GETs `path` with the window's Range and reads the window; the pieces are copied as they come.
+ * A `signal` goes to the reader only, not to fetch(), so the reader itself must stop on it.
+ */
+async function read(path, window, { maxBytes = 1 << 30, deadline, signal } = {}) {
   const response = await fetch(origin.url(path), { headers: { range: rangeHeader(window) } });
   const pieces = [];
-  const count = await readWindow(response, window, { maxBytes, deadline, onBytes: (piece) => pieces.push(piece.slice()) });
+  const count = await readWindow(response, window, { maxBytes, deadline, signal, onBytes: (piece) => pieces.push(piece.slice()) });
   const joined = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
   pieces.reduce((at, p) => (joined.set(p, at), at + p.length), 0);
   assert.equal(joined.length, count);
@@ -150,6 +153,15 @@ describe('416 and refusals', () => {
     await rejectsWith(read(`/content-range/${range}/small`, { offset: 10, length: 10 }), 'origin_rejected', /starting at 12, after the requested 10/);
   });
 
+  test('a Content-Range with a number past 2^53 - 1 is refused, not misread', async () => {
+    for (const range of ['bytes 0-9/9007199254740993', 'bytes 0-9007199254740992/*', 'bytes 0-99999999999999999999/100000000000000000000',
+      'bytes 9007199254740993-9007199254740999/9007199254741000']) {
+      await rejectsWith(read(`/content-range/${encodeURIComponent(range)}/small`, { offset: 0, length: 10 }), 'origin_rejected', /past 2\^53/);
+    }
+    const { count } = await read(`/content-range/${encodeURIComponent('bytes 0-9/9007199254740991')}/small`, { offset: 0, length: 10 });
+    assert.equal(count, 10);
+  });
+
   test('a range short of both the window and the object is refused', async () => {
     for (const range of [`bytes 10-19/${SMALL.length}`, `bytes 0-5/${SMALL.length}`, 'bytes 0-5/*']) {
       await rejectsWith(read(`/content-range/${encodeURIComponent(range)}/small`, { offset: 10, length: 20 }), 'origin_rejected', /short/);
@@ -183,6 +195,28 @@ describe('failures while reading', () => {
     assert.equal(originFailure(new DOMException('late', 'TimeoutError'), 'u').code, 'origin_timeout');
     assert.equal(originFailure(new DOMException('stop', 'AbortError'), 'u').code, 'origin_timeout');
   });
+
+  // An origin that sends its headers and then a byte a second, or nothing at all: a read waiting
+  // for bytes that do not come ends at the deadline (between two bytes), or when the signal
+  // aborts, and the origin is hung up on rather than left sending.
+  const TIME = 1500;
+  for (const [what, path] of [['a byte a second', '/trickle/1000/small'], ['nothing after the headers', '/trickle/600000/small']]) {
+    for (const [how, options] of [
+      ['the deadline passes', () => ({ deadline: Date.now() + TIME })],
+      ['the signal aborts', () => ({ signal: AbortSignal.timeout(TIME) })],
+    ]) {
+      test(`an origin sending ${what}: the read ends when ${how}`, { timeout: 10_000 }, async () => {
+        const started = Date.now();
+        await rejectsWith(read(path, { offset: 0, length: null }, options()), 'origin_timeout');
+        const elapsed = Date.now() - started;
+        assert.ok(elapsed >= TIME - 50 && elapsed < TIME + 300, `ended after ${elapsed} ms, not ${TIME}`);
+        const answer = origin.stats.trickled.at(-1);
+        assert.equal(await answer.done, false, 'the whole object was sent');
+        assert.ok(answer.closedAt - started < TIME + 1000, `the origin was hung up on ${answer.closedAt - started} ms in`);
+        assert.ok(answer.sent < 3, `${answer.sent} bytes sent`);
+      });
+    }
+  }
 
   test('a refused connection has failed', async () => {
     const closed = createServer();
