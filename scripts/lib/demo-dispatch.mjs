@@ -14,7 +14,7 @@ const step = Math.ceil(size / windows);
 const OPS = [['counteq', 0], ['crc32c', 0], ['xor', 90], ['add', 90]];
 
 async function post(jobs) {
-  const r = await fetch(`${dispatcher}/jobs`, { method: 'POST', body: JSON.stringify(jobs) });
+  const r = await fetch(`${dispatcher}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(jobs) });
   if (r.status !== 202) throw new Error(`POST /jobs: ${r.status} ${await r.text()}`);
   return r.json();
 }

@@ -86,11 +86,15 @@ function positive(value, fallback) {
   return value !== undefined && value !== '' && Number.isSafeInteger(n) && n >= 0 ? n : fallback;
 }
 
-/** Compares digests, so the time taken says nothing about how much of the token matched. */
+/**
+ * Compares digests, so the time taken says nothing about how much of the token matched. The
+ * scheme is matched in any case (RFC 7235 §2.1), as the Java workers and the dispatcher do.
+ */
 async function authorized(header, token) {
-  if (!header || !header.startsWith('Bearer ')) return false;
+  const bearer = /^\s*bearer +(\S+)\s*$/i.exec(header ?? '');
+  if (!bearer) return false;
   const encoder = new TextEncoder();
-  const [given, wanted] = await Promise.all([header.slice(7), token].map((t) =>
+  const [given, wanted] = await Promise.all([bearer[1], token].map((t) =>
     crypto.subtle.digest('SHA-256', encoder.encode(t))));
   return crypto.subtle.timingSafeEqual(given, wanted);
 }

@@ -149,6 +149,17 @@ describe('auth', () => {
     assert.equal((await compute(job)).body.result.count, 1);
   });
 
+  test('the Bearer scheme is matched in any case (RFC 7235)', async () => {
+    for (const scheme of ['bearer', 'BEARER', 'bEaReR']) {
+      const response = await fetch(`${worker.url}/compute`, {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `${scheme} ${TOKEN}` },
+        body: JSON.stringify({ program: { op: 'crc32c', data: 'MTIzNDU2Nzg5' } }),
+      });
+      assert.equal(response.status, 200, scheme);
+      assert.equal((await response.json()).result.checksum, 3808858755);
+    }
+  });
+
   test('/health needs no token', async () => {
     const response = await fetch(`${worker.url}/health`);
     const body = await response.json();

@@ -1,18 +1,15 @@
 package dev.packetfs.worker.flyio;
 
-import dev.packetfs.protocol.worker.WorkerError;
 import dev.packetfs.protocol.worker.WorkerReply;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-/** The worker protocol over HTTP: {@code POST /compute} (bearer token) and {@code GET /health}. */
+/** The worker protocol over HTTP: {@code POST /compute} (bearer token, checked by {@link ComputeGate}) and {@code GET /health}. */
 @Path("/")
 @Produces(MediaType.APPLICATION_JSON)
 public class ComputeResource {
@@ -22,17 +19,14 @@ public class ComputeResource {
         this.worker = worker;
     }
 
-    /** Runs on a worker thread: a fetch blocks on the origin. */
+    /**
+     * Runs on a worker thread: a fetch blocks on the origin. {@link ComputeGate} has checked the
+     * token and read the body before this is called.
+     */
     @POST
     @Path("compute")
     @Consumes(MediaType.WILDCARD)
-    public Response compute(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, byte[] body) {
-        if (!worker.token().accepts(authorization)) {
-            return reply(WorkerReply.failure(null, WorkerError.UNAUTHORIZED,
-                    "Authorization: Bearer <PACKETFS_WORKER_TOKEN> is missing or wrong"))
-                    .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
-                    .build();
-        }
+    public Response compute(byte[] body) {
         return reply(worker.compute().compute(body)).build();
     }
 

@@ -37,6 +37,13 @@ public interface FlyWorkerConfig {
 
         @WithDefault("6291456")
         long maxBodyBytes();
+
+        /**
+         * Time for a whole {@code /compute} body to arrive once its headers have: a slower body gets
+         * 408 and its connection is closed. 6 MiB in 30 s is 1.6 Mbit/s.
+         */
+        @WithDefault("30s")
+        Duration bodyTimeout();
     }
 
     interface Fetch {

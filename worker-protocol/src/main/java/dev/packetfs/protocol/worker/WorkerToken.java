@@ -1,17 +1,14 @@
 package dev.packetfs.protocol.worker;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-
 /** The shared secret {@code /compute} requires as {@code Authorization: Bearer <token>}. */
 public final class WorkerToken {
     /** Shorter secrets are refused at start: a guessable token is no token. */
     public static final int MIN_LENGTH = 16;
 
-    private final byte[] expected;
+    private final BearerSecret secret;
 
     private WorkerToken(String token) {
-        this.expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        this.secret = new BearerSecret(token);
     }
 
     /**
@@ -28,11 +25,8 @@ public final class WorkerToken {
         return new WorkerToken(configured.strip());
     }
 
-    /** Compares in constant time, so the answer's timing does not leak how much of a guess was right. */
+    /** Whether the {@code Authorization} header presents the token ({@link BearerSecret}: any case of Bearer, constant time). */
     public boolean accepts(String authorizationHeader) {
-        if (authorizationHeader == null) {
-            return false;
-        }
-        return MessageDigest.isEqual(expected, authorizationHeader.strip().getBytes(StandardCharsets.UTF_8));
+        return secret.presentedIn(authorizationHeader);
     }
 }

@@ -1,48 +1,85 @@
 package dev.packetfs.dispatch.api;
 
+import dev.packetfs.protocol.http.BodyReader;
 import dev.packetfs.dispatch.runtime.PacketfsConfig;
-import jakarta.inject.Inject;
-import jakarta.inject.Provider;
-import jakarta.ws.rs.container.ContainerRequestContext;
-import jakarta.ws.rs.core.HttpHeaders;
-import jakarta.ws.rs.core.Response;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.util.Optional;
-import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+import dev.packetfs.protocol.worker.BearerSecret;
+import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.vertx.http.runtime.filters.Filters;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * With {@code PACKETFS_API_KEY} set, every API call needs {@code Authorization: Bearer <key>}.
- * {@code /health} stays open for load balancers, {@code /dashboard} (a page with no data of its
- * own: it asks for the key and then calls {@code /metrics}), and the volunteer runtime's files.
+ * With {@code PACKETFS_API_KEY} set, every request needs {@code Authorization: Bearer <key>}:
+ * the API, and Quarkus' own {@code /q/*} (Prometheus metrics) too. Open are {@code /health} for
+ * load balancers, {@code /dashboard} (a page with no data of its own: it asks for the key and then
+ * calls {@code /metrics}), and the volunteer runtime's files and WebSocket ({@code /browser},
+ * which checks the page's Origin).
+ *
+ * <p>A Vert.x route filter, on the event loop, ahead of every route: the key is checked from the
+ * headers alone, before any of the body is read, and then {@link BodyReader} reads the body
+ * without holding a worker thread, with or without a key.
  */
+@Singleton
 public class ApiKeyFilter {
+    /** Route order -1: after Quarkus' check of a declared Content-Length (order -2), before any route. */
+    private static final int PRIORITY = 1;
 
-    // Filters are created while the application starts, before runtime configuration is
-    // readable; the key is looked up at the first request instead.
-    @Inject
-    Provider<PacketfsConfig> config;
+    private final BearerSecret key;
+    private final BodyReader bodies;
 
-    @ServerRequestFilter(preMatching = true)
-    public Optional<Response> requireKey(ContainerRequestContext request) {
-        Optional<String> key = config.get().apiKey().filter(k -> !k.isEmpty());
-        if (key.isEmpty()) {
-            return Optional.empty();
+    ApiKeyFilter(PacketfsConfig config, ApiConfig api,
+            @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10240K") MemorySize maxBody) {
+        this.key = config.apiKey().filter(k -> !k.isEmpty()).map(BearerSecret::new).orElse(null);
+        this.bodies = new BodyReader(maxBody.asLongValue(), api.bodyTimeout(),
+                (rc, status, message) -> refuse(rc, status, ApiErrors.json(null, message)));
+    }
+
+    void register(@Observes Filters filters) {
+        filters.register(this::handle, PRIORITY);
+    }
+
+    private void handle(RoutingContext rc) {
+        if (key != null && !isOpen(rc.normalizedPath())) {
+            String header = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
+            if (!key.presentedIn(header)) {
+                rc.response().putHeader("WWW-Authenticate", "Bearer");
+                refuse(rc, 401, ApiErrors.json(null,
+                        header == null ? "this API needs Authorization: Bearer <PACKETFS_API_KEY>" : "wrong API key"));
+                return;
+            }
         }
-        String path = request.getUriInfo().getPath();
-        // The volunteer runtime is public: any page may load it and join.
-        if (path.equals("/health") || path.equals("/dashboard") || path.startsWith("/browser-runtime")) {
-            return Optional.empty();
+        bodies.readThenNext(rc);
+    }
+
+    private static boolean isOpen(String path) {
+        return path.equals("/health") || path.equals("/dashboard") || path.equals("/browser")
+                || path.equals("/browser-runtime") || path.startsWith("/browser-runtime/");
+    }
+
+    /**
+     * Answers now. A body not read to its end is not drained: an HTTP/1.1 connection is closed once
+     * the answer is written, so a client cannot keep it open by trickling the rest. (HTTP/2 ends the
+     * stream alone; its connection carries other requests.)
+     */
+    private static void refuse(RoutingContext rc, int status, String json) {
+        HttpServerResponse response = rc.response();
+        if (response.ended()) {
+            return;
         }
-        String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
-        String expected = "Bearer " + key.get();
-        // Constant-time comparison: response timing must not reveal how much of a guess was right.
-        if (header != null && MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8),
-                expected.getBytes(StandardCharsets.UTF_8))) {
-            return Optional.empty();
+        boolean unread = !rc.request().isEnded() && rc.request().version() != HttpVersion.HTTP_2;
+        response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+        if (unread) {
+            response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
         }
-        Response denied = ApiErrors.response(Response.Status.UNAUTHORIZED, null,
-                header == null ? "this API needs Authorization: Bearer <PACKETFS_API_KEY>" : "wrong API key");
-        return Optional.of(Response.fromResponse(denied).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build());
+        Future<Void> written = response.end(json);
+        if (unread) {
+            written.onComplete(done -> rc.request().connection().close());
+        }
     }
 }

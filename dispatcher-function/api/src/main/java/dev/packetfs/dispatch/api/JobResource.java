@@ -15,15 +15,19 @@ import dev.packetfs.dispatch.runtime.PacketfsConfig;
 import dev.packetfs.dispatch.select.SubstrateSelector;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -45,10 +49,18 @@ public class JobResource {
     @Inject
     PacketfsConfig config;
 
-    /** Accepts any content type: {@code curl -d} sends form encoding by default, and the body is JSON either way. */
+    /**
+     * JSON only ({@code application/json} or {@code application/*+json}, any parameters): a page on
+     * another origin may post {@code text/plain}, a form or an untyped body without the browser
+     * asking this server first (CORS), but not JSON.
+     */
     @POST
     @Path("jobs")
-    public Response submit(String body) {
+    public Response submit(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, String body) {
+        if (!isJson(contentType)) {
+            throw new NotSupportedException("POST /jobs takes JSON: send Content-Type: application/json"
+                    + (contentType == null ? "" : ", not " + contentType));
+        }
         if (body == null || body.isBlank()) {
             throw new JobException("job", "the request body is empty; send a job as JSON");
         }
@@ -145,6 +157,14 @@ public class JobResource {
         pending.put("job_id", id);
         pending.put("state", status.get().state());
         return Response.accepted(pending).build();
+    }
+
+    private static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String type = contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        return type.equals("application/json") || type.startsWith("application/") && type.endsWith("+json");
     }
 
     private static JsonNode readJson(String body) {

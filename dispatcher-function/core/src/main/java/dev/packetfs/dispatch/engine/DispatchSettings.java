@@ -6,7 +6,7 @@ import java.time.Duration;
  * @param maxInFlight deliveries held at once (taken and not yet settled); bounds memory whatever
  *     the backlog
  * @param maxInFlightBytes bytes of job JSON held at once, likewise: a job with inline data holds
- *     about four times its size in the heap while it runs
+ *     about five times its size in the heap while it runs
  * @param takeBatch most deliveries taken in one read
  * @param takeWait how long one blocking read waits, which bounds how fast the loop notices a stop
  * @param defaultTimeout execution time allowed to a job without {@code max_duration_ms}
@@ -18,7 +18,7 @@ public record DispatchSettings(int maxInFlight, long maxInFlightBytes, int takeB
         Duration unavailableDelay, Duration heartbeat, Duration healthInterval, RetryPolicy retry) {
 
     public static DispatchSettings defaults() {
-        return new DispatchSettings(4096, 64L << 20, 512, Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(2),
+        return new DispatchSettings(4096, 16L << 20, 512, Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(2),
                 Duration.ofSeconds(10), Duration.ofSeconds(10), RetryPolicy.defaults());
     }
 

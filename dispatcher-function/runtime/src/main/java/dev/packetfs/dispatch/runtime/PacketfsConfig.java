@@ -112,8 +112,12 @@ public interface PacketfsConfig {
         @WithDefault("4096")
         int maxInFlight();
 
-        /** Bytes of job JSON one dispatcher holds at once (in flight), which bounds its heap under large jobs. */
-        @WithDefault("67108864")
+        /**
+         * Bytes of job JSON one dispatcher holds at once (in flight), which bounds its heap under
+         * large jobs: each byte held costs about five of heap while it runs (the reply from Redis,
+         * the decoded job, its retry envelope or result, the write to Redis).
+         */
+        @WithDefault("16777216")
         long maxInFlightBytes();
 
         @WithDefault("512")

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -24,8 +25,10 @@ class ApiKeyIT {
     @Test
     void withoutTheKeyNothingIsQueuedOrShown() {
         String job = "{\"job_id\":\"k1\",\"program\":{\"op\":\"add\",\"data\":\"AA==\"}}";
-        given().body(job).post("/jobs").then().statusCode(401).header("WWW-Authenticate", "Bearer");
-        given().header("Authorization", "Bearer wrong").body(job).post("/jobs").then().statusCode(401)
+        given().contentType(ContentType.JSON).body(job).post("/jobs").then().statusCode(401)
+                .header("WWW-Authenticate", "Bearer");
+        given().header("Authorization", "Bearer wrong").contentType(ContentType.JSON).body(job).post("/jobs")
+                .then().statusCode(401)
                 .body("error", equalTo("wrong API key"));
         given().header("Authorization", "Bearer s3cret-key").get("/jobs/k1").then().statusCode(404);
         given().get("/metrics").then().statusCode(401);
@@ -34,7 +37,7 @@ class ApiKeyIT {
 
     @Test
     void withTheKeyTheApiAnswers() {
-        given().header("Authorization", "Bearer s3cret-key")
+        given().header("Authorization", "Bearer s3cret-key").contentType(ContentType.JSON)
                 .body("{\"job_id\":\"k2\",\"program\":{\"op\":\"add\",\"data\":\"AA==\"}}")
                 .post("/jobs").then().statusCode(202);
         given().header("Authorization", "Bearer s3cret-key").get("/metrics").then().statusCode(200);

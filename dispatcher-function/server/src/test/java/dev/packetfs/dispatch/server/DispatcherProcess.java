@@ -57,13 +57,22 @@ public final class DispatcherProcess implements AutoCloseable {
         e.putAll(env);
         pb.environment().putAll(e);
         Process process = pb.start();
-        DispatcherProcess p = new DispatcherProcess(process, ListeningPort.await(process, log, Duration.ofSeconds(60)), log);
-        p.awaitHealthy();
-        return p;
+        try {
+            DispatcherProcess p = new DispatcherProcess(process, ListeningPort.await(process, log, Duration.ofSeconds(60)), log);
+            p.awaitHealthy();
+            return p;
+        } catch (Exception | Error failed) {
+            process.destroyForcibly(); // a dispatcher that never came up is not left running
+            throw failed;
+        }
     }
 
     public String url() {
         return "http://127.0.0.1:" + port;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
     }
 
     public long pid() {

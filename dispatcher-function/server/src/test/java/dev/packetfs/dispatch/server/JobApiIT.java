@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.packetfs.dispatch.queue.JobQueue;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -35,7 +36,8 @@ class JobApiIT {
 
     @Test
     void aJobRunsAndItsResultIsServed() throws Exception {
-        given().body("{\"job_id\":\"api-1\",\"program\":{\"op\":\"crc32c\",\"data\":\"MTIzNDU2Nzg5\"}}")
+        given().contentType(ContentType.JSON)
+                .body("{\"job_id\":\"api-1\",\"program\":{\"op\":\"crc32c\",\"data\":\"MTIzNDU2Nzg5\"}}")
                 .post("/jobs").then().statusCode(202).body("job_id", equalTo("api-1")).body("queued", equalTo(true));
         awaitResult("api-1").then()
                 .body("status", equalTo("succeeded"))
@@ -49,10 +51,12 @@ class JobApiIT {
 
     @Test
     void aMissingJobIdIsAssignedAndTheSameIdRunsOnce() throws Exception {
-        String id = given().body("{\"program\":{\"op\":\"add\",\"imm\":1,\"data\":\"AQID\"}}").post("/jobs")
+        String id = given().contentType(ContentType.JSON)
+                .body("{\"program\":{\"op\":\"add\",\"imm\":1,\"data\":\"AQID\"}}").post("/jobs")
                 .then().statusCode(202).extract().path("job_id");
         awaitResult(id).then().body("result.result", equalTo(9));
-        given().body("{\"job_id\":\"" + id + "\",\"program\":{\"op\":\"add\",\"data\":\"AQID\"}}").post("/jobs")
+        given().contentType(ContentType.JSON)
+                .body("{\"job_id\":\"" + id + "\",\"program\":{\"op\":\"add\",\"data\":\"AQID\"}}").post("/jobs")
                 .then().statusCode(202).body("queued", equalTo(false));
         awaitResult(id).then().body("result.result", equalTo(9));
     }
@@ -60,12 +64,14 @@ class JobApiIT {
     @Test
     void aBatchIsValidatedWholeBeforeAnythingIsQueued() throws Exception {
         long before = queue.depth().ready() + queue.depth().inFlight();
-        given().body("[{\"job_id\":\"b-ok\",\"program\":{\"op\":\"xor\",\"data\":\"AQID\"}},"
+        given().contentType(ContentType.JSON)
+                .body("[{\"job_id\":\"b-ok\",\"program\":{\"op\":\"xor\",\"data\":\"AQID\"}},"
                         + "{\"job_id\":\"b-bad\",\"program\":{\"op\":\"xor\",\"offset\":-1,\"data\":\"AQID\"}}]")
                 .post("/jobs").then().statusCode(400)
                 .body("field", equalTo("[1].program.offset"));
         given().get("/jobs/b-ok").then().statusCode(404);
-        given().body("[{\"job_id\":\"b-1\",\"program\":{\"op\":\"xor\",\"data\":\"AQID\"}},"
+        given().contentType(ContentType.JSON)
+                .body("[{\"job_id\":\"b-1\",\"program\":{\"op\":\"xor\",\"data\":\"AQID\"}},"
                         + "{\"job_id\":\"b-2\",\"program\":{\"op\":\"fnv64\",\"data\":\"\"}}]")
                 .post("/jobs").then().statusCode(202).body("[1].job_id", equalTo("b-2"));
         awaitResult("b-2").then().body("result.hash", equalTo("cbf29ce484222325"));
@@ -97,7 +103,7 @@ class JobApiIT {
     })
     void badInputGets400NamingTheFieldAndQueuesNothing(String what, String body, String field) {
         long before = queue.depth().ready() + queue.depth().inFlight() + queue.depth().delayed();
-        given().body(body).post("/jobs").then()
+        given().contentType(ContentType.JSON).body(body).post("/jobs").then()
                 .statusCode(400)
                 .body("field", equalTo(field))
                 .body("error", startsWith(field.equals("job") || field.equals("jobs") ? field : field + ":"));
@@ -107,7 +113,8 @@ class JobApiIT {
     @Test
     void oversizeInlineDataIsRefused() {
         String big = java.util.Base64.getEncoder().encodeToString(new byte[1_048_577]);
-        given().body("{\"program\":{\"op\":\"add\",\"data\":\"" + big + "\"}}").post("/jobs").then()
+        given().contentType(ContentType.JSON)
+                .body("{\"program\":{\"op\":\"add\",\"data\":\"" + big + "\"}}").post("/jobs").then()
                 .statusCode(400).body("field", equalTo("program.data"));
     }
 
@@ -133,7 +140,8 @@ class JobApiIT {
 
     @Test
     void metricsHealthAndDashboardAnswer() throws Exception {
-        given().body("{\"job_id\":\"m-1\",\"program\":{\"op\":\"counteq\",\"imm\":1,\"data\":\"AQEB\"}}").post("/jobs");
+        given().contentType(ContentType.JSON)
+                .body("{\"job_id\":\"m-1\",\"program\":{\"op\":\"counteq\",\"imm\":1,\"data\":\"AQEB\"}}").post("/jobs");
         awaitResult("m-1");
         given().get("/metrics").then().statusCode(200)
                 .body("substrates.local.jobs", org.hamcrest.Matchers.greaterThan(0))

@@ -26,7 +26,7 @@ class FunctionUrlIT {
     @Test
     void aJobIsQueuedOnTheSharedRedisAndReportedPending() {
         assertEquals("redis", queue.backend());
-        given().body("{\"job_id\":\"url-1\",\"program\":{\"op\":\"crc32c\",\"data\":\"MTIzNDU2Nzg5\"}}")
+        given().contentType("application/json").body("{\"job_id\":\"url-1\",\"program\":{\"op\":\"crc32c\",\"data\":\"MTIzNDU2Nzg5\"}}")
                 .post("/jobs").then().statusCode(202).body("job_id", equalTo("url-1"));
         // The function URL only queues: the drain function runs the job.
         given().get("/results/url-1").then().statusCode(202).body("state", equalTo("queued"));
@@ -36,7 +36,7 @@ class FunctionUrlIT {
     @Test
     void badInputIsRefusedAndNothingQueued() {
         long before = queue.depth().ready();
-        given().body("{\"program\":{\"op\":\"crc32c\",\"offset\":-1,\"data\":\"AA==\"}}").post("/jobs").then()
+        given().contentType("application/json").body("{\"program\":{\"op\":\"crc32c\",\"offset\":-1,\"data\":\"AA==\"}}").post("/jobs").then()
                 .statusCode(400).body("field", equalTo("program.offset"));
         assertEquals(before, queue.depth().ready());
     }

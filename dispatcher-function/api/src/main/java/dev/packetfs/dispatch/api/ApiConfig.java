@@ -1,0 +1,17 @@
+package dev.packetfs.dispatch.api;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** {@code packetfs.api.*}: the HTTP API's own limits (the rest of the dispatcher's keys are in PacketfsConfig). */
+@ConfigMapping(prefix = "packetfs.api")
+public interface ApiConfig {
+
+    /**
+     * Time for a whole request body to arrive once its headers have: a slower body gets 408 and its
+     * connection is closed. 8 MiB (the largest body) in 30 s is 2.2 Mbit/s.
+     */
+    @WithDefault("30s")
+    Duration bodyTimeout();
+}

@@ -1,0 +1,86 @@
+package dev.packetfs.dispatch.server;
+
+import dev.packetfs.protocol.testing.TricklingClients;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A body that does not arrive within packetfs.api.body-timeout is cut off with 408, key or no key;
+ * one without a declared length that grows past the HTTP limit, with 413.
+ */
+@QuarkusTest
+@TestProfile(ApiBodyTimeoutIT.OneSecond.class)
+class ApiBodyTimeoutIT {
+
+    public static class OneSecond implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("packetfs.api.body-timeout", "1s");
+        }
+    }
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Test
+    void aTrickledBodyIsCutAtTheDeadlineWhateverItsPace() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", base.getPort())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 100\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            long start = System.nanoTime();
+            // A byte every 100 ms keeps any idle timer from firing; the deadline is for the whole body.
+            Thread trickle = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 30; i++) {
+                        Thread.sleep(100);
+                        out.write(' ');
+                        out.flush();
+                    }
+                } catch (Exception closedByTheServer) {
+                    // the point of the test
+                }
+            });
+            trickle.setDaemon(true);
+            trickle.start();
+            String answer = TricklingClients.readUntilClosed(socket, Duration.ofSeconds(4));
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            trickle.interrupt();
+            assertTrue(answer.startsWith("HTTP/1.1 408"), answer);
+            assertTrue(answer.contains("{\"error\":\"the request body did not arrive within 1000 ms\"}"), answer);
+            assertTrue(ms >= 900 && ms < 4000, "cut after " + ms + " ms");
+        }
+    }
+
+    @Test
+    void aBodyWithoutADeclaredLengthIsCutAtTheHttpLimit() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", base.getPort())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            byte[] chunk = new byte[64 * 1024];
+            // quarkus.http.limits.max-body-size is 8M; the chunk that crosses it is the last one sent.
+            for (long sent = 0; sent <= 8L * 1024 * 1024; sent += chunk.length) {
+                out.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(chunk);
+                out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            out.flush();
+            String answer = TricklingClients.readUntilClosed(socket, Duration.ofSeconds(5));
+            assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
+            assertTrue(answer.contains("{\"error\":\"the request body exceeds 8388608 bytes\"}"), answer);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package dev.packetfs.worker.flyio;
+
+import dev.packetfs.protocol.testing.TricklingClients;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The token is checked from the headers alone, and bodies are read without holding a worker
+ * thread: slow and unauthenticated clients by the hundred do not keep {@code /health} or an
+ * authorised job waiting.
+ */
+@QuarkusTest
+class ComputeGateIT {
+    private static final String TOKEN = "test-token-0123456789";
+    private static final String JOB = "{\"job_id\":\"g1\",\"program\":{\"op\":\"crc32c\",\"data\":\"MTIzNDU2Nzg5\"}}";
+    /** How long /health and an authorised small job may take while the slow clients are connected. */
+    private static final Duration PROMPT = Duration.ofSeconds(2);
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @TestHTTPResource("/")
+    URI base;
+    int port;
+
+    @BeforeEach
+    void port() {
+        port = base.getPort();
+    }
+
+    private static String head(String authorization) {
+        return "POST /compute HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + (authorization == null ? "" : "Authorization: " + authorization + "\r\n")
+                + "Content-Length: 1000000\r\n\r\n";
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "Bearer wrong-token-0123456789", "Basic dXNlcjpwYXNz"})
+    void aRequestWithoutTheTokenIsRefusedFromItsHeadersAlone(String authorization) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.getOutputStream().write(head(authorization.isEmpty() ? null : authorization)
+                    .getBytes(StandardCharsets.US_ASCII));
+            // Not a byte of the announced megabyte is sent: the answer must not wait for it, and the
+            // connection is closed rather than left for the body.
+            String answer = TricklingClients.readUntilClosed(socket, PROMPT);
+            assertTrue(answer.startsWith("HTTP/1.1 401"), answer);
+            assertTrue(answer.toLowerCase().contains("www-authenticate: bearer"), answer);
+            assertTrue(answer.contains("\"error_code\":\"unauthorized\""), answer);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Bearer", "bearer", "BEARER", "bEaReR"})
+    void theSchemeIsMatchedInAnyCase(String scheme) {
+        given().header("Authorization", scheme + " " + TOKEN).body(JOB).when().post("/compute")
+                .then().statusCode(200).body("result.checksum", equalTo(3808858755L));
+    }
+
+    @Test
+    void aBodyAnnouncedWithExpectContinueIsAskedForAndRead() throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/compute"))
+                .header("Authorization", "Bearer " + TOKEN).expectContinue(true).timeout(PROMPT)
+                .POST(HttpRequest.BodyPublishers.ofString(JOB)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+    }
+
+    @Test
+    void aClientOfferingHttp2IsAnsweredInHttp11() throws Exception {
+        // quarkus.http.http2=false: no h2c upgrade, so every body goes through the gate's reader.
+        HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        HttpResponse<String> health = h2.send(HttpRequest.newBuilder(base.resolve("/health")).timeout(PROMPT).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, health.statusCode(), health.body());
+        assertEquals(HttpClient.Version.HTTP_1_1, health.version());
+        HttpResponse<String> job = h2.send(HttpRequest.newBuilder(base.resolve("/compute")).timeout(PROMPT)
+                .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.ofString(JOB)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, job.statusCode(), job.body());
+    }
+
+    @Test
+    void aBodyWithoutADeclaredLengthIsCutAtTheHttpLimit() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /compute HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + TOKEN
+                    + "\r\nTransfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            byte[] chunk = new byte[64 * 1024];
+            // quarkus.http.limits.max-body-size is 7M; the chunk that crosses it is the last one sent.
+            for (long sent = 0; sent <= 7L * 1024 * 1024; sent += chunk.length) {
+                out.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(chunk);
+                out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            out.flush();
+            String answer = TricklingClients.readUntilClosed(socket, Duration.ofSeconds(5));
+            assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
+            assertTrue(answer.contains("\"error_code\":\"too_large\""), answer);
+        }
+    }
+
+    @Test
+    void slowBodiesByTheHundredKeepNoThread() throws Exception {
+        // A third without a token, a third with a wrong one, a third authorised: each announces a
+        // megabyte and sends a byte every 300 ms. The old worker held a worker thread per
+        // connection until its body was in, and ran out of them at 200.
+        int refused = 84 + 83;
+        try (TricklingClients slow = TricklingClients.open(port, 250, i -> head(switch (i % 3) {
+            case 0 -> null;
+            case 1 -> "Bearer wrong-token-0123456789";
+            default -> "Bearer " + TOKEN;
+        })).trickle(Duration.ofMillis(300))) {
+            long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            int rounds = 0;
+            long slowest = 0;
+            while (System.nanoTime() < until) {
+                long start = System.nanoTime();
+                HttpResponse<String> health = promptly(HttpRequest.newBuilder(base.resolve("/health")).GET());
+                assertEquals(200, health.statusCode(), health.body());
+                HttpResponse<String> job = promptly(HttpRequest.newBuilder(base.resolve("/compute"))
+                        .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.ofString(JOB)));
+                assertEquals(200, job.statusCode(), job.body());
+                assertTrue(job.body().contains("\"checksum\":3808858755"), job.body());
+                slowest = Math.max(slowest, (System.nanoTime() - start) / 1_000_000);
+                rounds++;
+            }
+            assertTrue(rounds >= 3, "only " + rounds + " rounds in 5 s");
+            // The refused connections were closed; the authorised ones are still being read.
+            assertEquals(refused, slow.closedByServer());
+            System.out.printf("slow clients: %d rounds of /health + /compute, slowest round %d ms%n", rounds, slowest);
+        }
+    }
+
+    private HttpResponse<String> promptly(HttpRequest.Builder request) throws IOException, InterruptedException {
+        HttpRequest built = request.timeout(PROMPT).build();
+        long start = System.nanoTime();
+        HttpResponse<String> response;
+        try {
+            response = http.send(built, HttpResponse.BodyHandlers.ofString());
+        } catch (HttpTimeoutException e) {
+            return fail(built.method() + " " + built.uri().getPath() + " got no answer in " + PROMPT.toMillis()
+                    + " ms with slow clients connected");
+        }
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(ms < PROMPT.toMillis(), built.method() + " " + built.uri().getPath() + " took " + ms + " ms");
+        return response;
+    }
+}

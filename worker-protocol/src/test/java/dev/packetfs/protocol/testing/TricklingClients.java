@@ -1,0 +1,129 @@
+package dev.packetfs.protocol.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
+import org.junit.jupiter.api.Assertions;
+
+/**
+ * Raw TCP clients that send a request's headers, announcing a large body, and then trickle that
+ * body one byte at a time: the slow-body attack, from one thread. And the reading side of a raw
+ * exchange.
+ */
+public final class TricklingClients implements AutoCloseable {
+    private final List<Socket> sockets = new ArrayList<>();
+    private final boolean[] closed;
+    private final AtomicInteger closedByServer = new AtomicInteger();
+    private final ScheduledExecutorService trickler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "trickler");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private TricklingClients(int count) {
+        this.closed = new boolean[count];
+    }
+
+    /** Opens {@code count} connections; {@code head.apply(i)} is the i-th request's head, blank line included. */
+    public static TricklingClients open(int port, int count, IntFunction<String> head) throws IOException {
+        TricklingClients clients = new TricklingClients(count);
+        try {
+            for (int i = 0; i < count; i++) {
+                Socket socket = new Socket();
+                clients.sockets.add(socket);
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+                socket.setTcpNoDelay(true);
+                OutputStream out = socket.getOutputStream();
+                out.write(head.apply(i).getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            }
+        } catch (IOException e) {
+            clients.close();
+            throw e;
+        }
+        return clients;
+    }
+
+    /** Sends one more body byte on every connection still open, every {@code interval}, until closed. */
+    public TricklingClients trickle(Duration interval) {
+        trickler.scheduleWithFixedDelay(this::oneByteEach, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    private void oneByteEach() {
+        for (int i = 0; i < sockets.size(); i++) {
+            if (closed[i]) {
+                continue;
+            }
+            try {
+                OutputStream out = sockets.get(i).getOutputStream();
+                out.write('x');
+                out.flush();
+            } catch (IOException serverClosedIt) {
+                closed[i] = true;
+                closedByServer.incrementAndGet();
+            }
+        }
+    }
+
+    /** Connections found closed by the server so far (a write to them failed). */
+    public int closedByServer() {
+        return closedByServer.get();
+    }
+
+    @Override
+    public void close() {
+        trickler.shutdownNow();
+        try {
+            trickler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Socket socket : sockets) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    /** Everything the server sends until it closes the connection, which must happen within {@code within}. */
+    public static String readUntilClosed(Socket socket, Duration within) throws IOException {
+        long deadline = System.nanoTime() + within.toNanos();
+        ByteArrayOutputStream answer = new ByteArrayOutputStream();
+        InputStream in = socket.getInputStream();
+        byte[] buffer = new byte[4096];
+        while (true) {
+            long left = (deadline - System.nanoTime()) / 1_000_000;
+            if (left <= 0) {
+                return Assertions.fail("the connection was still open after " + within.toMillis() + " ms; got: "
+                        + answer.toString(StandardCharsets.UTF_8));
+            }
+            socket.setSoTimeout((int) left);
+            int n;
+            try {
+                n = in.read(buffer);
+            } catch (SocketTimeoutException e) {
+                continue;
+            }
+            if (n < 0) {
+                return answer.toString(StandardCharsets.UTF_8);
+            }
+            answer.write(buffer, 0, n);
+        }
+    }
+}
