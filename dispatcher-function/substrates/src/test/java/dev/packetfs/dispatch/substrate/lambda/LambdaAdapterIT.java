@@ -85,7 +85,7 @@ class LambdaAdapterIT extends SubstrateAdapterContract {
         ExecutionOutcome outcome = run(adapter, job("deadline", "{\"op\":\"xor\",\"data_url\":\""
                 + origin.url("/delay/12000/ranged/digits") + "\"}"), Duration.ofSeconds(20));
         long tookMs = (System.nanoTime() - start) / 1_000_000;
-        assertFailure(outcome, FailureKind.RETRYABLE);
+        assertFailure(outcome, FailureKind.ORIGIN);
         assertTrue(((ExecutionOutcome.Failure) outcome).message().contains("(504)"), outcome.toString());
         assertTrue(tookMs < 8_000, "answered after " + tookMs + " ms");
         assertEquals(before, lambda.timedOut.get());
