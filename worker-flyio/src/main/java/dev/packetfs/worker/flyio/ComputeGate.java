@@ -6,10 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.packetfs.protocol.worker.WorkerError;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.vertx.http.runtime.filters.Filters;
-import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -36,7 +33,7 @@ public class ComputeGate {
             @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10240K") MemorySize maxBody) {
         this.worker = worker;
         this.bodies = new BodyReader(maxBody.asLongValue(), config.worker().bodyTimeout(), (rc, status, message) ->
-                refuse(rc, status, failure(message, status == 413 ? WorkerError.TOO_LARGE : null)));
+                BodyReader.answerNow(rc, status, failure(message, status == 413 ? WorkerError.TOO_LARGE : null).toString()));
     }
 
     void register(@Observes Filters filters) {
@@ -50,8 +47,8 @@ public class ComputeGate {
         }
         if (!worker.token().accepts(rc.request().getHeader(HttpHeaders.AUTHORIZATION))) {
             rc.response().putHeader("WWW-Authenticate", "Bearer");
-            refuse(rc, 401, failure("Authorization: Bearer <PACKETFS_WORKER_TOKEN> is missing or wrong",
-                    WorkerError.UNAUTHORIZED));
+            BodyReader.answerNow(rc, 401, failure("Authorization: Bearer <PACKETFS_WORKER_TOKEN> is missing or wrong",
+                    WorkerError.UNAUTHORIZED).toString());
             return;
         }
         bodies.readThenNext(rc);
@@ -66,26 +63,5 @@ public class ComputeGate {
             body.put("error_code", error.code());
         }
         return body;
-    }
-
-    /**
-     * Answers now. A body not read to its end is not drained: an HTTP/1.1 connection is closed once
-     * the answer is written, so a client cannot keep it open by trickling the rest. (HTTP/2 ends the
-     * stream alone; its connection carries other requests.)
-     */
-    private static void refuse(RoutingContext rc, int status, ObjectNode body) {
-        HttpServerResponse response = rc.response();
-        if (response.ended()) {
-            return;
-        }
-        boolean unread = !rc.request().isEnded() && rc.request().version() != HttpVersion.HTTP_2;
-        response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
-        if (unread) {
-            response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
-        }
-        Future<Void> written = response.end(body.toString());
-        if (unread) {
-            written.onComplete(done -> rc.request().connection().close());
-        }
     }
 }

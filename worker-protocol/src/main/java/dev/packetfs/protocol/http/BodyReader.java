@@ -1,8 +1,10 @@
 package dev.packetfs.protocol.http;
 
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
@@ -119,5 +121,26 @@ public final class BodyReader {
     private static String expectation(HttpServerRequest request) {
         String expect = request.getHeader(HttpHeaders.EXPECT);
         return expect == null ? "" : expect.strip();
+    }
+
+    /**
+     * Answers now with {@code status} and a JSON body. A request body not read to its end is not
+     * drained: the HTTP/1.1 connection is closed once the answer is written, so a client cannot
+     * keep it open by trickling the rest.
+     */
+    public static void answerNow(RoutingContext rc, int status, String json) {
+        HttpServerResponse response = rc.response();
+        if (response.ended()) {
+            return;
+        }
+        boolean unread = !rc.request().isEnded() && rc.request().version() != HttpVersion.HTTP_2;
+        response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+        if (unread) {
+            response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+        }
+        Future<Void> written = response.end(json);
+        if (unread) {
+            written.onComplete(done -> rc.request().connection().close());
+        }
     }
 }

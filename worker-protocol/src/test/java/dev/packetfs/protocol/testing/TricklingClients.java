@@ -101,6 +101,40 @@ public final class TricklingClients implements AutoCloseable {
         }
     }
 
+    /** What a server answered to a body sent a byte at a time, and when: milliseconds after the head. */
+    public record Answer(String text, long millis) {}
+
+    /**
+     * Sends {@code head} (the request line and headers, with a {@code Content-Length} larger than
+     * what follows), then one body byte every 100 ms (which keeps any idle timer from firing: a body
+     * deadline is for the whole body), and reads the answer until the server closes the connection.
+     */
+    public static Answer answerToTrickledBody(int port, String head, Duration within) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            OutputStream out = socket.getOutputStream();
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            long start = System.nanoTime();
+            Thread trickle = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 60; i++) {
+                        Thread.sleep(100);
+                        out.write(' ');
+                        out.flush();
+                    }
+                } catch (Exception closedByTheServer) {
+                    // what the test expects
+                }
+            });
+            trickle.setDaemon(true);
+            trickle.start();
+            String text = readUntilClosed(socket, within);
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            trickle.interrupt();
+            return new Answer(text, millis);
+        }
+    }
+
     /** Everything the server sends until it closes the connection, which must happen within {@code within}. */
     public static String readUntilClosed(Socket socket, Duration within) throws IOException {
         long deadline = System.nanoTime() + within.toNanos();

@@ -5,10 +5,7 @@ import dev.packetfs.dispatch.runtime.PacketfsConfig;
 import dev.packetfs.protocol.worker.BearerSecret;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.vertx.http.runtime.filters.Filters;
-import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -37,7 +34,7 @@ public class ApiKeyFilter {
             @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10240K") MemorySize maxBody) {
         this.key = config.apiKey().filter(k -> !k.isEmpty()).map(BearerSecret::new).orElse(null);
         this.bodies = new BodyReader(maxBody.asLongValue(), api.bodyTimeout(),
-                (rc, status, message) -> refuse(rc, status, ApiErrors.json(null, message)));
+                (rc, status, message) -> BodyReader.answerNow(rc, status, ApiErrors.json(null, message)));
     }
 
     void register(@Observes Filters filters) {
@@ -49,7 +46,7 @@ public class ApiKeyFilter {
             String header = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
             if (!key.presentedIn(header)) {
                 rc.response().putHeader("WWW-Authenticate", "Bearer");
-                refuse(rc, 401, ApiErrors.json(null,
+                BodyReader.answerNow(rc, 401, ApiErrors.json(null,
                         header == null ? "this API needs Authorization: Bearer <PACKETFS_API_KEY>" : "wrong API key"));
                 return;
             }
@@ -60,26 +57,5 @@ public class ApiKeyFilter {
     private static boolean isOpen(String path) {
         return path.equals("/health") || path.equals("/dashboard") || path.equals("/browser")
                 || path.equals("/browser-runtime") || path.startsWith("/browser-runtime/");
-    }
-
-    /**
-     * Answers now. A body not read to its end is not drained: an HTTP/1.1 connection is closed once
-     * the answer is written, so a client cannot keep it open by trickling the rest. (HTTP/2 ends the
-     * stream alone; its connection carries other requests.)
-     */
-    private static void refuse(RoutingContext rc, int status, String json) {
-        HttpServerResponse response = rc.response();
-        if (response.ended()) {
-            return;
-        }
-        boolean unread = !rc.request().isEnded() && rc.request().version() != HttpVersion.HTTP_2;
-        response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
-        if (unread) {
-            response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
-        }
-        Future<Void> written = response.end(json);
-        if (unread) {
-            written.onComplete(done -> rc.request().connection().close());
-        }
     }
 }
