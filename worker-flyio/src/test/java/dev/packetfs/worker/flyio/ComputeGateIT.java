@@ -10,14 +10,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,16 +53,12 @@ class ComputeGateIT {
     @ParameterizedTest
     @ValueSource(strings = {"", "Bearer wrong-token-0123456789", "Basic dXNlcjpwYXNz"})
     void aRequestWithoutTheTokenIsRefusedFromItsHeadersAlone(String authorization) throws Exception {
-        try (Socket socket = new Socket("127.0.0.1", port)) {
-            socket.getOutputStream().write(head(authorization.isEmpty() ? null : authorization)
-                    .getBytes(StandardCharsets.US_ASCII));
-            // Not a byte of the announced megabyte is sent: the answer must not wait for it, and the
-            // connection is closed rather than left for the body.
-            String answer = TricklingClients.readUntilClosed(socket, PROMPT);
-            assertTrue(answer.startsWith("HTTP/1.1 401"), answer);
-            assertTrue(answer.toLowerCase().contains("www-authenticate: bearer"), answer);
-            assertTrue(answer.contains("\"error_code\":\"unauthorized\""), answer);
-        }
+        // Not a byte of the announced megabyte is sent: the answer must not wait for it, and the
+        // connection is closed rather than left for the body.
+        String answer = TricklingClients.answerToHead(port, head(authorization.isEmpty() ? null : authorization), PROMPT);
+        assertTrue(answer.startsWith("HTTP/1.1 401"), answer);
+        assertTrue(answer.toLowerCase().contains("www-authenticate: bearer"), answer);
+        assertTrue(answer.contains("\"error_code\":\"unauthorized\""), answer);
     }
 
     @ParameterizedTest
@@ -99,22 +92,12 @@ class ComputeGateIT {
 
     @Test
     void aBodyWithoutADeclaredLengthIsCutAtTheHttpLimit() throws Exception {
-        try (Socket socket = new Socket("127.0.0.1", port)) {
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST /compute HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + TOKEN
-                    + "\r\nTransfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            byte[] chunk = new byte[64 * 1024];
-            // quarkus.http.limits.max-body-size is 7M; the chunk that crosses it is the last one sent.
-            for (long sent = 0; sent <= 7L * 1024 * 1024; sent += chunk.length) {
-                out.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-                out.write(chunk);
-                out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
-            }
-            out.flush();
-            String answer = TricklingClients.readUntilClosed(socket, Duration.ofSeconds(5));
-            assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
-            assertTrue(answer.contains("\"error_code\":\"too_large\""), answer);
-        }
+        // quarkus.http.limits.max-body-size is 7M; the chunk that crosses it is the last one sent.
+        String answer = TricklingClients.answerToChunkedBody(port, "POST /compute HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Authorization: Bearer " + TOKEN + "\r\nTransfer-Encoding: chunked\r\n\r\n", 7L * 1024 * 1024,
+                Duration.ofSeconds(5));
+        assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
+        assertTrue(answer.contains("\"error_code\":\"too_large\""), answer);
     }
 
     @Test

@@ -135,6 +135,33 @@ public final class TricklingClients implements AutoCloseable {
         }
     }
 
+    /** What the server answers to {@code head} alone, the announced body never sent, until it closes the connection. */
+    public static String answerToHead(int port, String head, Duration within) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+            return readUntilClosed(socket, within);
+        }
+    }
+
+    /**
+     * What the server answers to {@code head} (with {@code Transfer-Encoding: chunked}) followed by
+     * 64 KiB chunks until just past {@code bytes}: a body that declares no length and grows past a limit.
+     */
+    public static String answerToChunkedBody(int port, String head, long bytes, Duration within) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            OutputStream out = socket.getOutputStream();
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            byte[] chunk = new byte[64 * 1024];
+            for (long sent = 0; sent <= bytes; sent += chunk.length) {
+                out.write((Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(chunk);
+                out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            out.flush();
+            return readUntilClosed(socket, within);
+        }
+    }
+
     /** Everything the server sends until it closes the connection, which must happen within {@code within}. */
     public static String readUntilClosed(Socket socket, Duration within) throws IOException {
         long deadline = System.nanoTime() + within.toNanos();
