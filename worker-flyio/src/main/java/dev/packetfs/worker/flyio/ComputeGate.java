@@ -1,8 +1,8 @@
 package dev.packetfs.worker.flyio;
 
-import dev.packetfs.protocol.http.BodyReader;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.packetfs.protocol.http.BodyReader;
 import dev.packetfs.protocol.worker.WorkerError;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.vertx.http.runtime.filters.Filters;

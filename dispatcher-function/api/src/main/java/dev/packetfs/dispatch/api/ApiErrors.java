@@ -1,11 +1,11 @@
 package dev.packetfs.dispatch.api;
 
-import dev.packetfs.protocol.http.BodyReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.packetfs.dispatch.job.JobException;
 import dev.packetfs.dispatch.job.JobJson;
 import dev.packetfs.dispatch.queue.QueueFullException;
 import dev.packetfs.dispatch.queue.QueueUnavailableException;
+import dev.packetfs.protocol.http.BodyReader;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;

@@ -1,7 +1,7 @@
 package dev.packetfs.dispatch.api;
 
-import dev.packetfs.protocol.http.BodyReader;
 import dev.packetfs.dispatch.runtime.PacketfsConfig;
+import dev.packetfs.protocol.http.BodyReader;
 import dev.packetfs.protocol.worker.BearerSecret;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.vertx.http.runtime.filters.Filters;

@@ -21,11 +21,11 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** The {@code browser} substrate, a bean the dispatcher's selector picks up like any adapter. */
 @ApplicationScoped

@@ -1,8 +1,8 @@
 package dev.packetfs.dispatch.browser;
 
 import dev.packetfs.dispatch.substrate.BilledUnits;
-import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.ExecutionRequest;
 import dev.packetfs.dispatch.substrate.HealthReport;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;

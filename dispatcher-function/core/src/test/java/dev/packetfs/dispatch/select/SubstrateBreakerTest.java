@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.ledger.PriceList;
-import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.testing.Jobs;
 import dev.packetfs.dispatch.testing.ScriptedSubstrate;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;

@@ -3,8 +3,8 @@ package dev.packetfs.dispatch.substrate.worker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.packetfs.dispatch.substrate.BilledUnits;
-import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.protocol.worker.WorkerError;
 
 /**

@@ -3,8 +3,8 @@ package dev.packetfs.dispatch.substrate.lambda;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
 import dev.packetfs.dispatch.substrate.SubstrateAdapterContract;
 import java.net.URI;

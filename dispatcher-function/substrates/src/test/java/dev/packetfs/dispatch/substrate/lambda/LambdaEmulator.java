@@ -1,8 +1,8 @@
 package dev.packetfs.dispatch.substrate.lambda;
 
 import com.sun.net.httpserver.HttpExchange;
-import dev.packetfs.dispatch.substrate.RepositoryPaths;
 import com.sun.net.httpserver.HttpServer;
+import dev.packetfs.dispatch.substrate.RepositoryPaths;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
