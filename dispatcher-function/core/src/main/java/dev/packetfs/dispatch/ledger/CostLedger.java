@@ -4,7 +4,10 @@ import dev.packetfs.dispatch.substrate.BilledUnits;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Prices what substrates report they billed, and publishes every execution as Micrometer metrics
@@ -15,10 +18,16 @@ import java.util.concurrent.TimeUnit;
 public final class CostLedger {
     private final PriceList prices;
     private final MeterRegistry registry;
+    private final List<Consumer<ExecutionRecord>> listeners = new CopyOnWriteArrayList<>();
 
     public CostLedger(PriceList prices, MeterRegistry registry) {
         this.prices = prices;
         this.registry = registry;
+    }
+
+    /** Also tells {@code listener} of every execution (an exporter to a provider's metrics, such as CloudWatch's). */
+    public void onPublish(Consumer<ExecutionRecord> listener) {
+        listeners.add(listener);
     }
 
     public PriceList prices() {
@@ -40,5 +49,8 @@ public final class CostLedger {
                 .register(registry).increment(r.bytes());
         Timer.builder("packetfs.execution").tag("substrate", r.substrate()).publishPercentileHistogram()
                 .register(registry).record(r.latencyMs(), TimeUnit.MILLISECONDS);
+        for (Consumer<ExecutionRecord> listener : listeners) {
+            listener.accept(r);
+        }
     }
 }

@@ -39,7 +39,10 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
+import software.amazon.cloudwatchlogs.emf.environment.LambdaEnvironment;
 
 /** Builds the dispatch core from {@link PacketfsConfig}; every packaging of the dispatcher uses these beans. */
 @ApplicationScoped
@@ -135,9 +138,30 @@ public class DispatcherBeans {
 
     @Produces
     @Singleton
-    CostLedger ledger(PriceList prices, MeterRegistry registry) {
-        return new CostLedger(prices, registry);
+    CostLedger ledger(PriceList prices, MeterRegistry registry, Optional<EmbeddedMetrics> cloudWatch) {
+        CostLedger ledger = new CostLedger(prices, registry);
+        cloudWatch.ifPresent(metrics -> ledger.onPublish(metrics::record));
+        return ledger;
     }
+
+    /** Per-provider metrics for CloudWatch when {@code packetfs.metrics.emf} is on (the Lambda packagings). */
+    @Produces
+    @Singleton
+    Optional<EmbeddedMetrics> cloudWatchMetrics(PacketfsConfig config, JobQueue queue) {
+        if (!config.metrics().emf()) {
+            return Optional.empty();
+        }
+        EmbeddedMetrics metrics = new EmbeddedMetrics(new LambdaEnvironment(), () -> queue.depth().dead());
+        long every = config.metrics().emfInterval().toMillis();
+        metricsTimer.scheduleWithFixedDelay(metrics::flush, every, every, TimeUnit.MILLISECONDS);
+        return Optional.of(metrics);
+    }
+
+    private final ScheduledExecutorService metricsTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "packetfs-cloudwatch-metrics");
+        t.setDaemon(true);
+        return t;
+    });
 
     @Produces
     @Singleton
@@ -164,6 +188,7 @@ public class DispatcherBeans {
             throws InterruptedException {
         dispatcher.shutdown(config.dispatch().shutdownGrace());
         fetchExecutor.shutdownNow();
+        metricsTimer.shutdownNow();
     }
 
     static String consumerName() {

@@ -35,6 +35,8 @@ public interface PacketfsConfig {
 
     Drain drain();
 
+    Metrics metrics();
+
     Worker worker();
 
     /** Remote substrates; each is offered when its endpoint is configured. */
@@ -183,6 +185,20 @@ public interface PacketfsConfig {
     }
 
     /** The scheduled drain (a Lambda function run by an EventBridge schedule). */
+    interface Metrics {
+        /**
+         * Write per-substrate metrics in CloudWatch's Embedded Metric Format to standard output
+         * (on Lambda, CloudWatch Logs turns them into metrics for the cost dashboard). The Lambda
+         * packagings turn it on.
+         */
+        @WithDefault("false")
+        boolean emf();
+
+        /** How often the metrics are written; a drain also writes them when it ends. */
+        @WithDefault("10s")
+        Duration emfInterval();
+    }
+
     interface Drain {
         /** Stop taking jobs this long before the Lambda deadline, so what is in flight can finish. */
         @WithDefault("10s")

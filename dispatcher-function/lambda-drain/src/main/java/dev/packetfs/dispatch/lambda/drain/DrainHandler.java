@@ -3,6 +3,7 @@ package dev.packetfs.dispatch.lambda.drain;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import dev.packetfs.dispatch.engine.Dispatcher;
+import dev.packetfs.dispatch.runtime.EmbeddedMetrics;
 import dev.packetfs.dispatch.runtime.PacketfsConfig;
 import jakarta.inject.Inject;
 import jakarta.inject.Named;
@@ -10,6 +11,7 @@ import jakarta.inject.Provider;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
@@ -31,6 +33,9 @@ public class DrainHandler implements RequestHandler<Map<String, Object>, Map<Str
     @Inject
     PacketfsConfig config;
 
+    @Inject
+    Optional<EmbeddedMetrics> cloudWatch;
+
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
         PacketfsConfig.Drain drain = config.drain();
@@ -49,6 +54,8 @@ public class DrainHandler implements RequestHandler<Map<String, Object>, Map<Str
         }
         LOG.infof("drain: took %d, settled %d, left %d in flight, ran %s", report.taken(), report.settled(),
                 report.leftInFlight(), report.ran());
+        // Before the function returns: Lambda freezes it after, and a timer's flush would wait for the next run.
+        cloudWatch.ifPresent(EmbeddedMetrics::flush);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("taken", report.taken());
         out.put("settled", report.settled());
