@@ -135,6 +135,43 @@ public final class TricklingClients implements AutoCloseable {
         }
     }
 
+    /** A response read off the wire. */
+    public record Reply(int status, String text, long millis) {
+        /** What follows the head. */
+        public String body() {
+            int end = text.indexOf("\r\n\r\n");
+            return end < 0 ? "" : text.substring(end + 4);
+        }
+    }
+
+    /**
+     * One request on a connection of its own ({@code Connection: close}), read until the server
+     * closes it, within {@code within}. A probe of a server's availability opens its own connection,
+     * as a load balancer's health check does: a pooled keep-alive connection would also test the
+     * client's handling of one the server closed while idle, which is not what is measured.
+     */
+    public static Reply request(int port, String method, String path, String body, Duration within, String... headers)
+            throws IOException {
+        StringBuilder head = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+        for (String header : headers) {
+            head.append(header).append("\r\n");
+        }
+        byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+        if (body != null) {
+            head.append("Content-Length: ").append(content.length).append("\r\n");
+        }
+        long start = System.nanoTime();
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            OutputStream out = socket.getOutputStream();
+            out.write(head.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
+            out.write(content);
+            out.flush();
+            String text = readUntilClosed(socket, within);
+            int status = text.startsWith("HTTP/1.1 ") && text.length() >= 12 ? Integer.parseInt(text.substring(9, 12)) : -1;
+            return new Reply(status, text, (System.nanoTime() - start) / 1_000_000);
+        }
+    }
+
     /** What the server answers to {@code head} alone, the announced body never sent, until it closes the connection. */
     public static String answerToHead(int port, String head, Duration within) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", port)) {

@@ -17,7 +17,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +36,6 @@ class ApiGateIT {
     /** How long /health, POST /jobs and GET /results may each take while the slow clients are connected. */
     private static final Duration PROMPT = Duration.ofSeconds(2);
 
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @TestHTTPResource("/")
     URI base;
@@ -116,14 +114,13 @@ class ApiGateIT {
             long slowest = 0;
             while (System.nanoTime() < until) {
                 long start = System.nanoTime();
-                HttpResponse<String> health = promptly(HttpRequest.newBuilder(base.resolve("/health")).GET());
-                assertEquals(200, health.statusCode(), health.body());
+                TricklingClients.Reply health = promptly("GET", "/health", null);
+                assertEquals(200, health.status(), health.text());
                 String id = "gate-" + rounds;
-                HttpResponse<String> queued = promptly(HttpRequest.newBuilder(base.resolve("/jobs"))
-                        .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(
-                                "{\"job_id\":\"" + id + "\",\"program\":{\"op\":\"crc32c\",\"data\":\"MTIzNDU2Nzg5\"}}")));
-                assertEquals(202, queued.statusCode(), queued.body());
+                TricklingClients.Reply queued = promptly("POST", "/jobs",
+                        "{\"job_id\":\"" + id + "\",\"program\":{\"op\":\"crc32c\",\"data\":\"MTIzNDU2Nzg5\"}}",
+                        "Authorization: Bearer " + KEY, "Content-Type: application/json");
+                assertEquals(202, queued.status(), queued.text());
                 String result = awaitResult(id, start + Duration.ofSeconds(5).toNanos());
                 assertTrue(result.contains("\"checksum\":3808858755"), result);
                 slowest = Math.max(slowest, (System.nanoTime() - start) / 1_000_000);
@@ -140,29 +137,20 @@ class ApiGateIT {
     /** Polls GET /results/{id}, each poll answered within PROMPT, until the result is in or the deadline passes. */
     private String awaitResult(String id, long deadline) throws IOException, InterruptedException {
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> r = promptly(HttpRequest.newBuilder(base.resolve("/results/" + id))
-                    .header("Authorization", "Bearer " + KEY).GET());
-            if (r.statusCode() == 200) {
+            TricklingClients.Reply r = promptly("GET", "/results/" + id, null, "Authorization: Bearer " + KEY);
+            if (r.status() == 200) {
                 return r.body();
             }
-            assertEquals(202, r.statusCode(), r.body());
+            assertEquals(202, r.status(), r.text());
             Thread.sleep(10);
         }
         return fail("no result for " + id + " within 5 s of submitting it");
     }
 
-    private HttpResponse<String> promptly(HttpRequest.Builder request) throws IOException, InterruptedException {
-        HttpRequest built = request.timeout(PROMPT).build();
-        long start = System.nanoTime();
-        HttpResponse<String> response;
-        try {
-            response = http.send(built, HttpResponse.BodyHandlers.ofString());
-        } catch (HttpTimeoutException e) {
-            return fail(built.method() + " " + built.uri().getPath() + " got no answer in " + PROMPT.toMillis()
-                    + " ms with slow clients connected");
-        }
-        long ms = (System.nanoTime() - start) / 1_000_000;
-        assertTrue(ms < PROMPT.toMillis(), built.method() + " " + built.uri().getPath() + " took " + ms + " ms");
-        return response;
+    /** One request on a connection of its own, which must be answered within PROMPT. */
+    private TricklingClients.Reply promptly(String method, String path, String body, String... headers) throws IOException {
+        TricklingClients.Reply reply = TricklingClients.request(base.getPort(), method, path, body, PROMPT, headers);
+        assertTrue(reply.millis() < PROMPT.toMillis(), method + " " + path + " took " + reply.millis() + " ms");
+        return reply;
     }
 }
