@@ -81,7 +81,7 @@ class ApiGateIT {
         given().get("/dashboard").then().statusCode(200);
         given().get("/health").then().statusCode(200);
         // The volunteers' WebSocket handshake passes the filter unread and without the key.
-        WebSocket socket = http.newWebSocketBuilder()
+        WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
                 .buildAsync(URI.create("ws://127.0.0.1:" + base.getPort() + "/browser"), new WebSocket.Listener() {})
                 .get(5, TimeUnit.SECONDS);
         socket.sendClose(WebSocket.NORMAL_CLOSURE, "").get(5, TimeUnit.SECONDS);
