@@ -1,4 +1,4 @@
-package dev.packetfs.dispatch.server;
+package dev.packetfs.architecture;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
-import dev.packetfs.dispatch.substrate.RepositoryPaths;
 import java.net.ServerSocket;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
@@ -18,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The dependency rules of the whole repository, checked on the compiled classes of every Java
- * module (this module builds after all the others): the kernel stands alone, the worker protocol
+ * module (this module depends on all of them, so the reactor builds it last): the kernel stands alone, the worker protocol
  * knows only the kernel, the dispatch core knows no cloud SDK and no framework and only its Redis
  * package knows Lettuce, adapters do not reach into each other, and a {@code *Test} starts no
  * process and no server (those are {@code *IT}).
@@ -35,13 +34,15 @@ class ArchitectureTest {
             "dev.packetfs.dispatch.substrate.flyio..", "dev.packetfs.dispatch.substrate.cloudflare..",
             "dev.packetfs.dispatch.substrate.local..", "dev.packetfs.dispatch.browser..");
 
+    /** Surefire runs in this module's folder, one below the repository root. */
+    private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
     private static final JavaClasses MAIN = importEvery("target/classes");
     private static final JavaClasses TESTS = importEvery("target/test-classes");
 
     private static JavaClasses importEvery(String output) {
         List<Path> dirs = new ArrayList<>();
         for (String module : MODULES) {
-            Path dir = RepositoryPaths.find(module).resolve(output);
+            Path dir = ROOT.resolve(module).resolve(output);
             if (Files.isDirectory(dir)) {
                 dirs.add(dir);
             }
@@ -52,7 +53,7 @@ class ArchitectureTest {
     @Test
     void everyModuleWasImported() {
         for (String module : MODULES) {
-            assertTrue(Files.isDirectory(RepositoryPaths.find(module).resolve("target/classes")),
+            assertTrue(Files.isDirectory(ROOT.resolve(module).resolve("target/classes")),
                     module + " is not built: run the whole build (mvn verify from the root)");
         }
         assertTrue(MAIN.containPackage("dev.packetfs.kernel") && MAIN.containPackage("dev.packetfs.dispatch.queue.redis"));
