@@ -13,6 +13,8 @@ import dev.packetfs.protocol.worker.WorkerError;
 import dev.packetfs.protocol.worker.WorkerLimits;
 import dev.packetfs.protocol.worker.WorkerReply;
 import dev.packetfs.protocol.worker.WorkerToken;
+import dev.packetfs.secrets.SecretUnavailableException;
+import dev.packetfs.secrets.SecretValue;
 import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.io.IOException;
@@ -21,6 +23,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.function.Supplier;
 import org.crac.Core;
 import org.crac.Resource;
 
@@ -33,6 +36,9 @@ import org.crac.Resource;
  *   <li>a function URL event (payload format 2.0) for {@code POST /compute} or {@code GET /health};
  *       {@code /compute} needs {@code Authorization: Bearer <PACKETFS_WORKER_TOKEN>} exactly as on
  *       every other worker, and the answer is an HTTP response with the protocol's status codes.
+ *       Deployed, the token is in Secrets Manager and only its ARN in the environment
+ *       ({@code PACKETFS_WORKER_TOKEN_SECRET_ARN}): it is read at the first such request, after
+ *       any SnapStart restore, and kept.
  * </ul>
  *
  * Either way the response carries {@code billed} (duration and memory, Lambda's billing units) for
@@ -46,7 +52,7 @@ import org.crac.Resource;
 public class LambdaWorker implements RequestStreamHandler {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final WorkerToken token;
+    private final Supplier<WorkerToken> token;
     private final WindowFetcher fetcher;
     private final ComputeWorker compute;
     private final LambdaWorkerConfig.Worker settings;
@@ -55,7 +61,7 @@ public class LambdaWorker implements RequestStreamHandler {
 
     LambdaWorker(LambdaWorkerConfig config) {
         this.settings = config.worker();
-        this.token = WorkerToken.require(settings.token().orElse(null));
+        this.token = token(settings);
         LambdaWorkerConfig.Fetch fetch = config.fetch();
         // No connection is opened here: the pool fills on the first invocation, after any restore.
         this.fetcher = new WindowFetcher(
@@ -75,6 +81,26 @@ public class LambdaWorker implements RequestStreamHandler {
             public void afterRestore(org.crac.Context<? extends Resource> context) {}
         };
         Core.getGlobalContext().register(snapshotHook);
+    }
+
+    /** The configured token at once, or the one its secret holds at first use; neither stops the start. */
+    private static Supplier<WorkerToken> token(LambdaWorkerConfig.Worker settings) {
+        if (settings.token().isPresent() || settings.tokenSecretArn().isEmpty()) {
+            WorkerToken configured = WorkerToken.require(settings.token().orElse(null));
+            return () -> configured;
+        }
+        SecretValue secret = SecretValue.of(settings.tokenSecretArn().get());
+        return new Supplier<>() {
+            private volatile WorkerToken read;
+
+            @Override
+            public WorkerToken get() {
+                if (read == null) {
+                    read = WorkerToken.require(secret.get());
+                }
+                return read;
+            }
+        };
     }
 
     @Override
@@ -107,8 +133,15 @@ public class LambdaWorker implements RequestStreamHandler {
         if (!method.equals("POST")) {
             return httpResponse(405, WorkerReply.failure(null, WorkerError.BAD_REQUEST, "/compute takes POST").body());
         }
+        WorkerToken required;
+        try {
+            required = token.get();
+        } catch (SecretUnavailableException | IllegalStateException e) {
+            // The worker's own configuration is at fault: say so, as a 500 the dispatcher fails over on.
+            return httpResponse(500, WorkerReply.failure(null, WorkerError.INTERNAL, "worker token: " + e.getMessage()).body());
+        }
         // Function URL headers arrive lower-cased.
-        if (!token.accepts(event.path("headers").path("authorization").asText(null))) {
+        if (!required.accepts(event.path("headers").path("authorization").asText(null))) {
             ObjectNode response = httpResponse(401, WorkerReply.failure(null, WorkerError.UNAUTHORIZED,
                     "Authorization: Bearer <PACKETFS_WORKER_TOKEN> is missing or wrong").body());
             ((ObjectNode) response.get("headers")).put("www-authenticate", "Bearer");

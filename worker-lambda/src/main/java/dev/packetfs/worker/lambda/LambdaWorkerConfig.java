@@ -17,8 +17,18 @@ public interface LambdaWorkerConfig {
     Fetch fetch();
 
     interface Worker {
-        /** The bearer token function URL requests must carry; the function does not start without it. */
+        /**
+         * The bearer token function URL requests must carry. The function does not start without
+         * it or {@link #tokenSecretArn()}.
+         */
         Optional<String> token();
+
+        /**
+         * {@code PACKETFS_WORKER_TOKEN_SECRET_ARN}: the Secrets Manager secret holding the token,
+         * read at the first function URL request (never at init, which SnapStart freezes) and
+         * then kept. {@link #token()}, when set, wins.
+         */
+        Optional<String> tokenSecretArn();
 
         /** Reported as {@code location}; Lambda sets {@code AWS_REGION}. */
         @WithDefault("local")

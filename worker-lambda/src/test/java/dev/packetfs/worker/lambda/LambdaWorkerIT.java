@@ -40,14 +40,14 @@ class LambdaWorkerIT {
         origin.close();
     }
 
-    private static JsonNode invoke(String payload) throws Exception {
+    static JsonNode invoke(String payload) throws Exception {
         String answer = given().contentType("application/json").body(payload).post().then().statusCode(200)
                 .extract().asString();
         return JSON.readTree(answer);
     }
 
     /** A function URL event, payload format 2.0, as Lambda delivers it. */
-    private static String urlEvent(String method, String path, String authorization, String body) {
+    static String urlEvent(String method, String path, String authorization, String body) {
         ObjectNode event = JSON.createObjectNode();
         event.put("version", "2.0");
         event.put("routeKey", "$default");

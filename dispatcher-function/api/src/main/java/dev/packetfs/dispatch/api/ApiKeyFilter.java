@@ -1,6 +1,6 @@
 package dev.packetfs.dispatch.api;
 
-import dev.packetfs.dispatch.runtime.PacketfsConfig;
+import dev.packetfs.dispatch.runtime.DeploymentSecrets;
 import dev.packetfs.protocol.http.BodyReader;
 import dev.packetfs.protocol.worker.BearerSecret;
 import io.quarkus.runtime.configuration.MemorySize;
@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
+import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -27,12 +28,15 @@ public class ApiKeyFilter {
     /** Route order -1: after Quarkus' check of a declared Content-Length (order -2), before any route. */
     private static final int PRIORITY = 1;
 
-    private final BearerSecret key;
+    private final DeploymentSecrets secrets;
+    /** Null until the key is known: on Lambda it is read from Secrets Manager at the first request. */
+    private volatile Optional<BearerSecret> key;
     private final BodyReader bodies;
 
-    ApiKeyFilter(PacketfsConfig config, ApiConfig api,
+    ApiKeyFilter(DeploymentSecrets secrets, ApiConfig api,
             @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10240K") MemorySize maxBody) {
-        this.key = config.apiKey().filter(k -> !k.isEmpty()).map(BearerSecret::new).orElse(null);
+        this.secrets = secrets;
+        this.key = secrets.apiKeyKnown() ? secrets.apiKey().map(BearerSecret::new) : null;
         this.bodies = new BodyReader(maxBody.asLongValue(), api.bodyTimeout(),
                 (rc, status, message) -> BodyReader.answerNow(rc, status, ApiErrors.json(null, message)));
     }
@@ -42,9 +46,23 @@ public class ApiKeyFilter {
     }
 
     private void handle(RoutingContext rc) {
-        if (key != null && !isOpen(rc.normalizedPath())) {
+        Optional<BearerSecret> known = key;
+        if (known == null) {
+            // Read off the event loop, once; the request stays paused (its body unread) meanwhile.
+            rc.vertx().executeBlocking(() -> secrets.apiKey().map(BearerSecret::new), false).onComplete(read -> {
+                if (read.failed()) {
+                    BodyReader.answerNow(rc, 503, ApiErrors.json(null, "the API key is unavailable: " + read.cause().getMessage()));
+                    return;
+                }
+                key = read.result();
+                handle(rc);
+            });
+            return;
+        }
+        BearerSecret required = known.orElse(null);
+        if (required != null && !isOpen(rc.normalizedPath())) {
             String header = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
-            if (!key.presentedIn(header)) {
+            if (!required.presentedIn(header)) {
                 rc.response().putHeader("WWW-Authenticate", "Bearer");
                 BodyReader.answerNow(rc, 401, ApiErrors.json(null,
                         header == null ? "this API needs Authorization: Bearer <PACKETFS_API_KEY>" : "wrong API key"));

@@ -49,11 +49,14 @@ import software.amazon.cloudwatchlogs.emf.environment.LambdaEnvironment;
 public class DispatcherBeans {
     private static final Logger LOG = Logger.getLogger(DispatcherBeans.class);
 
-    /** The Redis connections, when {@code packetfs.redis.url} is set. */
+    /**
+     * The Redis connections, when a Redis URL is configured; opened when the queue is first used,
+     * which on Lambda is the first invocation (never at init, which SnapStart freezes).
+     */
     @Produces
     @Singleton
-    Optional<RedisConnections> redis(PacketfsConfig config) {
-        return config.redis().url().map(url -> {
+    Optional<RedisConnections> redis(DeploymentSecrets secrets) {
+        return secrets.redisUrl().map(url -> {
             LOG.infof("queue: Redis at %s", redact(url));
             return RedisConnections.open(url);
         });
@@ -111,14 +114,14 @@ public class DispatcherBeans {
      */
     @Produces
     @Singleton
-    SubstrateSelector selector(PacketfsConfig config, WindowFetcher fetcher, PriceList prices,
+    SubstrateSelector selector(PacketfsConfig config, DeploymentSecrets secrets, WindowFetcher fetcher, PriceList prices,
             Instance<SubstrateAdapter> adapters) {
         List<SubstrateAdapter> all = new ArrayList<>();
         if (config.local().enabled()) {
             PacketfsConfig.Local l = config.local();
             all.add(new LocalSubstrate(fetcher, fetchExecutor, l.maxConcurrency(), l.maxMemoryMb(), l.maxDuration()));
         }
-        all.addAll(RemoteSubstrates.fromConfig(config));
+        all.addAll(RemoteSubstrates.fromConfig(config, secrets));
         adapters.forEach(all::add);
         PacketfsConfig.Select s = config.select();
         LOG.infof("substrates: %s", all.stream().map(a -> a.capability().name()).toList());
@@ -177,16 +180,28 @@ public class DispatcherBeans {
         return new Dispatcher(queue, selector, ledger, settings, registry);
     }
 
-    void startDispatching(@Observes StartupEvent event, PacketfsConfig config, Dispatcher dispatcher) {
+    /** The loop this process started, if any. */
+    private volatile Dispatcher started;
+
+    /**
+     * Starts the loop where it runs in the background ({@code pfs serve}). Elsewhere (the Lambda
+     * packagings) nothing is built here: the queue, its Redis and the substrates wait for the
+     * first invocation.
+     */
+    void startDispatching(@Observes StartupEvent event, PacketfsConfig config, Instance<Dispatcher> dispatcher) {
         if (config.dispatch().enabled()) {
-            dispatcher.start();
+            started = dispatcher.get();
+            started.start();
             LOG.info("dispatching: on");
         }
     }
 
-    void stopDispatching(@Observes ShutdownEvent event, PacketfsConfig config, Dispatcher dispatcher)
+    void stopDispatching(@Observes ShutdownEvent event, PacketfsConfig config)
             throws InterruptedException {
-        dispatcher.shutdown(config.dispatch().shutdownGrace());
+        Dispatcher running = started;
+        if (running != null) {
+            running.shutdown(config.dispatch().shutdownGrace());
+        }
         fetchExecutor.shutdownNow();
         metricsTimer.shutdownNow();
     }

@@ -21,6 +21,12 @@ public interface PacketfsConfig {
     /** When set, the HTTP API requires {@code Authorization: Bearer <key>}. */
     Optional<String> apiKey();
 
+    /**
+     * {@code PACKETFS_API_KEY_SECRET_ARN}: the Secrets Manager secret holding the API key, read at
+     * the first request ({@link DeploymentSecrets}); {@link #apiKey()} wins.
+     */
+    Optional<String> apiKeySecretArn();
+
     Fetch fetch();
 
     Queue queue();
@@ -54,6 +60,12 @@ public interface PacketfsConfig {
          * unset: the embedded in-memory queue (one process, nothing kept across restarts).
          */
         Optional<String> url();
+
+        /**
+         * {@code PACKETFS_REDIS_URL_SECRET_ARN}: the Secrets Manager secret holding the URL, read
+         * when the queue is first used ({@link DeploymentSecrets}); {@link #url()} wins.
+         */
+        Optional<String> urlSecretArn();
 
         /** This process's name in the consumer group; unique per process (default: host-pid-random). */
         Optional<String> consumer();
@@ -216,6 +228,12 @@ public interface PacketfsConfig {
     interface Worker {
         /** {@code PACKETFS_WORKER_TOKEN}: the bearer token remote workers require on {@code /compute}. */
         Optional<String> token();
+
+        /**
+         * {@code PACKETFS_WORKER_TOKEN_SECRET_ARN}: the Secrets Manager secret holding it, read when
+         * the substrates are first built ({@link DeploymentSecrets}); {@link #token()} wins.
+         */
+        Optional<String> tokenSecretArn();
     }
 
     interface Substrates {

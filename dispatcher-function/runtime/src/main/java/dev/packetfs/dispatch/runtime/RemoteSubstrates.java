@@ -15,14 +15,14 @@ final class RemoteSubstrates {
 
     private RemoteSubstrates() {}
 
-    static List<SubstrateAdapter> fromConfig(PacketfsConfig config) {
+    static List<SubstrateAdapter> fromConfig(PacketfsConfig config, DeploymentSecrets secrets) {
         List<SubstrateAdapter> adapters = new ArrayList<>();
         PacketfsConfig.Flyio fly = config.substrates().flyio();
-        fly.url().ifPresent(url -> adapters.add(new FlyAdapter(url, token(fly.token(), config, "packetfs.substrates.flyio.url"),
+        fly.url().ifPresent(url -> adapters.add(new FlyAdapter(url, token(fly.token(), secrets, "packetfs.substrates.flyio.url"),
                 new WorkerHttpAdapter.Settings(fly.costPerHourUsd(), fly.expectedLatency(), fly.maxMemoryMb(), fly.maxDuration(),
                         fly.maxConcurrency()))));
         PacketfsConfig.Cloudflare cloudflare = config.substrates().cloudflare();
-        cloudflare.url().ifPresent(url -> adapters.add(new CloudflareAdapter(url, token(cloudflare.token(), config,
+        cloudflare.url().ifPresent(url -> adapters.add(new CloudflareAdapter(url, token(cloudflare.token(), secrets,
                 "packetfs.substrates.cloudflare.url"), new WorkerHttpAdapter.Settings(cloudflare.costPerHourUsd(),
                 cloudflare.expectedLatency(), cloudflare.maxMemoryMb(), cloudflare.maxDuration(), cloudflare.maxConcurrency()))));
         PacketfsConfig.Lambda lambda = config.substrates().lambda();
@@ -36,8 +36,8 @@ final class RemoteSubstrates {
     }
 
     /** The substrate's own token, else the shared worker token; a configured URL without one is an error. */
-    private static String token(Optional<String> own, PacketfsConfig config, String urlKey) {
-        return own.or(() -> config.worker().token()).orElseThrow(() -> new IllegalStateException(
-                urlKey + " is set but no token: set PACKETFS_WORKER_TOKEN"));
+    private static String token(Optional<String> own, DeploymentSecrets secrets, String urlKey) {
+        return own.or(secrets::workerToken).orElseThrow(() -> new IllegalStateException(
+                urlKey + " is set but no token: set PACKETFS_WORKER_TOKEN (or PACKETFS_WORKER_TOKEN_SECRET_ARN)"));
     }
 }

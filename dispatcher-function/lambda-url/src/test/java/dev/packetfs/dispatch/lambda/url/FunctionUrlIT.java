@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * event server as an API Gateway v2 / function URL event, into the real handler, onto a real Redis.
  */
 @QuarkusTest
-@QuarkusTestResource(RedisTestResource.class)
+@QuarkusTestResource(value = RedisTestResource.class, restrictToAnnotatedClass = true)
 class FunctionUrlIT {
 
     @Inject
