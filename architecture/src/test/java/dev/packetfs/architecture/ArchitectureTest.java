@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * process and no server (those are {@code *IT}).
  */
 class ArchitectureTest {
-    private static final List<String> MODULES = List.of("kernel", "worker-protocol", "cli", "dispatcher-function/core",
+    private static final List<String> MODULES = List.of("kernel", "worker-protocol", "aws-secrets", "cli", "dispatcher-function/core",
             "dispatcher-function/substrates", "dispatcher-function/runtime", "dispatcher-function/api",
             "dispatcher-function/browser", "dispatcher-function/server", "dispatcher-function/lambda-url",
             "dispatcher-function/lambda-drain", "worker-flyio", "worker-lambda");
@@ -64,6 +64,14 @@ class ArchitectureTest {
         classes().that().resideInAPackage("dev.packetfs.kernel..")
                 .should().onlyDependOnClassesThat().resideInAnyPackage("dev.packetfs.kernel..", "java..",
                         "com.fasterxml.jackson..")
+                .check(MAIN);
+    }
+
+    @Test
+    void theSecretsReaderKnowsNothingElseOfTheProject() {
+        classes().that().resideInAPackage("dev.packetfs.secrets..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("dev.packetfs.secrets..", "java..",
+                        "software.amazon.awssdk..")
                 .check(MAIN);
     }
 
