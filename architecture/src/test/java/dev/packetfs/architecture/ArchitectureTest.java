@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * process and no server (those are {@code *IT}).
  */
 class ArchitectureTest {
-    private static final List<String> MODULES = List.of("kernel", "worker-protocol", "aws-secrets", "cli", "dispatcher-function/core",
+    private static final List<String> MODULES = List.of("kernel", "worker-protocol", "aws-secrets", "lambda-local", "cli", "dispatcher-function/core",
             "dispatcher-function/substrates", "dispatcher-function/runtime", "dispatcher-function/api",
             "dispatcher-function/browser", "dispatcher-function/server", "dispatcher-function/lambda-url",
             "dispatcher-function/lambda-drain", "worker-flyio", "worker-lambda");

@@ -12,12 +12,13 @@ import dev.packetfs.dispatch.queue.redis.RedisConnections;
 import dev.packetfs.dispatch.queue.redis.RedisStreamJobQueue;
 import dev.packetfs.dispatch.substrate.cloudflare.WorkerdProcess;
 import dev.packetfs.dispatch.substrate.flyio.FlyWorkerProcess;
-import dev.packetfs.dispatch.substrate.lambda.LambdaEmulator;
+import dev.packetfs.dispatch.substrate.lambda.LambdaEmulators;
 import dev.packetfs.dispatch.testing.RedisServer;
 import dev.packetfs.kernel.Kernel;
 import dev.packetfs.kernel.KernelResult;
 import dev.packetfs.kernel.Op;
 import dev.packetfs.kernel.Program;
+import dev.packetfs.lambdalocal.LambdaEmulator;
 import dev.packetfs.protocol.fetch.RangeOrigin;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -49,7 +50,7 @@ class FabricEndToEndIT {
         SplittableRandom random = new SplittableRandom(42);
         try (RedisServer redis = RedisServer.start();
                 RangeOrigin origin = new RangeOrigin();
-                LambdaEmulator lambda = LambdaEmulator.start(Map.of("PACKETFS_WORKER_TOKEN", FlyWorkerProcess.TOKEN,
+                LambdaEmulator lambda = LambdaEmulators.worker(Map.of("PACKETFS_WORKER_TOKEN", FlyWorkerProcess.TOKEN,
                         "PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1"), 2, 2, 1024, Duration.ofSeconds(10))) {
             for (int i = 0; i < 3; i++) {
                 byte[] object = new byte[1 << 20];

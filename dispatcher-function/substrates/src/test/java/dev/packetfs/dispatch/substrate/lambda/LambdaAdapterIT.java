@@ -7,6 +7,7 @@ import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
 import dev.packetfs.dispatch.substrate.SubstrateAdapterContract;
+import dev.packetfs.lambdalocal.LambdaEmulator;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -31,7 +32,7 @@ class LambdaAdapterIT extends SubstrateAdapterContract {
 
     @BeforeAll
     static void startLambda() throws Exception {
-        lambda = LambdaEmulator.start(Map.of("PACKETFS_WORKER_TOKEN", "lambda-contract-token-0123",
+        lambda = LambdaEmulators.worker(Map.of("PACKETFS_WORKER_TOKEN", "lambda-contract-token-0123",
                 "PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1"), ENVIRONMENTS, ENVIRONMENTS, 1024, Duration.ofSeconds(8));
         lambda.awaitWarm(Duration.ofSeconds(60));
         adapter = adapter(lambda.endpoint(), LambdaEmulator.ACCESS_KEY);

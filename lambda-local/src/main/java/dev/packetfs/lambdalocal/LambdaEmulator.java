@@ -1,8 +1,7 @@
-package dev.packetfs.dispatch.substrate.lambda;
+package dev.packetfs.lambdalocal;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.packetfs.dispatch.substrate.RepositoryPaths;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -32,8 +31,9 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 
 /**
- * A local stand-in for the Lambda service that runs the <em>real</em> deployment artifact:
- * {@code worker-lambda/target/function.zip}, unzipped as Lambda unzips it to {@code /var/task},
+ * A local stand-in for the Lambda service that runs the <em>real</em> deployment artifact, a
+ * function's {@code function.zip} (PacketFS's: {@code worker-lambda/target/function.zip}),
+ * unzipped as Lambda unzips it to {@code /var/task},
  * executed by AWS's own Java runtime interface client (the process Lambda's Java runtime runs)
  * with the handler {@code QuarkusStreamHandler::handleRequest}.
  *
@@ -45,12 +45,17 @@ import java.util.zip.ZipInputStream;
  * {@code X-Amz-Function-Error: Unhandled}; the execution environment is then replaced) and the
  * {@code REPORT} log tail; and the Runtime API ({@code /2018-06-01/runtime/...}) each execution
  * environment polls, one endpoint per environment as in Lambda.
+ *
+ * <p>Used by the dispatcher's tests and, as a process of its own ({@link #main}), by
+ * {@code ./scripts/deploy-all --target local}.
  */
 public final class LambdaEmulator implements AutoCloseable {
     public static final String FUNCTION = "packetfs-worker";
+    /** The access key the Invoke API accepts unless told another. */
     public static final String ACCESS_KEY = "AKIAPACKETFSTEST0001";
     private static final int MAX_PAYLOAD = 6 * 1024 * 1024;
 
+    private final String accessKey;
     private final Path taskRoot;
     private final Path ricDir;
     private final Path jniLibrary;
@@ -72,33 +77,74 @@ public final class LambdaEmulator implements AutoCloseable {
     public final AtomicInteger throttled = new AtomicInteger();
     public final AtomicInteger timedOut = new AtomicInteger();
 
-    private LambdaEmulator(Path functionZip, Map<String, String> functionEnv, int environmentCount, int reservedConcurrency,
-            int memoryMb, Duration functionTimeout) throws IOException {
+    private LambdaEmulator(Settings settings) throws IOException {
+        this.accessKey = settings.accessKey();
         this.taskRoot = Files.createTempDirectory("lambda-task");
-        unzip(functionZip, taskRoot);
-        this.ricDir = RepositoryPaths.find("dispatcher-function/substrates/target/lambda-ric");
+        unzip(settings.functionZip(), taskRoot);
+        this.ricDir = settings.ricDir().toAbsolutePath();
         this.jniLibrary = extractJni(ricDir, taskRoot.resolveSibling(taskRoot.getFileName() + "-jni.so"));
-        this.functionEnv = Map.copyOf(functionEnv);
-        this.memoryMb = memoryMb;
-        this.functionTimeout = functionTimeout;
-        this.reservedConcurrency = reservedConcurrency;
-        this.api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        this.functionEnv = Map.copyOf(settings.functionEnv());
+        this.memoryMb = settings.memoryMb();
+        this.functionTimeout = settings.functionTimeout();
+        this.reservedConcurrency = settings.reservedConcurrency();
+        this.api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), settings.port()), 64);
         api.setExecutor(threads);
         api.createContext("/2015-03-31/functions/", this::invokeApi);
         api.start();
-        for (int i = 0; i < environmentCount; i++) {
+        for (int i = 0; i < settings.environments(); i++) {
             environments.add(new Environment());
         }
     }
 
     /**
+     * @param functionZip the function's deployment package
+     * @param ricDir the runtime interface client's jars (this module's {@code target/lambda-ric})
+     * @param accessKey the only access key the Invoke API accepts
+     * @param port the Invoke API's loopback port; 0 for any
      * @param environments execution environments kept warm (each a runtime interface client JVM)
      * @param reservedConcurrency invocations in flight before Invoke answers 429
      */
-    public static LambdaEmulator start(Map<String, String> functionEnv, int environments, int reservedConcurrency,
-            int memoryMb, Duration functionTimeout) throws IOException {
-        Path zip = RepositoryPaths.find("worker-lambda/target/function.zip");
-        return new LambdaEmulator(zip, functionEnv, environments, reservedConcurrency, memoryMb, functionTimeout);
+    public record Settings(Path functionZip, Path ricDir, String accessKey, int port, Map<String, String> functionEnv,
+            int environments, int reservedConcurrency, int memoryMb, Duration functionTimeout) {}
+
+    public static LambdaEmulator start(Settings settings) throws IOException {
+        return new LambdaEmulator(settings);
+    }
+
+    /**
+     * The service as a process: {@code java -jar packetfs-lambda-local.jar --function-zip ZIP
+     * --ric-dir DIR [--port N] [--environments N] [--reserved-concurrency N] [--memory-mb N]
+     * [--timeout-seconds N]}. The function's environment is this process's {@code PACKETFS_*}
+     * variables, and the accepted access key {@code AWS_ACCESS_KEY_ID}. Prints {@code READY <url>}
+     * once every environment has initialised; stops, with its environments, on SIGTERM.
+     */
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new java.util.HashMap<>(Map.of("--port", "0", "--environments", "2",
+                "--reserved-concurrency", "8", "--memory-mb", "1024", "--timeout-seconds", "60"));
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            options.put(args[i], args[i + 1]);
+        }
+        if (!options.containsKey("--function-zip") || !options.containsKey("--ric-dir") || args.length % 2 != 0) {
+            System.err.println("usage: LambdaEmulator --function-zip ZIP --ric-dir DIR [--port N] [--environments N]"
+                    + " [--reserved-concurrency N] [--memory-mb N] [--timeout-seconds N]");
+            System.exit(2);
+        }
+        Map<String, String> functionEnv = new java.util.HashMap<>();
+        System.getenv().forEach((k, v) -> {
+            if (k.startsWith("PACKETFS_")) {
+                functionEnv.put(k, v);
+            }
+        });
+        String key = System.getenv().getOrDefault("AWS_ACCESS_KEY_ID", ACCESS_KEY);
+        LambdaEmulator emulator = start(new Settings(Path.of(options.get("--function-zip")), Path.of(options.get("--ric-dir")),
+                key, Integer.parseInt(options.get("--port")), functionEnv, Integer.parseInt(options.get("--environments")),
+                Integer.parseInt(options.get("--reserved-concurrency")), Integer.parseInt(options.get("--memory-mb")),
+                Duration.ofSeconds(Long.parseLong(options.get("--timeout-seconds")))));
+        Runtime.getRuntime().addShutdownHook(new Thread(emulator::close, "lambda-emulator-stop"));
+        emulator.awaitWarm(Duration.ofMinutes(3));
+        System.out.println("READY " + emulator.endpoint());
+        System.out.flush();
+        Thread.currentThread().join();
     }
 
     public URI endpoint() {
@@ -136,7 +182,7 @@ public final class LambdaEmulator implements AutoCloseable {
             String name = parts.length > 3 ? parts[3] : "";
             String action = parts.length > 4 ? parts[4] : "";
             String auth = exchange.getRequestHeaders().getFirst("Authorization");
-            if (auth == null || !auth.contains("Credential=" + ACCESS_KEY + "/")) {
+            if (auth == null || !auth.contains("Credential=" + accessKey + "/")) {
                 error(exchange, 403, "UnrecognizedClientException", "The security token included in the request is invalid.");
                 return;
             }
@@ -347,6 +393,14 @@ public final class LambdaEmulator implements AutoCloseable {
         void close() {
             process.destroyForcibly();
             runtimeApi.stop(0);
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+                Files.deleteIfExists(log);
+            } catch (IOException e) {
+                // a temporary file; the OS cleans up /tmp
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -391,5 +445,19 @@ public final class LambdaEmulator implements AutoCloseable {
         }
         api.stop(0);
         threads.shutdownNow();
+        deleteTree(taskRoot);
+        try {
+            Files.deleteIfExists(jniLibrary);
+        } catch (IOException e) {
+            // a temporary file; the OS cleans up /tmp
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temporary folder; the OS cleans up /tmp
+        }
     }
 }
