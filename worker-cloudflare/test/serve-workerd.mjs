@@ -4,7 +4,10 @@
 // stands in between. Prints "READY <url>" and serves until SIGTERM or SIGINT, or until its stdin
 // closes when stdin is a pipe (the process that started it has died).
 //
-//   node test/serve-workerd.mjs [--port N] [NAME=VALUE ...]
+//   node test/serve-workerd.mjs [--port N] [--from-env NAME ...] [NAME=VALUE ...]
+//
+// --from-env takes a binding's value from this process's environment, so that a secret (the
+// worker token) never appears in a command line that `ps` shows.
 import { execFileSync } from 'node:child_process';
 import { fstatSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +21,11 @@ let port = 0;
 const vars = {};
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--port') port = Number(args[++i]);
-  else {
+  else if (args[i] === '--from-env') {
+    const name = args[++i];
+    if (process.env[name] === undefined) throw new Error(`--from-env ${name}: not in the environment`);
+    vars[name] = process.env[name];
+  } else {
     const at = args[i].indexOf('=');
     if (at < 1) throw new Error(`expected NAME=VALUE, got ${args[i]}`);
     vars[args[i].slice(0, at)] = args[i].slice(at + 1);

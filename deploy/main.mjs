@@ -1,0 +1,107 @@
+// deploy-all and destroy-all. Usage: see USAGE below, or README.md in this folder.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { deploy, destroy, only, say } from './lib/runner.mjs';
+import { DeployError } from './lib/state.mjs';
+import { awsSteps } from './targets/aws.mjs';
+import { assertPortsFree, localSteps } from './targets/local.mjs';
+
+const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+const TARGETS = ['aws', 'local', 'localstack'];
+
+const USAGE = `usage: deploy-all  [--target aws|local|localstack] [--dry-run] [--only PART,...] [options]
+       destroy-all [--target aws|local|localstack] [--dry-run] [--only PART,...]
+
+  --target T          where to (default aws)
+  --dry-run           print every step and the plan; start, change and record nothing
+                      (aws: also synthesizes the templates into infra/cdk.out, and diffs them
+                      against the account when credentials exist)
+  --only P,Q          just these parts (aws: worker, flyio, cloudflare, dispatcher, browser;
+                      local: redis, lambda, flyio, cloudflare, dispatcher, browsers)
+  --require-approval  aws: passed to cdk deploy (never | any-change | broadening; default broadening)
+  --port-base N       local: ports N (dispatcher) to N+4 (default 8080)
+  --volunteers N      local: headless Chromium volunteers (default 2; 0 for none)
+  --state-dir DIR     where the deployment's state is kept (default .packetfs/deploy/<target>)
+
+A second run with nothing changed changes nothing; a run that failed resumes at the failed step.
+Secrets (the worker token) live only in the providers' secret stores, or for local in the state
+folder (mode 0600); they are never printed.`;
+
+async function main(argv) {
+  const [command, ...rest] = argv;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: {
+        target: { type: 'string', default: 'aws' },
+        'dry-run': { type: 'boolean', default: false },
+        only: { type: 'string' },
+        'require-approval': { type: 'string', default: 'broadening' },
+        'port-base': { type: 'string', default: process.env.PACKETFS_LOCAL_PORT_BASE ?? '8080' },
+        volunteers: { type: 'string', default: '2' },
+        'state-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }).values;
+  } catch (e) {
+    throw new UsageError(e.message);
+  }
+  if (parsed.help) {
+    say(USAGE);
+    return 0;
+  }
+  const target = parsed.target;
+  if (!TARGETS.includes(target)) throw new UsageError(`unknown target '${target}': one of ${TARGETS.join(', ')}`);
+  if (!['never', 'any-change', 'broadening'].includes(parsed['require-approval'])) {
+    throw new UsageError(`--require-approval ${parsed['require-approval']}: one of never, any-change, broadening`);
+  }
+  const portBase = integer('--port-base', parsed['port-base'], 1024, 65530);
+  const volunteers = integer('--volunteers', parsed.volunteers, 0, 16);
+  const stateDir = parsed['state-dir'] ?? process.env.PACKETFS_DEPLOY_STATE ?? join(root, '.packetfs', 'deploy', target);
+  const options = { portBase, volunteers, requireApproval: parsed['require-approval'], stateDir, target };
+  const all = target === 'local' ? localSteps(options) : awsSteps(options);
+  const steps = only(all, parsed.only);
+  const ctx = { steps, options };
+  if (command === 'deploy') {
+    await deploy({ target, stateDir, steps, dryRun: parsed['dry-run'], ctx });
+    const url = ctx.outputs?.dispatcherUrl;
+    if (url) say(`dispatcher: ${url}`);
+    if (ctx.stopped?.length) {
+      say(`not deployed, for want of a prerequisite: ${ctx.stopped.map((s) => s.part).join(', ')} (see ✗ above)`);
+      return 1;
+    }
+    return 0;
+  }
+  await destroy({ target, stateDir, steps, dryRun: parsed['dry-run'], ctx });
+  if (!parsed['dry-run'] && target === 'local') {
+    if (!parsed.only) rmSync(stateDir, { recursive: true, force: true });
+    const still = await assertPortsFree(options);
+    if (still.length) throw new DeployError(`still listening on 127.0.0.1: ${still.join(', ')} (not started by deploy-all, or not stopped)`);
+    say('nothing of the local fabric is left running');
+  }
+  return 0;
+}
+
+function integer(name, text, min, max) {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) throw new UsageError(`${name} ${text}: a whole number from ${min} to ${max}`);
+  return n;
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
+  if (e instanceof UsageError) {
+    process.stderr.write(`${process.argv[2] === 'deploy' ? 'deploy-all' : 'destroy-all'}: ${e.message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (e instanceof DeployError) {
+    process.stderr.write(`error: ${e.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`${e.stack}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,325 @@
+// --target local: the whole fabric on this machine, from the real artifacts. A redis-server; the
+// Lambda worker's function.zip under AWS's runtime interface client behind a loopback Lambda
+// service (lambda-local), so the dispatcher's LambdaAdapter goes through the AWS SDK's Invoke;
+// the Fly.io worker's jar; the Cloudflare Worker in workerd; the dispatcher (`pfs serve`) on that
+// Redis with every substrate configured; headless Chromium volunteers when chromium is installed.
+// Every process listens on 127.0.0.1 only, runs in a process group of its own, and is recorded
+// by pid, so that destroy-all stops exactly what deploy-all started.
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { daemon, listening, probe, redisCommand, run, running, stopGroup, waitUntil, which } from '../lib/proc.mjs';
+import { say } from '../lib/runner.mjs';
+import { DeployError } from '../lib/state.mjs';
+
+const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+const LAMBDA_FUNCTION = 'packetfs-worker';
+/** The access key the local Lambda service accepts; not a credential anywhere else. */
+const LAMBDA_ACCESS_KEY = 'AKIAPACKETFSLOCAL001';
+
+const ARTIFACTS = {
+  dispatcher: { file: 'dispatcher-function/server/target/quarkus-app/quarkus-run.jar', module: 'dispatcher-function/server' },
+  flyio: { file: 'worker-flyio/target/quarkus-app/quarkus-run.jar', module: 'worker-flyio' },
+  lambdaZip: { file: 'worker-lambda/target/function.zip', module: 'worker-lambda' },
+  lambdaService: { file: 'lambda-local/target/packetfs-lambda-local.jar', module: 'lambda-local' },
+  lambdaRic: { file: 'lambda-local/target/lambda-ric', module: 'lambda-local' },
+};
+
+/** Size and modification time: what changes when a build changes the file. */
+function stamp(relative) {
+  const s = statSync(join(root, relative));
+  return `${relative}:${s.size}:${s.mtimeMs}`;
+}
+
+const hash = (...parts) => createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
+
+/**
+ * A clean environment for a child: the user's PACKETFS_*, QUARKUS_* and AWS_* settings are not
+ * inherited (the fabric's configuration is what this file says), and `extra` is added.
+ */
+function childEnv(extra) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (!/^(PACKETFS_|QUARKUS_|AWS_)/.test(k)) env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+function chromium() {
+  const configured = process.env.CHROMIUM;
+  if (configured) return existsSync(configured) ? configured : null;
+  return which('chromium') ?? which('chromium-browser');
+}
+
+export function localSteps(options) {
+  const base = options.portBase;
+  const ports = { dispatcher: base, flyio: base + 1, cloudflare: base + 2, lambda: base + 3, redis: base + 4 };
+  const volunteers = options.volunteers;
+  const url = (port) => `http://127.0.0.1:${port}`;
+
+  /** A service step: a daemon on a port, up when its process runs and `healthy()` says so. */
+  const service = ({ name, part, summary, port, marker, inputs, command, healthy, ready, extraOutputs = {} }) => ({
+    name,
+    part,
+    summary,
+    port,
+    commands: () => [command(null).display],
+    fingerprint: (ctx) => hash(String(port), ...inputs(ctx)),
+    upToDate: async (saved) => running(saved.outputs.pid, marker) && (await healthy()),
+    async run(ctx, saved) {
+      if (saved?.outputs?.pid && running(saved.outputs.pid, marker)) await stopGroup(saved.outputs.pid);
+      if (await listening(port)) throw new DeployError(`port ${port} (${name}) is taken by another process`);
+      const log = ctx.state.logFile(name);
+      const { cmd, args, cwd, env } = command(ctx);
+      const pid = daemon(cmd, args, { cwd, env, log });
+      await waitUntil(name, ready ? () => ready(ctx) : healthy, { pid, log });
+      return { pid, port, url: url(port), log, ...extraOutputs };
+    },
+    undo: `stop it (port ${port})`,
+    destroyCommands: (saved) => (saved?.outputs?.pid ? [`kill -TERM -${saved.outputs.pid}`] : []),
+    async destroy(saved) {
+      if (saved.outputs?.pid && running(saved.outputs.pid, marker)) await stopGroup(saved.outputs.pid);
+    },
+  });
+
+  const readyLine = (name) => async (ctx) => /^READY /m.test(readFileSync(ctx.state.logFile(name), 'utf8'));
+  const healthOk = (port) => async () => (await probe(`${url(port)}/health`))?.status === 200;
+  const token = (ctx) => ctx.state.secret('worker-token', () => randomBytes(32).toString('hex'));
+
+  const steps = [
+    {
+      name: 'check',
+      part: 'local',
+      always: true,
+      summary: 'the tools on PATH, the ports free',
+      commands: () => [`ports: ${Object.entries(ports).map(([k, v]) => `${k} ${v}`).join(', ')} on 127.0.0.1`],
+      async run(ctx) {
+        const missing = [];
+        if (!which('java')) missing.push('java (a JDK 17 or newer: apt-get install openjdk-17-jdk-headless)');
+        if (selected(ctx, 'redis') && !which('redis-server')) missing.push('redis-server (apt-get install redis-server)');
+        if (missing.length) throw new DeployError(`missing: ${missing.join('; ')}`);
+        const taken = [];
+        for (const step of ctx.steps.filter((s) => s.port)) {
+          const saved = ctx.state.step(step.name);
+          const ours = saved?.outputs?.pid && running(saved.outputs.pid, '') && saved.outputs.port === step.port;
+          if (!ours && (await listening(step.port))) taken.push(`${step.port} (${step.name})`);
+        }
+        if (taken.length) {
+          throw new DeployError(`port ${taken.join(', ')} already taken by another process; nothing was started.`
+            + ` Stop it, or choose other ports with --port-base N (uses N to N+4)`);
+        }
+      },
+    },
+    {
+      name: 'build',
+      part: 'local',
+      always: true,
+      summary: 'the artifacts each process runs (built if missing)',
+      commands: () => Object.values(ARTIFACTS).map((a) => `test -e ${a.file}  # else: mvn -B -pl ${a.module} -am package -DskipTests`),
+      async run(ctx) {
+        const missing = Object.values(ARTIFACTS).filter((a) => !existsSync(join(root, a.file)));
+        if (missing.length) {
+          if (!which('mvn')) throw new DeployError(`not built: ${missing.map((a) => a.file).join(', ')}; and Maven is not installed`);
+          const modules = [...new Set(missing.map((a) => a.module))].join(',');
+          say(`  building ${modules}`);
+          run('mvn', ['-B', '-q', '-ntp', '-pl', modules, '-am', 'package', '-DskipTests'], { cwd: root });
+        }
+        if (selected(ctx, 'cloudflare') && !existsSync(join(root, 'worker-cloudflare/node_modules/miniflare'))) {
+          say('  installing workerd (npm ci in worker-cloudflare)');
+          run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: join(root, 'worker-cloudflare') });
+        }
+      },
+    },
+    service({
+      name: 'redis',
+      part: 'redis',
+      summary: `redis-server on redis://127.0.0.1:${ports.redis}, nothing kept on disk`,
+      port: ports.redis,
+      marker: 'redis-server',
+      inputs: () => [],
+      command: (ctx) => {
+        const args = ['--bind', '127.0.0.1', '--port', String(ports.redis), '--save', '', '--appendonly', 'no'];
+        if (!ctx) return { display: `redis-server ${args.map((a) => a || '""').join(' ')}` };
+        const dir = join(ctx.state.dir, 'redis');
+        mkdirSync(dir, { recursive: true });
+        return { cmd: 'redis-server', args: [...args, '--dir', dir], env: childEnv({}) };
+      },
+      healthy: async () => (await redisCommand(ports.redis, 'PING').catch(() => '')) === '+PONG',
+    }),
+    service({
+      name: 'lambda',
+      part: 'lambda',
+      summary: `worker-lambda's function.zip under AWS's runtime interface client, behind a local Lambda Invoke API on ${url(ports.lambda)}`,
+      port: ports.lambda,
+      marker: 'packetfs-lambda-local.jar',
+      inputs: (ctx) => [stamp(ARTIFACTS.lambdaZip.file), stamp(ARTIFACTS.lambdaService.file), hash(token(ctx))],
+      command: (ctx) => {
+        const args = ['-jar', ARTIFACTS.lambdaService.file, '--function-zip', ARTIFACTS.lambdaZip.file,
+          '--ric-dir', ARTIFACTS.lambdaRic.file, '--port', String(ports.lambda), '--environments', '2',
+          '--reserved-concurrency', '8'];
+        if (!ctx) return { display: `PACKETFS_WORKER_TOKEN=<secret> java ${args.join(' ')}` };
+        return {
+          cmd: 'java',
+          args,
+          cwd: root,
+          env: childEnv({ PACKETFS_WORKER_TOKEN: token(ctx), PACKETFS_FETCH_ALLOW_HOSTS: '127.0.0.1',
+            AWS_ACCESS_KEY_ID: LAMBDA_ACCESS_KEY }),
+        };
+      },
+      // Unsigned, the Invoke API answers 403: it is up.
+      healthy: async () => (await probe(`${url(ports.lambda)}/2015-03-31/functions/${LAMBDA_FUNCTION}/configuration`))?.status === 403,
+      // It prints READY once every execution environment has initialised.
+      ready: readyLine('lambda'),
+    }),
+    service({
+      name: 'flyio',
+      part: 'flyio',
+      summary: `worker-flyio's jar on ${url(ports.flyio)}`,
+      port: ports.flyio,
+      marker: 'worker-flyio/target/quarkus-app/quarkus-run.jar',
+      inputs: (ctx) => [stamp(ARTIFACTS.flyio.file), hash(token(ctx))],
+      command: (ctx) => {
+        const args = ['-jar', ARTIFACTS.flyio.file];
+        if (!ctx) return { display: `PACKETFS_WORKER_TOKEN=<secret> QUARKUS_HTTP_PORT=${ports.flyio} java ${args.join(' ')}` };
+        return {
+          cmd: 'java',
+          args,
+          cwd: root,
+          env: childEnv({ PACKETFS_WORKER_TOKEN: token(ctx), PACKETFS_FETCH_ALLOW_HOSTS: '127.0.0.1',
+            QUARKUS_HTTP_HOST: '127.0.0.1', QUARKUS_HTTP_PORT: String(ports.flyio), PACKETFS_WORKER_LOCATION: 'local' }),
+        };
+      },
+      healthy: healthOk(ports.flyio),
+    }),
+    service({
+      name: 'cloudflare',
+      part: 'cloudflare',
+      summary: `worker-cloudflare in workerd (Miniflare), bundled as wrangler deploys it, on ${url(ports.cloudflare)}`,
+      port: ports.cloudflare,
+      marker: 'serve-workerd.mjs',
+      inputs: (ctx) => [stamp('worker-cloudflare/src/worker.mjs'), stamp('worker-cloudflare/wrangler.toml'), hash(token(ctx))],
+      command: (ctx) => {
+        const args = ['test/serve-workerd.mjs', '--port', String(ports.cloudflare), '--from-env', 'PACKETFS_WORKER_TOKEN',
+          'PACKETFS_FETCH_ALLOW_HOSTS=127.0.0.1', 'PACKETFS_FETCH_DOH_URL=', 'PACKETFS_WORKER_LOCATION=local'];
+        if (!ctx) return { display: `(cd worker-cloudflare && PACKETFS_WORKER_TOKEN=<secret> node ${args.join(' ')})` };
+        return { cmd: process.execPath, args, cwd: join(root, 'worker-cloudflare'), env: childEnv({ PACKETFS_WORKER_TOKEN: token(ctx) }) };
+      },
+      healthy: healthOk(ports.cloudflare),
+    }),
+    service({
+      name: 'dispatcher',
+      part: 'dispatcher',
+      summary: `the dispatcher (pfs serve) on ${url(ports.dispatcher)}, its queue on the Redis, every running substrate configured`,
+      port: ports.dispatcher,
+      marker: 'dispatcher-function/server/target/quarkus-app/quarkus-run.jar',
+      inputs: (ctx) => [stamp(ARTIFACTS.dispatcher.file), hash(token(ctx)), JSON.stringify(dispatcherEnv(ctx, true))],
+      command: (ctx) => {
+        const args = ['-Xmx1g', '-jar', ARTIFACTS.dispatcher.file];
+        if (!ctx) {
+          return { display: `PACKETFS_REDIS_URL=redis://127.0.0.1:${ports.redis} PACKETFS_WORKER_TOKEN=<secret> `
+            + `PACKETFS_SUBSTRATES_{FLYIO,CLOUDFLARE}_URL=… PACKETFS_SUBSTRATES_LAMBDA_ENDPOINT=${url(ports.lambda)} `
+            + `QUARKUS_HTTP_PORT=${ports.dispatcher} java ${args.join(' ')}` };
+        }
+        return { cmd: 'java', args, cwd: root, env: childEnv(dispatcherEnv(ctx, false)) };
+      },
+      healthy: async () => (await probe(`${url(ports.dispatcher)}/health`))?.status === 200,
+    }),
+    {
+      name: 'browsers',
+      part: 'browsers',
+      summary: `${volunteers} headless Chromium volunteer(s) on ${url(ports.dispatcher)}/browser-runtime/ (when chromium is installed)`,
+      commands: () => [`chromium --headless --no-sandbox --disable-gpu … --user-data-dir=<state>/chromium-N ${url(ports.dispatcher)}/browser-runtime/`],
+      fingerprint: (ctx) => hash(String(volunteers), String(chromium()), ctx.outputs.dispatcherPid ?? ''),
+      upToDate: async (saved) => (saved.outputs.pids ?? []).every((pid) => running(pid, 'chrom')),
+      async run(ctx, saved) {
+        for (const pid of saved?.outputs?.pids ?? []) if (running(pid, 'chrom')) await stopGroup(pid);
+        const browser = chromium();
+        if (!browser || volunteers === 0) {
+          say(`  no volunteers: ${browser ? '--volunteers 0' : 'chromium is not installed (apt-get install chromium)'}`);
+          return { pids: [] };
+        }
+        if (!ctx.outputs.dispatcherPid) throw new DeployError('volunteers need the dispatcher: deploy it too (--only dispatcher,browsers)');
+        const before = await browserNodes(ports.dispatcher);
+        const pids = [];
+        for (let i = 0; i < volunteers; i++) {
+          const profile = join(ctx.state.dir, `chromium-${i}`);
+          rmSync(profile, { recursive: true, force: true });
+          const log = ctx.state.logFile(`browser-${i}`);
+          pids.push(daemon(browser, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+            '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`,
+            `${url(ports.dispatcher)}/browser-runtime/`], { env: childEnv({}), log }));
+        }
+        await waitUntil('the volunteers', async () => (await browserNodes(ports.dispatcher)) >= before + volunteers,
+          { log: ctx.state.logFile('browser-0'), timeoutMs: 60_000 });
+        return { pids };
+      },
+      undo: 'close the volunteers',
+      async destroy(saved) {
+        for (const pid of saved.outputs?.pids ?? []) if (running(pid, 'chrom')) await stopGroup(pid, 5000);
+      },
+    },
+  ];
+
+  /** What the dispatcher is told: the Redis and each substrate this deployment runs. */
+  function dispatcherEnv(ctx, forFingerprint) {
+    const o = ctx.outputs;
+    const env = {
+      QUARKUS_HTTP_HOST: '127.0.0.1',
+      QUARKUS_HTTP_PORT: String(ports.dispatcher),
+      // Jobs on this machine read objects served on loopback; volunteers too, by this choice.
+      PACKETFS_FETCH_ALLOW_HOSTS: '127.0.0.1',
+      PACKETFS_BROWSER_ALLOW_HOSTS: '127.0.0.1',
+      // Every local volunteer connects from 127.0.0.1.
+      PACKETFS_BROWSER_DISTINCT_ADDRESSES: 'false',
+      PACKETFS_DISPATCH_HEALTH_INTERVAL: '2s',
+    };
+    if (o.redisUrl) env.PACKETFS_REDIS_URL = o.redisUrl;
+    if (o.flyioUrl) env.PACKETFS_SUBSTRATES_FLYIO_URL = o.flyioUrl;
+    if (o.cloudflareUrl) env.PACKETFS_SUBSTRATES_CLOUDFLARE_URL = o.cloudflareUrl;
+    if (o.lambdaUrl) {
+      Object.assign(env, {
+        PACKETFS_SUBSTRATES_LAMBDA_FUNCTION_NAME: LAMBDA_FUNCTION,
+        PACKETFS_SUBSTRATES_LAMBDA_ENDPOINT: o.lambdaUrl,
+        PACKETFS_SUBSTRATES_LAMBDA_MAX_CONCURRENCY: '8',
+        AWS_ACCESS_KEY_ID: LAMBDA_ACCESS_KEY,
+        AWS_SECRET_ACCESS_KEY: 'local-lambda-service',
+        AWS_REGION: 'us-east-1',
+      });
+    }
+    if (o.flyioUrl || o.cloudflareUrl) env.PACKETFS_WORKER_TOKEN = forFingerprint ? hash(token(ctx)) : token(ctx);
+    return env;
+  }
+
+  // Name each service's outputs for the steps after it.
+  const rename = { redis: (o) => ({ redisUrl: `redis://127.0.0.1:${o.port}` }), lambda: (o) => ({ lambdaUrl: o.url }),
+    flyio: (o) => ({ flyioUrl: o.url }), cloudflare: (o) => ({ cloudflareUrl: o.url }),
+    dispatcher: (o) => ({ dispatcherUrl: o.url, dispatcherPid: String(o.pid) }) };
+  for (const step of steps) {
+    const f = rename[step.name];
+    if (!f) continue;
+    const inner = step.run;
+    step.run = async (ctx, saved) => {
+      const o = await inner(ctx, saved);
+      return { ...o, ...f(o) };
+    };
+  }
+  return steps;
+}
+
+function selected(ctx, part) {
+  return ctx.steps.some((s) => s.part === part);
+}
+
+async function browserNodes(port) {
+  const metrics = await probe(`http://127.0.0.1:${port}/q/metrics`);
+  const m = /^packetfs_browser_nodes(?:\{[^}]*\})? ([0-9.]+)$/m.exec(metrics?.body ?? '');
+  return m ? Number(m[1]) : 0;
+}
+
+/** After destroy-all: nothing of this deployment may still listen. */
+export async function assertPortsFree(options) {
+  const base = options.portBase;
+  const still = [];
+  for (let port = base; port <= base + 4; port++) if (await listening(port)) still.push(port);
+  return still;
+}
