@@ -8,6 +8,8 @@ import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.job.JobJson;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.ExecutionRequest;
+import dev.packetfs.dispatch.substrate.LocalStackSupport;
+import dev.packetfs.dispatch.substrate.LocalStackSupport.RequiresLocalStack;
 import dev.packetfs.kernel.GoldenVectors;
 import dev.packetfs.kernel.ProgramJson;
 import java.nio.file.Files;
@@ -19,8 +21,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIf;
-import org.testcontainers.DockerClientFactory;
 import org.testcontainers.localstack.LocalStackContainer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -30,27 +30,19 @@ import software.amazon.awssdk.services.lambda.model.Runtime;
 
 /**
  * LambdaAdapter ↔ LocalStack with the real {@code function.zip} deployed as a java17 function.
- * Needs a Docker engine; without one it is skipped (the same paths run against the runtime
- * interface client in {@link LambdaAdapterIT}). Objects travel inline: LocalStack's function
- * containers cannot reach this JVM's loopback origin.
+ * Needs a Docker engine and {@code LOCALSTACK_AUTH_TOKEN}; without them it is skipped, saying
+ * which (the same paths run against the runtime interface client in {@link LambdaAdapterIT}).
+ * Objects travel inline: LocalStack's function containers cannot reach this JVM's loopback origin.
  */
-@EnabledIf(value = "dockerAvailable", disabledReason = "no Docker engine here, so no LocalStack; LambdaAdapterIT runs "
-        + "the adapter against the same function.zip under AWS's runtime interface client")
+@RequiresLocalStack(coveredHereBy = "LambdaAdapterIT runs the adapter against the same function.zip under AWS's runtime"
+        + " interface client")
 class LambdaLocalStackDockerIT {
     private static LocalStackContainer localstack;
     private static LambdaAdapter adapter;
 
-    static boolean dockerAvailable() {
-        try {
-            return DockerClientFactory.instance().isDockerAvailable();
-        } catch (RuntimeException e) {
-            return false;
-        }
-    }
-
     @BeforeAll
     static void deploy() throws Exception {
-        localstack = new LocalStackContainer("localstack/localstack:4.9").withServices("lambda");
+        localstack = LocalStackSupport.container().withServices("lambda");
         localstack.start();
         LambdaSettings settings = new LambdaSettings("packetfs-worker", null, localstack.getRegion(),
                 Optional.of(localstack.getEndpoint()), 1024, Duration.ofSeconds(30), 4, 0.06, Duration.ofMillis(30));
