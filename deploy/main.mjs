@@ -78,7 +78,7 @@ async function main(argv) {
   await destroy({ target, stateDir, steps, dryRun: parsed['dry-run'], ctx });
   if (!parsed['dry-run'] && target === 'local') {
     if (!parsed.only) rmSync(stateDir, { recursive: true, force: true });
-    const still = await assertPortsFree(options);
+    const still = await assertPortsFree(steps);
     if (still.length) throw new DeployError(`still listening on 127.0.0.1: ${still.join(', ')} (not started by deploy-all, or not stopped)`);
     say('nothing of the local fabric is left running');
   }

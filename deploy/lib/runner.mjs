@@ -28,6 +28,11 @@ export async function deploy({ target, stateDir, steps, dryRun, ctx = {} }) {
   const unlock = state.lock();
   let changed = 0;
   let upToDate = 0;
+  // What earlier runs learned, for the parts this run leaves alone (--only): the dispatcher
+  // deployed alone still finds the Redis and the workers deployed before.
+  for (const record of Object.values(state.data.steps)) {
+    if (record.status === 'done') Object.assign(ctx.outputs, record.outputs);
+  }
   try {
     for (const step of steps) {
       if (step.always) {

@@ -316,10 +316,9 @@ async function browserNodes(port) {
   return m ? Number(m[1]) : 0;
 }
 
-/** After destroy-all: nothing of this deployment may still listen. */
-export async function assertPortsFree(options) {
-  const base = options.portBase;
+/** After destroy-all: no port of the steps it took down may still listen. */
+export async function assertPortsFree(steps) {
   const still = [];
-  for (let port = base; port <= base + 4; port++) if (await listening(port)) still.push(port);
+  for (const step of steps.filter((s) => s.port)) if (await listening(step.port)) still.push(step.port);
   return still;
 }

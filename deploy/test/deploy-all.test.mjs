@@ -211,6 +211,10 @@ describe('--target local, end to end', () => {
       assert.doesNotMatch(second.out, /→/);
       const again = JSON.parse(readFileSync(join(state, 'state.json'), 'utf8')).steps;
       assert.equal(again.dispatcher.outputs.pid, recorded.dispatcher.outputs.pid, 'the same processes');
+      // One part alone still sees the others: the dispatcher's configuration is unchanged.
+      const alone = await cli('deploy-all', [...args, '--only', 'dispatcher']);
+      assert.equal(alone.code, 0, alone.out);
+      assert.match(alone.out, /✓ dispatcher: up to date\nup to date: nothing changed/);
 
       const token = readFileSync(join(state, 'secrets/worker-token'), 'utf8').trim();
       assert.ok(token.length >= 32);

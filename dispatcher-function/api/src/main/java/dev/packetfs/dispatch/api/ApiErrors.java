@@ -6,6 +6,7 @@ import dev.packetfs.dispatch.job.JobJson;
 import dev.packetfs.dispatch.queue.QueueFullException;
 import dev.packetfs.dispatch.queue.QueueUnavailableException;
 import dev.packetfs.protocol.http.BodyReader;
+import dev.packetfs.secrets.SecretUnavailableException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
@@ -57,6 +58,38 @@ public class ApiErrors {
         LOG.warnf("queue unavailable: %s", e.toString());
         return response(Response.Status.SERVICE_UNAVAILABLE, null, "the queue is unavailable; try again shortly");
     }
+
+    /**
+     * A secret the dispatcher needs (the Redis URL, on Lambda) cannot be read: the operator's
+     * problem, told in the log with the secret's ARN and the fix; the caller learns no more than that.
+     */
+    @ServerExceptionMapper
+    public Response secretUnavailable(SecretUnavailableException e) {
+        LOG.errorf("a secret is unavailable: %s", e.getMessage());
+        return response(Response.Status.SERVICE_UNAVAILABLE, null, SECRET_UNAVAILABLE);
+    }
+
+    /**
+     * Anything else. A failure while building what a resource needs (the queue, when its Redis URL
+     * secret holds only the placeholder) reaches here wrapped; its cause decides the answer.
+     * Otherwise a 500 whose body says no more than that, the details in the log.
+     */
+    @ServerExceptionMapper
+    public Response unexpected(RuntimeException e) {
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof SecretUnavailableException secret) {
+                return secretUnavailable(secret);
+            }
+            if (cause instanceof QueueUnavailableException queue) {
+                return queueDown(queue);
+            }
+        }
+        LOG.error("unexpected failure", e);
+        return response(Response.Status.INTERNAL_SERVER_ERROR, null, "internal error; the dispatcher's log has the details");
+    }
+
+    /** What a caller is told when a secret cannot be read. */
+    static final String SECRET_UNAVAILABLE = "the dispatcher cannot read a secret it needs; its log says which and how to fix it";
 
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {

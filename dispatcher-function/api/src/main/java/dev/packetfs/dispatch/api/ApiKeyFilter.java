@@ -11,6 +11,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 /**
  * With {@code PACKETFS_API_KEY} set, every request needs {@code Authorization: Bearer <key>}:
@@ -25,6 +26,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @Singleton
 public class ApiKeyFilter {
+    private static final Logger LOG = Logger.getLogger(ApiKeyFilter.class);
     /** Route order -1: after Quarkus' check of a declared Content-Length (order -2), before any route. */
     private static final int PRIORITY = 1;
 
@@ -51,7 +53,8 @@ public class ApiKeyFilter {
             // Read off the event loop, once; the request stays paused (its body unread) meanwhile.
             rc.vertx().executeBlocking(() -> secrets.apiKey().map(BearerSecret::new), false).onComplete(read -> {
                 if (read.failed()) {
-                    BodyReader.answerNow(rc, 503, ApiErrors.json(null, "the API key is unavailable: " + read.cause().getMessage()));
+                    LOG.errorf("the API key is unavailable: %s", read.cause().getMessage());
+                    BodyReader.answerNow(rc, 503, ApiErrors.json(null, ApiErrors.SECRET_UNAVAILABLE));
                     return;
                 }
                 key = read.result();

@@ -177,11 +177,12 @@ public class DispatcherBeans {
         Duration heartbeat = config.queue().visibilityTimeout().dividedBy(3);
         DispatchSettings settings = new DispatchSettings(d.maxInFlight(), d.maxInFlightBytes(), d.takeBatch(), d.takeWait(),
                 d.defaultTimeout(), Duration.ofSeconds(2), heartbeat, d.healthInterval(), retry);
-        return new Dispatcher(queue, selector, ledger, settings, registry);
+        created = new Dispatcher(queue, selector, ledger, settings, registry);
+        return created;
     }
 
-    /** The loop this process started, if any. */
-    private volatile Dispatcher started;
+    /** The dispatcher, once something has needed it: the loop of {@code pfs serve}, or the drain's. */
+    private volatile Dispatcher created;
 
     /**
      * Starts the loop where it runs in the background ({@code pfs serve}). Elsewhere (the Lambda
@@ -190,15 +191,14 @@ public class DispatcherBeans {
      */
     void startDispatching(@Observes StartupEvent event, PacketfsConfig config, Instance<Dispatcher> dispatcher) {
         if (config.dispatch().enabled()) {
-            started = dispatcher.get();
-            started.start();
+            dispatcher.get().start();
             LOG.info("dispatching: on");
         }
     }
 
     void stopDispatching(@Observes ShutdownEvent event, PacketfsConfig config)
             throws InterruptedException {
-        Dispatcher running = started;
+        Dispatcher running = created;
         if (running != null) {
             running.shutdown(config.dispatch().shutdownGrace());
         }
