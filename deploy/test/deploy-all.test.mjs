@@ -130,7 +130,7 @@ describe('--dry-run prints the plan and touches nothing', () => {
 });
 
 describe('--target aws, with recording stand-ins for the cloud CLIs', () => {
-  test('the order of the steps, the token only ever on stdin, and a second run that changes nothing', { timeout: 240_000 }, async () => {
+  test('the order of the steps, the token only ever on stdin, a second run that changes nothing, destroy in reverse', { timeout: 240_000 }, async () => {
     const bin = mkdtempSync(join(scratch, 'fakes-'));
     for (const name of ['aws', 'flyctl', 'cdk', 'wrangler']) {
       writeFileSync(join(bin, name), `#!/bin/sh\nexec node ${join(root, 'deploy/test/fake-cli.mjs')} ${name} "$@"\n`);
@@ -167,6 +167,17 @@ describe('--target aws, with recording stand-ins for the cloud CLIs', () => {
     assert.match(second.out, /up to date: nothing changed/);
     const again = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
     assert.deepEqual(again.filter((c) => ['deploy', 'secrets', 'secret', 'apps'].includes(c.args[0])), [], 'nothing deployed twice');
+
+    writeFileSync(log, '');
+    const down = await cli('destroy-all', ['--target', 'aws', '--state-dir', state], env);
+    assert.equal(down.code, 0, down.out);
+    const removals = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+      .filter((c) => ['destroy', 'delete', 'apps'].includes(c.args[0])).map((c) => `${c.cli} ${c.args.join(' ')}`);
+    assert.deepEqual(removals, ['cdk destroy --app cdk.out PacketfsBrowserRuntime --force',
+      'cdk destroy --app cdk.out PacketfsCost PacketfsDispatcher --force', 'wrangler delete --force',
+      'flyctl apps destroy packetfs-worker-ci --yes', 'cdk destroy --app cdk.out PacketfsWorker --force'],
+    'in the reverse order of the deploy: nothing is removed while something still imports from it');
+    assert.deepEqual(JSON.parse(readFileSync(join(state, 'state.json'), 'utf8')).steps, {}, 'nothing left recorded');
   });
 });
 

@@ -26,6 +26,12 @@ function aws() {
 }
 
 function cdk() {
+  if (args[0] === 'destroy') {
+    const stacks = args.slice(3, args.indexOf('--force'));
+    known.stacks = known.stacks.filter((s) => !stacks.includes(s));
+    save();
+    return out(`destroyed ${stacks.join(' ')}`);
+  }
   if (args[0] !== 'deploy') return out('');
   const stacks = args.slice(3, args.indexOf('--require-approval'));
   const outputs = {};
@@ -47,6 +53,7 @@ function flyctl() {
   if (args[0] === 'auth') return out('ci@example.com');
   if (args[0] === 'status') return known.flyApps.includes(arg('--app')) ? out('running') : fail('app not found');
   if (args[0] === 'apps' && args[1] === 'create') { known.flyApps.push(args[2]); save(); return out('created'); }
+  if (args[0] === 'apps' && args[1] === 'destroy') { known.flyApps = known.flyApps.filter((a) => a !== args[2]); save(); return out('destroyed'); }
   return out('ok');
 }
 
