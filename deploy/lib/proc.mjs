@@ -36,9 +36,12 @@ export function run(command, args, { cwd, env, input, capture = false, check = t
   return result;
 }
 
-/** Starts a long-running process in a session of its own, its output appended to `log`. */
+/**
+ * Starts a long-running process in a session of its own, its output in `log`, which starts empty:
+ * a readiness line left by an earlier run must not pass for this one's.
+ */
 export function daemon(command, args, { cwd, env, log }) {
-  const fd = openSync(log, 'a');
+  const fd = openSync(log, 'w');
   try {
     const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', fd, fd] });
     child.unref();

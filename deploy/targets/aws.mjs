@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { run, which } from '../lib/proc.mjs';
 import { say } from '../lib/runner.mjs';
 import { DeployError } from '../lib/state.mjs';
+import { workerSources } from './local.mjs';
 
 const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 const infra = join(root, 'infra');
@@ -245,8 +246,7 @@ export function awsSteps(options) {
       summary: 'wrangler deploy of the Worker, then the worker token as a Worker secret',
       commands: () => ['(cd worker-cloudflare && wrangler deploy)',
         'aws secretsmanager get-secret-value … | wrangler secret put PACKETFS_WORKER_TOKEN   # the token through stdin'],
-      fingerprint: (ctx) => hash(...readdirSync(join(root, 'worker-cloudflare/src')).map((f) => stamp(`worker-cloudflare/src/${f}`)),
-        stamp('worker-cloudflare/wrangler.toml'), stamp('kernel/js/packetfs-kernel.mjs'), ctx.outputs.WorkerTokenSecretArn ?? ''),
+      fingerprint: (ctx) => hash(...workerSources().map(stamp), ctx.outputs.WorkerTokenSecretArn ?? ''),
       upToDate: () => run(wrangler(), ['deployments', 'status'], { cwd: join(root, 'worker-cloudflare'), capture: true, check: false }).status === 0,
       run(ctx) {
         const token = workerToken(ctx);

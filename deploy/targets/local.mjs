@@ -6,8 +6,8 @@
 // Every process listens on 127.0.0.1 only, runs in a process group of its own, and is recorded
 // by pid, so that destroy-all stops exactly what deploy-all started.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { daemon, listening, probe, redisCommand, run, running, stopGroup, waitUntil, which } from '../lib/proc.mjs';
 import { say } from '../lib/runner.mjs';
 import { DeployError } from '../lib/state.mjs';
@@ -24,6 +24,25 @@ const ARTIFACTS = {
   lambdaService: { file: 'lambda-local/target/packetfs-lambda-local.jar', module: 'lambda-local' },
   lambdaRic: { file: 'lambda-local/target/lambda-ric', module: 'lambda-local' },
 };
+
+/**
+ * What the Worker's bundle is made of: wrangler.toml, its sources and every file they import,
+ * followed through relative imports (as wrangler's bundler does), relative to the repository.
+ */
+export function workerSources() {
+  const found = new Set(['worker-cloudflare/wrangler.toml']);
+  const pending = readdirSync(join(root, 'worker-cloudflare/src')).map((f) => `worker-cloudflare/src/${f}`);
+  while (pending.length) {
+    const file = pending.pop();
+    if (found.has(file)) continue;
+    found.add(file);
+    if (!file.endsWith('.mjs')) continue;
+    for (const m of readFileSync(join(root, file), 'utf8').matchAll(/^import\s[^;]*?from\s+'(\.{1,2}\/[^']+)'/gms)) {
+      pending.push(relative(root, resolve(dirname(join(root, file)), m[1])));
+    }
+  }
+  return [...found].sort();
+}
 
 /** Size and modification time: what changes when a build changes the file. */
 function stamp(relative) {
@@ -58,7 +77,7 @@ export function localSteps(options) {
   const url = (port) => `http://127.0.0.1:${port}`;
 
   /** A service step: a daemon on a port, up when its process runs and `healthy()` says so. */
-  const service = ({ name, part, summary, port, marker, inputs, command, healthy, ready, extraOutputs = {} }) => ({
+  const service = ({ name, part, summary, port, marker, inputs, command, healthy, ready }) => ({
     name,
     part,
     summary,
@@ -73,7 +92,7 @@ export function localSteps(options) {
       const { cmd, args, cwd, env } = command(ctx);
       const pid = daemon(cmd, args, { cwd, env, log });
       await waitUntil(name, ready ? () => ready(ctx) : healthy, { pid, log });
-      return { pid, port, url: url(port), log, ...extraOutputs };
+      return { pid, port, url: url(port), log };
     },
     undo: `stop it (port ${port})`,
     destroyCommands: (saved) => (saved?.outputs?.pid ? [`kill -TERM -${saved.outputs.pid}`] : []),
@@ -197,7 +216,7 @@ export function localSteps(options) {
       summary: `worker-cloudflare in workerd (Miniflare), bundled as wrangler deploys it, on ${url(ports.cloudflare)}`,
       port: ports.cloudflare,
       marker: 'serve-workerd.mjs',
-      inputs: (ctx) => [stamp('worker-cloudflare/src/worker.mjs'), stamp('worker-cloudflare/wrangler.toml'), hash(token(ctx))],
+      inputs: (ctx) => [...workerSources().map(stamp), hash(token(ctx))],
       command: (ctx) => {
         const args = ['test/serve-workerd.mjs', '--port', String(ports.cloudflare), '--from-env', 'PACKETFS_WORKER_TOKEN',
           'PACKETFS_FETCH_ALLOW_HOSTS=127.0.0.1', 'PACKETFS_FETCH_DOH_URL=', 'PACKETFS_WORKER_LOCATION=local'];
