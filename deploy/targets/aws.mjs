@@ -88,8 +88,8 @@ export function awsSteps(options) {
 
   // ---- prerequisites, each with how to fix it ----
   const awsCredentials = () => {
-    if (localstack) return null;
     if (!which('aws')) return 'the AWS CLI is not installed: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html';
+    if (localstack) return null; // LocalStack takes any credentials: the test ones are set
     const r = aws(['sts', 'get-caller-identity', '--output', 'json'], { check: false });
     if (r.status !== 0) return 'no AWS credentials: run `aws configure` (or `aws sso login`), or export AWS_PROFILE / AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
     return null;
