@@ -39,6 +39,11 @@ public final class SecretValue implements Supplier<String> {
         return arn;
     }
 
+    /** Whether the value has been read, so that {@link #get()} answers without a request. */
+    public boolean isRead() {
+        return value != null;
+    }
+
     /**
      * The value.
      *

@@ -23,8 +23,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class LoopbackSecretsManager implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The system properties the AWS SDK reads (as on Lambda it reads the environment): endpoint, region, credentials. */
+    private static final List<String> SDK_PROPERTIES = List.of("aws.endpointUrl", "aws.region", "aws.accessKeyId",
+            "aws.secretAccessKey");
+
     private final HttpServer server;
     private final Map<String, String> secrets = new ConcurrentHashMap<>();
+    private boolean sdkDefault;
     /** {@code "<target> <SecretId>"} of every request, in order. */
     public final List<String> asked = new CopyOnWriteArrayList<>();
 
@@ -42,6 +47,21 @@ public final class LoopbackSecretsManager implements AutoCloseable {
         return new LoopbackSecretsManager();
     }
 
+    /**
+     * Started, and made the default of every AWS SDK client this JVM builds from now on (through
+     * the SDK's system properties, with a region and test credentials) until {@link #close()}: what
+     * a {@code @QuarkusTest} needs, whose application builds its own clients.
+     */
+    public static LoopbackSecretsManager startAsSdkDefault() {
+        LoopbackSecretsManager service = start();
+        System.setProperty("aws.endpointUrl", service.endpoint().toString());
+        System.setProperty("aws.region", "us-east-1");
+        System.setProperty("aws.accessKeyId", "AKIAPACKETFSTEST0002");
+        System.setProperty("aws.secretAccessKey", "not-a-real-secret");
+        service.sdkDefault = true;
+        return service;
+    }
+
     public URI endpoint() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
@@ -52,6 +72,9 @@ public final class LoopbackSecretsManager implements AutoCloseable {
 
     @Override
     public void close() {
+        if (sdkDefault) {
+            SDK_PROPERTIES.forEach(System::clearProperty);
+        }
         server.stop(0);
     }
 

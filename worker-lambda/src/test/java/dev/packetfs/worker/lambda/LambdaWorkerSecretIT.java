@@ -40,22 +40,14 @@ class LambdaWorkerSecretIT {
 
     /** The endpoint, region and credentials the SDK reads from system properties, as on Lambda from the environment. */
     public static class SecretsService implements QuarkusTestResourceLifecycleManager {
-        private static final List<String> PROPERTIES = List.of("aws.endpointUrl", "aws.region", "aws.accessKeyId",
-                "aws.secretAccessKey");
-
         @Override
         public Map<String, String> start() {
-            service = LoopbackSecretsManager.start();
-            System.setProperty("aws.endpointUrl", service.endpoint().toString());
-            System.setProperty("aws.region", "us-east-1");
-            System.setProperty("aws.accessKeyId", "AKIAPACKETFSTEST0002");
-            System.setProperty("aws.secretAccessKey", "not-a-real-secret");
+            service = LoopbackSecretsManager.startAsSdkDefault();
             return Map.of();
         }
 
         @Override
         public void stop() {
-            PROPERTIES.forEach(System::clearProperty);
             service.close();
         }
     }

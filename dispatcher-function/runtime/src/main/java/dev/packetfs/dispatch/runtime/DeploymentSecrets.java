@@ -4,7 +4,6 @@ import dev.packetfs.secrets.SecretUnavailableException;
 import dev.packetfs.secrets.SecretValue;
 import jakarta.inject.Singleton;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 /**
  * The three secrets of a deployed dispatcher: the Redis URL, the API key and the worker token.
@@ -18,19 +17,19 @@ public class DeploymentSecrets {
     /** What the CDK app puts in the Redis URL secret it creates, for the operator to replace. */
     static final String PLACEHOLDER_PREFIX = "REPLACE-ME";
 
-    private final Supplier<Optional<String>> redisUrl;
-    private final Supplier<Optional<String>> apiKey;
-    private final Supplier<Optional<String>> workerToken;
+    private final Source redisUrl;
+    private final Source apiKey;
+    private final Source workerToken;
 
     DeploymentSecrets(PacketfsConfig config) {
-        this.redisUrl = either(config.redis().url(), config.redis().urlSecretArn(), DeploymentSecrets::redisUrl);
-        this.apiKey = either(config.apiKey().filter(k -> !k.isEmpty()), config.apiKeySecretArn(), s -> s.get());
-        this.workerToken = either(config.worker().token(), config.worker().tokenSecretArn(), s -> s.get());
+        this.redisUrl = Source.of(config.redis().url(), config.redis().urlSecretArn());
+        this.apiKey = Source.of(config.apiKey().filter(k -> !k.isEmpty()), config.apiKeySecretArn());
+        this.workerToken = Source.of(config.worker().token(), config.worker().tokenSecretArn());
     }
 
     /** The Redis URL, if any: empty is the embedded queue. */
     public Optional<String> redisUrl() {
-        return redisUrl.get();
+        return redisUrl.secret == null ? redisUrl.value : Optional.of(redisUrl(redisUrl.secret));
     }
 
     /** The API key, if the API has one. */
@@ -40,7 +39,7 @@ public class DeploymentSecrets {
 
     /** Whether {@link #apiKey()} can answer without a request to Secrets Manager. */
     public boolean apiKeyKnown() {
-        return apiKey instanceof Known || ((Remote) apiKey).value != null;
+        return apiKey.secret == null || apiKey.secret.isRead();
     }
 
     /** The bearer token of the remote workers, if any. */
@@ -58,39 +57,15 @@ public class DeploymentSecrets {
         return url;
     }
 
-    private static Supplier<Optional<String>> either(Optional<String> value, Optional<String> arn,
-            java.util.function.Function<SecretValue, String> read) {
-        if (value.isPresent() || arn.filter(a -> !a.isBlank()).isEmpty()) {
-            return new Known(value);
-        }
-        return new Remote(SecretValue.of(arn.get()), read);
-    }
-
-    private record Known(Optional<String> known) implements Supplier<Optional<String>> {
-        @Override
-        public Optional<String> get() {
-            return known;
-        }
-    }
-
-    private static final class Remote implements Supplier<Optional<String>> {
-        private final SecretValue secret;
-        private final java.util.function.Function<SecretValue, String> read;
-        private volatile Optional<String> value;
-
-        Remote(SecretValue secret, java.util.function.Function<SecretValue, String> read) {
-            this.secret = secret;
-            this.read = read;
+    /** A value given directly, or else the secret an ARN names ({@link SecretValue} reads it once). */
+    private record Source(Optional<String> value, SecretValue secret) {
+        static Source of(Optional<String> value, Optional<String> arn) {
+            boolean fromSecret = value.isEmpty() && arn.filter(a -> !a.isBlank()).isPresent();
+            return new Source(value, fromSecret ? SecretValue.of(arn.get()) : null);
         }
 
-        @Override
-        public Optional<String> get() {
-            Optional<String> known = value;
-            if (known == null) {
-                known = Optional.of(read.apply(secret));
-                value = known;
-            }
-            return known;
+        Optional<String> get() {
+            return secret == null ? value : Optional.of(secret.get());
         }
     }
 }

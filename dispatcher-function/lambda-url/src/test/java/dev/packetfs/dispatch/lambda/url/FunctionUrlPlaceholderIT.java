@@ -10,7 +10,6 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -34,24 +33,16 @@ class FunctionUrlPlaceholderIT {
     }
 
     public static class Secrets implements QuarkusTestResourceLifecycleManager {
-        private static final List<String> PROPERTIES = List.of("aws.endpointUrl", "aws.region", "aws.accessKeyId",
-                "aws.secretAccessKey");
-
         @Override
         public Map<String, String> start() {
-            service = LoopbackSecretsManager.start();
+            service = LoopbackSecretsManager.startAsSdkDefault();
             // What the CDK app writes when it creates the secret (infra: DispatcherStack.REDIS_URL_PLACEHOLDER).
             service.put(REDIS_ARN, "REPLACE-ME with your rediss:// URL");
-            System.setProperty("aws.endpointUrl", service.endpoint().toString());
-            System.setProperty("aws.region", "us-east-1");
-            System.setProperty("aws.accessKeyId", "AKIAPACKETFSTEST0004");
-            System.setProperty("aws.secretAccessKey", "not-a-real-secret");
             return Map.of();
         }
 
         @Override
         public void stop() {
-            PROPERTIES.forEach(System::clearProperty);
             service.close();
         }
     }

@@ -44,26 +44,18 @@ class FunctionUrlSecretsIT {
 
     /** A redis-server, and the endpoint, region and credentials the SDK reads, as on Lambda from the environment. */
     public static class Secrets implements QuarkusTestResourceLifecycleManager {
-        private static final List<String> PROPERTIES = List.of("aws.endpointUrl", "aws.region", "aws.accessKeyId",
-                "aws.secretAccessKey");
-
         @Override
         public Map<String, String> start() {
             redis = RedisServer.start();
             acceptedBefore = connectionsAccepted();
-            service = LoopbackSecretsManager.start();
+            service = LoopbackSecretsManager.startAsSdkDefault();
             service.put(REDIS_ARN, redis.url());
             service.put(KEY_ARN, KEY);
-            System.setProperty("aws.endpointUrl", service.endpoint().toString());
-            System.setProperty("aws.region", "us-east-1");
-            System.setProperty("aws.accessKeyId", "AKIAPACKETFSTEST0003");
-            System.setProperty("aws.secretAccessKey", "not-a-real-secret");
             return Map.of();
         }
 
         @Override
         public void stop() {
-            PROPERTIES.forEach(System::clearProperty);
             service.close();
             redis.close();
         }
