@@ -140,6 +140,30 @@ export function awsSteps(options) {
     return null;
   };
 
+  /**
+   * A step that deploys CDK stacks from the assembly synthesized with what earlier steps learned;
+   * up to date while their templates are unchanged and every stack stands. Destroyed in reverse.
+   */
+  function stackStep(name, summary, stacks, { note = '', after = (o) => o } = {}) {
+    const reversed = [...stacks].reverse();
+    return {
+      name,
+      part: name,
+      summary: `cdk deploy ${stacks.join(' ')}: ${summary}`,
+      commands: () => [`cdk deploy --app cdk.out ${stacks.join(' ')} --require-approval ${options.requireApproval}`
+        + ` --outputs-file <state>/outputs-${stacks[0]}.json${note}`],
+      fingerprint: (ctx) => {
+        synth(ctx);
+        return hash(...stacks.map(template));
+      },
+      upToDate: () => stacks.every(stackIsUp),
+      run: (ctx) => after(deployStacks(ctx, stacks), ctx),
+      undo: `cdk destroy ${reversed.join(' ')}`,
+      destroyCommands: () => [`cdk destroy --app cdk.out ${reversed.join(' ')} --force`],
+      destroy: () => cdk(['destroy', '--app', 'cdk.out', ...reversed, '--force']),
+    };
+  }
+
   const parts = (ctx) => [...new Set(ctx.steps.filter((s) => !s.always).map((s) => s.part))];
 
   const steps = [
@@ -204,18 +228,7 @@ export function awsSteps(options) {
         }
       },
     },
-    {
-      name: 'worker',
-      part: 'worker',
-      summary: 'cdk deploy PacketfsWorker: the Lambda worker (SnapStart, alias live, IAM function URL) and its token secret',
-      commands: () => [`cdk deploy --app cdk.out PacketfsWorker --require-approval ${options.requireApproval} --outputs-file <state>/outputs-PacketfsWorker.json`],
-      fingerprint: () => hash(template('PacketfsWorker')),
-      upToDate: () => stackIsUp('PacketfsWorker'),
-      run: (ctx) => deployStacks(ctx, ['PacketfsWorker']),
-      undo: 'cdk destroy PacketfsWorker',
-      destroyCommands: () => ['cdk destroy --app cdk.out PacketfsWorker --force'],
-      destroy: () => cdk(['destroy', '--app', 'cdk.out', 'PacketfsWorker', '--force']),
-    },
+    stackStep('worker', 'the Lambda worker (SnapStart, alias live, IAM function URL) and its token secret', ['PacketfsWorker']),
   ];
   if (!localstack) {
     steps.push({
@@ -262,38 +275,19 @@ export function awsSteps(options) {
       destroy: () => run(wrangler(), ['delete', '--force'], { cwd: join(root, 'worker-cloudflare') }),
     });
   }
-  steps.push({
-    name: 'dispatcher',
-    part: 'dispatcher',
-    summary: 'cdk deploy PacketfsDispatcher PacketfsCost: the API and the scheduled drain (told the Fly.io and Worker URLs), the cost dashboard and alarms',
-    commands: () => [`cdk deploy --app cdk.out PacketfsDispatcher PacketfsCost -c packetfs:flyioUrl=… -c packetfs:cloudflareUrl=… --require-approval ${options.requireApproval}`],
-    fingerprint: (ctx) => {
-      synth(ctx); // with the URLs the steps before learned
-      return hash(template('PacketfsDispatcher'), template('PacketfsCost'));
-    },
-    upToDate: () => stackIsUp('PacketfsDispatcher') && stackIsUp('PacketfsCost'),
-    run(ctx) {
-      const o = deployStacks(ctx, ['PacketfsDispatcher', 'PacketfsCost']);
-      if (localstack && ctx.outputs.localRedisUrl) {
-        aws(['secretsmanager', 'put-secret-value', '--secret-id', o.RedisUrlSecretArn, '--secret-string', ctx.outputs.localRedisUrl]);
-      }
-      return { ...o, dispatcherUrl: o.DispatcherUrl };
-    },
-    undo: 'cdk destroy PacketfsCost PacketfsDispatcher',
-    destroyCommands: () => ['cdk destroy --app cdk.out PacketfsCost PacketfsDispatcher --force'],
-    destroy: () => cdk(['destroy', '--app', 'cdk.out', 'PacketfsCost', 'PacketfsDispatcher', '--force']),
-  }, {
-    name: 'browser',
-    part: 'browser',
-    summary: 'cdk deploy PacketfsBrowserRuntime: browser-runtime/ and the kernel uploaded to a private bucket behind CloudFront',
-    commands: () => [`cdk deploy --app cdk.out PacketfsBrowserRuntime --require-approval ${options.requireApproval}`],
-    fingerprint: () => hash(template('PacketfsBrowserRuntime')),
-    upToDate: () => stackIsUp('PacketfsBrowserRuntime'),
-    run: (ctx) => deployStacks(ctx, ['PacketfsBrowserRuntime']),
-    undo: 'cdk destroy PacketfsBrowserRuntime',
-    destroyCommands: () => ['cdk destroy --app cdk.out PacketfsBrowserRuntime --force'],
-    destroy: () => cdk(['destroy', '--app', 'cdk.out', 'PacketfsBrowserRuntime', '--force']),
-  });
+  steps.push(
+    stackStep('dispatcher', 'the API and the scheduled drain (told the Fly.io and Worker URLs), the cost dashboard and alarms',
+      ['PacketfsDispatcher', 'PacketfsCost'], {
+        note: '   # cdk.out synthesized again with packetfs:flyioUrl and packetfs:cloudflareUrl',
+        after(o, ctx) {
+          if (localstack && ctx.outputs.localRedisUrl) {
+            aws(['secretsmanager', 'put-secret-value', '--secret-id', o.RedisUrlSecretArn, '--secret-string', ctx.outputs.localRedisUrl]);
+          }
+          return { ...o, dispatcherUrl: o.DispatcherUrl };
+        },
+      }),
+    stackStep('browser', 'browser-runtime/ and the kernel uploaded to a private bucket behind CloudFront', ['PacketfsBrowserRuntime']),
+  );
   if (localstack) {
     steps.unshift(...localstackSteps());
   }

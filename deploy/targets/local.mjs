@@ -77,7 +77,7 @@ export function localSteps(options) {
   const url = (port) => `http://127.0.0.1:${port}`;
 
   /** A service step: a daemon on a port, up when its process runs and `healthy()` says so. */
-  const service = ({ name, part, summary, port, marker, inputs, command, healthy, ready }) => ({
+  const service = ({ name, part, summary, port, marker, inputs, command, healthy, ready, names }) => ({
     name,
     part,
     summary,
@@ -92,7 +92,8 @@ export function localSteps(options) {
       const { cmd, args, cwd, env } = command(ctx);
       const pid = daemon(cmd, args, { cwd, env, log });
       await waitUntil(name, ready ? () => ready(ctx) : healthy, { pid, log });
-      return { pid, port, url: url(port), log };
+      // Named for the steps after it, as well.
+      return { pid, port, url: url(port), log, ...names(pid) };
     },
     undo: `stop it (port ${port})`,
     destroyCommands: (saved) => (saved?.outputs?.pid ? [`kill -TERM -${saved.outputs.pid}`] : []),
@@ -152,6 +153,7 @@ export function localSteps(options) {
     service({
       name: 'redis',
       part: 'redis',
+      names: () => ({ redisUrl: `redis://127.0.0.1:${ports.redis}` }),
       summary: `redis-server on redis://127.0.0.1:${ports.redis}, nothing kept on disk`,
       port: ports.redis,
       marker: 'redis-server',
@@ -168,6 +170,7 @@ export function localSteps(options) {
     service({
       name: 'lambda',
       part: 'lambda',
+      names: () => ({ lambdaUrl: url(ports.lambda) }),
       summary: `worker-lambda's function.zip under AWS's runtime interface client, behind a local Lambda Invoke API on ${url(ports.lambda)}`,
       port: ports.lambda,
       marker: 'packetfs-lambda-local.jar',
@@ -193,6 +196,7 @@ export function localSteps(options) {
     service({
       name: 'flyio',
       part: 'flyio',
+      names: () => ({ flyioUrl: url(ports.flyio) }),
       summary: `worker-flyio's jar on ${url(ports.flyio)}`,
       port: ports.flyio,
       marker: 'worker-flyio/target/quarkus-app/quarkus-run.jar',
@@ -213,6 +217,7 @@ export function localSteps(options) {
     service({
       name: 'cloudflare',
       part: 'cloudflare',
+      names: () => ({ cloudflareUrl: url(ports.cloudflare) }),
       summary: `worker-cloudflare in workerd (Miniflare), bundled as wrangler deploys it, on ${url(ports.cloudflare)}`,
       port: ports.cloudflare,
       marker: 'serve-workerd.mjs',
@@ -228,6 +233,7 @@ export function localSteps(options) {
     service({
       name: 'dispatcher',
       part: 'dispatcher',
+      names: (pid) => ({ dispatcherUrl: url(ports.dispatcher), dispatcherPid: String(pid) }),
       summary: `the dispatcher (pfs serve) on ${url(ports.dispatcher)}, its queue on the Redis, every running substrate configured`,
       port: ports.dispatcher,
       marker: 'dispatcher-function/server/target/quarkus-app/quarkus-run.jar',
@@ -309,19 +315,6 @@ export function localSteps(options) {
     return env;
   }
 
-  // Name each service's outputs for the steps after it.
-  const rename = { redis: (o) => ({ redisUrl: `redis://127.0.0.1:${o.port}` }), lambda: (o) => ({ lambdaUrl: o.url }),
-    flyio: (o) => ({ flyioUrl: o.url }), cloudflare: (o) => ({ cloudflareUrl: o.url }),
-    dispatcher: (o) => ({ dispatcherUrl: o.url, dispatcherPid: String(o.pid) }) };
-  for (const step of steps) {
-    const f = rename[step.name];
-    if (!f) continue;
-    const inner = step.run;
-    step.run = async (ctx, saved) => {
-      const o = await inner(ctx, saved);
-      return { ...o, ...f(o) };
-    };
-  }
   return steps;
 }
 
