@@ -24,6 +24,8 @@ import org.apache.hc.client5.http.DnsResolver;
 import org.apache.hc.client5.http.HttpRequestRetryStrategy;
 import org.apache.hc.client5.http.SystemDefaultDnsResolver;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.classic.methods.HttpHead;
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
@@ -116,6 +118,109 @@ public final class WindowFetcher implements AutoCloseable {
         }
         throw new FetchException(FetchException.Kind.HTTP_STATUS,
                 "more than " + limits.maxRedirects() + " redirects from " + program.dataUrl());
+    }
+
+    /**
+     * The object's size and whether its origin serves ranges, for a planner that cuts it into
+     * windows: a {@code HEAD}, and when that does not tell both (no {@code Content-Length}, no
+     * {@code Accept-Ranges: bytes}, or {@code HEAD} refused, as by URLs signed for GET only), a
+     * one-byte {@code Range: bytes=0-0} request. The address policy applies on every hop, as for
+     * {@link #fetchAndExecute}; no body is read past the one byte.
+     */
+    public ObjectSize probe(String url, java.time.Duration timeout) throws FetchException {
+        long deadline = System.nanoTime() + Math.min(limits.totalTimeout().toNanos(), timeout.toNanos());
+        ObjectSize head = probeWith(url, true, deadline);
+        if (head != null && head.known() && head.ranges()) {
+            return head;
+        }
+        ObjectSize ranged = probeWith(url, false, deadline);
+        if (ranged == null) {
+            throw new FetchException(FetchException.Kind.BAD_REPLY, url + " answered neither HEAD nor a range request");
+        }
+        return !ranged.known() && head != null && head.known() ? new ObjectSize(head.bytes(), ranged.ranges()) : ranged;
+    }
+
+    /** One probe method, redirects followed; null when a HEAD was not answered usefully. */
+    private ObjectSize probeWith(String url, boolean head, long deadline) throws FetchException {
+        URI uri = URI.create(url);
+        for (int hop = 0; hop <= limits.maxRedirects(); hop++) {
+            HttpUriRequestBase request = head ? new HttpHead(uri) : new HttpGet(uri);
+            if (!head) {
+                request.setHeader("Range", "bytes=0-0");
+            }
+            request.setHeader("Accept-Encoding", "identity");
+            request.setConfig(RequestConfig.custom().setResponseTimeout(remaining(deadline)).build());
+            ScheduledFuture<?> watchdog = DEADLINES.schedule(() -> {
+                request.cancel();
+            }, Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            try (ClassicHttpResponse response = http.executeOpen(null, request, null)) {
+                int status = response.getCode();
+                // Nothing of a body is wanted (a 200 may be the whole object): drop the connection.
+                request.cancel();
+                if (status >= 300 && status < 400 && response.getFirstHeader("Location") != null) {
+                    uri = redirectTarget(uri, response.getFirstHeader("Location").getValue());
+                    continue;
+                }
+                return head ? headAnswer(response) : rangeAnswer(response, uri);
+            } catch (AddressRefusedException e) {
+                throw new FetchException(FetchException.Kind.ADDRESS_REFUSED, e.getMessage());
+            } catch (IOException e) {
+                if (e instanceof SocketTimeoutException || System.nanoTime() - deadline >= 0) {
+                    throw new FetchException(FetchException.Kind.TIMEOUT, "timed out probing " + uri);
+                }
+                throw new FetchException(FetchException.Kind.IO, "could not probe " + uri + ": " + e.getMessage(), e);
+            } finally {
+                watchdog.cancel(false);
+            }
+        }
+        throw new FetchException(FetchException.Kind.HTTP_STATUS, "more than " + limits.maxRedirects() + " redirects from " + url);
+    }
+
+    private static ObjectSize headAnswer(ClassicHttpResponse response) {
+        if (response.getCode() < 200 || response.getCode() > 299) {
+            return null; // HEAD refused or not supported: the range request decides
+        }
+        long length = longHeader(response, "Content-Length");
+        Header ranges = response.getFirstHeader("Accept-Ranges");
+        return new ObjectSize(length, ranges != null && ranges.getValue().toLowerCase(java.util.Locale.ROOT).contains("bytes"));
+    }
+
+    private static ObjectSize rangeAnswer(ClassicHttpResponse response, URI uri) throws FetchException {
+        int status = response.getCode();
+        switch (status) {
+            case 206, 416 -> {
+                Header header = response.getFirstHeader("Content-Range");
+                Matcher m = header == null ? null : TOTAL.matcher(header.getValue().trim());
+                if (m == null || !m.matches()) {
+                    throw new FetchException(FetchException.Kind.BAD_REPLY,
+                            uri + " answered " + status + " without a usable Content-Range");
+                }
+                try {
+                    return new ObjectSize(m.group(1).equals("*") ? -1 : Long.parseLong(m.group(1)), true);
+                } catch (NumberFormatException e) {
+                    throw new FetchException(FetchException.Kind.BAD_REPLY,
+                            uri + " answered a Content-Range out of range: " + abbreviate(header.getValue()));
+                }
+            }
+            case 200 -> {
+                return new ObjectSize(longHeader(response, "Content-Length"), false);
+            }
+            default -> throw new FetchException(FetchException.Kind.HTTP_STATUS,
+                    uri + " answered HTTP " + status + " to a range request", status, null);
+        }
+    }
+
+    /** The total of a Content-Range ({@code bytes 0-0/1234}, {@code bytes *}{@code /1234}). */
+    private static final Pattern TOTAL = Pattern.compile("bytes (?:\\d+-\\d+|\\*)/(\\d+|\\*)");
+
+    private static long longHeader(HttpResponse response, String name) {
+        Header h = response.getFirstHeader(name);
+        try {
+            long v = h == null ? -1 : Long.parseLong(h.getValue().trim());
+            return v < 0 ? -1 : v;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /**

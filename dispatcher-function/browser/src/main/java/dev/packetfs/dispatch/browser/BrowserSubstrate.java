@@ -73,7 +73,7 @@ public final class BrowserSubstrate implements SubstrateAdapter {
     // Read by the selector on every acquire: no allocation.
     private static final Optional<HealthReport> UP = Optional.of(HealthReport.up());
     private static final Optional<HealthReport> NO_VOLUNTEERS =
-            Optional.of(HealthReport.down("no volunteer browser is connected"));
+            Optional.of(HealthReport.idle("no volunteers"));
 
     @Override
     public Optional<HealthReport> currentHealth() {

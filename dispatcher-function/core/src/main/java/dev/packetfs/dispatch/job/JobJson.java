@@ -12,6 +12,8 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -23,12 +25,19 @@ public final class JobJson {
             .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
             .build();
 
+    /** The fields a submitter may set; the error for an unknown one lists them. */
     private static final Set<String> FIELDS = new TreeSet<>(Set.of("job_id", "program", "required_memory_mb",
-            "max_duration_ms", "requires_gpu", "requires_state", "substrate", "max_cost_usd", "public"));
+            "max_duration_ms", "requires_gpu", "requires_state", "substrate", "substrates", "max_cost_usd", "public",
+            "window_bytes"));
+    /** Set by the dispatcher on the windows of a fan-out job (WindowRef). */
+    public static final String WINDOW = "window";
+    /** Most names in {@code substrates}. */
+    static final int MAX_SUBSTRATES = 16;
     private static final Pattern SUBSTRATE = Pattern.compile("[a-z][a-z0-9-]{0,31}");
     static final long MAX_MEMORY_MB = 1L << 20;
     static final long MAX_DURATION_MS = 24L * 3600 * 1000;
     static final BigDecimal MAX_COST_USD = BigDecimal.valueOf(1_000_000);
+    static final long MAX_WINDOW_BYTES = (1L << 53) - 1;
     private static final BigDecimal PICO = BigDecimal.TEN.pow(12);
 
     private JobJson() {}
@@ -53,10 +62,11 @@ public final class JobJson {
         }
         for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
             String name = names.next();
-            if (!FIELDS.contains(name)) {
+            if (!FIELDS.contains(name) && !name.equals(WINDOW)) {
                 throw new JobException(name, "is not a job field; expected " + String.join(", ", FIELDS));
             }
         }
+        WindowRef window = window(node);
         String jobId = text(node, "job_id");
         JsonNode programNode = present(node, "program");
         if (programNode == null) {
@@ -74,10 +84,21 @@ public final class JobJson {
         if (substrate != null && !SUBSTRATE.matcher(substrate).matches()) {
             throw new JobException("substrate", "must be \"auto\" or a substrate name, got '" + substrate + "'");
         }
+        List<String> substrates = substrates(node);
+        if (!substrates.isEmpty() && substrate != null && !substrate.equals(ComputeJob.AUTO)) {
+            throw new JobException("substrates", "give substrate or substrates, not both");
+        }
+        Long windowBytes = integer(node, "window_bytes", MAX_WINDOW_BYTES);
+        if (windowBytes != null && program.dataUrl() == null) {
+            throw new JobException("window_bytes", "applies only to a program with data_url; inline data runs as one job");
+        }
+        if (jobId == null && window != null) {
+            jobId = window.jobId();
+        }
         return new ComputeJob(jobId == null ? JobIds.assign() : jobId, program,
                 memory == null ? null : memory.intValue(), duration,
                 bool(node, "requires_gpu"), bool(node, "requires_state"), substrate,
-                cost(node), bool(node, "public"));
+                cost(node), bool(node, "public"), windowBytes, substrates, window);
     }
 
     public static ObjectNode write(ComputeJob job) {
@@ -103,6 +124,20 @@ public final class JobJson {
         if (job.isPublic()) {
             node.put("public", true);
         }
+        if (!job.substrates().isEmpty()) {
+            job.substrates().forEach(node.putArray("substrates")::add);
+        }
+        if (job.windowBytes() != null) {
+            node.put("window_bytes", job.windowBytes());
+        }
+        if (job.window() != null) {
+            ObjectNode w = node.putObject(WINDOW);
+            w.put("parent", job.window().parent());
+            w.put("index", job.window().index());
+            if (job.window().hedge()) {
+                w.put("hedge", true);
+            }
+        }
         return node;
     }
 
@@ -119,6 +154,9 @@ public final class JobJson {
             node.put("error", r.error());
         }
         node.put("completed_at", r.completedAt().truncatedTo(ChronoUnit.MICROS).toString());
+        if (r.summary() != null) {
+            node.set("summary", r.summary());
+        }
         return node;
     }
 
@@ -126,6 +164,7 @@ public final class JobJson {
         JsonNode result = node.get("result");
         JsonNode error = node.get("error");
         JsonNode substrate = node.get("substrate");
+        JsonNode summary = node.get("summary");
         return new JobResult(
                 node.get("job_id").asText(),
                 JobResult.Status.fromWireName(node.get("status").asText()),
@@ -135,7 +174,8 @@ public final class JobJson {
                 node.get("cost_usd").decimalValue().multiply(PICO).longValueExact(),
                 node.get("attempts").asInt(),
                 error == null || error.isNull() ? null : error.asText(),
-                Instant.parse(node.get("completed_at").asText()));
+                Instant.parse(node.get("completed_at").asText()),
+                summary == null || !summary.isObject() ? null : (ObjectNode) summary);
     }
 
     public static String toText(JsonNode node) {
@@ -190,6 +230,47 @@ public final class JobJson {
             throw new JobException(field, "must be an integer 1.." + max + ", got " + value);
         }
         return value.longValue();
+    }
+
+    private static List<String> substrates(JsonNode node) {
+        JsonNode value = present(node, "substrates");
+        if (value == null) {
+            return List.of();
+        }
+        if (!value.isArray() || value.isEmpty() || value.size() > MAX_SUBSTRATES) {
+            throw new JobException("substrates", "must be a list of 1.." + MAX_SUBSTRATES + " substrate names, got " + abbreviate(value));
+        }
+        Set<String> names = new LinkedHashSet<>();
+        for (JsonNode name : value) {
+            if (!name.isTextual() || !SUBSTRATE.matcher(name.asText()).matches()) {
+                throw new JobException("substrates", "must hold substrate names, got " + abbreviate(name));
+            }
+            if (!names.add(name.asText())) {
+                throw new JobException("substrates", "names " + name.asText() + " twice");
+            }
+        }
+        return List.copyOf(names);
+    }
+
+    /** The window a job runs, for the windows of a fan-out job (set by the dispatcher only). */
+    private static WindowRef window(JsonNode node) {
+        JsonNode value = present(node, WINDOW);
+        if (value == null) {
+            return null;
+        }
+        JsonNode parent = value.get("parent");
+        JsonNode index = value.get("index");
+        JsonNode hedge = value.get("hedge");
+        if (!value.isObject() || parent == null || !parent.isTextual() || index == null || !index.canConvertToLong()
+                || (hedge != null && !hedge.isBoolean())) {
+            throw new JobException(WINDOW, "must be {\"parent\": <job id>, \"index\": <n>}, got " + abbreviate(value));
+        }
+        return new WindowRef(parent.asText(), index.asLong(), hedge != null && hedge.booleanValue());
+    }
+
+    private static String abbreviate(JsonNode value) {
+        String text = value.toString();
+        return text.length() <= 60 ? text : text.substring(0, 57) + "...";
     }
 
     private static BigDecimal cost(JsonNode node) {

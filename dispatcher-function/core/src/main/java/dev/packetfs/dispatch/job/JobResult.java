@@ -10,6 +10,7 @@ import java.time.Instant;
  * @param executionTimeMs time on the substrate that produced the outcome
  * @param costPicoUsd what every attempt of the job cost, in 10^-12 USD (exact; rendered as {@code cost_usd})
  * @param attempts executions tried, the successful one included
+ * @param summary for a fan-out job: its windows, bytes and cost per substrate; null otherwise
  */
 public record JobResult(
         String jobId,
@@ -20,7 +21,14 @@ public record JobResult(
         long costPicoUsd,
         int attempts,
         String error,
-        Instant completedAt) {
+        Instant completedAt,
+        ObjectNode summary) {
+
+    /** The result of a job that did not fan out. */
+    public JobResult(String jobId, Status status, String substrate, ObjectNode result, long executionTimeMs,
+            long costPicoUsd, int attempts, String error, Instant completedAt) {
+        this(jobId, status, substrate, result, executionTimeMs, costPicoUsd, attempts, error, completedAt, null);
+    }
 
     public enum Status {
         SUCCEEDED("succeeded"),

@@ -84,6 +84,59 @@ public final class Envelope {
         return JobJson.toText(env);
     }
 
+    /** A hedge: the envelope of a late window's duplicate, and the bytes its job holds of the quota. */
+    public record Hedge(String envelope, long jobBytes) {}
+
+    /**
+     * The duplicate of a late window, as a retry envelope: its own id ({@code ~h}) and submission,
+     * every attempt ahead of it, and the substrate it was late on to be tried last.
+     */
+    public static Hedge hedge(Delivery late, String lateOn) {
+        String job = JobJson.toText(JobJson.write(late.job().hedge()));
+        ObjectNode env = JobJson.MAPPER.createObjectNode();
+        env.put(JOB, job);
+        env.put("token", "hedge-" + UUID.randomUUID());
+        env.put("attempts", 0);
+        env.put("throttles", 0);
+        env.putArray("errors");
+        env.putArray("avoid").add(lateOn);
+        env.put("cost", 0);
+        env.put("nonce", UUID.randomUUID().toString());
+        return new Hedge(JobJson.toText(env), utf8Length(job));
+    }
+
+    /** Reads a dead letter as {@link #dead} wrote it; {@code id} is its entry id ({@code <ms>-<n>}). */
+    public static DeadLetter readDead(String id, Map<String, String> fields) {
+        String raw = fields.getOrDefault(JOB, "");
+        String op = null;
+        try {
+            JsonNode o = JobJson.readTree(raw).path("program").path("op");
+            op = o.isTextual() ? o.asText() : null;
+        } catch (RuntimeException notJson) {
+            // an unreadable job: no op to show
+        }
+        List<String> errors;
+        try {
+            errors = strings(JobJson.readTree(fields.getOrDefault("errors", "[]")));
+        } catch (RuntimeException e) {
+            errors = List.of(fields.getOrDefault("errors", ""));
+        }
+        String jobId = fields.getOrDefault("job_id", "");
+        int attempts;
+        try {
+            attempts = Integer.parseInt(fields.getOrDefault("attempts", "0"));
+        } catch (NumberFormatException e) {
+            attempts = 0;
+        }
+        long ms;
+        try {
+            ms = Long.parseLong(id.substring(0, id.indexOf('-')));
+        } catch (RuntimeException e) {
+            ms = 0;
+        }
+        return new DeadLetter(id, jobId.isEmpty() ? null : jobId, op, attempts, errors, java.time.Instant.ofEpochMilli(ms), raw);
+    }
+
     /** What the dead-letter stream keeps of a job: the job as submitted and why it failed. */
     public static Map<String, String> dead(String jobId, String raw, int attempts, List<String> errors) {
         ArrayNode list = JobJson.MAPPER.createArrayNode();

@@ -1,10 +1,17 @@
 package dev.packetfs.dispatch.queue;
 
+import dev.packetfs.dispatch.fanout.FanOutMerge;
+import dev.packetfs.dispatch.fanout.FanOutProgress;
+import dev.packetfs.dispatch.fanout.WindowTemplate;
 import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.job.JobJson;
 import dev.packetfs.dispatch.job.JobResult;
+import dev.packetfs.dispatch.job.WindowRef;
 import dev.packetfs.dispatch.ledger.ExecutionRecord;
 import dev.packetfs.dispatch.ledger.LedgerSnapshot;
+import dev.packetfs.dispatch.ledger.SeriesBucket;
+import dev.packetfs.dispatch.ledger.SeriesResolution;
+import dev.packetfs.dispatch.ledger.SeriesStore;
 import dev.packetfs.dispatch.ledger.SubstrateTotals;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -14,8 +21,10 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -132,7 +141,96 @@ public final class InMemoryJobQueue implements JobQueue {
             }
             JobState s = store.jobs.get(jobId);
             return s == null || s.expiresAt < System.nanoTime() ? Optional.<JobStatus>empty()
-                    : Optional.of(new JobStatus(jobId, s.state, s.attempts, null, null));
+                    : Optional.of(new JobStatus(jobId, s.state, s.attempts, null, null,
+                            s.fanOut ? store.fanOuts.progress(jobId) : null));
+        });
+    }
+
+    @Override
+    public NavigableMap<Long, Map<String, SeriesBucket>> series(SeriesResolution resolution, long fromPeriod, long toPeriod) {
+        return store.locked(() -> store.series.read(resolution, fromPeriod, toPeriod));
+    }
+
+    @Override
+    public List<FanOutProgress> fanOuts(int max) {
+        return store.locked(() -> store.fanOuts.running(max));
+    }
+
+    @Override
+    public CompletableFuture<Boolean> hedgeAsync(Delivery window, String lateOn, double afterFraction) {
+        return CompletableFuture.completedFuture(store.locked(() -> {
+            if (window.job().window() == null || window.job().window().hedge()
+                    || !store.fanOuts.mayHedge(window.job().window(), afterFraction)) {
+                return false;
+            }
+            Envelope.Hedge hedge = Envelope.hedge(window, lateOn);
+            store.queuedBytes += hedge.jobBytes();
+            store.ready.add(store.newEntry(Map.of(Envelope.ENVELOPE, hedge.envelope())));
+            store.changed.signalAll();
+            return true;
+        }));
+    }
+
+    @Override
+    public CancelOutcome cancel(String jobId) {
+        return store.locked(() -> {
+            CancelOutcome parent = store.fanOuts.cancel(jobId);
+            if (parent != null) {
+                return parent;
+            }
+            if (store.liveResult(jobId) != null) {
+                return CancelOutcome.FINISHED;
+            }
+            JobState s = store.liveJob(jobId);
+            if (s == null) {
+                return CancelOutcome.UNKNOWN;
+            }
+            if (s.state.equals("running")) {
+                return CancelOutcome.RUNNING;
+            }
+            // Its entry stays where it is and is dropped, as finished, when it is next taken.
+            store.storeResult(JobResult.failed(jobId, null, s.attempts, 0, JobQueue.cancelledError(jobId)));
+            store.jobs.remove(jobId);
+            return CancelOutcome.CANCELLED;
+        });
+    }
+
+    @Override
+    public List<DeadLetter> deadLetters(int max) {
+        return store.locked(() -> {
+            List<DeadLetter> out = new ArrayList<>();
+            List<Map.Entry<String, Map<String, String>>> all = new ArrayList<>(store.dead.entrySet());
+            for (int i = all.size() - 1; i >= 0 && out.size() < max; i--) {
+                out.add(Envelope.readDead(all.get(i).getKey(), all.get(i).getValue()));
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public SubmitOutcome requeue(String deadLetterId) {
+        return store.locked(() -> {
+            Map<String, String> fields = store.dead.get(deadLetterId);
+            if (fields == null) {
+                throw new JobRequeueException(true, "no dead letter '" + deadLetterId + "'");
+            }
+            ComputeJob job = JobQueue.requeueable(Envelope.readDead(deadLetterId, fields));
+            if (store.liveJob(job.jobId()) != null) {
+                throw new JobRequeueException(false, "job '" + job.jobId() + "' is queued or running again already");
+            }
+            store.results.remove(job.jobId());
+            String raw = fields.get(Envelope.JOB);
+            store.admit(1, Envelope.utf8Length(raw));
+            Entry e = store.newEntry(Map.of(Envelope.JOB, raw));
+            store.ready.add(e);
+            JobState state = new JobState();
+            state.token = e.handle;
+            state.state = "queued";
+            state.expiresAt = System.nanoTime() + store.settings.resultTtl().toNanos();
+            store.jobs.put(job.jobId(), state);
+            store.dead.remove(deadLetterId);
+            store.changed.signalAll();
+            return new SubmitOutcome(job.jobId(), true);
         });
     }
 
@@ -175,6 +273,7 @@ public final class InMemoryJobQueue implements JobQueue {
         String state;
         int attempts;
         long expiresAt;
+        boolean fanOut;
     }
 
     private record Stored(JobResult result, long expiresAt) {}
@@ -189,11 +288,15 @@ public final class InMemoryJobQueue implements JobQueue {
         private final ArrayDeque<Entry> ready = new ArrayDeque<>();
         private final LinkedHashMap<String, Entry> pending = new LinkedHashMap<>();
         private final PriorityQueue<Delayed> delayed = new PriorityQueue<>((a, b) -> Long.compare(a.dueAt, b.dueAt));
-        private final ArrayDeque<Map<String, String>> dead = new ArrayDeque<>();
+        /** Dead letters by id, oldest first (as the dead-letter stream). */
+        private final LinkedHashMap<String, Map<String, String>> dead = new LinkedHashMap<>();
+        private long deadSequence;
         private final Map<String, JobState> jobs = new HashMap<>();
         private final Map<String, Stored> results = new HashMap<>();
         private final ArrayDeque<ExecutionRecord> records = new ArrayDeque<>();
         private final Map<String, SubstrateTotals> totals = new HashMap<>();
+        private final SeriesStore series = new SeriesStore();
+        private final InMemoryFanOuts fanOuts = new InMemoryFanOuts(this::issueWindow, this::finishParent);
         private long sequence;
         private long nextPurge;
         /** Bytes of job JSON queued (ready, running, delayed), for the quota: what Redis's jobs:bytes counts. */
@@ -311,7 +414,10 @@ public final class InMemoryJobQueue implements JobQueue {
                         "delivered " + (e.deliveries - 1) + " times and never settled: it may be crashing dispatchers",
                         d.rawJob());
                 deadLetter(((Envelope.Invalid) read).jobId(), ((Envelope.Invalid) read).raw(), 0,
-                        List.of("invalid job: " + ((Envelope.Invalid) read).error()), null);
+                        List.of("invalid job: " + ((Envelope.Invalid) read).error()), null, d.job().window() == null);
+                if (d.job().window() != null) {
+                    fanOuts.failed(d.job().window(), FanOutMerge.windowFailed(d.job(), ((Envelope.Invalid) read).error()));
+                }
                 release(d.rawJob());
                 return null;
             }
@@ -321,11 +427,17 @@ public final class InMemoryJobQueue implements JobQueue {
                 if (bad.jobId() != null) {
                     storeResult(JobResult.failed(bad.jobId(), null, 0, 0, error));
                 } else {
-                    deadLetter(null, bad.raw(), 0, List.of(error), null);
+                    deadLetter(null, bad.raw(), 0, List.of(error), null, false);
                 }
                 return null;
             }
             Delivery d = (Delivery) read;
+            if (d.job().window() != null && !fanOuts.wanted(d.job().window())) {
+                // Its parent finished, was cancelled, or another run answered the window first.
+                release(d.rawJob());
+                jobs.remove(d.jobId());
+                return null;
+            }
             JobState s = liveJob(d.jobId());
             boolean finished = liveResult(d.jobId()) != null;
             if (finished || (s != null && s.token != null && !s.token.equals(d.token()))) {
@@ -360,6 +472,23 @@ public final class InMemoryJobQueue implements JobQueue {
         private void settle(Settlement s) {
             Delivery d = s.delivery();
             boolean wasPending = pending.remove(d.handle()) != null;
+            if (s instanceof Settlement.Planned planned) {
+                if (wasPending && liveResult(d.jobId()) == null && !fanOuts.planned(d.jobId())) {
+                    release(d.rawJob()); // the parent leaves the queue; its windows come in instead
+                    JobState state = jobs.get(d.jobId());
+                    if (state != null) {
+                        state.state = "running";
+                        state.fanOut = true;
+                    }
+                    fanOuts.plan(planned.plan(), planned.limits(), WindowTemplate.of(d.job()));
+                    changed.signalAll();
+                }
+                return;
+            }
+            if (d.job().window() != null) {
+                settleWindow(s, d.job().window(), wasPending);
+                return;
+            }
             if (s instanceof Settlement.Done done) {
                 if (liveResult(d.jobId()) != null) {
                     return; // one result per job id, whoever stored it first
@@ -377,7 +506,7 @@ public final class InMemoryJobQueue implements JobQueue {
                     state.attempts = d.attempts() + (retry.burnsAttempt() ? 1 : 0);
                 }
             } else if (s instanceof Settlement.Dead dead) {
-                deadLetter(d.jobId(), d.rawJob(), dead.result().attempts(), dead.errors(), dead.result());
+                deadLetter(d.jobId(), d.rawJob(), dead.result().attempts(), dead.errors(), dead.result(), true);
                 release(d.rawJob());
             }
             if (s.record() != null) {
@@ -385,12 +514,66 @@ public final class InMemoryJobQueue implements JobQueue {
             }
         }
 
-        private void deadLetter(String jobId, String raw, int attempts, List<String> errors, JobResult result) {
-            dead.addLast(Envelope.dead(jobId, raw, attempts, errors));
-            while (dead.size() > settings.deadLettersKept()) {
-                dead.removeFirst(); // the oldest go first, as XADD MAXLEN trims the dead stream
+        /**
+         * A window's settlement: guarded by its delivery alone (a window stores no result of its
+         * own), charged to its parent, and folded into it, first answer first.
+         */
+        private void settleWindow(Settlement s, WindowRef w, boolean wasPending) {
+            if (!wasPending) {
+                return;
             }
-            if (jobId != null) {
+            Delivery d = s.delivery();
+            if (s.record() != null) {
+                record(s.record());
+                fanOuts.charge(w, s.record());
+            }
+            if (s instanceof Settlement.Done done) {
+                jobs.remove(d.jobId());
+                release(d.rawJob());
+                if (done.result().succeeded()) {
+                    fanOuts.answered(w, done.result().result(),
+                            s.record() == null ? done.result().substrate() : s.record().substrate());
+                } else {
+                    fanOuts.failed(w, FanOutMerge.windowFailed(d.job(), done.result().error()));
+                }
+            } else if (s instanceof Settlement.Retry retry) {
+                delayed.add(new Delayed(System.nanoTime() + retry.delay().toNanos(), Envelope.retry(d, retry)));
+                JobState state = jobs.get(d.jobId());
+                if (state != null) {
+                    state.state = "retrying";
+                    state.attempts = d.attempts() + (retry.burnsAttempt() ? 1 : 0);
+                }
+            } else if (s instanceof Settlement.Dead dead) {
+                deadLetter(d.jobId(), d.rawJob(), dead.result().attempts(), dead.errors(), null, false);
+                jobs.remove(d.jobId());
+                release(d.rawJob());
+                fanOuts.failed(w, FanOutMerge.windowFailed(d.job(), dead.result().error()));
+            }
+        }
+
+        /** Queues one window of a fan-out job (its bytes count toward the quota, which the parent passed already). */
+        private void issueWindow(String json) {
+            queuedBytes += Envelope.utf8Length(json);
+            ready.add(newEntry(Map.of(Envelope.JOB, json)));
+        }
+
+        private void finishParent(JobResult result) {
+            storeResult(result);
+            jobs.remove(result.jobId());
+        }
+
+        /**
+         * @param withResult store a failed result for {@code jobId} too (not for a window, whose
+         *     parent's result tells)
+         */
+        private void deadLetter(String jobId, String raw, int attempts, List<String> errors, JobResult result,
+                boolean withResult) {
+            dead.put(System.currentTimeMillis() + "-" + ++deadSequence, Envelope.dead(jobId, raw, attempts, errors));
+            for (var it = dead.entrySet().iterator(); dead.size() > settings.deadLettersKept(); ) {
+                it.next();
+                it.remove(); // the oldest go first, as XADD MAXLEN trims the dead stream
+            }
+            if (jobId != null && withResult) {
                 storeResult(result != null ? result
                         : JobResult.failed(jobId, null, attempts, 0, errors.get(errors.size() - 1)));
                 jobs.remove(jobId);
@@ -404,6 +587,7 @@ public final class InMemoryJobQueue implements JobQueue {
         }
 
         private void record(ExecutionRecord r) {
+            series.record(r);
             records.addFirst(r);
             while (records.size() > settings.metricsKept()) {
                 records.removeLast();

@@ -1,11 +1,17 @@
 package dev.packetfs.dispatch.queue;
 
+import dev.packetfs.dispatch.fanout.FanOutProgress;
 import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.ledger.LedgerSnapshot;
+import dev.packetfs.dispatch.ledger.SeriesBucket;
+import dev.packetfs.dispatch.ledger.SeriesResolution;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Where jobs wait, and where their results and execution records are kept. At-least-once: a job
@@ -89,8 +95,71 @@ public interface JobQueue extends AutoCloseable {
     /** Per-substrate totals and recent execution records. */
     LedgerSnapshot ledger();
 
+    /**
+     * What each substrate did in each period from {@code fromPeriod} to {@code toPeriod}
+     * (inclusive, numbered as {@link SeriesResolution#period} numbers them); periods with nothing
+     * are left out.
+     */
+    NavigableMap<Long, Map<String, SeriesBucket>> series(SeriesResolution resolution, long fromPeriod, long toPeriod);
+
+    // -- fan-out jobs (docs/jobs.md#fan-out) --------------------------------------------------
+
+    /** Fan-out jobs in progress (not yet finished), the most recently planned first, at most {@code max}. */
+    List<FanOutProgress> fanOuts(int max);
+
+    /**
+     * Queues a duplicate of a late window, to run elsewhere than {@code lateOn}; the first answer
+     * completes the window. Completes with false when the rules say no: the parent is not running,
+     * fewer than {@code afterFraction} of its windows are done, the window is done, or it has
+     * been hedged already.
+     */
+    CompletableFuture<Boolean> hedgeAsync(Delivery window, String lateOn, double afterFraction);
+
+    /**
+     * {@code DELETE /jobs/{id}}: a job that has not started will not; a fan-out job starts no more
+     * windows and finishes as cancelled.
+     */
+    CancelOutcome cancel(String jobId);
+
+    // -- dead letters -------------------------------------------------------------------------
+
+    /** The newest dead letters first, at most {@code max}. */
+    List<DeadLetter> deadLetters(int max);
+
+    /**
+     * Queues a dead letter's job again, as a new submission with every attempt ahead of it, and
+     * removes the dead letter. Its failed result is removed first, so the new run can store one.
+     *
+     * @throws JobRequeueException when it cannot run again (no such dead letter, no usable job,
+     *     a window of a fan-out job, or a job whose id is queued or running again already)
+     */
+    SubmitOutcome requeue(String deadLetterId);
+
     QueueDepth depth();
 
     @Override
     void close();
+
+    /** The error a job cancelled before it ran fails with. */
+    static String cancelledError(String jobId) {
+        return "cancelled (DELETE /jobs/" + jobId + ") before it ran";
+    }
+
+    /** The job a dead letter holds, when it may be queued again; else why not. */
+    static ComputeJob requeueable(DeadLetter letter) {
+        if (letter.jobId() == null) {
+            throw new JobRequeueException(false, "dead letter " + letter.id() + " has no usable job_id: it cannot run");
+        }
+        ComputeJob job;
+        try {
+            job = dev.packetfs.dispatch.job.JobJson.parse(letter.job());
+        } catch (RuntimeException e) {
+            throw new JobRequeueException(false, "dead letter " + letter.id() + " holds a job that cannot run: " + e.getMessage());
+        }
+        if (job.window() != null) {
+            throw new JobRequeueException(false, job.jobId() + " is a window of fan-out job " + job.window().parent()
+                    + ", which failed with it; submit " + job.window().parent() + " again");
+        }
+        return job;
+    }
 }

@@ -1,5 +1,7 @@
 package dev.packetfs.dispatch.queue;
 
+import dev.packetfs.dispatch.fanout.FanOutLimits;
+import dev.packetfs.dispatch.fanout.WindowPlan;
 import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.ledger.ExecutionRecord;
 import java.time.Duration;
@@ -30,4 +32,16 @@ public sealed interface Settlement {
 
     /** The job failed its last attempt: a failed result, and the job kept in the dead-letter stream. */
     record Dead(Delivery delivery, JobResult result, List<String> errors, ExecutionRecord record) implements Settlement {}
+
+    /**
+     * A fan-out job is cut into windows: its record is kept in the queue, its first windows are
+     * queued, and its own delivery is acknowledged, in one step. Its result comes when its last
+     * window is in (docs/jobs.md#fan-out).
+     */
+    record Planned(Delivery delivery, WindowPlan plan, FanOutLimits limits) implements Settlement {
+        @Override
+        public ExecutionRecord record() {
+            return null;
+        }
+    }
 }

@@ -95,6 +95,9 @@ public final class SubstrateSelector {
             return states.containsKey(job.substrate()) ? "pinned to " + job.substrate()
                     : "substrate '" + job.substrate() + "' is not configured here; configured: " + states.keySet();
         }
+        if (!job.substrates().isEmpty() && !job.substrates().contains(c.name())) {
+            return c.name() + " is not among the job's substrates " + job.substrates();
+        }
         if (job.requiredMemoryMb() != null && job.requiredMemoryMb() > c.maxMemoryMb()) {
             return c.name() + " offers " + c.maxMemoryMb() + " MB, the job needs " + job.requiredMemoryMb();
         }
@@ -118,6 +121,20 @@ public final class SubstrateSelector {
             }
         }
         return null;
+    }
+
+    /**
+     * What the job is expected to cost, in 10^-12 USD, on the cheapest substrate it may run on
+     * (up or not); empty when none may run it.
+     */
+    public java.util.OptionalLong cheapestEstimate(ComputeJob job) {
+        long best = Long.MAX_VALUE;
+        for (SubstrateState s : states.values()) {
+            if (unfit(job, s.capability()) == null) {
+                best = Math.min(best, prices.picoUsd(s.name(), s.adapter().estimate(job)));
+            }
+        }
+        return best == Long.MAX_VALUE ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(best);
     }
 
     /** Execution slots free now on substrates that take work (healthy, breaker not open). */

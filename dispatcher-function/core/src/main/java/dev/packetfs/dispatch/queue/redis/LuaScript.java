@@ -29,12 +29,26 @@ final class LuaScript {
         this.sha = sha1(source);
     }
 
+    /**
+     * Loads {@code name.lua}. A line {@code -- include: lib} is replaced by {@code lib.lua}, so
+     * scripts that share rules (the fan-out ones) share one text of them.
+     */
     static LuaScript load(String name) {
+        StringBuilder source = new StringBuilder();
+        for (String line : read(name).split("\n", -1)) {
+            source.append(line.startsWith(INCLUDE) ? read(line.substring(INCLUDE.length()).strip()) : line).append('\n');
+        }
+        return new LuaScript(name, source.toString());
+    }
+
+    private static final String INCLUDE = "-- include: ";
+
+    private static String read(String name) {
         try (InputStream in = LuaScript.class.getResourceAsStream(name + ".lua")) {
             if (in == null) {
                 throw new IllegalStateException("missing script " + name + ".lua");
             }
-            return new LuaScript(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

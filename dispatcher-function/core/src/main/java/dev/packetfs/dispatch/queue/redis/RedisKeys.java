@@ -64,6 +64,26 @@ public record RedisKeys(String prefix) {
         return prefix + "stats:substrates";
     }
 
+    /** A fan-out job's record while it runs (fanout.lua says what it holds). */
+    public String fanOut(String parentId) {
+        return prefix + "fanout:job:" + parentId;
+    }
+
+    /** A fan-out job's windows' answers, window index → result JSON. */
+    public String fanOutWindows(String parentId) {
+        return prefix + "fanout:windows:" + parentId;
+    }
+
+    /** Fan-out jobs in progress, scored by when they were planned. */
+    public String fanOutsActive() {
+        return prefix + "fanout:active";
+    }
+
+    /** One period of the series: {@code <substrate>|<field>} → count. */
+    public String series(dev.packetfs.dispatch.ledger.SeriesResolution resolution, long period) {
+        return prefix + "series:" + resolution.key() + ":" + period;
+    }
+
     public String substrateOf(String statsKey) {
         return statsKey.substring(stats("").length());
     }

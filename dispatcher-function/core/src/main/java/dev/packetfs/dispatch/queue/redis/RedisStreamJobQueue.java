@@ -1,14 +1,23 @@
 package dev.packetfs.dispatch.queue.redis;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.packetfs.dispatch.fanout.FanOutMerge;
+import dev.packetfs.dispatch.fanout.FanOutProgress;
 import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.job.JobJson;
 import dev.packetfs.dispatch.job.JobResult;
+import dev.packetfs.dispatch.job.WindowRef;
 import dev.packetfs.dispatch.ledger.ExecutionRecord;
 import dev.packetfs.dispatch.ledger.LedgerSnapshot;
+import dev.packetfs.dispatch.ledger.SeriesBucket;
+import dev.packetfs.dispatch.ledger.SeriesResolution;
 import dev.packetfs.dispatch.ledger.SubstrateTotals;
+import dev.packetfs.dispatch.queue.CancelOutcome;
+import dev.packetfs.dispatch.queue.DeadLetter;
 import dev.packetfs.dispatch.queue.Delivery;
 import dev.packetfs.dispatch.queue.Envelope;
 import dev.packetfs.dispatch.queue.JobQueue;
+import dev.packetfs.dispatch.queue.JobRequeueException;
 import dev.packetfs.dispatch.queue.JobStatus;
 import dev.packetfs.dispatch.queue.QueueDepth;
 import dev.packetfs.dispatch.queue.QueueFullException;
@@ -16,6 +25,7 @@ import dev.packetfs.dispatch.queue.QueueSettings;
 import dev.packetfs.dispatch.queue.QueueUnavailableException;
 import dev.packetfs.dispatch.queue.Settlement;
 import dev.packetfs.dispatch.queue.SubmitOutcome;
+import dev.packetfs.kernel.Op;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
@@ -35,7 +45,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -84,6 +96,7 @@ public final class RedisStreamJobQueue implements JobQueue {
     private final long sweepIntervalNanos;
     private long nextSweep;
     private final IngressMover mover;
+    private final FanOutFinisher finisher;
     private volatile boolean closed;
 
     /**
@@ -102,6 +115,7 @@ public final class RedisStreamJobQueue implements JobQueue {
         this.nextSweep = System.nanoTime();
         maintenance.execute(this::promoteAndReschedule);
         this.mover = new IngressMover(redis, scripts, settings.blockTimeout());
+        this.finisher = new FanOutFinisher(commands, keys, scripts, maintenance);
     }
 
     private void createGroup() {
@@ -247,11 +261,19 @@ public final class RedisStreamJobQueue implements JobQueue {
         });
     }
 
-    /** Decodes entries; those that are not runnable jobs are settled (not awaited) and left out. */
+    /**
+     * Decodes entries; those that are not runnable jobs are settled (not awaited) and left out,
+     * and the merge entries of fan-out jobs are handed to the {@link FanOutFinisher}.
+     */
     private List<Delivery> decode(List<StreamMessage<String, String>> messages) {
         List<Delivery> candidates = new ArrayList<>(messages.size());
         List<Envelope.Invalid> invalid = new ArrayList<>();
+        List<StreamMessage<String, String>> merges = new ArrayList<>();
         for (StreamMessage<String, String> m : messages) {
+            if (FanOutFinisher.isMerge(m)) {
+                merges.add(m);
+                continue;
+            }
             Object read = Envelope.read(m.getId(), m.getBody());
             if (read instanceof Delivery d) {
                 candidates.add(d);
@@ -261,6 +283,9 @@ public final class RedisStreamJobQueue implements JobQueue {
         }
         if (!invalid.isEmpty()) {
             settleInvalid(invalid, false);
+        }
+        if (!merges.isEmpty()) {
+            finisher.finish(merges);
         }
         return candidates;
     }
@@ -325,7 +350,8 @@ public final class RedisStreamJobQueue implements JobQueue {
                 StreamMessage<String, String> m = messages.get(i);
                 List<PendingMessage> pending = counts.get(i).join();
                 long deliveries = pending.isEmpty() ? 0 : pending.get(0).getRedeliveryCount();
-                if (deliveries > settings.maxDeliveries()) {
+                // A merge entry is arithmetic over a bounded record, not a job: it is kept.
+                if (deliveries > settings.maxDeliveries() && !FanOutFinisher.isMerge(m)) {
                     Object read = Envelope.read(m.getId(), m.getBody());
                     String raw = read instanceof Delivery d ? d.rawJob() : ((Envelope.Invalid) read).raw();
                     String token = read instanceof Delivery d ? d.token() : ((Envelope.Invalid) read).token();
@@ -355,29 +381,53 @@ public final class RedisStreamJobQueue implements JobQueue {
             return CompletableFuture.completedFuture(null);
         }
         QueueScripts.Settle call = scripts.settle();
+        List<CompletableFuture<?>> plans = new ArrayList<>();
         for (Settlement s : settlements) {
             Delivery d = s.delivery();
             ExecutionRecord r = s.record();
-            if (s instanceof Settlement.Done done) {
-                call.add("done", d.handle(), d.jobId(), JobJson.toText(JobJson.write(done.result())), "",
-                        d.attempts(), r, d.rawJob());
+            QueueScripts.WindowArgs w = windowArgs(s);
+            if (s instanceof Settlement.Planned planned) {
+                plans.add(scripts.plan(d, planned.plan(), planned.limits()));
+            } else if (s instanceof Settlement.Done done) {
+                call.add("done", d.handle(), d.jobId(), w != null ? "" : JobJson.toText(JobJson.write(done.result())), "",
+                        d.attempts(), r, d.rawJob(), w);
             } else if (s instanceof Settlement.Retry retry) {
                 call.add("retry", d.handle(), d.jobId(), Envelope.retry(d, retry),
                         Long.toString(retry.delay().toMillis()), d.attempts() + (retry.burnsAttempt() ? 1 : 0), r,
-                        d.rawJob());
+                        d.rawJob(), w);
             } else if (s instanceof Settlement.Dead dead) {
-                call.add("dead", d.handle(), d.jobId(), JobJson.toText(JobJson.write(dead.result())),
+                call.add("dead", d.handle(), d.jobId(), w != null ? "" : JobJson.toText(JobJson.write(dead.result())),
                         JobJson.toText(JobJson.MAPPER.valueToTree(
                                 Envelope.dead(d.jobId(), d.rawJob(), dead.result().attempts(), dead.errors()))),
-                        dead.result().attempts(), r, d.rawJob());
+                        dead.result().attempts(), r, d.rawJob(), w);
             }
         }
         boolean retries = settlements.stream().anyMatch(s -> s instanceof Settlement.Retry);
-        return call.run().thenRun(() -> {
+        if (!call.isEmpty()) {
+            plans.add(call.run());
+        }
+        return CompletableFuture.allOf(plans.toArray(CompletableFuture[]::new)).thenRun(() -> {
             if (retries && !closed) {
                 maintenance.execute(this::promoteAndReschedule);
             }
         });
+    }
+
+    /** What settle.lua needs of a window's settlement; null for a job that is no window. */
+    private static QueueScripts.WindowArgs windowArgs(Settlement s) {
+        Delivery d = s.delivery();
+        WindowRef ref = d.job().window();
+        if (ref == null || s instanceof Settlement.Planned) {
+            return null;
+        }
+        if (s instanceof Settlement.Done done && done.result().succeeded()) {
+            ObjectNode answer = done.result().result();
+            String next = d.job().program().op() == Op.FNV64 ? answer.path("hash").asText("") : "";
+            return new QueueScripts.WindowArgs(ref, JobJson.toText(answer), "", next);
+        }
+        String error = s instanceof Settlement.Done done ? done.result().error()
+                : s instanceof Settlement.Dead dead ? dead.result().error() : "";
+        return new QueueScripts.WindowArgs(ref, "", FanOutMerge.windowFailed(d.job(), error), "");
     }
 
     /** Invalid jobs with a usable id get a failed result; the rest go to the dead-letter stream. */
@@ -387,11 +437,14 @@ public final class RedisStreamJobQueue implements JobQueue {
             String error = "invalid job: " + bad.error();
             String result = bad.jobId() == null ? ""
                     : JobJson.toText(JobJson.write(JobResult.failed(bad.jobId(), null, 0, 0, error)));
+            QueueScripts.WindowArgs window = invalidWindow(bad);
             if (bad.jobId() != null && !alwaysDeadLetter) {
-                call.add("done", bad.handle(), bad.jobId(), result, "", 0, null, bad.raw());
+                call.add("done", bad.handle(), bad.jobId(), result, "", 0, null, bad.raw(), null);
             } else {
-                String dead = JobJson.toText(JobJson.MAPPER.valueToTree(Envelope.dead(bad.jobId(), bad.raw(), 0, List.of(error))));
-                call.add("dead", bad.handle(), bad.jobId(), result, dead, 0, null, bad.raw());
+                String dead = JobJson.toText(JobJson.MAPPER.valueToTree(Envelope.dead(
+                        window != null ? window.ref().jobId() : bad.jobId(), bad.raw(), 0, List.of(error))));
+                call.add("dead", bad.handle(), window != null ? window.ref().jobId() : bad.jobId(), result, dead, 0, null,
+                        bad.raw(), window);
             }
             LOG.warn("job {} settled as invalid: {}", bad.jobId() == null ? bad.handle() : bad.jobId(), bad.error());
         }
@@ -400,6 +453,17 @@ public final class RedisStreamJobQueue implements JobQueue {
             LOG.warn("settling {} invalid jobs failed; they will be delivered again: {}", invalid.size(), e.toString());
             return null;
         });
+    }
+
+    /** A window that keeps crashing dispatchers fails its parent; null when {@code bad} is no window. */
+    private static QueueScripts.WindowArgs invalidWindow(Envelope.Invalid bad) {
+        try {
+            ComputeJob job = JobJson.parse(bad.raw());
+            return job.window() == null ? null
+                    : new QueueScripts.WindowArgs(job.window(), "", FanOutMerge.windowFailed(job, bad.error()), "");
+        } catch (RuntimeException notAJob) {
+            return null;
+        }
     }
 
     // -- retries ------------------------------------------------------------------------------
@@ -466,8 +530,107 @@ public final class RedisStreamJobQueue implements JobQueue {
         if (job == null || job.isEmpty()) {
             return Optional.empty();
         }
+        FanOutProgress fanOut = "1".equals(job.get("fanout")) ? RedisReplies.await(finisher.progress(jobId)) : null;
         return Optional.of(new JobStatus(jobId, job.getOrDefault("state", "queued"),
-                Integer.parseInt(job.getOrDefault("attempts", "0")), job.get("substrate"), null));
+                Integer.parseInt(job.getOrDefault("attempts", "0")), job.get("substrate"), null, fanOut));
+    }
+
+    @Override
+    public NavigableMap<Long, Map<String, SeriesBucket>> series(SeriesResolution resolution, long fromPeriod, long toPeriod) {
+        Map<Long, CompletableFuture<Map<String, String>>> reads = new TreeMap<>();
+        for (long p = fromPeriod; p <= toPeriod; p++) {
+            reads.put(p, commands.hgetall(keys.series(resolution, p)).toCompletableFuture());
+        }
+        NavigableMap<Long, Map<String, SeriesBucket>> out = new TreeMap<>();
+        reads.forEach((period, read) -> {
+            Map<String, String> h = RedisReplies.await(read);
+            if (h == null || h.isEmpty()) {
+                return;
+            }
+            Map<String, SeriesBucket> buckets = new TreeMap<>();
+            h.forEach((field, value) -> {
+                int bar = field.indexOf('|');
+                if (bar > 0) {
+                    buckets.computeIfAbsent(field.substring(0, bar), k -> new SeriesBucket())
+                            .set(field.substring(bar + 1), Long.parseLong(value));
+                }
+            });
+            out.put(period, buckets);
+        });
+        return out;
+    }
+
+    @Override
+    public List<FanOutProgress> fanOuts(int max) {
+        List<String> ids = RedisReplies.await(commands.zrevrange(keys.fanOutsActive(), 0, Math.max(0, max - 1)));
+        List<CompletableFuture<FanOutProgress>> reads = ids.stream().map(finisher::progress).toList();
+        List<FanOutProgress> out = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+            FanOutProgress p = RedisReplies.await(reads.get(i));
+            if (p == null) {
+                commands.zrem(keys.fanOutsActive(), ids.get(i)); // its record expired unfinished
+            } else {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public CompletableFuture<Boolean> hedgeAsync(Delivery window, String lateOn, double afterFraction) {
+        WindowRef ref = window.job().window();
+        if (ref == null || ref.hedge()) {
+            return CompletableFuture.completedFuture(false);
+        }
+        return scripts.hedge(ref, Envelope.hedge(window, lateOn), afterFraction).thenApply(queued -> queued == 1L);
+    }
+
+    @Override
+    public CancelOutcome cancel(String jobId) {
+        String result = JobJson.toText(JobJson.write(JobResult.failed(jobId, null, 0, 0, JobQueue.cancelledError(jobId))));
+        return switch (RedisReplies.await(scripts.cancel(jobId, result))) {
+            case "cancelling" -> CancelOutcome.CANCELLING;
+            case "cancelled" -> CancelOutcome.CANCELLED;
+            case "running" -> CancelOutcome.RUNNING;
+            case "finished" -> CancelOutcome.FINISHED;
+            default -> CancelOutcome.UNKNOWN;
+        };
+    }
+
+    @Override
+    public List<DeadLetter> deadLetters(int max) {
+        List<DeadLetter> out = new ArrayList<>();
+        for (StreamMessage<String, String> m : RedisReplies.await(
+                commands.xrevrange(keys.dead(), Range.create("-", "+"), Limit.from(max)))) {
+            out.add(Envelope.readDead(m.getId(), m.getBody()));
+        }
+        return out;
+    }
+
+    @Override
+    public SubmitOutcome requeue(String deadLetterId) {
+        List<StreamMessage<String, String>> found;
+        try {
+            found = RedisReplies.await(commands.xrange(keys.dead(), Range.create(deadLetterId, deadLetterId)));
+        } catch (QueueUnavailableException e) {
+            if (e.getCause() instanceof io.lettuce.core.RedisCommandExecutionException) {
+                throw new JobRequeueException(true, "no dead letter '" + deadLetterId + "'"); // not an entry id
+            }
+            throw e;
+        }
+        if (found.isEmpty()) {
+            throw new JobRequeueException(true, "no dead letter '" + deadLetterId + "'");
+        }
+        DeadLetter letter = Envelope.readDead(deadLetterId, found.get(0).getBody());
+        ComputeJob job = JobQueue.requeueable(letter);
+        long outcome = RedisReplies.await(scripts.requeue(deadLetterId, job.jobId(), letter.job()));
+        if (outcome == 0) {
+            throw new JobRequeueException(true, "no dead letter '" + deadLetterId + "'");
+        }
+        if (outcome < 0) {
+            throw new JobRequeueException(false, "job '" + job.jobId() + "' is queued or running again already");
+        }
+        return new SubmitOutcome(job.jobId(), true);
     }
 
     @Override

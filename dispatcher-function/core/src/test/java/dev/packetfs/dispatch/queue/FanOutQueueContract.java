@@ -1,0 +1,450 @@
+package dev.packetfs.dispatch.queue;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.packetfs.dispatch.fanout.FanOutLimits;
+import dev.packetfs.dispatch.fanout.FanOutProgress;
+import dev.packetfs.dispatch.fanout.WindowPlan;
+import dev.packetfs.dispatch.job.ComputeJob;
+import dev.packetfs.dispatch.job.JobResult;
+import dev.packetfs.dispatch.ledger.ExecutionRecord;
+import dev.packetfs.dispatch.ledger.SeriesBucket;
+import dev.packetfs.dispatch.ledger.SeriesResolution;
+import dev.packetfs.dispatch.testing.Jobs;
+import dev.packetfs.kernel.Kernel;
+import dev.packetfs.kernel.KernelResult;
+import dev.packetfs.kernel.Op;
+import dev.packetfs.kernel.Program;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fan-out jobs in the queue (docs/jobs.md#fan-out), run against every {@link JobQueue}: in memory
+ * ({@code InMemoryFanOutQueueTest}), on a real redis-server and on a real three-node Redis
+ * Cluster. The test plays the dispatcher: it plans parents and answers windows with the kernel
+ * over an object it holds, so every rule of issuing, folding, merging, hedging, cancelling and
+ * budgets is the queue's own.
+ */
+public abstract class FanOutQueueContract {
+    protected static final Duration VISIBILITY = Duration.ofMillis(1500);
+    protected static final QueueSettings SETTINGS = QueueSettings.defaults().withVisibilityTimeout(VISIBILITY);
+    static final String URL = "http://objects.example/object";
+    static final byte[] OBJECT = new byte[100_003];
+
+    static {
+        new SplittableRandom(13).nextBytes(OBJECT);
+    }
+
+    protected JobQueue queue;
+
+    protected abstract JobQueue newQueue(QueueSettings settings);
+
+    protected abstract JobQueue secondConsumer(JobQueue first);
+
+    @BeforeEach
+    void open() {
+        queue = newQueue(SETTINGS);
+    }
+
+    @AfterEach
+    void closeQueue() {
+        queue.close();
+    }
+
+    protected static ComputeJob parent(String id, Op op, long offset, long length, long windowBytes) {
+        return ComputeJob.of(id, new Program(op, op == Op.CRC32C || op == Op.FNV64 ? 0 : 77, URL, null, offset, length,
+                OptionalLong.empty())).withWindowBytes(windowBytes);
+    }
+
+    protected static FanOutLimits limits(ComputeJob parent, int outstanding) {
+        return new FanOutLimits(outstanding, -1, 0, parent.program().op() == Op.FNV64, null);
+    }
+
+    /** Takes the parent's delivery and plans it. */
+    protected void plan(ComputeJob parent, FanOutLimits limits) throws InterruptedException {
+        queue.submit(parent);
+        Delivery d = take(queue, x -> x.jobId().equals(parent.jobId()));
+        queue.settle(List.of(new Settlement.Planned(d, WindowPlan.of(parent, OBJECT.length), limits)));
+    }
+
+    /** Takes deliveries until one matches (others taken meanwhile fail the test). */
+    Delivery take(JobQueue q, Predicate<Delivery> wanted) throws InterruptedException {
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < until) {
+            for (Delivery d : q.take(1, Duration.ofMillis(100))) {
+                if (wanted.test(d)) {
+                    return d;
+                }
+                throw new AssertionError("unexpected delivery " + d.jobId());
+            }
+        }
+        throw new AssertionError("no delivery came");
+    }
+
+    static ExecutionRecord record(Delivery d, String substrate, String failure, long cost, long bytes) {
+        return new ExecutionRecord(d.jobId(), substrate, failure, 3, cost, bytes, Instant.now());
+    }
+
+    /** The window's answer, computed here as a substrate would. */
+    static Settlement answer(Delivery d, String substrate, long cost) {
+        KernelResult r = Kernel.execute(d.job().program(), OBJECT);
+        JobResult result = new JobResult(d.jobId(), JobResult.Status.SUCCEEDED, substrate, r.toJson(), 1, cost,
+                d.attempts() + 1, null, Instant.now());
+        return new Settlement.Done(d, result, record(d, substrate, null, cost, r.bytesProcessed()));
+    }
+
+    /**
+     * Answers every window delivered until the parent's result is stored (a merge in Redis runs
+     * when its entry is taken, so taking goes on until then); returns the result and how many
+     * windows were delivered at most at once.
+     */
+    protected record Run(JobResult result, int mostAtOnce, int windowsRun) {}
+
+    protected Run runToEnd(String parentId, int batch) throws InterruptedException {
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        int most = 0;
+        int run = 0;
+        while (System.nanoTime() < until) {
+            var done = queue.result(parentId);
+            if (done.isPresent()) {
+                return new Run(done.get(), most, run);
+            }
+            List<Delivery> got = queue.take(batch, Duration.ofMillis(50));
+            most = Math.max(most, got.size());
+            run += got.size();
+            queue.settle(got.stream().map(d -> answer(d, "local", 5)).toList());
+        }
+        throw new AssertionError("the parent did not finish: " + queue.status(parentId));
+    }
+
+    static KernelResult singlePass(ComputeJob parent) {
+        return Kernel.execute(parent.program(), OBJECT);
+    }
+
+    @Test
+    void everyOpMergesToTheSinglePassAnswer() throws Exception {
+        for (Op op : Op.values()) {
+            for (long[] window : new long[][] {{0, Program.TO_END, 10_000}, {777, 60_001, 7_001}, {99_000, 5_000, 333}}) {
+                ComputeJob parent = parent("p-" + op.wireName() + "-" + window[0], op, window[0], window[1], window[2]);
+                plan(parent, limits(parent, 4));
+                Run run = runToEnd(parent.jobId(), 16);
+                JobResult r = run.result();
+                assertEquals(JobResult.Status.SUCCEEDED, r.status(), r.error());
+                assertEquals(singlePass(parent), KernelResult.fromJson(op, r.result()), parent.jobId());
+                WindowPlan plan = WindowPlan.of(parent, OBJECT.length);
+                assertEquals(plan.windows(), r.summary().get("windows").asLong());
+                assertEquals(plan.windows(), run.windowsRun(), "each window ran once");
+                assertEquals(5 * plan.windows(), r.costPicoUsd(), "every window's cost is the parent's");
+                assertEquals(plan.bytes(), r.summary().path("substrates").path("local").path("bytes").asLong());
+                assertTrue(run.mostAtOnce() <= (op == Op.FNV64 ? 1 : 4), op + " had " + run.mostAtOnce() + " windows out at once");
+            }
+        }
+    }
+
+    @Test
+    void progressIsShownWhileItRuns() throws Exception {
+        ComputeJob parent = parent("progress", Op.CRC32C, 0, Program.TO_END, 10_000);
+        plan(parent, limits(parent, 3));
+        FanOutProgress p = queue.status("progress").orElseThrow().fanOut();
+        assertNotNull(p, "a planned parent shows its progress");
+        assertEquals("running", queue.status("progress").orElseThrow().state());
+        assertEquals(11, p.windows());
+        assertEquals(3, p.issued());
+        assertEquals(0, p.done());
+        List<Delivery> first = new ArrayList<>();
+        while (first.size() < 3) {
+            first.addAll(queue.take(3, Duration.ofMillis(100)));
+        }
+        queue.settle(List.of(answer(first.get(0), "flyio", 1_000)));
+        p = queue.status("progress").orElseThrow().fanOut();
+        assertEquals(1, p.done());
+        assertEquals(10_000, p.bytesDone());
+        assertEquals(1_000, p.costPicoUsd());
+        assertEquals(new FanOutProgress.Share(1, 10_000, 1_000, 1), p.substrates().get("flyio"));
+        assertEquals(4, p.issued(), "one more window queued as one finished");
+        assertEquals(List.of("progress"), queue.fanOuts(10).stream().map(FanOutProgress::parentId).toList());
+        queue.settle(first.subList(1, 3).stream().map(d -> answer(d, "local", 0)).toList());
+        JobResult r = runToEnd("progress", 8).result();
+        assertEquals(singlePass(parent), KernelResult.fromJson(Op.CRC32C, r.result()));
+        assertTrue(queue.fanOuts(10).isEmpty(), "a finished parent is not in progress");
+        assertNull(queue.status("progress").orElseThrow().fanOut());
+    }
+
+    @Test
+    void aWindowAnsweredTwiceCountsOnceAndTheSecondIsOnlyCharged() throws Exception {
+        ComputeJob parent = parent("twice", Op.ADD, 0, 30_000, 10_000);
+        plan(parent, limits(parent, 3));
+        Delivery late = take(queue, d -> d.job().window().index() == 0);
+        assertTrue(queue.hedgeAsync(late, "flyio", 0.0).join(), "a late window is hedged");
+        assertFalse(queue.hedgeAsync(late, "flyio", 0.0).join(), "once");
+        List<Delivery> rest = new ArrayList<>();
+        Delivery hedge = null;
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while ((hedge == null || rest.size() < 2) && System.nanoTime() < until) {
+            for (Delivery d : queue.take(4, Duration.ofMillis(100))) {
+                if (d.job().window().hedge()) {
+                    hedge = d;
+                } else {
+                    rest.add(d);
+                }
+            }
+        }
+        assertNotNull(hedge, "the hedge was delivered");
+        assertEquals("twice~w0~h", hedge.jobId());
+        assertEquals(Set.of("flyio"), hedge.avoid(), "it avoids the substrate it was late on");
+        queue.settle(List.of(answer(hedge, "cloudflare", 7)));
+        queue.settle(List.of(answer(late, "flyio", 11)));
+        FanOutProgress p = queue.status("twice").orElseThrow().fanOut();
+        assertEquals(1, p.done(), "window 0 counted once");
+        assertEquals(1, p.hedges());
+        assertEquals(1, p.hedgesWon());
+        assertEquals(18, p.costPicoUsd(), "both runs are charged");
+        assertEquals(1, p.substrates().get("cloudflare").windows(), "the first answer is the one kept");
+        queue.settle(rest.stream().map(d -> answer(d, "local", 0)).toList());
+        JobResult r = runToEnd("twice", 4).result();
+        assertEquals(singlePass(parent), KernelResult.fromJson(Op.ADD, r.result()));
+        assertEquals(18, r.costPicoUsd());
+    }
+
+    @Test
+    void aHedgeOfAnAnsweredWindowNeverRuns() throws Exception {
+        ComputeJob parent = parent("no-late-hedge", Op.XOR, 0, 20_000, 10_000);
+        plan(parent, limits(parent, 2));
+        Delivery w0 = take(queue, d -> d.job().window().index() == 0);
+        assertTrue(queue.hedgeAsync(w0, "local", 0.0).join());
+        queue.settle(List.of(answer(w0, "local", 0)));
+        Set<String> delivered = new HashSet<>();
+        long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (queue.result("no-late-hedge").isEmpty() && System.nanoTime() < until) {
+            List<Delivery> got = queue.take(4, Duration.ofMillis(100));
+            got.forEach(d -> delivered.add(d.jobId()));
+            queue.settle(got.stream().map(d -> answer(d, "local", 0)).toList());
+        }
+        assertFalse(delivered.contains("no-late-hedge~w0~h"), "dropped when taken: " + delivered);
+        assertTrue(queue.result("no-late-hedge").orElseThrow().succeeded());
+    }
+
+    @Test
+    void hedgesWaitUntilMostWindowsAreDone() throws Exception {
+        ComputeJob parent = parent("fraction", Op.CRC32C, 0, 40_000, 10_000);
+        plan(parent, limits(parent, 4));
+        List<Delivery> all = new ArrayList<>();
+        while (all.size() < 4) {
+            all.addAll(queue.take(4, Duration.ofMillis(100)));
+        }
+        assertFalse(queue.hedgeAsync(all.get(3), "local", 0.5).join(), "none of 4 done: no hedge at 50%");
+        queue.settle(all.subList(0, 2).stream().map(d -> answer(d, "local", 0)).toList());
+        assertTrue(queue.hedgeAsync(all.get(3), "local", 0.5).join(), "2 of 4 done: hedged");
+    }
+
+    @Test
+    void aWindowThatFailsForGoodFailsItsParentNamingIt() throws Exception {
+        ComputeJob parent = parent("fails", Op.COUNTEQ, 0, 30_000, 10_000);
+        plan(parent, limits(parent, 3));
+        Delivery w1 = take(queue, d -> d.job().window().index() == 0);
+        JobResult failed = JobResult.failed(w1.jobId(), "local", 1, 3, "local: data_url: 404");
+        queue.settle(List.of(new Settlement.Done(w1, failed, record(w1, "local", "JOB_ERROR", 3, 0))));
+        JobResult r = awaitResult("fails");
+        assertEquals(JobResult.Status.FAILED, r.status());
+        assertEquals("window 0 (bytes 0..9999) failed: local: data_url: 404", r.error());
+        assertEquals(3, r.costPicoUsd());
+        assertEquals("failed", r.summary().get("state").asText());
+        assertTrue(queue.fanOuts(10).isEmpty());
+    }
+
+    @Test
+    void aDeadWindowFailsItsParentAndItsDeadLetterCannotBeRequeued() throws Exception {
+        ComputeJob parent = parent("dies", Op.COUNTEQ, 0, 20_000, 10_000);
+        plan(parent, limits(parent, 2));
+        Delivery w = windows(2).get(1);
+        queue.settle(List.of(new Settlement.Dead(w, JobResult.failed(w.jobId(), "flyio", 3, 0, "failed 3 attempts; last: x"),
+                List.of("a", "b", "x"), record(w, "flyio", "RETRYABLE", 0, 0))));
+        JobResult r = awaitResult("dies");
+        assertTrue(r.error().startsWith("window 1 (bytes 10000..19999) failed: failed 3 attempts"), r.error());
+        DeadLetter letter = queue.deadLetters(10).get(0);
+        assertEquals("dies~w1", letter.jobId());
+        JobRequeueException e = assertThrows(JobRequeueException.class, () -> queue.requeue(letter.id()));
+        assertFalse(e.missing());
+        assertTrue(e.getMessage().contains("window of fan-out job dies"), e.getMessage());
+    }
+
+    @Test
+    void aCancelledParentStartsNoMoreWindows() throws Exception {
+        ComputeJob parent = parent("cancel-me", Op.CRC32C, 0, Program.TO_END, 10_000);
+        plan(parent, limits(parent, 4));
+        Delivery running = take(queue, d -> d.job().window().index() == 0);
+        assertEquals(CancelOutcome.CANCELLING, queue.cancel("cancel-me"));
+        JobResult r = awaitResult("cancel-me");
+        assertEquals("cancelled (DELETE /jobs/cancel-me) after 0 of 11 windows", r.error());
+        queue.settle(List.of(answer(running, "local", 9)));
+        assertTrue(queue.take(10, Duration.ofMillis(300)).isEmpty(), "queued windows are dropped when taken");
+        assertEquals(CancelOutcome.FINISHED, queue.cancel("cancel-me"));
+        assertEquals(0, queue.depth().ready() + queue.depth().inFlight());
+    }
+
+    @Test
+    void aBudgetStopsTheParentBeforeItIsPassed() throws Exception {
+        ComputeJob parent = parent("budget", Op.CRC32C, 0, Program.TO_END, 10_000); // 11 windows
+        // 100 per window, 450 at most: 4 windows fit.
+        plan(parent, new FanOutLimits(8, 450, 100, false, null));
+        int ran = 0;
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (queue.result("budget").isEmpty() && System.nanoTime() < until) {
+            List<Delivery> got = queue.take(8, Duration.ofMillis(100));
+            ran += got.size();
+            queue.settle(got.stream().map(d -> answer(d, "lambda", 100)).toList());
+        }
+        JobResult r = queue.result("budget").orElseThrow();
+        assertEquals(4, ran);
+        assertEquals(400, r.costPicoUsd());
+        assertEquals("stopped by max_cost_usd 0.00000000045: 0.0000000004 USD spent on 4 of 11 windows, and the next"
+                + " would pass it", r.error());
+    }
+
+    @Test
+    void aWindowTakenOverAfterItsDispatcherDiedIsFoldedOnce() throws Exception {
+        ComputeJob parent = parent("takeover", Op.ADD, 0, 20_000, 10_000);
+        plan(parent, limits(parent, 2));
+        List<Delivery> lost = new ArrayList<>();
+        while (lost.size() < 2) {
+            lost.addAll(queue.take(2, Duration.ofMillis(100)));
+        }
+        // The first consumer "dies": the second takes the windows over after the visibility timeout.
+        JobQueue second = secondConsumer(queue);
+        List<Delivery> again = new ArrayList<>();
+        long until = System.nanoTime() + VISIBILITY.multipliedBy(4).toNanos();
+        while (again.size() < 2 && System.nanoTime() < until) {
+            again.addAll(second.take(2, Duration.ofMillis(200)));
+        }
+        assertEquals(2, again.size(), "both windows taken over");
+        second.settle(again.stream().map(d -> answer(d, "local", 1)).toList());
+        queue.settle(lost.stream().map(d -> answer(d, "local", 1)).toList()); // the "dead" one settles late
+        JobResult r = awaitResult("takeover");
+        assertEquals(singlePass(parent), KernelResult.fromJson(Op.ADD, r.result()));
+        FanOutProgress none = queue.status("takeover").orElseThrow().fanOut();
+        assertNull(none);
+    }
+
+    @Test
+    void aQueuedJobCanBeCancelledButNotARunningOne() throws Exception {
+        queue.submit(Jobs.crc("waiting", "abc"));
+        assertEquals(CancelOutcome.CANCELLED, queue.cancel("waiting"));
+        assertEquals("cancelled (DELETE /jobs/waiting) before it ran", queue.result("waiting").orElseThrow().error());
+        assertTrue(queue.take(5, Duration.ofMillis(300)).isEmpty(), "its entry is dropped");
+        queue.submit(Jobs.crc("busy", "abc"));
+        Delivery d = take(queue, x -> x.jobId().equals("busy"));
+        assertEquals(CancelOutcome.RUNNING, queue.cancel("busy"));
+        queue.settle(List.of(JobQueueContract.done(d)));
+        assertEquals(CancelOutcome.FINISHED, queue.cancel("busy"));
+        assertEquals(CancelOutcome.UNKNOWN, queue.cancel("never"));
+    }
+
+    @Test
+    void aDeadLetterIsListedAndCanBeRequeued() throws Exception {
+        queue.submit(Jobs.crc("poison", "abc"));
+        Delivery d = take(queue, x -> true);
+        queue.settle(List.of(new Settlement.Dead(d, JobResult.failed("poison", "flyio", 3, 0, "failed 3 attempts; last: boom"),
+                List.of("one", "two", "boom"), record(d, "flyio", "RETRYABLE", 0, 0))));
+        List<DeadLetter> letters = queue.deadLetters(10);
+        assertEquals(1, letters.size());
+        DeadLetter l = letters.get(0);
+        assertEquals("poison", l.jobId());
+        assertEquals("crc32c", l.op());
+        assertEquals(3, l.attempts());
+        assertEquals(List.of("one", "two", "boom"), l.errors());
+        assertEquals(SubmitOutcome.class, queue.requeue(l.id()).getClass());
+        assertTrue(queue.deadLetters(10).isEmpty(), "the dead letter is gone");
+        assertEquals("queued", queue.status("poison").orElseThrow().state(), "the failed result is gone");
+        Delivery again = take(queue, x -> x.jobId().equals("poison"));
+        assertEquals(0, again.attempts(), "every attempt ahead of it");
+        queue.settle(List.of(JobQueueContract.done(again)));
+        assertTrue(queue.result("poison").orElseThrow().succeeded());
+        JobRequeueException missing = assertThrows(JobRequeueException.class, () -> queue.requeue(l.id()));
+        assertTrue(missing.missing());
+        assertTrue(assertThrows(JobRequeueException.class, () -> queue.requeue("0-1")).missing());
+    }
+
+    @Test
+    void executionsAreCountedInTheSeries() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            queue.submit(Jobs.crc("s" + i, "abc"));
+        }
+        List<Delivery> got = new ArrayList<>();
+        while (got.size() < 3) {
+            got.addAll(queue.take(3, Duration.ofMillis(100)));
+        }
+        List<Settlement> settlements = new ArrayList<>();
+        settlements.add(new Settlement.Done(got.get(0), JobResult.failed("s0", "flyio", 1, 7, "x"),
+                new ExecutionRecord("s0", "flyio", "JOB_ERROR", 12, 7, 0, Instant.now())));
+        for (Delivery d : got.subList(1, 3)) {
+            settlements.add(new Settlement.Done(d, new JobResult(d.jobId(), JobResult.Status.SUCCEEDED, "flyio",
+                    Kernel.execute(d.job().program()).toJson(), 1, 5, 1, null, Instant.now()),
+                    new ExecutionRecord(d.jobId(), "flyio", null, 40, 5, 3, Instant.now())));
+        }
+        queue.settle(settlements);
+        long now = Instant.now().getEpochSecond();
+        for (SeriesResolution res : SeriesResolution.values()) {
+            Map<String, SeriesBucket> total = new java.util.TreeMap<>();
+            queue.series(res, res.period(now) - 2, res.period(now)).values()
+                    .forEach(m -> m.forEach((k, v) -> total.computeIfAbsent(k, x -> new SeriesBucket()).add(v)));
+            SeriesBucket b = total.get("flyio");
+            assertNotNull(b, res + ": " + total);
+            assertEquals(3, b.executions);
+            assertEquals(2, b.successes);
+            assertEquals(1, b.failures);
+            assertEquals(17, b.costPicoUsd);
+            assertEquals(6, b.bytes);
+            assertEquals(92, b.latencyMsSum);
+            assertEquals(2, b.latency[dev.packetfs.dispatch.ledger.LatencyHistogram.bucket(40)]);
+            assertEquals(1, b.latency[dev.packetfs.dispatch.ledger.LatencyHistogram.bucket(12)]);
+        }
+    }
+
+    /** The first {@code n} windows delivered, by index. */
+    List<Delivery> windows(int n) throws InterruptedException {
+        List<Delivery> got = new ArrayList<>();
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (got.size() < n && System.nanoTime() < until) {
+            got.addAll(queue.take(n - got.size(), Duration.ofMillis(100)));
+        }
+        assertEquals(n, got.size());
+        got.sort(java.util.Comparator.comparingLong(d -> d.job().window().index()));
+        return got;
+    }
+
+    JobResult awaitResult(String id) throws InterruptedException {
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < until) {
+            var r = queue.result(id);
+            if (r.isPresent()) {
+                return r.get();
+            }
+            // A merge entry is handled when it is taken; nothing else is expected here.
+            for (Delivery d : queue.take(10, Duration.ofMillis(50))) {
+                queue.settle(List.of(answer(d, "local", 0)));
+            }
+        }
+        throw new AssertionError("no result for " + id + ": " + queue.status(id));
+    }
+
+    static ObjectNode json(String text) {
+        return (ObjectNode) dev.packetfs.dispatch.job.JobJson.readTree(text);
+    }
+}
