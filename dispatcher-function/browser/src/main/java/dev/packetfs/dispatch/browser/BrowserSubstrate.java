@@ -111,7 +111,8 @@ public final class BrowserSubstrate implements SubstrateAdapter {
                 : CompletableFuture.supplyAsync(() -> addresses.refusal(program), checks);
         return refusal.thenCompose(why -> why == null ? leases.lease(program, deadline, Set.of())
                         : CompletableFuture.failedFuture(new RefusedAddress(why)))
-                .thenCompose(answer -> trust.verify(request.jobId(), program, answer, deadline))
+                .thenCompose(answer -> trust.verify(request.jobId(), program, answer, deadline,
+                        request.job().window() != null))
                 .handle((verified, error) -> {
                     long ms = (System.nanoTime() - start) / 1_000_000;
                     if (error == null) {

@@ -45,10 +45,16 @@ final class TrustPolicy {
         this.stats = stats;
     }
 
-    /** The answer to use for {@code first}: as it is, or after a second opinion. */
-    CompletableFuture<Verified> verify(String jobId, Program program, Leases.Answer first, long deadline) {
+    /**
+     * The answer to use for {@code first}: as it is, or after a second opinion.
+     *
+     * @param alwaysVerify true for a window of a fan-out job: its answer is merged into a result
+     *     that no later correction can reach, so it is never taken on trust
+     */
+    CompletableFuture<Verified> verify(String jobId, Program program, Leases.Answer first, long deadline,
+            boolean alwaysVerify) {
         VolunteerNode a = first.node();
-        if (!needsVerification(a)) {
+        if (!alwaysVerify && !needsVerification(a)) {
             stats.unverified.incrementAndGet();
             a.acceptedUnverified(new VolunteerNode.Unverified(jobId, program, first.result()));
             maybeSpotCheck(a);

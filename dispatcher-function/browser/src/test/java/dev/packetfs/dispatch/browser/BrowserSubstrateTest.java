@@ -212,6 +212,26 @@ class BrowserSubstrateTest {
     }
 
     @Test
+    void aWindowOfAFanOutJobIsNeverTakenOnTrust() throws Exception {
+        BrowserSubstrate c = coordinator(2, 0.0, 0);
+        FakeBrowser a = new FakeBrowser(c, "a");
+        FakeBrowser b = new FakeBrowser(c, "b");
+        for (int i = 0; i < 2; i++) {
+            run(c, job("warm" + i, i)); // two quorums: both trusted now
+        }
+        b.close(1000, "left");
+        a.lying = true;
+        long unverifiedBefore = c.stats().unverified.get();
+        // (A plain job would be taken unverified with probability 1 - trustAfter / (2 run): see the test above.)
+        ComputeJob j = job("w", 8);
+        ComputeJob window = new ComputeJob("p~w3", j.program(), null, null, false, false, "auto", null, true, null,
+                List.of(), new dev.packetfs.dispatch.job.WindowRef("p", 3, false));
+        assertRight(window, run(c, window));
+        assertEquals(1008, a.closedWith, "its window answer was checked, and it was caught");
+        assertEquals(0, c.stats().unverified.get() - unverifiedBefore, "nothing was taken on trust");
+    }
+
+    @Test
     void aLeaseOfAPageThatLeavesGoesToAnother() throws Exception {
         BrowserSubstrate c = coordinator(1, 0.0, 0);
         FakeBrowser a = new FakeBrowser(c, "a");

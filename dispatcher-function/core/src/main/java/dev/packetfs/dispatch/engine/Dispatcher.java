@@ -1,5 +1,7 @@
 package dev.packetfs.dispatch.engine;
 
+import dev.packetfs.dispatch.fanout.FanOutPlanner;
+import dev.packetfs.dispatch.fanout.FanOutSettings;
 import dev.packetfs.dispatch.ledger.CostLedger;
 import dev.packetfs.dispatch.ledger.ExecutionRecord;
 import dev.packetfs.dispatch.queue.Delivery;
@@ -66,6 +68,8 @@ public final class Dispatcher implements AutoCloseable {
     private final DispatchSettings settings;
     private final SettlementPolicy policy;
     private final SettlementWriter writer;
+    private final FanOutPlanner planner;
+    private final AtomicLong hedges = new AtomicLong();
     private final Semaphore slots;
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
     /** Deliveries whose substrates are all busy: they wait here, in order, for a slot to free. */
@@ -84,7 +88,22 @@ public final class Dispatcher implements AutoCloseable {
     private final AtomicBoolean reading = new AtomicBoolean();
     private volatile long readBackoffMs = 100;
 
-    private record InFlight(Delivery delivery, long since, long bytes) {}
+    /** A delivery held, and (once it runs) where and since when: what the hedging timer looks at. */
+    private static final class InFlight {
+        final Delivery delivery;
+        final long since;
+        final long bytes;
+        volatile SubstrateState runningOn;
+        volatile long runningSince;
+        /** When the hedging timer may next ask about it; 0 until it runs. */
+        volatile long hedgeAfter;
+
+        InFlight(Delivery delivery, long since, long bytes) {
+            this.delivery = delivery;
+            this.since = since;
+            this.bytes = bytes;
+        }
+    }
 
     /** Bytes of job JSON held by the deliveries in flight. */
     private final AtomicLong heldBytes = new AtomicLong();
@@ -99,6 +118,13 @@ public final class Dispatcher implements AutoCloseable {
 
     public Dispatcher(JobQueue queue, SubstrateSelector selector, CostLedger ledger, DispatchSettings settings,
             MeterRegistry registry) {
+        this(queue, selector, ledger, settings, registry, null);
+    }
+
+    /** @param planner cuts jobs with {@code window_bytes} into windows; null: they run as one job */
+    public Dispatcher(JobQueue queue, SubstrateSelector selector, CostLedger ledger, DispatchSettings settings,
+            MeterRegistry registry, FanOutPlanner planner) {
+        this.planner = planner;
         this.queue = queue;
         this.selector = selector;
         this.ledger = ledger;
@@ -138,6 +164,9 @@ public final class Dispatcher implements AutoCloseable {
         // Room can also appear without an execution ending: a substrate coming back up, a
         // volunteer browser joining. Waiting deliveries get the first look at it.
         timers.scheduleWithFixedDelay(this::roomMayHaveAppeared, 100, 100, TimeUnit.MILLISECONDS);
+        if (planner != null && planner.settings().hedge()) {
+            timers.scheduleWithFixedDelay(this::hedgeLateWindows, 100, 100, TimeUnit.MILLISECONDS);
+        }
         requestMore();
     }
 
@@ -246,6 +275,14 @@ public final class Dispatcher implements AutoCloseable {
         long bytes = d.rawJob().length();
         heldBytes.addAndGet(bytes);
         inFlight.put(d.handle(), new InFlight(d, System.nanoTime(), bytes));
+        if (planner != null && d.job().fansOut()) {
+            plan(d);
+            return;
+        }
+        runOrWait(d);
+    }
+
+    private void runOrWait(Delivery d) {
         if (!waiting.isEmpty()) {
             waiting.add(d); // behind those already waiting: first come, first served
             pump();
@@ -255,6 +292,27 @@ public final class Dispatcher implements AutoCloseable {
             waiting.add(d);
             pump(); // a slot may have freed since the attempt
         }
+    }
+
+    /**
+     * A job with {@code window_bytes}: the planner probes its object, then it is cut into windows
+     * (queued by the settlement that plans it), runs as one job, or fails with the reason.
+     */
+    private void plan(Delivery d) {
+        planner.decide(d.job()).whenComplete((decision, error) -> {
+            if (error != null) {
+                writer.write(policy.refused(d, "planning failed: " + error));
+            } else if (decision instanceof FanOutPlanner.Decision.Plan p) {
+                LOG.debug("job {}: {} windows of {} bytes", d.jobId(), p.plan().windows(), p.plan().windowBytes());
+                writer.write(new Settlement.Planned(d, p.plan(), p.limits()));
+            } else if (decision instanceof FanOutPlanner.Decision.Refuse r) {
+                writer.write(policy.refused(d, r.error()));
+            } else if (decision instanceof FanOutPlanner.Decision.ProbeFailed f) {
+                writer.write(policy.probeFailed(d, f.error()));
+            } else {
+                runOrWait(d);
+            }
+        });
     }
 
     /**
@@ -305,6 +363,12 @@ public final class Dispatcher implements AutoCloseable {
         Duration timeout = d.job().maxDurationMs() != null
                 ? Duration.ofMillis(d.job().maxDurationMs()) : settings.defaultTimeout();
         long start = System.nanoTime();
+        InFlight held = inFlight.get(d.handle());
+        if (held != null && d.job().window() != null && !d.job().window().hedge()) {
+            held.runningSince = start;
+            held.runningOn = substrate;
+            held.hedgeAfter = start + hedgeDelayNanos(substrate);
+        }
         CompletableFuture<ExecutionOutcome> execution;
         try {
             execution = substrate.adapter().execute(new ExecutionRequest(d.job(), timeout)).toCompletableFuture();
@@ -359,7 +423,7 @@ public final class Dispatcher implements AutoCloseable {
             InFlight done = inFlight.remove(s.delivery().handle());
             if (done != null) {
                 freed++;
-                heldBytes.addAndGet(-done.bytes());
+                heldBytes.addAndGet(-done.bytes);
             }
         }
         settled.addAndGet(batch.size());
@@ -369,12 +433,54 @@ public final class Dispatcher implements AutoCloseable {
 
     // -- timers -------------------------------------------------------------------------------
 
+    /**
+     * How long a window may run on {@code s} before it is late: {@code hedge-factor} times the
+     * latency observed there (moving average), and at least {@code hedge-min-delay}.
+     */
+    private long hedgeDelayNanos(SubstrateState s) {
+        FanOutSettings f = planner == null ? FanOutSettings.defaults() : planner.settings();
+        return Math.max(f.hedgeMinDelay().toNanos(), (long) (f.hedgeFactor() * s.latencyMs() * 1e6));
+    }
+
+    /**
+     * Windows running here past their substrate's usual latency get a duplicate elsewhere, when
+     * the queue agrees (most of the parent done, not hedged yet: hedge.lua). The first answer
+     * completes the window; the other is charged and ignored (docs/jobs.md#stragglers). A window
+     * the queue declines now is asked about again one delay later.
+     */
+    private void hedgeLateWindows() {
+        long now = System.nanoTime();
+        for (InFlight f : inFlight.values()) {
+            SubstrateState on = f.runningOn;
+            if (on == null || f.hedgeAfter == 0 || now - f.hedgeAfter < 0) {
+                continue;
+            }
+            f.hedgeAfter = now + hedgeDelayNanos(on);
+            try {
+                queue.hedgeAsync(f.delivery, on.name(), planner.settings().hedgeAfter()).whenComplete((queued, error) -> {
+                    if (Boolean.TRUE.equals(queued)) {
+                        f.hedgeAfter = 0; // once
+                        hedges.incrementAndGet();
+                        LOG.debug("window {} late on {}: hedged", f.delivery.jobId(), on.name());
+                    }
+                });
+            } catch (RuntimeException e) {
+                LOG.debug("hedging {} failed: {}", f.delivery.jobId(), e.toString());
+            }
+        }
+    }
+
+    /** Hedges this dispatcher queued since it started. */
+    public long hedgesQueued() {
+        return hedges.get();
+    }
+
     private void extendLongDeliveries() {
         long cutoff = System.nanoTime() - settings.heartbeat().toNanos();
         List<Delivery> old = new ArrayList<>();
         for (InFlight f : inFlight.values()) {
-            if (f.since() < cutoff) {
-                old.add(f.delivery());
+            if (f.since < cutoff) {
+                old.add(f.delivery);
             }
         }
         try {

@@ -75,7 +75,7 @@ public final class SettlementPolicy {
         List<String> errors = new ArrayList<>(d.errors());
         errors.add(error);
         if (attempt >= retry.maxAttempts()) {
-            return new Settlement.Dead(d, JobResult.failed(d.jobId(), record.substrate(), attempt, cost,
+            return new Settlement.Dead(d, JobResult.failed(d.jobId(), record == null ? null : record.substrate(), attempt, cost,
                     "failed " + attempt + " attempts; last: " + error), errors, record);
         }
         return new Settlement.Retry(d, atOnce ? Duration.ZERO : retry.backoff(attempt), true, error, avoid, record);
@@ -97,6 +97,24 @@ public final class SettlementPolicy {
                     d.attempts(), cost, error), errors, record);
         }
         return new Settlement.Retry(d, delay, false, null, d.avoid(), record);
+    }
+
+    /**
+     * A fan-out job whose object could not be probed: a refused address fails it at once, as a
+     * substrate would; anything the origin did is the origin's, retried after a backoff and then
+     * dead-lettered, as an {@code ORIGIN} failure is.
+     */
+    public Settlement probeFailed(Delivery d, dev.packetfs.protocol.fetch.FetchException e) {
+        String error = "planning: data_url: " + e.getMessage();
+        if (e.kind() == dev.packetfs.protocol.fetch.FetchException.Kind.ADDRESS_REFUSED) {
+            return refused(d, error);
+        }
+        return retryOrDeadLetter(d, error, d.attempts() + 1, d.costPicoUsd(), null, d.avoid(), false);
+    }
+
+    /** A job refused for good before it ran (a fan-out plan that cannot be made). */
+    public Settlement refused(Delivery d, String error) {
+        return new Settlement.Done(d, JobResult.failed(d.jobId(), null, d.attempts(), d.costPicoUsd(), error), null);
     }
 
     /** No configured substrate can ever run the job: it fails without running. */

@@ -3,6 +3,8 @@ package dev.packetfs.dispatch.runtime;
 import dev.packetfs.dispatch.engine.DispatchSettings;
 import dev.packetfs.dispatch.engine.Dispatcher;
 import dev.packetfs.dispatch.engine.RetryPolicy;
+import dev.packetfs.dispatch.fanout.FanOutPlanner;
+import dev.packetfs.dispatch.fanout.FanOutSettings;
 import dev.packetfs.dispatch.ledger.CostLedger;
 import dev.packetfs.dispatch.ledger.PriceList;
 import dev.packetfs.dispatch.queue.InMemoryJobQueue;
@@ -169,7 +171,7 @@ public class DispatcherBeans {
     @Produces
     @Singleton
     Dispatcher dispatcher(PacketfsConfig config, JobQueue queue, SubstrateSelector selector, CostLedger ledger,
-            MeterRegistry registry) {
+            MeterRegistry registry, WindowFetcher fetcher) {
         PacketfsConfig.Dispatch d = config.dispatch();
         RetryPolicy retry = new RetryPolicy(d.maxAttempts(), d.initialBackoff(), 2.0, 0.5, d.maxBackoff(),
                 d.throttleBackoff(), d.maxThrottles());
@@ -177,7 +179,13 @@ public class DispatcherBeans {
         Duration heartbeat = config.queue().visibilityTimeout().dividedBy(3);
         DispatchSettings settings = new DispatchSettings(d.maxInFlight(), d.maxInFlightBytes(), d.takeBatch(), d.takeWait(),
                 d.defaultTimeout(), Duration.ofSeconds(2), heartbeat, d.healthInterval(), retry);
-        created = new Dispatcher(queue, selector, ledger, settings, registry);
+        PacketfsConfig.Fanout f = config.fanout();
+        PacketfsConfig.Fanout.Hedge h = f.hedge();
+        FanOutSettings fanOut = new FanOutSettings(f.maxWindows(), f.maxOutstanding(), f.probeTimeout(), h.enabled(),
+                h.factor(), h.minDelay(), h.after());
+        // Probes are HTTP requests through the dispatcher's own fetcher and its address rules.
+        FanOutPlanner planner = new FanOutPlanner(fetcher::probe, fetchExecutor, selector, fanOut);
+        created = new Dispatcher(queue, selector, ledger, settings, registry, planner);
         return created;
     }
 

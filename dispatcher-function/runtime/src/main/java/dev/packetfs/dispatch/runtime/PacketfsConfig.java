@@ -33,6 +33,8 @@ public interface PacketfsConfig {
 
     Dispatch dispatch();
 
+    Fanout fanout();
+
     Select select();
 
     Local local();
@@ -165,6 +167,41 @@ public interface PacketfsConfig {
         /** How long shutdown waits for executions in flight. */
         @WithDefault("10s")
         Duration shutdownGrace();
+    }
+
+    /** Fan-out jobs: jobs with {@code window_bytes}, cut into windows (docs/jobs.md#fan-out). */
+    interface Fanout {
+        /** Windows one job may be cut into; more is refused, naming the smallest window_bytes that fits. */
+        @WithDefault("200000")
+        long maxWindows();
+
+        /** Windows of one job queued or running at once (one at a time for fnv64, which chains). */
+        @WithDefault("256")
+        int maxOutstanding();
+
+        /** How long learning the object's size (HEAD, or a one-byte Range request) may take. */
+        @WithDefault("10s")
+        Duration probeTimeout();
+
+        Hedge hedge();
+
+        /** Late windows get a duplicate elsewhere; the first answer wins (docs/jobs.md#stragglers). */
+        interface Hedge {
+            @WithDefault("true")
+            boolean enabled();
+
+            /** A window is late after this many times its substrate's observed (moving average) latency. */
+            @WithDefault("4")
+            double factor();
+
+            /** And after at least this long. */
+            @WithDefault("500ms")
+            Duration minDelay();
+
+            /** And only once this share of its job's windows is done (0..1). */
+            @WithDefault("0.9")
+            double after();
+        }
     }
 
     interface Select {

@@ -1,10 +1,13 @@
 package dev.packetfs.dispatch.substrate.cloudflare;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.substrate.BilledUnits;
 import dev.packetfs.dispatch.substrate.worker.WorkerHttpAdapter;
+import dev.packetfs.kernel.Op;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * The {@code cloudflare} substrate: worker-cloudflare on Cloudflare Workers, reached at its
@@ -20,6 +23,20 @@ public final class CloudflareAdapter extends WorkerHttpAdapter {
 
     public CloudflareAdapter(URI workerUrl, String token, Settings settings) {
         super(settings.capability(NAME), workerUrl, token, Duration.ofSeconds(5), CloudflareAdapter::billed);
+    }
+
+    /**
+     * Bytes one CPU millisecond covers, per op: the Worker's own table (worker-cloudflare's
+     * BYTES_PER_CPU_MS), from which it reports {@code cpu_ms}.
+     */
+    private static final Map<Op, Long> BYTES_PER_CPU_MS = Map.of(Op.CRC32C, 300_000L, Op.FNV64, 250_000L,
+            Op.COUNTEQ, 300_000L, Op.XOR, 1_000_000L, Op.ADD, 400_000L);
+
+    /** One request and the CPU time the Worker will report for the job's window. */
+    @Override
+    public BilledUnits estimate(ComputeJob job) {
+        long bytes = WorkerHttpAdapter.windowBytes(job);
+        return BilledUnits.of("requests", 1, "cpu_ms", Math.max(1, (bytes - 1) / BYTES_PER_CPU_MS.get(job.program().op()) + 1));
     }
 
     static BilledUnits billed(JsonNode body) {

@@ -1,6 +1,7 @@
 package dev.packetfs.dispatch.substrate.flyio;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.substrate.BilledUnits;
 import dev.packetfs.dispatch.substrate.worker.WorkerHttpAdapter;
 import java.net.URI;
@@ -19,6 +20,12 @@ public final class FlyAdapter extends WorkerHttpAdapter {
 
     public FlyAdapter(URI appUrl, String token, Settings settings) {
         super(settings.capability(NAME), appUrl, token, Duration.ofSeconds(5), FlyAdapter::billed);
+    }
+
+    /** The machine time the job's window is expected to take: the expected latency and its bytes at the assumed rate. */
+    @Override
+    public BilledUnits estimate(ComputeJob job) {
+        return BilledUnits.of("machine_seconds", WorkerHttpAdapter.expectedMs(capability(), job) / 1000.0);
     }
 
     static BilledUnits billed(JsonNode body) {

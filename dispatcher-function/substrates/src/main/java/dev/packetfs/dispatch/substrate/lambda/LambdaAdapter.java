@@ -2,6 +2,7 @@ package dev.packetfs.dispatch.substrate.lambda;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.substrate.BilledUnits;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
@@ -10,6 +11,7 @@ import dev.packetfs.dispatch.substrate.HealthReport;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
 import dev.packetfs.dispatch.substrate.SubstrateCapability;
 import dev.packetfs.dispatch.substrate.worker.WorkerAnswers;
+import dev.packetfs.dispatch.substrate.worker.WorkerHttpAdapter;
 import dev.packetfs.protocol.worker.WorkerRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -90,6 +92,13 @@ public final class LambdaAdapter implements SubstrateAdapter {
                     NAME + " function error (" + response.functionError() + "): " + message, elapsedMs, billed);
         }
         return WorkerAnswers.outcome(NAME, 0, body, elapsedMs, billed);
+    }
+
+    /** One request, and the GB-seconds of its expected duration (WorkerHttpAdapter#expectedMs) at the function's memory. */
+    @Override
+    public BilledUnits estimate(ComputeJob job) {
+        double ms = Math.ceil(WorkerHttpAdapter.expectedMs(capability, job));
+        return BilledUnits.of("requests", 1, "gb_seconds", ms / 1000.0 * settings.memoryMb() / 1024.0);
     }
 
     /** One request and the GB-seconds of the REPORT line, or of the worker's own measurement. */

@@ -2,6 +2,7 @@ package dev.packetfs.dispatch.substrate.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.substrate.BilledUnits;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
@@ -9,6 +10,7 @@ import dev.packetfs.dispatch.substrate.ExecutionRequest;
 import dev.packetfs.dispatch.substrate.HealthReport;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
 import dev.packetfs.dispatch.substrate.SubstrateCapability;
+import dev.packetfs.kernel.Program;
 import dev.packetfs.protocol.worker.WorkerRequest;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -57,6 +59,23 @@ public class WorkerHttpAdapter implements SubstrateAdapter {
                 .connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
+    }
+
+    /**
+     * The rate at which estimates assume a window is read and scanned: a fetch over the network,
+     * not the kernel's (which is ten times faster); estimates are for budgets, not bills.
+     */
+    static final double ESTIMATED_BYTES_PER_MS = 200_000;
+
+    /** Bytes of the job's window when its length is given; 0 when it runs to an end not yet known. */
+    public static long windowBytes(ComputeJob job) {
+        long length = job.program().length();
+        return length == Program.TO_END ? 0 : length;
+    }
+
+    /** The time a job is expected to take on a substrate: its expected latency plus its window at the assumed rate. */
+    public static double expectedMs(SubstrateCapability capability, ComputeJob job) {
+        return Math.max(1, capability.expectedLatency().toMillis() + windowBytes(job) / ESTIMATED_BYTES_PER_MS);
     }
 
     @Override
