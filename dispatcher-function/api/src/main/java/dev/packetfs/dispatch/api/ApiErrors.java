@@ -3,6 +3,7 @@ package dev.packetfs.dispatch.api;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.packetfs.dispatch.job.JobException;
 import dev.packetfs.dispatch.job.JobJson;
+import dev.packetfs.dispatch.queue.JobRequeueException;
 import dev.packetfs.dispatch.queue.QueueFullException;
 import dev.packetfs.dispatch.queue.QueueUnavailableException;
 import dev.packetfs.protocol.http.BodyReader;
@@ -51,6 +52,12 @@ public class ApiErrors {
     public Response queueFull(QueueFullException e) {
         return Response.fromResponse(response(Response.Status.TOO_MANY_REQUESTS, null, e.getMessage()))
                 .header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_QUEUE_FULL_SECONDS).build();
+    }
+
+    /** A dead letter that is gone (404) or cannot run again (409). */
+    @ServerExceptionMapper
+    public Response notRequeued(JobRequeueException e) {
+        return response(e.missing() ? Response.Status.NOT_FOUND : Response.Status.CONFLICT, "id", e.getMessage());
     }
 
     @ServerExceptionMapper

@@ -16,8 +16,8 @@ import org.jboss.logging.Logger;
 /**
  * With {@code PACKETFS_API_KEY} set, every request needs {@code Authorization: Bearer <key>}:
  * the API, and Quarkus' own {@code /q/*} (Prometheus metrics) too. Open are {@code /health} for
- * load balancers, {@code /dashboard} (a page with no data of its own: it asks for the key and then
- * calls {@code /metrics}), and the volunteer runtime's files and WebSocket ({@code /browser},
+ * load balancers, {@code /dashboard} and its scripts and styles under {@code /dashboard/} (a page
+ * with no data of its own: it asks for the key and then calls {@code /metrics}), and the volunteer runtime's files and WebSocket ({@code /browser},
  * which checks the page's Origin).
  *
  * <p>A Vert.x route filter, on the event loop, ahead of every route: the key is checked from the
@@ -76,7 +76,7 @@ public class ApiKeyFilter {
     }
 
     private static boolean isOpen(String path) {
-        return path.equals("/health") || path.equals("/dashboard") || path.equals("/browser")
+        return path.equals("/health") || path.equals("/dashboard") || path.startsWith("/dashboard/") || path.equals("/browser")
                 || path.equals("/browser-runtime") || path.startsWith("/browser-runtime/");
     }
 }

@@ -8,12 +8,14 @@ import dev.packetfs.dispatch.job.JobException;
 import dev.packetfs.dispatch.job.JobIds;
 import dev.packetfs.dispatch.job.JobJson;
 import dev.packetfs.dispatch.job.JobResult;
+import dev.packetfs.dispatch.queue.CancelOutcome;
 import dev.packetfs.dispatch.queue.JobQueue;
 import dev.packetfs.dispatch.queue.JobStatus;
 import dev.packetfs.dispatch.queue.SubmitOutcome;
 import dev.packetfs.dispatch.runtime.PacketfsConfig;
 import dev.packetfs.dispatch.select.SubstrateSelector;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.NotSupportedException;
@@ -104,11 +106,20 @@ public class JobResource {
         return node;
     }
 
-    /** The checks that depend on this dispatcher: its substrates and limits. */
+    /** The checks that depend on this dispatcher (its substrates and limits), and what only the dispatcher may set. */
     private ComputeJob check(ComputeJob job) {
+        if (job.window() != null) {
+            throw new JobException(JobJson.WINDOW, "is set by the dispatcher on the windows of a fan-out job;"
+                    + " a submitted job may not carry it");
+        }
         if (job.pinned() && !selector.names().contains(job.substrate())) {
             throw new JobException("substrate", "unknown substrate '" + job.substrate() + "'; this dispatcher has "
                     + selector.names());
+        }
+        for (String name : job.substrates()) {
+            if (!selector.names().contains(name)) {
+                throw new JobException("substrates", "unknown substrate '" + name + "'; this dispatcher has " + selector.names());
+            }
         }
         byte[] data = job.program().data();
         int limit = config.limits().maxInlineBytes();
@@ -138,7 +149,34 @@ public class JobResource {
         if (s.error() != null) {
             node.put("error", s.error());
         }
+        if (s.fanOut() != null) {
+            node.set("fanout", s.fanOut().toJson());
+        } else if (s.finished()) {
+            // A finished fan-out job: its summary, as the result has it.
+            queue.result(id).map(JobResult::summary).ifPresent(summary -> node.set("fanout", summary));
+        }
         return Response.ok(node).build();
+    }
+
+    /**
+     * {@code DELETE /jobs/{id}}: what has not started does not. A queued job is cancelled (202); a
+     * fan-out job starts no more windows and finishes as cancelled (202, state {@code cancelling});
+     * a job running or finished is not called back (409).
+     */
+    @DELETE
+    @Path("jobs/{id}")
+    public Response cancel(@PathParam("id") String id) {
+        JobIds.check(id);
+        CancelOutcome outcome = queue.cancel(id);
+        ObjectNode node = JobJson.MAPPER.createObjectNode().put("job_id", id);
+        return switch (outcome) {
+            case CANCELLED -> Response.accepted(node.put("state", "cancelled")).build();
+            case CANCELLING -> Response.accepted(node.put("state", "cancelling")).build();
+            case RUNNING -> ApiErrors.response(Response.Status.CONFLICT, "job_id",
+                    "job '" + id + "' is running; only what has not started can be cancelled");
+            case FINISHED -> ApiErrors.response(Response.Status.CONFLICT, "job_id", "job '" + id + "' has finished");
+            case UNKNOWN -> ApiErrors.response(Response.Status.NOT_FOUND, "job_id", "no job '" + id + "' is known");
+        };
     }
 
     @GET
@@ -159,7 +197,7 @@ public class JobResource {
         return Response.accepted(pending).build();
     }
 
-    private static boolean isJson(String contentType) {
+    static boolean isJson(String contentType) {
         if (contentType == null) {
             return false;
         }
