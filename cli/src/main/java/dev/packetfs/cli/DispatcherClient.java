@@ -32,6 +32,21 @@ final class DispatcherClient {
         return send(request(path).GET());
     }
 
+    Reply delete(String path) throws IOException, InterruptedException, Pfs.CliException {
+        return send(request(path).DELETE());
+    }
+
+    /** True when the dispatcher is on this machine's loopback (it can then read files this command serves). */
+    boolean onLoopback() {
+        try {
+            String host = URI.create(server).getHost();
+            return host != null && (host.equals("127.0.0.1") || host.equals("localhost") || host.equals("[::1]")
+                    || host.equals("::1"));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     private HttpRequest.Builder request(String path) throws Pfs.CliException {
         URI uri;
         try {

@@ -16,6 +16,10 @@ final class JobOptions {
     @Option(names = "--substrate", paramLabel = "NAME", description = "run only there (lambda, flyio, cloudflare, browser, local)")
     String substrate;
 
+    @Option(names = "--substrates", paramLabel = "A,B", split = ",",
+            description = "run only on these (each window of a --window job too)")
+    java.util.List<String> substrates;
+
     @Option(names = "--public", description = "untrusted volunteer browsers may see the job's data")
     boolean isPublic;
 
@@ -42,6 +46,9 @@ final class JobOptions {
         job.set("program", ProgramJson.write(program));
         if (substrate != null) {
             job.put("substrate", substrate);
+        }
+        if (substrates != null && !substrates.isEmpty()) {
+            substrates.forEach(job.putArray("substrates")::add);
         }
         if (isPublic) {
             job.put("public", true);

@@ -11,11 +11,11 @@ import picocli.CommandLine;
 
 /**
  * The {@code pfs} commands that run as a plain JVM (no framework start): {@code exec},
- * {@code submit}, {@code result}, {@code run}. {@code scripts/pfs} adds {@code serve}.
+ * {@code submit}, {@code result}, {@code run}, {@code watch}. {@code scripts/pfs} adds {@code serve}.
  *
- * <p>Exit codes: 0 done (for {@code result}/{@code run}: the job succeeded); 1 something could
- * not be reached or read; 2 a bad argument or a refused request; 3 the job failed; 4 the job is
- * not finished yet; 5 no such job.
+ * <p>Exit codes: 0 done (for {@code result}/{@code run}/{@code watch}: the job succeeded); 1
+ * something could not be reached or read; 2 a bad argument or a refused request; 3 the job
+ * failed; 4 the job is not finished yet; 5 no such job; 130 interrupted (Ctrl-C).
  */
 public final class Pfs {
     static final int UNREACHABLE = 1;
@@ -30,7 +30,7 @@ public final class Pfs {
     /** Runs a command line; returns its exit code. */
     static int run(String[] args, PrintWriter out, PrintWriter err) {
         if (args.length == 0) {
-            err.println("pfs: a command is required: exec, submit, result, run");
+            err.println("pfs: a command is required: exec, submit, result, run, watch");
             return BAD_ARGUMENT;
         }
         String name = args[0];
@@ -39,11 +39,12 @@ public final class Pfs {
             case "exec" -> new ExecCommand(out);
             case "submit" -> new SubmitCommand(out);
             case "result" -> new ResultCommand(out);
-            case "run" -> new RunCommand(out);
+            case "run" -> new RunCommand(out, err, System.console());
+            case "watch" -> new WatchCommand(out, err, System.console());
             default -> null;
         };
         if (command == null) {
-            err.println("pfs: unknown command '" + name + "'; expected exec, submit, result or run");
+            err.println("pfs: unknown command '" + name + "'; expected exec, submit, result, run or watch");
             return BAD_ARGUMENT;
         }
         String prefix = "pfs " + name + ": ";

@@ -31,6 +31,10 @@ class SubmitCommand implements Callable<Integer> {
     DispatcherClient dispatcher;
 
     final PrintWriter out;
+    /** A fan-out job's window_bytes (pfs run --window); null otherwise. */
+    Long windowBytes;
+    /** Where this command serves --file for a fan-out job; null otherwise. */
+    String fileUrl;
 
     SubmitCommand(PrintWriter out) {
         this.out = out;
@@ -44,7 +48,11 @@ class SubmitCommand implements Callable<Integer> {
 
     /** Submits; returns the dispatcher's answer, {"job_id", "queued"}. */
     JsonNode submit() throws Exception {
-        DispatcherClient.Reply reply = dispatcher.post("/jobs", JSON.writeValueAsString(job.toJson(jobProgram())));
+        com.fasterxml.jackson.databind.node.ObjectNode body = job.toJson(jobProgram());
+        if (windowBytes != null) {
+            body.put("window_bytes", windowBytes);
+        }
+        DispatcherClient.Reply reply = dispatcher.post("/jobs", JSON.writeValueAsString(body));
         if (reply.status() != 202) {
             throw new Pfs.CliException(Pfs.BAD_ARGUMENT, "the dispatcher refused the job: "
                     + DispatcherClient.errorOf(reply.body()));
@@ -63,6 +71,10 @@ class SubmitCommand implements Callable<Integer> {
         }
         if (source.url != null) {
             return program.program(null);
+        }
+        if (fileUrl != null) {
+            return new Program(program.operation(), program.imm, fileUrl, null, program.offset, program.windowLength(),
+                    program.state());
         }
         Program whole = program.program(new byte[0]);
         try (FileChannel channel = FileChannel.open(source.file, StandardOpenOption.READ)) {

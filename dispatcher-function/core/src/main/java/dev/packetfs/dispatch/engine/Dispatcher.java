@@ -299,6 +299,7 @@ public final class Dispatcher implements AutoCloseable {
      * (queued by the settlement that plans it), runs as one job, or fails with the reason.
      */
     private void plan(Delivery d) {
+        queue.planning(d).exceptionally(e -> null);
         planner.decide(d.job()).whenComplete((decision, error) -> {
             if (error != null) {
                 writer.write(policy.refused(d, "planning failed: " + error));

@@ -157,6 +157,18 @@ public final class InMemoryJobQueue implements JobQueue {
     }
 
     @Override
+    public CompletableFuture<Void> planning(Delivery parent) {
+        store.locked(() -> {
+            JobState s = store.liveJob(parent.jobId());
+            if (s != null && parent.token().equals(s.token) && s.state.equals("running")) {
+                s.state = "planning";
+            }
+            return null;
+        });
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
     public CompletableFuture<Boolean> hedgeAsync(Delivery window, String lateOn, double afterFraction) {
         return CompletableFuture.completedFuture(store.locked(() -> {
             if (window.job().window() == null || window.job().window().hedge()
@@ -187,6 +199,12 @@ public final class InMemoryJobQueue implements JobQueue {
             }
             if (s.state.equals("running")) {
                 return CancelOutcome.RUNNING;
+            }
+            if (s.state.equals("planning")) {
+                // Not started: its plan, when made, finds the result and is dropped.
+                store.storeResult(JobResult.failed(jobId, null, s.attempts, 0, JobQueue.cancelledError(jobId)));
+                store.jobs.remove(jobId);
+                return CancelOutcome.CANCELLED;
             }
             // Its entry stays where it is and is dropped, as finished, when it is next taken.
             store.storeResult(JobResult.failed(jobId, null, s.attempts, 0, JobQueue.cancelledError(jobId)));

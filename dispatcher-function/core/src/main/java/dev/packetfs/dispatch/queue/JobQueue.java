@@ -108,6 +108,12 @@ public interface JobQueue extends AutoCloseable {
     List<FanOutProgress> fanOuts(int max);
 
     /**
+     * Marks a fan-out job as being planned (its object probed): it shows as {@code planning}, and
+     * {@link #cancel} can still call it back. Not awaited by the caller; losing it loses nothing.
+     */
+    CompletableFuture<Void> planning(Delivery parent);
+
+    /**
      * Queues a duplicate of a late window, to run elsewhere than {@code lateOn}; the first answer
      * completes the window. Completes with false when the rules say no: the parent is not running,
      * fewer than {@code afterFraction} of its windows are done, the window is done, or it has

@@ -343,6 +343,20 @@ public abstract class FanOutQueueContract {
     }
 
     @Test
+    void aParentBeingPlannedCanBeCancelledAndIsThenNotPlanned() throws Exception {
+        ComputeJob parent = parent("planning", Op.CRC32C, 0, Program.TO_END, 10_000);
+        queue.submit(parent);
+        Delivery d = take(queue, x -> x.jobId().equals("planning"));
+        queue.planning(d).join();
+        assertEquals("planning", queue.status("planning").orElseThrow().state());
+        assertEquals(CancelOutcome.CANCELLED, queue.cancel("planning"));
+        queue.settle(List.of(new Settlement.Planned(d, WindowPlan.of(parent, OBJECT.length), limits(parent, 4))));
+        assertEquals("failed", queue.status("planning").orElseThrow().state());
+        assertTrue(queue.fanOuts(10).isEmpty());
+        assertTrue(queue.take(10, Duration.ofMillis(300)).isEmpty(), "no window was queued");
+    }
+
+    @Test
     void aQueuedJobCanBeCancelledButNotARunningOne() throws Exception {
         queue.submit(Jobs.crc("waiting", "abc"));
         assertEquals(CancelOutcome.CANCELLED, queue.cancel("waiting"));

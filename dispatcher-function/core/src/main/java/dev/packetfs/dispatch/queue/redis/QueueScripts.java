@@ -34,6 +34,7 @@ final class QueueScripts {
     private static final LuaScript PROMOTE = LuaScript.load("promote");
     private static final LuaScript PLAN = LuaScript.load("plan");
     private static final LuaScript CANCEL = LuaScript.load("cancel");
+    private static final LuaScript PLANNING = LuaScript.load("planning");
     private static final LuaScript HEDGE = LuaScript.load("hedge");
     private static final LuaScript FINISH = LuaScript.load("finish");
     private static final LuaScript REQUEUE = LuaScript.load("requeue");
@@ -135,6 +136,11 @@ final class QueueScripts {
     private static void addField(List<String> args, String name, Object value) {
         args.add(name);
         args.add(String.valueOf(value));
+    }
+
+    /** planning.lua: the parent's hash says {@code planning}, when this delivery still owns it and runs it. */
+    CompletableFuture<Long> planning(Delivery parent) {
+        return PLANNING.run(commands, ScriptOutputType.INTEGER, List.of(keys.job(parent.jobId())), List.of(parent.token()));
     }
 
     /** cancel.lua: {@code cancelling}, {@code cancelled}, {@code running}, {@code finished} or {@code unknown}. */

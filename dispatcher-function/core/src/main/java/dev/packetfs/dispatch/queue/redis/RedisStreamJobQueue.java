@@ -577,6 +577,11 @@ public final class RedisStreamJobQueue implements JobQueue {
     }
 
     @Override
+    public CompletableFuture<Void> planning(Delivery parent) {
+        return scripts.planning(parent).thenApply(x -> null);
+    }
+
+    @Override
     public CompletableFuture<Boolean> hedgeAsync(Delivery window, String lateOn, double afterFraction) {
         WindowRef ref = window.job().window();
         if (ref == null || ref.hedge()) {

@@ -1,7 +1,8 @@
 -- DELETE /jobs/{id}. A fan-out job in progress starts no more windows and is handed to a merge
 -- entry, which stores its result (cancelled, with what its windows did). A job queued and not yet
 -- delivered leaves the stream now, with its cancelled result; one waiting to be retried gets its
--- result now, and its retry is dropped when it is next taken. A job delivered to a dispatcher
+-- result now, and its retry is dropped when it is next taken; so does a fan-out job still being
+-- planned. A job delivered to a dispatcher
 -- (even one that has not begun it) is running, and is not called back.
 -- KEYS[1] stream, KEYS[2] job hash, KEYS[3] result key, KEYS[4] fan-out record, KEYS[5] queued-bytes
 -- counter
@@ -27,6 +28,7 @@ end
 if job == 'running' then
   return 'running'
 end
+-- 'planning': a fan-out job whose object is being probed; plan.lua finds the result and plans nothing.
 -- A queued job's token is its stream entry (submit.lua, requeue.lua).
 local token = redis.call('HGET', jobKey, 'token')
 if job == 'queued' and token and string.match(token, '^%d+%-%d+$') then
