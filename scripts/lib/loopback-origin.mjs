@@ -18,6 +18,9 @@
 //   /to/URL             redirects to the (URI-encoded) URL
 //   /status/CODE        answers CODE
 //   /delay/MS/REST      REST, answered MS milliseconds late (not at all if the client hangs up first)
+//   /probe-only/NAME    answers HEAD and a one-byte Range request (bytes=0-0) as /ranged/NAME does, and
+//                       any other request never (until the client hangs up): a fan-out job over it is
+//                       planned and then stays in progress
 //   /dns?name=&type=    a DNS-over-HTTPS JSON resolver with the answers given to startOrigin()
 import { createServer } from 'node:http';
 
@@ -42,7 +45,11 @@ export async function startOrigin(objects = new Map(), dns = {}) {
 
   function answer(url, req, res) {
     const parts = url.pathname.split('/');
-    const kind = parts[1];
+    let kind = parts[1];
+    if (kind === 'probe-only') {
+      if (req.method !== 'HEAD' && req.headers.range !== 'bytes=0-0') return; // never answered
+      kind = 'ranged';
+    }
     if (kind === 'ranged' || kind === 'whole') {
       const object = objects.get(decodeURIComponent(parts[2]));
       if (!object) return res.writeHead(404).end();
