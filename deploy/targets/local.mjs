@@ -297,6 +297,11 @@ export function localSteps(options) {
       // Every local volunteer connects from 127.0.0.1.
       PACKETFS_BROWSER_DISTINCT_ADDRESSES: 'false',
       PACKETFS_DISPATCH_HEALTH_INTERVAL: '2s',
+      // Every substrate here shares this machine's cores: a few windows at once each, so a fan-out
+      // job spreads over all of them, as it would over machines, rather than filling the first.
+      PACKETFS_LOCAL_MAX_CONCURRENCY: '4',
+      PACKETFS_SUBSTRATES_FLYIO_MAX_CONCURRENCY: '4',
+      PACKETFS_SUBSTRATES_CLOUDFLARE_MAX_CONCURRENCY: '4',
     };
     if (o.redisUrl) env.PACKETFS_REDIS_URL = o.redisUrl;
     if (o.flyioUrl) env.PACKETFS_SUBSTRATES_FLYIO_URL = o.flyioUrl;
@@ -305,7 +310,8 @@ export function localSteps(options) {
       Object.assign(env, {
         PACKETFS_SUBSTRATES_LAMBDA_FUNCTION_NAME: LAMBDA_FUNCTION,
         PACKETFS_SUBSTRATES_LAMBDA_ENDPOINT: o.lambdaUrl,
-        PACKETFS_SUBSTRATES_LAMBDA_MAX_CONCURRENCY: '8',
+        // Its two execution environments: more at once would wait inside the local service, unseen.
+        PACKETFS_SUBSTRATES_LAMBDA_MAX_CONCURRENCY: '2',
         AWS_ACCESS_KEY_ID: LAMBDA_ACCESS_KEY,
         AWS_SECRET_ACCESS_KEY: 'local-lambda-service',
         AWS_REGION: 'us-east-1',

@@ -9,6 +9,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { execute } from '../../kernel/js/packetfs-kernel.mjs';
+import { startOrigin } from '../../scripts/lib/loopback-origin.mjs';
 
 const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 const scratch = mkdtempSync(join(tmpdir(), 'packetfs-deploy-test-'));
@@ -214,6 +216,28 @@ describe('--target local, end to end', () => {
         assert.equal(result?.status, 'succeeded', `${s}: ${JSON.stringify(result)}`);
         assert.equal(result.substrate, s);
         assert.equal(result.result.checksum, 3808858755);
+      }
+
+      // A fan-out job over a loopback object: its windows on every substrate, merged to the single pass.
+      const object = new Uint8Array(16 * 1024 * 1024 + 3).map((_, i) => (i * 2654435761) >>> 24);
+      const origin = await startOrigin(new Map([['obj', object]]));
+      try {
+        const job = { job_id: 'e2e-fanout', public: true, window_bytes: 256 * 1024,
+          program: { op: 'crc32c', data_url: origin.url('/ranged/obj') } };
+        const r = await fetch(`${url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(job) });
+        assert.equal(r.status, 202, await r.text());
+        let result;
+        for (let i = 0; i < 1200 && !result; i++) {
+          const got = await fetch(`${url}/results/e2e-fanout`);
+          if (got.status === 200) result = await got.json();
+          else await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        assert.equal(result?.status, 'succeeded', JSON.stringify(result));
+        assert.deepEqual(result.result, execute({ op: 'crc32c', data_url: origin.url('/ranged/obj') }, object));
+        assert.equal(result.summary.windows, 65);
+        for (const s of substrates) assert.ok(result.summary.substrates[s]?.windows > 0, `${s} ran windows: ${JSON.stringify(result.summary)}`);
+      } finally {
+        await origin.close();
       }
 
       const second = await cli('deploy-all', args);

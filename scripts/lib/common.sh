@@ -70,6 +70,27 @@ ensure_server_jar() {
   fi
 }
 
+# Builds every artifact the local fabric runs (deploy-all --target local) when one is missing or
+# older than its sources: the dispatcher, the Fly.io worker, the Lambda worker's function.zip and
+# the local Lambda service.
+ensure_fabric_jars() {
+  local stamp="$root/lambda-local/target/packetfs-lambda-local.jar"
+  local sources artifact
+  mapfile -t sources < <(module_sources kernel worker-protocol aws-secrets worker-flyio worker-lambda lambda-local)
+  for artifact in "$root/dispatcher-function/server/target/quarkus-app/quarkus-run.jar" \
+      "$root/worker-flyio/target/quarkus-app/quarkus-run.jar" "$root/worker-lambda/target/function.zip" "$stamp"; do
+    if stale "$artifact" "$root/dispatcher-function" "$root/browser-runtime" "${sources[@]}"; then
+      require mvn "install Apache Maven 3.8.6 or newer"
+      say "building the fabric's artifacts (first run after a change)..."
+      (cd "$root" && mvn_quiet -pl dispatcher-function/server,worker-flyio,worker-lambda,lambda-local -am install -DskipTests) ||
+        die "the fabric's build failed"
+      touch "$root/dispatcher-function/server/target/quarkus-app/quarkus-run.jar" \
+        "$root/worker-flyio/target/quarkus-app/quarkus-run.jar" "$root/worker-lambda/target/function.zip" "$stamp"
+      return
+    fi
+  done
+}
+
 # Installs Debian packages when a command is missing and apt-get can be used (root or sudo).
 # Returns non-zero when the command is still missing afterwards.
 ensure_command() {

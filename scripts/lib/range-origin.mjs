@@ -1,14 +1,35 @@
-// A loopback HTTP origin serving one file with single byte-range support (RFC 9110: 206, 416),
-// as an object store would. Prints its URL on stdout, then serves until killed.
+// A loopback HTTP origin serving one file with single byte-range support (RFC 9110: 206, 416,
+// Accept-Ranges on HEAD), as an object store would, to every substrate of a local fabric:
+// volunteer pages read it too, so it answers CORS (Range allowed, Content-Range exposed). A file
+// of up to 2 GiB is held in memory and each range is one write of a slice of it, so the origin
+// is not what a benchmark measures; a larger one is read from disk. Prints its URL on stdout,
+// then serves until killed.
 //
 //   node range-origin.mjs FILE
 import { createServer } from 'node:http';
-import { openSync, fstatSync, readSync } from 'node:fs';
+import { fstatSync, openSync, readSync } from 'node:fs';
 
 const fd = openSync(process.argv[2], 'r');
 const size = fstatSync(fd).size;
+const IN_MEMORY = 2 ** 31;
+const whole = size <= IN_MEMORY ? Buffer.allocUnsafe(size) : null;
+for (let at = 0; whole && at < size; ) at += readSync(fd, whole, at, Math.min(1 << 26, size - at), at);
+
+function slice(start, end) {
+  if (whole) return whole.subarray(start, end + 1);
+  const out = Buffer.allocUnsafe(end - start + 1);
+  for (let at = 0; at < out.length; ) at += readSync(fd, out, at, out.length - at, start + at);
+  return out;
+}
 
 const server = createServer((req, res) => {
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Access-Control-Allow-Headers', 'range');
+  res.setHeader('Access-Control-Expose-Headers', 'content-range, content-length, accept-ranges');
+  if (req.method === 'OPTIONS') {
+    res.writeHead(204).end();
+    return;
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405).end();
     return;
@@ -30,17 +51,8 @@ const server = createServer((req, res) => {
   }
   headers['Content-Length'] = end - start + 1;
   res.writeHead(status, headers);
-  if (req.method === 'HEAD') {
-    res.end();
-    return;
-  }
-  const chunk = Buffer.alloc(64 * 1024);
-  for (let at = start; at <= end; ) {
-    const n = readSync(fd, chunk, 0, Math.min(chunk.length, end - at + 1), at);
-    res.write(n === chunk.length ? Buffer.from(chunk) : chunk.subarray(0, n));
-    at += n;
-  }
-  res.end();
+  res.end(req.method === 'HEAD' || size === 0 ? undefined : slice(start, end));
 });
+server.keepAliveTimeout = 60_000;
 
 server.listen(0, '127.0.0.1', () => console.log(`http://127.0.0.1:${server.address().port}/object`));

@@ -123,6 +123,15 @@ final class JobFollower {
         return INTERRUPTED;
     }
 
+    /** A cost as the API writes it (a JSON number, perhaps with an exponent) as a plain decimal. */
+    static String usd(JsonNode cost) {
+        try {
+            return new java.math.BigDecimal(cost.asText()).stripTrailingZeros().toPlainString();
+        } catch (NumberFormatException e) {
+            return cost.asText();
+        }
+    }
+
     /** Windows, bytes and cost per substrate, after a fan-out job's result. */
     private void summary(JsonNode result) {
         JsonNode s = result.path("summary");
@@ -131,9 +140,9 @@ final class JobFollower {
         }
         err.printf(Locale.ROOT, "%n%-12s %8s %14s %16s%n", "substrate", "windows", "bytes", "cost USD");
         s.path("substrates").fields().forEachRemaining(e -> err.printf(Locale.ROOT, "%-12s %8d %14d %16s%n", e.getKey(),
-                e.getValue().path("windows").asLong(), e.getValue().path("bytes").asLong(), e.getValue().path("cost_usd").asText()));
+                e.getValue().path("windows").asLong(), e.getValue().path("bytes").asLong(), usd(e.getValue().path("cost_usd"))));
         err.printf(Locale.ROOT, "%-12s %8d %14d %16s   (%d executions, %d hedges, %d ms)%n", "total", s.path("windows").asLong(),
-                s.path("bytes").asLong(), result.path("cost_usd").asText(), s.path("executions").asLong(),
+                s.path("bytes").asLong(), usd(result.path("cost_usd")), s.path("executions").asLong(),
                 s.path("hedges").asLong(), result.path("execution_time_ms").asLong());
         err.flush();
     }

@@ -67,7 +67,7 @@ interface ProgressView extends AutoCloseable {
             }
             double seconds = Math.max(1e-3, (System.nanoTime() - startNanos) / 1e9);
             double mbps = (bytes - startBytes) / 1e6 / seconds;
-            bar.setExtraMessage(String.format(Locale.ROOT, "%.1f MB/s  $%s", mbps, f.path("cost_usd").asText()));
+            bar.setExtraMessage(String.format(Locale.ROOT, "%.1f MB/s  $%s", mbps, JobFollower.usd(f.path("cost_usd"))));
         }
 
         @Override
