@@ -9,8 +9,8 @@
 // 2. local substrate only, the queue in memory and on Redis: GB/s, plan to merge;
 // 3. every substrate of the local fabric;
 // 4. overhead per window: 16,384 windows of 4 KiB, local only, on Redis;
-// 5. hedging: one substrate (flyio) slowed on purpose (its worker stopped 90% of each second),
-//    the same job with hedging on and off.
+// 5. hedging: one substrate (flyio) stalled on purpose once 80% of a job's windows are in (its
+//    worker stopped for 8 s), the same job with hedging on and off.
 // Every merged checksum is compared with the single pass. The last line is JSON.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
@@ -66,9 +66,15 @@ function daemon(cmd, args, env, ready, name) {
 async function stop(d) {
   if (d.child.exitCode !== null) return;
   const ended = new Promise((resolve) => d.child.once('exit', resolve));
-  process.kill(-d.child.pid, 'SIGTERM');
+  try {
+    process.kill(-d.child.pid, 'SIGTERM');
+  } catch {
+    return; // gone already
+  }
   await Promise.race([ended, new Promise((r) => setTimeout(r, 20_000))]);
-  if (d.child.exitCode === null) process.kill(-d.child.pid, 'SIGKILL');
+  if (d.child.exitCode === null) {
+    try { process.kill(-d.child.pid, 'SIGKILL'); } catch { /* gone */ }
+  }
 }
 
 const JAR = join(root, 'dispatcher-function/server/target/quarkus-app/quarkus-run.jar');
@@ -202,7 +208,9 @@ if (!opts['skip-fabric']) {
     const fabric = `http://127.0.0.1:${base}`;
     report.all_substrates = series('every substrate of the local fabric', fabric, url, opts.window, single, ['--public']);
 
-    // 5. hedging: flyio stopped 900 ms of every second; two dispatchers of our own on the fabric's workers.
+    // 5. hedging: two dispatchers of our own on the fabric's workers, identical but for hedging.
+    // Once 80% of a job's windows are in, the Fly.io worker is stopped (SIGSTOP) for 8 s: the
+    // windows it holds are the stragglers of that job, as a machine that stalls would make them.
     const steps = JSON.parse(readFileSync(join(state, 'state.json'), 'utf8')).steps;
     const token = readFileSync(join(state, 'secrets/worker-token'), 'utf8').trim();
     const workers = {
@@ -214,31 +222,74 @@ if (!opts['skip-fabric']) {
       PACKETFS_SUBSTRATES_CLOUDFLARE_MAX_CONCURRENCY: '4', PACKETFS_DISPATCH_HEALTH_INTERVAL: '2s',
     };
     const flyPid = steps.flyio.outputs.pid;
-    let slowing = true;
-    const slow = (async () => {
-      while (slowing) {
-        process.kill(-flyPid, 'SIGSTOP');
-        await new Promise((r) => setTimeout(r, 900));
+    const STALL_MS = 8000;
+    /** Executions and cost in the books (GET /metrics), all substrates, once nothing is in flight. */
+    async function books(server) {
+      for (let i = 0; ; i++) {
+        const m = await (await fetch(`${server}/metrics`)).json();
+        if (m.queue.in_flight === 0 || i > 200) {
+          const all = Object.values(m.substrates);
+          return { executions: all.reduce((a, x) => a + x.jobs, 0), cost: all.reduce((a, x) => a + Number(x.total_cost_usd), 0) };
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    async function stalledRun(server, n) {
+      const before = await books(server);
+      const id = `hedge-${n}-${Date.now()}`;
+      const job = { job_id: id, window_bytes: parseSize(opts.window), program: { op: 'crc32c', data_url: url } };
+      const posted = await fetch(`${server}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(job) });
+      if (posted.status !== 202) throw new Error(`POST /jobs: ${posted.status} ${await posted.text()}`);
+      let stalled = false;
+      let result;
+      try {
+        while (!result) {
+          const r = await fetch(`${server}/results/${id}`);
+          if (r.status === 200) {
+            result = await r.json();
+            break;
+          }
+          const f = (await (await fetch(`${server}/jobs/${id}`)).json()).fanout;
+          if (!stalled && f && f.windows_done >= 0.8 * f.windows) {
+            process.kill(-flyPid, 'SIGSTOP');
+            stalled = true;
+            setTimeout(() => process.kill(-flyPid, 'SIGCONT'), STALL_MS).unref();
+          }
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      } finally {
+        // The worker is let go on time even when the job ended first.
+        if (stalled) await new Promise((resolve) => setTimeout(resolve, STALL_MS + 200));
         process.kill(-flyPid, 'SIGCONT');
-        await new Promise((r) => setTimeout(r, 100));
       }
-    })();
-    report.hedging = { slowed: 'flyio: its worker stopped 900 ms of every 1000 ms (SIGSTOP/SIGCONT)' };
-    try {
-      for (const [name, on] of [['hedging on', 'true'], ['hedging off', 'false']]) {
-        const d = await dispatcher({ ...workers, PACKETFS_FANOUT_HEDGE_ENABLED: on });
-        report.hedging[name.replace(' ', '_')] = series(`${name}, flyio slowed`, d.url, url, opts.window, single);
-        await stop(d);
+      if (result.result?.checksum !== single) throw new Error(`hedging run: ${JSON.stringify(result)}`);
+      const after = await books(server);
+      const s = result.summary;
+      return { books_executions: after.executions - before.executions, books_cost_usd: +(after.cost - before.cost).toFixed(12),
+        ms: result.execution_time_ms, gbps: gbps(SIZE, result.execution_time_ms), hedges: s.hedges, hedges_won: s.hedges_won,
+        executions: s.executions, windows: s.windows, cost_usd: result.cost_usd, stalled,
+        per_substrate: Object.fromEntries(Object.entries(s.substrates).map(([k, v]) => [k, v.windows])) };
+    }
+    report.hedging = { slowed: `flyio: its worker stopped (SIGSTOP) for ${STALL_MS} ms once 80% of the windows were in` };
+    for (const [name, on] of [['hedging_on', 'true'], ['hedging_off', 'false']]) {
+      const d = await dispatcher({ ...workers, PACKETFS_FANOUT_HEDGE_ENABLED: on });
+      say(`${name}, flyio stalled at 80%: a warm-up run, then ${RUNS} measured...`);
+      fanOut(d.url, url, opts.window);
+      const runs = [];
+      for (let i = 0; i < RUNS; i++) {
+        const r = await stalledRun(d.url, i);
+        runs.push(r);
+        say(`  ${r.ms} ms plan to merge, ${r.hedges} hedges (${r.hedges_won} won); the books: ${r.books_executions} executions`
+          + ` for ${r.windows} windows, ${r.books_cost_usd} USD ${JSON.stringify(r.per_substrate)}`);
       }
-    } finally {
-      slowing = false;
-      await slow;
-      process.kill(-flyPid, 'SIGCONT');
+      report.hedging[name] = { median_ms: median(runs.map((r) => r.ms)), median_books_cost_usd: median(runs.map((r) => r.books_cost_usd)),
+        runs };
+      await stop(d);
     }
   } finally {
     say('destroy-all...');
     spawnSync(join(root, 'scripts/destroy-all'), ['--target', 'local', '--port-base', String(base), '--state-dir', state], { stdio: 'ignore' });
   }
 }
-await stop(origin);
 console.log(JSON.stringify(report));
+await stop(origin);
