@@ -17,10 +17,6 @@ import picocli.CommandLine.Option;
         description = "Queue a job on a running dispatcher, follow it, print its result.")
 final class RunCommand extends SubmitCommand {
 
-    @Option(names = "--window", paramLabel = "SIZE", converter = ByteSize.class,
-            description = "fan out: cut the object into windows of SIZE (1048576, 1MiB, 64KiB, 3MiB+7) run across substrates")
-    Long window;
-
     @Option(names = "--json", description = "no progress bar, only the result as JSON (also the case off a terminal)")
     boolean json;
 
@@ -50,7 +46,6 @@ final class RunCommand extends SubmitCommand {
                 served = new FileOrigin(program.source.file);
                 fileUrl = served.url();
             }
-            windowBytes = window;
             String jobId = submit().get("job_id").asText();
             long limit = timeoutSeconds != null ? timeoutSeconds : window != null ? 0 : 60;
             long deadline = limit <= 0 ? Long.MAX_VALUE : System.nanoTime() + Duration.ofSeconds(limit).toNanos();

@@ -30,9 +30,11 @@ class SubmitCommand implements Callable<Integer> {
     @Mixin
     DispatcherClient dispatcher;
 
+    @picocli.CommandLine.Option(names = "--window", paramLabel = "SIZE", converter = ByteSize.class,
+            description = "fan out: cut the object into windows of SIZE (1048576, 1MiB, 64KiB, 3MiB+7) run across substrates")
+    Long window;
+
     final PrintWriter out;
-    /** A fan-out job's window_bytes (pfs run --window); null otherwise. */
-    Long windowBytes;
     /** Where this command serves --file for a fan-out job; null otherwise. */
     String fileUrl;
 
@@ -49,8 +51,8 @@ class SubmitCommand implements Callable<Integer> {
     /** Submits; returns the dispatcher's answer, {"job_id", "queued"}. */
     JsonNode submit() throws Exception {
         com.fasterxml.jackson.databind.node.ObjectNode body = job.toJson(jobProgram());
-        if (windowBytes != null) {
-            body.put("window_bytes", windowBytes);
+        if (window != null) {
+            body.put("window_bytes", window);
         }
         DispatcherClient.Reply reply = dispatcher.post("/jobs", JSON.writeValueAsString(body));
         if (reply.status() != 202) {
@@ -75,6 +77,10 @@ class SubmitCommand implements Callable<Integer> {
         if (fileUrl != null) {
             return new Program(program.operation(), program.imm, fileUrl, null, program.offset, program.windowLength(),
                     program.state());
+        }
+        if (window != null) {
+            throw new Pfs.CliException(Pfs.BAD_ARGUMENT, "--file with --window needs pfs run, which serves the file while"
+                    + " the job runs (or serve it over HTTP and use --url)");
         }
         Program whole = program.program(new byte[0]);
         try (FileChannel channel = FileChannel.open(source.file, StandardOpenOption.READ)) {

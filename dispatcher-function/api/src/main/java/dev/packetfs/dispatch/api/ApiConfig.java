@@ -14,4 +14,11 @@ public interface ApiConfig {
      */
     @WithDefault("30s")
     Duration bodyTimeout();
+
+    /**
+     * Serve {@code GET /metrics/stream}. Off where a response cannot be streamed (the Lambda
+     * function URL buffers whole answers): the dashboard polls {@code GET /metrics} there.
+     */
+    @WithDefault("true")
+    boolean liveStream();
 }

@@ -13,7 +13,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Duration;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
 /**
@@ -33,9 +32,8 @@ public class MetricsResource {
     @Inject
     LiveStreams streams;
 
-    /** Off where a response cannot be streamed (the Lambda function URL buffers whole answers). */
-    @ConfigProperty(name = "packetfs.api.live-stream", defaultValue = "true")
-    boolean liveStream;
+    @Inject
+    ApiConfig api;
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
@@ -48,7 +46,7 @@ public class MetricsResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<ObjectNode> stream(@QueryParam("range") String range) {
-        if (!liveStream) {
+        if (!api.liveStream()) {
             throw new NotFoundException("live updates are not served here; poll GET /metrics");
         }
         SeriesRange r = range(range);

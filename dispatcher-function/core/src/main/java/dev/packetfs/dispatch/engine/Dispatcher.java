@@ -299,7 +299,7 @@ public final class Dispatcher implements AutoCloseable {
      * (queued by the settlement that plans it), runs as one job, or fails with the reason.
      */
     private void plan(Delivery d) {
-        queue.planning(d).exceptionally(e -> null);
+        queue.planning(d, true).exceptionally(e -> null);
         planner.decide(d.job()).whenComplete((decision, error) -> {
             if (error != null) {
                 writer.write(policy.refused(d, "planning failed: " + error));
@@ -311,7 +311,14 @@ public final class Dispatcher implements AutoCloseable {
             } else if (decision instanceof FanOutPlanner.Decision.ProbeFailed f) {
                 writer.write(policy.probeFailed(d, f.error()));
             } else {
-                runOrWait(d);
+                // It runs as one job, unless it was cancelled while it was being planned.
+                queue.planning(d, false).whenComplete((owned, failed) -> {
+                    if (Boolean.FALSE.equals(owned)) {
+                        writer.write(policy.refused(d, JobQueue.cancelledError(d.jobId())));
+                    } else {
+                        runOrWait(d);
+                    }
+                });
             }
         });
     }

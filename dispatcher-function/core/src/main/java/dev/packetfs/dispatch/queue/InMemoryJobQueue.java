@@ -157,15 +157,17 @@ public final class InMemoryJobQueue implements JobQueue {
     }
 
     @Override
-    public CompletableFuture<Void> planning(Delivery parent) {
-        store.locked(() -> {
+    public CompletableFuture<Boolean> planning(Delivery parent, boolean on) {
+        return CompletableFuture.completedFuture(store.locked(() -> {
             JobState s = store.liveJob(parent.jobId());
-            if (s != null && parent.token().equals(s.token) && s.state.equals("running")) {
-                s.state = "planning";
+            if (s == null || !parent.token().equals(s.token)) {
+                return false;
             }
-            return null;
-        });
-        return CompletableFuture.completedFuture(null);
+            if (s.state.equals(on ? "running" : "planning")) {
+                s.state = on ? "planning" : "running";
+            }
+            return true;
+        }));
     }
 
     @Override
@@ -509,6 +511,9 @@ public final class InMemoryJobQueue implements JobQueue {
             }
             if (s instanceof Settlement.Done done) {
                 if (liveResult(d.jobId()) != null) {
+                    if (wasPending) {
+                        release(d.rawJob()); // cancelled, or finished by another delivery: it leaves the queue
+                    }
                     return; // one result per job id, whoever stored it first
                 }
                 storeResult(done.result());
@@ -517,12 +522,7 @@ public final class InMemoryJobQueue implements JobQueue {
             } else if (!wasPending) {
                 return; // settled already, or taken over after its visibility lapsed and settled there
             } else if (s instanceof Settlement.Retry retry) {
-                delayed.add(new Delayed(System.nanoTime() + retry.delay().toNanos(), Envelope.retry(d, retry)));
-                JobState state = jobs.get(d.jobId());
-                if (state != null) {
-                    state.state = "retrying";
-                    state.attempts = d.attempts() + (retry.burnsAttempt() ? 1 : 0);
-                }
+                retryLater(d, retry);
             } else if (s instanceof Settlement.Dead dead) {
                 deadLetter(d.jobId(), d.rawJob(), dead.result().attempts(), dead.errors(), dead.result(), true);
                 release(d.rawJob());
@@ -555,17 +555,21 @@ public final class InMemoryJobQueue implements JobQueue {
                     fanOuts.failed(w, FanOutMerge.windowFailed(d.job(), done.result().error()));
                 }
             } else if (s instanceof Settlement.Retry retry) {
-                delayed.add(new Delayed(System.nanoTime() + retry.delay().toNanos(), Envelope.retry(d, retry)));
-                JobState state = jobs.get(d.jobId());
-                if (state != null) {
-                    state.state = "retrying";
-                    state.attempts = d.attempts() + (retry.burnsAttempt() ? 1 : 0);
-                }
+                retryLater(d, retry);
             } else if (s instanceof Settlement.Dead dead) {
                 deadLetter(d.jobId(), d.rawJob(), dead.result().attempts(), dead.errors(), null, false);
                 jobs.remove(d.jobId());
                 release(d.rawJob());
                 fanOuts.failed(w, FanOutMerge.windowFailed(d.job(), dead.result().error()));
+            }
+        }
+
+        private void retryLater(Delivery d, Settlement.Retry retry) {
+            delayed.add(new Delayed(System.nanoTime() + retry.delay().toNanos(), Envelope.retry(d, retry)));
+            JobState state = jobs.get(d.jobId());
+            if (state != null) {
+                state.state = "retrying";
+                state.attempts = d.attempts() + (retry.burnsAttempt() ? 1 : 0);
             }
         }
 

@@ -109,9 +109,12 @@ public interface JobQueue extends AutoCloseable {
 
     /**
      * Marks a fan-out job as being planned (its object probed): it shows as {@code planning}, and
-     * {@link #cancel} can still call it back. Not awaited by the caller; losing it loses nothing.
+     * {@link #cancel} can still call it back; {@code on} false marks it {@code running} again (it
+     * runs as one job).
+     *
+     * @return true while the delivery still owns the job; false once it was cancelled meanwhile
      */
-    CompletableFuture<Void> planning(Delivery parent);
+    CompletableFuture<Boolean> planning(Delivery parent, boolean on);
 
     /**
      * Queues a duplicate of a late window, to run elsewhere than {@code lateOn}; the first answer

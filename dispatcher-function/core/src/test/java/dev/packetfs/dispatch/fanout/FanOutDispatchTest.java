@@ -209,10 +209,10 @@ class FanOutDispatchTest {
 
     @Test
     void aLateWindowIsHedgedElsewhereAndTheFirstAnswerWins() throws Exception {
-        // On "slow", window 9 would take 20 s; every other window, everywhere, a few ms.
-        ObjectSubstrate slow = new ObjectSubstrate("slow", 4, j -> j.window() != null && j.window().index() == 9 ? 20_000 : 3,
-                BilledUnits.NONE);
-        ObjectSubstrate fast = new ObjectSubstrate("fast", 1, j -> 3, BilledUnits.NONE);
+        // Window 9 takes 20 s wherever it runs first; its hedge, and every other window, a few ms.
+        ToLongFunction<ComputeJob> delay = j -> j.jobId().equals("straggler~w9") ? 20_000 : 3;
+        ObjectSubstrate slow = new ObjectSubstrate("slow", 4, delay, BilledUnits.NONE);
+        ObjectSubstrate fast = new ObjectSubstrate("fast", 1, delay, BilledUnits.NONE);
         start(sized(OBJECT.length, true), FanOutSettings.defaults().withMaxOutstanding(16)
                 .withHedging(true, 4, Duration.ofMillis(100), 0.5), slow, fast);
         ComputeJob job = job("straggler", Op.CRC32C, 100_000);
@@ -223,7 +223,8 @@ class FanOutDispatchTest {
         assertEquals(Kernel.execute(job.program(), OBJECT), KernelResult.fromJson(Op.CRC32C, r.result()));
         assertTrue(ms < 10_000, "not held up by the late window: " + ms + " ms");
         assertTrue(r.summary().get("hedges").asLong() >= 1, r.summary().toString());
-        assertEquals(1, r.summary().get("hedges_won").asLong(), r.summary().toString());
+        // (Under load another window may be late too, and hedged: at least the straggler's hedge won.)
+        assertTrue(r.summary().get("hedges_won").asLong() >= 1, r.summary().toString());
         assertTrue(dispatcher.hedgesQueued() >= 1);
     }
 }

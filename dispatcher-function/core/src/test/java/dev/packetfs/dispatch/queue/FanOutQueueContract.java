@@ -347,7 +347,7 @@ public abstract class FanOutQueueContract {
         ComputeJob parent = parent("planning", Op.CRC32C, 0, Program.TO_END, 10_000);
         queue.submit(parent);
         Delivery d = take(queue, x -> x.jobId().equals("planning"));
-        queue.planning(d).join();
+        queue.planning(d, true).join();
         assertEquals("planning", queue.status("planning").orElseThrow().state());
         assertEquals(CancelOutcome.CANCELLED, queue.cancel("planning"));
         queue.settle(List.of(new Settlement.Planned(d, WindowPlan.of(parent, OBJECT.length), limits(parent, 4))));

@@ -1,6 +1,8 @@
 package dev.packetfs.dispatch.queue;
 
-/** The queue contract in one JVM. */
+import org.junit.jupiter.api.Nested;
+
+/** The queue contract, and the fan-out contract, in one JVM. */
 class InMemoryJobQueueTest extends JobQueueContract {
 
     @Override
@@ -11,5 +13,19 @@ class InMemoryJobQueueTest extends JobQueueContract {
     @Override
     protected JobQueue secondConsumer(JobQueue first) {
         return ((InMemoryJobQueue) first).consumer("second");
+    }
+
+    @Nested
+    class FanOut extends FanOutQueueContract {
+        /** The queue the enclosing test made for this test (a second one would be a second consumer). */
+        @Override
+        protected JobQueue newQueue(QueueSettings settings) {
+            return InMemoryJobQueueTest.this.queue;
+        }
+
+        @Override
+        protected JobQueue secondConsumer(JobQueue first) {
+            return InMemoryJobQueueTest.this.secondConsumer(first);
+        }
     }
 }

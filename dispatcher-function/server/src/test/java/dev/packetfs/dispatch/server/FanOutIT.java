@@ -115,10 +115,10 @@ class FanOutIT {
 
     @Test
     void aDispatcherKilledMidParentLosesNothing() throws Exception {
-        // Four windows out at once, each answered 40 ms late: the parents are well under way, not done, at the kill.
+        // Four windows out at once, each answered 60 ms late: the parents are well under way, not done, at the kill.
         Map<String, String> env = Map.of("PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1", "PACKETFS_QUEUE_VISIBILITY_TIMEOUT", "2s",
                 "PACKETFS_FANOUT_MAX_OUTSTANDING", "4");
-        String url = origin.url("/delay/40/ranged/big");
+        String url = origin.url("/delay/60/ranged/big");
         ComputeJob crc = parent("kill-crc", Op.CRC32C, url, 0, Program.TO_END, 1 << 20);
         ComputeJob fnv = parent("kill-fnv", Op.FNV64, url, 12_345, 40L << 20, (1 << 20) + 1);
         long doneAtKill;

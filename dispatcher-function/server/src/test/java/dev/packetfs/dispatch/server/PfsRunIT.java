@@ -164,7 +164,7 @@ class PfsRunIT {
     @Test
     void ctrlCAsksAndCancelsOrLeavesTheJobRunning(@TempDir Path dir) throws Exception {
         Path one = Files.createDirectory(dir.resolve("cancel"));
-        try (Terminal t = new Terminal(one, "run", "--op", "fnv64", "--url", origin.url("/delay/30/ranged/obj"),
+        try (Terminal t = new Terminal(one, "run", "--op", "fnv64", "--url", origin.url("/delay/60/ranged/obj"),
                 "--window", "256KiB", "--job-id", "tty-cancel")) {
             t.awaitScreen("/97 windows ("); // planned: the bar counts its windows
             t.type("\u0003");
@@ -178,7 +178,7 @@ class PfsRunIT {
         assertTrue(cancelled.get("error").asText().startsWith("cancelled (DELETE /jobs/tty-cancel) after "), cancelled.toString());
 
         Path two = Files.createDirectory(dir.resolve("leave"));
-        try (Terminal t = new Terminal(two, "run", "--op", "fnv64", "--url", origin.url("/delay/100/ranged/obj"),
+        try (Terminal t = new Terminal(two, "run", "--op", "fnv64", "--url", origin.url("/delay/200/ranged/obj"),
                 "--window", "1MiB", "--job-id", "tty-leave")) {
             t.awaitScreen("/25 windows (");
             t.type("\u0003");

@@ -138,9 +138,10 @@ final class QueueScripts {
         args.add(String.valueOf(value));
     }
 
-    /** planning.lua: the parent's hash says {@code planning}, when this delivery still owns it and runs it. */
-    CompletableFuture<Long> planning(Delivery parent) {
-        return PLANNING.run(commands, ScriptOutputType.INTEGER, List.of(keys.job(parent.jobId())), List.of(parent.token()));
+    /** planning.lua: the parent's hash says {@code planning} (or {@code running} again), when this delivery owns it. */
+    CompletableFuture<Long> planning(Delivery parent, boolean on) {
+        return PLANNING.run(commands, ScriptOutputType.INTEGER, List.of(keys.job(parent.jobId())),
+                List.of(parent.token(), on ? "running" : "planning", on ? "planning" : "running"));
     }
 
     /** cancel.lua: {@code cancelling}, {@code cancelled}, {@code running}, {@code finished} or {@code unknown}. */

@@ -577,8 +577,8 @@ public final class RedisStreamJobQueue implements JobQueue {
     }
 
     @Override
-    public CompletableFuture<Void> planning(Delivery parent) {
-        return scripts.planning(parent).thenApply(x -> null);
+    public CompletableFuture<Boolean> planning(Delivery parent, boolean on) {
+        return scripts.planning(parent, on).thenApply(owned -> owned >= 0);
     }
 
     @Override

@@ -84,10 +84,15 @@ for i = 0, (#KEYS - 8) / perDelivery - 1 do
       end
     end
   elseif kind == 'done' then
-    finishedEntries[#finishedEntries + 1] = entry
     if redis.call('SET', resultKey, payload, 'NX', 'EX', resultTtl) then
+      finishedEntries[#finishedEntries + 1] = entry
       redis.call('DEL', jobKey)
       recorded = true
+      released = released + jobBytes
+    elseif redis.call('XACK', stream, group, entry) == 1 then
+      -- A result was stored first (the job was cancelled, or another delivery of the same entry
+      -- finished it): this entry was still pending, so its bytes still count; they leave now.
+      redis.call('XDEL', stream, entry)
       released = released + jobBytes
     end
   elseif redis.call('XACK', stream, group, entry) == 1 then

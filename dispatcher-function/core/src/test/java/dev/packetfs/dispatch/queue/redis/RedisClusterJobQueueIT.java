@@ -3,6 +3,7 @@ package dev.packetfs.dispatch.queue.redis;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.packetfs.dispatch.queue.FanOutQueueContract;
 import dev.packetfs.dispatch.queue.JobQueue;
 import dev.packetfs.dispatch.queue.JobQueueContract;
 import dev.packetfs.dispatch.queue.QueueSettings;
@@ -14,6 +15,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -73,5 +75,20 @@ class RedisClusterJobQueueIT extends JobQueueContract {
             }
         }
         assertEquals(1, nodesWithKeys);
+    }
+
+    /** The fan-out contract on the same cluster: every script's keys in the one tagged slot. */
+    @Nested
+    class FanOut extends FanOutQueueContract {
+        /** The queue the enclosing test made for this test (a second one would be a second consumer). */
+        @Override
+        protected JobQueue newQueue(QueueSettings settings) {
+            return RedisClusterJobQueueIT.this.queue;
+        }
+
+        @Override
+        protected JobQueue secondConsumer(JobQueue first) {
+            return RedisClusterJobQueueIT.this.secondConsumer(first);
+        }
     }
 }

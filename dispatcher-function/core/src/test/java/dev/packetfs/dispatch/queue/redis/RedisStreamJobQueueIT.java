@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.packetfs.dispatch.queue.FanOutQueueContract;
 import dev.packetfs.dispatch.queue.JobQueue;
 import dev.packetfs.dispatch.queue.JobQueueContract;
 import dev.packetfs.dispatch.queue.QueueSettings;
@@ -15,9 +16,10 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-/** The queue contract on a real redis-server of the test's own. */
+/** The queue contract, and the fan-out contract, on a real redis-server of the test's own. */
 class RedisStreamJobQueueIT extends JobQueueContract {
     static RedisServer server;
     static RedisConnections redis;
@@ -92,5 +94,31 @@ class RedisStreamJobQueueIT extends JobQueueContract {
     @AfterEach
     void closeAll() {
         opened.forEach(JobQueue::close);
+    }
+
+    /** The fan-out contract on the same redis-server. */
+    @Nested
+    class FanOut extends FanOutQueueContract {
+        /** The queue the enclosing test made for this test (a second one would be a second consumer). */
+        @Override
+        protected JobQueue newQueue(QueueSettings settings) {
+            return RedisStreamJobQueueIT.this.queue;
+        }
+
+        @Override
+        protected JobQueue secondConsumer(JobQueue first) {
+            return RedisStreamJobQueueIT.this.secondConsumer(first);
+        }
+
+        /** A finished parent leaves no record, no answers and no bytes behind. */
+        @Test
+        void aFinishedParentLeavesNothingBehind() throws Exception {
+            var parent = parent("tidy", dev.packetfs.kernel.Op.CRC32C, 0, 50_000, 10_000);
+            plan(parent, limits(parent, 2));
+            runToEnd("tidy", 4);
+            assertEquals("", server.cli("KEYS", "packetfs:fanout:*"));
+            assertEquals("0", server.cli("GET", "packetfs:jobs:bytes"));
+            assertEquals("0", server.cli("XLEN", "packetfs:jobs:stream"));
+        }
     }
 }
