@@ -94,7 +94,6 @@ public final class Dispatcher implements AutoCloseable {
         final long since;
         final long bytes;
         volatile SubstrateState runningOn;
-        volatile long runningSince;
         /** When the hedging timer may next ask about it; 0 until it runs. */
         volatile long hedgeAfter;
 
@@ -373,7 +372,6 @@ public final class Dispatcher implements AutoCloseable {
         long start = System.nanoTime();
         InFlight held = inFlight.get(d.handle());
         if (held != null && d.job().window() != null && !d.job().window().hedge()) {
-            held.runningSince = start;
             held.runningOn = substrate;
             held.hedgeAfter = start + hedgeDelayNanos(substrate);
         }

@@ -381,13 +381,13 @@ public final class RedisStreamJobQueue implements JobQueue {
             return CompletableFuture.completedFuture(null);
         }
         QueueScripts.Settle call = scripts.settle();
-        List<CompletableFuture<?>> plans = new ArrayList<>();
+        List<CompletableFuture<?>> writes = new ArrayList<>();
         for (Settlement s : settlements) {
             Delivery d = s.delivery();
             ExecutionRecord r = s.record();
             QueueScripts.WindowArgs w = windowArgs(s);
             if (s instanceof Settlement.Planned planned) {
-                plans.add(scripts.plan(d, planned.plan(), planned.limits()));
+                writes.add(scripts.plan(d, planned.plan(), planned.limits()));
             } else if (s instanceof Settlement.Done done) {
                 call.add("done", d.handle(), d.jobId(), w != null ? "" : JobJson.toText(JobJson.write(done.result())), "",
                         d.attempts(), r, d.rawJob(), w);
@@ -404,9 +404,9 @@ public final class RedisStreamJobQueue implements JobQueue {
         }
         boolean retries = settlements.stream().anyMatch(s -> s instanceof Settlement.Retry);
         if (!call.isEmpty()) {
-            plans.add(call.run());
+            writes.add(call.run());
         }
-        return CompletableFuture.allOf(plans.toArray(CompletableFuture[]::new)).thenRun(() -> {
+        return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).thenRun(() -> {
             if (retries && !closed) {
                 maintenance.execute(this::promoteAndReschedule);
             }
