@@ -31,20 +31,18 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Fan-out jobs in the queue (docs/jobs.md#fan-out), run against every {@link JobQueue}: in memory
- * ({@code InMemoryFanOutQueueTest}), on a real redis-server and on a real three-node Redis
- * Cluster. The test plays the dispatcher: it plans parents and answers windows with the kernel
- * over an object it holds, so every rule of issuing, folding, merging, hedging, cancelling and
- * budgets is the queue's own.
+ * Fan-out jobs in the queue (docs/jobs.md#fan-out), run against every {@link JobQueue}, nested in
+ * each queue contract test: in memory ({@code InMemoryJobQueueTest.FanOut}), on a real
+ * redis-server and on a real three-node Redis Cluster. The test plays the dispatcher: it plans
+ * parents and answers windows with the kernel over an object it holds, so every rule of issuing,
+ * folding, merging, hedging, cancelling and budgets is the queue's own.
  */
 public abstract class FanOutQueueContract {
-    protected static final Duration VISIBILITY = Duration.ofMillis(1500);
-    protected static final QueueSettings SETTINGS = QueueSettings.defaults().withVisibilityTimeout(VISIBILITY);
+    protected static final Duration VISIBILITY = JobQueueContract.VISIBILITY;
     static final String URL = "http://objects.example/object";
     static final byte[] OBJECT = new byte[100_003];
 
@@ -54,18 +52,18 @@ public abstract class FanOutQueueContract {
 
     protected JobQueue queue;
 
-    protected abstract JobQueue newQueue(QueueSettings settings);
+    /**
+     * The queue of this test, fresh and empty: made (and closed) by the queue contract this one is
+     * nested in, so that no second queue reads as the same consumer.
+     */
+    protected abstract JobQueue queueUnderTest();
 
+    /** Another consumer of the same jobs (a second dispatcher). */
     protected abstract JobQueue secondConsumer(JobQueue first);
 
     @BeforeEach
-    void open() {
-        queue = newQueue(SETTINGS);
-    }
-
-    @AfterEach
-    void closeQueue() {
-        queue.close();
+    void bind() {
+        queue = queueUnderTest();
     }
 
     protected static ComputeJob parent(String id, Op op, long offset, long length, long windowBytes) {

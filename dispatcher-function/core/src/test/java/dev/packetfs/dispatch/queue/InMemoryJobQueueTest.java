@@ -17,9 +17,8 @@ class InMemoryJobQueueTest extends JobQueueContract {
 
     @Nested
     class FanOut extends FanOutQueueContract {
-        /** The queue the enclosing test made for this test (a second one would be a second consumer). */
         @Override
-        protected JobQueue newQueue(QueueSettings settings) {
+        protected JobQueue queueUnderTest() {
             return InMemoryJobQueueTest.this.queue;
         }
 

@@ -80,9 +80,8 @@ class RedisClusterJobQueueIT extends JobQueueContract {
     /** The fan-out contract on the same cluster: every script's keys in the one tagged slot. */
     @Nested
     class FanOut extends FanOutQueueContract {
-        /** The queue the enclosing test made for this test (a second one would be a second consumer). */
         @Override
-        protected JobQueue newQueue(QueueSettings settings) {
+        protected JobQueue queueUnderTest() {
             return RedisClusterJobQueueIT.this.queue;
         }
 

@@ -99,9 +99,8 @@ class RedisStreamJobQueueIT extends JobQueueContract {
     /** The fan-out contract on the same redis-server. */
     @Nested
     class FanOut extends FanOutQueueContract {
-        /** The queue the enclosing test made for this test (a second one would be a second consumer). */
         @Override
-        protected JobQueue newQueue(QueueSettings settings) {
+        protected JobQueue queueUnderTest() {
             return RedisStreamJobQueueIT.this.queue;
         }
 
