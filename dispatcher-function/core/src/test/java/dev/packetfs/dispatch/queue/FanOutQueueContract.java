@@ -101,7 +101,7 @@ public abstract class FanOutQueueContract {
     }
 
     /** The window's answer, computed here as a substrate would. */
-    static Settlement answer(Delivery d, String substrate, long cost) {
+    protected static Settlement answer(Delivery d, String substrate, long cost) {
         KernelResult r = Kernel.execute(d.job().program(), OBJECT);
         JobResult result = new JobResult(d.jobId(), JobResult.Status.SUCCEEDED, substrate, r.toJson(), 1, cost,
                 d.attempts() + 1, null, Instant.now());
@@ -132,7 +132,7 @@ public abstract class FanOutQueueContract {
         throw new AssertionError("the parent did not finish: " + queue.status(parentId));
     }
 
-    static KernelResult singlePass(ComputeJob parent) {
+    protected static KernelResult singlePass(ComputeJob parent) {
         return Kernel.execute(parent.program(), OBJECT);
     }
 

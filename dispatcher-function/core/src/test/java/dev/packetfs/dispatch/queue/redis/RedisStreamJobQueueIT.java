@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.packetfs.dispatch.job.JobResult;
+import dev.packetfs.dispatch.queue.Delivery;
 import dev.packetfs.dispatch.queue.FanOutQueueContract;
 import dev.packetfs.dispatch.queue.JobQueue;
 import dev.packetfs.dispatch.queue.JobQueueContract;
@@ -11,8 +13,11 @@ import dev.packetfs.dispatch.queue.QueueSettings;
 import dev.packetfs.dispatch.queue.QueueUnavailableException;
 import dev.packetfs.dispatch.testing.Jobs;
 import dev.packetfs.dispatch.testing.RedisServer;
+import dev.packetfs.kernel.KernelResult;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -118,6 +123,41 @@ class RedisStreamJobQueueIT extends JobQueueContract {
             assertEquals("", server.cli("KEYS", "packetfs:fanout:*"));
             assertEquals("0", server.cli("GET", "packetfs:jobs:bytes"));
             assertEquals("0", server.cli("XLEN", "packetfs:jobs:stream"));
+        }
+
+        /**
+         * A dispatcher that dies holding a parent's merge entry (read, never acknowledged) leaves
+         * it pending; another takes it over after the visibility timeout and stores the result.
+         */
+        @Test
+        void aMergeWhoseDispatcherDiedIsTakenOver() throws Exception {
+            var parent = parent("merge-lost", dev.packetfs.kernel.Op.CRC32C, 0, 40_000, 10_000);
+            plan(parent, limits(parent, 4));
+            List<Delivery> windows = new ArrayList<>();
+            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (windows.size() < 4 && System.nanoTime() < until) {
+                windows.addAll(queue.take(4 - windows.size(), Duration.ofMillis(100)));
+            }
+            assertEquals(4, windows.size(), "every window queued");
+            queue.settle(windows.stream().map(d -> answer(d, "local", 1)).toList());
+            // The merge entry is now in the stream: a dispatcher that is about to die reads it.
+            String read = server.cli("XREADGROUP", "GROUP", QueueScripts.GROUP, "dies-merging", "COUNT", "10",
+                    "STREAMS", "packetfs:jobs:stream", ">");
+            assertTrue(read.contains("merge") && read.contains("merge-lost"), "the dying dispatcher holds the merge: " + read);
+            assertTrue(queue.result("merge-lost").isEmpty(), "not merged yet");
+
+            JobQueue second = secondConsumer(queue);
+            Optional<JobResult> r = Optional.empty();
+            until = System.nanoTime() + VISIBILITY.multipliedBy(6).toNanos();
+            while (r.isEmpty() && System.nanoTime() < until) {
+                assertTrue(second.take(1, Duration.ofMillis(200)).isEmpty(), "no window runs again");
+                r = second.result("merge-lost");
+            }
+            assertTrue(r.isPresent(), "the merge was taken over: " + second.status("merge-lost"));
+            assertEquals(singlePass(parent), KernelResult.fromJson(dev.packetfs.kernel.Op.CRC32C, r.get().result()));
+            assertEquals(4, r.get().summary().get("windows").asLong());
+            assertEquals("", server.cli("KEYS", "packetfs:fanout:*"));
+            assertEquals("0", server.cli("XLEN", "packetfs:jobs:stream"), "the merge entry was acknowledged and removed");
         }
     }
 }
