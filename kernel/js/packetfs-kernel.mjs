@@ -16,7 +16,12 @@ export const OPS = Object.freeze(['counteq', 'crc32c', 'fnv64', 'xor', 'add']);
 export const MAX_POSITION = Number.MAX_SAFE_INTEGER;
 export const MAX_URL_LENGTH = 8192;
 
-const FIELDS = ['data', 'data_url', 'fnv_state', 'imm', 'length', 'offset', 'op'];
+const FIELDS = ['data', 'data_url', 'fnv_state', 'imm', 'length', 'offset', 'op', 'version'];
+const VERSION_FIELDS = ['etag', 'last_modified', 'size'];
+/** Longest entity tag accepted in a version, quotes included. */
+export const MAX_ETAG_LENGTH = 256;
+const ETAG = /^(W\/)?"[\x21\x23-\x7E]*"$/;
+const IMF_FIXDATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
 const BASE64 = /^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const HEX16 = /^[0-9a-fA-F]{16}$/;
 
@@ -35,7 +40,9 @@ export class ProgramError extends Error {
 /**
  * Checks a program object and returns its normalized form:
  * { op, imm, dataUrl, data (Uint8Array | null), offset, length (null = to the end),
- *   fnvState ({hi, lo} | null) }. JSON null counts as an absent field.
+ *   fnvState ({hi, lo} | null), version ({etag, lastModified, size} | null: the version of the
+ *   data_url's object the window must be read from; etag and lastModified null when not pinned,
+ *   size null when unknown) }. JSON null counts as an absent field.
  */
 export function validate(program) {
   if (program === null || typeof program !== 'object' || Array.isArray(program)) {
@@ -67,6 +74,7 @@ export function validate(program) {
     }
     fnvState = { hi: parseInt(stateText.slice(0, 8), 16), lo: parseInt(stateText.slice(8), 16) };
   }
+  const version = versionOf(present(program.version));
   if (dataUrl === undefined && data === null) {
     throw new ProgramError('data', 'exactly one of data and data_url is required, got neither');
   }
@@ -74,7 +82,70 @@ export function validate(program) {
   if (fnvState !== null && op !== 'fnv64') {
     throw new ProgramError('fnv_state', `applies only to op fnv64, not ${op}`);
   }
-  return { op, imm, dataUrl: dataUrl ?? null, data, offset, length, fnvState };
+  if (version !== null && dataUrl === undefined) {
+    throw new ProgramError('version', 'applies only to a program with data_url');
+  }
+  return { op, imm, dataUrl: dataUrl ?? null, data, offset, length, fnvState, version };
+}
+
+/** `version` as {etag, lastModified, size}, by the rules of ObjectVersion (Java); errors name `version`. */
+function versionOf(value) {
+  if (value === undefined) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new ProgramError('version', `must be an object {"etag" or "last_modified", "size"}, got ${describe(value)}`);
+  }
+  for (const name of Object.keys(value)) {
+    if (!VERSION_FIELDS.includes(name)) {
+      throw new ProgramError('version', `${name} is not a version field; expected etag, last_modified, size`);
+    }
+  }
+  const field = (name) => {
+    const v = present(value[name]);
+    if (v !== undefined && typeof v !== 'string') throw new ProgramError('version', `${name} must be a string`);
+    return v ?? null;
+  };
+  const etag = field('etag');
+  const lastModified = field('last_modified');
+  const sizeValue = present(value.size);
+  if (sizeValue !== undefined && (typeof sizeValue !== 'number' || !Number.isInteger(sizeValue) || sizeValue < 0
+    || sizeValue > MAX_POSITION)) {
+    throw new ProgramError('version', `size must be an integer 0..${MAX_POSITION}, got ${typeof sizeValue === 'number' ? sizeValue : describe(sizeValue)}`);
+  }
+  const size = sizeValue ?? null;
+  if (etag === null && lastModified === null && size === null) {
+    throw new ProgramError('version', 'must name an etag, a last_modified or a size');
+  }
+  if (etag !== null && lastModified !== null) {
+    throw new ProgramError('version', 'give etag or last_modified, not both (etag is the stronger check)');
+  }
+  if (etag !== null && (etag.length > MAX_ETAG_LENGTH || !ETAG.test(etag))) {
+    throw new ProgramError('version', 'etag must be an entity tag: a quoted string of visible ASCII without quotes'
+      + ` inside, W/ before it when weak, at most ${MAX_ETAG_LENGTH} characters, as in "5d41402a"; got '${visible(etag)}'`);
+  }
+  if (lastModified !== null && !isImfFixdate(lastModified)) {
+    throw new ProgramError('version', 'last_modified must be an HTTP date in IMF-fixdate form'
+      + ` (Sun, 06 Nov 1994 08:49:37 GMT), got '${visible(lastModified)}'`);
+  }
+  return { etag, lastModified, size };
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** An IMF-fixdate naming a real second of 1970..9999, with the right day of the week. */
+export function isImfFixdate(textValue) {
+  const m = IMF_FIXDATE.exec(textValue);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[4]), MONTHS.indexOf(m[3]), Number(m[2])];
+  if (year < 1970 || Number(m[5]) > 23 || Number(m[6]) > 59 || Number(m[7]) > 59) return false;
+  const date = new Date(Date.UTC(year, month, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month && date.getUTCDate() === day
+    && DAYS[date.getUTCDay()] === m[1];
+}
+
+function visible(s) {
+  const shown = s.replace(/[\x00-\x1f\x7f]/g, '?');
+  return shown.length <= 80 ? shown : `${shown.slice(0, 77)}...`;
 }
 
 function present(value) {

@@ -204,6 +204,39 @@ public class GenerateVectors {
         add("fnv64 from upper-case state", chain, false, "fnv64", null, 0L, 3L, "FFFFFFFFFFFFFFFF");
     }
 
+    /**
+     * A version names which object a data_url program reads; it changes no result. Only the size
+     * is pinned here, so every runtime's origin (which serves the vector objects unversioned)
+     * answers these as the kernel does; ETag and Last-Modified checks are the fetchers' cases
+     * (worker-protocol/spec/version-checks.json).
+     */
+    static void versioned() {
+        Obj chain = prng(424242, 500);
+        String size = ",\"version\":{\"size\":500}";
+        addVersioned("crc32c of an object pinned to its size", chain, "{\"op\":\"crc32c\"" + size + "}");
+        addVersioned("fnv64 of a window of an object pinned to its size, chained", chain,
+                "{\"op\":\"fnv64\",\"offset\":200,\"length\":100,\"fnv_state\":\"" + hex16(fnv(FNV_BASIS, chain.bytes, 0, 200)) + "\"" + size + "}");
+        addVersioned("add over a window past the end of an object pinned to its size", chain,
+                "{\"op\":\"add\",\"imm\":3,\"offset\":450,\"length\":100" + size + "}");
+    }
+
+    /** A case whose program (over {@code obj}, by data_url) is written out whole; the result as for add(). */
+    static void addVersioned(String name, Obj obj, String program) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "\\{\"op\":\"(\\w+)\"(?:,\"imm\":(\\d+))?(?:,\"offset\":(\\d+))?(?:,\"length\":(\\d+))?(?:,\"fnv_state\":\"(\\w+)\")?,\"version\".*")
+                .matcher(program);
+        if (!m.matches()) {
+            throw new IllegalArgumentException(program);
+        }
+        int size = obj.bytes.length;
+        long off = m.group(3) == null ? 0 : Long.parseLong(m.group(3));
+        int from = (int) Math.min(off, size);
+        int to = m.group(4) == null ? size : (int) Math.min(size, from + Long.parseLong(m.group(4)));
+        BigInteger start = m.group(5) == null ? FNV_BASIS : new BigInteger(m.group(5), 16);
+        String result = expected(m.group(1), m.group(2) == null ? 0 : Integer.parseInt(m.group(2)), start, obj.bytes, from, to);
+        cases.add("{\"name\":" + quote(name) + ",\"object\":" + obj.json + ",\"program\":" + program + ",\"expected\":" + result + "}");
+    }
+
     // -- invalid programs: every runtime refuses them, naming the field --------------------
 
     static final List<String> errors = new ArrayList<>();
@@ -246,6 +279,37 @@ public class GenerateVectors {
         error("fnv_state too short", "{\"op\":\"fnv64\",\"fnv_state\":\"abc\"," + d + "}", "fnv_state");
         error("fnv_state not hex", "{\"op\":\"fnv64\",\"fnv_state\":\"zzzzzzzzzzzzzzzz\"," + d + "}", "fnv_state");
         error("fnv_state on another op", "{\"op\":\"crc32c\",\"fnv_state\":\"cbf29ce484222325\"," + d + "}", "fnv_state");
+        String u = "\"data_url\":\"https://example.com/o\"";
+        String etag = "\"\\\"v1\\\"\"";
+        String date = "\"Sun, 06 Nov 1994 08:49:37 GMT\"";
+        error("version on inline data", "{\"op\":\"crc32c\"," + d + ",\"version\":{\"size\":3}}", "version");
+        error("version not an object", "{\"op\":\"crc32c\"," + u + ",\"version\":" + etag + "}", "version");
+        error("version empty", "{\"op\":\"crc32c\"," + u + ",\"version\":{}}", "version");
+        error("version with an unknown field", "{\"op\":\"crc32c\"," + u + ",\"version\":{\"crc\":1}}", "version");
+        error("version with both etag and last_modified",
+                "{\"op\":\"crc32c\"," + u + ",\"version\":{\"etag\":" + etag + ",\"last_modified\":" + date + "}}", "version");
+        error("version etag weak but unquoted", "{\"op\":\"crc32c\"," + u + ",\"version\":{\"etag\":\"W/v1\"}}", "version");
+        error("version etag weak in lower case", "{\"op\":\"crc32c\"," + u + ",\"version\":{\"etag\":\"w/\\\"v1\\\"\"}}", "version");
+        error("version etag unquoted", "{\"op\":\"crc32c\"," + u + ",\"version\":{\"etag\":\"v1\"}}", "version");
+        error("version etag with a quote inside", "{\"op\":\"crc32c\"," + u + ",\"version\":{\"etag\":\"\\\"a\\\"b\\\"\"}}", "version");
+        error("version etag with a space inside", "{\"op\":\"crc32c\"," + u + ",\"version\":{\"etag\":\"\\\"a b\\\"\"}}", "version");
+        error("version etag longer than 256 characters",
+                "{\"op\":\"crc32c\"," + u + ",\"version\":{\"etag\":\"\\\"" + "e".repeat(255) + "\\\"\"}}", "version");
+        error("version etag not a string", "{\"op\":\"crc32c\"," + u + ",\"version\":{\"etag\":12}}", "version");
+        error("version last_modified in the obsolete RFC 850 form",
+                "{\"op\":\"crc32c\"," + u + ",\"version\":{\"last_modified\":\"Sunday, 06-Nov-94 08:49:37 GMT\"}}", "version");
+        error("version last_modified on the wrong day of the week",
+                "{\"op\":\"crc32c\"," + u + ",\"version\":{\"last_modified\":\"Mon, 06 Nov 1994 08:49:37 GMT\"}}", "version");
+        error("version last_modified on 30 February",
+                "{\"op\":\"crc32c\"," + u + ",\"version\":{\"last_modified\":\"Sun, 30 Feb 2025 08:49:37 GMT\"}}", "version");
+        error("version last_modified at hour 24",
+                "{\"op\":\"crc32c\"," + u + ",\"version\":{\"last_modified\":\"Sun, 06 Nov 1994 24:00:00 GMT\"}}", "version");
+        error("version last_modified in a zone other than GMT",
+                "{\"op\":\"crc32c\"," + u + ",\"version\":{\"last_modified\":\"Sun, 06 Nov 1994 08:49:37 UTC\"}}", "version");
+        error("version size negative", "{\"op\":\"crc32c\"," + u + ",\"version\":{\"size\":-1}}", "version");
+        error("version size a fraction", "{\"op\":\"crc32c\"," + u + ",\"version\":{\"size\":1.5}}", "version");
+        error("version size a string", "{\"op\":\"crc32c\"," + u + ",\"version\":{\"size\":\"9\"}}", "version");
+        error("version size beyond 2^53-1", "{\"op\":\"crc32c\"," + u + ",\"version\":{\"size\":9007199254740992}}", "version");
         error("unknown field", "{\"op\":\"crc32c\",\"opp\":1," + d + "}", "opp");
         error("program not an object", "[\"crc32c\"]", "program");
     }
@@ -263,6 +327,7 @@ public class GenerateVectors {
     public static void main(String[] args) {
         standardCheckValues();
         generated();
+        versioned();
         invalid();
         StringBuilder out = new StringBuilder();
         out.append("{\n\"about\":").append(quote(

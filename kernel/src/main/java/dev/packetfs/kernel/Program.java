@@ -15,9 +15,12 @@ import java.util.regex.Pattern;
  *
  * @param fnvState for {@link Op#FNV64} only: the state to continue from instead of the offset
  *     basis, which is how a hash over adjacent windows is chained
+ * @param version for a {@code dataUrl} only: the version of the object the window must be read
+ *     from, or null for whatever the origin serves (docs/kernel.md#versions)
  */
 public record Program(
-        Op op, int imm, String dataUrl, byte[] data, long offset, long length, OptionalLong fnvState) {
+        Op op, int imm, String dataUrl, byte[] data, long offset, long length, OptionalLong fnvState,
+        ObjectVersion version) {
 
     /** The {@code length} meaning "up to the end of the object". */
     public static final long TO_END = Long.MAX_VALUE;
@@ -53,6 +56,14 @@ public record Program(
         if (fnvState.isPresent() && op != Op.FNV64) {
             throw new ProgramException("fnv_state", "applies only to op fnv64, not " + op.wireName());
         }
+        if (version != null && dataUrl == null) {
+            throw new ProgramException("version", "applies only to a program with data_url");
+        }
+    }
+
+    /** A program that reads whatever version of its object the origin serves. */
+    public Program(Op op, int imm, String dataUrl, byte[] data, long offset, long length, OptionalLong fnvState) {
+        this(op, imm, dataUrl, data, offset, length, fnvState, null);
     }
 
     /** A program over inline bytes, the whole object as its window. */
@@ -62,12 +73,17 @@ public record Program(
 
     /** The same program with another window, e.g. one piece of a split object. */
     public Program withWindow(long newOffset, long newLength) {
-        return new Program(op, imm, dataUrl, data, newOffset, newLength, fnvState);
+        return new Program(op, imm, dataUrl, data, newOffset, newLength, fnvState, version);
     }
 
     /** The same program continuing an FNV-1a hash from {@code state}. */
     public Program withFnvState(long state) {
-        return new Program(op, imm, dataUrl, data, offset, length, OptionalLong.of(state));
+        return new Program(op, imm, dataUrl, data, offset, length, OptionalLong.of(state), version);
+    }
+
+    /** The same program, read only from {@code pinned} (null: from whatever the origin serves). */
+    public Program withVersion(ObjectVersion pinned) {
+        return new Program(op, imm, dataUrl, data, offset, length, fnvState, pinned);
     }
 
     /** First byte of the window within an object of {@code objectSize} bytes. */
@@ -86,7 +102,8 @@ public record Program(
         return "Program[op=" + op.wireName() + ", imm=" + imm
                 + (dataUrl != null ? ", data_url=" + abbreviate(dataUrl) : ", data=" + data.length + " bytes")
                 + ", offset=" + offset + ", length=" + (length == TO_END ? "to end" : length)
-                + (fnvState.isPresent() ? ", fnv_state=" + Fnv64.toHex(fnvState.getAsLong()) : "") + "]";
+                + (fnvState.isPresent() ? ", fnv_state=" + Fnv64.toHex(fnvState.getAsLong()) : "")
+                + (version != null ? ", version=" + version.describe() : "") + "]";
     }
 
     private static void checkPosition(String field, long value) {

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 /** Reads and writes programs in the JSON form of docs/kernel.md, naming the field at fault on bad input. */
 public final class ProgramJson {
     private static final Set<String> FIELDS =
-            Set.of("op", "imm", "data_url", "data", "offset", "length", "fnv_state");
+            Set.of("op", "imm", "data_url", "data", "offset", "length", "fnv_state", "version");
+    private static final Set<String> VERSION_FIELDS = Set.of("etag", "last_modified", "size");
 
     // Standard alphabet, '=' padding only where it completes a 4-character group. The JavaScript
     // kernel applies the same pattern, so both accept exactly the same inline data.
@@ -49,7 +50,8 @@ public final class ProgramJson {
         long offset = integer(node, "offset", 0, Program.MAX_POSITION);
         long length = integer(node, "length", Program.TO_END, Program.MAX_POSITION);
         OptionalLong fnvState = fnvState(text(node, "fnv_state"));
-        return new Program(op, (int) imm, dataUrl, data, offset, length, fnvState);
+        ObjectVersion version = parseVersion(present(node, "version"));
+        return new Program(op, (int) imm, dataUrl, data, offset, length, fnvState, version);
     }
 
     /** The program as JSON; {@link #parse} of the result gives an equivalent program. */
@@ -67,7 +69,65 @@ public final class ProgramJson {
             node.put("length", program.length());
         }
         program.fnvState().ifPresent(state -> node.put("fnv_state", Fnv64.toHex(state)));
+        if (program.version() != null) {
+            node.set("version", write(program.version()));
+        }
         return node;
+    }
+
+    /** A version as its JSON object: {@code etag} or {@code last_modified}, and {@code size} when known. */
+    public static ObjectNode write(ObjectVersion version) {
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        if (version.etag() != null) {
+            node.put("etag", version.etag());
+        }
+        if (version.lastModified() != null) {
+            node.put("last_modified", version.lastModified());
+        }
+        if (version.sizeKnown()) {
+            node.put("size", version.size());
+        }
+        return node;
+    }
+
+    /**
+     * A program's {@code version}: an object of {@code etag} or {@code last_modified}, and
+     * {@code size}; null for null. Errors name the field {@code version}.
+     */
+    public static ObjectVersion parseVersion(JsonNode node) {
+        if (node == null) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw new ProgramException("version", "must be an object {\"etag\" or \"last_modified\", \"size\"}, got " + describe(node));
+        }
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!VERSION_FIELDS.contains(name)) {
+                throw new ProgramException("version", name + " is not a version field; expected etag, last_modified, size");
+            }
+        }
+        String etag = versionText(node, "etag");
+        String lastModified = versionText(node, "last_modified");
+        JsonNode size = present(node, "size");
+        long bytes = ObjectVersion.UNKNOWN_SIZE;
+        if (size != null) {
+            boolean integral = size.isNumber() && (size.isIntegralNumber() || size.doubleValue() == Math.rint(size.doubleValue()));
+            if (!integral || size.doubleValue() < 0 || size.doubleValue() > Program.MAX_POSITION) {
+                throw new ProgramException("version", "size must be an integer 0.." + Program.MAX_POSITION + ", got "
+                        + (size.isNumber() ? size.asText() : describe(size)));
+            }
+            bytes = size.longValue();
+        }
+        return new ObjectVersion(etag, lastModified, bytes);
+    }
+
+    private static String versionText(JsonNode node, String field) {
+        JsonNode value = present(node, field);
+        if (value != null && !value.isTextual()) {
+            throw new ProgramException("version", field + " must be a string");
+        }
+        return value == null ? null : value.asText();
     }
 
     /** Decodes standard base64 with optional padding, refusing anything else by name. */

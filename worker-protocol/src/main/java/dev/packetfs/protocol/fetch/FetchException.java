@@ -20,7 +20,12 @@ public class FetchException extends Exception {
          * {@code Content-Range}, a redirect to something other than http or https, a range that
          * is not the one asked for.
          */
-        BAD_REPLY
+        BAD_REPLY,
+        /**
+         * The object is no longer the version the program pins (docs/kernel.md#versions): the
+         * origin answered 412 to the precondition, or an ETag, Last-Modified or size that differs.
+         */
+        OBJECT_CHANGED
     }
 
     private final Kind kind;
@@ -51,13 +56,14 @@ public class FetchException extends Exception {
 
     /**
      * True when trying again later may succeed: timeouts, broken connections, 5xx and 429 from
-     * the origin. A refused address, a 4xx or an oversize window will fail the same way again.
+     * the origin. A refused address, a 4xx, an oversize window or a changed object will fail the
+     * same way again.
      */
     public boolean transientFailure() {
         return switch (kind) {
             case TIMEOUT, IO -> true;
             case HTTP_STATUS -> httpStatus >= 500 || httpStatus == 429;
-            case ADDRESS_REFUSED, TOO_LARGE, BAD_REPLY -> false;
+            case ADDRESS_REFUSED, TOO_LARGE, BAD_REPLY, OBJECT_CHANGED -> false;
         };
     }
 }

@@ -46,7 +46,9 @@ import org.apache.hc.core5.util.Timeout;
  * Reads a program's window from its {@code data_url} with one HTTP Range request and streams it
  * into the kernel, never holding more than one buffer. Handles the three ways an origin answers a
  * range: 206 with the range, 200 with the whole object (skipped to the window and cut), 416 when
- * the window starts past the end (an empty window, as the window rule of docs/kernel.md says).
+ * the window starts past the end (an empty window, as the window rule of docs/kernel.md says). A
+ * program pinned to a version sends its precondition and has every answer checked against it
+ * first ({@link VersionCheck}).
  *
  * <p>Every host, on every redirect hop, is resolved through the {@link AddressPolicy}, and the
  * connection goes to the very addresses that were checked, so a DNS answer cannot change between
@@ -137,7 +139,11 @@ public final class WindowFetcher implements AutoCloseable {
         if (ranged == null) {
             throw new FetchException(FetchException.Kind.BAD_REPLY, url + " answered neither HEAD nor a range request");
         }
-        return !ranged.known() && head != null && head.known() ? new ObjectSize(head.bytes(), ranged.ranges()) : ranged;
+        long bytes = !ranged.known() && head != null ? head.bytes() : ranged.bytes();
+        boolean validated = ranged.etag() != null || ranged.lastModified() != null;
+        // The range answer is what windows will get; a HEAD's validators stand in when it has none.
+        return validated || head == null ? new ObjectSize(bytes, ranged.ranges(), ranged.etag(), ranged.lastModified())
+                : new ObjectSize(bytes, ranged.ranges(), head.etag(), head.lastModified());
     }
 
     /** One probe method, redirects followed; null when a HEAD was not answered usefully. */
@@ -182,7 +188,13 @@ public final class WindowFetcher implements AutoCloseable {
         }
         long length = longHeader(response, "Content-Length");
         Header ranges = response.getFirstHeader("Accept-Ranges");
-        return new ObjectSize(length, ranges != null && ranges.getValue().toLowerCase(java.util.Locale.ROOT).contains("bytes"));
+        return new ObjectSize(length, ranges != null && ranges.getValue().toLowerCase(java.util.Locale.ROOT).contains("bytes"),
+                headerValue(response, "ETag"), headerValue(response, "Last-Modified"));
+    }
+
+    private static String headerValue(HttpResponse response, String name) {
+        Header h = response.getFirstHeader(name);
+        return h == null ? null : h.getValue();
     }
 
     private static ObjectSize rangeAnswer(ClassicHttpResponse response, URI uri) throws FetchException {
@@ -196,14 +208,16 @@ public final class WindowFetcher implements AutoCloseable {
                             uri + " answered " + status + " without a usable Content-Range");
                 }
                 try {
-                    return new ObjectSize(m.group(1).equals("*") ? -1 : Long.parseLong(m.group(1)), true);
+                    return new ObjectSize(m.group(1).equals("*") ? -1 : Long.parseLong(m.group(1)), true,
+                            headerValue(response, "ETag"), headerValue(response, "Last-Modified"));
                 } catch (NumberFormatException e) {
                     throw new FetchException(FetchException.Kind.BAD_REPLY,
                             uri + " answered a Content-Range out of range: " + abbreviate(header.getValue()));
                 }
             }
             case 200 -> {
-                return new ObjectSize(longHeader(response, "Content-Length"), false);
+                return new ObjectSize(longHeader(response, "Content-Length"), false,
+                        headerValue(response, "ETag"), headerValue(response, "Last-Modified"));
             }
             default -> throw new FetchException(FetchException.Kind.HTTP_STATUS,
                     uri + " answered HTTP " + status + " to a range request", status, null);
@@ -237,6 +251,7 @@ public final class WindowFetcher implements AutoCloseable {
         String last = program.length() == Program.TO_END ? "" : Long.toString(first + program.length() - 1);
         get.setHeader("Range", "bytes=" + first + "-" + last);
         get.setHeader("Accept-Encoding", "identity");
+        VersionCheck.preconditions(program.version()).forEach(get::setHeader);
         get.setConfig(RequestConfig.custom().setResponseTimeout(remaining(deadline)).build());
         ScheduledFuture<?> watchdog = DEADLINES.schedule(() -> {
             get.cancel();
@@ -268,6 +283,7 @@ public final class WindowFetcher implements AutoCloseable {
             get.cancel(); // the redirect's body is not wanted; do not drain it
             return redirectTarget(uri, response.getFirstHeader("Location").getValue());
         }
+        VersionCheck.check(program.version(), status, name -> headerValue(response, name), uri.toString());
         Span span = switch (status) {
             case 206 -> Span.of(response.getFirstHeader("Content-Range"), program, uri);
             case 200 -> new Span(program.offset(), -1);

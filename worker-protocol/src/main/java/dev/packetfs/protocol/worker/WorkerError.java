@@ -22,6 +22,7 @@ public enum WorkerError {
     UNAUTHORIZED,
     ADDRESS_REFUSED,
     TOO_LARGE,
+    OBJECT_CHANGED,
     ORIGIN_REJECTED,
     BUSY,
     INTERNAL,
@@ -52,6 +53,7 @@ public enum WorkerError {
             case IO -> ORIGIN_FAILED;
             case HTTP_STATUS -> e.transientFailure() ? ORIGIN_FAILED : ORIGIN_REJECTED;
             case BAD_REPLY -> ORIGIN_REJECTED;
+            case OBJECT_CHANGED -> OBJECT_CHANGED;
         };
     }
 

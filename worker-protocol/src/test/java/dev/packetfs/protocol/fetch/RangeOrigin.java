@@ -24,9 +24,23 @@ import java.util.regex.Pattern;
  * headers of the whole object and then nothing for 30 s; {@code /location/URLENCODED} redirects
  * to exactly that Location; {@code /content-range/URLENCODED/NAME} answers 206 with that
  * Content-Range and NAME's bytes.
+ *
+ * <p>{@code /versioned/MODE/N/NAME} is an object that is replaced while it is read, as
+ * scripts/lib/loopback-origin.mjs serves it to the JavaScript tests: version 1 (NAME) until N GET
+ * requests to that path have been answered (a {@code bytes=0-0} probe not counted), then version 2
+ * ({@code NAME@2} when put, else NAME with every byte inverted, the same size) for every request.
+ * MODE says what it tells of versions: {@code strong} ({@code ETag "NAME-vK"} and a
+ * {@code Last-Modified} one second apart per version, honouring If-Match and
+ * If-Unmodified-Since with 412), {@code weak} ({@code ETag W/"NAME-vK"} only; any If-Match gets
+ * 412), {@code date} (Last-Modified only, honoured), {@code none} (nothing), {@code ignoring}
+ * (strong's headers, preconditions ignored). {@link #versionedGets} counts the GETs each version
+ * answered; {@link #lastHeaders} keeps the last request's headers.
  */
 public final class RangeOrigin implements AutoCloseable {
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d*)");
+    /** RFC 9110's IMF-fixdate; RFC_1123_DATE_TIME writes a one-digit day without its zero. */
+    private static final java.time.format.DateTimeFormatter IMF_FIXDATE =
+            java.time.format.DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", java.util.Locale.US);
 
     private final HttpServer server;
     private final Map<String, byte[]> objects = new ConcurrentHashMap<>();
@@ -36,6 +50,10 @@ public final class RangeOrigin implements AutoCloseable {
     private final AtomicLong requests = new AtomicLong();
     private final Set<InetSocketAddress> clients = ConcurrentHashMap.newKeySet();
     private final Set<InetSocketAddress> staleClients = ConcurrentHashMap.newKeySet();
+    /** Per versioned path (MODE/N/NAME): GETs counted toward the flip, and GETs answered per version. */
+    private final Map<String, long[]> versioned = new ConcurrentHashMap<>();
+    /** The headers of the last request, by lower-case name. */
+    public volatile Map<String, String> lastHeaders = Map.of();
 
     public RangeOrigin() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -66,9 +84,18 @@ public final class RangeOrigin implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort() + path;
     }
 
+    /** GETs a versioned path answered with version 1 and with version 2. */
+    public long[] versionedGets(String mode, int flipAfter, String name) {
+        long[] v = versioned.get(mode + "/" + flipAfter + "/" + name);
+        return v == null ? new long[2] : new long[] {v[1], v[2]};
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         requests.incrementAndGet();
         clients.add(exchange.getRemoteAddress());
+        Map<String, String> headers = new java.util.HashMap<>();
+        exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), String.join(", ", v)));
+        lastHeaders = Map.copyOf(headers);
         try (exchange) {
             String path = exchange.getRequestURI().getRawPath(); // raw: /location/ and /content-range/ carry encoded slashes
             if (path.startsWith("/delay/")) {
@@ -122,6 +149,10 @@ public final class RangeOrigin implements AutoCloseable {
                     send(exchange, 206, object, 0, object.length);
                 }
                 case "zeros" -> zeros(exchange, Long.parseLong(parts[2]));
+                case "versioned" -> {
+                    String[] v = parts[3].split("/", 2);
+                    versioned(exchange, parts[2], Integer.parseInt(v[0]), v[1]);
+                }
                 default -> exchange.sendResponseHeaders(404, -1);
             }
         } catch (InterruptedException e) {
@@ -145,6 +176,74 @@ public final class RangeOrigin implements AutoCloseable {
         long last = m.group(2).isEmpty() ? object.length - 1 : Math.min(Long.parseLong(m.group(2)), object.length - 1);
         exchange.getResponseHeaders().set("Content-Range", "bytes " + first + "-" + last + "/" + object.length);
         send(exchange, 206, object, (int) first, (int) (last - first + 1));
+    }
+
+    private void versioned(HttpExchange exchange, String mode, int flipAfter, String name) throws IOException {
+        long[] count = versioned.computeIfAbsent(mode + "/" + flipAfter + "/" + name, k -> new long[3]);
+        boolean get = exchange.getRequestMethod().equals("GET");
+        boolean probe = "bytes=0-0".equals(exchange.getRequestHeaders().getFirst("Range"));
+        int version;
+        synchronized (count) {
+            version = count[0] < flipAfter ? 1 : 2;
+            if (get && !probe) {
+                count[0]++;
+            }
+            if (get) {
+                count[version]++;
+            }
+        }
+        byte[] object = version == 1 ? objects.get(name) : objects.getOrDefault(name + "@2", inverted(objects.get(name)));
+        String etag = "\"" + name + "-v" + version + "\"";
+        java.time.ZonedDateTime modified = java.time.ZonedDateTime.of(2026, 12, 6, 0, 0, version, 0, java.time.ZoneOffset.UTC);
+        String date = IMF_FIXDATE.format(modified);
+        String current = switch (mode) {
+            case "strong", "ignoring" -> etag;
+            case "weak" -> "W/" + etag;
+            default -> null;
+        };
+        boolean dated = !mode.equals("weak") && !mode.equals("none");
+        var out = exchange.getResponseHeaders();
+        if (current != null) {
+            out.set("ETag", current);
+        }
+        if (dated) {
+            out.set("Last-Modified", date);
+        }
+        out.set("Accept-Ranges", "bytes");
+        // RFC 9110 §13.1.1 and §13.2.2: If-Match compares strongly (a weak tag never matches), and
+        // is evaluated before Range; an unreadable If-Unmodified-Since is ignored.
+        String ifMatch = exchange.getRequestHeaders().getFirst("If-Match");
+        String ifUnmodified = exchange.getRequestHeaders().getFirst("If-Unmodified-Since");
+        boolean etagFails = ifMatch != null && !ifMatch.trim().equals("*") && (current == null || current.startsWith("W/")
+                || java.util.Arrays.stream(ifMatch.split(",")).map(String::trim).noneMatch(current::equals));
+        boolean dateFails = false;
+        if (ifUnmodified != null && dated) {
+            try {
+                dateFails = modified.isAfter(java.time.ZonedDateTime.parse(ifUnmodified.trim(),
+                        java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME));
+            } catch (java.time.format.DateTimeParseException ignored) {
+                // not a date: the precondition is ignored
+            }
+        }
+        boolean honours = !mode.equals("none") && !mode.equals("ignoring");
+        if (honours && (etagFails || dateFails)) {
+            exchange.sendResponseHeaders(412, -1);
+            return;
+        }
+        if (exchange.getRequestMethod().equals("HEAD")) {
+            out.set("Content-Length", Long.toString(object.length));
+            exchange.sendResponseHeaders(200, -1);
+            return;
+        }
+        ranged(exchange, object);
+    }
+
+    private static byte[] inverted(byte[] object) {
+        byte[] out = new byte[object.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (byte) ~object[i];
+        }
+        return out;
     }
 
     private void send(HttpExchange exchange, int status, byte[] object, int from, int length) throws IOException {

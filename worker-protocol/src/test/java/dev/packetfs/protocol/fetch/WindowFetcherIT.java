@@ -242,6 +242,110 @@ class WindowFetcherIT {
         assertTrue(e.kind() == FetchException.Kind.IO && e.transientFailure(), e.kind() + ": " + e.getMessage());
     }
 
+    /**
+     * Programs pinned to a version, against the versioned origin: an object replaced after a
+     * number of reads, in each way an origin tells versions (docs/kernel.md#versions).
+     */
+    @org.junit.jupiter.api.Nested
+    class Versions {
+        private static final int SIZE = OBJECT.length;
+
+        private byte[] version2() {
+            byte[] v2 = new byte[SIZE];
+            for (int i = 0; i < SIZE; i++) {
+                v2[i] = (byte) ~OBJECT[i];
+            }
+            return v2;
+        }
+
+        private Program pinned(String mode, int flipAfter, Op op, long offset, long length) throws FetchException {
+            String url = origin.url("/versioned/" + mode + "/" + flipAfter + "/obj");
+            ObjectSize probed = fetcher.probe(url, Duration.ofSeconds(2));
+            return new Program(op, 0x33, url, null, offset, length, OptionalLong.empty(), probed.version());
+        }
+
+        @ParameterizedTest(name = "{0}")
+        @org.junit.jupiter.params.provider.ValueSource(strings = {"strong", "weak", "date", "ignoring"})
+        void theWindowsBeforeTheFlipAreReadAndTheOneAfterIsRefused(String mode) throws Exception {
+            int flipAfter = 3;
+            Program first = pinned(mode, flipAfter, Op.CRC32C, 0, 100_000);
+            assertTrue(first.version().validated(), mode + " pins a validator: " + first.version());
+            assertEquals(SIZE, first.version().size());
+            for (int i = 0; i < flipAfter; i++) {
+                Program window = first.withWindow(i * 100_000L, 100_000);
+                assertEquals(Kernel.execute(window, OBJECT), fetcher.fetchAndExecute(window), mode + " window " + i);
+            }
+            Program late = first.withWindow(flipAfter * 100_000L, 100_000);
+            FetchException e = assertThrows(FetchException.class, () -> fetcher.fetchAndExecute(late));
+            assertEquals(FetchException.Kind.OBJECT_CHANGED, e.kind(), e.getMessage());
+            assertTrue(e.getMessage().contains(first.version().etag() != null ? first.version().etag() : first.version().lastModified()),
+                    "the message names the version the program pins: " + e.getMessage());
+            long[] gets = origin.versionedGets(mode, flipAfter, "obj");
+            assertEquals(flipAfter, gets[0], "windows answered from version 1");
+        }
+
+        @Test
+        void thePreconditionIsSentAndAnOriginHonouringItAnswers412() throws Exception {
+            Program p = pinned("strong", 0, Op.ADD, 10, 10); // version 2 from the first GET on
+            Program stale = p.withVersion(new dev.packetfs.kernel.ObjectVersion("\"obj-v1\"", null, SIZE));
+            FetchException e = assertThrows(FetchException.class, () -> fetcher.fetchAndExecute(stale));
+            assertEquals(FetchException.Kind.OBJECT_CHANGED, e.kind());
+            assertTrue(e.getMessage().contains("412"), e.getMessage());
+            assertEquals("\"obj-v1\"", origin.lastHeaders.get("if-match"));
+            Program dated = pinned("date", 0, Op.ADD, 10, 10);
+            fetcher.fetchAndExecute(dated);
+            assertEquals(dated.version().lastModified(), origin.lastHeaders.get("if-unmodified-since"));
+        }
+
+        @Test
+        void aRedirectHopCarriesThePreconditionToo() throws Exception {
+            Program p = pinned("strong", 1000, Op.XOR, 0, 4096);
+            Program redirected = new Program(Op.XOR, 0x33, origin.url("/redirect/2/versioned/strong/1000/obj"), null, 0, 4096,
+                    OptionalLong.empty(), p.version());
+            assertEquals(Kernel.execute(redirected, OBJECT), fetcher.fetchAndExecute(redirected));
+            assertEquals(p.version().etag(), origin.lastHeaders.get("if-match"));
+        }
+
+        @Test
+        void withoutAValidatorOnlyTheSizeIsPinnedAndASameSizeReplacementCannotBeSeen() throws Exception {
+            Program p = pinned("none", 1, Op.CRC32C, 0, 1000);
+            assertEquals(new dev.packetfs.kernel.ObjectVersion(null, null, SIZE), p.version());
+            assertEquals(Kernel.execute(p, OBJECT), fetcher.fetchAndExecute(p));
+            // Version 2 has the same size: nothing tells it from version 1, and its bytes are read.
+            assertEquals(Kernel.execute(p, version2()), fetcher.fetchAndExecute(p));
+        }
+
+        @Test
+        void aSizeThatChangesIsSeenWithoutAValidator() throws Exception {
+            origin.put("grown", OBJECT);
+            origin.put("grown@2", java.util.Arrays.copyOf(OBJECT, SIZE + 1));
+            String url = origin.url("/versioned/none/1/grown");
+            Program p = new Program(Op.CRC32C, 0, url, null, 0, 1000, OptionalLong.empty(),
+                    fetcher.probe(url, Duration.ofSeconds(2)).version());
+            assertEquals(Kernel.execute(p, OBJECT), fetcher.fetchAndExecute(p));
+            assertEquals(FetchException.Kind.OBJECT_CHANGED,
+                    assertThrows(FetchException.class, () -> fetcher.fetchAndExecute(p)).kind());
+        }
+
+        @Test
+        void aWindowPastTheEndOfThePinnedVersionIsEmptyAndChecked() throws Exception {
+            Program p = pinned("strong", 1000, Op.ADD, SIZE + 10, 10);
+            assertEquals(0, fetcher.fetchAndExecute(p).bytesProcessed());
+            Program other = p.withVersion(new dev.packetfs.kernel.ObjectVersion(null, null, SIZE - 1));
+            assertEquals(FetchException.Kind.OBJECT_CHANGED,
+                    assertThrows(FetchException.class, () -> fetcher.fetchAndExecute(other)).kind());
+        }
+
+        @Test
+        void anAnswerWithoutThePinnedHeaderCannotBeChecked() throws Exception {
+            Program p = new Program(Op.ADD, 0, origin.url("/ranged/obj"), null, 0, 10, OptionalLong.empty(),
+                    new dev.packetfs.kernel.ObjectVersion("\"x\"", null, SIZE));
+            FetchException e = assertThrows(FetchException.class, () -> fetcher.fetchAndExecute(p));
+            assertEquals(FetchException.Kind.BAD_REPLY, e.kind(), e.getMessage());
+            assertTrue(!e.transientFailure());
+        }
+    }
+
     private static void assertKind(FetchException.Kind kind, Program program) {
         FetchException e = assertThrows(FetchException.class, () -> fetcher.fetchAndExecute(program));
         assertEquals(kind, e.kind(), e.getMessage());

@@ -225,7 +225,7 @@ class BrowserSubstrateTest {
         // (A plain job would be taken unverified with probability 1 - trustAfter / (2 run): see the test above.)
         ComputeJob j = job("w", 8);
         ComputeJob window = new ComputeJob("p~w3", j.program(), null, null, false, false, "auto", null, true, null,
-                List.of(), new dev.packetfs.dispatch.job.WindowRef("p", 3, false));
+                List.of(), new dev.packetfs.dispatch.job.WindowRef("p", 3, false), false);
         assertRight(window, run(c, window));
         assertEquals(1008, a.closedWith, "its window answer was checked, and it was caught");
         assertEquals(0, c.stats().unverified.get() - unverifiedBefore, "nothing was taken on trust");

@@ -300,7 +300,12 @@ public final class Dispatcher implements AutoCloseable {
     private void plan(Delivery d) {
         queue.planning(d, true).exceptionally(e -> null);
         planner.decide(d.job()).whenComplete((decision, error) -> {
-            if (error != null) {
+            if (d.restarts() > 0 && !(decision instanceof FanOutPlanner.Decision.Plan)) {
+                // Planned again after its object changed: its record holds what it spent, and a
+                // new version that cannot be cut into windows ends it there, with the reason.
+                writer.write(new Settlement.Unplannable(d, "the object changed while the job ran, and its new version"
+                        + " cannot be planned: " + why(decision, error)));
+            } else if (error != null) {
                 writer.write(policy.refused(d, "planning failed: " + error));
             } else if (decision instanceof FanOutPlanner.Decision.Plan p) {
                 LOG.debug("job {}: {} windows of {} bytes", d.jobId(), p.plan().windows(), p.plan().windowBytes());
@@ -320,6 +325,19 @@ public final class Dispatcher implements AutoCloseable {
                 });
             }
         });
+    }
+
+    private static String why(FanOutPlanner.Decision decision, Throwable error) {
+        if (decision instanceof FanOutPlanner.Decision.Single single) {
+            return "it would run as one job (" + single.why() + ")";
+        }
+        if (decision instanceof FanOutPlanner.Decision.Refuse refuse) {
+            return refuse.error();
+        }
+        if (decision instanceof FanOutPlanner.Decision.ProbeFailed failed) {
+            return "probing it failed: " + failed.error().getMessage();
+        }
+        return "planning failed: " + error;
     }
 
     /**

@@ -46,6 +46,9 @@ public final class SettlementPolicy {
         switch (f.kind()) {
             case JOB_ERROR:
                 return new Settlement.Done(d, JobResult.failed(d.jobId(), substrate, attempt, cost, error), record);
+            case OBJECT_CHANGED:
+                // Every substrate would read the same new version: no retry, no failover.
+                return new Settlement.Done(d, JobResult.failed(d.jobId(), substrate, attempt, cost, error), record, true);
             case THROTTLED:
                 return pushBack(d, retry.throttleDelay(d.throttles() + 1), record);
             case UNSUITABLE: {

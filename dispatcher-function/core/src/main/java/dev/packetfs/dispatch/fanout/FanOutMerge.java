@@ -57,9 +57,32 @@ public final class FanOutMerge {
                 + ") failed: " + error;
     }
 
+    /** How a parent's record words a window that found its object changed: the window, and what it found. */
+    public static String windowFoundChanged(ComputeJob window, String error) {
+        Program p = window.program();
+        return "window " + window.window().index() + " (bytes " + p.offset() + ".." + (p.offset() + p.length() - 1)
+                + ") found: " + error;
+    }
+
+    /**
+     * The error of a parent whose object changed while it ran: the version its plan read, what a
+     * window found, how far it had got, and what the user can do.
+     */
+    static String changedError(FanOutProgress p) {
+        String planned = p.version() == null ? "no version" : p.version().describe();
+        String again = p.maxRestarts() == 0
+                ? "; submit it again, or with \"on_change\": \"restart\" to plan it again against the new version"
+                : "; it was planned again " + p.restarts() + " times already, the most its on_change allows"
+                        + " (packetfs.fanout.max-restarts)";
+        return "the object changed while the job ran: the plan read " + planned + "; "
+                + (p.error() == null ? "a window found another version" : p.error()) + "; " + p.done() + " of "
+                + p.windows() + " windows had been read, and nothing was merged" + again;
+    }
+
     /** The result of a parent that ended without every window: failed, cancelled or stopped by its budget. */
     public static JobResult ended(FanOutProgress p, Instant now) {
         String error = switch (p.state()) {
+            case "changed" -> changedError(p);
             case "cancelled" -> "cancelled (DELETE /jobs/" + p.parentId() + ") after " + p.done() + " of " + p.windows()
                     + " windows";
             case "stopped" -> "stopped by max_cost_usd " + JobJson.usd(p.maxCostPicoUsd()).toPlainString() + ": "

@@ -17,8 +17,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 
 /**
- * Decides what becomes of a job with {@code window_bytes}: it learns the object's size (a HEAD, or
- * a one-byte Range request), and then the job is cut into windows, or runs as one job (its
+ * Decides what becomes of a job with {@code window_bytes}: it learns the object's size and version
+ * (a HEAD, or a one-byte Range request), and then the job is cut into windows, or runs as one job (its
  * window fits in one, or its origin serves no ranges), or is refused with the reason (too many
  * windows, no substrate can run them, a plan that would pass its {@code max_cost_usd}).
  */
@@ -84,7 +84,9 @@ public final class FanOutPlanner {
         if (!size.ranges()) {
             return new Decision.Single("its origin serves no byte ranges");
         }
-        WindowPlan plan = WindowPlan.of(parent, size.bytes());
+        // Every window is read from the version the probe saw, or the job fails (or is planned
+        // again) when the object changes: no merge of two versions (docs/jobs.md).
+        WindowPlan plan = WindowPlan.of(parent, size.bytes(), size.version());
         if (plan.single()) {
             return new Decision.Single("its window fits in one");
         }
@@ -114,6 +116,7 @@ public final class FanOutPlanner {
         }
         boolean chained = parent.program().op() == Op.FNV64;
         String firstState = parent.program().fnvState().isPresent() ? Fnv64.toHex(parent.program().fnvState().getAsLong()) : null;
-        return new Decision.Plan(plan, new FanOutLimits(settings.maxOutstanding(), max, perWindow, chained, firstState));
+        return new Decision.Plan(plan, new FanOutLimits(settings.maxOutstanding(), max, perWindow, chained, firstState,
+                parent.restartOnChange() ? settings.maxRestarts() : 0));
     }
 }

@@ -1,6 +1,7 @@
 package dev.packetfs.dispatch.fanout;
 
 import dev.packetfs.dispatch.job.ComputeJob;
+import dev.packetfs.kernel.ObjectVersion;
 import dev.packetfs.kernel.Op;
 import dev.packetfs.kernel.Program;
 
@@ -12,8 +13,11 @@ import dev.packetfs.kernel.Program;
  * @param start first byte of the parent's window in the object
  * @param end one past its last byte
  * @param windows how many windows: {@code ceil((end - start) / windowBytes)}
+ * @param version the version of the object every window is read from (docs/kernel.md#versions),
+ *     or null when its origin told nothing that can be checked
  */
-public record WindowPlan(String parentId, Op op, long objectBytes, long start, long end, long windowBytes, long windows) {
+public record WindowPlan(String parentId, Op op, long objectBytes, long start, long end, long windowBytes, long windows,
+        ObjectVersion version) {
 
     public WindowPlan {
         if (windowBytes < 1 || start < 0 || end < start) {
@@ -21,14 +25,19 @@ public record WindowPlan(String parentId, Op op, long objectBytes, long start, l
         }
     }
 
-    /** The plan for {@code parent} over an object of {@code objectBytes} bytes. */
+    /** The plan for {@code parent} over an object of {@code objectBytes} bytes, of no known version. */
     public static WindowPlan of(ComputeJob parent, long objectBytes) {
+        return of(parent, objectBytes, null);
+    }
+
+    /** The plan for {@code parent} over version {@code version} of an object of {@code objectBytes} bytes. */
+    public static WindowPlan of(ComputeJob parent, long objectBytes, ObjectVersion version) {
         Program p = parent.program();
         long start = p.windowStart(objectBytes);
         long length = p.windowLength(objectBytes);
         long size = parent.windowBytes();
         long windows = length == 0 ? 0 : (length - 1) / size + 1;
-        return new WindowPlan(parent.jobId(), p.op(), objectBytes, start, start + length, size, windows);
+        return new WindowPlan(parent.jobId(), p.op(), objectBytes, start, start + length, size, windows, version);
     }
 
     /** Bytes the parent covers. */
@@ -42,6 +51,11 @@ public record WindowPlan(String parentId, Op op, long objectBytes, long start, l
 
     public long length(long index) {
         return Math.min(windowBytes, end - offset(index));
+    }
+
+    /** True when a version that could not change unseen is pinned: an ETag or a date, not a size alone. */
+    public boolean verified() {
+        return version != null && version.validated();
     }
 
     /** True when cutting would give one window at most: the job runs as it is. */

@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.job.JobJson;
 import dev.packetfs.dispatch.job.WindowRef;
+import dev.packetfs.kernel.ObjectVersion;
 import dev.packetfs.kernel.Program;
+import dev.packetfs.kernel.ProgramJson;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * The job JSON of a fan-out job's windows, as five literal pieces with the window's index, offset,
@@ -15,7 +18,8 @@ import java.util.List;
  *
  * The Redis queue keeps the pieces with the parent and issues windows from them inside its Lua
  * scripts, as windows are needed; the in-memory queue issues them from the same pieces, so both
- * queue the same text. Every window has the parent's constraints and no budget of its own.
+ * queue the same text. Every window has the parent's constraints and no budget of its own, and
+ * its program the plan's version of the object (docs/kernel.md#versions).
  */
 public record WindowTemplate(List<String> pieces) {
 
@@ -26,22 +30,34 @@ public record WindowTemplate(List<String> pieces) {
         }
     }
 
+    /** The windows of the parent's first plan, of no known version. */
     public static WindowTemplate of(ComputeJob parent) {
+        return of(parent, null, 0);
+    }
+
+    /**
+     * The windows of plan {@code plan} (0, or the restart it follows) of {@code parent}, each
+     * read only from {@code version}.
+     */
+    public static WindowTemplate of(ComputeJob parent, ObjectVersion version, int plan) {
         Program p = parent.program();
         // The program without its window: {"op":…,"imm":…,"data_url":"…" (no closing brace).
-        ObjectNode program = dev.packetfs.kernel.ProgramJson.write(new Program(p.op(), p.imm(), p.dataUrl(), null, 0,
-                Program.TO_END, java.util.OptionalLong.empty()));
+        ObjectNode program = ProgramJson.write(new Program(p.op(), p.imm(), p.dataUrl(), null, 0,
+                Program.TO_END, OptionalLong.empty()));
         program.remove("offset");
         String programHead = open(JobJson.toText(program));
+        String versionPart = version == null ? "" : ",\"version\":" + JobJson.toText(ProgramJson.write(version));
         ObjectNode rest = JobJson.write(parent.windowJob(new WindowRef(parent.jobId(), 0, false), p));
         rest.remove(List.of("job_id", "program", JobJson.WINDOW));
         String constraints = open(JobJson.toText(rest)).substring(1); // without "{"
         String id = JobJson.toText(JobJson.MAPPER.getNodeFactory().textNode(parent.jobId()));
+        String idHead = id.substring(0, id.length() - 1) + (plan == 0 ? "" : "~r" + plan);
         return new WindowTemplate(List.of(
-                "{\"job_id\":" + id.substring(0, id.length() - 1) + "~w",
-                "\",\"program\":" + programHead + ",\"offset\":",
+                "{\"job_id\":" + idHead + "~w",
+                "\",\"program\":" + programHead + versionPart + ",\"offset\":",
                 ",\"length\":",
-                "}" + (constraints.isEmpty() ? "" : "," + constraints) + ",\"window\":{\"parent\":" + id + ",\"index\":",
+                "}" + (constraints.isEmpty() ? "" : "," + constraints) + ",\"window\":{\"parent\":" + id
+                        + (plan == 0 ? "" : ",\"plan\":" + plan) + ",\"index\":",
                 "}}"));
     }
 

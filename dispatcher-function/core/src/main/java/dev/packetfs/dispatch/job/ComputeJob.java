@@ -14,6 +14,8 @@ import java.util.List;
  *     this many bytes, run as jobs of their own and merged (a fan-out job); null: one job
  * @param substrates the substrates the job (and each of its windows) may run on; empty: any
  * @param window set on the windows of a fan-out job, by the dispatcher; null otherwise
+ * @param restartOnChange for a fan-out job: when its object changes while it runs, plan it again
+ *     against the new version ({@code "on_change": "restart"}) instead of failing
  */
 public record ComputeJob(
         String jobId,
@@ -27,7 +29,8 @@ public record ComputeJob(
         boolean isPublic,
         Long windowBytes,
         List<String> substrates,
-        WindowRef window) {
+        WindowRef window,
+        boolean restartOnChange) {
 
     public static final String AUTO = "auto";
 
@@ -48,7 +51,7 @@ public record ComputeJob(
     public ComputeJob(String jobId, Program program, Integer requiredMemoryMb, Long maxDurationMs, boolean requiresGpu,
             boolean requiresState, String substrate, BigDecimal maxCostUsd, boolean isPublic) {
         this(jobId, program, requiredMemoryMb, maxDurationMs, requiresGpu, requiresState, substrate, maxCostUsd, isPublic,
-                null, List.of(), null);
+                null, List.of(), null, false);
     }
 
     /** A job with no constraints, for any substrate. */
@@ -58,27 +61,32 @@ public record ComputeJob(
 
     public ComputeJob withSubstrate(String name) {
         return new ComputeJob(jobId, program, requiredMemoryMb, maxDurationMs, requiresGpu, requiresState, name,
-                maxCostUsd, isPublic, windowBytes, substrates, window);
+                maxCostUsd, isPublic, windowBytes, substrates, window, restartOnChange);
     }
 
     public ComputeJob withPublic(boolean value) {
         return new ComputeJob(jobId, program, requiredMemoryMb, maxDurationMs, requiresGpu, requiresState, substrate,
-                maxCostUsd, value, windowBytes, substrates, window);
+                maxCostUsd, value, windowBytes, substrates, window, restartOnChange);
     }
 
     public ComputeJob withId(String id) {
         return new ComputeJob(id, program, requiredMemoryMb, maxDurationMs, requiresGpu, requiresState, substrate,
-                maxCostUsd, isPublic, windowBytes, substrates, window);
+                maxCostUsd, isPublic, windowBytes, substrates, window, restartOnChange);
     }
 
     public ComputeJob withWindowBytes(Long bytes) {
         return new ComputeJob(jobId, program, requiredMemoryMb, maxDurationMs, requiresGpu, requiresState, substrate,
-                maxCostUsd, isPublic, bytes, substrates, window);
+                maxCostUsd, isPublic, bytes, substrates, window, restartOnChange);
+    }
+
+    public ComputeJob withRestartOnChange(boolean restart) {
+        return new ComputeJob(jobId, program, requiredMemoryMb, maxDurationMs, requiresGpu, requiresState, substrate,
+                maxCostUsd, isPublic, windowBytes, substrates, window, restart);
     }
 
     public ComputeJob withSubstrates(List<String> names) {
         return new ComputeJob(jobId, program, requiredMemoryMb, maxDurationMs, requiresGpu, requiresState, substrate,
-                maxCostUsd, isPublic, windowBytes, names, window);
+                maxCostUsd, isPublic, windowBytes, names, window, restartOnChange);
     }
 
     /**
@@ -87,14 +95,14 @@ public record ComputeJob(
      */
     public ComputeJob windowJob(WindowRef ref, Program windowProgram) {
         return new ComputeJob(ref.jobId(), windowProgram, requiredMemoryMb, maxDurationMs, requiresGpu, requiresState,
-                substrate, null, isPublic, null, substrates, ref);
+                substrate, null, isPublic, null, substrates, ref, false);
     }
 
     /** For a window: the same window as a duplicate, to run elsewhere (a hedge). */
     public ComputeJob hedge() {
         WindowRef ref = window.asHedge();
         return new ComputeJob(ref.jobId(), program, requiredMemoryMb, maxDurationMs, requiresGpu, requiresState,
-                substrate, maxCostUsd, isPublic, windowBytes, substrates, ref);
+                substrate, maxCostUsd, isPublic, windowBytes, substrates, ref, false);
     }
 
     public boolean pinned() {

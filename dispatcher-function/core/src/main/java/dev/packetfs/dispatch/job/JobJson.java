@@ -28,7 +28,7 @@ public final class JobJson {
     /** The fields a submitter may set; the error for an unknown one lists them. */
     private static final Set<String> FIELDS = new TreeSet<>(Set.of("job_id", "program", "required_memory_mb",
             "max_duration_ms", "requires_gpu", "requires_state", "substrate", "substrates", "max_cost_usd", "public",
-            "window_bytes"));
+            "window_bytes", "on_change"));
     /** Set by the dispatcher on the windows of a fan-out job (WindowRef). */
     public static final String WINDOW = "window";
     /** Most names in {@code substrates}. */
@@ -92,13 +92,21 @@ public final class JobJson {
         if (windowBytes != null && program.dataUrl() == null) {
             throw new JobException("window_bytes", "applies only to a program with data_url; inline data runs as one job");
         }
+        String onChange = text(node, "on_change");
+        if (onChange != null && !onChange.equals("fail") && !onChange.equals("restart")) {
+            throw new JobException("on_change", "must be \"fail\" or \"restart\", got '" + onChange + "'");
+        }
+        if (onChange != null && windowBytes == null) {
+            throw new JobException("on_change", "applies only to a fan-out job (with window_bytes); a job read in one"
+                    + " request sees one version of its object");
+        }
         if (jobId == null && window != null) {
             jobId = window.jobId();
         }
         return new ComputeJob(jobId == null ? JobIds.assign() : jobId, program,
                 memory == null ? null : memory.intValue(), duration,
                 bool(node, "requires_gpu"), bool(node, "requires_state"), substrate,
-                cost(node), bool(node, "public"), windowBytes, substrates, window);
+                cost(node), bool(node, "public"), windowBytes, substrates, window, "restart".equals(onChange));
     }
 
     public static ObjectNode write(ComputeJob job) {
@@ -130,10 +138,16 @@ public final class JobJson {
         if (job.windowBytes() != null) {
             node.put("window_bytes", job.windowBytes());
         }
+        if (job.restartOnChange()) {
+            node.put("on_change", "restart");
+        }
         if (job.window() != null) {
             ObjectNode w = node.putObject(WINDOW);
             w.put("parent", job.window().parent());
             w.put("index", job.window().index());
+            if (job.window().plan() > 0) {
+                w.put("plan", job.window().plan());
+            }
             if (job.window().hedge()) {
                 w.put("hedge", true);
             }
@@ -260,12 +274,13 @@ public final class JobJson {
         }
         JsonNode parent = value.get("parent");
         JsonNode index = value.get("index");
+        JsonNode plan = value.get("plan");
         JsonNode hedge = value.get("hedge");
         if (!value.isObject() || parent == null || !parent.isTextual() || index == null || !index.canConvertToLong()
-                || (hedge != null && !hedge.isBoolean())) {
+                || (plan != null && !plan.canConvertToInt()) || (hedge != null && !hedge.isBoolean())) {
             throw new JobException(WINDOW, "must be {\"parent\": <job id>, \"index\": <n>}, got " + abbreviate(value));
         }
-        return new WindowRef(parent.asText(), index.asLong(), hedge != null && hedge.booleanValue());
+        return new WindowRef(parent.asText(), index.asLong(), plan == null ? 0 : plan.asInt(), hedge != null && hedge.booleanValue());
     }
 
     private static String abbreviate(JsonNode value) {

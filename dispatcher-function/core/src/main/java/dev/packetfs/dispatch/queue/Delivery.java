@@ -16,6 +16,8 @@ import java.util.Set;
  * @param avoid substrates that failed this job, tried last
  * @param costPicoUsd what earlier attempts cost
  * @param rawJob the job as stored, kept for dead letters
+ * @param restarts for a fan-out job planned again after its object changed: which restart this is
+ *     (its new plan's number); 0 otherwise
  */
 public record Delivery(
         ComputeJob job,
@@ -26,11 +28,18 @@ public record Delivery(
         List<String> errors,
         Set<String> avoid,
         long costPicoUsd,
-        String rawJob) {
+        String rawJob,
+        int restarts) {
 
     public Delivery {
         errors = List.copyOf(errors);
         avoid = Set.copyOf(avoid);
+    }
+
+    /** A delivery of a job as submitted, or retried: no restart of a fan-out plan. */
+    public Delivery(ComputeJob job, String handle, String token, int attempts, int throttles, List<String> errors,
+            Set<String> avoid, long costPicoUsd, String rawJob) {
+        this(job, handle, token, attempts, throttles, errors, avoid, costPicoUsd, rawJob, 0);
     }
 
     public String jobId() {

@@ -37,6 +37,7 @@ public final class Envelope {
         List<String> errors = List.of();
         Set<String> avoid = Set.of();
         long cost = 0;
+        int restarts = 0;
         if (raw == null && fields.containsKey(ENVELOPE)) {
             JsonNode env;
             try {
@@ -48,6 +49,7 @@ public final class Envelope {
                 errors = strings(env.path("errors"));
                 avoid = new LinkedHashSet<>(strings(env.path("avoid")));
                 cost = env.path("cost").asLong();
+                restarts = env.path("restarts").asInt();
             } catch (RuntimeException e) {
                 return new Invalid(handle, handle, null, "queue entry is not a readable envelope: " + e.getMessage(),
                         fields.get(ENVELOPE));
@@ -58,7 +60,7 @@ public final class Envelope {
         }
         try {
             ComputeJob job = JobJson.parse(raw);
-            return new Delivery(job, handle, token, attempts, throttles, errors, avoid, cost, raw);
+            return new Delivery(job, handle, token, attempts, throttles, errors, avoid, cost, raw, restarts);
         } catch (JobException e) {
             return new Invalid(handle, token, usableJobId(raw), e.getMessage(), raw);
         }
@@ -79,8 +81,29 @@ public final class Envelope {
         ArrayNode avoid = env.putArray("avoid");
         r.avoid().forEach(avoid::add);
         env.put("cost", d.costPicoUsd() + (r.record() == null ? 0 : r.record().costPicoUsd()));
+        if (d.restarts() > 0) {
+            env.put("restarts", d.restarts());
+        }
         // Two identical envelopes would collapse into one sorted-set member.
         env.put("nonce", UUID.randomUUID().toString());
+        return JobJson.toText(env);
+    }
+
+    /**
+     * A fan-out job to plan again after its object changed (docs/jobs.md#one-version-of-the-object):
+     * the job as submitted, its submission's token, every attempt ahead of it, and the number of
+     * this restart, which its new windows carry. fanout.lua writes the same envelope for Redis.
+     */
+    public static String restart(String rawJob, String token, int restarts) {
+        ObjectNode env = JobJson.MAPPER.createObjectNode();
+        env.put(JOB, rawJob);
+        env.put("token", token);
+        env.put("attempts", 0);
+        env.put("throttles", 0);
+        env.putArray("errors");
+        env.putArray("avoid");
+        env.put("cost", 0);
+        env.put("restarts", restarts);
         return JobJson.toText(env);
     }
 

@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -32,20 +33,28 @@ final class InMemoryFanOuts {
     private final Consumer<String> issue;
     /** Stores a parent's result. */
     private final Consumer<JobResult> finish;
+    /** Queues a parent to be planned again: its restart envelope, and its job as submitted. */
+    private final BiConsumer<String, String> restart;
 
-    InMemoryFanOuts(Consumer<String> issue, Consumer<JobResult> finish) {
+    InMemoryFanOuts(Consumer<String> issue, Consumer<JobResult> finish, BiConsumer<String, String> restart) {
         this.issue = issue;
         this.finish = finish;
+        this.restart = restart;
     }
 
     /** One parent: what fanout:job:<id> holds in Redis. */
     private static final class Parent {
-        final WindowPlan plan;
-        final FanOutLimits limits;
-        final WindowTemplate template;
+        WindowPlan plan;
+        FanOutLimits limits;
+        WindowTemplate template;
+        /** 0, or the restart whose windows count now. */
+        int planNumber;
+        int restarts;
+        final String job;
+        final String token;
         final Instant startedAt = Instant.now();
         final Map<Long, ObjectNode> answers = new HashMap<>();
-        final Set<Long> hedged = new HashSet<>();
+        final Set<String> hedged = new HashSet<>();
         final Map<String, FanOutProgress.Share> shares = new HashMap<>();
         String state = "running";
         String error;
@@ -57,21 +66,35 @@ final class InMemoryFanOuts {
         long hedges;
         long hedgesWon;
 
-        Parent(WindowPlan plan, FanOutLimits limits, WindowTemplate template) {
-            this.plan = plan;
-            this.limits = limits;
-            this.template = template;
-            this.fnvNext = limits.firstFnvState();
+        Parent(WindowPlan plan, FanOutLimits limits, WindowTemplate template, String job, String token) {
+            this.job = job;
+            this.token = token;
+            replan(plan, limits, template, 0);
+        }
+
+        /** A new plan in place: what it spent, its hedges and when it started stay. */
+        void replan(WindowPlan newPlan, FanOutLimits newLimits, WindowTemplate newTemplate, int number) {
+            plan = newPlan;
+            limits = newLimits;
+            template = newTemplate;
+            planNumber = number;
+            fnvNext = newLimits.firstFnvState();
+            state = "running";
+            next = 0;
         }
 
         long done() {
             return answers.size();
         }
 
+        boolean runs(WindowRef w) {
+            return state.equals("running") && w.plan() == planNumber;
+        }
+
         FanOutProgress progress() {
             return new FanOutProgress(plan.parentId(), plan.op(), state, plan.windows(), next, done(), plan.objectBytes(),
                     plan.windowBytes(), plan.bytes(), bytesDone, cost, executions, hedges, hedgesWon,
-                    limits.maxCostPicoUsd(), startedAt, error, shares);
+                    limits.maxCostPicoUsd(), startedAt, error, shares, plan.version(), restarts, limits.maxRestarts());
         }
     }
 
@@ -79,16 +102,43 @@ final class InMemoryFanOuts {
         return parents.containsKey(parentId);
     }
 
-    void plan(WindowPlan plan, FanOutLimits limits, WindowTemplate template) {
-        Parent p = new Parent(plan, limits, template);
-        parents.put(plan.parentId(), p);
+    /**
+     * Plans a parent (restart 0), or plans again one whose object changed ({@code restart} its
+     * number): plan.lua's rules. Returns false when this plan is not wanted (planned already, or
+     * not waiting for this restart).
+     */
+    boolean plan(WindowPlan plan, FanOutLimits limits, WindowTemplate template, String job, String token, int restart) {
+        Parent p = parents.get(plan.parentId());
+        if (restart == 0) {
+            if (p != null) {
+                return false;
+            }
+            p = new Parent(plan, limits, template, job, token);
+            parents.put(plan.parentId(), p);
+        } else if (p == null || !p.state.equals("restarting") || p.restarts != restart) {
+            return false;
+        } else {
+            p.replan(plan, limits, template, restart);
+        }
         refill(p);
+        return true;
     }
 
-    /** Whether a delivered window should run: its parent runs and the window is not answered yet. */
+    /** A restart whose new version cannot be planned: the parent ends as failed, with what it spent. */
+    void unplannable(String parentId, int restart, String error) {
+        Parent p = parents.get(parentId);
+        if (p == null || !p.state.equals("restarting") || p.restarts != restart) {
+            return;
+        }
+        p.state = "failed";
+        p.error = error;
+        finish(p, FanOutMerge.ended(p.progress(), Instant.now()));
+    }
+
+    /** Whether a delivered window should run: its parent runs its plan and the window is not answered yet. */
     boolean wanted(WindowRef w) {
         Parent p = parents.get(w.parent());
-        return p != null && p.state.equals("running") && !p.answers.containsKey(w.index());
+        return p != null && p.runs(w) && !p.answers.containsKey(w.index());
     }
 
     /** Every settled execution of a window is charged to its parent while the parent exists. */
@@ -105,7 +155,7 @@ final class InMemoryFanOuts {
     /** A window's answer; the first one for its index counts. */
     void answered(WindowRef w, ObjectNode result, String substrate) {
         Parent p = parents.get(w.parent());
-        if (p == null || !p.state.equals("running") || p.answers.putIfAbsent(w.index(), result) != null) {
+        if (p == null || !p.runs(w) || p.answers.putIfAbsent(w.index(), result) != null) {
             return;
         }
         long bytes = result.path("bytes_processed").asLong();
@@ -133,17 +183,35 @@ final class InMemoryFanOuts {
 
     /**
      * A window failed for good: its parent fails, unless a hedge (or the window itself) answered.
+     * A window that found its object changed ends its parent as {@code changed}, or plans it again
+     * while its {@code on_change} allows.
      *
-     * @param error as {@link FanOutMerge#windowFailed} words it
+     * @param error as {@link FanOutMerge#windowFailed} or {@link FanOutMerge#windowFoundChanged} words it
      */
-    void failed(WindowRef w, String error) {
+    void failed(WindowRef w, String error, boolean changed) {
         Parent p = parents.get(w.parent());
-        if (w.hedge() || p == null || !p.state.equals("running") || p.answers.containsKey(w.index())) {
+        if (w.hedge() || p == null || !p.runs(w) || p.answers.containsKey(w.index())) {
             return;
         }
-        p.state = "failed";
         p.error = error;
+        if (changed && p.restarts < p.limits.maxRestarts()) {
+            restart(p);
+            return;
+        }
+        p.state = changed ? "changed" : "failed";
         finish(p, FanOutMerge.ended(p.progress(), Instant.now()));
+    }
+
+    /** fanoutRestart: the plan and its answers are forgotten, and the parent is queued to be planned again. */
+    private void restart(Parent p) {
+        p.restarts++;
+        p.state = "restarting";
+        p.answers.clear();
+        p.bytesDone = 0;
+        p.hedgesWon = 0;
+        p.next = 0;
+        p.shares.replaceAll((name, s) -> new FanOutProgress.Share(0, 0, s.costPicoUsd(), s.executions()));
+        restart.accept(Envelope.restart(p.job, p.token, p.restarts), p.job);
     }
 
     /** @return null when {@code parentId} is not a fan-out job in progress */
@@ -152,7 +220,7 @@ final class InMemoryFanOuts {
         if (p == null) {
             return null;
         }
-        if (!p.state.equals("running")) {
+        if (!p.state.equals("running") && !p.state.equals("restarting")) {
             return CancelOutcome.FINISHED;
         }
         p.state = "cancelled";
@@ -163,8 +231,8 @@ final class InMemoryFanOuts {
     /** hedge.lua's rules; the caller queues the duplicate when this says yes. */
     boolean mayHedge(WindowRef w, double afterFraction) {
         Parent p = parents.get(w.parent());
-        if (p == null || !p.state.equals("running") || p.answers.containsKey(w.index())
-                || p.done() < afterFraction * p.plan.windows() || !p.hedged.add(w.index())) {
+        if (p == null || !p.runs(w) || p.answers.containsKey(w.index())
+                || p.done() < afterFraction * p.plan.windows() || !p.hedged.add(w.plan() + ":" + w.index())) {
             return false;
         }
         p.hedges++;

@@ -316,7 +316,7 @@ public final class InMemoryJobQueue implements JobQueue {
         private final ArrayDeque<ExecutionRecord> records = new ArrayDeque<>();
         private final Map<String, SubstrateTotals> totals = new HashMap<>();
         private final SeriesStore series = new SeriesStore();
-        private final InMemoryFanOuts fanOuts = new InMemoryFanOuts(this::issueWindow, this::finishParent);
+        private final InMemoryFanOuts fanOuts = new InMemoryFanOuts(this::issueWindow, this::finishParent, this::restartParent);
         private long sequence;
         private long nextPurge;
         /** Bytes of job JSON queued (ready, running, delayed), for the quota: what Redis's jobs:bytes counts. */
@@ -436,7 +436,7 @@ public final class InMemoryJobQueue implements JobQueue {
                 deadLetter(((Envelope.Invalid) read).jobId(), ((Envelope.Invalid) read).raw(), 0,
                         List.of("invalid job: " + ((Envelope.Invalid) read).error()), null, d.job().window() == null);
                 if (d.job().window() != null) {
-                    fanOuts.failed(d.job().window(), FanOutMerge.windowFailed(d.job(), ((Envelope.Invalid) read).error()));
+                    fanOuts.failed(d.job().window(), FanOutMerge.windowFailed(d.job(), ((Envelope.Invalid) read).error()), false);
                 }
                 release(d.rawJob());
                 return null;
@@ -493,15 +493,26 @@ public final class InMemoryJobQueue implements JobQueue {
             Delivery d = s.delivery();
             boolean wasPending = pending.remove(d.handle()) != null;
             if (s instanceof Settlement.Planned planned) {
-                if (wasPending && liveResult(d.jobId()) == null && !fanOuts.planned(d.jobId())) {
+                if (wasPending) {
                     release(d.rawJob()); // the parent leaves the queue; its windows come in instead
+                }
+                if (wasPending && liveResult(d.jobId()) == null
+                        && fanOuts.plan(planned.plan(), planned.limits(),
+                                WindowTemplate.of(d.job(), planned.plan().version(), d.restarts()), d.rawJob(), d.token(),
+                                d.restarts())) {
                     JobState state = jobs.get(d.jobId());
                     if (state != null) {
                         state.state = "running";
                         state.fanOut = true;
                     }
-                    fanOuts.plan(planned.plan(), planned.limits(), WindowTemplate.of(d.job()));
                     changed.signalAll();
+                }
+                return;
+            }
+            if (s instanceof Settlement.Unplannable unplannable) {
+                if (wasPending) {
+                    release(d.rawJob());
+                    fanOuts.unplannable(d.jobId(), d.restarts(), unplannable.error());
                 }
                 return;
             }
@@ -551,8 +562,10 @@ public final class InMemoryJobQueue implements JobQueue {
                 if (done.result().succeeded()) {
                     fanOuts.answered(w, done.result().result(),
                             s.record() == null ? done.result().substrate() : s.record().substrate());
+                } else if (done.objectChanged()) {
+                    fanOuts.failed(w, FanOutMerge.windowFoundChanged(d.job(), done.result().error()), true);
                 } else {
-                    fanOuts.failed(w, FanOutMerge.windowFailed(d.job(), done.result().error()));
+                    fanOuts.failed(w, FanOutMerge.windowFailed(d.job(), done.result().error()), false);
                 }
             } else if (s instanceof Settlement.Retry retry) {
                 retryLater(d, retry);
@@ -560,7 +573,7 @@ public final class InMemoryJobQueue implements JobQueue {
                 deadLetter(d.jobId(), d.rawJob(), dead.result().attempts(), dead.errors(), null, false);
                 jobs.remove(d.jobId());
                 release(d.rawJob());
-                fanOuts.failed(w, FanOutMerge.windowFailed(d.job(), dead.result().error()));
+                fanOuts.failed(w, FanOutMerge.windowFailed(d.job(), dead.result().error()), false);
             }
         }
 
@@ -577,6 +590,13 @@ public final class InMemoryJobQueue implements JobQueue {
         private void issueWindow(String json) {
             queuedBytes += Envelope.utf8Length(json);
             ready.add(newEntry(Map.of(Envelope.JOB, json)));
+        }
+
+        /** Queues a parent to be planned again after its object changed (fanout.lua's fanoutRestart). */
+        private void restartParent(String envelope, String job) {
+            queuedBytes += Envelope.utf8Length(job);
+            ready.add(newEntry(Map.of(Envelope.ENVELOPE, envelope)));
+            changed.signalAll();
         }
 
         private void finishParent(JobResult result) {

@@ -19,8 +19,18 @@ public sealed interface Settlement {
 
     ExecutionRecord record();
 
-    /** The job is finished: its result (succeeded, or failed for good) is stored. */
-    record Done(Delivery delivery, JobResult result, ExecutionRecord record) implements Settlement {}
+    /**
+     * The job is finished: its result (succeeded, or failed for good) is stored.
+     *
+     * @param objectChanged it failed because its object is no longer the version its program pins;
+     *     for a window, its parent fails (or is planned again) for that reason
+     */
+    record Done(Delivery delivery, JobResult result, ExecutionRecord record, boolean objectChanged) implements Settlement {
+
+        public Done(Delivery delivery, JobResult result, ExecutionRecord record) {
+            this(delivery, result, record, false);
+        }
+    }
 
     /**
      * The job runs again after {@code delay}.
@@ -39,6 +49,18 @@ public sealed interface Settlement {
      * window is in (docs/jobs.md#fan-out).
      */
     record Planned(Delivery delivery, WindowPlan plan, FanOutLimits limits) implements Settlement {
+        @Override
+        public ExecutionRecord record() {
+            return null;
+        }
+    }
+
+    /**
+     * A fan-out job being planned again after its object changed ({@link Delivery#restarts()} &gt;
+     * 0) that cannot be: the job fails through its record, which keeps what it cost, with this
+     * error; its delivery is acknowledged in the same step.
+     */
+    record Unplannable(Delivery delivery, String error) implements Settlement {
         @Override
         public ExecutionRecord record() {
             return null;

@@ -119,7 +119,7 @@ public final class SubstrateState {
         if (outcome instanceof ExecutionOutcome.Failure f) {
             switch (f.kind()) {
                 case THROTTLED, UNSUITABLE -> breaker.releasePermission(); // not a fault of the substrate
-                case JOB_ERROR, ORIGIN -> {
+                case JOB_ERROR, ORIGIN, OBJECT_CHANGED -> {
                     // the substrate did its job: the input, or the data it names, was bad
                     breaker.onSuccess(latencyNanos, TimeUnit.NANOSECONDS);
                     failureRate.add(0);

@@ -46,6 +46,12 @@ public sealed interface ExecutionOutcome {
          * sent to its data_url): elsewhere at once, without burning an attempt; the job fails only
          * when no other substrate may run it. Not a fault of the substrate.
          */
-        UNSUITABLE
+        UNSUITABLE,
+        /**
+         * The job's object is no longer the version its program pins (docs/kernel.md#versions):
+         * the job fails, or its fan-out parent does, with no retry anywhere; every substrate would
+         * read the same new version. Not a fault of the substrate.
+         */
+        OBJECT_CHANGED
     }
 }

@@ -167,13 +167,13 @@ class FanOutDispatchTest {
     @Test
     void plansThatCannotBeMadeAreRefusedWithTheReason() throws Exception {
         ObjectSubstrate paid = new ObjectSubstrate("paid", 4, j -> 0, BilledUnits.of("requests", 1));
-        start(sized(OBJECT.length, true), new FanOutSettings(100, 8, Duration.ofSeconds(1), false, 4, Duration.ZERO, 1), paid);
+        start(sized(OBJECT.length, true), new FanOutSettings(100, 8, Duration.ofSeconds(1), false, 4, Duration.ZERO, 1, 0), paid);
         queue.submit(job("too-many", Op.ADD, 1000));
         assertEquals("window_bytes: 1000 cuts its 1000003 bytes into 1001 windows; a job may have at most 100"
                 + " (packetfs.fanout.max-windows): choose window_bytes of at least 10001", await("too-many", Duration.ofSeconds(5)).error());
         ComputeJob budget = ComputeJob.of("budget", job("x", Op.ADD, 1).program()).withWindowBytes(100_000L);
         budget = new ComputeJob("budget", budget.program(), null, null, false, false, "auto", new BigDecimal("0.000005"), false,
-                100_000L, List.of(), null);
+                100_000L, List.of(), null, false);
         queue.submit(budget);
         assertEquals("max_cost_usd: its 11 windows would cost about 0.000011 USD on the cheapest substrate they may run on,"
                 + " over max_cost_usd 0.000005", await("budget", Duration.ofSeconds(5)).error());

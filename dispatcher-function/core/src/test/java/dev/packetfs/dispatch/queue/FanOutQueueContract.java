@@ -19,6 +19,7 @@ import dev.packetfs.dispatch.ledger.SeriesResolution;
 import dev.packetfs.dispatch.testing.Jobs;
 import dev.packetfs.kernel.Kernel;
 import dev.packetfs.kernel.KernelResult;
+import dev.packetfs.kernel.ObjectVersion;
 import dev.packetfs.kernel.Op;
 import dev.packetfs.kernel.Program;
 import java.time.Duration;
@@ -45,9 +46,16 @@ public abstract class FanOutQueueContract {
     protected static final Duration VISIBILITY = JobQueueContract.VISIBILITY;
     static final String URL = "http://objects.example/object";
     static final byte[] OBJECT = new byte[100_003];
+    /** The object's second version: the same size, every byte inverted. */
+    static final byte[] OBJECT2 = new byte[OBJECT.length];
+    static final ObjectVersion V1 = new ObjectVersion("\"v1\"", null, OBJECT.length);
+    static final ObjectVersion V2 = new ObjectVersion("\"v2\"", null, OBJECT.length);
 
     static {
         new SplittableRandom(13).nextBytes(OBJECT);
+        for (int i = 0; i < OBJECT.length; i++) {
+            OBJECT2[i] = (byte) ~OBJECT[i];
+        }
     }
 
     protected JobQueue queue;
@@ -100,9 +108,17 @@ public abstract class FanOutQueueContract {
         return new ExecutionRecord(d.jobId(), substrate, failure, 3, cost, bytes, Instant.now());
     }
 
-    /** The window's answer, computed here as a substrate would. */
+    /** Takes the parent's delivery and plans it over version {@code version} of the object. */
+    protected void plan(ComputeJob parent, FanOutLimits limits, ObjectVersion version) throws InterruptedException {
+        queue.submit(parent);
+        Delivery d = take(queue, x -> x.jobId().equals(parent.jobId()));
+        queue.settle(List.of(new Settlement.Planned(d, WindowPlan.of(parent, OBJECT.length, version), limits)));
+    }
+
+    /** The window's answer, computed here as a substrate would, from the version its program pins. */
     protected static Settlement answer(Delivery d, String substrate, long cost) {
-        KernelResult r = Kernel.execute(d.job().program(), OBJECT);
+        ObjectVersion v = d.job().program().version();
+        KernelResult r = Kernel.execute(d.job().program(), v != null && V2.etag().equals(v.etag()) ? OBJECT2 : OBJECT);
         JobResult result = new JobResult(d.jobId(), JobResult.Status.SUCCEEDED, substrate, r.toJson(), 1, cost,
                 d.attempts() + 1, null, Instant.now());
         return new Settlement.Done(d, result, record(d, substrate, null, cost, r.bytesProcessed()));
@@ -430,6 +446,198 @@ public abstract class FanOutQueueContract {
     }
 
     /** The first {@code n} windows delivered, by index. */
+    // -- one version of the object (docs/jobs.md#one-version-of-the-object) ------------------------
+
+    /** A window that found its object changed, as the dispatcher settles it. */
+    static Settlement changed(Delivery d, String found) {
+        String error = "local: data_url: " + URL + " is no longer the version the program pins: it answered ETag " + found
+                + " where the program pins ETag " + d.job().program().version().etag();
+        return new Settlement.Done(d, JobResult.failed(d.jobId(), "local", d.attempts() + 1, 2, error),
+                record(d, "local", "OBJECT_CHANGED", 2, 0), true);
+    }
+
+    static FanOutLimits restarting(ComputeJob parent, int outstanding, int maxRestarts) {
+        return new FanOutLimits(outstanding, -1, 0, parent.program().op() == Op.FNV64, null, maxRestarts);
+    }
+
+    @Test
+    void aPlanPinsTheVersionAndEveryWindowReadsIt() throws Exception {
+        ComputeJob parent = parent("pinned", Op.CRC32C, 0, Program.TO_END, 10_000);
+        plan(parent, limits(parent, 3), V1);
+        FanOutProgress p = queue.status("pinned").orElseThrow().fanOut();
+        assertEquals(V1, p.version());
+        assertEquals("verified", p.toJson().get("consistency").asText());
+        assertEquals("{\"etag\":\"\\\"v1\\\"\",\"size\":100003}", p.toJson().get("version").toString());
+        for (Delivery w : windows(3)) {
+            assertEquals(V1, w.job().program().version(), w.jobId());
+            queue.settle(List.of(answer(w, "local", 1)));
+        }
+        JobResult r = runToEnd("pinned", 8).result();
+        assertEquals(singlePass(parent), KernelResult.fromJson(Op.CRC32C, r.result()));
+        assertEquals("verified", r.summary().get("consistency").asText());
+        assertEquals("\"v1\"", r.summary().get("version").get("etag").asText());
+        assertEquals(0, r.summary().get("restarts").asInt());
+    }
+
+    @Test
+    void aPlanWithoutAValidatorSaysItsConsistencyIsUnverified() throws Exception {
+        ComputeJob sized = parent("size-only", Op.ADD, 0, 30_000, 10_000);
+        plan(sized, limits(sized, 3), new ObjectVersion(null, null, OBJECT.length));
+        JobResult r = runToEnd("size-only", 4).result();
+        assertTrue(r.succeeded());
+        assertEquals("unverified", r.summary().get("consistency").asText());
+        assertEquals(OBJECT.length, r.summary().get("version").get("size").asLong());
+        ComputeJob none = parent("no-version", Op.ADD, 0, 30_000, 10_000);
+        plan(none, limits(none, 3), null);
+        r = runToEnd("no-version", 4).result();
+        assertEquals("unverified", r.summary().get("consistency").asText());
+        assertFalse(r.summary().has("version"));
+    }
+
+    @Test
+    void aWindowThatFindsTheObjectChangedFailsTheParentAndNothingIsMerged() throws Exception {
+        ComputeJob parent = parent("changed", Op.CRC32C, 0, Program.TO_END, 10_000); // 11 windows
+        plan(parent, limits(parent, 4), V1);
+        List<Delivery> out = windows(4);
+        queue.settle(List.of(answer(out.get(0), "local", 1), answer(out.get(1), "local", 1)));
+        queue.settle(List.of(changed(out.get(2), "\"v2\"")));
+        JobResult r = awaitResult("changed");
+        assertEquals(JobResult.Status.FAILED, r.status());
+        assertNull(r.result(), "nothing merged is stored");
+        assertTrue(r.error().startsWith("the object changed while the job ran: the plan read ETag \"v1\", 100003 bytes;"
+                + " window 2 (bytes 20000..29999) found: local: data_url: "), r.error());
+        assertTrue(r.error().contains("it answered ETag \"v2\" where the program pins ETag \"v1\"; 2 of 11 windows had been"
+                + " read, and nothing was merged; submit it again, or with \"on_change\": \"restart\""), r.error());
+        assertEquals("failed", r.summary().get("state").asText());
+        assertEquals(4, r.costPicoUsd(), "what its windows cost");
+        queue.settle(List.of(answer(out.get(3), "local", 1))); // still running when it failed: ignored
+        assertEquals(r, queue.result("changed").orElseThrow());
+        assertTrue(queue.fanOuts(10).isEmpty());
+    }
+
+    @Test
+    void aHedgeThatFindsTheObjectChangedLeavesItToItsWindow() throws Exception {
+        ComputeJob parent = parent("hedge-changed", Op.XOR, 0, 20_000, 10_000);
+        plan(parent, limits(parent, 2), V1);
+        List<Delivery> out = windows(2);
+        assertTrue(queue.hedgeAsync(out.get(0), "flyio", 0.0).join());
+        Delivery hedge = take(queue, d -> d.job().window().hedge());
+        assertEquals(V1, hedge.job().program().version(), "a hedge reads the plan's version too");
+        queue.settle(List.of(changed(hedge, "\"v2\"")));
+        assertEquals("running", queue.status("hedge-changed").orElseThrow().fanOut().state());
+        queue.settle(out.stream().map(d -> answer(d, "local", 0)).toList());
+        JobResult r = awaitResult("hedge-changed");
+        assertTrue(r.succeeded(), "the window read version 1 before the change: " + r.error());
+        assertEquals(singlePass(parent), KernelResult.fromJson(Op.XOR, r.result()));
+    }
+
+    /**
+     * {@code "on_change": "restart"}: the parent is planned again against the new version; windows
+     * of the old plan (running, queued, answered late) count for nothing, and the answer is the new
+     * version's, whole.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = Op.class, names = {"CRC32C", "FNV64"})
+    void onChangeRestartPlansAgainAndAnswersForTheNewVersionWhole(Op op) throws Exception {
+        String id = "restart-" + op.wireName();
+        ComputeJob parent = parent(id, op, 0, Program.TO_END, 10_000).withRestartOnChange(true);
+        plan(parent, restarting(parent, 4, 2), V1);
+        int out = op == Op.FNV64 ? 1 : 4;
+        List<Delivery> first = windows(out);
+        queue.settle(List.of(answer(first.get(0), "flyio", 10))); // version 1, kept until the change
+        Delivery next = windows(1).get(0);
+        queue.settle(List.of(changed(next, "\"v2\"")));
+        FanOutProgress restarting = queue.status(id).orElseThrow().fanOut();
+        assertEquals("restarting", restarting.state());
+        assertEquals(1, restarting.restarts());
+        assertEquals(0, restarting.done(), "the old plan's answers are forgotten");
+        assertFalse(queue.hedgeAsync(next, "local", 0.0).join(), "no hedge of the old plan");
+
+        Delivery again = take(queue, d -> d.jobId().equals(id));
+        assertEquals(1, again.restarts(), "the parent comes back to be planned again");
+        assertTrue(again.job().restartOnChange());
+        for (Delivery stale : first.subList(1, first.size())) {
+            queue.settle(List.of(answer(stale, "local", 3))); // old plan, answered late: charged only
+        }
+        queue.settle(List.of(new Settlement.Planned(again, WindowPlan.of(parent, OBJECT.length, V2),
+                restarting(parent, 4, 2))));
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        Set<String> ran = new HashSet<>();
+        while (queue.result(id).isEmpty() && System.nanoTime() < until) {
+            List<Delivery> got = queue.take(8, Duration.ofMillis(50));
+            for (Delivery d : got) {
+                ran.add(d.jobId());
+                assertTrue(d.jobId().startsWith(id + "~r1~w"), "only the new plan's windows run: " + d.jobId());
+                assertEquals(V2, d.job().program().version());
+            }
+            queue.settle(got.stream().map(d -> answer(d, "local", 1)).toList());
+        }
+        JobResult r = queue.result(id).orElseThrow();
+        assertEquals(JobResult.Status.SUCCEEDED, r.status(), r.error());
+        assertEquals(Kernel.execute(parent.program(), OBJECT2), KernelResult.fromJson(op, r.result()), "version 2, whole");
+        assertEquals(11, ran.size());
+        assertEquals(1, r.summary().get("restarts").asInt());
+        assertEquals("\"v2\"", r.summary().get("version").get("etag").asText());
+        assertEquals(11, r.summary().get("substrates").path("local").path("windows").asLong());
+        assertFalse(r.summary().get("substrates").path("flyio").has("windows")
+                && r.summary().get("substrates").path("flyio").get("windows").asLong() > 0, "the old plan's answer is not counted");
+        long staleCost = 3L * (first.size() - 1);
+        assertEquals(10 + 2 + staleCost + 11, r.costPicoUsd(), "everything it ran is its cost, the old plan's too");
+        assertTrue(queue.fanOuts(10).isEmpty());
+    }
+
+    @Test
+    void restartsAreBoundedAndThenTheParentFails() throws Exception {
+        ComputeJob parent = parent("bounded", Op.ADD, 0, 40_000, 10_000).withRestartOnChange(true);
+        plan(parent, restarting(parent, 2, 1), V1);
+        queue.settle(List.of(changed(windows(2).get(0), "\"v2\"")));
+        Delivery again = take(queue, d -> d.jobId().equals("bounded"));
+        queue.settle(List.of(new Settlement.Planned(again, WindowPlan.of(parent, OBJECT.length, V2), restarting(parent, 2, 1))));
+        List<Delivery> second = new ArrayList<>();
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (second.size() < 2 && System.nanoTime() < until) {
+            for (Delivery d : queue.take(4, Duration.ofMillis(100))) {
+                if (d.jobId().contains("~r1~")) {
+                    second.add(d);
+                }
+            }
+        }
+        queue.settle(List.of(changed(second.get(0), "\"v3\"")));
+        JobResult r = awaitResult("bounded");
+        assertEquals(JobResult.Status.FAILED, r.status());
+        assertTrue(r.error().contains("the plan read ETag \"v2\""), r.error());
+        assertTrue(r.error().endsWith("it was planned again 1 times already, the most its on_change allows"
+                + " (packetfs.fanout.max-restarts)"), r.error());
+        assertEquals(1, r.summary().get("restarts").asInt());
+    }
+
+    @Test
+    void aRestartWhoseNewVersionCannotBePlannedFailsWithTheReason() throws Exception {
+        ComputeJob parent = parent("unplannable", Op.CRC32C, 0, 30_000, 10_000).withRestartOnChange(true);
+        plan(parent, restarting(parent, 3, 3), V1);
+        queue.settle(List.of(changed(windows(3).get(1), "\"v2\"")));
+        Delivery again = take(queue, d -> d.jobId().equals("unplannable"));
+        queue.settle(List.of(new Settlement.Unplannable(again, "the object changed while the job ran, and its new version"
+                + " cannot be planned: it would run as one job (its origin serves no byte ranges)")));
+        JobResult r = awaitResult("unplannable");
+        assertEquals(JobResult.Status.FAILED, r.status());
+        assertTrue(r.error().endsWith("its origin serves no byte ranges)"), r.error());
+        assertEquals(2, r.costPicoUsd(), "what it spent before is kept");
+        assertTrue(queue.fanOuts(10).isEmpty());
+    }
+
+    @Test
+    void aParentWaitingToBePlannedAgainCanBeCancelled() throws Exception {
+        ComputeJob parent = parent("cancel-restart", Op.CRC32C, 0, 30_000, 10_000).withRestartOnChange(true);
+        plan(parent, restarting(parent, 3, 3), V1);
+        queue.settle(List.of(changed(windows(3).get(0), "\"v2\"")));
+        assertEquals(CancelOutcome.CANCELLING, queue.cancel("cancel-restart"));
+        JobResult r = awaitResult("cancel-restart");
+        assertTrue(r.error().startsWith("cancelled (DELETE /jobs/cancel-restart)"), r.error());
+        assertTrue(queue.take(10, Duration.ofMillis(300)).isEmpty(), "its restart is dropped when taken");
+        assertEquals(r, queue.result("cancel-restart").orElseThrow());
+    }
+
     List<Delivery> windows(int n) throws InterruptedException {
         List<Delivery> got = new ArrayList<>();
         long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();

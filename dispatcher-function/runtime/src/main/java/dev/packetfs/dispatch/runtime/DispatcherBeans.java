@@ -182,7 +182,7 @@ public class DispatcherBeans {
         PacketfsConfig.Fanout f = config.fanout();
         PacketfsConfig.Fanout.Hedge h = f.hedge();
         FanOutSettings fanOut = new FanOutSettings(f.maxWindows(), f.maxOutstanding(), f.probeTimeout(), h.enabled(),
-                h.factor(), h.minDelay(), h.after());
+                h.factor(), h.minDelay(), h.after(), f.maxRestarts());
         // Probes are HTTP requests through the dispatcher's own fetcher and its address rules.
         FanOutPlanner planner = new FanOutPlanner(fetcher::probe, fetchExecutor, selector, fanOut);
         created = new Dispatcher(queue, selector, ledger, settings, registry, planner);

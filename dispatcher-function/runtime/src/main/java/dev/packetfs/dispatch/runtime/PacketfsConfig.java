@@ -183,6 +183,13 @@ public interface PacketfsConfig {
         @WithDefault("10s")
         Duration probeTimeout();
 
+        /**
+         * Times a job with {@code "on_change": "restart"} is planned again when its object changes
+         * while it runs; once more, it fails (docs/jobs.md#one-version-of-the-object).
+         */
+        @WithDefault("3")
+        int maxRestarts();
+
         Hedge hedge();
 
         /** Late windows get a duplicate elsewhere; the first answer wins (docs/jobs.md#stragglers). */

@@ -5,7 +5,9 @@ import dev.packetfs.dispatch.fanout.FanOutMerge;
 import dev.packetfs.dispatch.fanout.FanOutProgress;
 import dev.packetfs.dispatch.job.JobJson;
 import dev.packetfs.dispatch.job.JobResult;
+import dev.packetfs.kernel.ObjectVersion;
 import dev.packetfs.kernel.Op;
+import dev.packetfs.kernel.ProgramJson;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -131,7 +133,15 @@ final class FanOutFinisher {
                 n(h, "next"), n(h, "done"), n(h, "object_bytes"), n(h, "window_bytes"), end - start, n(h, "bytes_done"),
                 n(h, "cost"), n(h, "executions"), n(h, "hedges"), n(h, "hedges_won"),
                 h.containsKey("max_cost") ? n(h, "max_cost") : -1, Instant.ofEpochMilli(n(h, "started_ms")),
-                h.get("error"), shares);
+                h.get("error"), shares, version(h.get("version")), (int) n(h, "restarts"), (int) n(h, "max_restarts"));
+    }
+
+    /** The version a record keeps as JSON ('' or absent: none). */
+    private static ObjectVersion version(String json) {
+        if (json == null || json.isEmpty()) {
+            return null;
+        }
+        return ProgramJson.parseVersion(JobJson.readTree(json));
     }
 
     private static long n(Map<String, String> h, String field) {

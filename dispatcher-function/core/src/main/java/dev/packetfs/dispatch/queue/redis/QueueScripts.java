@@ -5,6 +5,7 @@ import dev.packetfs.dispatch.fanout.WindowPlan;
 import dev.packetfs.dispatch.fanout.WindowTemplate;
 import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.job.JobJson;
+import dev.packetfs.kernel.ProgramJson;
 import dev.packetfs.dispatch.job.WindowRef;
 import dev.packetfs.dispatch.ledger.ExecutionRecord;
 import dev.packetfs.dispatch.ledger.LatencyHistogram;
@@ -83,7 +84,7 @@ final class QueueScripts {
     /** begin.lua over these deliveries: 1 run, 0 finished already (or a window not wanted), -1 a duplicate. */
     CompletableFuture<List<Long>> begin(List<Delivery> deliveries) {
         List<String> k = new ArrayList<>(2 + 4 * deliveries.size());
-        List<String> a = new ArrayList<>(2 + 5 * deliveries.size());
+        List<String> a = new ArrayList<>(2 + 6 * deliveries.size());
         k.add(keys.stream());
         k.add(keys.queuedBytes());
         a.add(GROUP);
@@ -100,6 +101,7 @@ final class QueueScripts {
             a.add(Long.toString(Envelope.utf8Length(d.rawJob())));
             a.add(parent);
             a.add(w == null ? "" : Long.toString(w.index()));
+            a.add(w == null ? "" : Integer.toString(w.plan()));
         }
         return BEGIN.run(commands, ScriptOutputType.MULTI, k, a);
     }
@@ -112,13 +114,13 @@ final class QueueScripts {
 
     /** plan.lua: keeps a fan-out job's record, queues its first windows, acknowledges it; 1 when planned now. */
     CompletableFuture<Long> plan(Delivery parent, WindowPlan plan, FanOutLimits limits) {
-        String id = parent.jobId();
-        List<String> k = List.of(keys.stream(), keys.queuedBytes(), keys.job(id), keys.result(id), keys.fanOut(id),
-                keys.fanOutsActive());
-        List<String> a = new ArrayList<>(List.of(GROUP, parent.handle(), Long.toString(Envelope.utf8Length(parent.rawJob())),
-                ttl(), id));
-        WindowTemplate template = WindowTemplate.of(parent.job());
+        List<String> a = planArgs(parent, "");
+        WindowTemplate template = WindowTemplate.of(parent.job(), plan.version(), parent.restarts());
         addField(a, "tpl", JobJson.toText(JobJson.MAPPER.valueToTree(template.pieces())));
+        addField(a, "version", plan.version() == null ? "" : JobJson.toText(ProgramJson.write(plan.version())));
+        addField(a, "max_restarts", limits.maxRestarts());
+        addField(a, "job", parent.rawJob());
+        addField(a, "token", parent.token());
         addField(a, "op", plan.op().wireName());
         addField(a, "windows", plan.windows());
         addField(a, "start", plan.start());
@@ -130,7 +132,22 @@ final class QueueScripts {
         addField(a, "fnv_next", limits.firstFnvState() == null ? "" : limits.firstFnvState());
         addField(a, "max_cost", limits.maxCostPicoUsd());
         addField(a, "est", limits.estimatePicoUsd());
-        return PLAN.run(commands, ScriptOutputType.INTEGER, k, a);
+        return PLAN.run(commands, ScriptOutputType.INTEGER, planKeys(parent.jobId()), a);
+    }
+
+    /** plan.lua for a restart that cannot be planned: the parent ends as failed with {@code error}. */
+    CompletableFuture<Long> unplannable(Delivery parent, String error) {
+        return PLAN.run(commands, ScriptOutputType.INTEGER, planKeys(parent.jobId()), planArgs(parent, error));
+    }
+
+    private List<String> planKeys(String id) {
+        return List.of(keys.stream(), keys.queuedBytes(), keys.job(id), keys.result(id), keys.fanOut(id),
+                keys.fanOutsActive());
+    }
+
+    private List<String> planArgs(Delivery parent, String error) {
+        return new ArrayList<>(List.of(GROUP, parent.handle(), Long.toString(Envelope.utf8Length(parent.rawJob())), ttl(),
+                parent.jobId(), Integer.toString(parent.restarts()), error));
     }
 
     private static void addField(List<String> args, String name, Object value) {
@@ -156,7 +173,7 @@ final class QueueScripts {
         return HEDGE.run(commands, ScriptOutputType.INTEGER,
                 List.of(keys.stream(), keys.queuedBytes(), keys.fanOut(window.parent()), keys.fanOutWindows(window.parent())),
                 List.of(Long.toString(window.index()), hedge.envelope(), Long.toString(hedge.jobBytes()),
-                        Double.toString(afterFraction)));
+                        Double.toString(afterFraction), Integer.toString(window.plan())));
     }
 
     /** finish.lua: the parent's result stored, its record gone, the merge entry acknowledged. */
@@ -179,10 +196,11 @@ final class QueueScripts {
     }
 
     /**
-     * What settle.lua needs of a window: its parent, index, whether it is a hedge, its answer
-     * ('' when it failed), the error its parent fails with, and (chained fnv64) the next state.
+     * What settle.lua needs of a window: its parent, index, plan and whether it is a hedge, its
+     * answer ('' when it failed), the error its parent fails with, (chained fnv64) the next state,
+     * and whether it found its object changed.
      */
-    record WindowArgs(WindowRef ref, String answer, String error, String nextFnv) {}
+    record WindowArgs(WindowRef ref, String answer, String error, String nextFnv, boolean changed) {}
 
     /** One settle.lua call: acknowledges each delivery and stores its result, retry or dead letter with it. */
     final class Settle {
@@ -237,6 +255,8 @@ final class QueueScripts {
             a.add(window == null ? "" : window.answer());
             a.add(window == null ? "" : window.error());
             a.add(window == null ? "" : window.nextFnv());
+            a.add(window == null ? "" : Integer.toString(window.ref().plan()));
+            a.add(window != null && window.changed() ? "1" : "0");
             return this;
         }
 

@@ -388,6 +388,8 @@ public final class RedisStreamJobQueue implements JobQueue {
             QueueScripts.WindowArgs w = windowArgs(s);
             if (s instanceof Settlement.Planned planned) {
                 writes.add(scripts.plan(d, planned.plan(), planned.limits()));
+            } else if (s instanceof Settlement.Unplannable unplannable) {
+                writes.add(scripts.unplannable(d, unplannable.error()));
             } else if (s instanceof Settlement.Done done) {
                 call.add("done", d.handle(), d.jobId(), w != null ? "" : JobJson.toText(JobJson.write(done.result())), "",
                         d.attempts(), r, d.rawJob(), w);
@@ -417,17 +419,20 @@ public final class RedisStreamJobQueue implements JobQueue {
     private static QueueScripts.WindowArgs windowArgs(Settlement s) {
         Delivery d = s.delivery();
         WindowRef ref = d.job().window();
-        if (ref == null || s instanceof Settlement.Planned) {
+        if (ref == null || s instanceof Settlement.Planned || s instanceof Settlement.Unplannable) {
             return null;
         }
         if (s instanceof Settlement.Done done && done.result().succeeded()) {
             ObjectNode answer = done.result().result();
             String next = d.job().program().op() == Op.FNV64 ? answer.path("hash").asText("") : "";
-            return new QueueScripts.WindowArgs(ref, JobJson.toText(answer), "", next);
+            return new QueueScripts.WindowArgs(ref, JobJson.toText(answer), "", next, false);
+        }
+        if (s instanceof Settlement.Done done && done.objectChanged()) {
+            return new QueueScripts.WindowArgs(ref, "", FanOutMerge.windowFoundChanged(d.job(), done.result().error()), "", true);
         }
         String error = s instanceof Settlement.Done done ? done.result().error()
                 : s instanceof Settlement.Dead dead ? dead.result().error() : "";
-        return new QueueScripts.WindowArgs(ref, "", FanOutMerge.windowFailed(d.job(), error), "");
+        return new QueueScripts.WindowArgs(ref, "", FanOutMerge.windowFailed(d.job(), error), "", false);
     }
 
     /** Invalid jobs with a usable id get a failed result; the rest go to the dead-letter stream. */
@@ -460,7 +465,7 @@ public final class RedisStreamJobQueue implements JobQueue {
         try {
             ComputeJob job = JobJson.parse(bad.raw());
             return job.window() == null ? null
-                    : new QueueScripts.WindowArgs(job.window(), "", FanOutMerge.windowFailed(job, bad.error()), "");
+                    : new QueueScripts.WindowArgs(job.window(), "", FanOutMerge.windowFailed(job, bad.error()), "", false);
         } catch (RuntimeException notAJob) {
             return null;
         }

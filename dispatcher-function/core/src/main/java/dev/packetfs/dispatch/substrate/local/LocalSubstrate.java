@@ -70,13 +70,15 @@ public final class LocalSubstrate implements SubstrateAdapter {
     }
 
     /**
-     * A refused address or an oversize window is the job's for good; whatever the origin did (an
-     * error status, too slow, a malformed answer, a broken connection) is the origin's: retried
-     * later, and never held against this substrate.
+     * A refused address or an oversize window is the job's for good, and so is an object that is
+     * no longer the version the program pins; whatever else the origin did (an error status, too
+     * slow, a malformed answer, a broken connection) is the origin's: retried later, and never
+     * held against this substrate.
      */
     static FailureKind kindOf(FetchException e) {
         return switch (e.kind()) {
             case ADDRESS_REFUSED, TOO_LARGE -> FailureKind.JOB_ERROR;
+            case OBJECT_CHANGED -> FailureKind.OBJECT_CHANGED;
             case HTTP_STATUS, TIMEOUT, IO, BAD_REPLY -> FailureKind.ORIGIN;
         };
     }

@@ -1,11 +1,12 @@
 -- Decides, for each delivered entry, whether to run it. A job whose result exists is only
 -- acknowledged; so is a second submission of a job id another submission owns, and a window of a
--- fan-out job that is no longer wanted (its parent is not running, or the window is answered).
+-- fan-out job that is no longer wanted (its parent is not running, runs another plan since its
+-- object changed, or the window is answered).
 -- KEYS[1] stream, KEYS[2] queued-bytes counter; then per entry: job hash, result key, the
 -- parent's fan-out record and its windows' answers (for a job that is not a window: unused names)
 -- ARGV[1] group, ARGV[2] job-hash TTL (s); then per entry: entry id, submission token, bytes of
 -- its job JSON (released from the quota when the entry is dropped here), parent id ('' for a job
--- that is not a window), window index
+-- that is not a window), window index, the plan the window belongs to
 -- Returns per entry 1 (run), 0 (finished already, or a window not wanted: acknowledged), -1
 -- (duplicate: acknowledged).
 local stream, bytesKey, group, ttl = KEYS[1], KEYS[2], ARGV[1], ARGV[2]
@@ -13,10 +14,13 @@ local out = {}
 local released = 0
 for i = 1, (#KEYS - 2) / 4 do
   local jobKey, resultKey, fkey, wkey = KEYS[4 * i - 1], KEYS[4 * i], KEYS[4 * i + 1], KEYS[4 * i + 2]
-  local a = 3 + 5 * (i - 1)
+  local a = 3 + 6 * (i - 1)
   local entry, token, bytes, parent, idx = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2]), ARGV[a + 3], ARGV[a + 4]
-  local unwanted = parent ~= '' and (redis.call('HGET', fkey, 'state') ~= 'running'
-    or redis.call('HEXISTS', wkey, idx) == 1)
+  local unwanted = false
+  if parent ~= '' then
+    local f = redis.call('HMGET', fkey, 'state', 'plan')
+    unwanted = f[1] ~= 'running' or (f[2] or '0') ~= ARGV[a + 5] or redis.call('HEXISTS', wkey, idx) == 1
+  end
   -- The usual case costs one read: the job's hash names this submission. Finishing a job
   -- deletes its hash in the same step that stores its result, so an owned hash means no result.
   local owner = (not unwanted) and redis.call('HGET', jobKey, 'token')

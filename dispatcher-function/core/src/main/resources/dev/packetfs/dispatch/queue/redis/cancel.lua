@@ -11,7 +11,8 @@
 local stream, jobKey, resultKey, fkey, bytesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local state = redis.call('HGET', fkey, 'state')
 if state then
-  if state ~= 'running' then
+  -- 'restarting': its restart is queued; plan.lua finds it cancelled and plans nothing.
+  if state ~= 'running' and state ~= 'restarting' then
     return 'finished'
   end
   redis.call('HSET', fkey, 'state', 'cancelled')

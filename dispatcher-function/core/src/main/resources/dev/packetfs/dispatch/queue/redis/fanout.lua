@@ -5,11 +5,16 @@
 -- A parent is the hash fanout:job:<id>: tpl (five pieces of window job JSON, WindowTemplate),
 -- windows, start, end, window_bytes, object_bytes, op, cap (windows outstanding at once),
 -- chained (1: fnv64, one window at a time), fnv_next (the state the next window starts from),
--- max_cost and est (10^-12 USD; max_cost -1: no budget), state (running, merging, failed,
+-- max_cost and est (10^-12 USD; max_cost -1: no budget), version (the object's version its
+-- windows are read from, JSON; '' for none), plan (0, or the restart whose windows count now),
+-- restarts, max_restarts (0 unless on_change is restart), job and token (the parent as submitted,
+-- to queue it again for a restart), state (running, merging, restarting, failed, changed,
 -- cancelled, stopped), next (windows issued), done, bytes_done, cost, executions, hedges,
--- hedges_won, started_ms, error, and per substrate s:<name>:windows|bytes|cost|executions.
+-- hedges_won, started_ms, error, per substrate s:<name>:windows|bytes|cost|executions, and
+-- h:<plan>:<index> for each window hedged.
 -- Its windows' answers are the hash fanout:windows:<id>, index -> result JSON; the first answer
--- of an index is the one kept.
+-- of an index is the one kept. A window of another plan than the record's is charged, and
+-- otherwise ignored.
 
 local function fanoutNum(v)
   return tonumber(v) or 0
@@ -82,10 +87,16 @@ local function fanoutCharge(fkey, substrate, cost)
   redis.call('HINCRBY', fkey, 's:' .. substrate .. ':executions', 1)
 end
 
+-- Whether a window of plan `plan` still counts: its parent runs that plan.
+local function fanoutCurrent(fkey, plan)
+  local f = redis.call('HMGET', fkey, 'state', 'plan')
+  return f[1] == 'running' and (f[2] or '0') == plan
+end
+
 -- A window's answer. The first for its index is kept and counted; the parent then queues more
 -- windows, or, with every window in, is handed to a merge.
-local function fanoutAnswer(stream, bytesKey, fkey, wkey, parent, idx, answer, bytes, substrate, hedge, nextFnv, ttl)
-  if redis.call('HGET', fkey, 'state') ~= 'running' then
+local function fanoutAnswer(stream, bytesKey, fkey, wkey, parent, idx, plan, answer, bytes, substrate, hedge, nextFnv, ttl)
+  if not fanoutCurrent(fkey, plan) then
     return
   end
   if redis.call('HSETNX', wkey, idx, answer) == 0 then
@@ -111,11 +122,46 @@ local function fanoutAnswer(stream, bytesKey, fkey, wkey, parent, idx, answer, b
   end
 end
 
+-- The parent's object changed and it may be planned again: its plan and answers are forgotten
+-- (what it spent is kept), and the parent is queued as a restart envelope (Envelope.restart), which
+-- a dispatcher plans against the object's new version; plan.lua takes it from there.
+local function fanoutRestart(stream, bytesKey, fkey, wkey)
+  local restarts = redis.call('HINCRBY', fkey, 'restarts', 1)
+  redis.call('DEL', wkey)
+  local drop = {}
+  for _, field in ipairs(redis.call('HKEYS', fkey)) do
+    if string.match(field, '^s:.*:windows$') or string.match(field, '^s:.*:bytes$') then
+      drop[#drop + 1] = field
+    end
+  end
+  if #drop > 0 then
+    redis.call('HDEL', fkey, unpack(drop))
+  end
+  redis.call('HSET', fkey, 'state', 'restarting', 'next', 0, 'done', 0, 'bytes_done', 0, 'hedges_won', 0)
+  local f = redis.call('HMGET', fkey, 'job', 'token')
+  local envelope = cjson.encode({job = f[1], token = f[2], attempts = 0, throttles = 0, errors = {}, avoid = {},
+    cost = 0, restarts = restarts})
+  redis.call('XADD', stream, '*', 'envelope', envelope)
+  redis.call('INCRBY', bytesKey, #f[1])
+end
+
 -- A window failed for good: its parent fails, unless it is a hedge or the window was answered.
-local function fanoutFail(stream, fkey, wkey, parent, idx, hedge, err)
-  if hedge == '1' or redis.call('HGET', fkey, 'state') ~= 'running' or redis.call('HEXISTS', wkey, idx) == 1 then
+-- A window that found its object changed (changed '1') ends the parent as 'changed', or plans it
+-- again while its on_change allows.
+local function fanoutFail(stream, bytesKey, fkey, wkey, parent, idx, plan, hedge, err, changed)
+  if hedge == '1' or not fanoutCurrent(fkey, plan) or redis.call('HEXISTS', wkey, idx) == 1 then
     return
   end
-  redis.call('HSET', fkey, 'state', 'failed', 'error', err)
+  if changed == '1' then
+    local f = redis.call('HMGET', fkey, 'restarts', 'max_restarts')
+    if fanoutNum(f[1]) < fanoutNum(f[2]) then
+      redis.call('HSET', fkey, 'error', err)
+      fanoutRestart(stream, bytesKey, fkey, wkey)
+      return
+    end
+    redis.call('HSET', fkey, 'state', 'changed', 'error', err)
+  else
+    redis.call('HSET', fkey, 'state', 'failed', 'error', err)
+  end
   redis.call('XADD', stream, '*', 'merge', parent)
 end

@@ -9,13 +9,14 @@
 -- parent's fan-out record, its windows' answers (the last two unused for a job that is no window)
 -- ARGV[1] group, ARGV[2] result TTL (s), ARGV[3] metrics kept, ARGV[4] job-hash TTL (s),
 -- ARGV[5] dead letters kept, ARGV[6] and ARGV[7] how long the two series periods are kept (s);
--- then per delivery, 19 values: kind (done|retry|dead), entry id, payload (result JSON, or the
+-- then per delivery, 21 values: kind (done|retry|dead), entry id, payload (result JSON, or the
 -- retry envelope), extra (retry delay in ms, or the dead letter as a JSON object), attempts,
 -- execution record JSON, outcome (ok|fail|throttle, or empty when nothing ran), cost (10^-12
 -- USD), bytes processed, latency (ms), bytes of the job's JSON (released from the quota when the
 -- job leaves the queue), substrate, latency bucket (LatencyHistogram), and for a window: parent
 -- id ('' for no window), window index, hedge (1 or 0), its answer (the result object, '' when it
--- failed), the error its parent fails with, the state the next chained window starts from.
+-- failed), the error its parent fails with, the state the next chained window starts from, the
+-- plan the window belongs to, and whether it found its object changed (1 or 0).
 -- A finished job is guarded by its result (SET NX: one result per job id, whoever stores it) and
 -- acknowledged in one XACK for the batch; a retry, a dead letter and every settlement of a window
 -- are guarded by their own XACK, so a replayed command or a second settlement of the same
@@ -46,7 +47,7 @@ local function writeDead(extra)
 end
 
 local perDelivery = 5
-local perArgs = 19
+local perArgs = 21
 for i = 0, (#KEYS - 8) / perDelivery - 1 do
   local k = 9 + perDelivery * i
   local jobKey, resultKey, statsKey, fkey, wkey = KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4]
@@ -56,6 +57,7 @@ for i = 0, (#KEYS - 8) / perDelivery - 1 do
   local cost, jobBytes, substrate, bucket = tonumber(ARGV[a + 7]), tonumber(ARGV[a + 10]), ARGV[a + 11], ARGV[a + 12]
   local parent, idx, hedge, answer, werr, nextFnv = ARGV[a + 13], ARGV[a + 14], ARGV[a + 15], ARGV[a + 16],
     ARGV[a + 17], ARGV[a + 18]
+  local plan, changed = ARGV[a + 19], ARGV[a + 20]
   local recorded = false
   if parent ~= '' then
     -- A window (or a hedge of one).
@@ -76,10 +78,10 @@ for i = 0, (#KEYS - 8) / perDelivery - 1 do
           writeDead(extra)
         end
         if answer ~= '' then
-          fanoutAnswer(stream, bytesKey, fkey, wkey, parent, idx, answer, tonumber(ARGV[a + 8]), substrate, hedge,
+          fanoutAnswer(stream, bytesKey, fkey, wkey, parent, idx, plan, answer, tonumber(ARGV[a + 8]), substrate, hedge,
             nextFnv, resultTtl)
         else
-          fanoutFail(stream, fkey, wkey, parent, idx, hedge, werr)
+          fanoutFail(stream, bytesKey, fkey, wkey, parent, idx, plan, hedge, werr, changed)
         end
       end
     end

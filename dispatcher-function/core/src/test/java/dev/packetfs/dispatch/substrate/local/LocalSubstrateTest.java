@@ -15,6 +15,7 @@ class LocalSubstrateTest {
     void aFailedFetchIsTheJobsOrTheOriginsNeverTheSubstrates(FetchException.Kind kind) {
         FailureKind expected = switch (kind) {
             case ADDRESS_REFUSED, TOO_LARGE -> FailureKind.JOB_ERROR;
+            case OBJECT_CHANGED -> FailureKind.OBJECT_CHANGED;
             case HTTP_STATUS, TIMEOUT, IO, BAD_REPLY -> FailureKind.ORIGIN;
         };
         assertEquals(expected, LocalSubstrate.kindOf(new FetchException(kind, "x", 503, null)));

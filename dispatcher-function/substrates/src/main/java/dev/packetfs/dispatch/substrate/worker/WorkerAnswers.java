@@ -29,6 +29,7 @@ public final class WorkerAnswers {
             case BUSY -> FailureKind.THROTTLED;
             case UNAUTHORIZED -> FailureKind.CONFIGURATION;
             case INTERNAL -> FailureKind.RETRYABLE;
+            case OBJECT_CHANGED -> FailureKind.OBJECT_CHANGED;
         };
     }
 
@@ -43,6 +44,9 @@ public final class WorkerAnswers {
         }
         if (status == 400 || status == 413 || status == 422) {
             return FailureKind.JOB_ERROR;
+        }
+        if (status == 412) {
+            return FailureKind.OBJECT_CHANGED;
         }
         return FailureKind.RETRYABLE;
     }

@@ -45,6 +45,7 @@ class WorkerAnswersTest {
             case BUSY -> FailureKind.THROTTLED;
             case UNAUTHORIZED -> FailureKind.CONFIGURATION;
             case INTERNAL -> FailureKind.RETRYABLE;
+            case OBJECT_CHANGED -> FailureKind.OBJECT_CHANGED;
         };
         assertEquals(expected, kindOf(error.httpStatus(), failure(error.code())), "over HTTP");
         assertEquals(expected, kindOf(0, failure(error.code())), "in a Lambda Invoke payload");
@@ -54,7 +55,7 @@ class WorkerAnswersTest {
     /** Without the worker's error code, a status is all there is: a proxy's 502 is the substrate failing. */
     @ParameterizedTest(name = "HTTP {0} → {1}")
     @CsvSource({
-        "400, JOB_ERROR", "413, JOB_ERROR", "422, JOB_ERROR",
+        "400, JOB_ERROR", "413, JOB_ERROR", "422, JOB_ERROR", "412, OBJECT_CHANGED",
         "401, CONFIGURATION", "403, CONFIGURATION", "404, CONFIGURATION", "405, CONFIGURATION",
         "429, THROTTLED",
         "500, RETRYABLE", "502, RETRYABLE", "503, RETRYABLE", "504, RETRYABLE", "520, RETRYABLE",
