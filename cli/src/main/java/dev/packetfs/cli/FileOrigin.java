@@ -10,11 +10,14 @@ import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,7 +25,9 @@ import java.util.regex.Pattern;
  * Serves one local file on 127.0.0.1, with byte ranges, for as long as {@code pfs run --file
  * --window} runs: the substrates of a dispatcher on this machine read its windows from here. Only
  * loopback, and only under a path with 128 random bits, so another user of the machine cannot
- * guess it; the server is gone when the command ends.
+ * guess it; the server is gone when the command ends. The file may change while the job reads it
+ * (a log being appended to): its ETag is its size and modification time, and {@code If-Match} is
+ * honoured, so the job reads one version of it or says it changed (docs/kernel.md#versions).
  */
 final class FileOrigin implements AutoCloseable {
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d*)");
@@ -66,6 +71,15 @@ final class FileOrigin implements AutoCloseable {
                 return;
             }
             long size = channel.size();
+            String etag = "\"" + Long.toHexString(size) + "-"
+                    + Long.toHexString(Files.getLastModifiedTime(file).to(TimeUnit.NANOSECONDS)) + "\"";
+            exchange.getResponseHeaders().set("ETag", etag);
+            String ifMatch = exchange.getRequestHeaders().getFirst("If-Match");
+            if (ifMatch != null && !ifMatch.trim().equals("*")
+                    && Arrays.stream(ifMatch.split(",")).map(String::trim).noneMatch(etag::equals)) {
+                exchange.sendResponseHeaders(412, -1);
+                return;
+            }
             long first = 0;
             long last = size - 1;
             int status = 200;

@@ -144,6 +144,15 @@ final class JobFollower {
         err.printf(Locale.ROOT, "%-12s %8d %14d %16s   (%d executions, %d hedges, %d ms)%n", "total", s.path("windows").asLong(),
                 s.path("bytes").asLong(), usd(result.path("cost_usd")), s.path("executions").asLong(),
                 s.path("hedges").asLong(), result.path("execution_time_ms").asLong());
+        JsonNode v = s.path("version");
+        if (!result.path("status").asText().equals("succeeded")) {
+            err.flush();
+            return;
+        }
+        String pinned = v.has("etag") ? "ETag " + v.get("etag").asText()
+                : v.has("last_modified") ? "Last-Modified " + v.get("last_modified").asText() : "its size alone";
+        err.printf(Locale.ROOT, "one version of the object, %s: read from %s%s%n", s.path("consistency").asText("unverified"),
+                pinned, s.path("restarts").asInt() > 0 ? " (planned again " + s.path("restarts").asInt() + " times after it changed)" : "");
         err.flush();
     }
 }

@@ -28,13 +28,16 @@ import java.util.regex.Pattern;
  * <p>{@code /versioned/MODE/N/NAME} is an object that is replaced while it is read, as
  * scripts/lib/loopback-origin.mjs serves it to the JavaScript tests: version 1 (NAME) until N GET
  * requests to that path have been answered (a {@code bytes=0-0} probe not counted), then version 2
- * ({@code NAME@2} when put, else NAME with every byte inverted, the same size) for every request.
+ * ({@code NAME@2} when put, else NAME with every byte inverted, the same size) for every request;
+ * the count is kept per path and query, so a query makes a URL an object of its own.
  * MODE says what it tells of versions: {@code strong} ({@code ETag "NAME-vK"} and a
  * {@code Last-Modified} one second apart per version, honouring If-Match and
  * If-Unmodified-Since with 412), {@code weak} ({@code ETag W/"NAME-vK"} only; any If-Match gets
  * 412), {@code date} (Last-Modified only, honoured), {@code none} (nothing), {@code ignoring}
  * (strong's headers, preconditions ignored). {@link #versionedGets} counts the GETs each version
- * answered; {@link #lastHeaders} keeps the last request's headers.
+ * answered; {@link #lastHeaders} keeps the last request's headers. With {@code ?hold=FIRST}, the
+ * first GET of a range starting at byte FIRST is answered only once a second GET of it arrives (a
+ * hedge, say), or after 30 s; its version is the one it arrived at.
  */
 public final class RangeOrigin implements AutoCloseable {
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d*)");
@@ -52,6 +55,8 @@ public final class RangeOrigin implements AutoCloseable {
     private final Set<InetSocketAddress> staleClients = ConcurrentHashMap.newKeySet();
     /** Per versioned path (MODE/N/NAME): GETs counted toward the flip, and GETs answered per version. */
     private final Map<String, long[]> versioned = new ConcurrentHashMap<>();
+    /** Held first GETs of a range, by versioned path and first byte, released by the second. */
+    private final Map<String, java.util.concurrent.CountDownLatch> held = new ConcurrentHashMap<>();
     /** The headers of the last request, by lower-case name. */
     public volatile Map<String, String> lastHeaders = Map.of();
 
@@ -179,7 +184,10 @@ public final class RangeOrigin implements AutoCloseable {
     }
 
     private void versioned(HttpExchange exchange, String mode, int flipAfter, String name) throws IOException {
-        long[] count = versioned.computeIfAbsent(mode + "/" + flipAfter + "/" + name, k -> new long[3]);
+        // A query (any) makes the URL an object of its own: tests sharing one origin keep apart.
+        String query = exchange.getRequestURI().getRawQuery();
+        String key = mode + "/" + flipAfter + "/" + name + (query == null ? "" : "?" + query);
+        long[] count = versioned.computeIfAbsent(key, k -> new long[3]);
         boolean get = exchange.getRequestMethod().equals("GET");
         boolean probe = "bytes=0-0".equals(exchange.getRequestHeaders().getFirst("Range"));
         int version;
@@ -193,6 +201,20 @@ public final class RangeOrigin implements AutoCloseable {
             }
         }
         byte[] object = version == 1 ? objects.get(name) : objects.getOrDefault(name + "@2", inverted(objects.get(name)));
+        // ?hold=FIRST: the first GET of that range waits for the second, whatever the second's fate.
+        String range = exchange.getRequestHeaders().getFirst("Range");
+        String holdAt = query == null ? null : java.util.Arrays.stream(query.split("&")).filter(q -> q.startsWith("hold="))
+                .map(q -> q.substring(5)).findFirst().orElse(null);
+        java.util.concurrent.CountDownLatch hold = null;
+        if (get && holdAt != null && range != null && range.startsWith("bytes=" + holdAt + "-")) {
+            var mine = new java.util.concurrent.CountDownLatch(1);
+            var first = held.putIfAbsent(key, mine);
+            if (first == null) {
+                hold = mine;
+            } else {
+                first.countDown();
+            }
+        }
         String etag = "\"" + name + "-v" + version + "\"";
         java.time.ZonedDateTime modified = java.time.ZonedDateTime.of(2026, 12, 6, 0, 0, version, 0, java.time.ZoneOffset.UTC);
         String date = IMF_FIXDATE.format(modified);
@@ -235,7 +257,18 @@ public final class RangeOrigin implements AutoCloseable {
             exchange.sendResponseHeaders(200, -1);
             return;
         }
+        if (hold != null) {
+            awaitQuietly(hold);
+        }
         ranged(exchange, object);
+    }
+
+    private static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {
+        try {
+            latch.await(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static byte[] inverted(byte[] object) {

@@ -5,6 +5,7 @@ import dev.packetfs.dispatch.queue.JobQueue;
 import dev.packetfs.dispatch.runtime.PacketfsConfig;
 import dev.packetfs.kernel.Kernel;
 import dev.packetfs.kernel.KernelResult;
+import dev.packetfs.kernel.ObjectVersion;
 import dev.packetfs.kernel.Program;
 import dev.packetfs.protocol.fetch.AddressPolicy;
 import dev.packetfs.protocol.fetch.FetchException;
@@ -19,6 +20,7 @@ import jakarta.inject.Singleton;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -51,7 +53,8 @@ public class BrowserBeans {
         // Corrections read and write the queue, which may block: never on the caller's event loop.
         BrowserSubstrate browsers = new BrowserSubstrate(settings, program -> recompute(fetcher, program),
                 (jobId, truth) -> recomputeExecutor.execute(() -> correct(queue, jobId, truth)),
-                program -> volunteerRefusal(volunteers, program), config.maxDuration());
+                program -> volunteerRefusal(volunteers, program), (url, timeout) -> probe(fetcher, url, timeout),
+                config.maxDuration());
         register(registry, browsers);
         return browsers;
     }
@@ -78,6 +81,17 @@ public class BrowserBeans {
                 return fetcher.fetchAndExecute(program);
             } catch (FetchException e) {
                 throw new CompletionException(e);
+            }
+        }, recomputeExecutor);
+    }
+
+    /** The object's version now, from the dispatcher's own checked fetcher; null when it cannot be told. */
+    private CompletableFuture<ObjectVersion> probe(WindowFetcher fetcher, String url, Duration timeout) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return fetcher.probe(url, timeout).version();
+            } catch (FetchException e) {
+                return null; // leased unpinned, as before versions: the volunteers' read will tell
             }
         }, recomputeExecutor);
     }

@@ -8,6 +8,7 @@ import dev.packetfs.dispatch.substrate.HealthReport;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
 import dev.packetfs.dispatch.substrate.SubstrateCapability;
 import dev.packetfs.kernel.Program;
+import dev.packetfs.protocol.fetch.FetchException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
@@ -28,11 +29,13 @@ public final class BrowserSubstrate implements SubstrateAdapter {
     public static final String NAME = "browser";
 
     private final VolunteerAddressCheck addresses;
+    private final VersionPin pin;
     private final SubstrateCapability capability;
     private final BrowserStats stats = new BrowserStats();
     private final Leases leases;
     private final TrustPolicy trust;
     private final CoordinatorProtocol protocol;
+    private final TrustedRecompute trusted;
     private final ExecutorService checks = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "packetfs-browser-address-check");
         t.setDaemon(true);
@@ -40,8 +43,10 @@ public final class BrowserSubstrate implements SubstrateAdapter {
     });
 
     public BrowserSubstrate(BrowserSettings settings, TrustedRecompute trusted, ResultCorrector corrector,
-            VolunteerAddressCheck addresses, Duration maxDuration) {
+            VolunteerAddressCheck addresses, VersionPin pin, Duration maxDuration) {
         this.addresses = addresses;
+        this.pin = pin;
+        this.trusted = trusted;
         this.capability = new SubstrateCapability(NAME, 0, settings.expectedLatency(), 256, maxDuration.toMillis(), false,
                 false, Integer.MAX_VALUE, false);
         this.leases = new Leases(settings, stats);
@@ -102,31 +107,73 @@ public final class BrowserSubstrate implements SubstrateAdapter {
 
     @Override
     public CompletionStage<ExecutionOutcome> execute(ExecutionRequest request) {
-        Program program = request.job().program();
+        Program submitted = request.job().program();
         stats.jobs.incrementAndGet();
         long start = System.nanoTime();
         long deadline = start + request.timeout().toNanos();
+        // A data_url job with no version of its own is pinned to the one its object has now: the
+        // reads that check a volunteer (a second browser, the dispatcher, a correction) must all
+        // read what the first one read. A change seen then is this pin's, not the job's.
+        boolean pinnedHere = submitted.dataUrl() != null && submitted.version() == null;
         // The address check may resolve a name: never on the caller's (an event loop's) thread.
-        CompletableFuture<String> refusal = program.dataUrl() == null ? CompletableFuture.completedFuture(null)
-                : CompletableFuture.supplyAsync(() -> addresses.refusal(program), checks);
-        return refusal.thenCompose(why -> why == null ? leases.lease(program, deadline, Set.of())
-                        : CompletableFuture.failedFuture(new RefusedAddress(why)))
-                .thenCompose(answer -> trust.verify(request.jobId(), program, answer, deadline,
-                        request.job().window() != null))
+        CompletableFuture<String> refusal = submitted.dataUrl() == null ? CompletableFuture.completedFuture(null)
+                : CompletableFuture.supplyAsync(() -> addresses.refusal(submitted), checks);
+        CompletableFuture<Program> pinned = refusal.thenCompose(why -> {
+            if (why != null) {
+                return CompletableFuture.failedFuture(new RefusedAddress(why));
+            }
+            if (!pinnedHere) {
+                return CompletableFuture.completedFuture(submitted);
+            }
+            return pin.current(submitted.dataUrl(), Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))
+                    .toCompletableFuture().handle((version, failed) -> version == null ? submitted : submitted.withVersion(version));
+        });
+        return pinned.thenCompose(program -> leases.lease(program, deadline, Set.of())
+                        .thenCompose(answer -> trust.verify(request.jobId(), program, answer, deadline,
+                                request.job().window() != null))
+                        .exceptionallyCompose(error -> confirmChange(program, cause(error))))
                 .handle((verified, error) -> {
                     long ms = (System.nanoTime() - start) / 1_000_000;
                     if (error == null) {
                         return (ExecutionOutcome) new ExecutionOutcome.Success(verified.result().toJson(),
                                 verified.result().bytesProcessed(), ms, BilledUnits.NONE, verified.where());
                     }
-                    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    Throwable cause = cause(error);
                     FailureKind kind = cause instanceof Leases.NoVolunteer ? FailureKind.THROTTLED
-                            : cause instanceof RefusedAddress ? FailureKind.UNSUITABLE : FailureKind.RETRYABLE;
+                            : cause instanceof RefusedAddress ? FailureKind.UNSUITABLE
+                            : changed(cause) ? (pinnedHere ? FailureKind.ORIGIN : FailureKind.OBJECT_CHANGED)
+                            : FailureKind.RETRYABLE;
                     if (kind == FailureKind.UNSUITABLE) {
                         stats.refused.incrementAndGet();
                     }
-                    return new ExecutionOutcome.Failure(kind, cause.getMessage(), ms, BilledUnits.NONE);
+                    String message = changed(cause) && pinnedHere
+                            ? "the object changed while volunteers read it, and is read again: " + cause.getMessage()
+                            : cause.getMessage();
+                    return new ExecutionOutcome.Failure(kind, message, ms, BilledUnits.NONE);
                 });
+    }
+
+    /**
+     * A volunteer that says the object changed is not taken at its word (it could say so of any
+     * job to sink it): the dispatcher reads the window itself, under the same pin. Its answer is
+     * the job's; its own {@code object_changed} is the change confirmed.
+     */
+    private CompletableFuture<TrustPolicy.Verified> confirmChange(Program program, Throwable cause) {
+        if (!(cause instanceof VolunteerError v) || !v.objectChanged()) {
+            return CompletableFuture.failedFuture(cause);
+        }
+        stats.recomputes.incrementAndGet();
+        return trusted.run(program).toCompletableFuture()
+                .thenApply(truth -> new TrustPolicy.Verified(truth, "browser/" + v.node() + "+verified"));
+    }
+
+    private static Throwable cause(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    }
+
+    /** The dispatcher's own read found the pinned version gone. */
+    private static boolean changed(Throwable cause) {
+        return cause instanceof FetchException f && f.kind() == FetchException.Kind.OBJECT_CHANGED;
     }
 
     // -- connections: the coordinator's WebSocket hands each event over -------------------------

@@ -129,7 +129,8 @@ final class CoordinatorProtocol {
             return;
         }
         if (!ok) {
-            lease.end(null, new RuntimeException(node.id + ": " + abbreviate(message.path("error").asText("failed"))));
+            lease.end(null, new VolunteerError(node.id, message.path("error_code").asText(""),
+                    node.id + ": " + abbreviate(message.path("error").asText("failed"))));
             return;
         }
         KernelResult result;

@@ -48,7 +48,7 @@ class BrowserSubstrateTest {
         return new BrowserSubstrate(settings, program -> {
             recomputes.incrementAndGet();
             return CompletableFuture.completedFuture(Kernel.execute(program));
-        }, corrections::put, program -> null, Duration.ofSeconds(30));
+        }, corrections::put, program -> null, (url, timeout) -> CompletableFuture.completedFuture(null), Duration.ofSeconds(30));
     }
 
     /** A scripted browser: answers every lease, honestly unless told to lie. */
@@ -57,6 +57,9 @@ class BrowserSubstrateTest {
         final BrowserSubstrate coordinator;
         volatile boolean lying;
         volatile boolean silent;
+        /** Answers every lease with an object_changed error. */
+        volatile boolean sayChanged;
+        final List<JsonNode> programs = new CopyOnWriteArrayList<>();
         volatile int closedWith;
         final List<String> leases = new CopyOnWriteArrayList<>();
 
@@ -80,7 +83,14 @@ class BrowserSubstrateTest {
                     return;
                 }
                 leases.add(m.get("lease").asText());
+                programs.add(m.get("program"));
                 if (silent) {
+                    return;
+                }
+                if (sayChanged) {
+                    ObjectNode error = JSON.createObjectNode().put("type", "error").put("lease", m.get("lease").asText())
+                            .put("error", "the object changed").put("error_code", "object_changed");
+                    CompletableFuture.runAsync(() -> coordinator.message(id, error.toString()));
                     return;
                 }
                 Program p = ProgramJson.parse(m.get("program"));
@@ -119,6 +129,58 @@ class BrowserSubstrateTest {
     private static void assertRight(ComputeJob job, ExecutionOutcome outcome) {
         ExecutionOutcome.Success s = assertInstanceOf(ExecutionOutcome.Success.class, outcome, String.valueOf(outcome));
         assertEquals(Kernel.execute(job.program()).toJson(), s.result());
+    }
+
+    /** A coordinator whose dispatcher reads data_url windows as {@code read} says, and pins {@code now}. */
+    private BrowserSubstrate reading(java.util.function.Function<Program, CompletableFuture<KernelResult>> read,
+            dev.packetfs.kernel.ObjectVersion now) {
+        BrowserSettings settings = new BrowserSettings(2, 1, 0, 0, false, 1000, 100, Duration.ofMillis(10), 3);
+        return new BrowserSubstrate(settings, program -> {
+            recomputes.incrementAndGet();
+            return read.apply(program);
+        }, corrections::put, program -> null, (url, timeout) -> CompletableFuture.completedFuture(now), Duration.ofSeconds(30));
+    }
+
+    private static final dev.packetfs.kernel.ObjectVersion V1 = new dev.packetfs.kernel.ObjectVersion("\"v1\"", null, 9);
+    private static final KernelResult DIGITS = Kernel.execute(Program.over(Op.CRC32C, 0, "123456789".getBytes()));
+
+    private static ComputeJob urlJob(String id, dev.packetfs.kernel.ObjectVersion version) {
+        return ComputeJob.of(id, new Program(Op.CRC32C, 0, "https://objects.example/digits", null, 0, Program.TO_END,
+                OptionalLong.empty(), version)).withPublic(true);
+    }
+
+    @Test
+    void aDataUrlJobIsLeasedPinnedToTheVersionItsObjectHasNow() throws Exception {
+        BrowserSubstrate c = reading(p -> CompletableFuture.completedFuture(DIGITS), V1);
+        FakeBrowser b = new FakeBrowser(c, "b");
+        b.sayChanged = true; // its answer does not matter here; the lease it got does
+        run(c, urlJob("pin-me", null));
+        assertEquals("{\"etag\":\"\\\"v1\\\"\",\"size\":9}", b.programs.get(0).get("version").toString());
+    }
+
+    @Test
+    void aVolunteerSayingTheObjectChangedIsCheckedAndTheDispatchersReadDecides() throws Exception {
+        // The dispatcher reads the pinned version fine: the volunteer's word is not taken.
+        BrowserSubstrate c = reading(p -> CompletableFuture.completedFuture(DIGITS), V1);
+        FakeBrowser b = new FakeBrowser(c, "b");
+        b.sayChanged = true;
+        ExecutionOutcome.Success s = assertInstanceOf(ExecutionOutcome.Success.class, run(c, urlJob("claims", V1)));
+        assertEquals(DIGITS.toJson(), s.result());
+        assertEquals(1, recomputes.get());
+        assertEquals(0, b.closedWith, "an honest mistake (a stale edge) is no lie");
+    }
+
+    @Test
+    void aChangeTheDispatcherConfirmsIsTheJobsWhenItPinnedTheVersionAndARereadWhenTheDispatcherDid() throws Exception {
+        BrowserSubstrate c = reading(p -> CompletableFuture.failedFuture(new dev.packetfs.protocol.fetch.FetchException(
+                dev.packetfs.protocol.fetch.FetchException.Kind.OBJECT_CHANGED, "it is now ETag \"v2\"")), V1);
+        FakeBrowser b = new FakeBrowser(c, "b");
+        b.sayChanged = true;
+        ExecutionOutcome.Failure pinnedByJob = assertInstanceOf(ExecutionOutcome.Failure.class, run(c, urlJob("mine", V1)));
+        assertEquals(FailureKind.OBJECT_CHANGED, pinnedByJob.kind(), pinnedByJob.message());
+        ExecutionOutcome.Failure pinnedHere = assertInstanceOf(ExecutionOutcome.Failure.class, run(c, urlJob("unpinned", null)));
+        assertEquals(FailureKind.ORIGIN, pinnedHere.kind(), "read again on the next attempt, pinned anew");
+        assertTrue(pinnedHere.message().startsWith("the object changed while volunteers read it"), pinnedHere.message());
     }
 
     @Test
@@ -254,7 +316,8 @@ class BrowserSubstrateTest {
         BrowserSettings settings = new BrowserSettings(2, 5, 0.05, 0, false, 1000, 100, Duration.ofMillis(10), 64);
         PublicAddressPolicy volunteers = PublicAddressPolicy.allowing(null);
         BrowserSubstrate c = new BrowserSubstrate(settings, p -> CompletableFuture.completedFuture(Kernel.execute(p)),
-                corrections::put, program -> BrowserBeans.volunteerRefusal(volunteers, program), Duration.ofSeconds(30));
+                corrections::put, program -> BrowserBeans.volunteerRefusal(volunteers, program),
+                (url, timeout) -> CompletableFuture.completedFuture(null), Duration.ofSeconds(30));
         FakeBrowser b = new FakeBrowser(c, "b");
         Program intranet = new Program(Op.XOR, 0, "http://10.0.0.1/secret", null, 0, 16, OptionalLong.empty());
         ExecutionOutcome.Failure f = assertInstanceOf(ExecutionOutcome.Failure.class,
