@@ -125,12 +125,7 @@ export class PacketFSBrowserCompute extends EventTarget {
     this.idle.push(worker);
     if (answer.error !== undefined) this.failed++;
     else this.computed++;
-    if (this.socket?.readyState === WebSocket.OPEN) {
-      const message = answer.error !== undefined
-        ? { type: 'error', lease: answer.lease, error: answer.error }
-        : { type: 'result', lease: answer.lease, result: answer.result };
-      this.socket.send(JSON.stringify(message));
-    }
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(leaseAnswer(answer)));
     this.dispatchEvent(new CustomEvent('computed', { detail: answer }));
     this.pump();
   }
@@ -192,6 +187,16 @@ export class PacketFSBrowserCompute extends EventTarget {
   headers(extra = {}) {
     return this.apiKey ? { ...extra, authorization: `Bearer ${this.apiKey}` } : extra;
   }
+}
+
+/**
+ * The coordinator's message for a Web Worker's answer (packetfs-worker.js): the result, or the
+ * error with the worker protocol's error_code when the Web Worker knew it, so the dispatcher can
+ * tell a job's object that changed (object_changed) from a volunteer that failed.
+ */
+export function leaseAnswer({ lease, result, error, code }) {
+  if (error === undefined) return { type: 'result', lease, result };
+  return { type: 'error', lease, error, ...(code ? { error_code: code } : {}) };
 }
 
 function userAgentClass() {

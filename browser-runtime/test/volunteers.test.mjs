@@ -233,7 +233,9 @@ describe('the Service Worker', () => {
       size = 0;
     };
     for (const c of vectors.cases) {
-      const program = c.object ? { ...c.program, data: Buffer.from(objectBytes(c.object)).toString('base64') } : c.program;
+      // Inline data has no version: a case pinned to its object's size is the same case inlined.
+      const { version, ...unpinned } = c.program;
+      const program = c.object ? { ...unpinned, data: Buffer.from(objectBytes(c.object)).toString('base64') } : c.program;
       batch.push({ name: c.name, program, expected: c.expected });
       size += program.data?.length ?? 0;
       if (batch.length >= 200 || size > 8 << 20) await flush();

@@ -1,10 +1,11 @@
 // Reads a program's window from its data_url with one Range request per hop and streams it
 // through the kernel: the Worker holds one staging buffer, never the window, so a window can be
 // larger than the isolate's 128 MB. How an origin's answer becomes the window (206, 200 with the
-// whole object, 416) is worker-protocol/js/range-window.mjs, shared with the volunteer browsers.
+// whole object, 416), and whether it is the version the program pins, is
+// worker-protocol/js/range-window.mjs, shared with the volunteer browsers.
 
 import { MAX_URL_LENGTH, executeWindow, ipv4SpellingProblem, merge } from '../../kernel/js/packetfs-kernel.mjs';
-import { originFailure, rangeHeader, readWindow } from '../../worker-protocol/js/range-window.mjs';
+import { originFailure, preconditionHeaders, rangeHeader, readWindow } from '../../worker-protocol/js/range-window.mjs';
 import { AddressRefused } from './address-policy.mjs';
 
 const STAGING_BYTES = 256 * 1024;
@@ -26,6 +27,10 @@ export class FetchError extends Error {
  * the body and the whole of it. When it passes, or when the read fails or is refused for any
  * reason, the origin's request is aborted and its body cancelled, never drained, and this
  * returns at once.
+ *
+ * A read through Cloudflare's cache (cacheTtl > 0) that finds another version than the program
+ * pins is read once more past the cache, and that answer decides: a copy cached before the plan
+ * was made may be an older version, which is not the object changing during the job.
  */
 export async function fetchAndExecute(p, program, limits, policy, deadline) {
   if (p.length === 0) return executeWindow(program, new Uint8Array(0));
@@ -38,8 +43,17 @@ export async function fetchAndExecute(p, program, limits, policy, deadline) {
     timedOut = true;
     abort.abort(new DOMException(`${p.dataUrl} not read in time`, 'TimeoutError'));
   }, Math.max(0, deadline - Date.now()));
+  const read = (cache) => readThroughRedirects(p, program, limits, policy, deadline, abort.signal, cache);
   try {
-    return await readThroughRedirects(p, program, limits, policy, deadline, abort.signal);
+    // On Cloudflare: keep the object at the edge, so the next window of it is a cache read.
+    const cached = limits.cacheTtl > 0;
+    try {
+      return await read(cached ? { cf: { cacheEverything: true, cacheTtl: limits.cacheTtl } } : { cf: { cacheTtl: 0 } });
+    } catch (e) {
+      if (e?.code !== 'object_changed' || !cached) throw e;
+      // Past the cache (the fetch cache option, compatibility date 2024-11-11 on).
+      return await read({ cache: 'no-store' });
+    }
   } catch (e) {
     // Whatever the abort made fail (a fetch, a read, a DNS look-up), the cause is the deadline.
     if (timedOut && e?.code !== 'origin_timeout') throw new FetchError('origin_timeout', `${p.dataUrl} was not read in time`);
@@ -51,13 +65,14 @@ export async function fetchAndExecute(p, program, limits, policy, deadline) {
   }
 }
 
-async function readThroughRedirects(p, program, limits, policy, deadline, signal) {
+/** Reads the window hop by hop; `cache`: the fetch() options that say how Cloudflare's cache is used. */
+async function readThroughRedirects(p, program, limits, policy, deadline, signal, cache) {
   let url = new URL(p.dataUrl);
   let written = p.dataUrl;
   let base = null;
   for (let hop = 0; hop <= limits.maxRedirects; hop++) {
     await checkAddress(policy, url, { written, base, signal }, hop === 0 ? '' : ` (a redirect from ${base})`);
-    const response = await request(url, p, limits, signal);
+    const response = await request(url, p, signal, cache);
     const location = response.headers.get('location');
     if (response.status >= 300 && response.status < 400 && location) {
       response.body?.cancel().catch(() => {});
@@ -110,15 +125,15 @@ function abbreviate(s) {
   return s.length <= 80 ? s : `${s.slice(0, 77)}...`;
 }
 
-async function request(url, p, limits, signal) {
+async function request(url, p, signal, cache) {
   try {
     return await fetch(url, {
-      headers: { range: rangeHeader(p), 'accept-encoding': 'identity' },
+      // The precondition goes on every hop: a redirect may lead to a store that honours it.
+      headers: { range: rangeHeader(p), 'accept-encoding': 'identity', ...preconditionHeaders(p.version) },
       redirect: 'manual',
       // Aborts connecting, the wait for the answer and any read of its body.
       signal,
-      // On Cloudflare: keep the object at the edge, so the next window of it is a cache read.
-      cf: limits.cacheTtl > 0 ? { cacheEverything: true, cacheTtl: limits.cacheTtl } : { cacheTtl: 0 },
+      ...cache,
     });
   } catch (e) {
     throw originFailure(e, url);

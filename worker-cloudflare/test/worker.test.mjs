@@ -1,5 +1,6 @@
 // The Worker in workerd (wrangler dev --local), not in Node: the kernel vectors through
-// POST /compute, inline and from a loopback Range origin; auth; bad input; limits; address rules.
+// POST /compute, inline and from a loopback Range origin; auth; bad input; limits; address rules;
+// versions of an object that changes.
 // Every error reply's status is checked against the table of worker-protocol/spec/worker-errors.json.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -80,8 +81,10 @@ describe('the kernel vectors through POST /compute in workerd', () => {
   test('with inline data', async () => {
     let checked = 0;
     await each(vectors.cases, 8, async (c, i) => {
+      // A version pins an object at a data_url: inline, the program is the same without it.
+      const { version, ...inline } = c.program;
       const program = c.object
-        ? { ...c.program, data: Buffer.from(objectBytes(c.object)).toString('base64') }
+        ? { ...inline, data: Buffer.from(objectBytes(c.object)).toString('base64') }
         : c.program;
       const { status, body } = await compute({ job_id: `v${i}`, program, timeout_ms: 20_000 });
       assert.equal(status, 200, `${c.name}: ${JSON.stringify(body)}`);
@@ -342,6 +345,135 @@ describe('address rules', () => {
     const misplaced = await compute({ program: { op: 'xor', data_url: origin.url(`/content-range/${late}/digits`), offset: 2, length: 3 } });
     assert.equal(misplaced.body.error_code, 'origin_rejected');
     assert.match(misplaced.body.error, /starting at 5, after the requested 2/);
+  });
+});
+
+// /versioned/MODE/N/NAME of the loopback origin serves NAME as version 1 for N GETs, then as
+// version 2 (its bytes XOR 0xFF, or NAME@2), with the MODE's validators and preconditions. The
+// Worker started above keeps wrangler.toml's PACKETFS_FETCH_CACHE_TTL (300 s), so its reads go
+// through Cloudflare's cache, which workerd has not: every request reaches the origin.
+describe('versions', () => {
+  const V1 = objectBytes({ prng: { seed: 2026, size: 300_000 } });
+  const V1_DATE = 'Sun, 06 Dec 2026 00:00:01 GMT';
+  const PINS = {
+    strong: { etag: '"ver-v1"', size: V1.length },
+    date: { last_modified: V1_DATE, size: V1.length },
+    weak: { etag: 'W/"ver-v1"', size: V1.length },
+    ignoring: { etag: '"ver-v1"', size: V1.length },
+    none: { size: V1.length },
+  };
+  const SENT = {
+    strong: { 'if-match': '"ver-v1"', 'if-unmodified-since': null },
+    date: { 'if-match': null, 'if-unmodified-since': V1_DATE },
+    weak: { 'if-match': null, 'if-unmodified-since': null },
+    ignoring: { 'if-match': '"ver-v1"', 'if-unmodified-since': null },
+    none: { 'if-match': null, 'if-unmodified-since': null },
+  };
+  const HOW_REFUSED = {
+    strong: /answered 412 Precondition Failed: the object is no longer ETag "ver-v1", \d+ bytes$/,
+    date: /answered 412 Precondition Failed: the object is no longer Last-Modified Sun, 06 Dec 2026 00:00:01 GMT, \d+ bytes$/,
+    weak: /it answered ETag W\/"ver-v2" where the program pins ETag W\/"ver-v1"$/,
+    ignoring: /it answered ETag "ver-v2" where the program pins ETag "ver-v1"$/,
+  };
+  let uncached;
+
+  before(async () => {
+    objects.set('ver', V1);
+    objects.set('grown', V1);
+    objects.set('grown@2', V1.subarray(1));
+    uncached = await startWorker({
+      PACKETFS_WORKER_TOKEN: TOKEN,
+      PACKETFS_WORKER_LOCATION: 'local',
+      PACKETFS_FETCH_ALLOW_HOSTS: '127.0.0.1',
+      PACKETFS_FETCH_DOH_URL: '',
+      PACKETFS_FETCH_CACHE_TTL: '0',
+    });
+  });
+  after(async () => uncached?.stop());
+
+  /** POST /compute to `on` (default: the Worker that reads through the cache) with program `fields`. */
+  async function job(path, fields, on = worker) {
+    const program = { op: 'fnv64', offset: 1000, length: 200_000, ...fields, data_url: origin.url(path) };
+    const response = await fetch(`${on.url}/compute`, {
+      method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ job_id: 'v', program }),
+    });
+    return { program, ...agreesWithTable({ status: response.status, body: await response.json() }) };
+  }
+
+  /** GETs of /versioned/`key` that `fn` made. */
+  async function getsDuring(key, fn) {
+    const before = origin.stats.versioned.get(key)?.gets ?? 0;
+    const out = await fn();
+    return { out, gets: (origin.stats.versioned.get(key)?.gets ?? 0) - before };
+  }
+
+  test('a job read before the object changes gets the result over the pinned version, its precondition sent', async () => {
+    for (const mode of Object.keys(PINS)) {
+      for (const op of ['crc32c', 'fnv64', 'add']) {
+        const { status, body, program } = await job(`/versioned/${mode}/1000/ver`, { op, imm: 7, version: PINS[mode] });
+        assert.equal(status, 200, `${mode} ${op}: ${JSON.stringify(body)}`);
+        assert.deepEqual(body.result, execute(program, V1), `${mode} ${op}`);
+      }
+      const { requests } = origin.stats.versioned.get(`${mode}/1000/ver`);
+      assert.deepEqual(requests.map((r) => ({ 'if-match': r['if-match'], 'if-unmodified-since': r['if-unmodified-since'] })),
+        [SENT[mode], SENT[mode], SENT[mode]], mode);
+    }
+  });
+
+  test('the precondition goes with every hop of a redirect', async () => {
+    const read = await job('/redirect/2/versioned/strong/1000/ver', { version: PINS.strong });
+    assert.equal(read.status, 200, JSON.stringify(read.body));
+    assert.deepEqual(read.body.result, execute(read.program, V1));
+    assert.equal(origin.stats.versioned.get('strong/1000/ver').requests.at(-1)['if-match'], '"ver-v1"');
+    const changed = await job('/redirect/1/versioned/strong/0/ver', { version: PINS.strong });
+    assert.equal(changed.status, 412, JSON.stringify(changed.body));
+    assert.equal(changed.body.error_code, 'object_changed');
+  });
+
+  for (const mode of ['strong', 'date', 'weak', 'ignoring']) {
+    test(`${mode}: a job whose object changed before the read gets 412 object_changed`, async () => {
+      const { out: { status, body }, gets } = await getsDuring(`${mode}/0/ver`, () => job(`/versioned/${mode}/0/ver`, { version: PINS[mode] }));
+      assert.equal(status, 412, JSON.stringify(body));
+      assert.equal(body.error_code, 'object_changed');
+      assert.equal(body.job_id, 'v');
+      assert.ok(body.error.startsWith(`data_url: ${origin.url(`/versioned/${mode}/0/ver`)}`), body.error);
+      assert.match(body.error, HOW_REFUSED[mode]);
+      // Read through the cache, then once past it: the second answer decided.
+      assert.equal(gets, 2);
+    });
+  }
+
+  test('none: with only a size pinned and the same size, nothing tells the versions apart: version 2 is read', async () => {
+    const { status, body, program } = await job('/versioned/none/0/ver', { version: PINS.none });
+    assert.equal(status, 200, JSON.stringify(body));
+    assert.deepEqual(body.result, execute(program, V1.map((b) => b ^ 0xff)));
+  });
+
+  test('a size pinned: an object of another size is object_changed', async () => {
+    const { status, body } = await job('/versioned/none/0/grown', { version: { size: V1.length } });
+    assert.equal(status, 412, JSON.stringify(body));
+    assert.equal(body.error_code, 'object_changed');
+    assert.match(body.error, new RegExp(`its size is ${V1.length - 1} bytes where the program pins ${V1.length}$`));
+  });
+
+  test('an answer without the pinned ETag is origin_rejected, read once', async () => {
+    const { out: { status, body }, gets } = await getsDuring('date/1000/ver', () => job('/versioned/date/1000/ver', { version: PINS.strong }));
+    assert.equal(status, 422, JSON.stringify(body));
+    assert.equal(body.error_code, 'origin_rejected');
+    assert.match(body.error, /answered without the ETag the program pins/);
+    assert.equal(gets, 1);
+  });
+
+  test('through the cache, a changed object costs one more request; an unchanged one, or without the cache, none', async () => {
+    const changed = await getsDuring('strong/0/ver', () => job('/versioned/strong/0/ver', { version: PINS.strong }, uncached));
+    assert.equal(changed.out.body.error_code, 'object_changed', JSON.stringify(changed.out.body));
+    assert.equal(changed.gets, 1, 'read again without a cache');
+    const ignored = await getsDuring('ignoring/0/ver', () => job('/versioned/ignoring/0/ver', { version: PINS.ignoring }, uncached));
+    assert.equal(ignored.out.body.error_code, 'object_changed', JSON.stringify(ignored.out.body));
+    assert.equal(ignored.gets, 1, 'read again without a cache');
+    const unchanged = await getsDuring('strong/1000/ver', () => job('/versioned/strong/1000/ver', { version: PINS.strong }));
+    assert.equal(unchanged.out.status, 200, JSON.stringify(unchanged.out.body));
+    assert.equal(unchanged.gets, 1, 'an unchanged object read twice');
   });
 });
 

@@ -9,7 +9,14 @@
 // as the window is complete, over the cap, late or failed: an origin that ignores Range may have
 // gigabytes left, and a slow one may never finish. Nothing waits on the cancelled body.
 //
+// A program may pin the version of its object (docs/kernel.md, "Versions"). The request then
+// carries the precondition, and the answer is judged by its status and headers before any byte
+// of its body is used, as worker-protocol/spec/version-checks.json has it: an origin may ignore
+// the precondition, and a cache may hold another version.
+//
 //   rangeHeader(window)                       the Range header asking for the window
+//   preconditionHeaders(version)              the headers asking for the pinned version only
+//   versionProblem(version, status, headers, url)  why an answer is not the pinned version, or null
 //   readWindow(response, window, options)     streams the window's bytes to options.onBytes
 //   originFailure(error, url)                 a WindowError for a fetch() or body read that failed
 
@@ -17,8 +24,9 @@ const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
 
 /**
  * A window that could not be read. `code` is the worker protocol's error code
- * (worker-protocol/spec/worker-errors.json): too_large, origin_rejected (the origin refused the
- * window for good), origin_failed (it may pass) or origin_timeout.
+ * (worker-protocol/spec/worker-errors.json): too_large, object_changed (the object is no longer the
+ * version the program pins), origin_rejected (the origin refused the window for good),
+ * origin_failed (it may pass) or origin_timeout.
  */
 export class WindowError extends Error {
   constructor(code, message) {
@@ -34,9 +42,65 @@ export function rangeHeader({ offset, length }) {
 }
 
 /**
- * Streams the window {offset, length} of `response` (the answer to rangeHeader(window)) to
- * `onBytes(Uint8Array)` in order, in pieces that are only valid during the call. Resolves with
- * the number of window bytes delivered: fewer than `length` when the object ends first.
+ * The request headers that ask the origin for `version` ({etag, lastModified, size} of a validated
+ * program, or null) and nothing else, lower-case names: If-Match for a strong entity tag,
+ * If-Unmodified-Since for a date, none for a weak tag (If-Match compares strongly, so a weak tag
+ * never matches: RFC 9110 §13.1.1) or a size alone. The answer is judged by versionProblem either
+ * way.
+ */
+export function preconditionHeaders(version) {
+  const { etag = null, lastModified = null } = version ?? {};
+  if (etag !== null && !etag.startsWith('W/')) return { 'if-match': etag };
+  if (lastModified !== null) return { 'if-unmodified-since': lastModified };
+  return {};
+}
+
+/**
+ * Why an answer (its `status` and `headers`, a Headers object) to a request for `version` is not
+ * that version, as a WindowError, or null when it may be read. A 412 is object_changed; a 200,
+ * 206 or 416 must carry the pinned ETag or Last-Modified exactly (without it: origin_rejected) and,
+ * when it states the object's size, the pinned size. Other statuses say nothing of the version and
+ * are left to readWindow.
+ */
+export function versionProblem(version, status, headers, url) {
+  if (!version) return null;
+  const { etag = null, lastModified = null, size = null } = version;
+  const [validator, pinned] = etag !== null ? ['ETag', etag] : lastModified !== null ? ['Last-Modified', lastModified] : [null, null];
+  if (status === 412) {
+    // As the Java fetcher words it; many origins name the version they hold now in the 412 itself.
+    const what = [validator && `${validator} ${pinned}`, size !== null && `${size} bytes`].filter(Boolean).join(', ');
+    const nowTag = headers.get('etag')?.trim();
+    const nowDate = headers.get('last-modified')?.trim();
+    const now = nowTag ? `; it is now ETag ${abbreviate(nowTag)}` : nowDate ? `; it is now Last-Modified ${abbreviate(nowDate)}` : '';
+    return new WindowError('object_changed', `${url} answered 412 Precondition Failed: the object is no longer ${what}${now}`);
+  }
+  if (status !== 200 && status !== 206 && status !== 416) return null;
+  if (validator) {
+    const answered = headers.get(validator)?.trim();
+    if (answered === undefined) {
+      // Cross-origin readers (browsers) see ETag and Last-Modified only when the origin exposes them.
+      return new WindowError('origin_rejected',
+        `${url} answered without the ${validator} the program pins (an origin read cross-origin must expose ${validator} by CORS)`);
+    }
+    if (answered !== pinned) {
+      return new WindowError('object_changed',
+        `${url} is no longer the version the program pins: it answered ${validator} ${abbreviate(answered)} where the program pins ${validator} ${pinned}`);
+    }
+  }
+  const stated = size === null ? null : statedSize(status, headers);
+  if (stated !== null && stated !== String(size)) {
+    return new WindowError('object_changed',
+      `${url} is no longer the version the program pins: its size is ${stated} bytes where the program pins ${size}`);
+  }
+  return null;
+}
+
+/**
+ * Streams the window {offset, length} of `response` (the answer to rangeHeader(window) and
+ * preconditionHeaders(window.version)) to `onBytes(Uint8Array)` in order, in pieces that are only
+ * valid during the call. `window` is a validated program: when it pins a `version`, an answer that
+ * is not that version is refused before any byte reaches onBytes. Resolves with the number of
+ * window bytes delivered: fewer than `length` when the object ends first.
  *
  * options: maxBytes   window bytes allowed; one more is a too_large WindowError
  *          onBytes    called for each non-empty piece; what it throws ends the read
@@ -47,9 +111,11 @@ export function rangeHeader({ offset, length }) {
  *                     a body read already waiting
  *          url        names the origin in error messages (default: response.url)
  */
-export async function readWindow(response, { offset, length }, { maxBytes, onBytes, deadline = Infinity, signal, url = response.url }) {
+export async function readWindow(response, { offset, length, version = null }, { maxBytes, onBytes, deadline = Infinity, signal, url = response.url }) {
   let span;
   try {
+    const problem = versionProblem(version, response.status, response.headers, url);
+    if (problem) throw problem;
     span = bodySpan(response, offset, length, url);
   } catch (e) {
     discard(response);
@@ -95,6 +161,18 @@ function bodySpan(response, offset, length, url) {
     throw new WindowError('origin_rejected', `${url} sent ${range.text}, short of the requested window`);
   }
   return { skip: offset - range.first, take, bodyLength: range.last - range.first + 1 };
+}
+
+/**
+ * The object's size an answer states, in decimal digits, or null: the total of a 206's or 416's
+ * Content-Range (not "*"), the Content-Length of a 200. Digits, not a number, so a size past
+ * 2^53 - 1 is compared as written rather than rounded onto the pinned one.
+ */
+function statedSize(status, headers) {
+  const m = status === 200
+    ? /^(\d+)$/.exec((headers.get('content-length') ?? '').trim())
+    : /\/(\d+)$/.exec((headers.get('content-range') ?? '').trim());
+  return m === null ? null : m[1].replace(/^0+(?=\d)/, '');
 }
 
 /** {text, first, last, total} of a 206's Content-Range; total is Infinity for an unknown length ("*"). */
@@ -179,6 +257,10 @@ function stopper(deadline, signal, url) {
       signal?.removeEventListener('abort', onAbort);
     },
   };
+}
+
+function abbreviate(s) {
+  return s.length <= 300 ? s : `${s.slice(0, 297)}...`;
 }
 
 /** Lets go of a body that will not be read, without waiting for the origin. */

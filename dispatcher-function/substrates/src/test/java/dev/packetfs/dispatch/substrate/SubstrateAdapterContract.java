@@ -141,6 +141,32 @@ public abstract class SubstrateAdapterContract {
                 Duration.ofSeconds(10)), FailureKind.ORIGIN);
     }
 
+    /**
+     * A program pinned to a version its object no longer has is the job's to fail, never the
+     * substrate's, whether the origin enforces the precondition (412) or ignores it (the worker's
+     * own check); the version the object has now is read (docs/kernel.md#versions).
+     */
+    @Test
+    void anObjectNoLongerAtItsPinnedVersionIsTheJobsNeverTheSubstrates() throws Exception {
+        String v2 = "\"digits-v2\"";
+        for (String mode : new String[] {"strong", "ignoring"}) {
+            String url = origin.url("/versioned/" + mode + "/0/digits");
+            ExecutionOutcome stale = run(adapter(), job("stale-" + mode, "{\"op\":\"crc32c\",\"data_url\":\"" + url
+                    + "\",\"version\":{\"etag\":\"\\\"digits-v1\\\"\",\"size\":9}}"), Duration.ofSeconds(10));
+            assertFailure(stale, FailureKind.OBJECT_CHANGED);
+            ExecutionOutcome current = run(adapter(), job("current-" + mode, "{\"op\":\"crc32c\",\"data_url\":\"" + url
+                    + "\",\"version\":{\"etag\":" + JobJson.MAPPER.writeValueAsString(v2) + ",\"size\":9}}"), Duration.ofSeconds(10));
+            byte[] inverted = "123456789".getBytes(StandardCharsets.US_ASCII);
+            for (int i = 0; i < inverted.length; i++) {
+                inverted[i] = (byte) ~inverted[i];
+            }
+            ExecutionOutcome.Success s = assertInstanceOf(ExecutionOutcome.Success.class, current, String.valueOf(current));
+            var expected = dev.packetfs.kernel.Kernel.execute(dev.packetfs.kernel.Program.over(dev.packetfs.kernel.Op.CRC32C, 0,
+                    inverted)).toJson();
+            assertTrue(GoldenVectors.sameJson(expected, s.result()), mode + ": " + s.result() + ", expected " + expected);
+        }
+    }
+
     @Test
     void aRefusedAddressIsAJobError() throws Exception {
         assertFailure(run(adapter(), job("meta", "{\"op\":\"xor\",\"data_url\":\"http://169.254.169.254/latest/meta-data/\"}"),
