@@ -220,7 +220,8 @@ describe('--target local, end to end', () => {
 
       // A fan-out job over a loopback object: its windows on every substrate, merged to the single pass.
       const object = new Uint8Array(16 * 1024 * 1024 + 3).map((_, i) => (i * 2654435761) >>> 24);
-      const origin = await startOrigin(new Map([['obj', object]]));
+      const names = ['local', 'lambda', 'flyio', 'cloudflare', 'browser'].flatMap((s) => [`fail-${s}`, `restart-${s}`]);
+      const origin = await startOrigin(new Map([['obj', object], ...names.map((n) => [n, object])]));
       try {
         const job = { job_id: 'e2e-fanout', public: true, window_bytes: 256 * 1024,
           program: { op: 'crc32c', data_url: origin.url('/ranged/obj') } };
@@ -255,6 +256,38 @@ describe('--target local, end to end', () => {
           assert.deepEqual(done.result, execute(job.program, object), s);
           assert.deepEqual(Object.keys(done.summary.substrates), [s], JSON.stringify(done.summary));
           assert.equal(done.summary.substrates[s].windows, 5, s);
+        }
+
+        // Exact means exact, on every substrate's own fetcher: the object is replaced after two
+        // reads (the origin's /versioned/strong/2/), and a job answers for one version whole or
+        // fails saying so, never for a mix (docs/jobs.md#one-version-of-the-object).
+        const changing = substrates.flatMap((s) => ['fail', 'restart'].map((onChange) => ({
+          job_id: `e2e-${onChange}-${s}`, public: true, window_bytes: 4 * 1024 * 1024, substrates: [s],
+          ...(onChange === 'restart' ? { on_change: 'restart' } : {}),
+          program: { op: 'crc32c', data_url: origin.url(`/versioned/strong/2/${onChange}-${s}`) } })));
+        const version2 = object.map((b) => b ^ 0xff);
+        const replaced = await fetch(`${url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(changing) });
+        assert.equal(replaced.status, 202, await replaced.text());
+        for (const job of changing) {
+          let done;
+          for (let i = 0; i < 1200 && !done; i++) {
+            const got = await fetch(`${url}/results/${job.job_id}`);
+            if (got.status === 200) done = await got.json();
+            else await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+          const name = job.program.data_url.split('/').pop();
+          if (job.on_change) {
+            assert.equal(done?.status, 'succeeded', `${job.job_id}: ${JSON.stringify(done)}`);
+            assert.deepEqual(done.result, execute(job.program, version2), `${job.job_id}: version 2, whole`);
+            assert.equal(done.summary.restarts, 1, job.job_id);
+            assert.equal(done.summary.version.etag, `"${name}-v2"`, job.job_id);
+          } else {
+            assert.equal(done?.status, 'failed', `${job.job_id}: ${JSON.stringify(done)}`);
+            assert.equal(done.result, null, job.job_id);
+            assert.ok(done.error.startsWith(`the object changed while the job ran: the plan read ETag "${name}-v1"`),
+              `${job.job_id}: ${done.error}`);
+          }
         }
       } finally {
         await origin.close();
