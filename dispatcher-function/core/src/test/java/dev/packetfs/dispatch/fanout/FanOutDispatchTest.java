@@ -62,7 +62,7 @@ class FanOutDispatchTest {
     JobQueue queue;
 
     /** Runs windows over {@link #OBJECT}, each answered after {@code delayMs(window index)}. */
-    static final class ObjectSubstrate implements SubstrateAdapter {
+    static class ObjectSubstrate implements SubstrateAdapter {
         final SubstrateCapability capability;
         final ToLongFunction<ComputeJob> delayMs;
         final BilledUnits billed;
@@ -162,6 +162,36 @@ class FanOutDispatchTest {
         assertEquals(1, a.executions.get());
         assertEquals(null, r.summary());
         assertEquals(1, a.calls.get("whole").get(), "the job itself ran, not a window");
+    }
+
+    /**
+     * A job planned again after its object changed, whose new version its origin no longer serves
+     * in ranges, ends with that reason, and what it ran before is its cost.
+     */
+    @Test
+    void aRestartWhoseNewVersionCannotBeCutIntoWindowsFailsSayingWhy() throws Exception {
+        AtomicInteger probes = new AtomicInteger();
+        ObjectProbe probe = (url, timeout) -> probes.incrementAndGet() == 1
+                ? new ObjectSize(OBJECT.length, true, "\"v1\"", null) : new ObjectSize(OBJECT.length, false, "\"v2\"", null);
+        SubstrateAdapter changing = new ObjectSubstrate("paid", 8, j -> 0, BilledUnits.of("requests", 1)) {
+            @Override
+            public CompletionStage<ExecutionOutcome> execute(ExecutionRequest request) {
+                if (request.job().window().index() < 2) {
+                    return super.execute(request);
+                }
+                return CompletableFuture.completedFuture(new ExecutionOutcome.Failure(ExecutionOutcome.FailureKind.OBJECT_CHANGED,
+                        "it answered ETag \"v2\" where the program pins ETag \"v1\"", 0, BilledUnits.of("requests", 1)));
+            }
+        };
+        start(probe, FanOutSettings.defaults().withHedging(false, 4, Duration.ZERO, 1).withMaxRestarts(2), changing);
+        queue.submit(job("replanned", Op.CRC32C, 100_000).withRestartOnChange(true));
+        JobResult r = await("replanned", Duration.ofSeconds(10));
+        assertEquals(JobResult.Status.FAILED, r.status());
+        assertEquals("the object changed while the job ran, and its new version cannot be planned: it would run as one job"
+                + " (its origin serves no byte ranges)", r.error());
+        assertEquals(2, probes.get(), "probed once per plan");
+        assertEquals(1, r.summary().get("restarts").asInt());
+        assertTrue(r.costPicoUsd() > 0, "what the first plan ran is the job's cost");
     }
 
     @Test
