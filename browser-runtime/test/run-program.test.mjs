@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { register } from 'node:module';
 import { execute } from '../../kernel/js/packetfs-kernel.mjs';
-import { startOrigin } from '../../scripts/lib/loopback-origin.mjs';
+import { pseudoRandomBytes as bytes, startOrigin } from '../../scripts/lib/loopback-origin.mjs';
 
 const SERVED_FLAT = {
   [new URL('../packetfs-kernel.mjs', import.meta.url).href]: new URL('../../kernel/js/packetfs-kernel.mjs', import.meta.url).href,
@@ -32,16 +32,6 @@ const OBJECT = bytes(3, 3 << 20);
 // Far larger than the socket buffers between the origin and the reader, which fill regardless.
 const HUGE = new Uint8Array(64 << 20);
 let origin;
-
-function bytes(seed, size) {
-  const b = new Uint8Array(size);
-  let x = seed;
-  for (let i = 0; i < size; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    b[i] = x >>> 24;
-  }
-  return b;
-}
 
 before(async () => {
   origin = await startOrigin(new Map([['object', OBJECT], ['huge', HUGE]]));

@@ -183,6 +183,16 @@ describe('--target aws, with recording stand-ins for the cloud CLIs', () => {
   });
 });
 
+/** A job's result from the dispatcher at `url`, polled until it is stored (at most two minutes). */
+async function resultOf(url, id) {
+  for (let i = 0; i < 1200; i++) {
+    const got = await fetch(`${url}/results/${id}`);
+    if (got.status === 200) return got.json();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return undefined;
+}
+
 describe('--target local, end to end', () => {
   const base = 27480; // below the ephemeral range: no port-0 socket of another test can hold one
   const state = join(scratch, 'local');
@@ -207,12 +217,7 @@ describe('--target local, end to end', () => {
         assert.equal(r.status, 202, await r.text());
       }
       for (const s of substrates) {
-        let result;
-        for (let i = 0; i < 600 && !result; i++) {
-          const r = await fetch(`${url}/results/e2e-${s}`);
-          if (r.status === 200) result = await r.json();
-          else await new Promise((resolve) => setTimeout(resolve, 100));
-        }
+        const result = await resultOf(url, `e2e-${s}`);
         assert.equal(result?.status, 'succeeded', `${s}: ${JSON.stringify(result)}`);
         assert.equal(result.substrate, s);
         assert.equal(result.result.checksum, 3808858755);
@@ -227,12 +232,7 @@ describe('--target local, end to end', () => {
           program: { op: 'crc32c', data_url: origin.url('/ranged/obj') } };
         const r = await fetch(`${url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(job) });
         assert.equal(r.status, 202, await r.text());
-        let result;
-        for (let i = 0; i < 1200 && !result; i++) {
-          const got = await fetch(`${url}/results/e2e-fanout`);
-          if (got.status === 200) result = await got.json();
-          else await new Promise((resolve) => setTimeout(resolve, 100));
-        }
+        const result = await resultOf(url, 'e2e-fanout');
         assert.equal(result?.status, 'succeeded', JSON.stringify(result));
         assert.deepEqual(result.result, execute({ op: 'crc32c', data_url: origin.url('/ranged/obj') }, object));
         assert.equal(result.summary.windows, 65);
@@ -245,12 +245,7 @@ describe('--target local, end to end', () => {
         const posted = await fetch(`${url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(only) });
         assert.equal(posted.status, 202, await posted.text());
         for (const job of only) {
-          let done;
-          for (let i = 0; i < 1200 && !done; i++) {
-            const got = await fetch(`${url}/results/${job.job_id}`);
-            if (got.status === 200) done = await got.json();
-            else await new Promise((resolve) => setTimeout(resolve, 100));
-          }
+          const done = await resultOf(url, job.job_id);
           const s = job.substrates[0];
           assert.equal(done?.status, 'succeeded', `${s}: ${JSON.stringify(done)}`);
           assert.deepEqual(done.result, execute(job.program, object), s);
@@ -270,12 +265,7 @@ describe('--target local, end to end', () => {
           body: JSON.stringify(changing) });
         assert.equal(replaced.status, 202, await replaced.text());
         for (const job of changing) {
-          let done;
-          for (let i = 0; i < 1200 && !done; i++) {
-            const got = await fetch(`${url}/results/${job.job_id}`);
-            if (got.status === 200) done = await got.json();
-            else await new Promise((resolve) => setTimeout(resolve, 100));
-          }
+          const done = await resultOf(url, job.job_id);
           const name = job.program.data_url.split('/').pop();
           if (job.on_change) {
             assert.equal(done?.status, 'succeeded', `${job.job_id}: ${JSON.stringify(done)}`);

@@ -47,6 +47,17 @@
 //   /dns?name=&type=    a DNS-over-HTTPS JSON resolver with the answers given to startOrigin()
 import { createServer } from 'node:http';
 
+/** `size` pseudo-random bytes from `seed` (an LCG's top byte): test objects that differ by seed. */
+export function pseudoRandomBytes(seed, size) {
+  const b = new Uint8Array(size);
+  let x = seed;
+  for (let i = 0; i < size; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    b[i] = x >>> 24;
+  }
+  return b;
+}
+
 const VERSIONED_MODES = ['strong', 'weak', 'date', 'none', 'ignoring'];
 
 export async function startOrigin(objects = new Map(), dns = {}) {

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { validate } from '../../../kernel/js/packetfs-kernel.mjs';
-import { startOrigin } from '../../../scripts/lib/loopback-origin.mjs';
+import { pseudoRandomBytes as bytes, startOrigin } from '../../../scripts/lib/loopback-origin.mjs';
 import { WindowError, preconditionHeaders, rangeHeader, readWindow, versionProblem } from '../range-window.mjs';
 
 const checks = JSON.parse(readFileSync(new URL('../../spec/version-checks.json', import.meta.url), 'utf8'));
@@ -16,16 +16,6 @@ const OBJECT = bytes(11, 1 << 20);
 const GROWN = bytes(12, 1 << 20);
 const URL_IN_CASES = 'https://objects.example/o';
 let origin;
-
-function bytes(seed, size) {
-  const b = new Uint8Array(size);
-  let x = seed;
-  for (let i = 0; i < size; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    b[i] = x >>> 24;
-  }
-  return b;
-}
 
 const flipped = (object) => object.map((b) => b ^ 0xff);
 

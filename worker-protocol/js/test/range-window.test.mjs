@@ -4,22 +4,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { startOrigin } from '../../../scripts/lib/loopback-origin.mjs';
+import { pseudoRandomBytes as bytes, startOrigin } from '../../../scripts/lib/loopback-origin.mjs';
 import { WindowError, originFailure, rangeHeader, readWindow } from '../range-window.mjs';
 
 const SMALL = bytes(7, 1 << 20);
 const BIG = repeated(SMALL, 64);
 let origin;
-
-function bytes(seed, size) {
-  const b = new Uint8Array(size);
-  let x = seed;
-  for (let i = 0; i < size; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    b[i] = x >>> 24;
-  }
-  return b;
-}
 
 function repeated(block, times) {
   const b = new Uint8Array(block.length * times);

@@ -460,6 +460,16 @@ public abstract class FanOutQueueContract {
         return new FanOutLimits(outstanding, -1, 0, parent.program().op() == Op.FNV64, null, maxRestarts);
     }
 
+    /**
+     * Plans {@code parent} over V1 with {@code outstanding} windows out, lets window {@code found}
+     * of them find the object changed, and takes the parent's restart.
+     */
+    Delivery changedOnce(ComputeJob parent, int outstanding, int maxRestarts, int found) throws InterruptedException {
+        plan(parent, restarting(parent, outstanding, maxRestarts), V1);
+        queue.settle(List.of(changed(windows(outstanding).get(found), "\"v2\"")));
+        return take(queue, d -> d.jobId().equals(parent.jobId()));
+    }
+
     @Test
     void aPlanPinsTheVersionAndEveryWindowReadsIt() throws Exception {
         ComputeJob parent = parent("pinned", Op.CRC32C, 0, Program.TO_END, 10_000);
@@ -589,9 +599,7 @@ public abstract class FanOutQueueContract {
     @Test
     void restartsAreBoundedAndThenTheParentFails() throws Exception {
         ComputeJob parent = parent("bounded", Op.ADD, 0, 40_000, 10_000).withRestartOnChange(true);
-        plan(parent, restarting(parent, 2, 1), V1);
-        queue.settle(List.of(changed(windows(2).get(0), "\"v2\"")));
-        Delivery again = take(queue, d -> d.jobId().equals("bounded"));
+        Delivery again = changedOnce(parent, 2, 1, 0);
         queue.settle(List.of(new Settlement.Planned(again, WindowPlan.of(parent, OBJECT.length, V2), restarting(parent, 2, 1))));
         List<Delivery> second = new ArrayList<>();
         long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -614,9 +622,7 @@ public abstract class FanOutQueueContract {
     @Test
     void aRestartWhoseNewVersionCannotBePlannedFailsWithTheReason() throws Exception {
         ComputeJob parent = parent("unplannable", Op.CRC32C, 0, 30_000, 10_000).withRestartOnChange(true);
-        plan(parent, restarting(parent, 3, 3), V1);
-        queue.settle(List.of(changed(windows(3).get(1), "\"v2\"")));
-        Delivery again = take(queue, d -> d.jobId().equals("unplannable"));
+        Delivery again = changedOnce(parent, 3, 3, 1);
         queue.settle(List.of(new Settlement.Unplannable(again, "the object changed while the job ran, and its new version"
                 + " cannot be planned: it would run as one job (its origin serves no byte ranges)")));
         JobResult r = awaitResult("unplannable");
