@@ -98,10 +98,6 @@ final class InMemoryFanOuts {
         }
     }
 
-    boolean planned(String parentId) {
-        return parents.containsKey(parentId);
-    }
-
     /**
      * Plans a parent (restart 0), or plans again one whose object changed ({@code restart} its
      * number): plan.lua's rules. Returns false when this plan is not wanted (planned already, or
