@@ -23,6 +23,8 @@ public class ApiErrors {
     private static final Logger LOG = Logger.getLogger(ApiErrors.class);
     /** Seconds a client is asked to wait (Retry-After) before submitting to a full queue again. */
     static final String RETRY_AFTER_QUEUE_FULL_SECONDS = "5";
+    /** And before trying again while the queue's store is unreachable: about one reconnection attempt. */
+    static final String RETRY_AFTER_QUEUE_DOWN_SECONDS = "1";
 
     public static Response response(Response.Status status, String field, String message) {
         return Response.status(status).type(MediaType.APPLICATION_JSON).entity(body(field, message)).build();
@@ -63,7 +65,8 @@ public class ApiErrors {
     @ServerExceptionMapper
     public Response queueDown(QueueUnavailableException e) {
         LOG.warnf("queue unavailable: %s", e.toString());
-        return response(Response.Status.SERVICE_UNAVAILABLE, null, "the queue is unavailable; try again shortly");
+        return Response.fromResponse(response(Response.Status.SERVICE_UNAVAILABLE, null, "the queue is unavailable; try again shortly"))
+                .header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_QUEUE_DOWN_SECONDS).build();
     }
 
     /**

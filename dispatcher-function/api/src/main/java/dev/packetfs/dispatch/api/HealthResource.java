@@ -49,6 +49,7 @@ public class HealthResource {
         }
         String status = !queueUp ? "DOWN" : anyUp ? "UP" : "DEGRADED";
         root.put("status", status);
-        return Response.status(queueUp ? 200 : 503).entity(root).build();
+        Response.ResponseBuilder answer = Response.status(queueUp ? 200 : 503).entity(root);
+        return queueUp ? answer.build() : answer.header(jakarta.ws.rs.core.HttpHeaders.RETRY_AFTER, ApiErrors.RETRY_AFTER_QUEUE_DOWN_SECONDS).build();
     }
 }

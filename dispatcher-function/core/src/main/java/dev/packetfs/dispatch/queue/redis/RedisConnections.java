@@ -36,13 +36,14 @@ public final class RedisConnections implements AutoCloseable {
     private final RedisClusterClient cluster;
     private final RedisURI standaloneUri;
     private final RedisClusterAsyncCommands<String, String> commands;
+    private final StatefulConnection<String, String> shared;
     private final List<StatefulConnection<String, String>> opened = new CopyOnWriteArrayList<>();
 
     private RedisConnections(RedisClient standalone, RedisURI uri, RedisClusterClient cluster) {
         this.standalone = standalone;
         this.standaloneUri = uri;
         this.cluster = cluster;
-        StatefulConnection<String, String> shared = connect();
+        this.shared = connect();
         this.commands = standalone != null
                 ? ((io.lettuce.core.api.StatefulRedisConnection<String, String>) shared).async()
                 : ((io.lettuce.core.cluster.api.StatefulRedisClusterConnection<String, String>) shared).async();
@@ -96,6 +97,15 @@ public final class RedisConnections implements AutoCloseable {
 
     public RedisKeys keys() {
         return isCluster() ? RedisKeys.cluster() : RedisKeys.standalone();
+    }
+
+    /**
+     * False while the shared connection is down and Lettuce is reconnecting: Redis is known to be
+     * unreachable then, and a command would only wait out its timeout (15 s) in the reconnect
+     * buffer. Callers that can tell their own caller "try again" check this first.
+     */
+    public boolean connected() {
+        return shared.isOpen();
     }
 
     /** The shared, pipelined connection for everything that does not block. */

@@ -98,6 +98,7 @@ public final class RedisStreamJobQueue implements JobQueue {
     private final IngressMover mover;
     private final FanOutFinisher finisher;
     private volatile boolean closed;
+    private final java.util.function.BooleanSupplier connected;
 
     /**
      * @param consumerName unique per dispatcher process: the group tracks deliveries by it
@@ -107,6 +108,7 @@ public final class RedisStreamJobQueue implements JobQueue {
         this.settings = settings;
         this.consumer = Consumer.from(QueueScripts.GROUP, consumerName);
         this.commands = redis.commands();
+        this.connected = redis::connected;
         this.scripts = new QueueScripts(commands, keys, settings);
         this.reader = redis.openBlocking();
         createGroup();
@@ -137,6 +139,18 @@ public final class RedisStreamJobQueue implements JobQueue {
         return "redis";
     }
 
+    /**
+     * For the calls a client waits on (the HTTP API, /health): while the connection is known to be
+     * down they fail at once, so the client hears 503 and when to try again instead of waiting out
+     * the command timeout. The dispatcher's own reads and settlements do not ask: they wait in
+     * Lettuce's buffer for the reconnection, so nothing taken is lost.
+     */
+    private void requireConnected() {
+        if (!connected.getAsBoolean()) {
+            throw new QueueUnavailableException("Redis is unreachable: the connection is down and reconnecting", null);
+        }
+    }
+
     // -- ingress ------------------------------------------------------------------------------
 
     @Override
@@ -146,6 +160,7 @@ public final class RedisStreamJobQueue implements JobQueue {
 
     /** {@link #submit} without blocking: for producers that keep many submissions in flight. */
     public CompletableFuture<List<SubmitOutcome>> submitAsync(List<ComputeJob> jobs) {
+        requireConnected();
         if (jobs.isEmpty()) {
             return CompletableFuture.completedFuture(List.of());
         }
@@ -165,6 +180,7 @@ public final class RedisStreamJobQueue implements JobQueue {
 
     @Override
     public void pushRaw(String jobJson) {
+        requireConnected();
         RedisReplies.await(commands.lpush(keys.ingress(), jobJson));
     }
 
@@ -513,6 +529,7 @@ public final class RedisStreamJobQueue implements JobQueue {
 
     @Override
     public Optional<JobResult> result(String jobId) {
+        requireConnected();
         String text = RedisReplies.await(commands.get(keys.result(jobId)));
         return text == null ? Optional.empty() : Optional.of(JobJson.readResult(JobJson.readTree(text)));
     }
@@ -542,6 +559,7 @@ public final class RedisStreamJobQueue implements JobQueue {
 
     @Override
     public NavigableMap<Long, Map<String, SeriesBucket>> series(SeriesResolution resolution, long fromPeriod, long toPeriod) {
+        requireConnected();
         Map<Long, CompletableFuture<Map<String, String>>> reads = new TreeMap<>();
         for (long p = fromPeriod; p <= toPeriod; p++) {
             reads.put(p, commands.hgetall(keys.series(resolution, p)).toCompletableFuture());
@@ -567,6 +585,7 @@ public final class RedisStreamJobQueue implements JobQueue {
 
     @Override
     public List<FanOutProgress> fanOuts(int max) {
+        requireConnected();
         List<String> ids = RedisReplies.await(commands.zrevrange(keys.fanOutsActive(), 0, Math.max(0, max - 1)));
         List<CompletableFuture<FanOutProgress>> reads = ids.stream().map(finisher::progress).toList();
         List<FanOutProgress> out = new ArrayList<>();
@@ -597,6 +616,7 @@ public final class RedisStreamJobQueue implements JobQueue {
 
     @Override
     public CancelOutcome cancel(String jobId) {
+        requireConnected();
         String result = JobJson.toText(JobJson.write(JobResult.failed(jobId, null, 0, 0, JobQueue.cancelledError(jobId))));
         return switch (RedisReplies.await(scripts.cancel(jobId, result))) {
             case "cancelling" -> CancelOutcome.CANCELLING;
@@ -609,6 +629,7 @@ public final class RedisStreamJobQueue implements JobQueue {
 
     @Override
     public List<DeadLetter> deadLetters(int max) {
+        requireConnected();
         List<DeadLetter> out = new ArrayList<>();
         for (StreamMessage<String, String> m : RedisReplies.await(
                 commands.xrevrange(keys.dead(), Range.create("-", "+"), Limit.from(max)))) {
@@ -619,6 +640,7 @@ public final class RedisStreamJobQueue implements JobQueue {
 
     @Override
     public SubmitOutcome requeue(String deadLetterId) {
+        requireConnected();
         List<StreamMessage<String, String>> found;
         try {
             found = RedisReplies.await(commands.xrange(keys.dead(), Range.create(deadLetterId, deadLetterId)));
@@ -645,6 +667,7 @@ public final class RedisStreamJobQueue implements JobQueue {
 
     @Override
     public LedgerSnapshot ledger() {
+        requireConnected();
         Map<String, SubstrateTotals> totals = new HashMap<>();
         for (String statsKey : RedisReplies.await(commands.smembers(keys.statsIndex()))) {
             Map<String, String> h = RedisReplies.await(commands.hgetall(statsKey));
@@ -661,6 +684,7 @@ public final class RedisStreamJobQueue implements JobQueue {
 
     @Override
     public QueueDepth depth() {
+        requireConnected();
         CompletableFuture<Long> ingress = commands.llen(keys.ingress()).toCompletableFuture();
         CompletableFuture<Long> moving = commands.llen(keys.moving()).toCompletableFuture();
         CompletableFuture<Long> stream = commands.xlen(keys.stream()).toCompletableFuture();
