@@ -1,11 +1,15 @@
 package dev.packetfs.dispatch.queue.redis;
 
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.event.connection.ConnectionActivatedEvent;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -31,18 +35,44 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class RedisConnections implements AutoCloseable {
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(15);
+    /**
+     * How long the shared connection may be down before Redis counts as unreachable: longer than
+     * a reconnection takes when Redis is up (a dropped connection, a failover: milliseconds), so
+     * such a blip only delays commands, which wait for it in Lettuce's buffer.
+     */
+    static final Duration DOWN_AFTER = Duration.ofSeconds(1);
 
     private final RedisClient standalone;
     private final RedisClusterClient cluster;
     private final RedisURI standaloneUri;
     private final RedisClusterAsyncCommands<String, String> commands;
-    private final StatefulConnection<String, String> shared;
+    private volatile StatefulConnection<String, String> shared;
+    /** When the shared connection went down (System.nanoTime(), never 0); 0 while it is up. */
+    private volatile long downSince;
+    private final reactor.core.Disposable activations;
     private final List<StatefulConnection<String, String>> opened = new CopyOnWriteArrayList<>();
 
     private RedisConnections(RedisClient standalone, RedisURI uri, RedisClusterClient cluster) {
         this.standalone = standalone;
         this.standaloneUri = uri;
         this.cluster = cluster;
+        AbstractRedisClient client = standalone != null ? standalone : cluster;
+        // Down: the shared connection dropped. Up again: a connection was activated (its handshake
+        // done, not just its TCP connect: a host that accepts and hangs up is no Redis) and the
+        // shared one is among the active.
+        client.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+                if (connection == shared && downSince == 0) {
+                    downSince = System.nanoTime() | 1;
+                }
+            }
+        });
+        this.activations = client.getResources().eventBus().get().subscribe(event -> {
+            if (event instanceof ConnectionActivatedEvent && shared != null && shared.isOpen()) {
+                downSince = 0;
+            }
+        });
         this.shared = connect();
         this.commands = standalone != null
                 ? ((io.lettuce.core.api.StatefulRedisConnection<String, String>) shared).async()
@@ -100,12 +130,15 @@ public final class RedisConnections implements AutoCloseable {
     }
 
     /**
-     * False while the shared connection is down and Lettuce is reconnecting: Redis is known to be
-     * unreachable then, and a command would only wait out its timeout (15 s) in the reconnect
-     * buffer. Callers that can tell their own caller "try again" check this first.
+     * False once the shared connection has been down, Lettuce reconnecting, for longer than
+     * {@link #DOWN_AFTER}: Redis is known to be unreachable then, and a command would only wait
+     * out its timeout (15 s) in the reconnect buffer. Callers that can tell their own caller "try
+     * again" check this first. (A cluster's node connections are not followed: with a cluster
+     * this stays true, and commands wait as before.)
      */
     public boolean connected() {
-        return shared.isOpen();
+        long since = downSince;
+        return since == 0 || shared.isOpen() || System.nanoTime() - since < DOWN_AFTER.toNanos();
     }
 
     /** The shared, pipelined connection for everything that does not block. */
@@ -153,6 +186,7 @@ public final class RedisConnections implements AutoCloseable {
 
     @Override
     public void close() {
+        activations.dispose();
         opened.forEach(StatefulConnection::close);
         if (standalone != null) {
             standalone.shutdown();

@@ -140,10 +140,11 @@ public final class RedisStreamJobQueue implements JobQueue {
     }
 
     /**
-     * For the calls a client waits on (the HTTP API, /health): while the connection is known to be
-     * down they fail at once, so the client hears 503 and when to try again instead of waiting out
-     * the command timeout. The dispatcher's own reads and settlements do not ask: they wait in
-     * Lettuce's buffer for the reconnection, so nothing taken is lost.
+     * For the calls a client waits on (the HTTP API, /health, a producer): while Redis is known to
+     * be unreachable ({@link RedisConnections#connected}) they fail at once, so the client hears
+     * 503 and when to try again instead of waiting out the command timeout. The dispatcher's own
+     * reads and settlements do not ask: they wait in Lettuce's buffer for the reconnection, so
+     * nothing taken is lost.
      */
     private void requireConnected() {
         if (!connected.getAsBoolean()) {
