@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { execute } from '../../kernel/js/packetfs-kernel.mjs';
-import { vectors, objectBytes } from '../../kernel/js/test/vectors.mjs';
+import { inlined, vectors } from '../../kernel/js/test/vectors.mjs';
 import { launchChromium, startDispatcher, startOrigin, volunteer } from './fabric.mjs';
 
 const OPS = ['counteq', 'crc32c', 'fnv64', 'xor', 'add'];
@@ -233,9 +233,7 @@ describe('the Service Worker', () => {
       size = 0;
     };
     for (const c of vectors.cases) {
-      // Inline data has no version: a case pinned to its object's size is the same case inlined.
-      const { version, ...unpinned } = c.program;
-      const program = c.object ? { ...unpinned, data: Buffer.from(objectBytes(c.object)).toString('base64') } : c.program;
+      const program = inlined(c);
       batch.push({ name: c.name, program, expected: c.expected });
       size += program.data?.length ?? 0;
       if (batch.length >= 200 || size > 8 << 20) await flush();

@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execute } from '../../kernel/js/packetfs-kernel.mjs';
-import { vectors, objectBytes } from '../../kernel/js/test/vectors.mjs';
+import { inlined, vectors, objectBytes } from '../../kernel/js/test/vectors.mjs';
 import { startOrigin } from '../../scripts/lib/loopback-origin.mjs';
 import rules from '../../worker-protocol/spec/address-rules.json' with { type: 'json' };
 import errorTable from '../../worker-protocol/spec/worker-errors.json' with { type: 'json' };
@@ -81,11 +81,7 @@ describe('the kernel vectors through POST /compute in workerd', () => {
   test('with inline data', async () => {
     let checked = 0;
     await each(vectors.cases, 8, async (c, i) => {
-      // A version pins an object at a data_url: inline, the program is the same without it.
-      const { version, ...inline } = c.program;
-      const program = c.object
-        ? { ...inline, data: Buffer.from(objectBytes(c.object)).toString('base64') }
-        : c.program;
+      const program = inlined(c);
       const { status, body } = await compute({ job_id: `v${i}`, program, timeout_ms: 20_000 });
       assert.equal(status, 200, `${c.name}: ${JSON.stringify(body)}`);
       assert.deepEqual(body.result, c.expected, c.name);

@@ -4,6 +4,16 @@ import { readFileSync } from 'node:fs';
 const file = new URL('../../spec/vectors.json', import.meta.url);
 export const vectors = JSON.parse(readFileSync(file, 'utf8'));
 
+/**
+ * A case's program with its object's bytes inline in `data` (base64), for runtimes tested without
+ * an origin. Inline data has no version: a case pinned to its object's size is the same case.
+ */
+export function inlined(c) {
+  if (!c.object) return c.program;
+  const { version, ...unpinned } = c.program;
+  return { ...unpinned, data: Buffer.from(objectBytes(c.object)).toString('base64') };
+}
+
 export function objectBytes(object) {
   if ('text' in object) return new TextEncoder().encode(object.text);
   if ('fill' in object) return new Uint8Array(object.fill.size).fill(object.fill.byte);

@@ -81,6 +81,18 @@ public final class GoldenVectors {
         return invalid;
     }
 
+    /**
+     * A case's program with {@code object} (its object's bytes) inline in {@code data}, for
+     * runtimes tested without an origin. Inline data has no version: a case pinned to its
+     * object's size is the same case.
+     */
+    public static com.fasterxml.jackson.databind.node.ObjectNode inlined(Case c, byte[] object) {
+        com.fasterxml.jackson.databind.node.ObjectNode program = ((com.fasterxml.jackson.databind.node.ObjectNode) c.program()).deepCopy();
+        program.put("data", java.util.Base64.getEncoder().encodeToString(object));
+        program.remove("version");
+        return program;
+    }
+
     /** The object bytes a case describes (see the file's "about"). */
     public static byte[] objectBytes(JsonNode object) {
         if (object.has("text")) {

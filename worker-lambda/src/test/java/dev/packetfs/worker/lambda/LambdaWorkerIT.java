@@ -79,8 +79,7 @@ class LambdaWorkerIT {
                 if (object.length > 256 * 1024) {
                     continue; // the large objects run through data_url in the adapter contract test
                 }
-                program.put("data", Base64.getEncoder().encodeToString(object));
-                program.remove("version"); // inline data has no version: the same case, unpinned
+                program = GoldenVectors.inlined(c, object);
             }
             JsonNode answer = invoke("{\"job_id\":\"v" + run + "\",\"program\":" + program + "}");
             assertTrue(answer.get("success").booleanValue(), c.name() + ": " + answer);

@@ -52,16 +52,18 @@ public final class FanOutMerge {
 
     /** How a parent's error names the window that failed it. */
     public static String windowFailed(ComputeJob window, String error) {
-        Program p = window.program();
-        return "window " + window.window().index() + " (bytes " + p.offset() + ".." + (p.offset() + p.length() - 1)
-                + ") failed: " + error;
+        return named(window) + " failed: " + error;
     }
 
     /** How a parent's record words a window that found its object changed: the window, and what it found. */
     public static String windowFoundChanged(ComputeJob window, String error) {
+        return named(window) + " found: " + error;
+    }
+
+    /** {@code window <i> (bytes <first>..<last>)}. */
+    private static String named(ComputeJob window) {
         Program p = window.program();
-        return "window " + window.window().index() + " (bytes " + p.offset() + ".." + (p.offset() + p.length() - 1)
-                + ") found: " + error;
+        return "window " + window.window().index() + " (bytes " + p.offset() + ".." + (p.offset() + p.length() - 1) + ")";
     }
 
     /**

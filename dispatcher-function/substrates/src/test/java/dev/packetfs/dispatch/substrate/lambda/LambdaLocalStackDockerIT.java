@@ -15,7 +15,6 @@ import dev.packetfs.kernel.ProgramJson;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -92,8 +91,7 @@ class LambdaLocalStackDockerIT {
                     n++;
                     continue;
                 }
-                program.put("data", Base64.getEncoder().encodeToString(object));
-                program.remove("version"); // inline data has no version: the same case, unpinned
+                program = GoldenVectors.inlined(c, object);
             }
             ComputeJob job = ComputeJob.of("ls-" + n++, ProgramJson.parse(JobJson.MAPPER.readTree(program.toString())));
             ExecutionOutcome outcome = adapter.execute(new ExecutionRequest(job, Duration.ofSeconds(25)))
