@@ -1,7 +1,7 @@
-// ./scripts/demo as a user runs it: it stands the whole fabric up, runs one fan-out job over a
-// generated object on every substrate, checks it against a single pass, prints the windows and
-// the books per substrate and the dashboard's URL, stays up, and on Ctrl-C (SIGINT to its process
-// group, as a terminal sends it) stops everything it started.
+// ./scripts/demo as a user runs it: it stands the whole fabric up, runs a small job pinned to each
+// substrate and one fan-out job over a generated object on all of them, checks both against a
+// single pass, prints the windows and the books per substrate and the dashboard's URL, stays up,
+// and on Ctrl-C (SIGINT to its process group, as a terminal sends it) stops everything it started.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -48,13 +48,13 @@ async function runAndInterrupt(child, output, exited) {
   const port = Number(/Dashboard: http:\/\/127\.0\.0\.1:(\d+)\/dashboard/.exec(out)?.[1]);
   assert.ok(port > 0, out);
   assert.equal((await fetch(`http://127.0.0.1:${port}/dashboard`)).status, 200, 'the dashboard is up while the demo waits');
-  // Every substrate the fabric runs is in the books; the four that always have slots free ran
-  // windows. (Volunteers rank last on latency and may lose every window of a short job to the
-  // others: that windows run on them is deploy-all's test, with a job that may run only there.)
-  const substrates = ['local', 'lambda', 'flyio', 'cloudflare'];
-  const row = (s) => new RegExp(`^${s}\\s+(\\d+)\\s+[0-9.]+\\s+(\\d+)\\s`, 'm').exec(out);
-  for (const s of substrates) assert.ok(row(s) && Number(row(s)[2]) > 0, `${s} ran windows:\n${out}`);
-  if (existsSync(process.env.CHROMIUM ?? '/usr/bin/chromium')) assert.ok(row('browser'), `the volunteers are in the books:\n${out}`);
+  // Each substrate answered the job pinned to it; where the fan-out's windows land depends on the
+  // moment's latencies and is not promised, but every substrate is in its books.
+  const substrates = ['local', 'lambda', 'flyio', 'cloudflare', ...(existsSync(process.env.CHROMIUM ?? '/usr/bin/chromium') ? ['browser'] : [])];
+  for (const s of substrates) {
+    assert.match(out, new RegExp(`^  ${s}\\s+succeeded  checksum \\d+ in \\d+ ms, the same as pfs exec$`, 'm'), out);
+    assert.match(out, new RegExp(`^${s}\\s+\\d+\\s+[0-9.]+\\s+\\d+\\s`, 'm'), `${s} is in the books:\n${out}`);
+  }
   process.kill(-child.pid, 'SIGINT');
   const { code } = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve({ code: 'still running' }), 120_000))]);
   out = output();

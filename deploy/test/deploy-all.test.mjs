@@ -236,7 +236,9 @@ describe('--target local, end to end', () => {
         assert.equal(result?.status, 'succeeded', JSON.stringify(result));
         assert.deepEqual(result.result, execute({ op: 'crc32c', data_url: origin.url('/ranged/obj') }, object));
         assert.equal(result.summary.windows, 65);
-        assert.ok(Object.keys(result.summary.substrates).length >= 2, `spread over substrates: ${JSON.stringify(result.summary)}`);
+        // Every window is counted once, on the substrate that answered it (which one depends on timing).
+        const counted = Object.values(result.summary.substrates).reduce((n, s) => n + s.windows, 0);
+        assert.equal(counted, 65, JSON.stringify(result.summary));
         // Where the windows of one job go depends on the moment's latencies; that windows run and
         // merge on each substrate's own runtime is checked with jobs that may run only there.
         const ops = ['fnv64', 'crc32c', 'add', 'xor', 'counteq'];

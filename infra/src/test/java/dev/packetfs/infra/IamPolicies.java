@@ -80,6 +80,22 @@ public final class IamPolicies {
         return (String) getAtt.get(0);
     }
 
+    /**
+     * The statement that lets a function write to its own log group: the only logs permission its
+     * role has (no {@code AWSLambdaBasicExecutionRole}, which allows them on every group).
+     */
+    public static Map<String, Object> writeOwnLogs(Template template, String functionId) {
+        Map<String, Object> properties = map(resources(template).get(functionId).get("Properties"));
+        Object logGroup = map(map(properties.get("LoggingConfig")).get("LogGroup")).get("Ref");
+        return Map.of("Action", List.of("logs:CreateLogStream", "logs:PutLogEvents"), "Effect", "Allow",
+                "Resource", Map.of("Fn::GetAtt", List.of(logGroup, "Arn")));
+    }
+
+    /** The managed policies attached to the role {@code roleId}, as the template names them. */
+    public static List<Object> managedPoliciesOfRole(Template template, String roleId) {
+        return list(map(resources(template).get(roleId).get("Properties")).get("ManagedPolicyArns"));
+    }
+
     /** Every action granted to the role, spelled out. */
     public static void assertNoWildcardInActions(Template template, String roleId) {
         for (Map<String, Object> statement : statementsOfRole(template, roleId)) {

@@ -56,6 +56,7 @@ public final class LambdaEmulator implements AutoCloseable {
     private static final int MAX_PAYLOAD = 6 * 1024 * 1024;
 
     private final String accessKey;
+    private final String functionName;
     private final Path taskRoot;
     private final Path ricDir;
     private final Path jniLibrary;
@@ -76,9 +77,15 @@ public final class LambdaEmulator implements AutoCloseable {
     public final AtomicInteger invocations = new AtomicInteger();
     public final AtomicInteger throttled = new AtomicInteger();
     public final AtomicInteger timedOut = new AtomicInteger();
+    /** Asynchronous invocations (InvocationType Event) accepted. */
+    public final AtomicInteger events = new AtomicInteger();
+    /** The most invocations running at once, synchronous and asynchronous. */
+    public final AtomicInteger peakRunning = new AtomicInteger();
+    private final AtomicInteger runningNow = new AtomicInteger();
 
     private LambdaEmulator(Settings settings) throws IOException {
         this.accessKey = settings.accessKey();
+        this.functionName = settings.functionName();
         this.taskRoot = Files.createTempDirectory("lambda-task");
         unzip(settings.functionZip(), taskRoot);
         this.ricDir = settings.ricDir().toAbsolutePath();
@@ -105,7 +112,15 @@ public final class LambdaEmulator implements AutoCloseable {
      * @param reservedConcurrency invocations in flight before Invoke answers 429
      */
     public record Settings(Path functionZip, Path ricDir, String accessKey, int port, Map<String, String> functionEnv,
-            int environments, int reservedConcurrency, int memoryMb, Duration functionTimeout) {}
+            int environments, int reservedConcurrency, int memoryMb, Duration functionTimeout, String functionName) {
+
+        /** The worker's settings: the function is {@link #FUNCTION}. */
+        public Settings(Path functionZip, Path ricDir, String accessKey, int port, Map<String, String> functionEnv,
+                int environments, int reservedConcurrency, int memoryMb, Duration functionTimeout) {
+            this(functionZip, ricDir, accessKey, port, functionEnv, environments, reservedConcurrency, memoryMb,
+                    functionTimeout, FUNCTION);
+        }
+    }
 
     public static LambdaEmulator start(Settings settings) throws IOException {
         return new LambdaEmulator(settings);
@@ -120,13 +135,14 @@ public final class LambdaEmulator implements AutoCloseable {
      */
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new java.util.HashMap<>(Map.of("--port", "0", "--environments", "2",
-                "--reserved-concurrency", "8", "--memory-mb", "1024", "--timeout-seconds", "60"));
+                "--reserved-concurrency", "8", "--memory-mb", "1024", "--timeout-seconds", "60",
+                "--function-name", FUNCTION));
         for (int i = 0; i + 1 < args.length; i += 2) {
             options.put(args[i], args[i + 1]);
         }
         if (!options.containsKey("--function-zip") || !options.containsKey("--ric-dir") || args.length % 2 != 0) {
             System.err.println("usage: LambdaEmulator --function-zip ZIP --ric-dir DIR [--port N] [--environments N]"
-                    + " [--reserved-concurrency N] [--memory-mb N] [--timeout-seconds N]");
+                    + " [--reserved-concurrency N] [--memory-mb N] [--timeout-seconds N] [--function-name NAME]");
             System.exit(2);
         }
         Map<String, String> functionEnv = new java.util.HashMap<>();
@@ -139,12 +155,17 @@ public final class LambdaEmulator implements AutoCloseable {
         LambdaEmulator emulator = start(new Settings(Path.of(options.get("--function-zip")), Path.of(options.get("--ric-dir")),
                 key, Integer.parseInt(options.get("--port")), functionEnv, Integer.parseInt(options.get("--environments")),
                 Integer.parseInt(options.get("--reserved-concurrency")), Integer.parseInt(options.get("--memory-mb")),
-                Duration.ofSeconds(Long.parseLong(options.get("--timeout-seconds")))));
+                Duration.ofSeconds(Long.parseLong(options.get("--timeout-seconds"))), options.get("--function-name")));
         Runtime.getRuntime().addShutdownHook(new Thread(emulator::close, "lambda-emulator-stop"));
         emulator.awaitWarm(Duration.ofMinutes(3));
         System.out.println("READY " + emulator.endpoint());
         System.out.flush();
         Thread.currentThread().join();
+    }
+
+    /** Invocations running now, synchronous and asynchronous. */
+    public int running() {
+        return runningNow.get();
     }
 
     public URI endpoint() {
@@ -178,20 +199,22 @@ public final class LambdaEmulator implements AutoCloseable {
     private void invokeApi(HttpExchange exchange) throws IOException {
         try (exchange) {
             String[] parts = exchange.getRequestURI().getPath().split("/");
-            // /2015-03-31/functions/NAME/(invocations|configuration)
-            String name = parts.length > 3 ? parts[3] : "";
+            // /2015-03-31/functions/NAME/(invocations|configuration); NAME may be an ARN, and may end
+            // in :QUALIFIER (or give it as ?Qualifier=)
+            String name = parts.length > 3 ? java.net.URLDecoder.decode(parts[3], StandardCharsets.UTF_8) : "";
             String action = parts.length > 4 ? parts[4] : "";
             String auth = exchange.getRequestHeaders().getFirst("Authorization");
             if (auth == null || !auth.contains("Credential=" + accessKey + "/")) {
                 error(exchange, 403, "UnrecognizedClientException", "The security token included in the request is invalid.");
                 return;
             }
-            if (!name.equals(FUNCTION) && !name.endsWith(":function:" + FUNCTION)) {
+            String invoked = invokedArn(name, exchange.getRequestURI().getRawQuery());
+            if (invoked == null) {
                 error(exchange, 404, "ResourceNotFoundException", "Function not found: " + name);
                 return;
             }
             if (action.equals("configuration") && exchange.getRequestMethod().equals("GET")) {
-                send(exchange, 200, Map.of(), ("{\"FunctionName\":\"" + FUNCTION + "\",\"Runtime\":\"java17\",\"MemorySize\":"
+                send(exchange, 200, Map.of(), ("{\"FunctionName\":\"" + functionName + "\",\"Runtime\":\"java17\",\"MemorySize\":"
                         + memoryMb + ",\"Timeout\":" + functionTimeout.toSeconds() + ",\"State\":\"Active\","
                         + "\"LastUpdateStatus\":\"Successful\"}").getBytes(StandardCharsets.UTF_8));
                 return;
@@ -205,6 +228,21 @@ public final class LambdaEmulator implements AutoCloseable {
                 error(exchange, 413, "RequestTooLargeException", "Request must be smaller than 6291456 bytes for the InvokeFunction operation");
                 return;
             }
+            String type = exchange.getRequestHeaders().getFirst("X-Amz-Invocation-Type");
+            if ("Event".equals(type)) {
+                // Lambda queues the event and answers at once; the function runs when an
+                // execution environment is free (a throttled event waits, it is not refused).
+                events.incrementAndGet();
+                threads.execute(() -> {
+                    try {
+                        invoke(payload, invoked);
+                    } catch (IOException e) {
+                        // an event's answer goes nowhere
+                    }
+                });
+                send(exchange, 202, Map.of(), new byte[0]);
+                return;
+            }
             if (inFlight.incrementAndGet() > reservedConcurrency) {
                 inFlight.decrementAndGet();
                 throttled.incrementAndGet();
@@ -213,7 +251,7 @@ public final class LambdaEmulator implements AutoCloseable {
             }
             Reply reply;
             try {
-                reply = invoke(payload);
+                reply = invoke(payload, invoked);
             } finally {
                 // As on Lambda, the concurrency is free once the function has returned, before
                 // its answer reaches the caller: a caller that sends its next Invoke on reading
@@ -226,10 +264,43 @@ public final class LambdaEmulator implements AutoCloseable {
 
     private record Reply(Map<String, String> headers, byte[] body) {}
 
-    private Reply invoke(byte[] payload) throws IOException {
+    /** The function's ARN as {@code name} (and a {@code Qualifier} query) invoke it, or null when it names another function. */
+    private String invokedArn(String name, String query) {
+        String[] arn = name.split(":");
+        String bare;
+        String qualifier = null;
+        if (arn.length >= 7 && arn[0].equals("arn") && arn[5].equals("function")) {
+            bare = arn[6];
+            qualifier = arn.length > 7 ? arn[7] : null;
+        } else {
+            bare = arn[0];
+            qualifier = arn.length > 1 ? arn[1] : null;
+        }
+        if (query != null) {
+            for (String pair : query.split("&")) {
+                if (pair.startsWith("Qualifier=")) {
+                    qualifier = pair.substring("Qualifier=".length());
+                }
+            }
+        }
+        return bare.equals(functionName)
+                ? "arn:aws:lambda:us-east-1:123456789012:function:" + functionName + (qualifier == null ? "" : ":" + qualifier)
+                : null;
+    }
+
+    private Reply invoke(byte[] payload, String invokedArn) throws IOException {
         invocations.incrementAndGet();
+        peakRunning.accumulateAndGet(runningNow.incrementAndGet(), Math::max);
+        try {
+            return run(payload, invokedArn);
+        } finally {
+            runningNow.decrementAndGet();
+        }
+    }
+
+    private Reply run(byte[] payload, String invokedArn) throws IOException {
         Invocation invocation = new Invocation(UUID.randomUUID().toString(), payload,
-                System.currentTimeMillis() + functionTimeout.toMillis());
+                System.currentTimeMillis() + functionTimeout.toMillis(), invokedArn);
         pending.add(invocation);
         long start = System.nanoTime();
         Answer answer;
@@ -279,13 +350,15 @@ public final class LambdaEmulator implements AutoCloseable {
         final String id;
         final byte[] payload;
         final long deadlineEpochMs;
+        final String invokedArn;
         final CompletableFuture<Answer> answer = new CompletableFuture<>();
         volatile Environment environment;
 
-        Invocation(String id, byte[] payload, long deadlineEpochMs) {
+        Invocation(String id, byte[] payload, long deadlineEpochMs, String invokedArn) {
             this.id = id;
             this.payload = payload;
             this.deadlineEpochMs = deadlineEpochMs;
+            this.invokedArn = invokedArn;
         }
     }
 
@@ -324,12 +397,17 @@ public final class LambdaEmulator implements AutoCloseable {
             env.put("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:" + runtimeApi.getAddress().getPort());
             env.put("LAMBDA_TASK_ROOT", taskRoot.toString());
             env.put("_HANDLER", "io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest");
-            env.put("AWS_LAMBDA_FUNCTION_NAME", FUNCTION);
+            env.put("AWS_LAMBDA_FUNCTION_NAME", functionName);
             env.put("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
             env.put("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Integer.toString(memoryMb));
             env.put("AWS_REGION", "us-east-1");
             env.put("AWS_DEFAULT_REGION", "us-east-1");
-            env.put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + FUNCTION);
+            env.put("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + functionName);
+            // As Lambda gives a function its role's credentials; and this service's Invoke API as
+            // the AWS SDK's endpoint for Lambda, so a function that invokes one reaches it here.
+            env.put("AWS_ACCESS_KEY_ID", accessKey);
+            env.put("AWS_SECRET_ACCESS_KEY", "local-secret-key");
+            env.put("AWS_ENDPOINT_URL_LAMBDA", endpoint().toString());
             env.put("AWS_LAMBDA_LOG_STREAM_NAME", "local");
             env.putAll(functionEnv);
             return builder.start();
@@ -371,7 +449,7 @@ public final class LambdaEmulator implements AutoCloseable {
                     running.put(next.id, next);
                     send(exchange, 200, Map.of("Lambda-Runtime-Aws-Request-Id", next.id,
                             "Lambda-Runtime-Deadline-Ms", Long.toString(next.deadlineEpochMs),
-                            "Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:" + FUNCTION,
+                            "Lambda-Runtime-Invoked-Function-Arn", next.invokedArn,
                             "Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0"), next.payload);
                     return;
                 }

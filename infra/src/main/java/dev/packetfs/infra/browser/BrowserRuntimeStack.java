@@ -1,5 +1,7 @@
 package dev.packetfs.infra.browser;
 
+import dev.packetfs.infra.AwsSolutions;
+import io.github.cdklabs.cdknag.RegexAppliesTo;
 import java.nio.file.Path;
 import java.util.List;
 import software.amazon.awscdk.CfnOutput;
@@ -17,10 +19,12 @@ import software.amazon.awscdk.services.cloudfront.origins.S3BucketOrigin;
 import software.amazon.awscdk.services.s3.BlockPublicAccess;
 import software.amazon.awscdk.services.s3.Bucket;
 import software.amazon.awscdk.services.s3.BucketEncryption;
+import software.amazon.awscdk.services.s3.CfnBucket;
 import software.amazon.awscdk.services.s3.deployment.BucketDeployment;
 import software.amazon.awscdk.services.s3.deployment.CacheControl;
 import software.amazon.awscdk.services.s3.deployment.Source;
 import software.constructs.Construct;
+import software.constructs.IConstruct;
 
 /**
  * The volunteer browser runtime on a CDN: a private S3 bucket that only this CloudFront distribution
@@ -41,6 +45,9 @@ public final class BrowserRuntimeStack extends Stack {
                 .removalPolicy(RemovalPolicy.DESTROY)
                 .autoDeleteObjects(true)
                 .build();
+        AwsSolutions.accept(bucket, "AwsSolutions-S1",
+                "only the deployment writes it and only the distribution reads it (origin access control): its"
+                        + " access log would list CloudFront's cache fills of public files");
         distribution = Distribution.Builder.create(this, "Cdn")
                 .comment("PacketFS volunteer browser runtime")
                 .defaultRootObject("index.html")
@@ -54,6 +61,7 @@ public final class BrowserRuntimeStack extends Stack {
                         .responseHeadersPolicy(ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS)
                         .build())
                 .build();
+        acceptForTheDistribution(distribution);
 
         // Two deployments over the same files, because a browser refuses a module script served
         // with a non-JavaScript type and the deployment's type guess does not know .mjs everywhere.
@@ -77,6 +85,7 @@ public final class BrowserRuntimeStack extends Stack {
                 .distribution(distribution)
                 .distributionPaths(List.of("/*"))
                 .build();
+        acceptForTheDeploymentHandler();
 
         CfnOutput.Builder.create(this, "BrowserRuntimeDomain").value(distribution.getDistributionDomainName())
                 .description("the CloudFront domain serving the browser runtime").build();
@@ -86,6 +95,50 @@ public final class BrowserRuntimeStack extends Stack {
                 .description("the distribution, for invalidations").build();
         CfnOutput.Builder.create(this, "BrowserRuntimeBucket").value(bucket.getBucketName())
                 .description("the private bucket behind the distribution").build();
+    }
+
+    private static void acceptForTheDistribution(Distribution distribution) {
+        AwsSolutions.accept(distribution, "AwsSolutions-CFR1",
+                "the runtime is for volunteers in any country: there is none to keep out");
+        AwsSolutions.accept(distribution, "AwsSolutions-CFR2",
+                "it serves a few public static files, cached, to GET and HEAD only: no application behind it for"
+                        + " WAF rules to protect, and a web ACL would cost more than the rest of the stack");
+        AwsSolutions.accept(distribution, "AwsSolutions-CFR3",
+                "the files are public and static: viewer logs would only collect volunteers' IP addresses;"
+                        + " CloudFront's default metrics (requests, bytes, error rates) show the traffic");
+        AwsSolutions.accept(distribution, "AwsSolutions-CFR4",
+                "served on its cloudfront.net domain with CloudFront's default certificate, whose security policy"
+                        + " CloudFront fixes; a stricter minimum TLS version needs a custom domain with an ACM"
+                        + " certificate, which this stack does not take");
+    }
+
+    /**
+     * The Lambda function that both deployments share (the CDK builds it whole, one per stack): its
+     * runtime, role and grants are aws-cdk-lib's.
+     */
+    private void acceptForTheDeploymentHandler() {
+        IConstruct handler = getNode().getChildren().stream()
+                .filter(c -> c.getNode().getId().startsWith("Custom::CDKBucketDeployment"))
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException("no BucketDeployment handler in " + getNode().getPath()));
+        AwsSolutions.acceptUnder(handler, "AwsSolutions-L1", List.of(),
+                "the CDK's BucketDeployment handler: aws-cdk-lib chooses its runtime and moves it on when upgraded");
+        AwsSolutions.acceptUnder(handler, "AwsSolutions-IAM4",
+                List.of("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"),
+                "the CDK's BucketDeployment handler: aws-cdk-lib builds its role, with Lambda's basic execution policy");
+        String site = resolve(((CfnBucket) bucket.getNode().getDefaultChild()).getLogicalId()).toString();
+        AwsSolutions.acceptUnder(handler, "AwsSolutions-IAM5", List.of(
+                        "Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*",
+                        "Action::s3:DeleteObject*", "Action::s3:Abort*",
+                        RegexAppliesTo.builder()
+                                .regex("/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-<AWS::AccountId>-<AWS::Region>\\/\\*$/")
+                                .build(),
+                        "Resource::<" + site + ".Arn>/*",
+                        "Resource::*"),
+                "the CDK's grants to its BucketDeployment handler: read the files from the CDK's asset bucket, copy"
+                        + " them into the site bucket and delete what is gone (object-level wildcards on those two"
+                        + " buckets only), and invalidate the distribution's cache (cloudfront:CreateInvalidation and"
+                        + " GetInvalidation, which aws-cdk-lib grants on *)");
     }
 
     public Bucket bucket() {

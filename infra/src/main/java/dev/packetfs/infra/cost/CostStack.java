@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.CfnOutput;
+import software.amazon.awscdk.CfnResource;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
@@ -22,6 +24,8 @@ import software.amazon.awscdk.services.cloudwatch.MetricOptions;
 import software.amazon.awscdk.services.cloudwatch.TextWidget;
 import software.amazon.awscdk.services.cloudwatch.TreatMissingData;
 import software.amazon.awscdk.services.cloudwatch.actions.SnsAction;
+import software.amazon.awscdk.services.iam.PolicyStatement;
+import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.sns.Topic;
 import software.amazon.awscdk.services.sns.subscriptions.EmailSubscription;
 import software.constructs.Construct;
@@ -79,7 +83,17 @@ public final class CostStack extends Stack {
                 .treatMissingData(TreatMissingData.NOT_BREACHING)
                 .build();
         settings.alarmEmail().ifPresent(email -> {
-            Topic topic = Topic.Builder.create(this, "Alarms").displayName("PacketFS alarms").build();
+            // Refuses publishing over plain HTTP. The topic policy that says so replaces SNS's default
+            // one, under which the account's alarms could publish, so it names these two alarms.
+            Topic topic = Topic.Builder.create(this, "Alarms").displayName("PacketFS alarms").enforceSsl(true).build();
+            topic.addToResourcePolicy(PolicyStatement.Builder.create()
+                    .principals(List.of(new ServicePrincipal("cloudwatch.amazonaws.com")))
+                    .actions(List.of("sns:Publish"))
+                    .resources(List.of(topic.getTopicArn()))
+                    .conditions(new TreeMap<>(Map.of(
+                            "ArnEquals", Map.of("aws:SourceArn", List.of(deadLetters.getAlarmArn(), workerErrors.getAlarmArn())),
+                            "StringEquals", Map.of("aws:SourceAccount", Aws.ACCOUNT_ID))))
+                    .build());
             topic.addSubscription(new EmailSubscription(email));
             for (Alarm alarm : List.of(deadLetters, workerErrors)) {
                 alarm.addAlarmAction(new SnsAction(topic));
@@ -90,6 +104,11 @@ public final class CostStack extends Stack {
         dashboard = Dashboard.Builder.create(this, "Dashboard")
                 .defaultInterval(Duration.hours(3))
                 .build();
+        // CloudFormation takes Tags on a dashboard (the app's "project" tag lands here), but cfn-lint
+        // 1.51.0, which ./scripts/test runs, predates them and reports E3002 ('Tags' was unexpected).
+        // Exempt from that rule only, on this resource only.
+        ((CfnResource) dashboard.getNode().getDefaultChild()).addMetadata("cfn-lint",
+                Map.of("config", Map.of("ignore_checks", List.of("E3002"))));
         dashboard.addWidgets(AlarmStatusWidget.Builder.create()
                 .title("PacketFS alarms").alarms(List.of(deadLetters, workerErrors)).width(24).height(3).build());
         for (String provider : PROVIDERS) {

@@ -19,7 +19,8 @@ public record DispatcherSettings(
         int elastiCacheMaxDataGb,
         Optional<String> flyioUrl,
         Optional<String> cloudflareUrl,
-        int logRetentionDays) {
+        int logRetentionDays,
+        int maxDrains) {
 
     /** Who may call the dispatcher's function URL. */
     public enum UrlAuth {
@@ -39,6 +40,7 @@ public record DispatcherSettings(
     public static final String ELASTICACHE_MAX_DATA_GB_KEY = "packetfs:elasticacheMaxDataGb";
     public static final String FLYIO_URL_KEY = "packetfs:flyioUrl";
     public static final String CLOUDFLARE_URL_KEY = "packetfs:cloudflareUrl";
+    public static final String MAX_DRAINS_KEY = "packetfs:maxDrains";
 
     public DispatcherSettings {
         if (elastiCache && redisUrlSecretArn.isPresent()) {
@@ -64,6 +66,7 @@ public record DispatcherSettings(
                 context.integer(ELASTICACHE_MAX_DATA_GB_KEY, 5, 1, 5000),
                 context.text(FLYIO_URL_KEY),
                 context.text(CLOUDFLARE_URL_KEY),
-                LogRetention.days(context));
+                LogRetention.days(context),
+                context.integer(MAX_DRAINS_KEY, 4, 1, 100));
     }
 }

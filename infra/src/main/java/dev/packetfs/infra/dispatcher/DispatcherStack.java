@@ -1,5 +1,6 @@
 package dev.packetfs.infra.dispatcher;
 
+import dev.packetfs.infra.AwsSolutions;
 import dev.packetfs.infra.lambda.SnapStartFunction;
 import dev.packetfs.infra.worker.WorkerStack;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.services.events.Rule;
 import software.amazon.awscdk.services.events.Schedule;
 import software.amazon.awscdk.services.events.targets.LambdaFunction;
+import software.amazon.awscdk.services.iam.Policy;
 import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.lambda.FunctionUrl;
 import software.amazon.awscdk.services.lambda.FunctionUrlAuthType;
@@ -55,26 +57,29 @@ public final class DispatcherStack extends Stack {
         Optional<ElastiCacheQueue> managed = settings.elastiCache()
                 ? Optional.of(new ElastiCacheQueue(this, "Queue", settings))
                 : Optional.empty();
-        redisUrl = managed.<ISecret>map(queue -> Secret.Builder.create(this, "RedisUrl")
+        redisUrl = managed.<ISecret>map(queue -> withoutRotation(Secret.Builder.create(this, "RedisUrl")
                         .description("PacketFS Redis URL: the ElastiCache Serverless endpoint")
                         // The endpoint is no secret (no password; the VPC guards it); it is kept in a
                         // secret so the dispatcher reads its Redis URL one way whatever the variant.
                         .secretStringValue(SecretValue.unsafePlainText(queue.redisUrl()))
                         .removalPolicy(RemovalPolicy.DESTROY)
-                        .build())
+                        .build()))
                 .or(() -> settings.redisUrlSecretArn().map(arn -> Secret.fromSecretCompleteArn(this, "RedisUrl", arn)))
-                .orElseGet(() -> Secret.Builder.create(this, "RedisUrl")
+                .orElseGet(() -> withoutRotation(Secret.Builder.create(this, "RedisUrl")
                         .description("PacketFS Redis URL: put your rediss://user:password@host:port here")
                         // CloudFormation writes this only when the secret is created; a value put in
                         // later stays through every deploy that leaves this definition alone.
                         .secretStringValue(SecretValue.unsafePlainText(REDIS_URL_PLACEHOLDER))
                         .removalPolicy(RemovalPolicy.DESTROY)
-                        .build());
+                        .build()));
         apiKey = Secret.Builder.create(this, "ApiKey")
                 .description("PacketFS API key: Authorization: Bearer <key> on the dispatcher's HTTP API")
                 .generateSecretString(SecretStringGenerator.builder().passwordLength(40).excludePunctuation(true).build())
                 .removalPolicy(RemovalPolicy.DESTROY)
                 .build();
+        AwsSolutions.accept(apiKey, "AwsSolutions-SMG4",
+                "the key is handed to the API's clients (pfs, scripts): a scheduled rotation would lock them all out;"
+                        + " rotate it by putting a new value and giving it to them");
         Optional<SnapStartFunction.Network> network = managed.map(ElastiCacheQueue::network);
 
         // The API only queues and answers (packetfs.dispatch.enabled=false): it runs no job, so it is
@@ -102,6 +107,27 @@ public final class DispatcherStack extends Stack {
                 .resources(List.of(worker.live().getFunctionArn()))
                 .build());
 
+        // A submission starts a drain at once: the API may invoke the drain's alias, and nothing
+        // else; a running drain starts more of its own alias while the backlog is long. (A policy
+        // of its own, not the role's default one, which the function depends on: the alias
+        // depends on the function.)
+        String drainAlias = drain.live().getFunctionArn();
+        String maxDrains = Integer.toString(settings.maxDrains());
+        api.function().addEnvironment("PACKETFS_DRAIN_KICK_FUNCTION", drainAlias);
+        api.function().addEnvironment("PACKETFS_DRAIN_MAX_DRAINS", maxDrains);
+        drain.function().addEnvironment("PACKETFS_DRAIN_MAX_DRAINS", maxDrains);
+        api.function().addToRolePolicy(PolicyStatement.Builder.create()
+                .actions(List.of("lambda:InvokeFunction"))
+                .resources(List.of(drainAlias))
+                .build());
+        Policy.Builder.create(this, "DrainStartsDrains")
+                .statements(List.of(PolicyStatement.Builder.create()
+                        .actions(List.of("lambda:InvokeFunction"))
+                        .resources(List.of(drainAlias))
+                        .build()))
+                .roles(List.of(drain.function().getRole()))
+                .build();
+
         url = api.live().addFunctionUrl(FunctionUrlOptions.builder()
                 .authType(FunctionUrlAuthType.valueOf(settings.urlAuth().name()))
                 .build());
@@ -124,6 +150,14 @@ public final class DispatcherStack extends Stack {
                 .description("the secret holding the Redis URL").build();
         CfnOutput.Builder.create(this, "ApiKeySecretArn").value(apiKey.getSecretArn())
                 .description("the secret holding the API key").build();
+    }
+
+    /** A Redis URL secret this stack creates: Secrets Manager has nothing in it to rotate. */
+    private static Secret withoutRotation(Secret redisUrl) {
+        AwsSolutions.accept(redisUrl, "AwsSolutions-SMG4",
+                "it holds the operator's URL, whose password their Redis sets and a rotation here could not change,"
+                        + " or the ElastiCache endpoint, which has no password");
+        return redisUrl;
     }
 
     /**

@@ -1,8 +1,13 @@
 package dev.packetfs.infra.dispatcher;
 
+import dev.packetfs.infra.lambda.LogRetention;
 import dev.packetfs.infra.lambda.SnapStartFunction;
 import java.util.List;
+import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.services.ec2.FlowLogDestination;
+import software.amazon.awscdk.services.ec2.FlowLogOptions;
+import software.amazon.awscdk.services.ec2.FlowLogTrafficType;
 import software.amazon.awscdk.services.ec2.ISecurityGroup;
 import software.amazon.awscdk.services.ec2.Peer;
 import software.amazon.awscdk.services.ec2.Port;
@@ -12,6 +17,7 @@ import software.amazon.awscdk.services.ec2.SubnetSelection;
 import software.amazon.awscdk.services.ec2.SubnetType;
 import software.amazon.awscdk.services.ec2.Vpc;
 import software.amazon.awscdk.services.elasticache.CfnServerlessCache;
+import software.amazon.awscdk.services.logs.LogGroup;
 import software.constructs.Construct;
 
 /**
@@ -35,6 +41,17 @@ final class ElastiCacheQueue extends Construct {
                         SubnetConfiguration.builder().name("private").subnetType(SubnetType.PRIVATE_WITH_EGRESS)
                                 .cidrMask(22).build()))
                 .build();
+        // What the functions' connections did, to the cache and out through the NAT gateway, and what
+        // the security groups refused: a record per connection and network interface every ten minutes,
+        // kept as long as the functions' own logs.
+        LogGroup flowLogs = LogGroup.Builder.create(this, "FlowLogs")
+                .retention(LogRetention.of(settings.logRetentionDays()))
+                .removalPolicy(RemovalPolicy.DESTROY)
+                .build();
+        vpc.addFlowLog("FlowLog", FlowLogOptions.builder()
+                .destination(FlowLogDestination.toCloudWatchLogs(flowLogs))
+                .trafficType(FlowLogTrafficType.ALL)
+                .build());
         functions = SecurityGroup.Builder.create(this, "Functions").vpc(vpc)
                 .description("PacketFS dispatcher functions").allowAllOutbound(true).build();
         SecurityGroup cacheGroup = SecurityGroup.Builder.create(this, "Cache").vpc(vpc)

@@ -34,7 +34,7 @@ public final class LogRetention {
         return days;
     }
 
-    static RetentionDays of(int days) {
+    public static RetentionDays of(int days) {
         String name = PERIODS.get(days);
         if (name == null) {
             throw new IllegalArgumentException("CloudWatch Logs offers no retention of " + days + " days");

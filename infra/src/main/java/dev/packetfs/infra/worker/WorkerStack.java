@@ -1,5 +1,6 @@
 package dev.packetfs.infra.worker;
 
+import dev.packetfs.infra.AwsSolutions;
 import dev.packetfs.infra.lambda.SnapStartFunction;
 import java.nio.file.Path;
 import java.util.Map;
@@ -50,6 +51,10 @@ public final class WorkerStack extends Stack {
                         .build())
                 .removalPolicy(RemovalPolicy.DESTROY)
                 .build();
+        AwsSolutions.accept(token, "AwsSolutions-SMG4",
+                "the Fly.io and Cloudflare workers hold a copy, which ./scripts/deploy-all hands them at deploy time:"
+                        + " a scheduled rotation would lock them out until the next deploy; rotate it by putting a new"
+                        + " value and redeploying those workers");
 
         worker = new SnapStartFunction(this, "Worker", new SnapStartFunction.Spec(
                 "PacketFS Lambda worker (worker-lambda): POST /compute by Invoke or function URL",

@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awscdk.App;
@@ -127,6 +129,32 @@ class CostStackIT {
         quiet.resourceCountIs("AWS::CloudWatch::Alarm", 2);
         quiet.resourcePropertiesCountIs("AWS::CloudWatch::Alarm", Map.of("AlarmActions", Match.absent()), 2);
         quiet.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of("MetricName", "Errors", "Threshold", 5));
+    }
+
+    /**
+     * The topic refuses publishing over plain HTTP; its policy replaces SNS's default one, so it
+     * must let the two alarms, and only them, publish.
+     */
+    @Test
+    void topicTakesTlsOnlyAndOnlyFromTheTwoAlarms() {
+        String topic = cost.getResourceId("AWS::SNS::Topic");
+        List<Object> statements = list(map(map(cost.findResources("AWS::SNS::TopicPolicy").values().iterator().next()
+                .get("Properties")).get("PolicyDocument")).get("Statement"));
+        assertEquals(2, statements.size(), statements::toString);
+        Map<String, Object> deny = map(statements.get(0));
+        assertEquals("Deny", deny.get("Effect"));
+        assertEquals(Map.of("Bool", Map.of("aws:SecureTransport", "false")), deny.get("Condition"));
+        Map<String, Object> allow = map(statements.get(1));
+        assertEquals("Allow", allow.get("Effect"));
+        assertEquals(Map.of("Service", "cloudwatch.amazonaws.com"), allow.get("Principal"));
+        assertEquals("sns:Publish", allow.get("Action"));
+        assertEquals(Map.of("Ref", topic), allow.get("Resource"));
+        Set<Object> alarms = cost.findResources("AWS::CloudWatch::Alarm").keySet().stream()
+                .map(alarm -> Map.of("Fn::GetAtt", List.of(alarm, "Arn")))
+                .collect(Collectors.toSet());
+        Map<String, Object> conditions = map(allow.get("Condition"));
+        assertEquals(alarms, Set.copyOf(list(map(conditions.get("ArnEquals")).get("aws:SourceArn"))));
+        assertEquals(Map.of("aws:SourceAccount", Map.of("Ref", "AWS::AccountId")), conditions.get("StringEquals"));
     }
 
     @Test

@@ -47,7 +47,8 @@ class DispatcherStackIT {
                 "packetfs:dispatcherUrlAuth", "none",
                 "packetfs:redisUrlSecretArn", REDIS_SECRET_ARN,
                 "packetfs:flyioUrl", "https://packetfs-worker.fly.dev",
-                "packetfs:drainRateMinutes", 5)));
+                "packetfs:drainRateMinutes", 5,
+                "packetfs:maxDrains", 7)));
 
         App managedApp = new App();
         managed = Template.fromStack(dispatcher(managedApp, worker(managedApp), Map.of("packetfs:elasticache", "true")));
@@ -131,7 +132,8 @@ class DispatcherStackIT {
         assertEquals(Set.of("PACKETFS_REDIS_URL_SECRET_ARN", "PACKETFS_WORKER_TOKEN_SECRET_ARN",
                 "PACKETFS_SUBSTRATES_LAMBDA_FUNCTION_NAME", "PACKETFS_SUBSTRATES_LAMBDA_QUALIFIER",
                 "PACKETFS_SUBSTRATES_LAMBDA_REGION", "PACKETFS_SUBSTRATES_LAMBDA_MEMORY_MB",
-                "PACKETFS_SUBSTRATES_LAMBDA_MAX_CONCURRENCY"), env.keySet());
+                "PACKETFS_SUBSTRATES_LAMBDA_MAX_CONCURRENCY", "PACKETFS_DRAIN_MAX_DRAINS"), env.keySet());
+        assertEquals("4", env.get("PACKETFS_DRAIN_MAX_DRAINS"));
         assertEquals(worker.getResourceId("AWS::Lambda::Function"),
                 Exports.refBehind(worker, env.get("PACKETFS_SUBSTRATES_LAMBDA_FUNCTION_NAME")));
         assertEquals("live", env.get("PACKETFS_SUBSTRATES_LAMBDA_QUALIFIER"));
@@ -149,35 +151,61 @@ class DispatcherStackIT {
     }
 
     @Test
-    void apiKnowsOnlyRedisAndItsKey() {
+    void apiKnowsRedisItsKeyAndTheDrainItStarts() {
         Map<String, Object> env = environment(defaults, api(defaults));
         assertEquals(Map.of(
                 "PACKETFS_REDIS_URL_SECRET_ARN", Map.of("Ref", redisSecret(defaults)),
-                "PACKETFS_API_KEY_SECRET_ARN", Map.of("Ref", apiKeySecret(defaults))), env);
+                "PACKETFS_API_KEY_SECRET_ARN", Map.of("Ref", apiKeySecret(defaults)),
+                "PACKETFS_DRAIN_KICK_FUNCTION", Map.of("Ref", drainAlias(defaults)),
+                "PACKETFS_DRAIN_MAX_DRAINS", "4"), env);
+        assertEquals("7", environment(publicApi, api(publicApi)).get("PACKETFS_DRAIN_MAX_DRAINS"));
+    }
+
+    private static String drainAlias(Template t) {
+        return t.getResourceId("AWS::Lambda::Alias", Map.of("Properties", Map.of("FunctionName", Map.of("Ref", drain(t)))));
     }
 
     @Test
     void drainMayInvokeOnlyTheWorkerAliasAndReadOnlyItsSecrets() {
         List<Map<String, Object>> statements = IamPolicies.statementsOfRole(defaults,
                 IamPolicies.roleOfFunction(defaults, drain(defaults)));
-        assertEquals(3, statements.size(), statements::toString);
-        assertEquals(read(Map.of("Ref", redisSecret(defaults))), statements.get(0));
-        assertEquals(READ_SECRET, statements.get(1).get("Action"));
-        assertEquals(worker.getResourceId("AWS::SecretsManager::Secret"), Exports.refBehind(worker, statements.get(1).get("Resource")));
-        assertEquals(List.of("lambda:InvokeFunction", "lambda:GetFunctionConfiguration"), statements.get(2).get("Action"));
-        assertEquals(worker.getResourceId("AWS::Lambda::Alias"), Exports.refBehind(worker, statements.get(2).get("Resource")));
+        assertEquals(5, statements.size(), statements::toString);
+        assertEquals(IamPolicies.writeOwnLogs(defaults, drain(defaults)), statements.get(0));
+        // More drains of its own alias while the backlog is long.
+        assertEquals(Map.of("Action", "lambda:InvokeFunction", "Effect", "Allow", "Resource", Map.of("Ref", drainAlias(defaults))),
+                statements.get(4));
+        assertEquals(read(Map.of("Ref", redisSecret(defaults))), statements.get(1));
+        assertEquals(READ_SECRET, statements.get(2).get("Action"));
+        assertEquals(worker.getResourceId("AWS::SecretsManager::Secret"), Exports.refBehind(worker, statements.get(2).get("Resource")));
+        assertEquals(List.of("lambda:InvokeFunction", "lambda:GetFunctionConfiguration"), statements.get(3).get("Action"));
+        assertEquals(worker.getResourceId("AWS::Lambda::Alias"), Exports.refBehind(worker, statements.get(3).get("Resource")));
 
         List<Map<String, Object>> withOwnRedis = IamPolicies.statementsOfRole(publicApi,
                 IamPolicies.roleOfFunction(publicApi, drain(publicApi)));
-        assertEquals(read(REDIS_SECRET_ARN), withOwnRedis.get(0));
+        assertEquals(read(REDIS_SECRET_ARN), withOwnRedis.get(1));
     }
 
     @Test
-    void apiMayReadOnlyRedisAndItsKeyAndInvokeNothing() {
+    void apiMayReadOnlyRedisAndItsKeyAndInvokeOnlyTheDrainAlias() {
         List<Map<String, Object>> statements = IamPolicies.statementsOfRole(defaults,
                 IamPolicies.roleOfFunction(defaults, api(defaults)));
-        assertEquals(List.of(read(Map.of("Ref", redisSecret(defaults))), read(Map.of("Ref", apiKeySecret(defaults)))),
+        assertEquals(List.of(IamPolicies.writeOwnLogs(defaults, api(defaults)),
+                read(Map.of("Ref", redisSecret(defaults))), read(Map.of("Ref", apiKeySecret(defaults))),
+                Map.of("Action", "lambda:InvokeFunction", "Effect", "Allow", "Resource", Map.of("Ref", drainAlias(defaults)))),
                 statements);
+    }
+
+    /** Only in the VPC: AWS's policy for the network interfaces Lambda attaches a function with. */
+    @Test
+    void onlyFunctionsInTheVpcHaveAManagedPolicy() {
+        for (String function : List.of(api(defaults), drain(defaults))) {
+            assertEquals(List.of(), IamPolicies.managedPoliciesOfRole(defaults, IamPolicies.roleOfFunction(defaults, function)));
+        }
+        Object vpcAccess = Map.of("Fn::Join", List.of("", List.of("arn:", Map.of("Ref", "AWS::Partition"),
+                ":iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole")));
+        for (String function : List.of(api(managed), drain(managed))) {
+            assertEquals(List.of(vpcAccess), IamPolicies.managedPoliciesOfRole(managed, IamPolicies.roleOfFunction(managed, function)));
+        }
     }
 
     @Test
@@ -223,6 +251,9 @@ class DispatcherStackIT {
                         "IpProtocol", "tcp", "FromPort", 6379, "ToPort", 6380,
                         "SourceSecurityGroupId", Map.of("Fn::GetAtt", List.of(functionsGroup, "GroupId")),
                         "Description", Match.anyValue()))));
+        managed.hasResourceProperties("AWS::EC2::FlowLog", Map.of(
+                "ResourceType", "VPC", "TrafficType", "ALL", "LogDestinationType", "cloud-watch-logs"));
+        managed.resourcePropertiesCountIs("AWS::Logs::LogGroup", Map.of("RetentionInDays", 14), 3);
         String cache = managed.getResourceId("AWS::ElastiCache::ServerlessCache");
         managed.hasResourceProperties("AWS::SecretsManager::Secret", Map.of("SecretString", Map.of("Fn::Join", List.of("",
                 List.of("rediss-cluster://", Map.of("Fn::GetAtt", List.of(cache, "Endpoint.Address")), ":",

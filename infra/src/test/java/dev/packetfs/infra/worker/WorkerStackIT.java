@@ -88,12 +88,15 @@ class WorkerStackIT {
         defaults.hasResourceProperties("AWS::Lambda::Function", Map.of("Environment", Map.of("Variables",
                 Map.of("PACKETFS_WORKER_TOKEN_SECRET_ARN", Map.of("Ref", secret)))));
 
-        String role = IamPolicies.roleOfFunction(defaults, defaults.getResourceId("AWS::Lambda::Function"));
+        String function = defaults.getResourceId("AWS::Lambda::Function");
+        String role = IamPolicies.roleOfFunction(defaults, function);
         List<Map<String, Object>> statements = IamPolicies.statementsOfRole(defaults, role);
-        assertEquals(1, statements.size(), statements::toString);
+        assertEquals(2, statements.size(), statements::toString);
+        assertEquals(IamPolicies.writeOwnLogs(defaults, function), statements.get(0));
         assertEquals(List.of("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"),
-                statements.get(0).get("Action"));
-        assertEquals(Map.of("Ref", secret), statements.get(0).get("Resource"));
+                statements.get(1).get("Action"));
+        assertEquals(Map.of("Ref", secret), statements.get(1).get("Resource"));
+        assertEquals(List.of(), IamPolicies.managedPoliciesOfRole(defaults, role));
     }
 
     @Test

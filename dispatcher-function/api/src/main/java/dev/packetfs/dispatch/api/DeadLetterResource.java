@@ -7,6 +7,7 @@ import dev.packetfs.dispatch.job.JobJson;
 import dev.packetfs.dispatch.queue.DeadLetter;
 import dev.packetfs.dispatch.queue.JobQueue;
 import dev.packetfs.dispatch.queue.SubmitOutcome;
+import dev.packetfs.dispatch.runtime.DrainStarter;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -35,6 +36,9 @@ public class DeadLetterResource {
 
     @Inject
     JobQueue queue;
+
+    @Inject
+    DrainStarter drains;
 
     @GET
     public ObjectNode list(@QueryParam("limit") @DefaultValue("100") int limit) {
@@ -72,6 +76,7 @@ public class DeadLetterResource {
                     + (id.length() > 40 ? id.substring(0, 40) + "..." : id) + "'");
         }
         SubmitOutcome outcome = queue.requeue(id);
+        drains.jobsArrived();
         return Response.accepted(JobJson.MAPPER.createObjectNode().put("job_id", outcome.jobId()).put("queued", true)).build();
     }
 }

@@ -10,6 +10,7 @@ import dev.packetfs.dispatch.job.JobJson;
 import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.queue.CancelOutcome;
 import dev.packetfs.dispatch.queue.JobQueue;
+import dev.packetfs.dispatch.runtime.DrainStarter;
 import dev.packetfs.dispatch.queue.JobStatus;
 import dev.packetfs.dispatch.queue.SubmitOutcome;
 import dev.packetfs.dispatch.runtime.PacketfsConfig;
@@ -46,6 +47,9 @@ public class JobResource {
     JobQueue queue;
 
     @Inject
+    DrainStarter drains;
+
+    @Inject
     SubstrateSelector selector;
 
     @Inject
@@ -72,6 +76,9 @@ public class JobResource {
         }
         ComputeJob job = check(JobJson.parse(node));
         SubmitOutcome outcome = queue.submit(job);
+        if (outcome.queued()) {
+            drains.jobsArrived();
+        }
         return Response.accepted(accepted(outcome)).build();
     }
 
@@ -94,7 +101,11 @@ public class JobResource {
             jobs.add(job);
         }
         ArrayNode out = JobJson.MAPPER.createArrayNode();
-        queue.submit(jobs).forEach(o -> out.add(accepted(o)));
+        List<SubmitOutcome> outcomes = queue.submit(jobs);
+        outcomes.forEach(o -> out.add(accepted(o)));
+        if (outcomes.stream().anyMatch(SubmitOutcome::queued)) {
+            drains.jobsArrived();
+        }
         return Response.accepted(out).build();
     }
 

@@ -35,6 +35,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -175,6 +176,15 @@ public final class Dispatcher implements AutoCloseable {
      * could not finish stays in the queue, to be redelivered after its visibility timeout.
      */
     public DrainReport drain(Duration budget, Duration idleStop, Duration grace) throws InterruptedException {
+        return drain(budget, idleStop, grace, () -> true);
+    }
+
+    /**
+     * As {@link #drain(Duration, Duration, Duration)}, asking {@code mayStop} each time the queue
+     * has been empty for {@code idleStop}: false (a job is waiting after all) keeps it taking jobs.
+     */
+    public DrainReport drain(Duration budget, Duration idleStop, Duration grace, BooleanSupplier mayStop)
+            throws InterruptedException {
         long begin = System.nanoTime();
         long deadline = begin + budget.toNanos();
         long takenBefore = taken.get();
@@ -183,7 +193,10 @@ public final class Dispatcher implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             Thread.sleep(Math.min(50, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
             if (inFlight.isEmpty() && System.nanoTime() - lastWorkNanos > idleStop.toNanos()) {
-                break;
+                if (mayStop.getAsBoolean()) {
+                    break;
+                }
+                lastWorkNanos = System.nanoTime();
             }
         }
         shutdown(grace);

@@ -19,7 +19,7 @@ import software.amazon.cloudwatchlogs.emf.model.Unit;
  * them). Namespace {@code PacketFS}, dimension {@code Substrate}; metrics {@code Executions},
  * {@code Failures}, {@code Throttles}, {@code Bytes}, {@code CostUsd} (sums) and {@code LatencyMs}
  * (every execution's, for percentiles); and {@code DeadLetters}, the dead-letter stream's length,
- * without a dimension, for the alarm on its growth.
+ * without a dimension, for the alarm on its growth; and {@code DrainStartFailures} as they happen.
  */
 public final class EmbeddedMetrics {
     static final String NAMESPACE = "PacketFS";
@@ -83,6 +83,19 @@ public final class EmbeddedMetrics {
             gauge.flush();
         } catch (Exception e) {
             LOG.warnf("writing CloudWatch metrics failed: %s", e.toString());
+        }
+    }
+
+    /** Writes one count without a dimension at once (an event, not a sum over the interval). */
+    public void count(String metric, long n) {
+        try {
+            MetricsLogger logger = new MetricsLogger(environment);
+            logger.setNamespace(NAMESPACE);
+            logger.setDimensions(new DimensionSet());
+            logger.putMetric(metric, n, Unit.COUNT);
+            logger.flush();
+        } catch (Exception e) {
+            LOG.warnf("writing CloudWatch metric %s failed: %s", metric, e.toString());
         }
     }
 

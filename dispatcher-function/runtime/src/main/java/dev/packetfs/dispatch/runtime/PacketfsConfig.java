@@ -267,6 +267,43 @@ public interface PacketfsConfig {
         /** The longest one drain runs; also the budget when the runtime gives no deadline. */
         @WithDefault("14m")
         Duration maxBudget();
+
+        /** Drains running at once, at most: submissions start no more, a scheduled one beyond it stops at once. */
+        @WithDefault("4")
+        int maxDrains();
+
+        /** Another drain starts while more jobs than this wait for each one running. */
+        @WithDefault("50")
+        int jobsPerDrain();
+
+        /** A running drain's lease in Redis, renewed every second; a drain that dies stops counting after it. */
+        @WithDefault("15s")
+        Duration lease();
+
+        /** How long a drain just invoked counts as running before it holds its own lease (its cold start). */
+        @WithDefault("30s")
+        Duration startLease();
+
+        Kick kick();
+
+        /** Starting a drain at once when jobs arrive (docs/http-api.md#the-lambda-function-url). */
+        interface Kick {
+            /** Off: only the schedule starts drains. */
+            @WithDefault("true")
+            boolean enabled();
+
+            /**
+             * The drain's function (name or ARN, with its alias) the HTTP API invokes; unset: the
+             * API starts none. A drain starts others of its own function, as it was invoked.
+             */
+            Optional<String> function();
+
+            /** An endpoint override for the Invoke API (an emulator); unset: AWS. */
+            Optional<java.net.URI> endpoint();
+
+            /** The region, when the function is not an ARN; unset: AWS_REGION, else us-east-1. */
+            Optional<String> region();
+        }
     }
 
     interface Worker {

@@ -127,4 +127,17 @@ class EmbeddedMetricsTest {
         assertEquals(1, substrateDocuments, "the second flush had nothing per substrate to write");
         assertTrue(out.documents.stream().filter(d -> d.has("DeadLetters")).count() == 2, "the gauge is written every time");
     }
+
+    @Test
+    void aCountIsWrittenAtOnceWithoutADimension() {
+        Captured out = new Captured();
+        new EmbeddedMetrics(out, () -> 0).count("DrainStartFailures", 1);
+        assertEquals(1, out.documents.size());
+        JsonNode doc = out.documents.get(0);
+        assertEquals(1, doc.get("DrainStartFailures").asLong());
+        JsonNode directive = doc.get("_aws").get("CloudWatchMetrics").get(0);
+        assertEquals("PacketFS", directive.get("Namespace").asText());
+        assertEquals(0, directive.get("Dimensions").get(0).size(), "no dimension");
+        assertEquals("Count", directive.get("Metrics").get(0).get("Unit").asText());
+    }
 }

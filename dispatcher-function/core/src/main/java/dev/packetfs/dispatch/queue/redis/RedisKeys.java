@@ -79,6 +79,11 @@ public record RedisKeys(String prefix) {
         return prefix + "fanout:active";
     }
 
+    /** The drains running, as leases: drain id, scored by when its lease expires (DrainLeases). */
+    public String drains() {
+        return prefix + "drains";
+    }
+
     /** One period of the series: {@code <substrate>|<field>} → count. */
     public String series(dev.packetfs.dispatch.ledger.SeriesResolution resolution, long period) {
         return prefix + "series:" + resolution.key() + ":" + period;
