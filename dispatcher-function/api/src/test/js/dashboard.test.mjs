@@ -140,6 +140,21 @@ test('the dashboard shows what /metrics returns, in charts, live, and nothing le
     }
   }
   assert.ok(compared > 100, `chart points compared: ${compared}`);
+
+  // Small amounts on the cost axes are written whole and have room: no label is cut.
+  const costAxes = await page.evaluate(() => ['chart-cost', 'chart-pergb'].map((id) => {
+    const u = window.packetfsDashboard.charts[id];
+    const axis = u.axes[1];
+    const labels = axis.values(u, [0.0002, 0.0004, 0.0006], 1);
+    const size = axis.size(u, labels, 1, 0);
+    u.ctx.font = axis.font[0];
+    const widest = Math.max(...labels.map((l) => u.ctx.measureText(l).width)) / devicePixelRatio;
+    return { id, labels, room: size - axis.ticks.size - axis.gap, widest };
+  }));
+  for (const a of costAxes) {
+    assert.deepEqual(a.labels, ['$0.0002', '$0.0004', '$0.0006'], a.id);
+    assert.ok(a.room >= a.widest, `${a.id}: ${a.room} px for labels ${a.widest} px wide`);
+  }
   const localJobs = series.substrates.local.executions.reduce((a, b) => a + b, 0);
   assert.equal(localJobs, 43, 'the series holds every execution of the range');
 

@@ -86,11 +86,14 @@ final class JobFollower {
             Thread.interrupted(); // a late Ctrl-C must not fail the next call
         }
         DispatcherClient.Reply result = ResultCommand.fetch(dispatcher, jobId);
-        int code = ResultCommand.print(out, result);
-        if (bar && result.status() == 200) {
-            summary(SubmitCommand.JSON.readTree(result.body()));
+        if (!bar || result.status() != 200) {
+            return ResultCommand.print(out, result);
         }
-        return code;
+        // On a terminal: read by a person, so no JSON (--json, or a pipe, gives it).
+        JsonNode r = SubmitCommand.JSON.readTree(result.body());
+        readable(r);
+        summary(r);
+        return "succeeded".equals(r.path("status").asText()) ? 0 : ResultCommand.FAILED;
     }
 
     private int interrupted(String jobId, boolean servesData) throws Exception {
@@ -133,26 +136,41 @@ final class JobFollower {
     }
 
     /** Windows, bytes and cost per substrate, after a fan-out job's result. */
+    /** The result in words: what happened, where, how long, what it cost, then the op's value. */
+    private void readable(JsonNode r) {
+        int attempts = r.path("attempts").asInt();
+        String where = r.path("substrate").isTextual() ? " on " + r.path("substrate").asText() : "";
+        if ("succeeded".equals(r.path("status").asText())) {
+            out.printf(Locale.ROOT, "%s succeeded%s in %d ms (%d attempt%s), cost $%s%n", r.path("job_id").asText(), where,
+                    r.path("execution_time_ms").asLong(), attempts, attempts == 1 ? "" : "s", usd(r.path("cost_usd")));
+            r.path("result").fields().forEachRemaining(f -> out.printf(Locale.ROOT, "  %-16s %s%n", f.getKey(), f.getValue().asText()));
+        } else {
+            out.printf(Locale.ROOT, "%s failed%s (%d attempt%s): %s%n", r.path("job_id").asText(), where, attempts,
+                    attempts == 1 ? "" : "s", r.path("error").asText());
+        }
+        out.flush();
+    }
+
     private void summary(JsonNode result) {
         JsonNode s = result.path("summary");
         if (s.isMissingNode()) {
             return;
         }
-        err.printf(Locale.ROOT, "%n%-12s %8s %14s %16s%n", "substrate", "windows", "bytes", "cost USD");
-        s.path("substrates").fields().forEachRemaining(e -> err.printf(Locale.ROOT, "%-12s %8d %14d %16s%n", e.getKey(),
+        out.printf(Locale.ROOT, "%n%-12s %8s %14s %16s%n", "substrate", "windows", "bytes", "cost USD");
+        s.path("substrates").fields().forEachRemaining(e -> out.printf(Locale.ROOT, "%-12s %8d %14d %16s%n", e.getKey(),
                 e.getValue().path("windows").asLong(), e.getValue().path("bytes").asLong(), usd(e.getValue().path("cost_usd"))));
-        err.printf(Locale.ROOT, "%-12s %8d %14d %16s   (%d executions, %d hedges, %d ms)%n", "total", s.path("windows").asLong(),
+        out.printf(Locale.ROOT, "%-12s %8d %14d %16s   (%d executions, %d hedges, %d ms)%n", "total", s.path("windows").asLong(),
                 s.path("bytes").asLong(), usd(result.path("cost_usd")), s.path("executions").asLong(),
                 s.path("hedges").asLong(), result.path("execution_time_ms").asLong());
         JsonNode v = s.path("version");
         if (!result.path("status").asText().equals("succeeded")) {
-            err.flush();
+            out.flush();
             return;
         }
         String pinned = v.has("etag") ? "ETag " + v.get("etag").asText()
                 : v.has("last_modified") ? "Last-Modified " + v.get("last_modified").asText() : "its size alone";
-        err.printf(Locale.ROOT, "one version of the object, %s: read from %s%s%n", s.path("consistency").asText("unverified"),
+        out.printf(Locale.ROOT, "one version of the object, %s: read from %s%s%n", s.path("consistency").asText("unverified"),
                 pinned, s.path("restarts").asInt() > 0 ? " (planned again " + s.path("restarts").asInt() + " times after it changed)" : "");
-        err.flush();
+        out.flush();
     }
 }

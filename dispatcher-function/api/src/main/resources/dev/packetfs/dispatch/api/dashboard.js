@@ -128,13 +128,31 @@ function renderSubstrates(m) {
   $('jobs').textContent = jobs;
 }
 
+/**
+ * An amount in USD as short as it can be and whole: two significant digits below a dollar
+ * ($0.0004, $1.2e-7), cents above; never the zero-padded tail toPrecision gives ($0.000400).
+ */
+function usd(v) {
+  if (v === 0) return '$0';
+  return `$${Math.abs(v) >= 1 ? v.toFixed(2) : String(Number(v.toPrecision(2)))}`;
+}
+
+/** Room for the y axis' longest label, so that no label is cut (uPlot calls it with the labels it drew). */
+function axisSize(u, values, axisIdx) {
+  if (!values || values.length === 0) return 40;
+  const axis = u.axes[axisIdx];
+  u.ctx.font = axis.font[0];
+  const widest = Math.max(...values.map((v) => u.ctx.measureText(String(v)).width)) / devicePixelRatio;
+  return Math.ceil(widest + axis.ticks.size + axis.gap + 6);
+}
+
 /** The charts: one uPlot each, one line per substrate (two for latency: p50, p99). */
 const CHARTS = [
   { id: 'chart-jobs', fields: ['jobs_per_s'], fmt: (v) => v.toFixed(2) },
   { id: 'chart-success', fields: ['success_rate'], fmt: (v) => `${(100 * v).toFixed(0)}%`, range: [0, 1] },
   { id: 'chart-latency', fields: ['p50_ms', 'p99_ms'], fmt: (v) => `${v}` },
-  { id: 'chart-cost', fields: ['cumulative_cost_usd'], fmt: (v) => v.toPrecision(3) },
-  { id: 'chart-pergb', fields: ['cost_per_gb_usd'], fmt: (v) => v.toPrecision(3) },
+  { id: 'chart-cost', fields: ['cumulative_cost_usd'], fmt: (v) => usd(v) },
+  { id: 'chart-pergb', fields: ['cost_per_gb_usd'], fmt: (v) => usd(v) },
 ];
 
 function chartData(series, def, names) {
@@ -170,7 +188,7 @@ function renderCharts(series) {
         height: 190,
         legend: { show: false },
         scales: { x: { time: true }, y: def.range ? { range: def.range } : { auto: true } },
-        axes: [{}, { values: (u, ticks) => ticks.map((v) => def.fmt(v)), size: 60 }],
+        axes: [{}, { values: (u, ticks) => ticks.map((v) => def.fmt(v)), size: axisSize }],
         series: lines,
       }, chartData(series, def, names), host);
     }

@@ -152,12 +152,15 @@ class PfsRunIT {
     void onATerminalABarIsDrawnAndTheResultFollows(@TempDir Path dir) throws Exception {
         try (Terminal t = new Terminal(dir, "run", "--op", "xor", "--imm", "0", "--url", origin.url("/delay/20/ranged/obj"),
                 "--window", "512KiB", "--job-id", "tty-bar")) {
-            String screen = t.awaitScreen("\"status\":\"succeeded\"");
+            String screen = t.awaitScreen("one version of the object");
             assertEquals(0, t.exitCode(), screen);
             assertTrue(screen.contains("/49 windows"), "the bar counts windows: " + screen);
             assertTrue(screen.contains("MB/s"), screen);
+            // The result in words, not JSON (--json gives that), then the windows per substrate.
+            assertTrue(screen.contains("tty-bar succeeded"), screen);
+            assertTrue(screen.matches("(?s).*\\n  result +" + single(Op.XOR) + "\\r?\\n.*"), screen);
+            assertTrue(!screen.contains("\"status\""), "no JSON on a terminal: " + screen);
             assertTrue(screen.contains("substrate") && screen.contains("local"), "windows per substrate after the result");
-            assertTrue(screen.contains("\"result\":" + single(Op.XOR)), screen);
         }
     }
 
