@@ -76,11 +76,19 @@ public class DrainHandler implements RequestHandler<Map<String, Object>, Map<Str
         String self = config.drain().kick().function().orElse(
                 context != null && System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null ? context.getInvokedFunctionArn() : null);
         DrainStarter drains = starter.get();
-        Optional<DrainLeases> leases = drains.leases();
+        Optional<DrainLeases> available = drains.leases();
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("drain_id", id);
-        if (leases.isPresent()) {
-            DrainLeases.Step joined = leases.get().join(id, drain.lease(), drain.maxDrains());
+        if (available.isPresent()) {
+            DrainLeases.Step joined;
+            try {
+                joined = available.get().join(id, drain.lease(), drain.maxDrains());
+            } catch (RuntimeException e) {
+                // Redis is unreachable: the loop waits for it as any dispatcher does, without a lease.
+                LOG.warnf("drain %s: taking its lease failed (%s); draining without one", id, e.getMessage());
+                joined = new DrainLeases.Step(true, 0, 0);
+                available = Optional.empty();
+            }
             if (!joined.done()) {
                 LOG.infof("drain %s: %d drains run already (packetfs.drain.max-drains); not starting another", id,
                         joined.running());
@@ -88,6 +96,7 @@ public class DrainHandler implements RequestHandler<Map<String, Object>, Map<Str
                 return out;
             }
         }
+        Optional<DrainLeases> leases = available;
         var renewal = leases.map(l -> renewals.scheduleWithFixedDelay(() -> keep(l, id, self, drains), 1, 1, TimeUnit.SECONDS));
         Dispatcher.DrainReport report;
         DrainLeases.Step last = null;

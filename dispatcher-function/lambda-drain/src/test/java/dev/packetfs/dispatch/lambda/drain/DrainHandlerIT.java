@@ -2,11 +2,14 @@ package dev.packetfs.dispatch.lambda.drain;
 
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.queue.JobQueue;
+import dev.packetfs.dispatch.queue.redis.DrainLeases;
+import dev.packetfs.dispatch.runtime.DrainStarter;
 import dev.packetfs.dispatch.runtime.RedisTestResource;
 import dev.packetfs.dispatch.testing.Jobs;
 import dev.packetfs.kernel.Kernel;
@@ -19,6 +22,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +54,9 @@ class DrainHandlerIT {
 
     @Inject
     JobQueue queue;
+
+    @Inject
+    DrainStarter drains;
 
     static JsonPath drain() {
         return given().contentType("application/json").body(SCHEDULED_EVENT).post().then().statusCode(200)
@@ -90,6 +97,26 @@ class DrainHandlerIT {
         JsonPath report = drain();
         assertTrue(report.getLong("ran_ms") < 1500, report.prettify());
         assertTrue(queue.result("quick").isPresent());
+    }
+
+    /** The most drains hold leases already: a scheduled one stops at once, leaving the job queued for them. */
+    @Test
+    void aScheduledDrainBeyondTheMostStopsAtOnce() {
+        DrainLeases leases = drains.leases().orElseThrow();
+        List<String> running = List.of("a", "b", "c", "d").stream().map(n -> "running-" + n).toList();
+        try {
+            for (String id : running) {
+                assertTrue(leases.join(id, Duration.ofMinutes(1), 4).done());
+            }
+            queue.submit(Jobs.crc("left-for-them", "x"));
+            JsonPath report = drain();
+            assertFalse(report.getBoolean("ran"), report.prettify());
+            assertTrue(queue.result("left-for-them").isEmpty());
+        } finally {
+            running.forEach(leases::cancel);
+        }
+        assertTrue(drain().getBoolean("ran"));
+        assertTrue(queue.result("left-for-them").isPresent());
     }
 
     private long countResults(List<ComputeJob> jobs) {
