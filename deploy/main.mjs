@@ -20,13 +20,19 @@ const USAGE = `usage: deploy-all  [--target aws|local|localstack] [--dry-run] [-
   --only P,Q          just these parts (aws: worker, flyio, cloudflare, dispatcher, browser;
                       local: redis, lambda, flyio, cloudflare, dispatcher, browsers)
   --require-approval  aws: passed to cdk deploy (never | any-change | broadening; default broadening)
-  --port-base N       local: ports N (dispatcher) to N+4 (default 8080)
+  --port-base N       local: ports N (dispatcher) to N+4 (default 8080); N+7 with --serverless
+  --serverless        local: the dispatcher as AWS runs it: the API's and the drain's function.zip
+                      under the local Lambda service, the API behind a function URL that checks
+                      SigV4 (AWS_IAM), secrets read by ARN from a Secrets Manager on loopback
+                      (moto_server); prints the credentials to sign with. No volunteers.
+  --schedule-seconds N  local --serverless: the drain's schedule, the safety net (default 60)
   --volunteers N      local: headless Chromium volunteers (default 2; 0 for none)
   --state-dir DIR     where the deployment's state is kept (default .packetfs/deploy/<target>)
 
 A second run with nothing changed changes nothing; a run that failed resumes at the failed step.
 Secrets (the worker token) live only in the providers' secret stores, or for local in the state
-folder (mode 0600); they are never printed.`;
+folder (mode 0600); they are never printed, but for the local AWS's test credentials of
+--serverless, which sign requests to its function URL.`;
 
 async function main(argv) {
   const [command, ...rest] = argv;
@@ -41,6 +47,8 @@ async function main(argv) {
         'require-approval': { type: 'string', default: 'broadening' },
         'port-base': { type: 'string', default: process.env.PACKETFS_LOCAL_PORT_BASE ?? '8080' },
         volunteers: { type: 'string', default: '2' },
+        serverless: { type: 'boolean', default: false },
+        'schedule-seconds': { type: 'string', default: '60' },
         'state-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -60,8 +68,11 @@ async function main(argv) {
   }
   const portBase = integer('--port-base', parsed['port-base'], 1024, 65530);
   const volunteers = integer('--volunteers', parsed.volunteers, 0, 16);
-  const stateDir = parsed['state-dir'] ?? process.env.PACKETFS_DEPLOY_STATE ?? join(root, '.packetfs', 'deploy', target);
-  const options = { portBase, volunteers, requireApproval: parsed['require-approval'], stateDir, target };
+  if (parsed.serverless && target !== 'local') throw new UsageError('--serverless is for --target local');
+  const stateDir = parsed['state-dir'] ?? process.env.PACKETFS_DEPLOY_STATE
+    ?? join(root, '.packetfs', 'deploy', parsed.serverless ? 'local-serverless' : target);
+  const options = { portBase, volunteers, requireApproval: parsed['require-approval'], stateDir, target,
+    serverless: parsed.serverless, scheduleSeconds: integer('--schedule-seconds', parsed['schedule-seconds'], 1, 86400) };
   const all = target === 'local' ? localSteps(options) : awsSteps(options);
   const steps = only(all, parsed.only);
   const ctx = { steps, options };
@@ -69,6 +80,8 @@ async function main(argv) {
     await deploy({ target, stateDir, steps, dryRun: parsed['dry-run'], ctx });
     const url = ctx.outputs?.dispatcherUrl;
     if (url) say(`dispatcher: ${url}`);
+    // The function URL checks SigV4: the local AWS's credentials (these, and only here, are printed).
+    if (ctx.outputs?.signWith) say(`sign with: ${ctx.outputs.signWith}`);
     if (ctx.stopped?.length) {
       say(`not deployed, for want of a prerequisite: ${ctx.stopped.map((s) => s.part).join(', ')} (see ✗ above)`);
       return 1;

@@ -5,6 +5,13 @@
 // Redis with every substrate configured; headless Chromium volunteers when chromium is installed.
 // Every process listens on 127.0.0.1 only, runs in a process group of its own, and is recorded
 // by pid, so that destroy-all stops exactly what deploy-all started.
+//
+// --serverless: the dispatcher as AWS runs it instead of `pfs serve`. The API's function.zip
+// (dispatcher-function/lambda-url) behind a function URL that checks SigV4 as AWS_IAM does, and
+// the drain's (dispatcher-function/lambda-drain), each under AWS's runtime interface client in
+// the local Lambda service; the API starts drains with an asynchronous Invoke, a schedule starts
+// one every minute; both read their secrets by ARN, through the AWS SDK, from a Secrets Manager
+// on loopback (moto_server). No volunteers: the coordinator needs `pfs serve`.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -24,6 +31,15 @@ const ARTIFACTS = {
   lambdaService: { file: 'lambda-local/target/packetfs-lambda-local.jar', module: 'lambda-local' },
   lambdaRic: { file: 'lambda-local/target/lambda-ric', module: 'lambda-local' },
 };
+/** What --serverless runs instead of the dispatcher's jar. */
+const SERVERLESS_ARTIFACTS = {
+  apiZip: { file: 'dispatcher-function/lambda-url/target/function.zip', module: 'dispatcher-function/lambda-url' },
+  drainZip: { file: 'dispatcher-function/lambda-drain/target/function.zip', module: 'dispatcher-function/lambda-drain' },
+};
+const DRAIN_FUNCTION = 'packetfs-drain';
+const DRAIN_ALIAS_ARN = `arn:aws:lambda:us-east-1:123456789012:function:${DRAIN_FUNCTION}:live`;
+/** Drains at once on this machine: each is a JVM on the same cores. */
+const LOCAL_MAX_DRAINS = 2;
 
 /**
  * What the Worker's bundle is made of: wrangler.toml, its sources and every file they import,
@@ -72,7 +88,12 @@ function chromium() {
 
 export function localSteps(options) {
   const base = options.portBase;
-  const ports = { dispatcher: base, flyio: base + 1, cloudflare: base + 2, lambda: base + 3, redis: base + 4 };
+  const serverless = options.serverless === true;
+  const ports = { dispatcher: base, flyio: base + 1, cloudflare: base + 2, lambda: base + 3, redis: base + 4,
+    ...(serverless ? { api: base + 5, drain: base + 6, secrets: base + 7 } : {}) };
+  const artifacts = serverless
+    ? Object.fromEntries(Object.entries({ ...ARTIFACTS, ...SERVERLESS_ARTIFACTS }).filter(([k]) => k !== 'dispatcher'))
+    : ARTIFACTS;
   const volunteers = options.volunteers;
   const url = (port) => `http://127.0.0.1:${port}`;
 
@@ -115,6 +136,7 @@ export function localSteps(options) {
       commands: () => [`ports: ${Object.entries(ports).map(([k, v]) => `${k} ${v}`).join(', ')} on 127.0.0.1`],
       async run(ctx) {
         const missing = [];
+        if (serverless && !which('moto_server')) missing.push('moto_server (the Secrets Manager on loopback; Python\'s moto[server])');
         if (!which('java')) missing.push('java (a JDK 17 or newer: apt-get install openjdk-17-jdk-headless)');
         if (selected(ctx, 'redis') && !which('redis-server')) missing.push('redis-server (apt-get install redis-server)');
         if (missing.length) throw new DeployError(`missing: ${missing.join('; ')}`);
@@ -126,7 +148,7 @@ export function localSteps(options) {
         }
         if (taken.length) {
           throw new DeployError(`port ${taken.join(', ')} already taken by another process; nothing was started.`
-            + ` Stop it, or choose other ports with --port-base N (uses N to N+4)`);
+            + ` Stop it, or choose other ports with --port-base N (uses N to N+${serverless ? 7 : 4})`);
         }
       },
     },
@@ -135,9 +157,9 @@ export function localSteps(options) {
       part: 'local',
       always: true,
       summary: 'the artifacts each process runs (built if missing)',
-      commands: () => Object.values(ARTIFACTS).map((a) => `test -e ${a.file}  # else: mvn -B -pl ${a.module} -am package -DskipTests`),
+      commands: () => Object.values(artifacts).map((a) => `test -e ${a.file}  # else: mvn -B -pl ${a.module} -am package -DskipTests`),
       async run(ctx) {
-        const missing = Object.values(ARTIFACTS).filter((a) => !existsSync(join(root, a.file)));
+        const missing = Object.values(artifacts).filter((a) => !existsSync(join(root, a.file)));
         if (missing.length) {
           if (!which('mvn')) throw new DeployError(`not built: ${missing.map((a) => a.file).join(', ')}; and Maven is not installed`);
           const modules = [...new Set(missing.map((a) => a.module))].join(',');
@@ -230,7 +252,7 @@ export function localSteps(options) {
       },
       healthy: healthOk(ports.cloudflare),
     }),
-    service({
+    ...(serverless ? serverlessSteps() : [service({
       name: 'dispatcher',
       part: 'dispatcher',
       names: (pid) => ({ dispatcherUrl: url(ports.dispatcher), dispatcherPid: String(pid) }),
@@ -282,8 +304,95 @@ export function localSteps(options) {
       async destroy(saved) {
         for (const pid of saved.outputs?.pids ?? []) if (running(pid, 'chrom')) await stopGroup(pid, 5000);
       },
-    },
+    }]),
   ];
+
+  /** The secret key of the local AWS: the function URL checks signatures with it. */
+  const secretKey = (ctx) => ctx.state.secret('aws-secret-key', () => randomBytes(20).toString('hex'));
+
+  /**
+   * --serverless: a Secrets Manager on loopback holding the Redis URL and the worker token, the
+   * drain's function.zip (Invoke API, a schedule), and the API's (Invoke API, its function URL on
+   * the dispatcher's port, AWS_IAM).
+   */
+  function serverlessSteps() {
+    const secrets = service({
+      name: 'secrets',
+      part: 'dispatcher',
+      names: () => ({ secretsUrl: url(ports.secrets) }),
+      summary: `Secrets Manager on ${url(ports.secrets)} (moto_server): the Redis URL and the worker token, read by ARN`,
+      port: ports.secrets,
+      marker: 'moto_server',
+      inputs: (ctx) => [ctx.outputs.redisUrl ?? '', hash(token(ctx))],
+      command: (ctx) => {
+        const args = ['-H', '127.0.0.1', '-p', String(ports.secrets)];
+        if (!ctx) return { display: `moto_server ${args.join(' ')}  # then CreateSecret packetfs/redis-url, packetfs/worker-token` };
+        return { cmd: 'moto_server', args, env: childEnv({}) };
+      },
+      healthy: async () => (await probe(`${url(ports.secrets)}/moto-api/data.json`))?.status === 200,
+    });
+    const startMoto = secrets.run;
+    secrets.run = async (ctx, saved) => {
+      const out = await startMoto(ctx, saved);
+      const endpoint = url(ports.secrets);
+      return {
+        ...out,
+        redisSecretArn: await createSecret(endpoint, 'packetfs/redis-url', ctx.outputs.redisUrl),
+        tokenSecretArn: await createSecret(endpoint, 'packetfs/worker-token', token(ctx)),
+      };
+    };
+    const lambdaService = (name, zip, port, extraArgs, env, summary) => service({
+      name,
+      part: 'dispatcher',
+      names: () => ({}),
+      summary,
+      port,
+      marker: 'packetfs-lambda-local.jar',
+      inputs: (ctx) => [stamp(zip), stamp(ARTIFACTS.lambdaService.file), hash(secretKey(ctx)), extraArgs.join(' '),
+        JSON.stringify(env(ctx, true))],
+      command: (ctx) => {
+        const args = ['-jar', ARTIFACTS.lambdaService.file, '--function-zip', zip, '--ric-dir', ARTIFACTS.lambdaRic.file,
+          '--port', String(port), ...extraArgs];
+        if (!ctx) return { display: `AWS_ACCESS_KEY_ID=${LAMBDA_ACCESS_KEY} AWS_SECRET_ACCESS_KEY=<secret> PACKETFS_…_SECRET_ARN=… java ${args.join(' ')}` };
+        return { cmd: 'java', args, cwd: root, env: childEnv(env(ctx, false)) };
+      },
+      healthy: async () => (await probe(`${url(port)}/2015-03-31/functions/x/configuration`))?.status === 403,
+      ready: readyLine(name),
+    });
+    /** As on AWS: the functions find their secrets by ARN, and this machine's AWS is the local one. */
+    const awsEnv = (ctx, forFingerprint) => ({
+      AWS_ACCESS_KEY_ID: LAMBDA_ACCESS_KEY,
+      AWS_SECRET_ACCESS_KEY: forFingerprint ? hash(secretKey(ctx)) : secretKey(ctx),
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: ctx.outputs.secretsUrl,
+      PACKETFS_REDIS_URL_SECRET_ARN: ctx.outputs.redisSecretArn,
+      PACKETFS_DRAIN_MAX_DRAINS: String(LOCAL_MAX_DRAINS),
+      PACKETFS_FETCH_ALLOW_HOSTS: '127.0.0.1',
+    });
+    const drain = lambdaService('drain', SERVERLESS_ARTIFACTS.drainZip.file, ports.drain,
+      ['--function-name', DRAIN_FUNCTION, '--environments', String(LOCAL_MAX_DRAINS), '--reserved-concurrency', '8',
+        '--timeout-seconds', '900', '--schedule-seconds', String(options.scheduleSeconds ?? 60)],
+      (ctx, forFingerprint) => {
+        // The substrates as pfs serve has them; the Redis URL and the worker token by ARN instead.
+        const env = dispatcherEnv(ctx, forFingerprint);
+        for (const k of ['QUARKUS_HTTP_HOST', 'QUARKUS_HTTP_PORT', 'PACKETFS_BROWSER_ALLOW_HOSTS', 'PACKETFS_BROWSER_DISTINCT_ADDRESSES',
+          'PACKETFS_REDIS_URL', 'PACKETFS_WORKER_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION']) delete env[k];
+        Object.assign(env, awsEnv(ctx, forFingerprint));
+        if (ctx.outputs.tokenSecretArn) env.PACKETFS_WORKER_TOKEN_SECRET_ARN = ctx.outputs.tokenSecretArn;
+        return env;
+      },
+      `the drain's function.zip under AWS's runtime interface client, Invoke API on ${url(ports.drain)}, `
+        + `started by submissions and every ${options.scheduleSeconds ?? 60} s by a schedule, at most ${LOCAL_MAX_DRAINS} at once`);
+    const api = lambdaService('dispatcher', SERVERLESS_ARTIFACTS.apiZip.file, ports.api,
+      ['--function-name', 'packetfs-api', '--environments', '2', '--reserved-concurrency', '16', '--timeout-seconds', '30',
+        '--function-url-port', String(ports.dispatcher), '--function-url-auth', 'AWS_IAM'],
+      (ctx, forFingerprint) => ({ ...awsEnv(ctx, forFingerprint), PACKETFS_DRAIN_KICK_FUNCTION: DRAIN_ALIAS_ARN,
+        PACKETFS_DRAIN_KICK_ENDPOINT: url(ports.drain) }),
+      `the API's function.zip under AWS's runtime interface client, its function URL (AWS_IAM) on ${url(ports.dispatcher)}`);
+    const runApi = api.run;
+    api.run = async (ctx, saved) => ({ ...(await runApi(ctx, saved)), dispatcherUrl: url(ports.dispatcher),
+      signWith: `AWS_ACCESS_KEY_ID=${LAMBDA_ACCESS_KEY} AWS_SECRET_ACCESS_KEY=${secretKey(ctx)} AWS_REGION=us-east-1` });
+    return [secrets, drain, api];
+  }
 
   /** What the dispatcher is told: the Redis and each substrate this deployment runs. */
   function dispatcherEnv(ctx, forFingerprint) {
@@ -322,6 +431,18 @@ export function localSteps(options) {
   }
 
   return steps;
+}
+
+/** A secret in the Secrets Manager at {@code endpoint} (moto_server checks no signature); its ARN. */
+async function createSecret(endpoint, name, value) {
+  const r = await fetch(`${endpoint}/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.CreateSecret',
+      authorization: `AWS4-HMAC-SHA256 Credential=${LAMBDA_ACCESS_KEY}/20260101/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=0` },
+    body: JSON.stringify({ Name: name, SecretString: value }),
+  });
+  if (!r.ok) throw new DeployError(`creating the secret ${name} failed: ${r.status} ${await r.text()}`);
+  return (await r.json()).ARN;
 }
 
 function selected(ctx, part) {

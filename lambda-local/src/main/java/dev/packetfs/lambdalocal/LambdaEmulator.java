@@ -56,6 +56,7 @@ public final class LambdaEmulator implements AutoCloseable {
     private static final int MAX_PAYLOAD = 6 * 1024 * 1024;
 
     private final String accessKey;
+    private final String secretKey;
     private final String functionName;
     private final Path taskRoot;
     private final Path ricDir;
@@ -98,9 +99,49 @@ public final class LambdaEmulator implements AutoCloseable {
         api.setExecutor(threads);
         api.createContext("/2015-03-31/functions/", this::invokeApi);
         api.start();
+        this.secretKey = settings.secretKey();
         for (int i = 0; i < settings.environments(); i++) {
             environments.add(new Environment());
         }
+        this.url = settings.urlPort() < 0 ? null : new FunctionUrlFront(this, settings.urlPort(),
+                FunctionUrlFront.Auth.valueOf(settings.urlAuth()), accessKey, secretKey, threads);
+        if (settings.schedule() == null) {
+            this.schedule = null;
+        } else {
+            this.schedule = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "lambda-emulator-schedule");
+                t.setDaemon(true);
+                return t;
+            });
+            long every = settings.schedule().toMillis();
+            schedule.scheduleAtFixedRate(this::tick, every, every, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** One tick of the schedule: an asynchronous invocation with the event EventBridge sends. */
+    private void tick() {
+        ticks.incrementAndGet();
+        String event = "{\"version\":\"0\",\"id\":\"" + UUID.randomUUID() + "\",\"detail-type\":\"Scheduled Event\","
+                + "\"source\":\"aws.events\",\"account\":\"123456789012\",\"time\":\"" + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                + "\",\"region\":\"us-east-1\",\"resources\":[\"arn:aws:events:us-east-1:123456789012:rule/" + functionName
+                + "-schedule\"],\"detail\":{}}";
+        threads.execute(() -> {
+            try {
+                invoke(event.getBytes(StandardCharsets.UTF_8), "arn:aws:lambda:us-east-1:123456789012:function:" + functionName + ":live");
+            } catch (IOException e) {
+                // a scheduled invocation's answer goes nowhere
+            }
+        });
+    }
+
+    /** The function URL, when it has one. */
+    public java.util.Optional<URI> functionUrl() {
+        return java.util.Optional.ofNullable(url).map(FunctionUrlFront::url);
+    }
+
+    /** A function URL's invocation: synchronous, on the function's alias. */
+    Reply invokeSync(byte[] payload) throws IOException {
+        return invoke(payload, "arn:aws:lambda:us-east-1:123456789012:function:" + functionName + ":live");
     }
 
     /**
@@ -112,7 +153,8 @@ public final class LambdaEmulator implements AutoCloseable {
      * @param reservedConcurrency invocations in flight before Invoke answers 429
      */
     public record Settings(Path functionZip, Path ricDir, String accessKey, int port, Map<String, String> functionEnv,
-            int environments, int reservedConcurrency, int memoryMb, Duration functionTimeout, String functionName) {
+            int environments, int reservedConcurrency, int memoryMb, Duration functionTimeout, String functionName,
+            String secretKey, int urlPort, String urlAuth, Duration schedule) {
 
         /** The worker's settings: the function is {@link #FUNCTION}. */
         public Settings(Path functionZip, Path ricDir, String accessKey, int port, Map<String, String> functionEnv,
@@ -120,7 +162,33 @@ public final class LambdaEmulator implements AutoCloseable {
             this(functionZip, ricDir, accessKey, port, functionEnv, environments, reservedConcurrency, memoryMb,
                     functionTimeout, FUNCTION);
         }
+
+        /** A function of another name, with no URL and no schedule. */
+        public Settings(Path functionZip, Path ricDir, String accessKey, int port, Map<String, String> functionEnv,
+                int environments, int reservedConcurrency, int memoryMb, Duration functionTimeout, String functionName) {
+            this(functionZip, ricDir, accessKey, port, functionEnv, environments, reservedConcurrency, memoryMb,
+                    functionTimeout, functionName, SECRET_KEY, -1, "AWS_IAM", null);
+        }
+
+        /** With a function URL on {@code urlPort} (0: any), auth type {@code AWS_IAM} or {@code NONE}. */
+        public Settings withFunctionUrl(int urlPort, String urlAuth) {
+            return new Settings(functionZip, ricDir, accessKey, port, functionEnv, environments, reservedConcurrency,
+                    memoryMb, functionTimeout, functionName, secretKey, urlPort, urlAuth, schedule);
+        }
+
+        /** Invoked asynchronously with an EventBridge scheduled event every {@code every}, as a schedule rule does. */
+        public Settings withSchedule(Duration every) {
+            return new Settings(functionZip, ricDir, accessKey, port, functionEnv, environments, reservedConcurrency,
+                    memoryMb, functionTimeout, functionName, secretKey, urlPort, urlAuth, every);
+        }
     }
+
+    /** The secret key that goes with {@link #ACCESS_KEY} unless told another. */
+    public static final String SECRET_KEY = "local-secret-key";
+    private final FunctionUrlFront url;
+    private final java.util.concurrent.ScheduledExecutorService schedule;
+    /** Scheduled invocations sent. */
+    public final AtomicInteger ticks = new AtomicInteger();
 
     public static LambdaEmulator start(Settings settings) throws IOException {
         return new LambdaEmulator(settings);
@@ -136,29 +204,40 @@ public final class LambdaEmulator implements AutoCloseable {
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new java.util.HashMap<>(Map.of("--port", "0", "--environments", "2",
                 "--reserved-concurrency", "8", "--memory-mb", "1024", "--timeout-seconds", "60",
-                "--function-name", FUNCTION));
+                "--function-name", FUNCTION, "--function-url-auth", "AWS_IAM"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             options.put(args[i], args[i + 1]);
         }
         if (!options.containsKey("--function-zip") || !options.containsKey("--ric-dir") || args.length % 2 != 0) {
             System.err.println("usage: LambdaEmulator --function-zip ZIP --ric-dir DIR [--port N] [--environments N]"
-                    + " [--reserved-concurrency N] [--memory-mb N] [--timeout-seconds N] [--function-name NAME]");
+                    + " [--reserved-concurrency N] [--memory-mb N] [--timeout-seconds N] [--function-name NAME]"
+                    + " [--function-url-port N] [--function-url-auth AWS_IAM|NONE] [--schedule-seconds N]");
             System.exit(2);
         }
         Map<String, String> functionEnv = new java.util.HashMap<>();
         System.getenv().forEach((k, v) -> {
-            if (k.startsWith("PACKETFS_")) {
+            // And the endpoint of a Secrets Manager on loopback, for functions that read secrets by ARN.
+            if (k.startsWith("PACKETFS_") || k.equals("AWS_ENDPOINT_URL_SECRETS_MANAGER")) {
                 functionEnv.put(k, v);
             }
         });
         String key = System.getenv().getOrDefault("AWS_ACCESS_KEY_ID", ACCESS_KEY);
-        LambdaEmulator emulator = start(new Settings(Path.of(options.get("--function-zip")), Path.of(options.get("--ric-dir")),
+        String secret = System.getenv().getOrDefault("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
+        Settings settings = new Settings(Path.of(options.get("--function-zip")), Path.of(options.get("--ric-dir")),
                 key, Integer.parseInt(options.get("--port")), functionEnv, Integer.parseInt(options.get("--environments")),
                 Integer.parseInt(options.get("--reserved-concurrency")), Integer.parseInt(options.get("--memory-mb")),
-                Duration.ofSeconds(Long.parseLong(options.get("--timeout-seconds"))), options.get("--function-name")));
+                Duration.ofSeconds(Long.parseLong(options.get("--timeout-seconds"))), options.get("--function-name"),
+                secret, -1, options.get("--function-url-auth"), null);
+        if (options.containsKey("--function-url-port")) {
+            settings = settings.withFunctionUrl(Integer.parseInt(options.get("--function-url-port")), options.get("--function-url-auth"));
+        }
+        if (options.containsKey("--schedule-seconds")) {
+            settings = settings.withSchedule(Duration.ofSeconds(Long.parseLong(options.get("--schedule-seconds"))));
+        }
+        LambdaEmulator emulator = start(settings);
         Runtime.getRuntime().addShutdownHook(new Thread(emulator::close, "lambda-emulator-stop"));
         emulator.awaitWarm(Duration.ofMinutes(3));
-        System.out.println("READY " + emulator.endpoint());
+        System.out.println("READY " + emulator.endpoint() + emulator.functionUrl().map(u -> " " + u).orElse(""));
         System.out.flush();
         Thread.currentThread().join();
     }
@@ -262,7 +341,7 @@ public final class LambdaEmulator implements AutoCloseable {
         }
     }
 
-    private record Reply(Map<String, String> headers, byte[] body) {}
+    record Reply(Map<String, String> headers, byte[] body) {}
 
     /** The function's ARN as {@code name} (and a {@code Qualifier} query) invoke it, or null when it names another function. */
     private String invokedArn(String name, String query) {
@@ -406,7 +485,7 @@ public final class LambdaEmulator implements AutoCloseable {
             // As Lambda gives a function its role's credentials; and this service's Invoke API as
             // the AWS SDK's endpoint for Lambda, so a function that invokes one reaches it here.
             env.put("AWS_ACCESS_KEY_ID", accessKey);
-            env.put("AWS_SECRET_ACCESS_KEY", "local-secret-key");
+            env.put("AWS_SECRET_ACCESS_KEY", secretKey);
             env.put("AWS_ENDPOINT_URL_LAMBDA", endpoint().toString());
             env.put("AWS_LAMBDA_LOG_STREAM_NAME", "local");
             env.putAll(functionEnv);
@@ -518,6 +597,12 @@ public final class LambdaEmulator implements AutoCloseable {
 
     @Override
     public void close() {
+        if (url != null) {
+            url.close();
+        }
+        if (schedule != null) {
+            schedule.shutdownNow();
+        }
         synchronized (environments) {
             environments.forEach(Environment::close);
         }

@@ -1,0 +1,144 @@
+// ./scripts/deploy-all --target local --serverless: the dispatcher as AWS runs it, on this machine.
+// The API's and the drain's function.zip under AWS's runtime interface client in the local Lambda
+// service, the API behind a function URL that checks SigV4 as AWS_IAM does, their secrets read by
+// ARN from a Secrets Manager on loopback. The schedule is set to an hour, so that every job that
+// runs here was started by a submission's drain, never by a tick.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { execute } from '../../kernel/js/packetfs-kernel.mjs';
+import { startOrigin } from '../../scripts/lib/loopback-origin.mjs';
+import { signedFetch } from '../lib/sigv4.mjs';
+import { redisCommand } from '../lib/proc.mjs';
+
+const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+const scratch = mkdtempSync(join(tmpdir(), 'packetfs-serverless-test-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function cli(script, args, env = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(join(root, 'scripts', script), args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('--target local --serverless, end to end', () => {
+  const base = 27500; // below the ephemeral range: no port-0 socket of another test can hold one
+  const state = join(scratch, 'serverless');
+  const url = `http://127.0.0.1:${base}`;
+  const args = ['--target', 'local', '--serverless', '--port-base', String(base), '--state-dir', state, '--schedule-seconds', '3600'];
+  let credentials;
+  const call = (path, init = {}) => signedFetch(`${url}${path}`, { credentials, ...init,
+    headers: init.body ? { 'content-type': 'application/json' } : {} });
+  const post = (path, body) => call(path, { method: 'POST', body: JSON.stringify(body) });
+  async function resultOf(id) {
+    for (let i = 0; i < 1200; i++) {
+      const got = await call(`/results/${id}`);
+      if (got.status === 200) return got.json();
+      await sleep(100);
+    }
+    return undefined;
+  }
+
+  test('deploy, signed jobs run at once, what AWS_IAM refuses, a second deploy that changes nothing, destroy', { timeout: 900_000 }, async () => {
+    const first = await cli('deploy-all', args);
+    assert.equal(first.code, 0, first.out);
+    assert.match(first.out, new RegExp(`^dispatcher: ${url}$`, 'm'));
+    const sign = /^sign with: AWS_ACCESS_KEY_ID=(\S+) AWS_SECRET_ACCESS_KEY=(\S+) AWS_REGION=us-east-1$/m.exec(first.out);
+    assert.ok(sign, first.out);
+    credentials = { accessKeyId: sign[1], secretAccessKey: sign[2] };
+    const object = new Uint8Array(8 * 1024 * 1024 + 5).map((_, i) => (i * 2654435761) >>> 24);
+    const origin = await startOrigin(new Map([['obj', object]]));
+    try {
+      // What AWS_IAM refuses never reaches the function: unsigned, another secret, a stale date.
+      assert.equal((await fetch(`${url}/health`)).status, 403);
+      assert.equal((await signedFetch(`${url}/health`, { credentials: { ...credentials, secretAccessKey: 'not-it' } })).status, 403);
+      assert.equal((await signedFetch(`${url}/health`, { credentials, date: new Date(Date.now() - 10 * 60_000) })).status, 403);
+      const health = await call('/health');
+      assert.equal(health.status, 200);
+      assert.equal((await health.json()).queue, 'redis');
+
+      // A job LPUSHed with redis-cli waits in Redis; the signed submission after it starts a drain,
+      // whose mover takes both (no tick comes within the hour).
+      const redisPort = base + 4;
+      execFileSync('redis-cli', ['-p', String(redisPort), 'LPUSH', 'packetfs:jobs:queue',
+        JSON.stringify({ job_id: 'sl-pushed', program: { op: 'crc32c', data: 'MTIzNDU2Nzg5' } })]);
+      const posted = await post('/jobs', { job_id: 'sl-signed', program: { op: 'crc32c', data: 'MTIzNDU2Nzg5' } });
+      assert.equal(posted.status, 202, await posted.text());
+      for (const id of ['sl-signed', 'sl-pushed']) {
+        const r = await resultOf(id);
+        assert.equal(r?.status, 'succeeded', `${id}: ${JSON.stringify(r)}`);
+        assert.equal(r.result.checksum, 3808858755);
+      }
+
+      // A fan-out job over a loopback object, merged to the single pass.
+      const fan = { job_id: 'sl-fanout', window_bytes: 1024 * 1024, program: { op: 'fnv64', data_url: origin.url('/ranged/obj') } };
+      assert.equal((await post('/jobs', fan)).status, 202);
+      const merged = await resultOf('sl-fanout');
+      assert.equal(merged?.status, 'succeeded', JSON.stringify(merged));
+      assert.equal(merged.summary.windows, 9);
+      assert.deepEqual(merged.result, execute(fan.program, object));
+
+      // Cancel: a fan-out job whose windows are slow stops starting them.
+      const slow = { job_id: 'sl-cancel', window_bytes: 256 * 1024, program: { op: 'add', data_url: origin.url('/delay/300/ranged/obj') } };
+      assert.equal((await post('/jobs', slow)).status, 202);
+      for (let i = 0; i < 600 && (await (await call('/jobs/sl-cancel')).json()).state !== 'running'; i++) await sleep(100);
+      const cancel = await call('/jobs/sl-cancel', { method: 'DELETE' });
+      assert.equal(cancel.status, 202, await cancel.text());
+      const cancelled = await resultOf('sl-cancel');
+      assert.equal(cancelled?.status, 'failed');
+      assert.match(cancelled.error, /^cancelled \(DELETE \/jobs\/sl-cancel\) after \d+ of 33 windows/);
+
+      // A dead letter (its object's port refuses every attempt), requeued: it runs again at once.
+      const refused = { job_id: 'sl-dead', program: { op: 'crc32c', data_url: `http://127.0.0.1:${base + 9}/nothing` } };
+      assert.equal((await post('/jobs', refused)).status, 202);
+      assert.equal((await resultOf('sl-dead'))?.status, 'failed');
+      const letters = await (await call('/dead-letters')).json();
+      const letter = letters.dead_letters.find((l) => l.job_id === 'sl-dead');
+      assert.ok(letter, JSON.stringify(letters));
+      const requeued = await post(`/dead-letters/${letter.id}/requeue`, {});
+      assert.equal(requeued.status, 202, await requeued.text());
+      for (let i = 0; i < 600; i++) {
+        const again = (await (await call('/dead-letters')).json()).dead_letters.find((l) => l.job_id === 'sl-dead');
+        if (again && again.id !== letter.id) break;
+        assert.ok(i < 599, 'the requeued job ran again and failed again');
+        await sleep(100);
+      }
+
+      // A backlog runs on two drains at once (the most here), never on more.
+      let most = 0;
+      const jobs = Array.from({ length: 200 }, (_, i) => ({ job_id: `sl-backlog-${i}`,
+        program: { op: 'counteq', imm: 7, data_url: origin.url('/delay/300/ranged/obj'), length: 4096 } }));
+      assert.equal((await post('/jobs', jobs)).status, 202);
+      const watching = (async () => {
+        for (let i = 0; i < 3000; i++) {
+          const drains = Number((await redisCommand(redisPort, 'ZCARD packetfs:drains')).slice(1));
+          most = Math.max(most, drains);
+          const done = Number((await redisCommand(redisPort, 'EXISTS packetfs:results:sl-backlog-199')).slice(1));
+          if (done && drains === 0) return;
+          await sleep(50);
+        }
+      })();
+      for (const job of jobs) assert.equal((await resultOf(job.job_id))?.status, 'succeeded', job.job_id);
+      await watching;
+      assert.equal(most, 2, 'two drains held leases at once under the backlog, no more');
+
+      const second = await cli('deploy-all', args);
+      assert.equal(second.code, 0, second.out);
+      assert.match(second.out, /up to date: nothing changed/);
+    } finally {
+      await origin.close();
+      const down = await cli('destroy-all', args);
+      assert.equal(down.code, 0, down.out);
+      assert.match(down.out, /nothing of the local fabric is left running/);
+    }
+  });
+});
