@@ -26,6 +26,8 @@ const USAGE = `usage: deploy-all  [--target aws|local|localstack] [--dry-run] [-
                       SigV4 (AWS_IAM), secrets read by ARN from a Secrets Manager on loopback
                       (moto_server); prints the credentials to sign with. No volunteers.
   --schedule-seconds N  local --serverless: the drain's schedule, the safety net (default 60)
+  --max-drains N        local --serverless: drains at once (default 2)
+  --kicks on|off        local --serverless: off, only the schedule starts drains (for comparison)
   --volunteers N      local: headless Chromium volunteers (default 2; 0 for none)
   --state-dir DIR     where the deployment's state is kept (default .packetfs/deploy/<target>)
 
@@ -49,6 +51,8 @@ async function main(argv) {
         volunteers: { type: 'string', default: '2' },
         serverless: { type: 'boolean', default: false },
         'schedule-seconds': { type: 'string', default: '60' },
+        'max-drains': { type: 'string', default: '2' },
+        kicks: { type: 'string', default: 'on' },
         'state-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -72,7 +76,9 @@ async function main(argv) {
   const stateDir = parsed['state-dir'] ?? process.env.PACKETFS_DEPLOY_STATE
     ?? join(root, '.packetfs', 'deploy', parsed.serverless ? 'local-serverless' : target);
   const options = { portBase, volunteers, requireApproval: parsed['require-approval'], stateDir, target,
-    serverless: parsed.serverless, scheduleSeconds: integer('--schedule-seconds', parsed['schedule-seconds'], 1, 86400) };
+    serverless: parsed.serverless, scheduleSeconds: integer('--schedule-seconds', parsed['schedule-seconds'], 1, 86400),
+    maxDrains: integer('--max-drains', parsed['max-drains'], 1, 16), kicks: parsed.kicks !== 'off' };
+  if (!['on', 'off'].includes(parsed.kicks)) throw new UsageError(`--kicks ${parsed.kicks}: on or off`);
   const all = target === 'local' ? localSteps(options) : awsSteps(options);
   const steps = only(all, parsed.only);
   const ctx = { steps, options };

@@ -38,7 +38,7 @@ const SERVERLESS_ARTIFACTS = {
 };
 const DRAIN_FUNCTION = 'packetfs-drain';
 const DRAIN_ALIAS_ARN = `arn:aws:lambda:us-east-1:123456789012:function:${DRAIN_FUNCTION}:live`;
-/** Drains at once on this machine: each is a JVM on the same cores. */
+/** Drains at once on this machine unless told (--max-drains): each is a JVM on the same cores. */
 const LOCAL_MAX_DRAINS = 2;
 
 /**
@@ -89,6 +89,7 @@ function chromium() {
 export function localSteps(options) {
   const base = options.portBase;
   const serverless = options.serverless === true;
+  const maxDrains = options.maxDrains ?? LOCAL_MAX_DRAINS;
   const ports = { dispatcher: base, flyio: base + 1, cloudflare: base + 2, lambda: base + 3, redis: base + 4,
     ...(serverless ? { api: base + 5, drain: base + 6, secrets: base + 7 } : {}) };
   const artifacts = serverless
@@ -365,11 +366,11 @@ export function localSteps(options) {
       AWS_SECRET_ACCESS_KEY: forFingerprint ? hash(secretKey(ctx)) : secretKey(ctx),
       AWS_ENDPOINT_URL_SECRETS_MANAGER: ctx.outputs.secretsUrl,
       PACKETFS_REDIS_URL_SECRET_ARN: ctx.outputs.redisSecretArn,
-      PACKETFS_DRAIN_MAX_DRAINS: String(LOCAL_MAX_DRAINS),
+      PACKETFS_DRAIN_MAX_DRAINS: String(maxDrains),
       PACKETFS_FETCH_ALLOW_HOSTS: '127.0.0.1',
     });
     const drain = lambdaService('drain', SERVERLESS_ARTIFACTS.drainZip.file, ports.drain,
-      ['--function-name', DRAIN_FUNCTION, '--environments', String(LOCAL_MAX_DRAINS), '--reserved-concurrency', '8',
+      ['--function-name', DRAIN_FUNCTION, '--environments', String(maxDrains), '--reserved-concurrency', '8',
         '--timeout-seconds', '900', '--schedule-seconds', String(options.scheduleSeconds ?? 60)],
       (ctx, forFingerprint) => {
         // The substrates as pfs serve has them; the Redis URL and the worker token by ARN instead.
@@ -381,12 +382,13 @@ export function localSteps(options) {
         return env;
       },
       `the drain's function.zip under AWS's runtime interface client, Invoke API on ${url(ports.drain)}, `
-        + `started by submissions and every ${options.scheduleSeconds ?? 60} s by a schedule, at most ${LOCAL_MAX_DRAINS} at once`);
+        + `started by ${options.kicks === false ? 'nothing but' : 'submissions and'} every ${options.scheduleSeconds ?? 60} s by a schedule, `
+        + `at most ${maxDrains} at once`);
     const api = lambdaService('dispatcher', SERVERLESS_ARTIFACTS.apiZip.file, ports.api,
       ['--function-name', 'packetfs-api', '--environments', '2', '--reserved-concurrency', '16', '--timeout-seconds', '30',
         '--function-url-port', String(ports.dispatcher), '--function-url-auth', 'AWS_IAM'],
       (ctx, forFingerprint) => ({ ...awsEnv(ctx, forFingerprint), PACKETFS_DRAIN_KICK_FUNCTION: DRAIN_ALIAS_ARN,
-        PACKETFS_DRAIN_KICK_ENDPOINT: url(ports.drain) }),
+        PACKETFS_DRAIN_KICK_ENDPOINT: url(ports.drain), PACKETFS_DRAIN_KICK_ENABLED: String(options.kicks !== false) }),
       `the API's function.zip under AWS's runtime interface client, its function URL (AWS_IAM) on ${url(ports.dispatcher)}`);
     const runApi = api.run;
     api.run = async (ctx, saved) => ({ ...(await runApi(ctx, saved)), dispatcherUrl: url(ports.dispatcher),
