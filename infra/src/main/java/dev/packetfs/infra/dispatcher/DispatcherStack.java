@@ -86,13 +86,20 @@ public final class DispatcherStack extends Stack {
         // given no substrate, no worker token and no right to invoke the worker.
         Map<String, String> apiEnvironment = new LinkedHashMap<>();
         apiEnvironment.put("PACKETFS_REDIS_URL_SECRET_ARN", redisUrl.getSecretArn());
-        apiEnvironment.put("PACKETFS_API_KEY_SECRET_ARN", apiKey.getSecretArn());
+        // Behind an AWS_IAM URL, IAM decides who calls, and a signed request's Authorization header
+        // holds its signature, where the API key would go: the key guards a URL open to anyone.
+        boolean keyed = settings.urlAuth() == DispatcherSettings.UrlAuth.NONE;
+        if (keyed) {
+            apiEnvironment.put("PACKETFS_API_KEY_SECRET_ARN", apiKey.getSecretArn());
+        }
         api = new SnapStartFunction(this, "Api", new SnapStartFunction.Spec(
                 "PacketFS dispatcher HTTP API (dispatcher-function/lambda-url)",
                 code.api(), settings.memoryMb(), API_TIMEOUT_SECONDS, OptionalInt.empty(), settings.logRetentionDays(),
                 apiEnvironment, network));
         redisUrl.grantRead(api.function());
-        apiKey.grantRead(api.function());
+        if (keyed) {
+            apiKey.grantRead(api.function());
+        }
 
         drain = new SnapStartFunction(this, "Drain", new SnapStartFunction.Spec(
                 "PacketFS dispatcher drain (dispatcher-function/lambda-drain): runs queued jobs",

@@ -151,14 +151,16 @@ class DispatcherStackIT {
     }
 
     @Test
-    void apiKnowsRedisItsKeyAndTheDrainItStarts() {
+    void apiKnowsRedisTheDrainItStartsAndItsKeyOnlyWhenTheUrlIsOpen() {
         Map<String, Object> env = environment(defaults, api(defaults));
+        // AWS_IAM: IAM decides who calls; the signature takes the Authorization header.
         assertEquals(Map.of(
                 "PACKETFS_REDIS_URL_SECRET_ARN", Map.of("Ref", redisSecret(defaults)),
-                "PACKETFS_API_KEY_SECRET_ARN", Map.of("Ref", apiKeySecret(defaults)),
                 "PACKETFS_DRAIN_KICK_FUNCTION", Map.of("Ref", drainAlias(defaults)),
                 "PACKETFS_DRAIN_MAX_DRAINS", "4"), env);
-        assertEquals("7", environment(publicApi, api(publicApi)).get("PACKETFS_DRAIN_MAX_DRAINS"));
+        Map<String, Object> open = environment(publicApi, api(publicApi));
+        assertEquals(Map.of("Ref", apiKeySecret(publicApi)), open.get("PACKETFS_API_KEY_SECRET_ARN"));
+        assertEquals("7", open.get("PACKETFS_DRAIN_MAX_DRAINS"));
     }
 
     private static String drainAlias(Template t) {
@@ -189,10 +191,12 @@ class DispatcherStackIT {
     void apiMayReadOnlyRedisAndItsKeyAndInvokeOnlyTheDrainAlias() {
         List<Map<String, Object>> statements = IamPolicies.statementsOfRole(defaults,
                 IamPolicies.roleOfFunction(defaults, api(defaults)));
-        assertEquals(List.of(IamPolicies.writeOwnLogs(defaults, api(defaults)),
-                read(Map.of("Ref", redisSecret(defaults))), read(Map.of("Ref", apiKeySecret(defaults))),
+        assertEquals(List.of(IamPolicies.writeOwnLogs(defaults, api(defaults)), read(Map.of("Ref", redisSecret(defaults))),
                 Map.of("Action", "lambda:InvokeFunction", "Effect", "Allow", "Resource", Map.of("Ref", drainAlias(defaults)))),
                 statements);
+        List<Map<String, Object>> open = IamPolicies.statementsOfRole(publicApi,
+                IamPolicies.roleOfFunction(publicApi, api(publicApi)));
+        assertEquals(read(Map.of("Ref", apiKeySecret(publicApi))), open.get(2), "the key of a URL open to anyone");
     }
 
     /** Only in the VPC: AWS's policy for the network interfaces Lambda attaches a function with. */
