@@ -88,6 +88,7 @@ async function main(argv) {
     if (url) say(`dispatcher: ${url}`);
     // The function URL checks SigV4: the local AWS's credentials (these, and only here, are printed).
     if (ctx.outputs?.signWith) say(`sign with: ${ctx.outputs.signWith}`);
+    if (url) for (const line of reach(url, ctx.outputs, target)) say(line);
     if (ctx.stopped?.length) {
       say(`not deployed, for want of a prerequisite: ${ctx.stopped.map((s) => s.part).join(', ')} (see ✗ above)`);
       return 1;
@@ -102,6 +103,28 @@ async function main(argv) {
     say('nothing of the local fabric is left running');
   }
   return 0;
+}
+
+/** The commands that reach the dispatcher just deployed: a job, its dashboard. */
+function reach(url, outputs, target) {
+  const job = '--op crc32c --data-base64 MTIzNDU2Nzg5';
+  if (target === 'local' && !outputs.signWith) {
+    return ['reach it:', `  ./scripts/pfs run --server ${url} ${job}`, `  open ${url}/dashboard`];
+  }
+  if (outputs.signWith) {
+    return ['reach it (signed with the credentials above):',
+      `  env ${outputs.signWith} ./scripts/pfs run --aws-sigv4 --server ${url} ${job}`,
+      `  env ${outputs.signWith} ./scripts/pfs dashboard --aws-sigv4 --server ${url}`];
+  }
+  // AWS: pfs signs a *.lambda-url.* URL with the default credentials chain (auth AWS_IAM, the
+  // default); a URL deployed with auth NONE takes the API key instead.
+  const lines = ['reach it (pfs signs with your AWS credentials, which need lambda:InvokeFunctionUrl on the URL):',
+    `  ./scripts/pfs run --server ${url} ${job}`, `  ./scripts/pfs dashboard --server ${url}`];
+  if (outputs.ApiKeySecretArn) {
+    lines.push('  # deployed with packetfs:dispatcherUrlAuth=NONE: no signature, the API key instead',
+      `  export PACKETFS_API_KEY="$(aws secretsmanager get-secret-value --secret-id ${outputs.ApiKeySecretArn} --query SecretString --output text)"`);
+  }
+  return lines;
 }
 
 function integer(name, text, min, max) {

@@ -147,6 +147,8 @@ describe('--target aws, with recording stand-ins for the cloud CLIs', () => {
     const first = await cli('deploy-all', ['--target', 'aws', '--require-approval', 'never', '--state-dir', state], env);
     assert.equal(first.code, 0, first.out);
     assert.match(first.out, /dispatcher: https:\/\/d\.lambda-url\.us-east-1\.on\.aws\//);
+    // And how to reach it: pfs signs a function URL itself.
+    assert.match(first.out, /^ {2}\.\/scripts\/pfs dashboard --server https:\/\/d\.lambda-url\.us-east-1\.on\.aws\/$/m);
     const calls = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const deploys = calls.filter((c) => ['cdk', 'flyctl', 'wrangler'].includes(c.cli) && ['deploy', 'secrets', 'secret'].includes(c.args[0]))
       .map((c) => `${c.cli} ${c.args[0]}${c.cli === 'cdk' ? ` ${c.args.slice(3, c.args.indexOf('--require-approval')).join(',')}` : ''}`);

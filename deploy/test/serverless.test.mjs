@@ -30,6 +30,28 @@ function cli(script, args, env = {}) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** `pfs dashboard` on 127.0.0.1, signing each request to the function URL: the page and its data. */
+async function dashboardThroughItsProxy(url, aws) {
+  const child = spawn(join(root, 'scripts', 'pfs'), ['dashboard', '--aws-sigv4', '--server', url], {
+    env: { ...process.env, ...aws }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  try {
+    let local;
+    for (let i = 0; i < 600 && !(local = /dashboard: (http:\/\/127\.0\.0\.1:\d+)\/dashboard/.exec(out)); i++) await sleep(100);
+    assert.ok(local, `pfs dashboard did not start:\n${out}`);
+    const page = await fetch(`${local[1]}/dashboard`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<html/i);
+    const metrics = await fetch(`${local[1]}/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.ok((await metrics.json()).substrates, 'the books, through the signing proxy');
+  } finally {
+    process.kill(-child.pid, 'SIGINT');
+  }
+}
+
 describe('--target local --serverless, end to end', () => {
   const base = 27500; // below the ephemeral range: no port-0 socket of another test can hold one
   const state = join(scratch, 'serverless');
@@ -55,6 +77,8 @@ describe('--target local --serverless, end to end', () => {
     const sign = /^sign with: AWS_ACCESS_KEY_ID=(\S+) AWS_SECRET_ACCESS_KEY=(\S+) AWS_REGION=us-east-1$/m.exec(first.out);
     assert.ok(sign, first.out);
     credentials = { accessKeyId: sign[1], secretAccessKey: sign[2] };
+    assert.match(first.out, new RegExp(`^ {2}env AWS_ACCESS_KEY_ID=\\S+ AWS_SECRET_ACCESS_KEY=\\S+ AWS_REGION=us-east-1 `
+      + `\\./scripts/pfs dashboard --aws-sigv4 --server ${url}$`, 'm'), 'how to reach it');
     const object = new Uint8Array(8 * 1024 * 1024 + 5).map((_, i) => (i * 2654435761) >>> 24);
     const origin = await startOrigin(new Map([['obj', object]]));
     try {
@@ -78,6 +102,19 @@ describe('--target local --serverless, end to end', () => {
         assert.equal(r?.status, 'succeeded', `${id}: ${JSON.stringify(r)}`);
         assert.equal(r.result.checksum, 3808858755);
       }
+
+      // pfs signs with the printed credentials (--aws-sigv4; a *.lambda-url.* URL is signed
+      // without asking); unsigned, it is refused and says how to sign.
+      const aws = { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        AWS_REGION: 'us-east-1' };
+      const ran = await cli('pfs', ['run', '--aws-sigv4', '--server', url, '--op', 'crc32c', '--data-base64', 'MTIzNDU2Nzg5',
+        '--job-id', 'sl-pfs', '--json'], aws);
+      assert.equal(ran.code, 0, ran.out);
+      assert.equal(JSON.parse(ran.out).result.checksum, 3808858755);
+      const unsigned = await cli('pfs', ['result', 'sl-pfs', '--server', url]);
+      assert.equal(unsigned.code, 2, unsigned.out);
+      assert.match(unsigned.out, /--aws-sigv4/);
+      await dashboardThroughItsProxy(url, aws);
 
       // A fan-out job over a loopback object, merged to the single pass.
       const fan = { job_id: 'sl-fanout', window_bytes: 1024 * 1024, program: { op: 'fnv64', data_url: origin.url('/ranged/obj') } };

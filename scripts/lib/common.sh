@@ -45,7 +45,7 @@ module_sources() {
 ensure_cli_jar() {
   local jar="$root/cli/target/packetfs-cli.jar"
   local sources
-  mapfile -t sources < <(module_sources kernel worker-protocol cli)
+  mapfile -t sources < <(module_sources kernel worker-protocol client cli)
   if stale "$jar" "${sources[@]}"; then
     require_java
     require mvn "install Apache Maven 3.8.6 or newer"

@@ -18,12 +18,12 @@ import org.junit.jupiter.api.Test;
 /**
  * The dependency rules of the whole repository, checked on the compiled classes of every Java
  * module (this module depends on all of them, so the reactor builds it last): the kernel stands alone, the worker protocol
- * knows only the kernel, the dispatch core knows no cloud SDK and no framework and only its Redis
+ * knows only the kernel, the client speaks only the HTTP API, the dispatch core knows no cloud SDK and no framework and only its Redis
  * package knows Lettuce, adapters do not reach into each other, and a {@code *Test} starts no
  * process and no server (those are {@code *IT}).
  */
 class ArchitectureTest {
-    private static final List<String> MODULES = List.of("kernel", "worker-protocol", "aws-secrets", "lambda-local", "cli", "dispatcher-function/core",
+    private static final List<String> MODULES = List.of("kernel", "worker-protocol", "aws-secrets", "lambda-local", "client", "cli", "dispatcher-function/core",
             "dispatcher-function/substrates", "dispatcher-function/runtime", "dispatcher-function/api",
             "dispatcher-function/browser", "dispatcher-function/server", "dispatcher-function/lambda-url",
             "dispatcher-function/lambda-drain", "worker-flyio", "worker-lambda");
@@ -80,6 +80,15 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage("dev.packetfs.protocol..")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.packetfs.dispatch..", "dev.packetfs.cli..",
                         "dev.packetfs.worker..", "io.quarkus..", "jakarta..")
+                .check(MAIN);
+    }
+
+    /** The client is for anyone's program: it knows the API's JSON, not the dispatcher's classes. */
+    @Test
+    void theClientKnowsOnlyTheHttpApi() {
+        classes().that().resideInAPackage("dev.packetfs.client..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("dev.packetfs.client..", "java..",
+                        "com.fasterxml.jackson..", "software.amazon.awssdk..")
                 .check(MAIN);
     }
 

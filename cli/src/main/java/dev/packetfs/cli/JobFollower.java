@@ -1,31 +1,38 @@
 package dev.packetfs.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.packetfs.client.JobResult;
+import dev.packetfs.client.JobStatus;
+import dev.packetfs.client.NotFoundException;
+import dev.packetfs.client.PacketfsClient;
+import dev.packetfs.client.PacketfsException;
 import java.io.Console;
 import java.io.PrintWriter;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import sun.misc.Signal;
 
 /**
- * Follows a job to its end: polls {@code GET /jobs/{id}}, shows progress on a terminal, and
- * prints the result. Ctrl-C asks whether to cancel the job ({@code DELETE /jobs/{id}}) or leave
- * it running, and says how to follow it then; off a terminal, where nothing can be asked, it
- * leaves the job running (unless this command serves its data, which then goes away with it).
+ * Follows a job to its end with the client's {@link PacketfsClient#follow} (which polls
+ * {@code GET /jobs/{id}}), shows progress on a terminal, and prints the result. Ctrl-C asks
+ * whether to cancel the job ({@code DELETE /jobs/{id}}) or leave it running, and says how to
+ * follow it then; off a terminal, where nothing can be asked, it leaves the job running (unless
+ * this command serves its data, which then goes away with it).
  */
 final class JobFollower {
     static final int INTERRUPTED = 130;
 
-    private final DispatcherClient dispatcher;
+    private final PacketfsClient dispatcher;
     private final PrintWriter out;
     private final PrintWriter err;
     private final Console console;
     private final boolean bar;
 
     /** @param bar show a progress bar (on a terminal, without {@code --json}) */
-    JobFollower(DispatcherClient dispatcher, PrintWriter out, PrintWriter err, Console console, boolean bar) {
+    JobFollower(PacketfsClient dispatcher, PrintWriter out, PrintWriter err, Console console, boolean bar) {
         this.dispatcher = dispatcher;
         this.out = out;
         this.err = err;
@@ -46,54 +53,42 @@ final class JobFollower {
             interrupted.set(true);
             main.interrupt();
         });
-        String path = "/jobs/" + URLEncoder.encode(jobId, StandardCharsets.UTF_8);
+        AtomicReference<JobStatus> last = new AtomicReference<>();
+        JobResult result;
         try (ProgressView view = bar ? ProgressView.bar(jobId) : ProgressView.none()) {
-            long pauseMs = 20;
-            while (true) {
-                if (interrupted.get()) {
-                    view.close();
-                    return interrupted(jobId, servesData);
+            try {
+                result = deadlineNanos == Long.MAX_VALUE ? dispatcher.follow(jobId, s -> show(view, last, s))
+                        : dispatcher.follow(jobId, Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime())), s -> show(view, last, s));
+            } catch (InterruptedException e) {
+                if (!interrupted.get()) {
+                    throw e;
                 }
-                DispatcherClient.Reply reply;
-                try {
-                    reply = dispatcher.get(path);
-                } catch (InterruptedException e) {
-                    continue; // Ctrl-C: the flag says so
-                }
-                if (reply.status() == 404) {
-                    break; // gone between polls: the result tells
-                }
-                JsonNode status = SubmitCommand.JSON.readTree(reply.body());
-                String state = status.path("state").asText();
-                if (state.equals("succeeded") || state.equals("failed")) {
-                    view.update(status);
-                    break;
-                }
-                view.update(status);
-                if (System.nanoTime() - deadlineNanos > 0) {
-                    view.close();
-                    err.println("pfs: still " + state + " after the timeout; it keeps running: pfs watch " + jobId);
-                    return ResultCommand.PENDING;
-                }
-                try {
-                    Thread.sleep(pauseMs);
-                } catch (InterruptedException e) {
-                    // Ctrl-C: the flag says so
-                }
-                pauseMs = Math.min(250, pauseMs * 2);
+                view.close();
+                return interrupted(jobId, servesData);
+            } catch (TimeoutException e) {
+                view.close();
+                String state = last.get() == null ? "queued" : last.get().state();
+                err.println("pfs: still " + state + " after the timeout; it keeps running: pfs watch " + jobId);
+                return ResultCommand.PENDING;
+            } catch (NotFoundException e) {
+                view.close();
+                return ResultCommand.unknown(out, e);
             }
         } finally {
             Thread.interrupted(); // a late Ctrl-C must not fail the next call
         }
-        DispatcherClient.Reply result = ResultCommand.fetch(dispatcher, jobId);
-        if (!bar || result.status() != 200) {
+        if (!bar) {
             return ResultCommand.print(out, result);
         }
         // On a terminal: read by a person, so no JSON (--json, or a pipe, gives it).
-        JsonNode r = SubmitCommand.JSON.readTree(result.body());
-        readable(r);
-        summary(r);
-        return "succeeded".equals(r.path("status").asText()) ? 0 : ResultCommand.FAILED;
+        readable(result.json());
+        summary(result.json());
+        return result.succeeded() ? 0 : ResultCommand.FAILED;
+    }
+
+    private static void show(ProgressView view, AtomicReference<JobStatus> last, JobStatus status) {
+        last.set(status);
+        view.update(status.json());
     }
 
     private int interrupted(String jobId, boolean servesData) throws Exception {
@@ -116,12 +111,14 @@ final class JobFollower {
                     + " (or get its result with: pfs result " + jobId + ")");
             return INTERRUPTED;
         }
-        DispatcherClient.Reply reply = dispatcher.delete("/jobs/" + URLEncoder.encode(jobId, StandardCharsets.UTF_8));
-        if (reply.status() == 202) {
-            err.println("pfs: job " + jobId + " " + SubmitCommand.JSON.readTree(reply.body()).path("state").asText()
+        try {
+            err.println("pfs: job " + jobId + " " + dispatcher.cancel(jobId).state()
                     + ": what had not started will not; pfs result " + jobId + " tells how it ended");
-        } else {
-            err.println("pfs: job " + jobId + " was not cancelled: " + DispatcherClient.errorOf(reply.body()));
+        } catch (PacketfsException e) {
+            if (DispatcherOptions.general(e)) {
+                throw e;
+            }
+            err.println("pfs: job " + jobId + " was not cancelled: " + e.getMessage());
         }
         return INTERRUPTED;
     }
@@ -135,7 +132,6 @@ final class JobFollower {
         }
     }
 
-    /** Windows, bytes and cost per substrate, after a fan-out job's result. */
     /** The result in words: what happened, where, how long, what it cost, then the op's value. */
     private void readable(JsonNode r) {
         int attempts = r.path("attempts").asInt();
@@ -151,6 +147,7 @@ final class JobFollower {
         out.flush();
     }
 
+    /** Windows, bytes and cost per substrate, after a fan-out job's result. */
     private void summary(JsonNode result) {
         JsonNode s = result.path("summary");
         if (s.isMissingNode()) {

@@ -11,7 +11,9 @@ import picocli.CommandLine;
 
 /**
  * The {@code pfs} commands that run as a plain JVM (no framework start): {@code exec},
- * {@code submit}, {@code result}, {@code run}, {@code watch}. {@code scripts/pfs} adds {@code serve}.
+ * {@code submit}, {@code result}, {@code run}, {@code watch}, {@code dashboard}. {@code scripts/pfs}
+ * adds {@code serve}. Those that talk to a dispatcher do it through the client library
+ * ({@code dev.packetfs.client}), signing with SigV4 where the dispatcher is an IAM function URL.
  *
  * <p>Exit codes: 0 done (for {@code result}/{@code run}/{@code watch}: the job succeeded); 1
  * something could not be reached or read; 2 a bad argument or a refused request; 3 the job
@@ -30,7 +32,7 @@ public final class Pfs {
     /** Runs a command line; returns its exit code. */
     static int run(String[] args, PrintWriter out, PrintWriter err) {
         if (args.length == 0) {
-            err.println("pfs: a command is required: exec, submit, result, run, watch");
+            err.println("pfs: a command is required: exec, submit, result, run, watch, dashboard");
             return BAD_ARGUMENT;
         }
         String name = args[0];
@@ -41,10 +43,11 @@ public final class Pfs {
             case "result" -> new ResultCommand(out);
             case "run" -> new RunCommand(out, err, System.console());
             case "watch" -> new WatchCommand(out, err, System.console());
+            case "dashboard" -> new DashboardCommand(out, err);
             default -> null;
         };
         if (command == null) {
-            err.println("pfs: unknown command '" + name + "'; expected exec, submit, result, run or watch");
+            err.println("pfs: unknown command '" + name + "'; expected exec, submit, result, run, watch or dashboard");
             return BAD_ARGUMENT;
         }
         String prefix = "pfs " + name + ": ";
@@ -55,7 +58,8 @@ public final class Pfs {
                     err.println(prefix + e.getMessage().replaceFirst("^Error: ", "") + " (see pfs " + name + " --help)");
                     return BAD_ARGUMENT;
                 })
-                .setExecutionExceptionHandler((e, c, p) -> {
+                .setExecutionExceptionHandler((thrown, c, p) -> {
+                    Exception e = DispatcherOptions.explain(thrown);
                     err.println(prefix + describe(e));
                     return exitCode(e);
                 });

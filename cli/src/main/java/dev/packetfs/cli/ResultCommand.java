@@ -1,6 +1,10 @@
 package dev.packetfs.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.packetfs.client.BadRequestException;
+import dev.packetfs.client.JobResult;
+import dev.packetfs.client.NotFoundException;
+import dev.packetfs.client.PacketfsClient;
+import dev.packetfs.client.PacketfsException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,7 +26,7 @@ final class ResultCommand implements Callable<Integer> {
     String jobId;
 
     @Mixin
-    DispatcherClient dispatcher;
+    DispatcherOptions dispatcher;
 
     private final PrintWriter out;
 
@@ -32,29 +36,39 @@ final class ResultCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return print(out, fetch(dispatcher, jobId));
-    }
-
-    static DispatcherClient.Reply fetch(DispatcherClient dispatcher, String jobId) throws Exception {
-        DispatcherClient.Reply reply = dispatcher.get("/results/" + java.net.URLEncoder.encode(jobId,
-                java.nio.charset.StandardCharsets.UTF_8));
-        if (reply.status() == 400) {
-            throw new Pfs.CliException(Pfs.BAD_ARGUMENT, DispatcherClient.errorOf(reply.body()));
-        }
-        return reply;
-    }
-
-    /** Prints the reply and maps it to this command's exit code. */
-    static int print(PrintWriter out, DispatcherClient.Reply reply) throws Exception {
-        out.println(reply.body().strip());
-        return switch (reply.status()) {
-            case 200 -> {
-                JsonNode result = SubmitCommand.JSON.readTree(reply.body());
-                yield "succeeded".equals(result.path("status").asText()) ? 0 : FAILED;
+        JobResult result;
+        try {
+            result = fetch(dispatcher.client(), jobId);
+        } catch (NotFoundException e) {
+            return unknown(out, e);
+        } catch (PacketfsException e) {
+            if (DispatcherOptions.general(e)) {
+                throw e;
             }
-            case 202 -> PENDING;
-            case 404 -> UNKNOWN;
-            default -> throw new Pfs.CliException(Pfs.UNREACHABLE, "unexpected answer " + reply.status());
-        };
+            out.println(e.body().strip());
+            throw new Pfs.CliException(Pfs.UNREACHABLE, "unexpected answer " + e.status());
+        }
+        return print(out, result);
+    }
+
+    /** {@code GET /results/{id}}; a bad id is the user's mistake. */
+    static JobResult fetch(PacketfsClient client, String jobId) throws Exception {
+        try {
+            return client.result(jobId);
+        } catch (BadRequestException e) {
+            throw new Pfs.CliException(Pfs.BAD_ARGUMENT, e.getMessage());
+        }
+    }
+
+    /** Prints the answer as the dispatcher wrote it, and maps it to this command's exit code. */
+    static int print(PrintWriter out, JobResult result) {
+        out.println(result.text().strip());
+        return !result.finished() ? PENDING : result.succeeded() ? 0 : FAILED;
+    }
+
+    /** Prints the dispatcher's 404 answer: no such job. */
+    static int unknown(PrintWriter out, NotFoundException e) {
+        out.println(e.body().strip());
+        return UNKNOWN;
     }
 }

@@ -46,11 +46,11 @@ final class RunCommand extends SubmitCommand {
                 served = new FileOrigin(program.source.file);
                 fileUrl = served.url();
             }
-            String jobId = submit().get("job_id").asText();
+            String jobId = submit().jobId();
             long limit = timeoutSeconds != null ? timeoutSeconds : window != null ? 0 : 60;
             long deadline = limit <= 0 ? Long.MAX_VALUE : System.nanoTime() + Duration.ofSeconds(limit).toNanos();
             boolean bar = !json && console != null;
-            return new JobFollower(dispatcher, out, err, console, bar).follow(jobId, deadline, served != null);
+            return new JobFollower(dispatcher.client(), out, err, console, bar).follow(jobId, deadline, served != null);
         } finally {
             if (served != null) {
                 served.close();

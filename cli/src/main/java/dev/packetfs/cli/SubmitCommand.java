@@ -1,7 +1,9 @@
 package dev.packetfs.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.packetfs.client.PacketfsException;
+import dev.packetfs.client.Submission;
 import dev.packetfs.kernel.Program;
 import dev.packetfs.kernel.ProgramJson;
 import java.io.IOException;
@@ -28,7 +30,7 @@ class SubmitCommand implements Callable<Integer> {
     JobOptions job;
 
     @Mixin
-    DispatcherClient dispatcher;
+    DispatcherOptions dispatcher;
 
     @picocli.CommandLine.Option(names = "--window", paramLabel = "SIZE", converter = ByteSize.class,
             description = "fan out: cut the object into windows of SIZE (1048576, 1MiB, 64KiB, 3MiB+7) run across substrates")
@@ -44,22 +46,25 @@ class SubmitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        out.println(submit());
+        Submission s = submit();
+        out.println(JSON.createObjectNode().put("job_id", s.jobId()).put("queued", s.queued()));
         return 0;
     }
 
-    /** Submits; returns the dispatcher's answer, {"job_id", "queued"}. */
-    JsonNode submit() throws Exception {
-        com.fasterxml.jackson.databind.node.ObjectNode body = job.toJson(jobProgram());
+    /** Submits; returns the dispatcher's answer. */
+    Submission submit() throws Exception {
+        ObjectNode body = job.toJson(jobProgram());
         if (window != null) {
             body.put("window_bytes", window);
         }
-        DispatcherClient.Reply reply = dispatcher.post("/jobs", JSON.writeValueAsString(body));
-        if (reply.status() != 202) {
-            throw new Pfs.CliException(Pfs.BAD_ARGUMENT, "the dispatcher refused the job: "
-                    + DispatcherClient.errorOf(reply.body()));
+        try {
+            return dispatcher.client().submit(body);
+        } catch (PacketfsException e) {
+            if (DispatcherOptions.general(e)) {
+                throw e;
+            }
+            throw new Pfs.CliException(Pfs.BAD_ARGUMENT, "the dispatcher refused the job: " + e.getMessage());
         }
-        return JSON.readTree(reply.body());
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.packetfs.cli;
 
+import dev.packetfs.client.NotFoundException;
 import java.io.Console;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -20,7 +21,7 @@ final class WatchCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
-    DispatcherClient dispatcher;
+    DispatcherOptions dispatcher;
 
     private final PrintWriter out;
     private final PrintWriter err;
@@ -34,7 +35,11 @@ final class WatchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ResultCommand.fetch(dispatcher, jobId); // refuses a bad id before following anything
-        return new JobFollower(dispatcher, out, err, console, !json && console != null).follow(jobId, Long.MAX_VALUE, false);
+        try {
+            ResultCommand.fetch(dispatcher.client(), jobId); // refuses a bad id before following anything
+        } catch (NotFoundException unknown) {
+            // following it says so
+        }
+        return new JobFollower(dispatcher.client(), out, err, console, !json && console != null).follow(jobId, Long.MAX_VALUE, false);
     }
 }

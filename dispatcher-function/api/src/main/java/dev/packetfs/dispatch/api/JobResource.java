@@ -202,6 +202,13 @@ public class JobResource {
         if (status.isEmpty()) {
             return ApiErrors.response(Response.Status.NOT_FOUND, "job_id", "no job '" + id + "' is known");
         }
+        // Finished between the two reads: its result is stored now, and a finished job answers 200.
+        if (status.get().finished()) {
+            result = queue.result(id);
+            if (result.isPresent()) {
+                return Response.ok(JobJson.write(result.get())).build();
+            }
+        }
         ObjectNode pending = JobJson.MAPPER.createObjectNode();
         pending.put("job_id", id);
         pending.put("state", status.get().state());
