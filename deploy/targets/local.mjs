@@ -388,7 +388,9 @@ export function localSteps(options) {
       ['--function-name', 'packetfs-api', '--environments', '2', '--reserved-concurrency', '16', '--timeout-seconds', '30',
         '--function-url-port', String(ports.dispatcher), '--function-url-auth', 'AWS_IAM'],
       (ctx, forFingerprint) => ({ ...awsEnv(ctx, forFingerprint), PACKETFS_DRAIN_KICK_FUNCTION: DRAIN_ALIAS_ARN,
-        PACKETFS_DRAIN_KICK_ENDPOINT: url(ports.drain), PACKETFS_DRAIN_KICK_ENABLED: String(options.kicks !== false) }),
+        PACKETFS_DRAIN_KICK_ENDPOINT: url(ports.drain), PACKETFS_DRAIN_KICK_ENABLED: String(options.kicks !== false),
+        // The drain runs the jobs: a job may name the substrates it has.
+        PACKETFS_API_SUBSTRATES: ['local', ...['lambda', 'flyio', 'cloudflare'].filter((s) => ctx.outputs[`${s}Url`])].join(',') }),
       `the API's function.zip under AWS's runtime interface client, its function URL (AWS_IAM) on ${url(ports.dispatcher)}`);
     const runApi = api.run;
     api.run = async (ctx, saved) => ({ ...(await runApi(ctx, saved)), dispatcherUrl: url(ports.dispatcher),

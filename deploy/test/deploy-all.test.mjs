@@ -3,7 +3,6 @@
 // token, with recording stand-ins for the cloud CLIs (fake-cli.mjs; no cloud account here);
 // bad configuration refused before anything starts.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,21 +10,10 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { execute } from '../../kernel/js/packetfs-kernel.mjs';
 import { startOrigin } from '../../scripts/lib/loopback-origin.mjs';
+import { cli, root } from './scripts.mjs';
 
-const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 const scratch = mkdtempSync(join(tmpdir(), 'packetfs-deploy-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** Runs scripts/<script> to its end; resolves with {code, out} (stdout and stderr together). */
-function cli(script, args, env = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(join(root, 'scripts', script), args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { out += d; });
-    child.on('close', (code) => resolve({ code, out }));
-  });
-}
 
 const alive = (pid) => {
   try {

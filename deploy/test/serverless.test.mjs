@@ -13,20 +13,10 @@ import { execute } from '../../kernel/js/packetfs-kernel.mjs';
 import { startOrigin } from '../../scripts/lib/loopback-origin.mjs';
 import { signedFetch } from '../lib/sigv4.mjs';
 import { redisCommand } from '../lib/proc.mjs';
+import { cli, root } from './scripts.mjs';
 
-const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 const scratch = mkdtempSync(join(tmpdir(), 'packetfs-serverless-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-function cli(script, args, env = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(join(root, 'scripts', script), args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { out += d; });
-    child.on('close', (code) => resolve({ code, out }));
-  });
-}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -100,6 +90,18 @@ describe('--target local --serverless, end to end', () => {
       for (const id of ['sl-signed', 'sl-pushed']) {
         const r = await resultOf(id);
         assert.equal(r?.status, 'succeeded', `${id}: ${JSON.stringify(r)}`);
+        assert.equal(r.result.checksum, 3808858755);
+      }
+
+      // The drain runs each job on the substrate it names (the API knows the drain's substrates).
+      const pinned = ['local', 'lambda', 'flyio', 'cloudflare'].map((s) => ({ job_id: `sl-on-${s}`, substrate: s,
+        program: { op: 'crc32c', data: 'MTIzNDU2Nzg5' } }));
+      const batch = await post('/jobs', pinned);
+      assert.equal(batch.status, 202, await batch.text());
+      for (const job of pinned) {
+        const r = await resultOf(job.job_id);
+        assert.equal(r?.status, 'succeeded', `${job.substrate}: ${JSON.stringify(r)}`);
+        assert.equal(r.substrate, job.substrate);
         assert.equal(r.result.checksum, 3808858755);
       }
 

@@ -176,11 +176,7 @@ final class FunctionUrlFront implements AutoCloseable {
     }
 
     private static void send(HttpExchange exchange, int status, Map<String, String> headers, byte[] body) throws IOException {
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        headers.forEach(exchange.getResponseHeaders()::set);
-        exchange.getResponseHeaders().set("x-amzn-RequestId", UUID.randomUUID().toString());
-        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-        exchange.getResponseBody().write(body);
+        LambdaEmulator.send(exchange, status, headers, body);
     }
 
     @Override

@@ -415,7 +415,8 @@ public final class LambdaEmulator implements AutoCloseable {
                 ("{\"Type\":\"User\",\"message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void send(HttpExchange exchange, int status, Map<String, String> headers, byte[] body) throws IOException {
+    /** A JSON answer as the service sends one, with its request id. */
+    static void send(HttpExchange exchange, int status, Map<String, String> headers, byte[] body) throws IOException {
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         headers.forEach(exchange.getResponseHeaders()::set);
         exchange.getResponseHeaders().set("x-amzn-RequestId", UUID.randomUUID().toString());

@@ -122,6 +122,8 @@ public final class DispatcherStack extends Stack {
         String maxDrains = Integer.toString(settings.maxDrains());
         api.function().addEnvironment("PACKETFS_DRAIN_KICK_FUNCTION", drainAlias);
         api.function().addEnvironment("PACKETFS_DRAIN_MAX_DRAINS", maxDrains);
+        // The drain runs the jobs: a job may name the substrates it has.
+        api.function().addEnvironment("PACKETFS_API_SUBSTRATES", String.join(",", drainSubstrates(settings)));
         drain.function().addEnvironment("PACKETFS_DRAIN_MAX_DRAINS", maxDrains);
         api.function().addToRolePolicy(PolicyStatement.Builder.create()
                 .actions(List.of("lambda:InvokeFunction"))
@@ -184,6 +186,14 @@ public final class DispatcherStack extends Stack {
         settings.flyioUrl().ifPresent(u -> env.put("PACKETFS_SUBSTRATES_FLYIO_URL", u));
         settings.cloudflareUrl().ifPresent(u -> env.put("PACKETFS_SUBSTRATES_CLOUDFLARE_URL", u));
         return env;
+    }
+
+    /** The drain's substrates: its own JVM, the worker, and Fly.io and Cloudflare when their URLs are given. */
+    private static List<String> drainSubstrates(DispatcherSettings settings) {
+        List<String> names = new java.util.ArrayList<>(List.of("local", "lambda"));
+        settings.flyioUrl().ifPresent(u -> names.add("flyio"));
+        settings.cloudflareUrl().ifPresent(u -> names.add("cloudflare"));
+        return names;
     }
 
     public SnapStartFunction api() {

@@ -157,8 +157,10 @@ class DispatcherStackIT {
         assertEquals(Map.of(
                 "PACKETFS_REDIS_URL_SECRET_ARN", Map.of("Ref", redisSecret(defaults)),
                 "PACKETFS_DRAIN_KICK_FUNCTION", Map.of("Ref", drainAlias(defaults)),
-                "PACKETFS_DRAIN_MAX_DRAINS", "4"), env);
+                "PACKETFS_DRAIN_MAX_DRAINS", "4",
+                "PACKETFS_API_SUBSTRATES", "local,lambda"), env);
         Map<String, Object> open = environment(publicApi, api(publicApi));
+        assertEquals("local,lambda,flyio", open.get("PACKETFS_API_SUBSTRATES"), "the drain's substrates, Fly.io given");
         assertEquals(Map.of("Ref", apiKeySecret(publicApi)), open.get("PACKETFS_API_KEY_SECRET_ARN"));
         assertEquals("7", open.get("PACKETFS_DRAIN_MAX_DRAINS"));
     }

@@ -3,6 +3,8 @@ package dev.packetfs.dispatch.api;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /** {@code packetfs.api.*}: the HTTP API's own limits (the rest of the dispatcher's keys are in PacketfsConfig). */
 @ConfigMapping(prefix = "packetfs.api")
@@ -21,4 +23,11 @@ public interface ApiConfig {
      */
     @WithDefault("true")
     boolean liveStream();
+
+    /**
+     * The substrates a job may name ({@code substrate}, {@code substrates}) when the dispatchers
+     * that run it are elsewhere: the Lambda API, whose jobs the drain runs, is told the drain's.
+     * Unset: this dispatcher's own.
+     */
+    Optional<List<String>> substrates();
 }

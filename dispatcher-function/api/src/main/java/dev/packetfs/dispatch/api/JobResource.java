@@ -55,6 +55,9 @@ public class JobResource {
     @Inject
     PacketfsConfig config;
 
+    @Inject
+    ApiConfig api;
+
     /**
      * JSON only ({@code application/json} or {@code application/*+json}, any parameters): a page on
      * another origin may post {@code text/plain}, a form or an untyped body without the browser
@@ -123,13 +126,13 @@ public class JobResource {
             throw new JobException(JobJson.WINDOW, "is set by the dispatcher on the windows of a fan-out job;"
                     + " a submitted job may not carry it");
         }
-        if (job.pinned() && !selector.names().contains(job.substrate())) {
-            throw new JobException("substrate", "unknown substrate '" + job.substrate() + "'; this dispatcher has "
-                    + selector.names());
+        List<String> known = api.substrates().orElseGet(() -> List.copyOf(selector.names()));
+        if (job.pinned() && !known.contains(job.substrate())) {
+            throw new JobException("substrate", "unknown substrate '" + job.substrate() + "'; this dispatcher has " + known);
         }
         for (String name : job.substrates()) {
-            if (!selector.names().contains(name)) {
-                throw new JobException("substrates", "unknown substrate '" + name + "'; this dispatcher has " + selector.names());
+            if (!known.contains(name)) {
+                throw new JobException("substrates", "unknown substrate '" + name + "'; this dispatcher has " + known);
             }
         }
         byte[] data = job.program().data();
