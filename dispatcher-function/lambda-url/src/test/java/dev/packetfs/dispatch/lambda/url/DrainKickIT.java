@@ -55,6 +55,22 @@ class DrainKickIT {
      */
     @Test
     void aBacklogRunsOnMoreDrainsButNeverMoreThanTheMost() throws Exception {
+        // The drains holding a lease, watched while the backlog runs. (Not the invocations running:
+        // a drain that has given its lease up may still be finishing its last read as another starts.)
+        DrainLeases leases = drains.leases().orElseThrow();
+        java.util.concurrent.atomic.AtomicLong most = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread watcher = new Thread(() -> {
+            while (watching.get()) {
+                most.accumulateAndGet(leases.look().running(), Math::max);
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        watcher.start();
         try (RangeOrigin origin = new RangeOrigin()) {
             origin.put("o", "the quick brown fox jumps over the lazy dog".getBytes());
             ExecutorService clients = Executors.newFixedThreadPool(16);
@@ -80,9 +96,12 @@ class DrainKickIT {
                 assertEquals("succeeded", done.getString("status"), done.prettify());
                 assertEquals(4, done.getLong("result.count"), id);
             }
+        } finally {
+            watching.set(false);
+            watcher.join();
         }
-        assertEquals(DrainFunctionResource.MAX_DRAINS, DrainFunctionResource.lambda.peakRunning.get(),
-                "the backlog ran on the most drains at once, and on no more");
+        assertEquals(DrainFunctionResource.MAX_DRAINS, most.get(), "the backlog ran on the most drains at once, and on no more");
+        assertTrue(DrainFunctionResource.lambda.peakRunning.get() >= DrainFunctionResource.MAX_DRAINS, "started as invocations");
     }
 
     /** A drain that cannot be started (here: no such function) leaves the job queued, says so, and counts it. */
