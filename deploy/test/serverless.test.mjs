@@ -126,11 +126,15 @@ describe('--target local --serverless, end to end', () => {
       assert.equal(merged.summary.windows, 9);
       assert.deepEqual(merged.result, execute(fan.program, object));
 
-      // Cancel: a fan-out job whose windows are slow stops starting them.
-      const slow = { job_id: 'sl-cancel', window_bytes: 256 * 1024, program: { op: 'add', data_url: origin.url('/delay/300/ranged/obj') } };
+      // Cancel: a fan-out job, its last window held back by the origin so that it is running when
+      // cancelled, starts no more windows and ends saying so.
+      const last = 32 * 256 * 1024;
+      const held = origin.url(`/gated/${last}/ranged/obj`);
+      const slow = { job_id: 'sl-cancel', window_bytes: 256 * 1024, program: { op: 'add', data_url: held } };
       assert.equal((await post('/jobs', slow)).status, 202);
       for (let i = 0; i < 600 && (await (await call('/jobs/sl-cancel')).json()).state !== 'running'; i++) await sleep(100);
       const cancel = await call('/jobs/sl-cancel', { method: 'DELETE' });
+      origin.openGate(last);
       assert.equal(cancel.status, 202, await cancel.text());
       const cancelled = await resultOf('sl-cancel');
       assert.equal(cancelled?.status, 'failed');

@@ -19,6 +19,8 @@
 //   /to/URL             redirects to the (URI-encoded) URL
 //   /status/CODE        answers CODE
 //   /delay/MS/REST      REST, answered MS milliseconds late (not at all if the client hangs up first)
+//   /gated/FIRST/REST   REST, but a GET of a range starting at byte FIRST only once openGate(FIRST)
+//                       is called: a test holds one window of a job back while it looks at the job
 //   /probe-only/NAME    answers HEAD and a one-byte Range request (bytes=0-0) as /ranged/NAME does, and
 //                       any other request never (until the client hangs up): a fan-out job over it is
 //                       planned and then stays in progress
@@ -63,6 +65,15 @@ const VERSIONED_MODES = ['strong', 'weak', 'date', 'none', 'ignoring'];
 export async function startOrigin(objects = new Map(), dns = {}) {
   const stats = { requests: 0, paced: [], trickled: [], versioned: new Map() };
   const flipped = new WeakMap(); // NAME's bytes -> their version 2, made once
+  const gates = new Map(); // FIRST -> {opened, open}, for /gated/FIRST/
+  const gate = (first) => {
+    if (!gates.has(first)) {
+      let open;
+      const opened = new Promise((resolve) => { open = resolve; });
+      gates.set(first, { opened, open });
+    }
+    return gates.get(first);
+  };
   const server = createServer((req, res) => {
     res.setHeader('access-control-allow-origin', '*');
     res.setHeader('access-control-allow-headers', 'range, if-match, if-unmodified-since');
@@ -71,7 +82,12 @@ export async function startOrigin(objects = new Map(), dns = {}) {
     stats.requests++;
     const url = new URL(req.url, 'http://origin');
     const delayed = /^\/delay\/(\d+)(\/.*)$/.exec(url.pathname);
-    if (delayed) {
+    const gated = /^\/gated\/(\d+)(\/.*)$/.exec(url.pathname);
+    if (gated) {
+      url.pathname = gated[2];
+      if (req.method === 'GET' && (req.headers.range ?? '').startsWith(`bytes=${gated[1]}-`)) gate(gated[1]).opened.then(() => answer(url, req, res));
+      else answer(url, req, res);
+    } else if (delayed) {
       url.pathname = delayed[2];
       const timer = setTimeout(() => answer(url, req, res), Number(delayed[1]));
       res.once('close', () => clearTimeout(timer));
@@ -230,6 +246,7 @@ export async function startOrigin(objects = new Map(), dns = {}) {
   return {
     url: (path) => base + path,
     stats,
+    openGate: (first) => gate(String(first)).open(),
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
   };
 }

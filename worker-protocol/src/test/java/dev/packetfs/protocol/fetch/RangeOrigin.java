@@ -37,7 +37,10 @@ import java.util.regex.Pattern;
  * (strong's headers, preconditions ignored). {@link #versionedGets} counts the GETs each version
  * answered; {@link #lastHeaders} keeps the last request's headers. With {@code ?hold=FIRST}, the
  * first GET of a range starting at byte FIRST is answered only once a second GET of it arrives (a
- * hedge, say), or after 30 s; its version is the one it arrived at.
+ * hedge, say), or after 30 s; its version is the one it arrived at. {@code /gated/FIRST/rest}
+ * answers the rest of the path, but a GET of a range starting at byte FIRST only once {@link
+ * #openGate} is called for FIRST (or after 60 s): a test holds one window of a job back for as
+ * long as it looks at the job running.
  */
 public final class RangeOrigin implements AutoCloseable {
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d*)");
@@ -57,6 +60,8 @@ public final class RangeOrigin implements AutoCloseable {
     private final Map<String, long[]> versioned = new ConcurrentHashMap<>();
     /** Held first GETs of a range, by versioned path and first byte, released by the second. */
     private final Map<String, java.util.concurrent.CountDownLatch> held = new ConcurrentHashMap<>();
+    /** The gates of /gated/FIRST/ paths, by FIRST. */
+    private final Map<Long, java.util.concurrent.CountDownLatch> gates = new ConcurrentHashMap<>();
     /** The headers of the last request, by lower-case name. */
     public volatile Map<String, String> lastHeaders = Map.of();
 
@@ -72,6 +77,15 @@ public final class RangeOrigin implements AutoCloseable {
     }
 
     /** Distinct client connections seen so far: a test's proof that callers reuse their connections. */
+    /** Lets every GET held at a {@code /gated/FIRST/} path through, now and from now on. */
+    public void openGate(long first) {
+        gate(first).countDown();
+    }
+
+    private java.util.concurrent.CountDownLatch gate(long first) {
+        return gates.computeIfAbsent(first, f -> new java.util.concurrent.CountDownLatch(1));
+    }
+
     public int connections() {
         return clients.size();
     }
@@ -108,6 +122,15 @@ public final class RangeOrigin implements AutoCloseable {
                 String[] d = path.split("/", 4);
                 Thread.sleep(Long.parseLong(d[2]));
                 path = "/" + d[3];
+            }
+            if (path.startsWith("/gated/")) {
+                // /gated/FIRST/rest: a GET of the range starting at FIRST waits for openGate()
+                String[] g = path.split("/", 4);
+                String range = exchange.getRequestHeaders().getFirst("Range");
+                if (exchange.getRequestMethod().equals("GET") && range != null && range.startsWith("bytes=" + g[2] + "-")) {
+                    gate(Long.parseLong(g[2])).await(60, java.util.concurrent.TimeUnit.SECONDS);
+                }
+                path = "/" + g[3];
             }
             String[] parts = path.split("/", 4);
             switch (parts[1]) {

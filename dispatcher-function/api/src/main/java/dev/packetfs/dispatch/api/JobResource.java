@@ -202,15 +202,16 @@ public class JobResource {
             return Response.ok(JobJson.write(result.get())).build();
         }
         Optional<JobStatus> status = queue.status(id);
-        if (status.isEmpty()) {
-            return ApiErrors.response(Response.Status.NOT_FOUND, "job_id", "no job '" + id + "' is known");
-        }
-        // Finished between the two reads: its result is stored now, and a finished job answers 200.
-        if (status.get().finished()) {
+        // Finished between the two reads: its result is stored now, and a finished job answers
+        // 200, never 202.
+        if (status.isPresent() && status.get().finished()) {
             result = queue.result(id);
             if (result.isPresent()) {
                 return Response.ok(JobJson.write(result.get())).build();
             }
+        }
+        if (status.isEmpty()) {
+            return ApiErrors.response(Response.Status.NOT_FOUND, "job_id", "no job '" + id + "' is known");
         }
         ObjectNode pending = JobJson.MAPPER.createObjectNode();
         pending.put("job_id", id);

@@ -148,15 +148,16 @@ class ClientIT {
         assertInstanceOf(NotFoundException.class, unknown.getCause());
         assertEquals(Optional.of("job_id"), ((NotFoundException) unknown.getCause()).field());
 
-        // Each window is answered 3 s late: not finished within 100 ms (nor when asked right after,
-        // however busy the machine), finished later.
-        client.submit(fanOut("async-slow", "add", origin.url("/delay/3000/ranged/obj"), 2 << 20));
+        // Its last window (from 6 MiB) is held back by the origin: not finished within 100 ms, nor
+        // when asked right after, however busy the machine; finished once let through.
+        client.submit(fanOut("async-slow", "add", origin.url("/gated/" + (6 << 20) + "/ranged/obj"), 2 << 20));
         ExecutionException late = assertThrows(ExecutionException.class,
                 () -> client.awaitAsync("async-slow", Duration.ofMillis(100)).get(10, TimeUnit.SECONDS));
         assertInstanceOf(TimeoutException.class, late.getCause());
         assertThrows(TimeoutException.class, () -> client.await("async-slow", Duration.ofMillis(50)));
         JobResult pending = client.result("async-slow");
         assertFalse(pending.finished(), pending.text());
+        origin.openGate(6 << 20);
         assertTrue(client.awaitAsync("async-slow", Duration.ofSeconds(60)).get(60, TimeUnit.SECONDS).succeeded());
     }
 
@@ -188,13 +189,14 @@ class ClientIT {
 
     @Test
     void aQueuedFanOutIsCancelledAndAFinishedJobCannotBe() throws Exception {
-        // Seven windows answered 1 s late, two at a time: seconds of work left once it is planned.
-        client.submit(fanOut("fan-cancel", "add", origin.url("/delay/1000/ranged/obj"), 1 << 20));
+        // Its window from 5 MiB is held back by the origin: it is still running when cancelled.
+        client.submit(fanOut("fan-cancel", "add", origin.url("/gated/" + (5 << 20) + "/ranged/obj"), 1 << 20));
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (client.status("fan-cancel").fanOut().isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
         assertEquals(new Cancellation("fan-cancel", "cancelling"), client.cancel("fan-cancel"));
+        origin.openGate(5 << 20);
         JobResult cancelled = client.await("fan-cancel", Duration.ofSeconds(30));
         assertFalse(cancelled.succeeded());
         assertTrue(cancelled.error().orElseThrow().startsWith("cancelled (DELETE /jobs/fan-cancel) after "), cancelled.text());

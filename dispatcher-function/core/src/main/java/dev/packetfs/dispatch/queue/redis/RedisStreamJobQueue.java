@@ -546,16 +546,21 @@ public final class RedisStreamJobQueue implements JobQueue {
     public Optional<JobStatus> status(String jobId) {
         Optional<JobResult> result = result(jobId);
         if (result.isPresent()) {
-            JobResult r = result.get();
-            return Optional.of(new JobStatus(jobId, r.status().wireName(), r.attempts(), r.substrate(), r.error()));
+            return result.map(RedisStreamJobQueue::finished);
         }
         Map<String, String> job = RedisReplies.await(commands.hgetall(keys.job(jobId)));
         if (job == null || job.isEmpty()) {
-            return Optional.empty();
+            // Finished between the two reads (the result stored and the job's hash deleted in one
+            // step): the result is there now; else the job is unknown.
+            return result(jobId).map(RedisStreamJobQueue::finished);
         }
         FanOutProgress fanOut = "1".equals(job.get("fanout")) ? RedisReplies.await(finisher.progress(jobId)) : null;
         return Optional.of(new JobStatus(jobId, job.getOrDefault("state", "queued"),
                 Integer.parseInt(job.getOrDefault("attempts", "0")), job.get("substrate"), null, fanOut));
+    }
+
+    private static JobStatus finished(JobResult r) {
+        return new JobStatus(r.jobId(), r.status().wireName(), r.attempts(), r.substrate(), r.error());
     }
 
     @Override
