@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.packetfs.dispatch.job.JobException;
 import dev.packetfs.dispatch.job.JobJson;
 import dev.packetfs.dispatch.queue.DeadLetter;
-import dev.packetfs.dispatch.queue.JobQueue;
+import dev.packetfs.dispatch.queue.DeadLetters;
+import dev.packetfs.dispatch.queue.QueueBooks;
 import dev.packetfs.dispatch.queue.SubmitOutcome;
 import dev.packetfs.dispatch.runtime.DrainStarter;
 import jakarta.inject.Inject;
@@ -35,7 +36,10 @@ public class DeadLetterResource {
     private static final Pattern ENTRY_ID = Pattern.compile("[0-9]{1,20}-[0-9]{1,20}");
 
     @Inject
-    JobQueue queue;
+    DeadLetters deadLetters;
+
+    @Inject
+    QueueBooks books;
 
     @Inject
     DrainStarter drains;
@@ -47,7 +51,7 @@ public class DeadLetterResource {
         }
         ObjectNode root = JobJson.MAPPER.createObjectNode();
         ArrayNode letters = root.putArray("dead_letters");
-        for (DeadLetter d : queue.deadLetters(limit)) {
+        for (DeadLetter d : deadLetters.newest(limit)) {
             ObjectNode n = letters.addObject();
             n.put("id", d.id());
             n.put("job_id", d.jobId());
@@ -56,7 +60,7 @@ public class DeadLetterResource {
             d.errors().forEach(n.putArray("errors")::add);
             n.put("at", d.at().toString());
         }
-        root.put("count", queue.depth().dead());
+        root.put("count", books.depth().dead());
         return root;
     }
 
@@ -75,7 +79,7 @@ public class DeadLetterResource {
             throw new JobException("id", "must be a dead letter's id, as GET /dead-letters lists it (<ms>-<n>), got '"
                     + (id.length() > 40 ? id.substring(0, 40) + "..." : id) + "'");
         }
-        SubmitOutcome outcome = queue.requeue(id);
+        SubmitOutcome outcome = deadLetters.requeue(id);
         drains.jobsArrived();
         return Response.accepted(JobJson.MAPPER.createObjectNode().put("job_id", outcome.jobId()).put("queued", true)).build();
     }

@@ -3,6 +3,7 @@ package dev.packetfs.dispatch.api;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.packetfs.dispatch.job.JobJson;
 import dev.packetfs.dispatch.queue.JobQueue;
+import dev.packetfs.dispatch.queue.QueueBooks;
 import dev.packetfs.dispatch.select.SubstrateSelector;
 import dev.packetfs.dispatch.select.SubstrateState;
 import jakarta.inject.Inject;
@@ -24,6 +25,9 @@ public class HealthResource {
     JobQueue queue;
 
     @Inject
+    QueueBooks books;
+
+    @Inject
     SubstrateSelector selector;
 
     @GET
@@ -32,7 +36,7 @@ public class HealthResource {
         root.put("queue", queue.backend());
         boolean queueUp;
         try {
-            queue.depth();
+            books.depth();
             queueUp = true;
         } catch (RuntimeException e) {
             queueUp = false;

@@ -9,7 +9,8 @@ import dev.packetfs.dispatch.job.JobIds;
 import dev.packetfs.dispatch.job.JobJson;
 import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.queue.CancelOutcome;
-import dev.packetfs.dispatch.queue.JobQueue;
+import dev.packetfs.dispatch.queue.JobIntake;
+import dev.packetfs.dispatch.queue.JobRecords;
 import dev.packetfs.dispatch.runtime.DrainStarter;
 import dev.packetfs.dispatch.queue.JobStatus;
 import dev.packetfs.dispatch.queue.SubmitOutcome;
@@ -44,7 +45,10 @@ public class JobResource {
     static final int MAX_BATCH = 1000;
 
     @Inject
-    JobQueue queue;
+    JobIntake intake;
+
+    @Inject
+    JobRecords records;
 
     @Inject
     DrainStarter drains;
@@ -78,7 +82,7 @@ public class JobResource {
             return submitBatch((ArrayNode) node);
         }
         ComputeJob job = check(JobJson.parse(node));
-        SubmitOutcome outcome = queue.submit(job);
+        SubmitOutcome outcome = intake.submit(job);
         if (outcome.queued()) {
             drains.jobsArrived();
         }
@@ -104,7 +108,7 @@ public class JobResource {
             jobs.add(job);
         }
         ArrayNode out = JobJson.MAPPER.createArrayNode();
-        List<SubmitOutcome> outcomes = queue.submit(jobs);
+        List<SubmitOutcome> outcomes = intake.submit(jobs);
         outcomes.forEach(o -> out.add(accepted(o)));
         if (outcomes.stream().anyMatch(SubmitOutcome::queued)) {
             drains.jobsArrived();
@@ -148,7 +152,7 @@ public class JobResource {
     @Path("jobs/{id}")
     public Response status(@PathParam("id") String id) {
         JobIds.check(id);
-        Optional<JobStatus> status = queue.status(id);
+        Optional<JobStatus> status = records.status(id);
         if (status.isEmpty()) {
             return ApiErrors.response(Response.Status.NOT_FOUND, "job_id", "no job '" + id + "' is known");
         }
@@ -167,7 +171,7 @@ public class JobResource {
             node.set("fanout", s.fanOut().toJson());
         } else if (s.finished()) {
             // A finished fan-out job: its summary, as the result has it.
-            queue.result(id).map(JobResult::summary).ifPresent(summary -> node.set("fanout", summary));
+            records.result(id).map(JobResult::summary).ifPresent(summary -> node.set("fanout", summary));
         }
         return Response.ok(node).build();
     }
@@ -181,7 +185,7 @@ public class JobResource {
     @Path("jobs/{id}")
     public Response cancel(@PathParam("id") String id) {
         JobIds.check(id);
-        CancelOutcome outcome = queue.cancel(id);
+        CancelOutcome outcome = intake.cancel(id);
         ObjectNode node = JobJson.MAPPER.createObjectNode().put("job_id", id);
         return switch (outcome) {
             case CANCELLED -> Response.accepted(node.put("state", "cancelled")).build();
@@ -197,15 +201,15 @@ public class JobResource {
     @Path("results/{id}")
     public Response result(@PathParam("id") String id) {
         JobIds.check(id);
-        Optional<JobResult> result = queue.result(id);
+        Optional<JobResult> result = records.result(id);
         if (result.isPresent()) {
             return Response.ok(JobJson.write(result.get())).build();
         }
-        Optional<JobStatus> status = queue.status(id);
+        Optional<JobStatus> status = records.status(id);
         // Finished between the two reads: its result is stored now, and a finished job answers
         // 200, never 202.
         if (status.isPresent() && status.get().finished()) {
-            result = queue.result(id);
+            result = records.result(id);
             if (result.isPresent()) {
                 return Response.ok(JobJson.write(result.get())).build();
             }

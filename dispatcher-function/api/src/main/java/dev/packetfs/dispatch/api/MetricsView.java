@@ -10,7 +10,7 @@ import dev.packetfs.dispatch.ledger.SeriesRange;
 import dev.packetfs.dispatch.ledger.SeriesReport;
 import dev.packetfs.dispatch.ledger.SubstrateReport;
 import dev.packetfs.dispatch.ledger.SubstrateTotals;
-import dev.packetfs.dispatch.queue.JobQueue;
+import dev.packetfs.dispatch.queue.QueueBooks;
 import dev.packetfs.dispatch.queue.QueueDepth;
 import dev.packetfs.dispatch.select.SubstrateSelector;
 import dev.packetfs.dispatch.select.SubstrateState;
@@ -31,7 +31,7 @@ public class MetricsView {
     static final int FANOUTS_SHOWN = 20;
 
     @Inject
-    JobQueue queue;
+    QueueBooks books;
 
     @Inject
     SubstrateSelector selector;
@@ -42,7 +42,7 @@ public class MetricsView {
     /** @param range null: no series */
     public ObjectNode metrics(SeriesRange range) {
         Instant now = Instant.now();
-        LedgerSnapshot ledger = queue.ledger();
+        LedgerSnapshot ledger = books.ledger();
         Map<String, SubstrateReport> reports = new TreeMap<>(SubstrateReport.of(ledger));
         for (String name : selector.names()) {
             reports.putIfAbsent(name, new SubstrateReport(SubstrateTotals.empty(name), 0, 0, 0, 0));
@@ -57,7 +57,7 @@ public class MetricsView {
             totalPico += e.getValue().totals().costPicoUsd();
         }
         root.put("total_cost_usd", JobJson.usd(totalPico));
-        QueueDepth depth = queue.depth();
+        QueueDepth depth = books.depth();
         ObjectNode q = root.putObject("queue");
         q.put("ingress", depth.ingress());
         q.put("ready", depth.ready());
@@ -66,7 +66,7 @@ public class MetricsView {
         q.put("dead", depth.dead());
         root.put("in_flight_here", dispatcher.inFlight());
         ArrayNode fanOuts = root.putArray("fanouts");
-        for (FanOutProgress p : queue.fanOuts(FANOUTS_SHOWN)) {
+        for (FanOutProgress p : books.fanOuts(FANOUTS_SHOWN)) {
             ObjectNode node = JobJson.MAPPER.createObjectNode().put("job_id", p.parentId());
             node.setAll(p.toJson());
             fanOuts.add(node);
@@ -74,7 +74,7 @@ public class MetricsView {
         if (range != null) {
             SeriesReport.Window w = SeriesReport.window(range, now.getEpochSecond());
             root.set("series", SeriesReport.of(range, now.getEpochSecond(),
-                    queue.series(range.resolution(), w.fromPeriod(), w.toPeriod()), ledger.totals(), reports.keySet()));
+                    books.series(range.resolution(), w.fromPeriod(), w.toPeriod()), ledger.totals(), reports.keySet()));
         }
         root.put("generated_at", now.toString());
         return root;

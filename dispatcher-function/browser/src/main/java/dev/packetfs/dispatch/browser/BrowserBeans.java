@@ -1,7 +1,7 @@
 package dev.packetfs.dispatch.browser;
 
 import dev.packetfs.dispatch.job.JobResult;
-import dev.packetfs.dispatch.queue.JobQueue;
+import dev.packetfs.dispatch.queue.JobRecords;
 import dev.packetfs.dispatch.runtime.PacketfsConfig;
 import dev.packetfs.kernel.Kernel;
 import dev.packetfs.kernel.KernelResult;
@@ -41,7 +41,7 @@ public class BrowserBeans {
 
     @Produces
     @Singleton
-    BrowserSubstrate browsers(BrowserConfig config, PacketfsConfig packetfs, WindowFetcher fetcher, JobQueue queue,
+    BrowserSubstrate browsers(BrowserConfig config, PacketfsConfig packetfs, WindowFetcher fetcher, JobRecords records,
             MeterRegistry registry) {
         BrowserSettings settings = new BrowserSettings(config.maxNodeConcurrency(), config.trustAfter(),
                 config.minVerifyProbability(), config.spotCheckRate(), config.distinctAddresses(),
@@ -52,7 +52,7 @@ public class BrowserBeans {
         PublicAddressPolicy volunteers = PublicAddressPolicy.allowing(config.allowHosts().orElse(null));
         // Corrections read and write the queue, which may block: never on the caller's event loop.
         BrowserSubstrate browsers = new BrowserSubstrate(settings, program -> recompute(fetcher, program),
-                (jobId, truth) -> recomputeExecutor.execute(() -> correct(queue, jobId, truth)),
+                (jobId, truth) -> recomputeExecutor.execute(() -> correct(records, jobId, truth)),
                 program -> volunteerRefusal(volunteers, program), (url, timeout) -> probe(fetcher, url, timeout),
                 config.maxDuration());
         register(registry, browsers);
@@ -96,8 +96,8 @@ public class BrowserBeans {
         }, recomputeExecutor);
     }
 
-    private static void correct(JobQueue queue, String jobId, KernelResult truth) {
-        queue.result(jobId).ifPresent(stored -> queue.correctResult(new JobResult(jobId, JobResult.Status.SUCCEEDED,
+    private static void correct(JobRecords records, String jobId, KernelResult truth) {
+        records.result(jobId).ifPresent(stored -> records.correctResult(new JobResult(jobId, JobResult.Status.SUCCEEDED,
                 "local", truth.toJson(), stored.executionTimeMs(), stored.costPicoUsd(), stored.attempts() + 1,
                 null, Instant.now())));
     }

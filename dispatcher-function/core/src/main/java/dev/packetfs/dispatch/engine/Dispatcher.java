@@ -5,7 +5,8 @@ import dev.packetfs.dispatch.fanout.FanOutSettings;
 import dev.packetfs.dispatch.ledger.CostLedger;
 import dev.packetfs.dispatch.ledger.ExecutionRecord;
 import dev.packetfs.dispatch.queue.Delivery;
-import dev.packetfs.dispatch.queue.JobQueue;
+import dev.packetfs.dispatch.queue.JobDelivery;
+import dev.packetfs.dispatch.queue.JobIntake;
 import dev.packetfs.dispatch.queue.Settlement;
 import dev.packetfs.dispatch.select.Selection;
 import dev.packetfs.dispatch.select.SubstrateSelector;
@@ -63,7 +64,7 @@ public final class Dispatcher implements AutoCloseable {
     /** Time past a job's own timeout before the dispatcher stops waiting on its adapter. */
     private static final Duration ADAPTER_GRACE = Duration.ofSeconds(5);
 
-    private final JobQueue queue;
+    private final JobDelivery queue;
     private final SubstrateSelector selector;
     private final CostLedger ledger;
     private final DispatchSettings settings;
@@ -116,13 +117,13 @@ public final class Dispatcher implements AutoCloseable {
     /** What a bounded run did: the scheduled Lambda drain reports it. */
     public record DrainReport(long taken, long settled, long leftInFlight, Duration ran) {}
 
-    public Dispatcher(JobQueue queue, SubstrateSelector selector, CostLedger ledger, DispatchSettings settings,
+    public Dispatcher(JobDelivery queue, SubstrateSelector selector, CostLedger ledger, DispatchSettings settings,
             MeterRegistry registry) {
         this(queue, selector, ledger, settings, registry, null);
     }
 
     /** @param planner cuts jobs with {@code window_bytes} into windows; null: they run as one job */
-    public Dispatcher(JobQueue queue, SubstrateSelector selector, CostLedger ledger, DispatchSettings settings,
+    public Dispatcher(JobDelivery queue, SubstrateSelector selector, CostLedger ledger, DispatchSettings settings,
             MeterRegistry registry, FanOutPlanner planner) {
         this.planner = planner;
         this.queue = queue;
@@ -331,7 +332,7 @@ public final class Dispatcher implements AutoCloseable {
                 // It runs as one job, unless it was cancelled while it was being planned.
                 queue.planning(d, false).whenComplete((owned, failed) -> {
                     if (Boolean.FALSE.equals(owned)) {
-                        writer.write(policy.refused(d, JobQueue.cancelledError(d.jobId())));
+                        writer.write(policy.refused(d, JobIntake.cancelledError(d.jobId())));
                     } else {
                         runOrWait(d);
                     }

@@ -1,6 +1,6 @@
 package dev.packetfs.dispatch.engine;
 
-import dev.packetfs.dispatch.queue.JobQueue;
+import dev.packetfs.dispatch.queue.JobDelivery;
 import dev.packetfs.dispatch.queue.Settlement;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,7 +30,7 @@ final class SettlementWriter {
     private static final Logger LOG = LoggerFactory.getLogger(SettlementWriter.class);
     private static final int BATCH = 1024;
 
-    private final JobQueue queue;
+    private final JobDelivery queue;
     private final Consumer<List<Settlement>> stored;
     private final ConcurrentLinkedQueue<Settlement> unsettled = new ConcurrentLinkedQueue<>();
     /** True while a write is in flight (or being prepared); one at a time. */
@@ -42,7 +42,7 @@ final class SettlementWriter {
     private volatile long backoffMs = 50;
 
     /** @param stored told of every batch once it is stored, on the thread that completed the write */
-    SettlementWriter(JobQueue queue, Consumer<List<Settlement>> stored, MeterRegistry registry) {
+    SettlementWriter(JobDelivery queue, Consumer<List<Settlement>> stored, MeterRegistry registry) {
         this.queue = queue;
         this.stored = stored;
         this.writeTimer = Timer.builder("packetfs.queue.settle").description("one batch of settlements stored")

@@ -11,7 +11,7 @@ import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.ledger.CostLedger;
 import dev.packetfs.dispatch.ledger.PriceList;
-import dev.packetfs.dispatch.queue.InMemoryJobQueue;
+import dev.packetfs.dispatch.queue.memory.InMemoryJobQueue;
 import dev.packetfs.dispatch.queue.JobQueue;
 import dev.packetfs.dispatch.queue.QueueSettings;
 import dev.packetfs.dispatch.select.ScoringPolicy;
@@ -48,7 +48,7 @@ class DispatcherTest {
         queue = new InMemoryJobQueue(QueueSettings.defaults());
         DispatchSettings settings = DispatchSettings.defaults().withRetry(FAST_RETRY)
                 .withTakeWait(Duration.ofMillis(100)).withUnavailableDelay(Duration.ofMillis(20));
-        dispatcher = new Dispatcher(queue, new SubstrateSelector(List.of(substrates), ScoringPolicy.defaults(), PRICES),
+        dispatcher = new Dispatcher(queue.delivery(), new SubstrateSelector(List.of(substrates), ScoringPolicy.defaults(), PRICES),
                 new CostLedger(PRICES, new SimpleMeterRegistry()), settings, new SimpleMeterRegistry());
         dispatcher.start();
         return dispatcher;
@@ -62,7 +62,7 @@ class DispatcherTest {
     JobResult await(String jobId) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (System.nanoTime() < deadline) {
-            var r = queue.result(jobId);
+            var r = queue.records().result(jobId);
             if (r.isPresent()) {
                 return r.get();
             }
@@ -78,7 +78,7 @@ class DispatcherTest {
         for (int i = 0; i < 500; i++) {
             jobs.add(Jobs.crc("job-" + i, "payload " + i));
         }
-        queue.submit(jobs);
+        queue.intake().submit(jobs);
         for (ComputeJob job : jobs) {
             JobResult r = await(job.jobId());
             assertEquals(JobResult.Status.SUCCEEDED, r.status());
@@ -86,19 +86,19 @@ class DispatcherTest {
             assertEquals(1, r.attempts());
             assertEquals("local", r.substrate());
         }
-        assertEquals(500, queue.ledger().totals().get("local").successes());
+        assertEquals(500, queue.books().ledger().totals().get("local").successes());
     }
 
     @Test
     void aPoisonJobIsDeadLetteredAfterItsLastAttempt() throws Exception {
         start(ScriptedSubstrate.always("local", FAIL));
-        queue.submit(Jobs.crc("poison", "x"));
+        queue.intake().submit(Jobs.crc("poison", "x"));
         JobResult r = await("poison");
         assertEquals(JobResult.Status.FAILED, r.status());
         assertEquals(3, r.attempts());
         assertTrue(r.error().startsWith("failed 3 attempts; last: local: HTTP 503"), r.error());
-        assertEquals(1, queue.depth().dead());
-        assertEquals(3, queue.ledger().totals().get("local").failures());
+        assertEquals(1, queue.books().depth().dead());
+        assertEquals(3, queue.books().ledger().totals().get("local").failures());
     }
 
     @Test
@@ -109,14 +109,14 @@ class DispatcherTest {
         ScriptedSubstrate local = new ScriptedSubstrate("local", 0, Duration.ofMillis(5), (j, n) -> RUN, Duration.ZERO,
                 BilledUnits.NONE);
         start(flaky, local);
-        queue.submit(Jobs.crc("first", "x"));
+        queue.intake().submit(Jobs.crc("first", "x"));
         JobResult r = await("first");
         assertEquals(JobResult.Status.SUCCEEDED, r.status());
         assertEquals("local", r.substrate());
         assertEquals(2, r.attempts(), "one failed attempt on flaky, then local");
         // Enough failures open flaky's breaker (and its failure rate sinks its score): traffic moves.
         for (int i = 0; i < 100; i++) {
-            queue.submit(Jobs.crc("more-" + i, "x" + i));
+            queue.intake().submit(Jobs.crc("more-" + i, "x" + i));
         }
         for (int i = 0; i < 100; i++) {
             assertEquals(JobResult.Status.SUCCEEDED, await("more-" + i).status());
@@ -129,19 +129,19 @@ class DispatcherTest {
         // Throttled five times, then served; with max 3 attempts it still succeeds on attempt 1.
         start(new ScriptedSubstrate("local", 0, Duration.ofMillis(1), (j, n) -> n <= 5 ? THROTTLE : RUN, Duration.ZERO,
                 BilledUnits.NONE));
-        queue.submit(Jobs.crc("busy", "x"));
+        queue.intake().submit(Jobs.crc("busy", "x"));
         JobResult r = await("busy");
         assertEquals(JobResult.Status.SUCCEEDED, r.status());
         assertEquals(1, r.attempts());
-        assertEquals(5, queue.ledger().totals().get("local").throttled());
-        assertEquals(0, queue.ledger().totals().get("local").failures());
+        assertEquals(5, queue.books().ledger().totals().get("local").throttled());
+        assertEquals(0, queue.books().ledger().totals().get("local").failures());
     }
 
     @Test
     void aBadJobFailsAtOnceWithoutRetries() throws Exception {
         ScriptedSubstrate local = ScriptedSubstrate.always("local", BAD_INPUT);
         start(local);
-        queue.submit(Jobs.crc("bad", "x"));
+        queue.intake().submit(Jobs.crc("bad", "x"));
         JobResult r = await("bad");
         assertEquals(JobResult.Status.FAILED, r.status());
         assertEquals("local: HTTP 400: bad", r.error());
@@ -152,9 +152,9 @@ class DispatcherTest {
     void aJobNoSubstrateCanRunFailsWithTheReason() throws Exception {
         start(ScriptedSubstrate.always("local", RUN));
         ComputeJob gpu = new ComputeJob("gpu", Jobs.crc("x", "y").program(), null, null, true, false, "auto", null, false);
-        queue.submit(gpu);
+        queue.intake().submit(gpu);
         assertEquals("no substrate can run this job: local has no GPU", await("gpu").error());
-        queue.submit(Jobs.crc("pinned", "x").withSubstrate("lambda"));
+        queue.intake().submit(Jobs.crc("pinned", "x").withSubstrate("lambda"));
         assertTrue(await("pinned").error().contains("substrate 'lambda' is not configured here"));
     }
 
@@ -164,14 +164,14 @@ class DispatcherTest {
                 Duration.ofMillis(10), BilledUnits.NONE, 2);
         start(narrow);
         for (int i = 0; i < 60; i++) {
-            queue.submit(Jobs.crc("w-" + i, "x" + i));
+            queue.intake().submit(Jobs.crc("w-" + i, "x" + i));
         }
         for (int i = 0; i < 60; i++) {
             assertEquals(1, await("w-" + i).attempts());
         }
         assertEquals(2, narrow.mostAtOnce.get(), "never more than its concurrency");
         assertEquals(60, narrow.executions.get(), "no job pushed back and re-run");
-        assertEquals(0, queue.ledger().totals().get("local").throttled());
+        assertEquals(0, queue.books().ledger().totals().get("local").throttled());
     }
 
     @Test
@@ -193,13 +193,13 @@ class DispatcherTest {
             }
         };
         start(wide, narrow);
-        queue.submit(Jobs.crc("slow-0", "s").withSubstrate("narrow"));
+        queue.intake().submit(Jobs.crc("slow-0", "s").withSubstrate("narrow"));
         Thread.sleep(100);
         List<ComputeJob> jobs = new ArrayList<>();
         for (int i = 0; i < 4000; i++) {
             jobs.add(Jobs.crc("quick-" + i, "q" + i).withSubstrate("narrow"));
         }
-        queue.submit(jobs);
+        queue.intake().submit(jobs);
         for (ComputeJob job : jobs) {
             assertEquals(JobResult.Status.SUCCEEDED, await(job.jobId()).status(), job.jobId());
         }
@@ -214,7 +214,7 @@ class DispatcherTest {
                 BilledUnits.NONE);
         start(slow, fast);
         for (int i = 0; i < 200; i++) {
-            queue.submit(Jobs.crc("s-" + i, "x" + i));
+            queue.intake().submit(Jobs.crc("s-" + i, "x" + i));
             await("s-" + i);
         }
         assertTrue(fast.executions.get() > 150, "slow " + slow.executions.get() + ", fast " + fast.executions.get());
@@ -225,10 +225,10 @@ class DispatcherTest {
         ScriptedSubstrate paid = new ScriptedSubstrate("paid", 0, Duration.ofNanos(1), (j, n) -> n == 1 ? FAIL : RUN,
                 Duration.ZERO, BilledUnits.of("requests", 1));
         start(paid);
-        queue.submit(Jobs.crc("charged", "x"));
+        queue.intake().submit(Jobs.crc("charged", "x"));
         JobResult r = await("charged");
         assertEquals(2, r.attempts());
         assertEquals(400_000, r.costPicoUsd(), "two requests at $0.0000002");
-        assertEquals(400_000, queue.ledger().totals().get("paid").costPicoUsd());
+        assertEquals(400_000, queue.books().ledger().totals().get("paid").costPicoUsd());
     }
 }

@@ -10,7 +10,7 @@ import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.ledger.CostLedger;
 import dev.packetfs.dispatch.ledger.PriceList;
-import dev.packetfs.dispatch.queue.InMemoryJobQueue;
+import dev.packetfs.dispatch.queue.memory.InMemoryJobQueue;
 import dev.packetfs.dispatch.queue.JobQueue;
 import dev.packetfs.dispatch.queue.QueueSettings;
 import dev.packetfs.dispatch.select.ScoringPolicy;
@@ -106,7 +106,7 @@ class FanOutDispatchTest {
         SubstrateSelector selector = new SubstrateSelector(List.of(substrates), ScoringPolicy.defaults(), PRICES);
         DispatchSettings settings = DispatchSettings.defaults().withTakeWait(Duration.ofMillis(100))
                 .withRetry(new RetryPolicy(3, Duration.ofMillis(10), 2, 0.5, Duration.ofMillis(50), Duration.ofMillis(10), 100));
-        dispatcher = new Dispatcher(queue, selector, new CostLedger(PRICES, new SimpleMeterRegistry()), settings,
+        dispatcher = new Dispatcher(queue.delivery(), selector, new CostLedger(PRICES, new SimpleMeterRegistry()), settings,
                 new SimpleMeterRegistry(), new FanOutPlanner(probe, Executors.newCachedThreadPool(), selector, fanOut));
         dispatcher.start();
     }
@@ -127,13 +127,13 @@ class FanOutDispatchTest {
     JobResult await(String id, Duration within) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
         while (System.nanoTime() < deadline) {
-            var r = queue.result(id);
+            var r = queue.records().result(id);
             if (r.isPresent()) {
                 return r.get();
             }
             Thread.sleep(5);
         }
-        throw new AssertionError("no result for " + id + " in " + within + ": " + queue.status(id));
+        throw new AssertionError("no result for " + id + " in " + within + ": " + queue.records().status(id));
     }
 
     @Test
@@ -143,7 +143,7 @@ class FanOutDispatchTest {
         start(sized(OBJECT.length, true), FanOutSettings.defaults().withMaxOutstanding(8), a, b);
         for (Op op : Op.values()) {
             ComputeJob job = job("cut-" + op.wireName(), op, 65_536);
-            queue.submit(job);
+            queue.intake().submit(job);
             JobResult r = await(job.jobId(), Duration.ofSeconds(30));
             assertEquals(JobResult.Status.SUCCEEDED, r.status(), r.error());
             assertEquals(Kernel.execute(job.program(), OBJECT), KernelResult.fromJson(op, r.result()), op.wireName());
@@ -156,7 +156,7 @@ class FanOutDispatchTest {
     void aJobWhoseOriginServesNoRangesRunsAsOne() throws Exception {
         ObjectSubstrate a = new ObjectSubstrate("a", 4, j -> 0, BilledUnits.NONE);
         start(sized(OBJECT.length, false), FanOutSettings.defaults(), a);
-        queue.submit(job("whole", Op.CRC32C, 1000));
+        queue.intake().submit(job("whole", Op.CRC32C, 1000));
         JobResult r = await("whole", Duration.ofSeconds(10));
         assertEquals(Kernel.execute(job("x", Op.CRC32C, 1).program(), OBJECT), KernelResult.fromJson(Op.CRC32C, r.result()));
         assertEquals(1, a.executions.get());
@@ -184,7 +184,7 @@ class FanOutDispatchTest {
             }
         };
         start(probe, FanOutSettings.defaults().withHedging(false, 4, Duration.ZERO, 1).withMaxRestarts(2), changing);
-        queue.submit(job("replanned", Op.CRC32C, 100_000).withRestartOnChange(true));
+        queue.intake().submit(job("replanned", Op.CRC32C, 100_000).withRestartOnChange(true));
         JobResult r = await("replanned", Duration.ofSeconds(10));
         assertEquals(JobResult.Status.FAILED, r.status());
         assertEquals("the object changed while the job ran, and its new version cannot be planned: it would run as one job"
@@ -198,16 +198,16 @@ class FanOutDispatchTest {
     void plansThatCannotBeMadeAreRefusedWithTheReason() throws Exception {
         ObjectSubstrate paid = new ObjectSubstrate("paid", 4, j -> 0, BilledUnits.of("requests", 1));
         start(sized(OBJECT.length, true), new FanOutSettings(100, 8, Duration.ofSeconds(1), false, 4, Duration.ZERO, 1, 0), paid);
-        queue.submit(job("too-many", Op.ADD, 1000));
+        queue.intake().submit(job("too-many", Op.ADD, 1000));
         assertEquals("window_bytes: 1000 cuts its 1000003 bytes into 1001 windows; a job may have at most 100"
                 + " (packetfs.fanout.max-windows): choose window_bytes of at least 10001", await("too-many", Duration.ofSeconds(5)).error());
         ComputeJob budget = ComputeJob.of("budget", job("x", Op.ADD, 1).program()).withWindowBytes(100_000L);
         budget = new ComputeJob("budget", budget.program(), null, null, false, false, "auto", new BigDecimal("0.000005"), false,
                 100_000L, List.of(), null, false);
-        queue.submit(budget);
+        queue.intake().submit(budget);
         assertEquals("max_cost_usd: its 11 windows would cost about 0.000011 USD on the cheapest substrate they may run on,"
                 + " over max_cost_usd 0.000005", await("budget", Duration.ofSeconds(5)).error());
-        queue.submit(job("nowhere", Op.ADD, 100_000).withSubstrates(List.of("elsewhere")));
+        queue.intake().submit(job("nowhere", Op.ADD, 100_000).withSubstrates(List.of("elsewhere")));
         assertTrue(await("nowhere", Duration.ofSeconds(5)).error().startsWith("no substrate can run this job's windows: "),
                 "names why");
         assertEquals(0, paid.executions.get(), "nothing ran");
@@ -226,15 +226,15 @@ class FanOutDispatchTest {
         }, FanOutSettings.defaults(), a);
         ComputeJob refused = ComputeJob.of("refused", new Program(Op.ADD, 0, "http://private.example/o", null, 0,
                 Program.TO_END, OptionalLong.empty())).withWindowBytes(10L);
-        queue.submit(refused);
+        queue.intake().submit(refused);
         assertEquals("planning: data_url: intranet resolves to 10.0.0.7, an address workers may not fetch from",
                 await("refused", Duration.ofSeconds(5)).error());
         assertEquals(1, probes.get());
-        queue.submit(job("flaky", Op.ADD, 10));
+        queue.intake().submit(job("flaky", Op.ADD, 10));
         JobResult r = await("flaky", Duration.ofSeconds(10));
         assertEquals("failed 3 attempts; last: planning: data_url: " + URL + " answered HTTP 503 to a range request", r.error());
         assertEquals(4, probes.get(), "three tries");
-        assertEquals(1, queue.deadLetters(10).size());
+        assertEquals(1, queue.deadLetters().newest(10).size());
     }
 
     @Test
@@ -247,7 +247,7 @@ class FanOutDispatchTest {
                 .withHedging(true, 4, Duration.ofMillis(100), 0.5), slow, fast);
         ComputeJob job = job("straggler", Op.CRC32C, 100_000);
         long t0 = System.nanoTime();
-        queue.submit(job);
+        queue.intake().submit(job);
         JobResult r = await("straggler", Duration.ofSeconds(15));
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         assertEquals(Kernel.execute(job.program(), OBJECT), KernelResult.fromJson(Op.CRC32C, r.result()));

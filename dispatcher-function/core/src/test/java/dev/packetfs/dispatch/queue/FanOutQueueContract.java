@@ -85,16 +85,16 @@ public abstract class FanOutQueueContract {
 
     /** Takes the parent's delivery and plans it. */
     protected void plan(ComputeJob parent, FanOutLimits limits) throws InterruptedException {
-        queue.submit(parent);
+        queue.intake().submit(parent);
         Delivery d = take(queue, x -> x.jobId().equals(parent.jobId()));
-        queue.settle(List.of(new Settlement.Planned(d, WindowPlan.of(parent, OBJECT.length), limits)));
+        queue.delivery().settle(List.of(new Settlement.Planned(d, WindowPlan.of(parent, OBJECT.length), limits)));
     }
 
     /** Takes deliveries until one matches (others taken meanwhile fail the test). */
     Delivery take(JobQueue q, Predicate<Delivery> wanted) throws InterruptedException {
         long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < until) {
-            for (Delivery d : q.take(1, Duration.ofMillis(100))) {
+            for (Delivery d : q.delivery().take(1, Duration.ofMillis(100))) {
                 if (wanted.test(d)) {
                     return d;
                 }
@@ -110,9 +110,9 @@ public abstract class FanOutQueueContract {
 
     /** Takes the parent's delivery and plans it over version {@code version} of the object. */
     protected void plan(ComputeJob parent, FanOutLimits limits, ObjectVersion version) throws InterruptedException {
-        queue.submit(parent);
+        queue.intake().submit(parent);
         Delivery d = take(queue, x -> x.jobId().equals(parent.jobId()));
-        queue.settle(List.of(new Settlement.Planned(d, WindowPlan.of(parent, OBJECT.length, version), limits)));
+        queue.delivery().settle(List.of(new Settlement.Planned(d, WindowPlan.of(parent, OBJECT.length, version), limits)));
     }
 
     /** The window's answer, computed here as a substrate would, from the version its program pins. */
@@ -136,16 +136,16 @@ public abstract class FanOutQueueContract {
         int most = 0;
         int run = 0;
         while (System.nanoTime() < until) {
-            var done = queue.result(parentId);
+            var done = queue.records().result(parentId);
             if (done.isPresent()) {
                 return new Run(done.get(), most, run);
             }
-            List<Delivery> got = queue.take(batch, Duration.ofMillis(50));
+            List<Delivery> got = queue.delivery().take(batch, Duration.ofMillis(50));
             most = Math.max(most, got.size());
             run += got.size();
-            queue.settle(got.stream().map(d -> answer(d, "local", 5)).toList());
+            queue.delivery().settle(got.stream().map(d -> answer(d, "local", 5)).toList());
         }
-        throw new AssertionError("the parent did not finish: " + queue.status(parentId));
+        throw new AssertionError("the parent did not finish: " + queue.records().status(parentId));
     }
 
     protected static KernelResult singlePass(ComputeJob parent) {
@@ -176,29 +176,29 @@ public abstract class FanOutQueueContract {
     void progressIsShownWhileItRuns() throws Exception {
         ComputeJob parent = parent("progress", Op.CRC32C, 0, Program.TO_END, 10_000);
         plan(parent, limits(parent, 3));
-        FanOutProgress p = queue.status("progress").orElseThrow().fanOut();
+        FanOutProgress p = queue.records().status("progress").orElseThrow().fanOut();
         assertNotNull(p, "a planned parent shows its progress");
-        assertEquals("running", queue.status("progress").orElseThrow().state());
+        assertEquals("running", queue.records().status("progress").orElseThrow().state());
         assertEquals(11, p.windows());
         assertEquals(3, p.issued());
         assertEquals(0, p.done());
         List<Delivery> first = new ArrayList<>();
         while (first.size() < 3) {
-            first.addAll(queue.take(3, Duration.ofMillis(100)));
+            first.addAll(queue.delivery().take(3, Duration.ofMillis(100)));
         }
-        queue.settle(List.of(answer(first.get(0), "flyio", 1_000)));
-        p = queue.status("progress").orElseThrow().fanOut();
+        queue.delivery().settle(List.of(answer(first.get(0), "flyio", 1_000)));
+        p = queue.records().status("progress").orElseThrow().fanOut();
         assertEquals(1, p.done());
         assertEquals(10_000, p.bytesDone());
         assertEquals(1_000, p.costPicoUsd());
         assertEquals(new FanOutProgress.Share(1, 10_000, 1_000, 1), p.substrates().get("flyio"));
         assertEquals(4, p.issued(), "one more window queued as one finished");
-        assertEquals(List.of("progress"), queue.fanOuts(10).stream().map(FanOutProgress::parentId).toList());
-        queue.settle(first.subList(1, 3).stream().map(d -> answer(d, "local", 0)).toList());
+        assertEquals(List.of("progress"), queue.books().fanOuts(10).stream().map(FanOutProgress::parentId).toList());
+        queue.delivery().settle(first.subList(1, 3).stream().map(d -> answer(d, "local", 0)).toList());
         JobResult r = runToEnd("progress", 8).result();
         assertEquals(singlePass(parent), KernelResult.fromJson(Op.CRC32C, r.result()));
-        assertTrue(queue.fanOuts(10).isEmpty(), "a finished parent is not in progress");
-        assertNull(queue.status("progress").orElseThrow().fanOut());
+        assertTrue(queue.books().fanOuts(10).isEmpty(), "a finished parent is not in progress");
+        assertNull(queue.records().status("progress").orElseThrow().fanOut());
     }
 
     @Test
@@ -206,13 +206,13 @@ public abstract class FanOutQueueContract {
         ComputeJob parent = parent("twice", Op.ADD, 0, 30_000, 10_000);
         plan(parent, limits(parent, 3));
         Delivery late = take(queue, d -> d.job().window().index() == 0);
-        assertTrue(queue.hedgeAsync(late, "flyio", 0.0).join(), "a late window is hedged");
-        assertFalse(queue.hedgeAsync(late, "flyio", 0.0).join(), "once");
+        assertTrue(queue.delivery().hedgeAsync(late, "flyio", 0.0).join(), "a late window is hedged");
+        assertFalse(queue.delivery().hedgeAsync(late, "flyio", 0.0).join(), "once");
         List<Delivery> rest = new ArrayList<>();
         Delivery hedge = null;
         long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while ((hedge == null || rest.size() < 2) && System.nanoTime() < until) {
-            for (Delivery d : queue.take(4, Duration.ofMillis(100))) {
+            for (Delivery d : queue.delivery().take(4, Duration.ofMillis(100))) {
                 if (d.job().window().hedge()) {
                     hedge = d;
                 } else {
@@ -223,15 +223,15 @@ public abstract class FanOutQueueContract {
         assertNotNull(hedge, "the hedge was delivered");
         assertEquals("twice~w0~h", hedge.jobId());
         assertEquals(Set.of("flyio"), hedge.avoid(), "it avoids the substrate it was late on");
-        queue.settle(List.of(answer(hedge, "cloudflare", 7)));
-        queue.settle(List.of(answer(late, "flyio", 11)));
-        FanOutProgress p = queue.status("twice").orElseThrow().fanOut();
+        queue.delivery().settle(List.of(answer(hedge, "cloudflare", 7)));
+        queue.delivery().settle(List.of(answer(late, "flyio", 11)));
+        FanOutProgress p = queue.records().status("twice").orElseThrow().fanOut();
         assertEquals(1, p.done(), "window 0 counted once");
         assertEquals(1, p.hedges());
         assertEquals(1, p.hedgesWon());
         assertEquals(18, p.costPicoUsd(), "both runs are charged");
         assertEquals(1, p.substrates().get("cloudflare").windows(), "the first answer is the one kept");
-        queue.settle(rest.stream().map(d -> answer(d, "local", 0)).toList());
+        queue.delivery().settle(rest.stream().map(d -> answer(d, "local", 0)).toList());
         JobResult r = runToEnd("twice", 4).result();
         assertEquals(singlePass(parent), KernelResult.fromJson(Op.ADD, r.result()));
         assertEquals(18, r.costPicoUsd());
@@ -242,17 +242,17 @@ public abstract class FanOutQueueContract {
         ComputeJob parent = parent("no-late-hedge", Op.XOR, 0, 20_000, 10_000);
         plan(parent, limits(parent, 2));
         Delivery w0 = take(queue, d -> d.job().window().index() == 0);
-        assertTrue(queue.hedgeAsync(w0, "local", 0.0).join());
-        queue.settle(List.of(answer(w0, "local", 0)));
+        assertTrue(queue.delivery().hedgeAsync(w0, "local", 0.0).join());
+        queue.delivery().settle(List.of(answer(w0, "local", 0)));
         Set<String> delivered = new HashSet<>();
         long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (queue.result("no-late-hedge").isEmpty() && System.nanoTime() < until) {
-            List<Delivery> got = queue.take(4, Duration.ofMillis(100));
+        while (queue.records().result("no-late-hedge").isEmpty() && System.nanoTime() < until) {
+            List<Delivery> got = queue.delivery().take(4, Duration.ofMillis(100));
             got.forEach(d -> delivered.add(d.jobId()));
-            queue.settle(got.stream().map(d -> answer(d, "local", 0)).toList());
+            queue.delivery().settle(got.stream().map(d -> answer(d, "local", 0)).toList());
         }
         assertFalse(delivered.contains("no-late-hedge~w0~h"), "dropped when taken: " + delivered);
-        assertTrue(queue.result("no-late-hedge").orElseThrow().succeeded());
+        assertTrue(queue.records().result("no-late-hedge").orElseThrow().succeeded());
     }
 
     @Test
@@ -261,11 +261,11 @@ public abstract class FanOutQueueContract {
         plan(parent, limits(parent, 4));
         List<Delivery> all = new ArrayList<>();
         while (all.size() < 4) {
-            all.addAll(queue.take(4, Duration.ofMillis(100)));
+            all.addAll(queue.delivery().take(4, Duration.ofMillis(100)));
         }
-        assertFalse(queue.hedgeAsync(all.get(3), "local", 0.5).join(), "none of 4 done: no hedge at 50%");
-        queue.settle(all.subList(0, 2).stream().map(d -> answer(d, "local", 0)).toList());
-        assertTrue(queue.hedgeAsync(all.get(3), "local", 0.5).join(), "2 of 4 done: hedged");
+        assertFalse(queue.delivery().hedgeAsync(all.get(3), "local", 0.5).join(), "none of 4 done: no hedge at 50%");
+        queue.delivery().settle(all.subList(0, 2).stream().map(d -> answer(d, "local", 0)).toList());
+        assertTrue(queue.delivery().hedgeAsync(all.get(3), "local", 0.5).join(), "2 of 4 done: hedged");
     }
 
     @Test
@@ -274,13 +274,13 @@ public abstract class FanOutQueueContract {
         plan(parent, limits(parent, 3));
         Delivery w1 = take(queue, d -> d.job().window().index() == 0);
         JobResult failed = JobResult.failed(w1.jobId(), "local", 1, 3, "local: data_url: 404");
-        queue.settle(List.of(new Settlement.Done(w1, failed, record(w1, "local", "JOB_ERROR", 3, 0))));
+        queue.delivery().settle(List.of(new Settlement.Done(w1, failed, record(w1, "local", "JOB_ERROR", 3, 0))));
         JobResult r = awaitResult("fails");
         assertEquals(JobResult.Status.FAILED, r.status());
         assertEquals("window 0 (bytes 0..9999) failed: local: data_url: 404", r.error());
         assertEquals(3, r.costPicoUsd());
         assertEquals("failed", r.summary().get("state").asText());
-        assertTrue(queue.fanOuts(10).isEmpty());
+        assertTrue(queue.books().fanOuts(10).isEmpty());
     }
 
     @Test
@@ -288,13 +288,13 @@ public abstract class FanOutQueueContract {
         ComputeJob parent = parent("dies", Op.COUNTEQ, 0, 20_000, 10_000);
         plan(parent, limits(parent, 2));
         Delivery w = windows(2).get(1);
-        queue.settle(List.of(new Settlement.Dead(w, JobResult.failed(w.jobId(), "flyio", 3, 0, "failed 3 attempts; last: x"),
+        queue.delivery().settle(List.of(new Settlement.Dead(w, JobResult.failed(w.jobId(), "flyio", 3, 0, "failed 3 attempts; last: x"),
                 List.of("a", "b", "x"), record(w, "flyio", "RETRYABLE", 0, 0))));
         JobResult r = awaitResult("dies");
         assertTrue(r.error().startsWith("window 1 (bytes 10000..19999) failed: failed 3 attempts"), r.error());
-        DeadLetter letter = queue.deadLetters(10).get(0);
+        DeadLetter letter = queue.deadLetters().newest(10).get(0);
         assertEquals("dies~w1", letter.jobId());
-        JobRequeueException e = assertThrows(JobRequeueException.class, () -> queue.requeue(letter.id()));
+        JobRequeueException e = assertThrows(JobRequeueException.class, () -> queue.deadLetters().requeue(letter.id()));
         assertFalse(e.missing());
         assertTrue(e.getMessage().contains("window of fan-out job dies"), e.getMessage());
     }
@@ -304,13 +304,13 @@ public abstract class FanOutQueueContract {
         ComputeJob parent = parent("cancel-me", Op.CRC32C, 0, Program.TO_END, 10_000);
         plan(parent, limits(parent, 4));
         Delivery running = take(queue, d -> d.job().window().index() == 0);
-        assertEquals(CancelOutcome.CANCELLING, queue.cancel("cancel-me"));
+        assertEquals(CancelOutcome.CANCELLING, queue.intake().cancel("cancel-me"));
         JobResult r = awaitResult("cancel-me");
         assertEquals("cancelled (DELETE /jobs/cancel-me) after 0 of 11 windows", r.error());
-        queue.settle(List.of(answer(running, "local", 9)));
-        assertTrue(queue.take(10, Duration.ofMillis(300)).isEmpty(), "queued windows are dropped when taken");
-        assertEquals(CancelOutcome.FINISHED, queue.cancel("cancel-me"));
-        assertEquals(0, queue.depth().ready() + queue.depth().inFlight());
+        queue.delivery().settle(List.of(answer(running, "local", 9)));
+        assertTrue(queue.delivery().take(10, Duration.ofMillis(300)).isEmpty(), "queued windows are dropped when taken");
+        assertEquals(CancelOutcome.FINISHED, queue.intake().cancel("cancel-me"));
+        assertEquals(0, queue.books().depth().ready() + queue.books().depth().inFlight());
     }
 
     @Test
@@ -320,12 +320,12 @@ public abstract class FanOutQueueContract {
         plan(parent, new FanOutLimits(8, 450, 100, false, null));
         int ran = 0;
         long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (queue.result("budget").isEmpty() && System.nanoTime() < until) {
-            List<Delivery> got = queue.take(8, Duration.ofMillis(100));
+        while (queue.records().result("budget").isEmpty() && System.nanoTime() < until) {
+            List<Delivery> got = queue.delivery().take(8, Duration.ofMillis(100));
             ran += got.size();
-            queue.settle(got.stream().map(d -> answer(d, "lambda", 100)).toList());
+            queue.delivery().settle(got.stream().map(d -> answer(d, "lambda", 100)).toList());
         }
-        JobResult r = queue.result("budget").orElseThrow();
+        JobResult r = queue.records().result("budget").orElseThrow();
         assertEquals(4, ran);
         assertEquals(400, r.costPicoUsd());
         assertEquals("stopped by max_cost_usd 0.00000000045: 0.0000000004 USD spent on 4 of 11 windows, and the next"
@@ -338,85 +338,85 @@ public abstract class FanOutQueueContract {
         plan(parent, limits(parent, 2));
         List<Delivery> lost = new ArrayList<>();
         while (lost.size() < 2) {
-            lost.addAll(queue.take(2, Duration.ofMillis(100)));
+            lost.addAll(queue.delivery().take(2, Duration.ofMillis(100)));
         }
         // The first consumer "dies": the second takes the windows over after the visibility timeout.
         JobQueue second = secondConsumer(queue);
         List<Delivery> again = new ArrayList<>();
         long until = System.nanoTime() + VISIBILITY.multipliedBy(4).toNanos();
         while (again.size() < 2 && System.nanoTime() < until) {
-            again.addAll(second.take(2, Duration.ofMillis(200)));
+            again.addAll(second.delivery().take(2, Duration.ofMillis(200)));
         }
         assertEquals(2, again.size(), "both windows taken over");
-        second.settle(again.stream().map(d -> answer(d, "local", 1)).toList());
-        queue.settle(lost.stream().map(d -> answer(d, "local", 1)).toList()); // the "dead" one settles late
+        second.delivery().settle(again.stream().map(d -> answer(d, "local", 1)).toList());
+        queue.delivery().settle(lost.stream().map(d -> answer(d, "local", 1)).toList()); // the "dead" one settles late
         JobResult r = awaitResult("takeover");
         assertEquals(singlePass(parent), KernelResult.fromJson(Op.ADD, r.result()));
-        FanOutProgress none = queue.status("takeover").orElseThrow().fanOut();
+        FanOutProgress none = queue.records().status("takeover").orElseThrow().fanOut();
         assertNull(none);
     }
 
     @Test
     void aParentBeingPlannedCanBeCancelledAndIsThenNotPlanned() throws Exception {
         ComputeJob parent = parent("planning", Op.CRC32C, 0, Program.TO_END, 10_000);
-        queue.submit(parent);
+        queue.intake().submit(parent);
         Delivery d = take(queue, x -> x.jobId().equals("planning"));
-        queue.planning(d, true).join();
-        assertEquals("planning", queue.status("planning").orElseThrow().state());
-        assertEquals(CancelOutcome.CANCELLED, queue.cancel("planning"));
-        queue.settle(List.of(new Settlement.Planned(d, WindowPlan.of(parent, OBJECT.length), limits(parent, 4))));
-        assertEquals("failed", queue.status("planning").orElseThrow().state());
-        assertTrue(queue.fanOuts(10).isEmpty());
-        assertTrue(queue.take(10, Duration.ofMillis(300)).isEmpty(), "no window was queued");
+        queue.delivery().planning(d, true).join();
+        assertEquals("planning", queue.records().status("planning").orElseThrow().state());
+        assertEquals(CancelOutcome.CANCELLED, queue.intake().cancel("planning"));
+        queue.delivery().settle(List.of(new Settlement.Planned(d, WindowPlan.of(parent, OBJECT.length), limits(parent, 4))));
+        assertEquals("failed", queue.records().status("planning").orElseThrow().state());
+        assertTrue(queue.books().fanOuts(10).isEmpty());
+        assertTrue(queue.delivery().take(10, Duration.ofMillis(300)).isEmpty(), "no window was queued");
     }
 
     @Test
     void aQueuedJobCanBeCancelledButNotARunningOne() throws Exception {
-        queue.submit(Jobs.crc("waiting", "abc"));
-        assertEquals(CancelOutcome.CANCELLED, queue.cancel("waiting"));
-        assertEquals("cancelled (DELETE /jobs/waiting) before it ran", queue.result("waiting").orElseThrow().error());
-        assertTrue(queue.take(5, Duration.ofMillis(300)).isEmpty(), "its entry is dropped");
-        queue.submit(Jobs.crc("busy", "abc"));
+        queue.intake().submit(Jobs.crc("waiting", "abc"));
+        assertEquals(CancelOutcome.CANCELLED, queue.intake().cancel("waiting"));
+        assertEquals("cancelled (DELETE /jobs/waiting) before it ran", queue.records().result("waiting").orElseThrow().error());
+        assertTrue(queue.delivery().take(5, Duration.ofMillis(300)).isEmpty(), "its entry is dropped");
+        queue.intake().submit(Jobs.crc("busy", "abc"));
         Delivery d = take(queue, x -> x.jobId().equals("busy"));
-        assertEquals(CancelOutcome.RUNNING, queue.cancel("busy"));
-        queue.settle(List.of(JobQueueContract.done(d)));
-        assertEquals(CancelOutcome.FINISHED, queue.cancel("busy"));
-        assertEquals(CancelOutcome.UNKNOWN, queue.cancel("never"));
+        assertEquals(CancelOutcome.RUNNING, queue.intake().cancel("busy"));
+        queue.delivery().settle(List.of(JobQueueContract.done(d)));
+        assertEquals(CancelOutcome.FINISHED, queue.intake().cancel("busy"));
+        assertEquals(CancelOutcome.UNKNOWN, queue.intake().cancel("never"));
     }
 
     @Test
     void aDeadLetterIsListedAndCanBeRequeued() throws Exception {
-        queue.submit(Jobs.crc("poison", "abc"));
+        queue.intake().submit(Jobs.crc("poison", "abc"));
         Delivery d = take(queue, x -> true);
-        queue.settle(List.of(new Settlement.Dead(d, JobResult.failed("poison", "flyio", 3, 0, "failed 3 attempts; last: boom"),
+        queue.delivery().settle(List.of(new Settlement.Dead(d, JobResult.failed("poison", "flyio", 3, 0, "failed 3 attempts; last: boom"),
                 List.of("one", "two", "boom"), record(d, "flyio", "RETRYABLE", 0, 0))));
-        List<DeadLetter> letters = queue.deadLetters(10);
+        List<DeadLetter> letters = queue.deadLetters().newest(10);
         assertEquals(1, letters.size());
         DeadLetter l = letters.get(0);
         assertEquals("poison", l.jobId());
         assertEquals("crc32c", l.op());
         assertEquals(3, l.attempts());
         assertEquals(List.of("one", "two", "boom"), l.errors());
-        assertEquals(SubmitOutcome.class, queue.requeue(l.id()).getClass());
-        assertTrue(queue.deadLetters(10).isEmpty(), "the dead letter is gone");
-        assertEquals("queued", queue.status("poison").orElseThrow().state(), "the failed result is gone");
+        assertEquals(SubmitOutcome.class, queue.deadLetters().requeue(l.id()).getClass());
+        assertTrue(queue.deadLetters().newest(10).isEmpty(), "the dead letter is gone");
+        assertEquals("queued", queue.records().status("poison").orElseThrow().state(), "the failed result is gone");
         Delivery again = take(queue, x -> x.jobId().equals("poison"));
         assertEquals(0, again.attempts(), "every attempt ahead of it");
-        queue.settle(List.of(JobQueueContract.done(again)));
-        assertTrue(queue.result("poison").orElseThrow().succeeded());
-        JobRequeueException missing = assertThrows(JobRequeueException.class, () -> queue.requeue(l.id()));
+        queue.delivery().settle(List.of(JobQueueContract.done(again)));
+        assertTrue(queue.records().result("poison").orElseThrow().succeeded());
+        JobRequeueException missing = assertThrows(JobRequeueException.class, () -> queue.deadLetters().requeue(l.id()));
         assertTrue(missing.missing());
-        assertTrue(assertThrows(JobRequeueException.class, () -> queue.requeue("0-1")).missing());
+        assertTrue(assertThrows(JobRequeueException.class, () -> queue.deadLetters().requeue("0-1")).missing());
     }
 
     @Test
     void executionsAreCountedInTheSeries() throws Exception {
         for (int i = 0; i < 3; i++) {
-            queue.submit(Jobs.crc("s" + i, "abc"));
+            queue.intake().submit(Jobs.crc("s" + i, "abc"));
         }
         List<Delivery> got = new ArrayList<>();
         while (got.size() < 3) {
-            got.addAll(queue.take(3, Duration.ofMillis(100)));
+            got.addAll(queue.delivery().take(3, Duration.ofMillis(100)));
         }
         List<Settlement> settlements = new ArrayList<>();
         settlements.add(new Settlement.Done(got.get(0), JobResult.failed("s0", "flyio", 1, 7, "x"),
@@ -426,11 +426,11 @@ public abstract class FanOutQueueContract {
                     Kernel.execute(d.job().program()).toJson(), 1, 5, 1, null, Instant.now()),
                     new ExecutionRecord(d.jobId(), "flyio", null, 40, 5, 3, Instant.now())));
         }
-        queue.settle(settlements);
+        queue.delivery().settle(settlements);
         long now = Instant.now().getEpochSecond();
         for (SeriesResolution res : SeriesResolution.values()) {
             Map<String, SeriesBucket> total = new java.util.TreeMap<>();
-            queue.series(res, res.period(now) - 2, res.period(now)).values()
+            queue.books().series(res, res.period(now) - 2, res.period(now)).values()
                     .forEach(m -> m.forEach((k, v) -> total.computeIfAbsent(k, x -> new SeriesBucket()).add(v)));
             SeriesBucket b = total.get("flyio");
             assertNotNull(b, res + ": " + total);
@@ -466,7 +466,7 @@ public abstract class FanOutQueueContract {
      */
     Delivery changedOnce(ComputeJob parent, int outstanding, int maxRestarts, int found) throws InterruptedException {
         plan(parent, restarting(parent, outstanding, maxRestarts), V1);
-        queue.settle(List.of(changed(windows(outstanding).get(found), "\"v2\"")));
+        queue.delivery().settle(List.of(changed(windows(outstanding).get(found), "\"v2\"")));
         return take(queue, d -> d.jobId().equals(parent.jobId()));
     }
 
@@ -474,13 +474,13 @@ public abstract class FanOutQueueContract {
     void aPlanPinsTheVersionAndEveryWindowReadsIt() throws Exception {
         ComputeJob parent = parent("pinned", Op.CRC32C, 0, Program.TO_END, 10_000);
         plan(parent, limits(parent, 3), V1);
-        FanOutProgress p = queue.status("pinned").orElseThrow().fanOut();
+        FanOutProgress p = queue.records().status("pinned").orElseThrow().fanOut();
         assertEquals(V1, p.version());
         assertEquals("verified", p.toJson().get("consistency").asText());
         assertEquals("{\"etag\":\"\\\"v1\\\"\",\"size\":100003}", p.toJson().get("version").toString());
         for (Delivery w : windows(3)) {
             assertEquals(V1, w.job().program().version(), w.jobId());
-            queue.settle(List.of(answer(w, "local", 1)));
+            queue.delivery().settle(List.of(answer(w, "local", 1)));
         }
         JobResult r = runToEnd("pinned", 8).result();
         assertEquals(singlePass(parent), KernelResult.fromJson(Op.CRC32C, r.result()));
@@ -509,8 +509,8 @@ public abstract class FanOutQueueContract {
         ComputeJob parent = parent("changed", Op.CRC32C, 0, Program.TO_END, 10_000); // 11 windows
         plan(parent, limits(parent, 4), V1);
         List<Delivery> out = windows(4);
-        queue.settle(List.of(answer(out.get(0), "local", 1), answer(out.get(1), "local", 1)));
-        queue.settle(List.of(changed(out.get(2), "\"v2\"")));
+        queue.delivery().settle(List.of(answer(out.get(0), "local", 1), answer(out.get(1), "local", 1)));
+        queue.delivery().settle(List.of(changed(out.get(2), "\"v2\"")));
         JobResult r = awaitResult("changed");
         assertEquals(JobResult.Status.FAILED, r.status());
         assertNull(r.result(), "nothing merged is stored");
@@ -520,9 +520,9 @@ public abstract class FanOutQueueContract {
                 + " read, and nothing was merged; submit it again, or with \"on_change\": \"restart\""), r.error());
         assertEquals("failed", r.summary().get("state").asText());
         assertEquals(4, r.costPicoUsd(), "what its windows cost");
-        queue.settle(List.of(answer(out.get(3), "local", 1))); // still running when it failed: ignored
-        assertEquals(r, queue.result("changed").orElseThrow());
-        assertTrue(queue.fanOuts(10).isEmpty());
+        queue.delivery().settle(List.of(answer(out.get(3), "local", 1))); // still running when it failed: ignored
+        assertEquals(r, queue.records().result("changed").orElseThrow());
+        assertTrue(queue.books().fanOuts(10).isEmpty());
     }
 
     @Test
@@ -530,12 +530,12 @@ public abstract class FanOutQueueContract {
         ComputeJob parent = parent("hedge-changed", Op.XOR, 0, 20_000, 10_000);
         plan(parent, limits(parent, 2), V1);
         List<Delivery> out = windows(2);
-        assertTrue(queue.hedgeAsync(out.get(0), "flyio", 0.0).join());
+        assertTrue(queue.delivery().hedgeAsync(out.get(0), "flyio", 0.0).join());
         Delivery hedge = take(queue, d -> d.job().window().hedge());
         assertEquals(V1, hedge.job().program().version(), "a hedge reads the plan's version too");
-        queue.settle(List.of(changed(hedge, "\"v2\"")));
-        assertEquals("running", queue.status("hedge-changed").orElseThrow().fanOut().state());
-        queue.settle(out.stream().map(d -> answer(d, "local", 0)).toList());
+        queue.delivery().settle(List.of(changed(hedge, "\"v2\"")));
+        assertEquals("running", queue.records().status("hedge-changed").orElseThrow().fanOut().state());
+        queue.delivery().settle(out.stream().map(d -> answer(d, "local", 0)).toList());
         JobResult r = awaitResult("hedge-changed");
         assertTrue(r.succeeded(), "the window read version 1 before the change: " + r.error());
         assertEquals(singlePass(parent), KernelResult.fromJson(Op.XOR, r.result()));
@@ -554,35 +554,35 @@ public abstract class FanOutQueueContract {
         plan(parent, restarting(parent, 4, 2), V1);
         int out = op == Op.FNV64 ? 1 : 4;
         List<Delivery> first = windows(out);
-        queue.settle(List.of(answer(first.get(0), "flyio", 10))); // version 1, kept until the change
+        queue.delivery().settle(List.of(answer(first.get(0), "flyio", 10))); // version 1, kept until the change
         Delivery next = windows(1).get(0);
-        queue.settle(List.of(changed(next, "\"v2\"")));
-        FanOutProgress restarting = queue.status(id).orElseThrow().fanOut();
+        queue.delivery().settle(List.of(changed(next, "\"v2\"")));
+        FanOutProgress restarting = queue.records().status(id).orElseThrow().fanOut();
         assertEquals("restarting", restarting.state());
         assertEquals(1, restarting.restarts());
         assertEquals(0, restarting.done(), "the old plan's answers are forgotten");
-        assertFalse(queue.hedgeAsync(next, "local", 0.0).join(), "no hedge of the old plan");
+        assertFalse(queue.delivery().hedgeAsync(next, "local", 0.0).join(), "no hedge of the old plan");
 
         Delivery again = take(queue, d -> d.jobId().equals(id));
         assertEquals(1, again.restarts(), "the parent comes back to be planned again");
         assertTrue(again.job().restartOnChange());
         for (Delivery stale : first.subList(1, first.size())) {
-            queue.settle(List.of(answer(stale, "local", 3))); // old plan, answered late: charged only
+            queue.delivery().settle(List.of(answer(stale, "local", 3))); // old plan, answered late: charged only
         }
-        queue.settle(List.of(new Settlement.Planned(again, WindowPlan.of(parent, OBJECT.length, V2),
+        queue.delivery().settle(List.of(new Settlement.Planned(again, WindowPlan.of(parent, OBJECT.length, V2),
                 restarting(parent, 4, 2))));
         long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         Set<String> ran = new HashSet<>();
-        while (queue.result(id).isEmpty() && System.nanoTime() < until) {
-            List<Delivery> got = queue.take(8, Duration.ofMillis(50));
+        while (queue.records().result(id).isEmpty() && System.nanoTime() < until) {
+            List<Delivery> got = queue.delivery().take(8, Duration.ofMillis(50));
             for (Delivery d : got) {
                 ran.add(d.jobId());
                 assertTrue(d.jobId().startsWith(id + "~r1~w"), "only the new plan's windows run: " + d.jobId());
                 assertEquals(V2, d.job().program().version());
             }
-            queue.settle(got.stream().map(d -> answer(d, "local", 1)).toList());
+            queue.delivery().settle(got.stream().map(d -> answer(d, "local", 1)).toList());
         }
-        JobResult r = queue.result(id).orElseThrow();
+        JobResult r = queue.records().result(id).orElseThrow();
         assertEquals(JobResult.Status.SUCCEEDED, r.status(), r.error());
         assertEquals(Kernel.execute(parent.program(), OBJECT2), KernelResult.fromJson(op, r.result()), "version 2, whole");
         assertEquals(11, ran.size());
@@ -593,24 +593,24 @@ public abstract class FanOutQueueContract {
                 && r.summary().get("substrates").path("flyio").get("windows").asLong() > 0, "the old plan's answer is not counted");
         long staleCost = 3L * (first.size() - 1);
         assertEquals(10 + 2 + staleCost + 11, r.costPicoUsd(), "everything it ran is its cost, the old plan's too");
-        assertTrue(queue.fanOuts(10).isEmpty());
+        assertTrue(queue.books().fanOuts(10).isEmpty());
     }
 
     @Test
     void restartsAreBoundedAndThenTheParentFails() throws Exception {
         ComputeJob parent = parent("bounded", Op.ADD, 0, 40_000, 10_000).withRestartOnChange(true);
         Delivery again = changedOnce(parent, 2, 1, 0);
-        queue.settle(List.of(new Settlement.Planned(again, WindowPlan.of(parent, OBJECT.length, V2), restarting(parent, 2, 1))));
+        queue.delivery().settle(List.of(new Settlement.Planned(again, WindowPlan.of(parent, OBJECT.length, V2), restarting(parent, 2, 1))));
         List<Delivery> second = new ArrayList<>();
         long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (second.size() < 2 && System.nanoTime() < until) {
-            for (Delivery d : queue.take(4, Duration.ofMillis(100))) {
+            for (Delivery d : queue.delivery().take(4, Duration.ofMillis(100))) {
                 if (d.jobId().contains("~r1~")) {
                     second.add(d);
                 }
             }
         }
-        queue.settle(List.of(changed(second.get(0), "\"v3\"")));
+        queue.delivery().settle(List.of(changed(second.get(0), "\"v3\"")));
         JobResult r = awaitResult("bounded");
         assertEquals(JobResult.Status.FAILED, r.status());
         assertTrue(r.error().contains("the plan read ETag \"v2\""), r.error());
@@ -623,32 +623,32 @@ public abstract class FanOutQueueContract {
     void aRestartWhoseNewVersionCannotBePlannedFailsWithTheReason() throws Exception {
         ComputeJob parent = parent("unplannable", Op.CRC32C, 0, 30_000, 10_000).withRestartOnChange(true);
         Delivery again = changedOnce(parent, 3, 3, 1);
-        queue.settle(List.of(new Settlement.Unplannable(again, "the object changed while the job ran, and its new version"
+        queue.delivery().settle(List.of(new Settlement.Unplannable(again, "the object changed while the job ran, and its new version"
                 + " cannot be planned: it would run as one job (its origin serves no byte ranges)")));
         JobResult r = awaitResult("unplannable");
         assertEquals(JobResult.Status.FAILED, r.status());
         assertTrue(r.error().endsWith("its origin serves no byte ranges)"), r.error());
         assertEquals(2, r.costPicoUsd(), "what it spent before is kept");
-        assertTrue(queue.fanOuts(10).isEmpty());
+        assertTrue(queue.books().fanOuts(10).isEmpty());
     }
 
     @Test
     void aParentWaitingToBePlannedAgainCanBeCancelled() throws Exception {
         ComputeJob parent = parent("cancel-restart", Op.CRC32C, 0, 30_000, 10_000).withRestartOnChange(true);
         plan(parent, restarting(parent, 3, 3), V1);
-        queue.settle(List.of(changed(windows(3).get(0), "\"v2\"")));
-        assertEquals(CancelOutcome.CANCELLING, queue.cancel("cancel-restart"));
+        queue.delivery().settle(List.of(changed(windows(3).get(0), "\"v2\"")));
+        assertEquals(CancelOutcome.CANCELLING, queue.intake().cancel("cancel-restart"));
         JobResult r = awaitResult("cancel-restart");
         assertTrue(r.error().startsWith("cancelled (DELETE /jobs/cancel-restart)"), r.error());
-        assertTrue(queue.take(10, Duration.ofMillis(300)).isEmpty(), "its restart is dropped when taken");
-        assertEquals(r, queue.result("cancel-restart").orElseThrow());
+        assertTrue(queue.delivery().take(10, Duration.ofMillis(300)).isEmpty(), "its restart is dropped when taken");
+        assertEquals(r, queue.records().result("cancel-restart").orElseThrow());
     }
 
     List<Delivery> windows(int n) throws InterruptedException {
         List<Delivery> got = new ArrayList<>();
         long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (got.size() < n && System.nanoTime() < until) {
-            got.addAll(queue.take(n - got.size(), Duration.ofMillis(100)));
+            got.addAll(queue.delivery().take(n - got.size(), Duration.ofMillis(100)));
         }
         assertEquals(n, got.size());
         got.sort(java.util.Comparator.comparingLong(d -> d.job().window().index()));
@@ -658,16 +658,16 @@ public abstract class FanOutQueueContract {
     JobResult awaitResult(String id) throws InterruptedException {
         long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < until) {
-            var r = queue.result(id);
+            var r = queue.records().result(id);
             if (r.isPresent()) {
                 return r.get();
             }
             // A merge entry is handled when it is taken; nothing else is expected here.
-            for (Delivery d : queue.take(10, Duration.ofMillis(50))) {
-                queue.settle(List.of(answer(d, "local", 0)));
+            for (Delivery d : queue.delivery().take(10, Duration.ofMillis(50))) {
+                queue.delivery().settle(List.of(answer(d, "local", 0)));
             }
         }
-        throw new AssertionError("no result for " + id + ": " + queue.status(id));
+        throw new AssertionError("no result for " + id + ": " + queue.records().status(id));
     }
 
     static ObjectNode json(String text) {

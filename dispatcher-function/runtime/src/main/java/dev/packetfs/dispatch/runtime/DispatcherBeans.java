@@ -7,9 +7,14 @@ import dev.packetfs.dispatch.fanout.FanOutPlanner;
 import dev.packetfs.dispatch.fanout.FanOutSettings;
 import dev.packetfs.dispatch.ledger.CostLedger;
 import dev.packetfs.dispatch.ledger.PriceList;
-import dev.packetfs.dispatch.queue.InMemoryJobQueue;
+import dev.packetfs.dispatch.queue.DeadLetters;
+import dev.packetfs.dispatch.queue.JobDelivery;
+import dev.packetfs.dispatch.queue.JobIntake;
 import dev.packetfs.dispatch.queue.JobQueue;
+import dev.packetfs.dispatch.queue.JobRecords;
+import dev.packetfs.dispatch.queue.QueueBooks;
 import dev.packetfs.dispatch.queue.QueueSettings;
+import dev.packetfs.dispatch.queue.memory.InMemoryJobQueue;
 import dev.packetfs.dispatch.queue.redis.RedisConnections;
 import dev.packetfs.dispatch.queue.redis.RedisStreamJobQueue;
 import dev.packetfs.dispatch.select.ScoringPolicy;
@@ -86,6 +91,38 @@ public class DispatcherBeans {
         queue.close();
     }
 
+    // Each caller is given the one port of the queue it uses.
+
+    @Produces
+    @Singleton
+    JobIntake intake(JobQueue queue) {
+        return queue.intake();
+    }
+
+    @Produces
+    @Singleton
+    JobDelivery delivery(JobQueue queue) {
+        return queue.delivery();
+    }
+
+    @Produces
+    @Singleton
+    JobRecords records(JobQueue queue) {
+        return queue.records();
+    }
+
+    @Produces
+    @Singleton
+    DeadLetters deadLetters(JobQueue queue) {
+        return queue.deadLetters();
+    }
+
+    @Produces
+    @Singleton
+    QueueBooks books(JobQueue queue) {
+        return queue.books();
+    }
+
     @Produces
     @Singleton
     WindowFetcher fetcher(PacketfsConfig config) {
@@ -152,11 +189,11 @@ public class DispatcherBeans {
     /** Per-provider metrics for CloudWatch when {@code packetfs.metrics.emf} is on (the Lambda packagings). */
     @Produces
     @Singleton
-    Optional<EmbeddedMetrics> cloudWatchMetrics(PacketfsConfig config, JobQueue queue) {
+    Optional<EmbeddedMetrics> cloudWatchMetrics(PacketfsConfig config, QueueBooks books) {
         if (!config.metrics().emf()) {
             return Optional.empty();
         }
-        EmbeddedMetrics metrics = new EmbeddedMetrics(new LambdaEnvironment(), () -> queue.depth().dead());
+        EmbeddedMetrics metrics = new EmbeddedMetrics(new LambdaEnvironment(), () -> books.depth().dead());
         long every = config.metrics().emfInterval().toMillis();
         metricsTimer.scheduleWithFixedDelay(metrics::flush, every, every, TimeUnit.MILLISECONDS);
         return Optional.of(metrics);
@@ -170,7 +207,7 @@ public class DispatcherBeans {
 
     @Produces
     @Singleton
-    Dispatcher dispatcher(PacketfsConfig config, JobQueue queue, SubstrateSelector selector, CostLedger ledger,
+    Dispatcher dispatcher(PacketfsConfig config, JobDelivery queue, SubstrateSelector selector, CostLedger ledger,
             MeterRegistry registry, WindowFetcher fetcher) {
         PacketfsConfig.Dispatch d = config.dispatch();
         RetryPolicy retry = new RetryPolicy(d.maxAttempts(), d.initialBackoff(), 2.0, 0.5, d.maxBackoff(),

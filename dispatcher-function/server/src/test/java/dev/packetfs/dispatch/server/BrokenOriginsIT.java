@@ -78,7 +78,7 @@ class BrokenOriginsIT {
                 broken.put("gopher", "must be an http or https URL");
                 bad.add(job("range", add(origin.url("/content-range/bytes%200-9%2F99999999999999999999999/obj")), null));
                 broken.put("range", "Content-Range");
-                client.submit(bad);
+                client.intake().submit(bad);
 
                 List<ComputeJob> good = new ArrayList<>();
                 SplittableRandom random = new SplittableRandom(4);
@@ -89,7 +89,7 @@ class BrokenOriginsIT {
                     good.add(ComputeJob.of("url-" + i, new Program(Op.values()[i % 5], i, origin.url("/ranged/obj"), null,
                             random.nextInt(object.length), 1 + random.nextInt(8192), OptionalLong.empty())));
                 }
-                client.submit(good);
+                client.intake().submit(good);
 
                 Map<String, JobResult> results = await(client, good, Duration.ofSeconds(30));
                 for (ComputeJob j : good) {
@@ -121,7 +121,7 @@ class BrokenOriginsIT {
         while (results.size() < jobs.size() && System.nanoTime() < until) {
             for (ComputeJob j : jobs) {
                 if (!results.containsKey(j.jobId())) {
-                    Optional<JobResult> r = client.result(j.jobId());
+                    Optional<JobResult> r = client.records().result(j.jobId());
                     r.ifPresent(result -> results.put(j.jobId(), result));
                 }
             }

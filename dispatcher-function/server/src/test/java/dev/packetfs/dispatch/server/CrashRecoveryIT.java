@@ -88,12 +88,12 @@ class CrashRecoveryIT {
     void assertEveryJobDoneRight(List<ComputeJob> jobs) {
         assertEquals(JOBS, results());
         for (ComputeJob job : jobs) {
-            JobResult r = client.result(job.jobId()).orElseThrow(() -> new AssertionError("lost: " + job.jobId()));
+            JobResult r = client.records().result(job.jobId()).orElseThrow(() -> new AssertionError("lost: " + job.jobId()));
             assertEquals(JobResult.Status.SUCCEEDED, r.status(), job.jobId() + ": " + r.error());
             assertTrue(dev.packetfs.kernel.KernelResult.fromJson(job.program().op(), r.result())
                     .equals(Kernel.execute(job.program(), object)), job.jobId());
         }
-        var depth = client.depth();
+        var depth = client.books().depth();
         assertEquals(0, depth.ready() + depth.inFlight() + depth.delayed() + depth.dead() + depth.ingress(),
                 "nothing left anywhere: " + depth);
     }
@@ -104,7 +104,7 @@ class CrashRecoveryIT {
         long pendingAtKill;
         try (DispatcherProcess first = DispatcherProcess.start("first", redis.url(), FAST_RECOVERY)) {
             for (int i = 0; i < JOBS; i += 500) {
-                client.submit(jobs.subList(i, Math.min(JOBS, i + 500)));
+                client.intake().submit(jobs.subList(i, Math.min(JOBS, i + 500)));
             }
             awaitResults(JOBS / 5, Duration.ofSeconds(60));
             first.kill();
@@ -128,7 +128,7 @@ class CrashRecoveryIT {
     void killingRedisConnectionsMidRunLosesNothing() throws Exception {
         List<ComputeJob> jobs = jobs();
         try (DispatcherProcess dispatcher = DispatcherProcess.start("survivor", redis.url(), FAST_RECOVERY)) {
-            client.submit(jobs.subList(0, JOBS / 2));
+            client.intake().submit(jobs.subList(0, JOBS / 2));
             int kills = 0;
             for (int round = 0; round < 3; round++) {
                 awaitResults((round + 1) * JOBS / 8, Duration.ofSeconds(60));
@@ -136,7 +136,7 @@ class CrashRecoveryIT {
                 String killed = redis.cli("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
                 kills += Integer.parseInt(killed);
                 if (round == 1) {
-                    client.submit(jobs.subList(JOBS / 2, JOBS));
+                    client.intake().submit(jobs.subList(JOBS / 2, JOBS));
                 }
             }
             assertTrue(kills >= 3, "connections were killed: " + kills);

@@ -115,7 +115,7 @@ class FabricEndToEndIT {
             try (RedisConnections connections = RedisConnections.open(redis.url());
                     RedisStreamJobQueue client = new RedisStreamJobQueue(connections, QueueSettings.defaults(), "e2e-client");
                     DispatcherProcess dispatcher = DispatcherProcess.start("e2e", redis.url(), env)) {
-                client.submit(jobs);
+                client.intake().submit(jobs);
                 awaitResults(redis, JOBS / 4, Duration.ofSeconds(120));
                 long flyBefore = metrics(dispatcher).path("substrates").path("flyio").path("successes").asLong();
                 fly.kill();
@@ -128,7 +128,7 @@ class FabricEndToEndIT {
 
                 Map<String, Long> ranOn = new TreeMap<>();
                 for (ComputeJob job : jobs) {
-                    JobResult r = client.result(job.jobId()).orElseThrow(() -> new AssertionError("lost: " + job.jobId()));
+                    JobResult r = client.records().result(job.jobId()).orElseThrow(() -> new AssertionError("lost: " + job.jobId()));
                     assertEquals(JobResult.Status.SUCCEEDED, r.status(), () -> job.jobId() + ": " + r.error()
                             + "\ndead letters: " + redis.cli("XRANGE", "packetfs:jobs:dead", "-", "+", "COUNT", "2"));
                     assertEquals(expected.get(job.jobId()), KernelResult.fromJson(job.program().op(), r.result()), job.jobId());
@@ -160,7 +160,7 @@ class FabricEndToEndIT {
                             || !substrates.get(killed).path("live").path("healthy").asBoolean(true),
                             "the dispatcher noticed " + killed + " was gone");
                 }
-                var depth = client.depth();
+                var depth = client.books().depth();
                 assertEquals(0, depth.ready() + depth.inFlight() + depth.delayed() + depth.dead() + depth.ingress(),
                         "nothing left anywhere: " + depth);
             }

@@ -71,13 +71,13 @@ class FanOutIT {
     static JobResult await(String id, Duration within) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
         while (System.nanoTime() < deadline) {
-            var r = client.result(id);
+            var r = client.records().result(id);
             if (r.isPresent()) {
                 return r.get();
             }
             Thread.sleep(50);
         }
-        throw new AssertionError("no result for " + id + " in " + within + ": " + client.status(id));
+        throw new AssertionError("no result for " + id + " in " + within + ": " + client.records().status(id));
     }
 
     static void assertMergedRight(ComputeJob parent, JobResult r) {
@@ -104,7 +104,7 @@ class FanOutIT {
         }
         try (DispatcherProcess d = DispatcherProcess.start("fan", redis.url(), Map.of("PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1"),
                 List.of("-Xmx768m"))) {
-            client.submit(parents);
+            client.intake().submit(parents);
             for (ComputeJob p : parents) {
                 assertMergedRight(p, await(p.jobId(), Duration.ofSeconds(240)));
             }
@@ -123,14 +123,14 @@ class FanOutIT {
         ComputeJob fnv = parent("kill-fnv", Op.FNV64, url, 12_345, 40L << 20, (1 << 20) + 1);
         long doneAtKill;
         try (DispatcherProcess first = DispatcherProcess.start("first", redis.url(), env)) {
-            client.submit(List.of(crc, fnv));
+            client.intake().submit(List.of(crc, fnv));
             doneAtKill = awaitWindowsDone(first, "kill-crc", 12);
             awaitWindowsDone(first, "kill-fnv", 3);
             first.kill();
         }
         JsonNode atKill = JobJson.readTree(redis.cli("HGET", "packetfs:fanout:job:kill-crc", "done"));
         assertTrue(atKill.asLong() < 97, "the kill came mid-parent: " + atKill);
-        assertTrue(client.result("kill-crc").isEmpty() && client.result("kill-fnv").isEmpty(), "neither finished");
+        assertTrue(client.records().result("kill-crc").isEmpty() && client.records().result("kill-fnv").isEmpty(), "neither finished");
         try (DispatcherProcess second = DispatcherProcess.start("second", redis.url(), env)) {
             assertMergedRight(crc, await("kill-crc", Duration.ofSeconds(120)));
             assertMergedRight(fnv, await("kill-fnv", Duration.ofSeconds(120)));

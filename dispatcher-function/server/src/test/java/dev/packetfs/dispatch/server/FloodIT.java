@@ -54,16 +54,16 @@ class FloodIT {
                         jobs.add(ComputeJob.of("big-" + batch + "-" + i, Program.over(Op.XOR, 0, mib))
                                 .withPublic(true).withSubstrate("browser"));
                     }
-                    client.submit(jobs);
+                    client.intake().submit(jobs);
                     assertTrue(dispatcher.isAlive(), "the dispatcher died after " + batch * 10 + " jobs:\n" + dispatcher.log());
                 }
                 ComputeJob small = ComputeJob.of("small", Program.over(Op.CRC32C, 0, "123456789".getBytes()));
-                client.submit(small);
+                client.intake().submit(small);
                 long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
                 Optional<JobResult> result = Optional.empty();
                 while (result.isEmpty() && System.nanoTime() < until && dispatcher.isAlive()) {
                     TimeUnit.MILLISECONDS.sleep(200);
-                    result = client.result("small");
+                    result = client.records().result("small");
                 }
                 assertTrue(dispatcher.isAlive(), "the dispatcher died:\n" + dispatcher.log());
                 assertFalse(dispatcher.log().contains("OutOfMemoryError"), dispatcher.log());

@@ -63,7 +63,7 @@ class JobApiIT {
 
     @Test
     void aBatchIsValidatedWholeBeforeAnythingIsQueued() throws Exception {
-        long before = queue.depth().ready() + queue.depth().inFlight();
+        long before = queue.books().depth().ready() + queue.books().depth().inFlight();
         given().contentType(ContentType.JSON)
                 .body("[{\"job_id\":\"b-ok\",\"program\":{\"op\":\"xor\",\"data\":\"AQID\"}},"
                         + "{\"job_id\":\"b-bad\",\"program\":{\"op\":\"xor\",\"offset\":-1,\"data\":\"AQID\"}}]")
@@ -76,7 +76,7 @@ class JobApiIT {
                 .post("/jobs").then().statusCode(202).body("[1].job_id", equalTo("b-2"));
         awaitResult("b-2").then().body("result.hash", equalTo("cbf29ce484222325"));
         awaitResult("b-1").then().body("result.result", equalTo(0));
-        assertEquals(before, queue.depth().ready() + queue.depth().inFlight());
+        assertEquals(before, queue.books().depth().ready() + queue.books().depth().inFlight());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -102,12 +102,12 @@ class JobApiIT {
         "empty batch | [] | jobs",
     })
     void badInputGets400NamingTheFieldAndQueuesNothing(String what, String body, String field) {
-        long before = queue.depth().ready() + queue.depth().inFlight() + queue.depth().delayed();
+        long before = queue.books().depth().ready() + queue.books().depth().inFlight() + queue.books().depth().delayed();
         given().contentType(ContentType.JSON).body(body).post("/jobs").then()
                 .statusCode(400)
                 .body("field", equalTo(field))
                 .body("error", startsWith(field.equals("job") || field.equals("jobs") ? field : field + ":"));
-        assertEquals(before, queue.depth().ready() + queue.depth().inFlight() + queue.depth().delayed(), what);
+        assertEquals(before, queue.books().depth().ready() + queue.books().depth().inFlight() + queue.books().depth().delayed(), what);
     }
 
     @Test

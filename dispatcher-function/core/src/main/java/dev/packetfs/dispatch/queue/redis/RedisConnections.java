@@ -1,5 +1,6 @@
 package dev.packetfs.dispatch.queue.redis;
 
+import dev.packetfs.dispatch.queue.QueueUnavailableException;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
@@ -139,6 +140,19 @@ public final class RedisConnections implements AutoCloseable {
     public boolean connected() {
         long since = downSince;
         return since == 0 || shared.isOpen() || System.nanoTime() - since < DOWN_AFTER.toNanos();
+    }
+
+    /**
+     * For the calls a client waits on (the HTTP API, /health, a producer): while Redis is known to
+     * be unreachable ({@link #connected}) they fail at once, so the client hears 503 and when to
+     * try again instead of waiting out the command timeout. The dispatcher's own reads and
+     * settlements do not ask: they wait in Lettuce's buffer for the reconnection, so nothing taken
+     * is lost.
+     */
+    void requireConnected() {
+        if (!connected()) {
+            throw new QueueUnavailableException("Redis is unreachable: the connection is down and reconnecting", null);
+        }
     }
 
     /** The shared, pipelined connection for everything that does not block. */

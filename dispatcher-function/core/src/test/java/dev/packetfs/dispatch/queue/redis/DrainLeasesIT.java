@@ -60,7 +60,7 @@ class DrainLeasesIT {
         for (int i = 0; i < n; i++) {
             jobs.add(Jobs.crc("job-" + UUID.randomUUID(), "123456789"));
         }
-        queue.submit(jobs);
+        queue.intake().submit(jobs);
     }
 
     private static String id() {
@@ -96,7 +96,7 @@ class DrainLeasesIT {
         queue = new RedisStreamJobQueue(redis, QueueSettings.defaults(), "leases");
         List<Delivery> taken = new ArrayList<>();
         for (int i = 0; i < 50 && taken.isEmpty(); i++) {
-            taken.addAll(queue.take(1, Duration.ofMillis(100)));
+            taken.addAll(queue.delivery().take(1, Duration.ofMillis(100)));
         }
         assertEquals(1, taken.size());
         assertEquals(0, leases.look().waiting(), "delivered: no longer waiting");

@@ -65,12 +65,12 @@ class RedisStreamJobQueueIT extends JobQueueContract {
         server.cli("CONFIG", "SET", "maxmemory", "1");
         try {
             QueueUnavailableException e = assertThrows(QueueUnavailableException.class,
-                    () -> q.submit(Jobs.crc("refused", "123456789")));
+                    () -> q.intake().submit(Jobs.crc("refused", "123456789")));
             assertTrue(e.getMessage().contains("OOM"), e.getMessage());
         } finally {
             server.cli("CONFIG", "SET", "maxmemory", "0");
         }
-        assertTrue(q.submit(Jobs.crc("accepted", "123456789")).queued(), "queued again once Redis takes writes");
+        assertTrue(q.intake().submit(Jobs.crc("accepted", "123456789")).queued(), "queued again once Redis takes writes");
     }
 
     /** LPUSH cannot be refused: past the quota, jobs wait in the ingress list, and move as room appears. */
@@ -84,11 +84,11 @@ class RedisStreamJobQueueIT extends JobQueueContract {
         List<String> settled = new ArrayList<>();
         long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
         while (settled.size() < 5 && System.nanoTime() < until) {
-            List<dev.packetfs.dispatch.queue.Delivery> got = q.take(5, java.time.Duration.ofMillis(200));
+            List<dev.packetfs.dispatch.queue.Delivery> got = q.delivery().take(5, java.time.Duration.ofMillis(200));
             assertTrue(got.size() <= 2, "the queue held " + got.size() + " jobs; its quota is 2");
             long queued = Long.parseLong(server.cli("XLEN", "packetfs:jobs:stream"));
             assertTrue(queued <= 2, "the stream held " + queued);
-            q.settle(got.stream().map(JobQueueContract::done).toList());
+            q.delivery().settle(got.stream().map(JobQueueContract::done).toList());
             got.forEach(d -> settled.add(d.jobId()));
         }
         assertEquals(List.of("lp0", "lp1", "lp2", "lp3", "lp4"), settled.stream().sorted().toList());
@@ -136,24 +136,24 @@ class RedisStreamJobQueueIT extends JobQueueContract {
             List<Delivery> windows = new ArrayList<>();
             long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (windows.size() < 4 && System.nanoTime() < until) {
-                windows.addAll(queue.take(4 - windows.size(), Duration.ofMillis(100)));
+                windows.addAll(queue.delivery().take(4 - windows.size(), Duration.ofMillis(100)));
             }
             assertEquals(4, windows.size(), "every window queued");
-            queue.settle(windows.stream().map(d -> answer(d, "local", 1)).toList());
+            queue.delivery().settle(windows.stream().map(d -> answer(d, "local", 1)).toList());
             // The merge entry is now in the stream: a dispatcher that is about to die reads it.
             String read = server.cli("XREADGROUP", "GROUP", QueueScripts.GROUP, "dies-merging", "COUNT", "10",
                     "STREAMS", "packetfs:jobs:stream", ">");
             assertTrue(read.contains("merge") && read.contains("merge-lost"), "the dying dispatcher holds the merge: " + read);
-            assertTrue(queue.result("merge-lost").isEmpty(), "not merged yet");
+            assertTrue(queue.records().result("merge-lost").isEmpty(), "not merged yet");
 
             JobQueue second = secondConsumer(queue);
             Optional<JobResult> r = Optional.empty();
             until = System.nanoTime() + VISIBILITY.multipliedBy(6).toNanos();
             while (r.isEmpty() && System.nanoTime() < until) {
-                assertTrue(second.take(1, Duration.ofMillis(200)).isEmpty(), "no window runs again");
-                r = second.result("merge-lost");
+                assertTrue(second.delivery().take(1, Duration.ofMillis(200)).isEmpty(), "no window runs again");
+                r = second.records().result("merge-lost");
             }
-            assertTrue(r.isPresent(), "the merge was taken over: " + second.status("merge-lost"));
+            assertTrue(r.isPresent(), "the merge was taken over: " + second.records().status("merge-lost"));
             assertEquals(singlePass(parent), KernelResult.fromJson(dev.packetfs.kernel.Op.CRC32C, r.get().result()));
             assertEquals(4, r.get().summary().get("windows").asLong());
             assertEquals("", server.cli("KEYS", "packetfs:fanout:*"));

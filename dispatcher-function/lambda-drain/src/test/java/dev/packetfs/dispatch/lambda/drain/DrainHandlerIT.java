@@ -74,7 +74,7 @@ class DrainHandlerIT {
                 jobs.add(ComputeJob.of("slow-" + i, new Program(Op.COUNTEQ, 'o', origin.url("/delay/100/ranged/o"), null,
                         i % 7, 20, OptionalLong.empty())));
             }
-            queue.submit(jobs);
+            queue.intake().submit(jobs);
 
             JsonPath first = drain();
             long done = countResults(jobs);
@@ -85,7 +85,7 @@ class DrainHandlerIT {
                 drain();
             }
             for (ComputeJob job : jobs) {
-                JobResult r = queue.result(job.jobId()).orElseThrow();
+                JobResult r = queue.records().result(job.jobId()).orElseThrow();
                 assertEquals(Kernel.execute(job.program(), object).value(), r.result().get("count").asLong());
             }
         }
@@ -93,10 +93,10 @@ class DrainHandlerIT {
 
     @Test
     void anEmptyQueueEndsTheDrainEarly() {
-        queue.submit(Jobs.crc("quick", "x"));
+        queue.intake().submit(Jobs.crc("quick", "x"));
         JsonPath report = drain();
         assertTrue(report.getLong("ran_ms") < 1500, report.prettify());
-        assertTrue(queue.result("quick").isPresent());
+        assertTrue(queue.records().result("quick").isPresent());
     }
 
     /** The most drains hold leases already: a scheduled one stops at once, leaving the job queued for them. */
@@ -108,18 +108,18 @@ class DrainHandlerIT {
             for (String id : running) {
                 assertTrue(leases.join(id, Duration.ofMinutes(1), 4).done());
             }
-            queue.submit(Jobs.crc("left-for-them", "x"));
+            queue.intake().submit(Jobs.crc("left-for-them", "x"));
             JsonPath report = drain();
             assertFalse(report.getBoolean("ran"), report.prettify());
-            assertTrue(queue.result("left-for-them").isEmpty());
+            assertTrue(queue.records().result("left-for-them").isEmpty());
         } finally {
             running.forEach(leases::cancel);
         }
         assertTrue(drain().getBoolean("ran"));
-        assertTrue(queue.result("left-for-them").isPresent());
+        assertTrue(queue.records().result("left-for-them").isPresent());
     }
 
     private long countResults(List<ComputeJob> jobs) {
-        return jobs.stream().filter(j -> queue.result(j.jobId()).isPresent()).count();
+        return jobs.stream().filter(j -> queue.records().result(j.jobId()).isPresent()).count();
     }
 }

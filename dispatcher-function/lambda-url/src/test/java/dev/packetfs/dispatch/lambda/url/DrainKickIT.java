@@ -109,7 +109,7 @@ class DrainKickIT {
     void aDrainThatCannotStartLeavesItsJobQueued() throws Exception {
         DrainLeases leases = drains.leases().orElseThrow();
         awaitNoDrain(leases);
-        queue.submit(Jobs.crc("unstarted", "123456789"));
+        queue.intake().submit(Jobs.crc("unstarted", "123456789"));
         long failedBefore = drains.startFailures();
         assertFalse(drains.start(DrainFunctionResource.ALIAS_ARN.replace("packetfs-drain", "packetfs-missing"), "test"));
         assertEquals(failedBefore + 1, drains.startFailures(), "counted (packetfs.drain.starts{outcome=failed}, DrainStartFailures)");

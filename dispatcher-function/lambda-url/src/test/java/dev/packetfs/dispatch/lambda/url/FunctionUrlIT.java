@@ -35,10 +35,10 @@ class FunctionUrlIT {
 
     @Test
     void badInputIsRefusedAndNothingQueued() {
-        long before = queue.depth().ready();
+        long before = queue.books().depth().ready();
         given().contentType("application/json").body("{\"program\":{\"op\":\"crc32c\",\"offset\":-1,\"data\":\"AA==\"}}").post("/jobs").then()
                 .statusCode(400).body("field", equalTo("program.offset"));
-        assertEquals(before, queue.depth().ready());
+        assertEquals(before, queue.books().depth().ready());
     }
 
     @Test

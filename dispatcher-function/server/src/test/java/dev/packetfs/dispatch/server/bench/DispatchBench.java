@@ -189,7 +189,7 @@ public final class DispatchBench {
                     int to = Math.min(all.size(), from + batch);
                     long now = epochMicros();
                     Arrays.fill(submittedAt, from, to, now);
-                    client.submit(all.subList(from, to));
+                    client.intake().submit(all.subList(from, to));
                 }
             });
             w.start();
@@ -214,7 +214,7 @@ public final class DispatchBench {
                 TimeUnit.NANOSECONDS.sleep(wait);
             }
             submittedAt[i] = epochMicros();
-            sent.add(client.submitAsync(List.of(all.get(i))));
+            sent.add(client.intake().submitAsync(List.of(all.get(i))));
             next += intervalNanos;
         }
         java.util.concurrent.CompletableFuture.allOf(sent.toArray(java.util.concurrent.CompletableFuture[]::new)).join();

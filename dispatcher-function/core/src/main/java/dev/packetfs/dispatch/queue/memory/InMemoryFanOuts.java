@@ -1,4 +1,4 @@
-package dev.packetfs.dispatch.queue;
+package dev.packetfs.dispatch.queue.memory;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.packetfs.dispatch.fanout.FanOutLimits;
@@ -9,6 +9,8 @@ import dev.packetfs.dispatch.fanout.WindowTemplate;
 import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.job.WindowRef;
 import dev.packetfs.dispatch.ledger.ExecutionRecord;
+import dev.packetfs.dispatch.queue.CancelOutcome;
+import dev.packetfs.dispatch.queue.Envelope;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,5 +1,9 @@
-package dev.packetfs.dispatch.queue;
+package dev.packetfs.dispatch.queue.memory;
 
+import dev.packetfs.dispatch.queue.FanOutQueueContract;
+import dev.packetfs.dispatch.queue.JobQueue;
+import dev.packetfs.dispatch.queue.JobQueueContract;
+import dev.packetfs.dispatch.queue.QueueSettings;
 import org.junit.jupiter.api.Nested;
 
 /** The queue contract, and the fan-out contract, in one JVM. */
