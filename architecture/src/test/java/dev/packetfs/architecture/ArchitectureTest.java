@@ -20,10 +20,12 @@ import org.junit.jupiter.api.Test;
  * module (this module depends on all of them, so the reactor builds it last): the kernel stands alone, the worker protocol
  * knows only the kernel, the client speaks only the HTTP API, the dispatch core knows no cloud SDK and no framework and only its Redis
  * package knows Lettuce, adapters do not reach into each other, and a {@code *Test} starts no
- * process and no server (those are {@code *IT}).
+ * process and no server (those are {@code *IT}). The Redis backend is a module of its own, and the
+ * core module holds no Redis code and knows no Redis client.
  */
 class ArchitectureTest {
     private static final List<String> MODULES = List.of("kernel", "worker-protocol", "aws-secrets", "lambda-local", "client", "cli", "dispatcher-function/core",
+            "dispatcher-function/queue-redis",
             "dispatcher-function/substrates", "dispatcher-function/runtime", "dispatcher-function/api",
             "dispatcher-function/browser", "dispatcher-function/server", "dispatcher-function/lambda-url",
             "dispatcher-function/lambda-drain", "worker-flyio", "worker-lambda");
@@ -108,6 +110,17 @@ class ArchitectureTest {
         noClasses().that().resideInAPackage("dev.packetfs.dispatch.api..")
                 .should().dependOnClassesThat().resideInAPackage("dev.packetfs.dispatch.queue.redis..")
                 .check(MAIN);
+    }
+
+    /** The core module alone: the queue's ports and its in-memory backend, and nothing of Redis. */
+    @Test
+    void theCoreModuleHoldsNoRedisCode() {
+        JavaClasses core = new ClassFileImporter().importPath(ROOT.resolve("dispatcher-function/core/target/classes"));
+        assertTrue(core.containPackage("dev.packetfs.dispatch.queue.memory"), "the core module was imported");
+        noClasses().should().resideInAPackage("dev.packetfs.dispatch.queue.redis..")
+                .orShould().dependOnClassesThat().resideInAnyPackage("io.lettuce..", "io.netty..", "redis.clients..",
+                        "org.redisson..")
+                .check(core);
     }
 
     @Test
