@@ -131,10 +131,17 @@ final class RedisDelivery implements JobDelivery {
         return read(max, wait, now);
     }
 
+    /**
+     * XREADGROUP, blocking up to {@code wait} unless that is zero: a read that must not wait does
+     * not block at all, since Redis ends a short block only on its next timer tick (up to 100 ms
+     * at the default {@code hz}).
+     */
     private CompletableFuture<List<Delivery>> read(int max, Duration wait, long now) {
-        long block = Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.min(wait.toNanos(), nextSweep - now)));
-        return reader.async().xreadgroup(consumer, XReadArgs.Builder.count(max).block(block),
-                        XReadArgs.StreamOffset.lastConsumed(keys.stream()))
+        XReadArgs args = XReadArgs.Builder.count(max);
+        if (!wait.isZero()) {
+            args.block(Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.min(wait.toNanos(), nextSweep - now))));
+        }
+        return reader.async().xreadgroup(consumer, args, XReadArgs.StreamOffset.lastConsumed(keys.stream()))
                 .toCompletableFuture()
                 .handle((messages, error) -> {
                     if (error != null && !closed) {
