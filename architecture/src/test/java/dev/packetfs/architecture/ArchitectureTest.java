@@ -31,6 +31,7 @@ class ArchitectureTest {
             "dispatcher-function/lambda-drain", "worker-flyio", "worker-lambda");
     private static final String[] CORE = {"dev.packetfs.dispatch.engine..", "dev.packetfs.dispatch.job..",
         "dev.packetfs.dispatch.ledger..", "dev.packetfs.dispatch.queue..", "dev.packetfs.dispatch.select..",
+        "dev.packetfs.dispatch.fanout..",
         "dev.packetfs.dispatch.substrate", "dev.packetfs.dispatch.substrate.local.."};
     private static final List<String> ADAPTERS = List.of("dev.packetfs.dispatch.substrate.lambda..",
             "dev.packetfs.dispatch.substrate.flyio..", "dev.packetfs.dispatch.substrate.cloudflare..",
@@ -109,6 +110,22 @@ class ArchitectureTest {
                 .check(MAIN);
         noClasses().that().resideInAPackage("dev.packetfs.dispatch.api..")
                 .should().dependOnClassesThat().resideInAPackage("dev.packetfs.dispatch.queue.redis..")
+                .check(MAIN);
+    }
+
+    /**
+     * Fan-out is one package: the rules (written once), the planner and the coordinator. It uses
+     * the queue's ports, never a backend, and the dispatch loop uses it, not the other way round.
+     */
+    @Test
+    void fanOutKnowsTheQueuePortsNotItsBackendsNorTheEngine() {
+        noClasses().that().resideInAPackage("dev.packetfs.dispatch.fanout..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.packetfs.dispatch.queue.memory..",
+                        "dev.packetfs.dispatch.queue.redis..", "dev.packetfs.dispatch.engine..", "dev.packetfs.dispatch.api..",
+                        "dev.packetfs.dispatch.runtime..")
+                .check(MAIN);
+        noClasses().that().resideOutsideOfPackages("dev.packetfs.dispatch.fanout..", "dev.packetfs.dispatch.queue.memory..")
+                .should().dependOnClassesThat().haveFullyQualifiedName("dev.packetfs.dispatch.fanout.FanOutRules")
                 .check(MAIN);
     }
 

@@ -62,9 +62,13 @@ final class MemoryIntake implements JobIntake {
     @Override
     public CancelOutcome cancel(String jobId) {
         return store.locked(() -> {
-            CancelOutcome parent = store.fanOuts.cancel(jobId);
-            if (parent != null) {
-                return parent;
+            switch (store.fanOuts.cancel(jobId)) {
+                case CANCELLING:
+                    return CancelOutcome.CANCELLING;
+                case FINISHED:
+                    return CancelOutcome.FINISHED;
+                default:
+                    break; // not a fan-out job in progress
             }
             if (store.liveResult(jobId) != null) {
                 return CancelOutcome.FINISHED;

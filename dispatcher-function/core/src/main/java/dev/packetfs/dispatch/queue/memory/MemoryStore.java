@@ -1,5 +1,6 @@
 package dev.packetfs.dispatch.queue.memory;
 
+import dev.packetfs.dispatch.fanout.FanOutRules;
 import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.ledger.ExecutionRecord;
 import dev.packetfs.dispatch.ledger.SeriesStore;
@@ -43,7 +44,9 @@ final class MemoryStore {
     final ArrayDeque<ExecutionRecord> records = new ArrayDeque<>();
     final Map<String, SubstrateTotals> totals = new HashMap<>();
     final SeriesStore series = new SeriesStore();
-    final InMemoryFanOuts fanOuts = new InMemoryFanOuts(this::issueWindow, this::finishParent, this::restartParent);
+    /** Fan-out parents, by the rules as written once. */
+    final FanOutRules fanOuts = new FanOutRules(this::issueWindow, this::finishParent,
+            (job, token, restarts) -> restartParent(Envelope.restart(job, token, restarts), job));
     private long sequence;
     private long nextPurge;
     /** Bytes of job JSON queued (ready, running, delayed), for the quota: what Redis's jobs:bytes counts. */

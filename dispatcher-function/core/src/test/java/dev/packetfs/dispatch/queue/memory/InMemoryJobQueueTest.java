@@ -1,5 +1,6 @@
 package dev.packetfs.dispatch.queue.memory;
 
+import dev.packetfs.dispatch.queue.FanOutCasesContract;
 import dev.packetfs.dispatch.queue.FanOutQueueContract;
 import dev.packetfs.dispatch.queue.JobQueue;
 import dev.packetfs.dispatch.queue.JobQueueContract;
@@ -17,6 +18,14 @@ class InMemoryJobQueueTest extends JobQueueContract {
     @Override
     protected JobQueue secondConsumer(JobQueue first) {
         return ((InMemoryJobQueue) first).consumer("second");
+    }
+
+    @Nested
+    class FanOutCases extends FanOutCasesContract {
+        @Override
+        protected JobQueue queueUnderTest() {
+            return InMemoryJobQueueTest.this.queue;
+        }
     }
 
     @Nested

@@ -1,6 +1,7 @@
 -- Fan-out jobs (docs/jobs.md#fan-out): the rules every script that touches a parent shares.
--- Included (not run alone) by plan.lua, settle.lua and cancel.lua; the Java side of the same
--- rules is InMemoryFanOuts, and one contract test holds both to them.
+-- Included (not run alone) by plan.lua, settle.lua and cancel.lua. The rules are written once,
+-- in Java (FanOutRules); these are held to them by the table of cases generated from it
+-- (fanout-cases.json, replayed by FanOutCasesContract): change a rule there first.
 --
 -- A parent is the hash fanout:job:<id>: tpl (five pieces of window job JSON, WindowTemplate),
 -- windows, start, end, window_bytes, object_bytes, op, cap (windows outstanding at once),

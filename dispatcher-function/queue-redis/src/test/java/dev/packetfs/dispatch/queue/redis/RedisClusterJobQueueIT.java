@@ -3,6 +3,7 @@ package dev.packetfs.dispatch.queue.redis;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.packetfs.dispatch.queue.FanOutCasesContract;
 import dev.packetfs.dispatch.queue.FanOutQueueContract;
 import dev.packetfs.dispatch.queue.JobQueue;
 import dev.packetfs.dispatch.queue.JobQueueContract;
@@ -78,6 +79,14 @@ class RedisClusterJobQueueIT extends JobQueueContract {
     }
 
     /** The fan-out contract on the same cluster: every script's keys in the one tagged slot. */
+    @Nested
+    class FanOutCases extends FanOutCasesContract {
+        @Override
+        protected JobQueue queueUnderTest() {
+            return RedisClusterJobQueueIT.this.queue;
+        }
+    }
+
     @Nested
     class FanOut extends FanOutQueueContract {
         @Override

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.queue.Delivery;
+import dev.packetfs.dispatch.queue.FanOutCasesContract;
 import dev.packetfs.dispatch.queue.FanOutQueueContract;
 import dev.packetfs.dispatch.queue.JobQueue;
 import dev.packetfs.dispatch.queue.JobQueueContract;
@@ -102,6 +103,14 @@ class RedisStreamJobQueueIT extends JobQueueContract {
     }
 
     /** The fan-out contract on the same redis-server. */
+    @Nested
+    class FanOutCases extends FanOutCasesContract {
+        @Override
+        protected JobQueue queueUnderTest() {
+            return RedisStreamJobQueueIT.this.queue;
+        }
+    }
+
     @Nested
     class FanOut extends FanOutQueueContract {
         @Override

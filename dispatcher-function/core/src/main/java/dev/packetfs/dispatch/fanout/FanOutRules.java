@@ -1,16 +1,9 @@
-package dev.packetfs.dispatch.queue.memory;
+package dev.packetfs.dispatch.fanout;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.packetfs.dispatch.fanout.FanOutLimits;
-import dev.packetfs.dispatch.fanout.FanOutMerge;
-import dev.packetfs.dispatch.fanout.FanOutProgress;
-import dev.packetfs.dispatch.fanout.WindowPlan;
-import dev.packetfs.dispatch.fanout.WindowTemplate;
 import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.job.WindowRef;
 import dev.packetfs.dispatch.ledger.ExecutionRecord;
-import dev.packetfs.dispatch.queue.CancelOutcome;
-import dev.packetfs.dispatch.queue.Envelope;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,25 +13,46 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
- * The in-memory queue's fan-out jobs: the same rules as the Redis queue's scripts (fanout.lua and
- * the scripts that include it), kept under the queue's lock. Windows are issued as they are
- * needed, a parent holds at most its outstanding windows in the queue, and the parent's result is
- * stored the moment its last window is in (there is no second dispatcher to hand the merge to).
+ * The rules of fan-out jobs (docs/jobs.md#fan-out), written once: which windows a parent issues
+ * and when (room, the cap, one at a time for a chained fnv64, the budget), how answers fold into it
+ * (first answer per window, charges, hedges won), when it ends (merged, failed, changed, cancelled,
+ * stopped by its budget) and when it plans again (its object changed and {@code on_change} allows).
+ *
+ * <p>The in-memory queue runs these rules as they are, under its lock. The Redis queue runs them
+ * in Lua (fanout.lua and the scripts that include it), where they must be atomic; the table of
+ * cases {@code FanOutCases} generates from this class (the test resource fanout-cases.json) is
+ * replayed through every backend, and a backend that disagrees on any case fails, as
+ * kernel/spec/vectors.json pins the kernels. Not thread-safe: the caller holds a lock.
  */
-final class InMemoryFanOuts {
+public final class FanOutRules {
     private final Map<String, Parent> parents = new HashMap<>();
     /** Queues one window's job text. */
     private final Consumer<String> issue;
     /** Stores a parent's result. */
     private final Consumer<JobResult> finish;
-    /** Queues a parent to be planned again: its restart envelope, and its job as submitted. */
-    private final BiConsumer<String, String> restart;
+    /** Queues a parent to be planned again. */
+    private final Restart restart;
 
-    InMemoryFanOuts(Consumer<String> issue, Consumer<JobResult> finish, BiConsumer<String, String> restart) {
+    /** Queues a parent to be planned again: its job as submitted, its delivery token, and which restart this is. */
+    @FunctionalInterface
+    public interface Restart {
+        void queue(String job, String token, int restarts);
+    }
+
+    /** What cancelling did to a parent. */
+    public enum Cancelled {
+        /** No fan-out job of that id is in progress. */
+        NOT_A_FAN_OUT,
+        /** It ended already, or is ending. */
+        FINISHED,
+        /** It starts no more windows; its result (cancelled) is stored. */
+        CANCELLING
+    }
+
+    public FanOutRules(Consumer<String> issue, Consumer<JobResult> finish, Restart restart) {
         this.issue = issue;
         this.finish = finish;
         this.restart = restart;
@@ -105,7 +119,7 @@ final class InMemoryFanOuts {
      * number): plan.lua's rules. Returns false when this plan is not wanted (planned already, or
      * not waiting for this restart).
      */
-    boolean plan(WindowPlan plan, FanOutLimits limits, WindowTemplate template, String job, String token, int restart) {
+    public boolean plan(WindowPlan plan, FanOutLimits limits, WindowTemplate template, String job, String token, int restart) {
         Parent p = parents.get(plan.parentId());
         if (restart == 0) {
             if (p != null) {
@@ -123,7 +137,7 @@ final class InMemoryFanOuts {
     }
 
     /** A restart whose new version cannot be planned: the parent ends as failed, with what it spent. */
-    void unplannable(String parentId, int restart, String error) {
+    public void unplannable(String parentId, int restart, String error) {
         Parent p = parents.get(parentId);
         if (p == null || !p.state.equals("restarting") || p.restarts != restart) {
             return;
@@ -134,13 +148,13 @@ final class InMemoryFanOuts {
     }
 
     /** Whether a delivered window should run: its parent runs its plan and the window is not answered yet. */
-    boolean wanted(WindowRef w) {
+    public boolean wanted(WindowRef w) {
         Parent p = parents.get(w.parent());
         return p != null && p.runs(w) && !p.answers.containsKey(w.index());
     }
 
     /** Every settled execution of a window is charged to its parent while the parent exists. */
-    void charge(WindowRef w, ExecutionRecord r) {
+    public void charge(WindowRef w, ExecutionRecord r) {
         Parent p = parents.get(w.parent());
         if (p == null) {
             return;
@@ -151,7 +165,7 @@ final class InMemoryFanOuts {
     }
 
     /** A window's answer; the first one for its index counts. */
-    void answered(WindowRef w, ObjectNode result, String substrate) {
+    public void answered(WindowRef w, ObjectNode result, String substrate) {
         Parent p = parents.get(w.parent());
         if (p == null || !p.runs(w) || p.answers.putIfAbsent(w.index(), result) != null) {
             return;
@@ -186,7 +200,7 @@ final class InMemoryFanOuts {
      *
      * @param error as {@link FanOutMerge#windowFailed} or {@link FanOutMerge#windowFoundChanged} words it
      */
-    void failed(WindowRef w, String error, boolean changed) {
+    public void failed(WindowRef w, String error, boolean changed) {
         Parent p = parents.get(w.parent());
         if (w.hedge() || p == null || !p.runs(w) || p.answers.containsKey(w.index())) {
             return;
@@ -209,25 +223,25 @@ final class InMemoryFanOuts {
         p.hedgesWon = 0;
         p.next = 0;
         p.shares.replaceAll((name, s) -> new FanOutProgress.Share(0, 0, s.costPicoUsd(), s.executions()));
-        restart.accept(Envelope.restart(p.job, p.token, p.restarts), p.job);
+        restart.queue(p.job, p.token, p.restarts);
     }
 
-    /** @return null when {@code parentId} is not a fan-out job in progress */
-    CancelOutcome cancel(String parentId) {
+    /** {@code DELETE /jobs/{id}} of a parent: it starts no more windows and ends as cancelled. */
+    public Cancelled cancel(String parentId) {
         Parent p = parents.get(parentId);
         if (p == null) {
-            return null;
+            return Cancelled.NOT_A_FAN_OUT;
         }
         if (!p.state.equals("running") && !p.state.equals("restarting")) {
-            return CancelOutcome.FINISHED;
+            return Cancelled.FINISHED;
         }
         p.state = "cancelled";
         finish(p, FanOutMerge.ended(p.progress(), Instant.now()));
-        return CancelOutcome.CANCELLING;
+        return Cancelled.CANCELLING;
     }
 
     /** hedge.lua's rules; the caller queues the duplicate when this says yes. */
-    boolean mayHedge(WindowRef w, double afterFraction) {
+    public boolean mayHedge(WindowRef w, double afterFraction) {
         Parent p = parents.get(w.parent());
         if (p == null || !p.runs(w) || p.answers.containsKey(w.index())
                 || p.done() < afterFraction * p.plan.windows() || !p.hedged.add(w.plan() + ":" + w.index())) {
@@ -237,12 +251,12 @@ final class InMemoryFanOuts {
         return true;
     }
 
-    FanOutProgress progress(String parentId) {
+    public FanOutProgress progress(String parentId) {
         Parent p = parents.get(parentId);
         return p == null ? null : p.progress();
     }
 
-    List<FanOutProgress> running(int max) {
+    public List<FanOutProgress> running(int max) {
         return parents.values().stream().sorted(Comparator.comparing((Parent p) -> p.startedAt).reversed())
                 .limit(max).map(Parent::progress).toList();
     }
@@ -252,24 +266,10 @@ final class InMemoryFanOuts {
         finish.accept(result);
     }
 
-    /**
-     * Issues windows while the parent has room: at most {@code maxOutstanding} queued or running
-     * (one for a chained fnv64), and, under a budget, only as many as it can still pay for at the
-     * larger of the estimated and the observed cost per window. A parent that can issue nothing,
-     * has nothing running and has windows left is stopped.
-     */
+    /** Issues windows while the parent has room, or stops it: {@link #room}'s rule. */
     private void refill(Parent p) {
-        long outstanding = p.next - p.done();
-        long room = p.limits.chained() ? (outstanding == 0 ? 1 : 0) : p.limits.maxOutstanding() - outstanding;
-        room = Math.min(room, p.plan.windows() - p.next);
-        if (p.limits.maxCostPicoUsd() >= 0) {
-            double per = Math.max(p.limits.estimatePicoUsd(), p.done() > 0 ? (double) p.cost / p.done() : 0);
-            if (per > 0) {
-                long affordable = (long) Math.floor((p.limits.maxCostPicoUsd() - p.cost) / per) - outstanding;
-                room = Math.min(room, affordable);
-            }
-        }
-        if (room <= 0 && outstanding == 0 && p.next < p.plan.windows()) {
+        long room = room(p.next, p.done(), p.plan.windows(), p.limits, p.cost);
+        if (room < 0) {
             p.state = "stopped";
             finish(p, FanOutMerge.ended(p.progress(), Instant.now()));
             return;
@@ -278,5 +278,33 @@ final class InMemoryFanOuts {
             long i = p.next++;
             issue.accept(p.template.json(i, p.plan.offset(i), p.plan.length(i), p.limits.chained() ? p.fnvNext : null));
         }
+    }
+
+    /**
+     * How many windows a parent issues now (fanout.lua's fanoutRefill): at most
+     * {@code maxOutstanding} queued or running (one for a chained fnv64), none past its last, and,
+     * under a budget, only as many as it can still pay for at the larger of the estimated and the
+     * observed cost per window. -1: it stops, because it can issue nothing, has nothing running
+     * and has windows left.
+     *
+     * @param next windows issued so far
+     * @param done windows answered
+     * @param cost what its executions cost so far, 10^-12 USD
+     */
+    public static long room(long next, long done, long windows, FanOutLimits limits, long cost) {
+        long outstanding = next - done;
+        long room = limits.chained() ? (outstanding == 0 ? 1 : 0) : limits.maxOutstanding() - outstanding;
+        room = Math.min(room, windows - next);
+        if (limits.maxCostPicoUsd() >= 0) {
+            double per = Math.max(limits.estimatePicoUsd(), done > 0 ? (double) cost / done : 0);
+            if (per > 0) {
+                long affordable = (long) Math.floor((limits.maxCostPicoUsd() - cost) / per) - outstanding;
+                room = Math.min(room, affordable);
+            }
+        }
+        if (room <= 0 && outstanding == 0 && next < windows) {
+            return -1;
+        }
+        return Math.max(0, room);
     }
 }
