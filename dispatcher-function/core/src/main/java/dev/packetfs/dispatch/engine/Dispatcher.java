@@ -1,12 +1,11 @@
 package dev.packetfs.dispatch.engine;
 
+import dev.packetfs.dispatch.fanout.FanOutCoordinator;
 import dev.packetfs.dispatch.fanout.FanOutPlanner;
-import dev.packetfs.dispatch.fanout.FanOutSettings;
 import dev.packetfs.dispatch.ledger.CostLedger;
 import dev.packetfs.dispatch.ledger.ExecutionRecord;
 import dev.packetfs.dispatch.queue.Delivery;
 import dev.packetfs.dispatch.queue.JobDelivery;
-import dev.packetfs.dispatch.queue.JobIntake;
 import dev.packetfs.dispatch.queue.Settlement;
 import dev.packetfs.dispatch.select.Selection;
 import dev.packetfs.dispatch.select.SubstrateSelector;
@@ -16,6 +15,7 @@ import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.Success;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.ExecutionRequest;
+import dev.packetfs.protocol.fetch.FetchException;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -70,8 +70,8 @@ public final class Dispatcher implements AutoCloseable {
     private final DispatchSettings settings;
     private final SettlementPolicy policy;
     private final SettlementWriter writer;
-    private final FanOutPlanner planner;
-    private final AtomicLong hedges = new AtomicLong();
+    /** Plans fan-out jobs and hedges their late windows; null: jobs with window_bytes run as one job. */
+    private final FanOutCoordinator fanOut;
     private final Semaphore slots;
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
     /** Deliveries whose substrates are all busy: they wait here, in order, for a slot to free. */
@@ -90,14 +90,11 @@ public final class Dispatcher implements AutoCloseable {
     private final AtomicBoolean reading = new AtomicBoolean();
     private volatile long readBackoffMs = 100;
 
-    /** A delivery held, and (once it runs) where and since when: what the hedging timer looks at. */
+    /** A delivery held: since when (for extending it), and the bytes of its job. */
     private static final class InFlight {
         final Delivery delivery;
         final long since;
         final long bytes;
-        volatile SubstrateState runningOn;
-        /** When the hedging timer may next ask about it; 0 until it runs. */
-        volatile long hedgeAfter;
 
         InFlight(Delivery delivery, long since, long bytes) {
             this.delivery = delivery;
@@ -125,13 +122,33 @@ public final class Dispatcher implements AutoCloseable {
     /** @param planner cuts jobs with {@code window_bytes} into windows; null: they run as one job */
     public Dispatcher(JobDelivery queue, SubstrateSelector selector, CostLedger ledger, DispatchSettings settings,
             MeterRegistry registry, FanOutPlanner planner) {
-        this.planner = planner;
         this.queue = queue;
         this.selector = selector;
         this.ledger = ledger;
         this.settings = settings;
         this.policy = new SettlementPolicy(settings.retry());
         this.writer = new SettlementWriter(queue, this::stored, registry);
+        this.fanOut = planner == null ? null : new FanOutCoordinator(planner, queue, new FanOutCoordinator.Loop() {
+            @Override
+            public void settle(Settlement s) {
+                writer.write(s);
+            }
+
+            @Override
+            public Settlement refused(Delivery d, String error) {
+                return policy.refused(d, error);
+            }
+
+            @Override
+            public Settlement probeFailed(Delivery d, FetchException error) {
+                return policy.probeFailed(d, error);
+            }
+
+            @Override
+            public void runAsOne(Delivery d) {
+                runOrWait(d);
+            }
+        });
         this.slots = new Semaphore(settings.maxInFlight());
         Gauge.builder("packetfs.inflight", inFlight, Map::size).register(registry);
         this.takeTimer = Timer.builder("packetfs.queue.take").description("one read of jobs from the queue")
@@ -165,8 +182,8 @@ public final class Dispatcher implements AutoCloseable {
         // Room can also appear without an execution ending: a substrate coming back up, a
         // volunteer browser joining. Waiting deliveries get the first look at it.
         timers.scheduleWithFixedDelay(this::roomMayHaveAppeared, 100, 100, TimeUnit.MILLISECONDS);
-        if (planner != null && planner.settings().hedge()) {
-            timers.scheduleWithFixedDelay(this::hedgeLateWindows, 100, 100, TimeUnit.MILLISECONDS);
+        if (fanOut != null) {
+            fanOut.start(timers);
         }
         requestMore();
     }
@@ -288,8 +305,8 @@ public final class Dispatcher implements AutoCloseable {
         long bytes = d.rawJob().length();
         heldBytes.addAndGet(bytes);
         inFlight.put(d.handle(), new InFlight(d, System.nanoTime(), bytes));
-        if (planner != null && d.job().fansOut()) {
-            plan(d);
+        if (fanOut != null && d.job().fansOut()) {
+            fanOut.plan(d);
             return;
         }
         runOrWait(d);
@@ -305,53 +322,6 @@ public final class Dispatcher implements AutoCloseable {
             waiting.add(d);
             pump(); // a slot may have freed since the attempt
         }
-    }
-
-    /**
-     * A job with {@code window_bytes}: the planner probes its object, then it is cut into windows
-     * (queued by the settlement that plans it), runs as one job, or fails with the reason.
-     */
-    private void plan(Delivery d) {
-        queue.planning(d, true).exceptionally(e -> null);
-        planner.decide(d.job()).whenComplete((decision, error) -> {
-            if (d.restarts() > 0 && !(decision instanceof FanOutPlanner.Decision.Plan)) {
-                // Planned again after its object changed: its record holds what it spent, and a
-                // new version that cannot be cut into windows ends it there, with the reason.
-                writer.write(new Settlement.Unplannable(d, "the object changed while the job ran, and its new version"
-                        + " cannot be planned: " + why(decision, error)));
-            } else if (error != null) {
-                writer.write(policy.refused(d, "planning failed: " + error));
-            } else if (decision instanceof FanOutPlanner.Decision.Plan p) {
-                LOG.debug("job {}: {} windows of {} bytes", d.jobId(), p.plan().windows(), p.plan().windowBytes());
-                writer.write(new Settlement.Planned(d, p.plan(), p.limits()));
-            } else if (decision instanceof FanOutPlanner.Decision.Refuse r) {
-                writer.write(policy.refused(d, r.error()));
-            } else if (decision instanceof FanOutPlanner.Decision.ProbeFailed f) {
-                writer.write(policy.probeFailed(d, f.error()));
-            } else {
-                // It runs as one job, unless it was cancelled while it was being planned.
-                queue.planning(d, false).whenComplete((owned, failed) -> {
-                    if (Boolean.FALSE.equals(owned)) {
-                        writer.write(policy.refused(d, JobIntake.cancelledError(d.jobId())));
-                    } else {
-                        runOrWait(d);
-                    }
-                });
-            }
-        });
-    }
-
-    private static String why(FanOutPlanner.Decision decision, Throwable error) {
-        if (decision instanceof FanOutPlanner.Decision.Single single) {
-            return "it would run as one job (" + single.why() + ")";
-        }
-        if (decision instanceof FanOutPlanner.Decision.Refuse refuse) {
-            return refuse.error();
-        }
-        if (decision instanceof FanOutPlanner.Decision.ProbeFailed failed) {
-            return "probing it failed: " + failed.error().getMessage();
-        }
-        return "planning failed: " + error;
     }
 
     /**
@@ -402,10 +372,8 @@ public final class Dispatcher implements AutoCloseable {
         Duration timeout = d.job().maxDurationMs() != null
                 ? Duration.ofMillis(d.job().maxDurationMs()) : settings.defaultTimeout();
         long start = System.nanoTime();
-        InFlight held = inFlight.get(d.handle());
-        if (held != null && d.job().window() != null && !d.job().window().hedge()) {
-            held.runningOn = substrate;
-            held.hedgeAfter = start + hedgeDelayNanos(substrate);
+        if (fanOut != null && inFlight.containsKey(d.handle())) {
+            fanOut.started(d, substrate, start);
         }
         CompletableFuture<ExecutionOutcome> execution;
         try {
@@ -459,6 +427,9 @@ public final class Dispatcher implements AutoCloseable {
         for (Settlement s : batch) {
             // An execution abandoned by an earlier run may finish late: it holds no slot now.
             InFlight done = inFlight.remove(s.delivery().handle());
+            if (fanOut != null) {
+                fanOut.settled(s.delivery());
+            }
             if (done != null) {
                 freed++;
                 heldBytes.addAndGet(-done.bytes);
@@ -471,46 +442,9 @@ public final class Dispatcher implements AutoCloseable {
 
     // -- timers -------------------------------------------------------------------------------
 
-    /**
-     * How long a window may run on {@code s} before it is late: {@code hedge-factor} times the
-     * latency observed there (moving average), and at least {@code hedge-min-delay}.
-     */
-    private long hedgeDelayNanos(SubstrateState s) {
-        FanOutSettings f = planner == null ? FanOutSettings.defaults() : planner.settings();
-        return Math.max(f.hedgeMinDelay().toNanos(), (long) (f.hedgeFactor() * s.latencyMs() * 1e6));
-    }
-
-    /**
-     * Windows running here past their substrate's usual latency get a duplicate elsewhere, when
-     * the queue agrees (most of the parent done, not hedged yet: hedge.lua). The first answer
-     * completes the window; the other is charged and ignored (docs/jobs.md#stragglers). A window
-     * the queue declines now is asked about again one delay later.
-     */
-    private void hedgeLateWindows() {
-        long now = System.nanoTime();
-        for (InFlight f : inFlight.values()) {
-            SubstrateState on = f.runningOn;
-            if (on == null || f.hedgeAfter == 0 || now - f.hedgeAfter < 0) {
-                continue;
-            }
-            f.hedgeAfter = now + hedgeDelayNanos(on);
-            try {
-                queue.hedgeAsync(f.delivery, on.name(), planner.settings().hedgeAfter()).whenComplete((queued, error) -> {
-                    if (Boolean.TRUE.equals(queued)) {
-                        f.hedgeAfter = 0; // once
-                        hedges.incrementAndGet();
-                        LOG.debug("window {} late on {}: hedged", f.delivery.jobId(), on.name());
-                    }
-                });
-            } catch (RuntimeException e) {
-                LOG.debug("hedging {} failed: {}", f.delivery.jobId(), e.toString());
-            }
-        }
-    }
-
-    /** Hedges this dispatcher queued since it started. */
+    /** Hedges this dispatcher queued since it was made. */
     public long hedgesQueued() {
-        return hedges.get();
+        return fanOut == null ? 0 : fanOut.hedgesQueued();
     }
 
     private void extendLongDeliveries() {
