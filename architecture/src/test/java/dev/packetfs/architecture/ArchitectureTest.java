@@ -6,12 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
+import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -160,6 +165,55 @@ class ArchitectureTest {
         noClasses().that().resideInAnyPackage("dev.packetfs.worker..", "dev.packetfs.cli..")
                 .should().dependOnClassesThat().resideInAPackage("dev.packetfs.dispatch..")
                 .check(MAIN);
+    }
+
+    /**
+     * Main code names a class by its import, not inline by its package ({@code java.util.List}
+     * in a method): the imports then list everything a file uses. The exception is a name two
+     * packages share in one file (LambdaWorker's {@code org.crac.Context} beside Lambda's).
+     */
+    @Test
+    void mainCodeNamesClassesByTheirImports() throws IOException {
+        Pattern inline = Pattern.compile(
+                "(?<![\\w.\"])((?:java|javax|jakarta|dev|io|com|org|software)(?:\\.[a-z][a-z0-9_]*)+)\\.([A-Z]\\w*)");
+        Pattern imported = Pattern.compile("^import ([\\w.]+)\\.(\\w+);", Pattern.MULTILINE);
+        List<String> found = new ArrayList<>();
+        List<Path> sources;
+        try (Stream<Path> walk = Files.walk(ROOT)) {
+            sources = walk.filter(f -> f.toString().endsWith(".java") && f.toString().contains("/src/main/java/")
+                    && !f.toString().contains("/node_modules/") && !f.toString().contains("/target/")).toList();
+        }
+        for (Path file : sources) {
+            String text = Files.readString(file);
+            Map<String, String> imports = new HashMap<>();
+            Matcher m = imported.matcher(text);
+            while (m.find()) {
+                imports.put(m.group(2), m.group(1));
+            }
+            boolean inComment = false;
+            int n = 0;
+            for (String line : text.split("\n")) {
+                n++;
+                String code = line.strip();
+                if (code.startsWith("/*")) {
+                    inComment = true;
+                }
+                if (inComment || code.startsWith("*") || code.startsWith("//") || code.startsWith("import ")
+                        || code.startsWith("package ")) {
+                    inComment &= !code.contains("*/");
+                    continue;
+                }
+                Matcher fqn = inline.matcher(code.replaceAll("\"(\\\\.|[^\"\\\\])*\"", "\"\""));
+                while (fqn.find()) {
+                    String clash = imports.get(fqn.group(2));
+                    if (clash == null || clash.equals(fqn.group(1))) {
+                        found.add(ROOT.relativize(file) + ":" + n + ": " + fqn.group());
+                    }
+                }
+            }
+        }
+        assertTrue(sources.size() > 100, "the main sources were found");
+        assertTrue(found.isEmpty(), "import these instead of naming them inline:\n" + String.join("\n", found));
     }
 
     /** A unit test runs in seconds on any machine: whatever starts a process or listens on a port is an *IT. */

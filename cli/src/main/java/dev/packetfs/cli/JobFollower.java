@@ -8,6 +8,7 @@ import dev.packetfs.client.PacketfsClient;
 import dev.packetfs.client.PacketfsException;
 import java.io.Console;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
@@ -126,7 +127,7 @@ final class JobFollower {
     /** A cost as the API writes it (a JSON number, perhaps with an exponent) as a plain decimal. */
     static String usd(JsonNode cost) {
         try {
-            return new java.math.BigDecimal(cost.asText()).stripTrailingZeros().toPlainString();
+            return new BigDecimal(cost.asText()).stripTrailingZeros().toPlainString();
         } catch (NumberFormatException e) {
             return cost.asText();
         }

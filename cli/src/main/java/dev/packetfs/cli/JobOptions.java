@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.packetfs.kernel.Program;
 import dev.packetfs.kernel.ProgramJson;
 import java.math.BigDecimal;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** A job's fields other than its program (docs/jobs.md). */
@@ -18,7 +19,7 @@ final class JobOptions {
 
     @Option(names = "--substrates", paramLabel = "A,B", split = ",",
             description = "run only on these (each window of a --window job too)")
-    java.util.List<String> substrates;
+    List<String> substrates;
 
     @Option(names = "--public", description = "untrusted volunteer browsers may see the job's data")
     boolean isPublic;

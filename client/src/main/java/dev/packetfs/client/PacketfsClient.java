@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -301,7 +302,7 @@ public final class PacketfsClient implements AutoCloseable {
     }
 
     private static byte[] bytes(Object json) {
-        return Json.write(json).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return Json.write(json).getBytes(StandardCharsets.UTF_8);
     }
 
     /** How a client reaches its dispatcher. */

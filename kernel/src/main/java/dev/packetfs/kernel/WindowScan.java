@@ -1,5 +1,6 @@
 package dev.packetfs.kernel;
 
+import java.util.Objects;
 import java.util.zip.CRC32C;
 
 /**
@@ -22,7 +23,7 @@ public final class WindowScan {
 
     /** Feeds the next {@code len} bytes of the window. */
     public WindowScan update(byte[] a, int off, int len) {
-        java.util.Objects.checkFromIndexSize(off, len, a.length);
+        Objects.checkFromIndexSize(off, len, a.length);
         switch (op) {
             case COUNTEQ -> state += ByteScans.countEqual(a, off, len, imm);
             // XOR of (b ^ imm) is the XOR of the bytes, with imm folded in once per odd count.

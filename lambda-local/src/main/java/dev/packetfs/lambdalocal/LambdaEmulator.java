@@ -8,26 +8,37 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
 
 /**
@@ -108,7 +119,7 @@ public final class LambdaEmulator implements AutoCloseable {
         if (settings.schedule() == null) {
             this.schedule = null;
         } else {
-            this.schedule = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            this.schedule = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "lambda-emulator-schedule");
                 t.setDaemon(true);
                 return t;
@@ -122,7 +133,7 @@ public final class LambdaEmulator implements AutoCloseable {
     private void tick() {
         ticks.incrementAndGet();
         String event = "{\"version\":\"0\",\"id\":\"" + UUID.randomUUID() + "\",\"detail-type\":\"Scheduled Event\","
-                + "\"source\":\"aws.events\",\"account\":\"123456789012\",\"time\":\"" + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                + "\"source\":\"aws.events\",\"account\":\"123456789012\",\"time\":\"" + Instant.now().truncatedTo(ChronoUnit.SECONDS)
                 + "\",\"region\":\"us-east-1\",\"resources\":[\"arn:aws:events:us-east-1:123456789012:rule/" + functionName
                 + "-schedule\"],\"detail\":{}}";
         threads.execute(() -> {
@@ -135,8 +146,8 @@ public final class LambdaEmulator implements AutoCloseable {
     }
 
     /** The function URL, when it has one. */
-    public java.util.Optional<URI> functionUrl() {
-        return java.util.Optional.ofNullable(url).map(FunctionUrlFront::url);
+    public Optional<URI> functionUrl() {
+        return Optional.ofNullable(url).map(FunctionUrlFront::url);
     }
 
     /** A function URL's invocation: synchronous, on the function's alias. */
@@ -186,7 +197,7 @@ public final class LambdaEmulator implements AutoCloseable {
     /** The secret key that goes with {@link #ACCESS_KEY} unless told another. */
     public static final String SECRET_KEY = "local-secret-key";
     private final FunctionUrlFront url;
-    private final java.util.concurrent.ScheduledExecutorService schedule;
+    private final ScheduledExecutorService schedule;
     /** Scheduled invocations sent. */
     public final AtomicInteger ticks = new AtomicInteger();
 
@@ -202,7 +213,7 @@ public final class LambdaEmulator implements AutoCloseable {
      * once every environment has initialised; stops, with its environments, on SIGTERM.
      */
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new java.util.HashMap<>(Map.of("--port", "0", "--environments", "2",
+        Map<String, String> options = new HashMap<>(Map.of("--port", "0", "--environments", "2",
                 "--reserved-concurrency", "8", "--memory-mb", "1024", "--timeout-seconds", "60",
                 "--function-name", FUNCTION, "--function-url-auth", "AWS_IAM"));
         for (int i = 0; i + 1 < args.length; i += 2) {
@@ -214,7 +225,7 @@ public final class LambdaEmulator implements AutoCloseable {
                     + " [--function-url-port N] [--function-url-auth AWS_IAM|NONE] [--schedule-seconds N]");
             System.exit(2);
         }
-        Map<String, String> functionEnv = new java.util.HashMap<>();
+        Map<String, String> functionEnv = new HashMap<>();
         System.getenv().forEach((k, v) -> {
             // And the endpoint of a Secrets Manager on loopback, for functions that read secrets by ARN.
             if (k.startsWith("PACKETFS_") || k.equals("AWS_ENDPOINT_URL_SECRETS_MANAGER")) {
@@ -280,7 +291,7 @@ public final class LambdaEmulator implements AutoCloseable {
             String[] parts = exchange.getRequestURI().getPath().split("/");
             // /2015-03-31/functions/NAME/(invocations|configuration); NAME may be an ARN, and may end
             // in :QUALIFIER (or give it as ?Qualifier=)
-            String name = parts.length > 3 ? java.net.URLDecoder.decode(parts[3], StandardCharsets.UTF_8) : "";
+            String name = parts.length > 3 ? URLDecoder.decode(parts[3], StandardCharsets.UTF_8) : "";
             String action = parts.length > 4 ? parts[4] : "";
             String auth = exchange.getRequestHeaders().getFirst("Authorization");
             if (auth == null || !auth.contains("Credential=" + accessKey + "/")) {
@@ -402,7 +413,7 @@ public final class LambdaEmulator implements AutoCloseable {
         String report = "REPORT RequestId: " + invocation.id + "\tDuration: " + String.format("%.2f", durationMs)
                 + " ms\tBilled Duration: " + (long) Math.ceil(durationMs) + " ms\tMemory Size: " + memoryMb
                 + " MB\tMax Memory Used: 180 MB\t\n";
-        Map<String, String> headers = new java.util.HashMap<>(Map.of("X-Amz-Executed-Version", "$LATEST",
+        Map<String, String> headers = new HashMap<>(Map.of("X-Amz-Executed-Version", "$LATEST",
                 "X-Amz-Log-Result", Base64.getEncoder().encodeToString(report.getBytes(StandardCharsets.UTF_8))));
         if (answer.functionError) {
             headers.put("X-Amz-Function-Error", "Unhandled");
@@ -446,7 +457,7 @@ public final class LambdaEmulator implements AutoCloseable {
 
     private final class Environment {
         final HttpServer runtimeApi;
-        final java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
+        final CountDownLatch ready = new CountDownLatch(1);
         final Path log;
         volatile Process process;
 
@@ -566,13 +577,13 @@ public final class LambdaEmulator implements AutoCloseable {
 
     private static Path extractJni(Path ricDir, Path target) throws IOException {
         String arch = System.getProperty("os.arch").equals("aarch64") ? "aarch_64" : "x86_64";
-        try (java.util.stream.Stream<Path> jars = Files.list(ricDir)) {
+        try (Stream<Path> jars = Files.list(ricDir)) {
             Path ric = jars.filter(p -> p.getFileName().toString().startsWith("aws-lambda-java-runtime-interface-client"))
                     .findFirst().orElseThrow(() -> new IOException("no runtime interface client in " + ricDir));
-            try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(ric.toFile())) {
+            try (ZipFile zip = new ZipFile(ric.toFile())) {
                 ZipEntry entry = zip.getEntry("jni/libaws-lambda-jni.linux-" + arch + ".so");
                 try (InputStream in = zip.getInputStream(entry)) {
-                    Files.copy(in, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
                 }
             }
         }
@@ -618,8 +629,8 @@ public final class LambdaEmulator implements AutoCloseable {
     }
 
     private static void deleteTree(Path root) {
-        try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             // a temporary folder; the OS cleans up /tmp
         }

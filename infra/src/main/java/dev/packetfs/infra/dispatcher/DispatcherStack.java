@@ -4,6 +4,7 @@ import dev.packetfs.infra.AwsSolutions;
 import dev.packetfs.infra.lambda.SnapStartFunction;
 import dev.packetfs.infra.worker.WorkerStack;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -190,7 +191,7 @@ public final class DispatcherStack extends Stack {
 
     /** The drain's substrates: its own JVM, the worker, and Fly.io and Cloudflare when their URLs are given. */
     private static List<String> drainSubstrates(DispatcherSettings settings) {
-        List<String> names = new java.util.ArrayList<>(List.of("local", "lambda"));
+        List<String> names = new ArrayList<>(List.of("local", "lambda"));
         settings.flyioUrl().ifPresent(u -> names.add("flyio"));
         settings.cloudflareUrl().ifPresent(u -> names.add("cloudflare"));
         return names;

@@ -14,6 +14,8 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -97,7 +99,7 @@ public final class WindowFetcher implements AutoCloseable {
     }
 
     /** As {@link #fetchAndExecute(Program)}, within {@code timeout} or the configured limit if shorter. */
-    public KernelResult fetchAndExecute(Program program, java.time.Duration timeout) throws FetchException {
+    public KernelResult fetchAndExecute(Program program, Duration timeout) throws FetchException {
         if (program.dataUrl() == null) {
             return Kernel.execute(program);
         }
@@ -129,7 +131,7 @@ public final class WindowFetcher implements AutoCloseable {
      * one-byte {@code Range: bytes=0-0} request. The address policy applies on every hop, as for
      * {@link #fetchAndExecute}; no body is read past the one byte.
      */
-    public ObjectSize probe(String url, java.time.Duration timeout) throws FetchException {
+    public ObjectSize probe(String url, Duration timeout) throws FetchException {
         long deadline = System.nanoTime() + Math.min(limits.totalTimeout().toNanos(), timeout.toNanos());
         ObjectSize head = probeWith(url, true, deadline);
         if (head != null && head.known() && head.ranges()) {
@@ -188,7 +190,7 @@ public final class WindowFetcher implements AutoCloseable {
         }
         long length = longHeader(response, "Content-Length");
         Header ranges = response.getFirstHeader("Accept-Ranges");
-        return new ObjectSize(length, ranges != null && ranges.getValue().toLowerCase(java.util.Locale.ROOT).contains("bytes"),
+        return new ObjectSize(length, ranges != null && ranges.getValue().toLowerCase(Locale.ROOT).contains("bytes"),
                 headerValue(response, "ETag"), headerValue(response, "Last-Modified"));
     }
 

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -91,7 +92,7 @@ public enum WorkerError {
                 status.put(error, entry.required("status").asInt());
             }
             if (status.size() != values().length) {
-                throw new IllegalStateException(RESOURCE + " lacks a status for some of " + java.util.List.of(values()));
+                throw new IllegalStateException(RESOURCE + " lacks a status for some of " + List.of(values()));
             }
             return status;
         }

@@ -10,6 +10,7 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -54,6 +55,6 @@ public class HealthResource {
         String status = !queueUp ? "DOWN" : anyUp ? "UP" : "DEGRADED";
         root.put("status", status);
         Response.ResponseBuilder answer = Response.status(queueUp ? 200 : 503).entity(root);
-        return queueUp ? answer.build() : answer.header(jakarta.ws.rs.core.HttpHeaders.RETRY_AFTER, ApiErrors.RETRY_AFTER_QUEUE_DOWN_SECONDS).build();
+        return queueUp ? answer.build() : answer.header(HttpHeaders.RETRY_AFTER, ApiErrors.RETRY_AFTER_QUEUE_DOWN_SECONDS).build();
     }
 }

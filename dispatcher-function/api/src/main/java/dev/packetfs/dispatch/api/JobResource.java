@@ -1,5 +1,6 @@
 package dev.packetfs.dispatch.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,9 +12,9 @@ import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.queue.CancelOutcome;
 import dev.packetfs.dispatch.queue.JobIntake;
 import dev.packetfs.dispatch.queue.JobRecords;
-import dev.packetfs.dispatch.runtime.DrainStarter;
 import dev.packetfs.dispatch.queue.JobStatus;
 import dev.packetfs.dispatch.queue.SubmitOutcome;
+import dev.packetfs.dispatch.runtime.DrainStarter;
 import dev.packetfs.dispatch.runtime.PacketfsConfig;
 import dev.packetfs.dispatch.select.SubstrateSelector;
 import jakarta.inject.Inject;
@@ -234,7 +235,7 @@ public class JobResource {
     private static JsonNode readJson(String body) {
         try {
             return JobJson.MAPPER.readTree(body);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new JobException("job", "is not valid JSON: " + e.getOriginalMessage()
                     + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
                     + e.getLocation().getColumnNr() + ")"));

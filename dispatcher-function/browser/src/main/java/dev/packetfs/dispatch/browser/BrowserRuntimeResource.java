@@ -3,9 +3,12 @@ package dev.packetfs.dispatch.browser;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.util.Map;
 
 /**
@@ -28,9 +31,9 @@ public class BrowserRuntimeResource {
 
     /** Without the slash, the page's relative script URLs would resolve against the root. */
     @GET
-    public Response page(@jakarta.ws.rs.core.Context jakarta.ws.rs.core.UriInfo uri) {
+    public Response page(@Context UriInfo uri) {
         if (!uri.getPath().endsWith("/")) {
-            return Response.status(Response.Status.MOVED_PERMANENTLY).location(java.net.URI.create("/browser-runtime/")).build();
+            return Response.status(Response.Status.MOVED_PERMANENTLY).location(URI.create("/browser-runtime/")).build();
         }
         return file("index.html");
     }

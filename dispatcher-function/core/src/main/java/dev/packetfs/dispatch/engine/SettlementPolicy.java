@@ -7,6 +7,7 @@ import dev.packetfs.dispatch.queue.Settlement;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.Failure;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.Success;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
+import dev.packetfs.protocol.fetch.FetchException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -107,9 +108,9 @@ public final class SettlementPolicy {
      * substrate would; anything the origin did is the origin's, retried after a backoff and then
      * dead-lettered, as an {@code ORIGIN} failure is.
      */
-    public Settlement probeFailed(Delivery d, dev.packetfs.protocol.fetch.FetchException e) {
+    public Settlement probeFailed(Delivery d, FetchException e) {
         String error = "planning: data_url: " + e.getMessage();
-        if (e.kind() == dev.packetfs.protocol.fetch.FetchException.Kind.ADDRESS_REFUSED) {
+        if (e.kind() == FetchException.Kind.ADDRESS_REFUSED) {
             return refused(d, error);
         }
         return retryOrDeadLetter(d, error, d.attempts() + 1, d.costPicoUsd(), null, d.avoid(), false);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.packetfs.kernel.Program;
 import dev.packetfs.kernel.ProgramException;
 import dev.packetfs.kernel.ProgramJson;
 import java.math.BigDecimal;
@@ -72,7 +73,7 @@ public final class JobJson {
         if (programNode == null) {
             throw new JobException("program", "is required");
         }
-        dev.packetfs.kernel.Program program;
+        Program program;
         try {
             program = ProgramJson.parse(programNode);
         } catch (ProgramException e) {

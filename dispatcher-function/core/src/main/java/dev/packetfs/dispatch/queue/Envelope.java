@@ -7,6 +7,7 @@ import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.job.JobException;
 import dev.packetfs.dispatch.job.JobIds;
 import dev.packetfs.dispatch.job.JobJson;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -157,7 +158,7 @@ public final class Envelope {
         } catch (RuntimeException e) {
             ms = 0;
         }
-        return new DeadLetter(id, jobId.isEmpty() ? null : jobId, op, attempts, errors, java.time.Instant.ofEpochMilli(ms), raw);
+        return new DeadLetter(id, jobId.isEmpty() ? null : jobId, op, attempts, errors, Instant.ofEpochMilli(ms), raw);
     }
 
     /** What the dead-letter stream keeps of a job: the job as submitted and why it failed. */

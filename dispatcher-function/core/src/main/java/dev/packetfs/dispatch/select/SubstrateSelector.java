@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -127,14 +128,14 @@ public final class SubstrateSelector {
      * What the job is expected to cost, in 10^-12 USD, on the cheapest substrate it may run on
      * (up or not); empty when none may run it.
      */
-    public java.util.OptionalLong cheapestEstimate(ComputeJob job) {
+    public OptionalLong cheapestEstimate(ComputeJob job) {
         long best = Long.MAX_VALUE;
         for (SubstrateState s : states.values()) {
             if (unfit(job, s.capability()) == null) {
                 best = Math.min(best, prices.picoUsd(s.name(), s.adapter().estimate(job)));
             }
         }
-        return best == Long.MAX_VALUE ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(best);
+        return best == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(best);
     }
 
     /** Execution slots free now on substrates that take work (healthy, breaker not open). */

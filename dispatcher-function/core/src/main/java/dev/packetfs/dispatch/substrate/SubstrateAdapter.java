@@ -1,6 +1,7 @@
 package dev.packetfs.dispatch.substrate;
 
 import dev.packetfs.dispatch.job.ComputeJob;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -35,8 +36,8 @@ public interface SubstrateAdapter extends AutoCloseable {
      * Health known here and now without I/O, for a substrate whose state changes between probes
      * (volunteers joining and leaving); empty for the rest, whose last probe stands.
      */
-    default java.util.Optional<HealthReport> currentHealth() {
-        return java.util.Optional.empty();
+    default Optional<HealthReport> currentHealth() {
+        return Optional.empty();
     }
 
     /** The units this job is expected to bill here, for {@code max_cost_usd} checks. */

@@ -11,7 +11,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -108,10 +110,10 @@ public class DrainStarter {
                 failed(function, id, "Invoke answered " + r.statusCode(), true);
                 return false;
             }
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             failed(function, id, e.getCause().getMessage(), true);
             return false;
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             failed(function, id, "Invoke did not answer within " + INVOKE_TIMEOUT.toMillis() + " ms", true);
             return false;
         } catch (InterruptedException e) {

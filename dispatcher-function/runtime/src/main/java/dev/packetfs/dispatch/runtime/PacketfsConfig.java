@@ -3,6 +3,7 @@ package dev.packetfs.dispatch.runtime;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.math.BigDecimal;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -299,7 +300,7 @@ public interface PacketfsConfig {
             Optional<String> function();
 
             /** An endpoint override for the Invoke API (an emulator); unset: AWS. */
-            Optional<java.net.URI> endpoint();
+            Optional<URI> endpoint();
 
             /** The region, when the function is not an ARN; unset: AWS_REGION, else us-east-1. */
             Optional<String> region();
@@ -328,7 +329,7 @@ public interface PacketfsConfig {
     /** worker-cloudflare on Cloudflare Workers. */
     interface Cloudflare {
         /** {@code https://packetfs-worker.<account>.workers.dev}; unset: no {@code cloudflare} substrate. */
-        Optional<java.net.URI> url();
+        Optional<URI> url();
 
         /** Defaults to {@code packetfs.worker.token}. */
         Optional<String> token();
@@ -355,7 +356,7 @@ public interface PacketfsConfig {
     /** worker-flyio machines behind a Fly.io app URL. */
     interface Flyio {
         /** {@code https://<app>.fly.dev}; unset: no {@code flyio} substrate. */
-        Optional<java.net.URI> url();
+        Optional<URI> url();
 
         /** Defaults to {@code packetfs.worker.token}. */
         Optional<String> token();
@@ -390,7 +391,7 @@ public interface PacketfsConfig {
         String region();
 
         /** An endpoint override: LocalStack, an emulator. Unset: AWS. */
-        Optional<java.net.URI> endpoint();
+        Optional<URI> endpoint();
 
         /** The function's configured memory, the GB of GB-seconds. */
         @WithDefault("1024")

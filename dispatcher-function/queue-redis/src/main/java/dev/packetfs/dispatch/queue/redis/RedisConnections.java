@@ -4,17 +4,19 @@ import dev.packetfs.dispatch.queue.QueueUnavailableException;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
-import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
-import io.lettuce.core.event.connection.ConnectionActivatedEvent;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.event.connection.ConnectionActivatedEvent;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.DefaultEventLoopGroupProvider;
@@ -76,8 +78,8 @@ public final class RedisConnections implements AutoCloseable {
         });
         this.shared = connect();
         this.commands = standalone != null
-                ? ((io.lettuce.core.api.StatefulRedisConnection<String, String>) shared).async()
-                : ((io.lettuce.core.cluster.api.StatefulRedisClusterConnection<String, String>) shared).async();
+                ? ((StatefulRedisConnection<String, String>) shared).async()
+                : ((StatefulRedisClusterConnection<String, String>) shared).async();
     }
 
     public static RedisConnections open(String url) {
@@ -170,8 +172,8 @@ public final class RedisConnections implements AutoCloseable {
         // A blocking read may wait as long as it asked to; the timeout must not cut it short.
         connection.setTimeout(COMMAND_TIMEOUT.plus(Duration.ofSeconds(30)));
         RedisClusterCommands<String, String> sync = standalone != null
-                ? ((io.lettuce.core.api.StatefulRedisConnection<String, String>) connection).sync()
-                : ((io.lettuce.core.cluster.api.StatefulRedisClusterConnection<String, String>) connection).sync();
+                ? ((StatefulRedisConnection<String, String>) connection).sync()
+                : ((StatefulRedisClusterConnection<String, String>) connection).sync();
         return new Blocking(sync, connection);
     }
 
@@ -181,8 +183,8 @@ public final class RedisConnections implements AutoCloseable {
 
         /** The same connection's asynchronous commands: a blocking read that does not block a thread. */
         public RedisClusterAsyncCommands<String, String> async() {
-            return connection instanceof io.lettuce.core.api.StatefulRedisConnection<String, String> c ? c.async()
-                    : ((io.lettuce.core.cluster.api.StatefulRedisClusterConnection<String, String>) connection).async();
+            return connection instanceof StatefulRedisConnection<String, String> c ? c.async()
+                    : ((StatefulRedisClusterConnection<String, String>) connection).async();
         }
 
         @Override

@@ -1,5 +1,7 @@
 package dev.packetfs.dispatch.queue.redis;
 
+import dev.packetfs.dispatch.ledger.SeriesResolution;
+
 /**
  * The queue's Redis key names. Standalone Redis uses the names docs/redis-keys.md publishes
  * ({@code packetfs:jobs:queue}, {@code packetfs:results:<job_id>}, {@code packetfs:metrics}).
@@ -85,7 +87,7 @@ public record RedisKeys(String prefix) {
     }
 
     /** One period of the series: {@code <substrate>|<field>} → count. */
-    public String series(dev.packetfs.dispatch.ledger.SeriesResolution resolution, long period) {
+    public String series(SeriesResolution resolution, long period) {
         return prefix + "series:" + resolution.key() + ":" + period;
     }
 

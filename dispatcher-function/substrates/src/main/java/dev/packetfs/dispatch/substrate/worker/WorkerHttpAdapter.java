@@ -19,6 +19,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -86,7 +87,7 @@ public class WorkerHttpAdapter implements SubstrateAdapter {
     @Override
     public CompletionStage<ExecutionOutcome> execute(ExecutionRequest request) {
         byte[] body = new WorkerRequest(request.jobId(), request.job().program(), request.timeout()).toJson().toString()
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                .getBytes(StandardCharsets.UTF_8);
         HttpRequest post = HttpRequest.newBuilder(compute)
                 .timeout(request.timeout().plus(ANSWER_SLACK))
                 .header("Authorization", authorization)
