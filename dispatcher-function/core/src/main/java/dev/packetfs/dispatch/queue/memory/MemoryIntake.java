@@ -1,5 +1,6 @@
 package dev.packetfs.dispatch.queue.memory;
 
+import dev.packetfs.dispatch.fanout.FanOutRules;
 import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.job.JobJson;
 import dev.packetfs.dispatch.job.JobResult;
@@ -62,13 +63,9 @@ final class MemoryIntake implements JobIntake {
     @Override
     public CancelOutcome cancel(String jobId) {
         return store.locked(() -> {
-            switch (store.fanOuts.cancel(jobId)) {
-                case CANCELLING:
-                    return CancelOutcome.CANCELLING;
-                case FINISHED:
-                    return CancelOutcome.FINISHED;
-                default:
-                    break; // not a fan-out job in progress
+            FanOutRules.Cancelled parent = store.fanOuts.cancel(jobId);
+            if (parent != FanOutRules.Cancelled.NOT_A_FAN_OUT) {
+                return parent == FanOutRules.Cancelled.CANCELLING ? CancelOutcome.CANCELLING : CancelOutcome.FINISHED;
             }
             if (store.liveResult(jobId) != null) {
                 return CancelOutcome.FINISHED;
