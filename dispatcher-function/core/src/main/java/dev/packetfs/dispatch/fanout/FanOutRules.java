@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.job.WindowRef;
 import dev.packetfs.dispatch.ledger.ExecutionRecord;
+import dev.packetfs.dispatch.queue.CancelOutcome;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,16 +41,6 @@ public final class FanOutRules {
     @FunctionalInterface
     public interface Restart {
         void queue(String job, String token, int restarts);
-    }
-
-    /** What cancelling did to a parent. */
-    public enum Cancelled {
-        /** No fan-out job of that id is in progress. */
-        NOT_A_FAN_OUT,
-        /** It ended already, or is ending. */
-        FINISHED,
-        /** It starts no more windows; its result (cancelled) is stored. */
-        CANCELLING
     }
 
     public FanOutRules(Consumer<String> issue, Consumer<JobResult> finish, Restart restart) {
@@ -226,18 +217,23 @@ public final class FanOutRules {
         restart.queue(p.job, p.token, p.restarts);
     }
 
-    /** {@code DELETE /jobs/{id}} of a parent: it starts no more windows and ends as cancelled. */
-    public Cancelled cancel(String parentId) {
+    /**
+     * {@code DELETE /jobs/{id}} of a parent: it starts no more windows and ends as cancelled.
+     *
+     * @return {@code CANCELLING}, {@code FINISHED} (it ended already, or is ending), or
+     *     {@code UNKNOWN} when no fan-out job of that id is in progress
+     */
+    public CancelOutcome cancel(String parentId) {
         Parent p = parents.get(parentId);
         if (p == null) {
-            return Cancelled.NOT_A_FAN_OUT;
+            return CancelOutcome.UNKNOWN;
         }
         if (!p.state.equals("running") && !p.state.equals("restarting")) {
-            return Cancelled.FINISHED;
+            return CancelOutcome.FINISHED;
         }
         p.state = "cancelled";
         finish(p, FanOutMerge.ended(p.progress(), Instant.now()));
-        return Cancelled.CANCELLING;
+        return CancelOutcome.CANCELLING;
     }
 
     /** hedge.lua's rules; the caller queues the duplicate when this says yes. */

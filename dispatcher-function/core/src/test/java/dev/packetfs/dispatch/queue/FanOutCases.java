@@ -307,10 +307,10 @@ public final class FanOutCases {
         }
 
         private Step cancel() {
-            FanOutRules.Cancelled c = rules.cancel(name);
+            CancelOutcome c = rules.cancel(name);
             ObjectNode expect = observe(null);
             // The queue answers for the parent: one whose result is stored has finished.
-            expect.put("cancel", c == FanOutRules.Cancelled.NOT_A_FAN_OUT && finished != null ? "FINISHED" : c.name());
+            expect.put("cancel", c == CancelOutcome.UNKNOWN && finished != null ? "FINISHED" : c.name());
             outstanding.clear();
             return new Step("cancel", 0, false, null, 0, 0, expect);
         }

@@ -68,7 +68,7 @@ public abstract class FanOutCasesContract {
     private ObjectNode act(FanOutCases.Case c, FanOutCases.Step step) {
         ObjectNode n = JSON.objectNode();
         switch (step.action()) {
-            case "cancel" -> n.put("cancel", cancelled(queue.intake().cancel(c.parent().jobId())));
+            case "cancel" -> n.put("cancel", queue.intake().cancel(c.parent().jobId()).name());
             case "hedge" -> n.put("hedged", queue.delivery().hedgeAsync(window(c, step.index(), false), "flyio", step.after()).join());
             default -> {
                 Delivery d = window(c, step.index(), step.hedge());
@@ -117,14 +117,6 @@ public abstract class FanOutCasesContract {
                     ? FanOutCases.progress(status.get().fanOut()) : JSON.textNode("no progress: " + status));
         }
         return n;
-    }
-
-    private static String cancelled(CancelOutcome outcome) {
-        return switch (outcome) {
-            case CANCELLING -> "CANCELLING";
-            case FINISHED -> "FINISHED";
-            default -> "NOT_A_FAN_OUT";
-        };
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.packetfs.dispatch.queue.memory;
 
-import dev.packetfs.dispatch.fanout.FanOutRules;
 import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.job.JobJson;
 import dev.packetfs.dispatch.job.JobResult;
@@ -63,9 +62,9 @@ final class MemoryIntake implements JobIntake {
     @Override
     public CancelOutcome cancel(String jobId) {
         return store.locked(() -> {
-            FanOutRules.Cancelled parent = store.fanOuts.cancel(jobId);
-            if (parent != FanOutRules.Cancelled.NOT_A_FAN_OUT) {
-                return parent == FanOutRules.Cancelled.CANCELLING ? CancelOutcome.CANCELLING : CancelOutcome.FINISHED;
+            CancelOutcome parent = store.fanOuts.cancel(jobId);
+            if (parent != CancelOutcome.UNKNOWN) {
+                return parent;
             }
             if (store.liveResult(jobId) != null) {
                 return CancelOutcome.FINISHED;
