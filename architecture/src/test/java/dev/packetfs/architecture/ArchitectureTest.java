@@ -30,17 +30,20 @@ import org.junit.jupiter.api.Test;
  */
 class ArchitectureTest {
     private static final List<String> MODULES = List.of("kernel", "worker-protocol", "aws-secrets", "lambda-local", "client", "cli", "dispatcher-function/core",
-            "dispatcher-function/queue-redis",
-            "dispatcher-function/substrates", "dispatcher-function/runtime", "dispatcher-function/api",
-            "dispatcher-function/browser", "dispatcher-function/server", "dispatcher-function/lambda-url",
-            "dispatcher-function/lambda-drain", "worker-flyio", "worker-lambda");
+            "dispatcher-function/queue-redis", "dispatcher-function/runtime", "dispatcher-function/substrates/testing",
+            "dispatcher-function/substrates/worker-http", "dispatcher-function/substrates/local",
+            "dispatcher-function/substrates/lambda", "dispatcher-function/substrates/flyio",
+            "dispatcher-function/substrates/cloudflare",
+            "dispatcher-function/substrates/browser", "dispatcher-function/api", "dispatcher-function/server",
+            "dispatcher-function/lambda-url", "dispatcher-function/lambda-drain", "worker-flyio", "worker-lambda");
     private static final String[] CORE = {"dev.packetfs.dispatch.engine..", "dev.packetfs.dispatch.job..",
         "dev.packetfs.dispatch.ledger..", "dev.packetfs.dispatch.queue..", "dev.packetfs.dispatch.select..",
-        "dev.packetfs.dispatch.fanout..",
-        "dev.packetfs.dispatch.substrate", "dev.packetfs.dispatch.substrate.local.."};
+        "dev.packetfs.dispatch.fanout..", "dev.packetfs.dispatch.substrate"};
+    /** One package per substrate module; the worker protocol client is what the HTTP ones share. */
     private static final List<String> ADAPTERS = List.of("dev.packetfs.dispatch.substrate.lambda..",
             "dev.packetfs.dispatch.substrate.flyio..", "dev.packetfs.dispatch.substrate.cloudflare..",
-            "dev.packetfs.dispatch.substrate.local..", "dev.packetfs.dispatch.browser..");
+            "dev.packetfs.dispatch.substrate.local..",
+            "dev.packetfs.dispatch.substrate.browser..");
 
     /** Surefire runs in this module's folder, one below the repository root. */
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
@@ -146,18 +149,37 @@ class ArchitectureTest {
     }
 
     @Test
-    void theCoreKnowsNoAdapterAndAdaptersDoNotReachIntoEachOther() {
+    void theCoreAndTheRuntimeKnowNoAdapterAndAdaptersDoNotReachIntoEachOther() {
         for (String adapter : ADAPTERS) {
-            if (!adapter.equals("dev.packetfs.dispatch.substrate.local..")) {
-                noClasses().that().resideInAnyPackage(CORE)
-                        .should().dependOnClassesThat().resideInAPackage(adapter)
-                        .check(MAIN);
-            }
+            noClasses().that().resideInAnyPackage(CORE).or().resideInAnyPackage("dev.packetfs.dispatch.runtime..",
+                            "dev.packetfs.dispatch.api..", "dev.packetfs.dispatch.substrate.worker..")
+                    .should().dependOnClassesThat().resideInAPackage(adapter)
+                    .check(MAIN);
             String[] others = ADAPTERS.stream().filter(a -> !a.equals(adapter)).toArray(String[]::new);
             noClasses().that().resideInAPackage(adapter)
                     .should().dependOnClassesThat().resideInAnyPackage(others)
                     .check(MAIN);
         }
+    }
+
+    /**
+     * A substrate's adapter is plain Java, testable without a container; its module's wiring (the
+     * {@code SubstrateModule} bean, the config mapping) is what knows CDI and the runtime. The
+     * browser coordinator's WebSocket endpoint and page resource are that module's framework side.
+     */
+    @Test
+    void adaptersArePlainJavaAndOnlyTheirModulesWiring() {
+        noClasses().that().implement("dev.packetfs.dispatch.substrate.SubstrateAdapter")
+                .should().dependOnClassesThat().resideInAnyPackage("io.quarkus..", "io.vertx..", "io.smallrye..",
+                        "jakarta..", "dev.packetfs.dispatch.runtime..")
+                .check(MAIN);
+        noClasses().that().resideInAPackage("dev.packetfs.dispatch.substrate.worker..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.quarkus..", "io.smallrye..", "jakarta..",
+                        "dev.packetfs.dispatch.runtime..")
+                .check(MAIN);
+        classes().that().implement("dev.packetfs.dispatch.runtime.SubstrateModule")
+                .should().resideInAnyPackage(ADAPTERS.toArray(String[]::new))
+                .check(MAIN);
     }
 
     @Test
@@ -226,7 +248,7 @@ class ArchitectureTest {
                         ServerSocketChannel.class, com.sun.net.httpserver.HttpServer.class)
                 .orShould().beAnnotatedWith("io.quarkus.test.junit.QuarkusTest")
                 .check(TESTS);
-        assertTrue(Stream.of("KernelVectorsTest", "SettlementPolicyTest", "BrowserSubstrateTest")
+        assertTrue(Stream.of("KernelVectorsTest", "SettlementPolicyTest", "BrowserSubstrateTest", "LocalSubstrateTest")
                 .allMatch(name -> TESTS.stream().anyMatch(c -> c.getSimpleName().equals(name))), "the unit tests were imported");
     }
 }

@@ -6,23 +6,15 @@ import java.math.RoundingMode;
 import java.util.Map;
 
 /**
- * Prices per substrate and billed unit, in USD per unit, from configuration
- * ({@code packetfs.prices."lambda".gb_seconds=0.0000166667}). A unit without a price costs nothing,
- * which is right for {@code local} and {@code browser}.
+ * Prices per substrate and billed unit, in USD per unit: each substrate module's list prices, and
+ * configuration over them ({@code packetfs.prices."lambda".gb_seconds=0.0000166667}). A unit
+ * without a price costs nothing, which is right for {@code local} and {@code browser}.
  */
 public record PriceList(Map<String, Map<String, BigDecimal>> usdPerUnit) {
     private static final BigDecimal PICO = BigDecimal.TEN.pow(12);
 
     public PriceList {
         usdPerUnit = Map.copyOf(usdPerUnit);
-    }
-
-    /** The list prices of the providers' published pay-as-you-go rates (x86, us-east-1, 2026). */
-    public static PriceList defaults() {
-        return new PriceList(Map.of(
-                "lambda", Map.of("requests", new BigDecimal("0.0000002"), "gb_seconds", new BigDecimal("0.0000166667")),
-                "cloudflare", Map.of("requests", new BigDecimal("0.0000003"), "cpu_ms", new BigDecimal("0.00000002")),
-                "flyio", Map.of("machine_seconds", new BigDecimal("0.00000078"))));
     }
 
     /** What {@code units} cost on {@code substrate}, in 10^-12 USD, rounded half-up once. */

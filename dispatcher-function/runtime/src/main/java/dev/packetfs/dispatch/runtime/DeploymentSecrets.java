@@ -47,6 +47,15 @@ public class DeploymentSecrets {
         return workerToken.get();
     }
 
+    /**
+     * The token a worker substrate sends: its own when one is configured, else the shared worker
+     * token. A substrate whose URL ({@code urlKey}) is set without either is a configuration error.
+     */
+    public String workerTokenFor(Optional<String> own, String urlKey) {
+        return own.or(this::workerToken).orElseThrow(() -> new IllegalStateException(
+                urlKey + " is set but no token: set PACKETFS_WORKER_TOKEN (or PACKETFS_WORKER_TOKEN_SECRET_ARN)"));
+    }
+
     private static String redisUrl(SecretValue secret) {
         String url = secret.get();
         if (url.startsWith(PLACEHOLDER_PREFIX)) {

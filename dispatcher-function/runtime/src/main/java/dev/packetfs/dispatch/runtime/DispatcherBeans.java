@@ -20,7 +20,6 @@ import dev.packetfs.dispatch.queue.redis.RedisStreamJobQueue;
 import dev.packetfs.dispatch.select.ScoringPolicy;
 import dev.packetfs.dispatch.select.SubstrateSelector;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
-import dev.packetfs.dispatch.substrate.local.LocalSubstrate;
 import dev.packetfs.protocol.fetch.FetchLimits;
 import dev.packetfs.protocol.fetch.PublicAddressPolicy;
 import dev.packetfs.protocol.fetch.WindowFetcher;
@@ -38,7 +37,7 @@ import java.lang.management.ManagementFactory;
 import java.math.BigDecimal;
 import java.net.InetAddress;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -135,33 +134,25 @@ public class DispatcherBeans {
         fetcher.close();
     }
 
+    /** Each module's list prices, overridden unit by unit by {@code packetfs.prices.<substrate>.<unit>}. */
     @Produces
     @Singleton
-    PriceList prices(PacketfsConfig config) {
-        Map<String, Map<String, BigDecimal>> merged = new HashMap<>(PriceList.defaults().usdPerUnit());
-        config.prices().forEach((substrate, units) -> {
-            Map<String, BigDecimal> m = new HashMap<>(merged.getOrDefault(substrate, Map.of()));
-            m.putAll(units);
-            merged.put(substrate, m);
-        });
+    PriceList prices(PacketfsConfig config, Instance<SubstrateModule> modules) {
+        Map<String, Map<String, BigDecimal>> merged = new HashMap<>();
+        modules.forEach(module -> merged.put(module.name(), new HashMap<>(module.listPrices())));
+        config.prices().forEach((substrate, units) -> merged.computeIfAbsent(substrate, s -> new HashMap<>()).putAll(units));
         return new PriceList(merged);
     }
 
     /**
-     * The substrates: {@code local} (unless disabled) and every other {@link SubstrateAdapter} bean
-     * (each remote substrate's adapter is a bean that exists when its endpoint is configured).
+     * The substrates: every {@link SubstrateModule} on the class path that this deployment
+     * configures, in the order of their names (a tie in score goes to the first).
      */
     @Produces
     @Singleton
-    SubstrateSelector selector(PacketfsConfig config, DeploymentSecrets secrets, WindowFetcher fetcher, PriceList prices,
-            Instance<SubstrateAdapter> adapters) {
-        List<SubstrateAdapter> all = new ArrayList<>();
-        if (config.local().enabled()) {
-            PacketfsConfig.Local l = config.local();
-            all.add(new LocalSubstrate(fetcher, fetchExecutor, l.maxConcurrency(), l.maxMemoryMb(), l.maxDuration()));
-        }
-        all.addAll(RemoteSubstrates.fromConfig(config, secrets));
-        adapters.forEach(all::add);
+    SubstrateSelector selector(PacketfsConfig config, PriceList prices, Instance<SubstrateModule> modules) {
+        List<SubstrateAdapter> all = modules.stream().sorted(Comparator.comparing(SubstrateModule::name))
+                .flatMap(module -> module.adapter().stream()).toList();
         PacketfsConfig.Select s = config.select();
         LOG.infof("substrates: %s", all.stream().map(a -> a.capability().name()).toList());
         return new SubstrateSelector(all, new ScoringPolicy(s.costWeight(), s.latencyWeight(), s.failureWeight(),
@@ -173,7 +164,7 @@ public class DispatcherBeans {
     }
 
     private final ExecutorService fetchExecutor = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "packetfs-local-fetch");
+        Thread t = new Thread(r, "packetfs-probe");
         t.setDaemon(true);
         return t;
     });

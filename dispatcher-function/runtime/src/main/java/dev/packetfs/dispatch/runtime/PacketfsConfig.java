@@ -38,8 +38,6 @@ public interface PacketfsConfig {
 
     Select select();
 
-    Local local();
-
     Limits limits();
 
     Drain drain();
@@ -48,12 +46,9 @@ public interface PacketfsConfig {
 
     Worker worker();
 
-    /** Remote substrates; each is offered when its endpoint is configured. */
-    Substrates substrates();
-
     /**
      * USD per billed unit, per substrate: {@code packetfs.prices.lambda.gb_seconds=0.0000166667}.
-     * Defaults to the providers' list prices.
+     * Defaults to the list prices each substrate's module gives ({@link SubstrateModule#listPrices()}).
      */
     Map<String, Map<String, BigDecimal>> prices();
 
@@ -226,21 +221,6 @@ public interface PacketfsConfig {
         double ewmaAlpha();
     }
 
-    interface Local {
-        /** Offer the in-process kernel as the {@code local} substrate. */
-        @WithDefault("true")
-        boolean enabled();
-
-        @WithDefault("64")
-        int maxConcurrency();
-
-        @WithDefault("2048")
-        int maxMemoryMb();
-
-        @WithDefault("5m")
-        Duration maxDuration();
-    }
-
     /** The scheduled drain (a Lambda function run by an EventBridge schedule). */
     interface Metrics {
         /**
@@ -316,100 +296,6 @@ public interface PacketfsConfig {
          * the substrates are first built ({@link DeploymentSecrets}); {@link #token()} wins.
          */
         Optional<String> tokenSecretArn();
-    }
-
-    interface Substrates {
-        Flyio flyio();
-
-        Lambda lambda();
-
-        Cloudflare cloudflare();
-    }
-
-    /** worker-cloudflare on Cloudflare Workers. */
-    interface Cloudflare {
-        /** {@code https://packetfs-worker.<account>.workers.dev}; unset: no {@code cloudflare} substrate. */
-        Optional<URI> url();
-
-        /** Defaults to {@code packetfs.worker.token}. */
-        Optional<String> token();
-
-        /** Jobs in flight at once; Cloudflare adds isolates as needed, each takes 32. */
-        @WithDefault("256")
-        int maxConcurrency();
-
-        /** An hour of Worker CPU at list price ($0.02 per million CPU ms), for the score's cost term. */
-        @WithDefault("0.072")
-        double costPerHourUsd();
-
-        @WithDefault("15ms")
-        Duration expectedLatency();
-
-        @WithDefault("128")
-        int maxMemoryMb();
-
-        /** The Worker's {@code limits.cpu_ms}. */
-        @WithDefault("30s")
-        Duration maxDuration();
-    }
-
-    /** worker-flyio machines behind a Fly.io app URL. */
-    interface Flyio {
-        /** {@code https://<app>.fly.dev}; unset: no {@code flyio} substrate. */
-        Optional<URI> url();
-
-        /** Defaults to {@code packetfs.worker.token}. */
-        Optional<String> token();
-
-        /** Jobs in flight across the app: machines × their concurrency limit. */
-        @WithDefault("64")
-        int maxConcurrency();
-
-        /** A running shared-cpu-1x machine, for the score's cost term. */
-        @WithDefault("0.0028")
-        double costPerHourUsd();
-
-        @WithDefault("40ms")
-        Duration expectedLatency();
-
-        @WithDefault("512")
-        int maxMemoryMb();
-
-        @WithDefault("60s")
-        Duration maxDuration();
-    }
-
-    /** worker-lambda, invoked with the AWS SDK (credentials from the default provider chain). */
-    interface Lambda {
-        /** Name or ARN; unset: no {@code lambda} substrate. */
-        Optional<String> functionName();
-
-        /** A version or alias (e.g. {@code live} for SnapStart); unset: $LATEST. */
-        Optional<String> qualifier();
-
-        @WithDefault("us-east-1")
-        String region();
-
-        /** An endpoint override: LocalStack, an emulator. Unset: AWS. */
-        Optional<URI> endpoint();
-
-        /** The function's configured memory, the GB of GB-seconds. */
-        @WithDefault("1024")
-        int memoryMb();
-
-        @WithDefault("60s")
-        Duration maxDuration();
-
-        /** At most the function's reserved concurrency. */
-        @WithDefault("32")
-        int maxConcurrency();
-
-        /** 1 GB busy for an hour at list price, for the score's cost term. */
-        @WithDefault("0.06")
-        double costPerHourUsd();
-
-        @WithDefault("30ms")
-        Duration expectedLatency();
     }
 
     interface Limits {

@@ -10,9 +10,9 @@ import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.queue.QueueSettings;
 import dev.packetfs.dispatch.queue.redis.RedisConnections;
 import dev.packetfs.dispatch.queue.redis.RedisStreamJobQueue;
-import dev.packetfs.dispatch.substrate.cloudflare.WorkerdProcess;
-import dev.packetfs.dispatch.substrate.flyio.FlyWorkerProcess;
-import dev.packetfs.dispatch.substrate.lambda.LambdaEmulators;
+import dev.packetfs.dispatch.substrate.testing.WorkerdProcess;
+import dev.packetfs.dispatch.substrate.testing.WorkerProcess;
+import dev.packetfs.dispatch.substrate.testing.LambdaEmulators;
 import dev.packetfs.dispatch.testing.RedisServer;
 import dev.packetfs.kernel.Kernel;
 import dev.packetfs.kernel.KernelResult;
@@ -50,7 +50,7 @@ class FabricEndToEndIT {
         SplittableRandom random = new SplittableRandom(42);
         try (RedisServer redis = RedisServer.start();
                 RangeOrigin origin = new RangeOrigin();
-                LambdaEmulator lambda = LambdaEmulators.worker(Map.of("PACKETFS_WORKER_TOKEN", FlyWorkerProcess.TOKEN,
+                LambdaEmulator lambda = LambdaEmulators.worker(Map.of("PACKETFS_WORKER_TOKEN", WorkerProcess.TOKEN,
                         "PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1"), 2, 2, 1024, Duration.ofSeconds(10))) {
             for (int i = 0; i < 3; i++) {
                 byte[] object = new byte[1 << 20];
@@ -59,19 +59,19 @@ class FabricEndToEndIT {
                 origin.put("obj" + i, object);
             }
             lambda.awaitWarm(Duration.ofSeconds(60));
-            try (FlyWorkerProcess fly = FlyWorkerProcess.start(8);
+            try (WorkerProcess fly = WorkerProcess.fly(8);
                     WorkerdProcess cloudflare = WorkerdProcess.start(Map.of("PACKETFS_WORKER_MAX_CONCURRENCY", "8"))) {
                 run(redis, origin, lambda, fly, cloudflare, objects, random);
             }
         }
     }
 
-    private void run(RedisServer redis, RangeOrigin origin, LambdaEmulator lambda, FlyWorkerProcess fly,
+    private void run(RedisServer redis, RangeOrigin origin, LambdaEmulator lambda, WorkerProcess fly,
             WorkerdProcess cloudflare, Map<String, byte[]> objects, SplittableRandom random) throws Exception {
         {
             Map<String, String> env = new HashMap<>();
             env.put("PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1");
-            env.put("PACKETFS_WORKER_TOKEN", FlyWorkerProcess.TOKEN);
+            env.put("PACKETFS_WORKER_TOKEN", WorkerProcess.TOKEN);
             env.put("PACKETFS_LOCAL_MAX_CONCURRENCY", "2");
             env.put("PACKETFS_SUBSTRATES_FLYIO_URL", fly.url().toString());
             env.put("PACKETFS_SUBSTRATES_FLYIO_MAX_CONCURRENCY", "8");

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.packetfs.dispatch.substrate.LocalStackSupport;
-import dev.packetfs.dispatch.substrate.LocalStackSupport.RequiresLocalStack;
-import dev.packetfs.dispatch.substrate.RepositoryPaths;
+import dev.packetfs.dispatch.substrate.testing.LocalStackSupport;
+import dev.packetfs.dispatch.substrate.testing.LocalStackSupport.RequiresLocalStack;
+import dev.packetfs.dispatch.substrate.testing.RepositoryPaths;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.ByteArrayOutputStream;

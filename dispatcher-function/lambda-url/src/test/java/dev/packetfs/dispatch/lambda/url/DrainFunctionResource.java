@@ -1,6 +1,6 @@
 package dev.packetfs.dispatch.lambda.url;
 
-import dev.packetfs.dispatch.substrate.RepositoryPaths;
+import dev.packetfs.dispatch.substrate.testing.RepositoryPaths;
 import dev.packetfs.dispatch.testing.RedisServer;
 import dev.packetfs.lambdalocal.LambdaEmulator;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;

@@ -1,0 +1,62 @@
+package dev.packetfs.dispatch.substrate.browser;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.Map;
+
+/**
+ * The volunteer runtime at {@code /browser-runtime/}: the demo page, the client, the Web Worker,
+ * the Service Worker, the shared kernel file and the shared Range window reader, packaged into
+ * this jar from {@code browser-runtime/}, {@code kernel/js/} and {@code worker-protocol/js/}. Scripts go out as {@code text/javascript}
+ * (module scripts and module workers refuse anything else) and are revalidated on every load,
+ * so a volunteer never runs an outdated kernel.
+ */
+@Path("/browser-runtime")
+public class BrowserRuntimeResource {
+    private static final Map<String, String> TYPES = Map.of(
+            "index.html", "text/html; charset=utf-8",
+            "packetfs-client.js", "text/javascript; charset=utf-8",
+            "packetfs-worker.js", "text/javascript; charset=utf-8",
+            "packetfs-sw.js", "text/javascript; charset=utf-8",
+            "packetfs-execute.js", "text/javascript; charset=utf-8",
+            "packetfs-kernel.mjs", "text/javascript; charset=utf-8",
+            "range-window.mjs", "text/javascript; charset=utf-8");
+
+    /** Without the slash, the page's relative script URLs would resolve against the root. */
+    @GET
+    public Response page(@Context UriInfo uri) {
+        if (!uri.getPath().endsWith("/")) {
+            return Response.status(Response.Status.MOVED_PERMANENTLY).location(URI.create("/browser-runtime/")).build();
+        }
+        return file("index.html");
+    }
+
+    @GET
+    @Path("{file}")
+    public Response file(@PathParam("file") String name) {
+        String type = TYPES.get(name);
+        if (type == null) {
+            return Response.status(Response.Status.NOT_FOUND).build();
+        }
+        byte[] bytes;
+        try (InputStream in = BrowserRuntimeResource.class.getResourceAsStream("/browser-runtime/" + name)) {
+            if (in == null) {
+                return Response.status(Response.Status.NOT_FOUND).build();
+            }
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            return Response.serverError().build();
+        }
+        return Response.ok(bytes, type)
+                .header("Cache-Control", "no-cache")
+                .header("X-Content-Type-Options", "nosniff")
+                .build();
+    }
+}
