@@ -17,10 +17,10 @@ const USAGE = `usage: deploy-all  [--target aws|local|localstack] [--dry-run] [-
   --dry-run           print every step and the plan; start, change and record nothing
                       (aws: also synthesizes the templates into infra/cdk.out, and diffs them
                       against the account when credentials exist)
-  --only P,Q          just these parts (aws: worker, flyio, cloudflare, dispatcher, browser;
-                      local: redis, lambda, flyio, cloudflare, dispatcher, browsers)
+  --only P,Q          just these parts (aws: worker, flyio, cloudrun, cloudflare, dispatcher, browser;
+                      local: redis, lambda, flyio, cloudrun, cloudflare, dispatcher, browsers)
   --require-approval  aws: passed to cdk deploy (never | any-change | broadening; default broadening)
-  --port-base N       local: ports N (dispatcher) to N+4 (default 8080); N+7 with --serverless
+  --port-base N       local: ports N (dispatcher) to N+5 (default 8080); N+8 with --serverless
   --serverless        local: the dispatcher as AWS runs it: the API's and the drain's function.zip
                       under the local Lambda service, the API behind a function URL that checks
                       SigV4 (AWS_IAM), secrets read by ARN from a Secrets Manager on loopback

@@ -1,12 +1,12 @@
-// --target aws (and localstack): the CDK app's four stacks, the Fly.io app and the Cloudflare
-// Worker, in the order their inputs exist:
+// --target aws (and localstack): the CDK app's four stacks, the Fly.io app, the Cloud Run service
+// and the Cloudflare Worker, in the order their inputs exist:
 //   worker stack (creates the worker token in Secrets Manager)
-//   → Fly.io app and Cloudflare Worker (given that token through stdin)
-//   → dispatcher and cost stacks (given the Fly.io and Worker URLs as CDK context)
+//   → Fly.io app, Cloud Run service and Cloudflare Worker (given that token through stdin)
+//   → dispatcher and cost stacks (given their URLs as CDK context)
 //   → browser runtime stack (uploads browser-runtime/ to its bucket, behind CloudFront).
-// The token's value passes from `aws secretsmanager get-secret-value` to `fly secrets import`
-// and `wrangler secret put` through this process's memory only: never an argument, a file or
-// the terminal.
+// The token's value passes from `aws secretsmanager get-secret-value` to `fly secrets import`,
+// `gcloud secrets versions add` and `wrangler secret put` through this process's memory only:
+// never an argument, a file or the terminal.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +24,16 @@ const ZIPS = ['worker-lambda/target/function.zip', 'dispatcher-function/lambda-u
 const INFRA_JAR = 'infra/target/packetfs-infra.jar';
 const FLY_JAR = 'worker-flyio/target/quarkus-app/quarkus-run.jar';
 const LOCALSTACK_ENDPOINT = 'http://localhost.localstack.cloud:4566';
+/** The Secret Manager secret the Cloud Run service reads its worker token from. */
+const CLOUDRUN_SECRET = 'packetfs-worker-token';
+/**
+ * The service as the worker needs it: reachable without Google credentials (the worker checks its
+ * own bearer token; a dispatcher has no Google identity to sign with), as many requests per
+ * instance as the worker takes (PACKETFS_WORKER_MAX_CONCURRENCY, 64), and 1 vCPU with 512 MiB,
+ * which the cloudrun substrate's defaults bill.
+ */
+const CLOUDRUN_FLAGS = ['--allow-unauthenticated', '--port', '8080', '--concurrency', '64', '--cpu', '1', '--memory', '512Mi',
+  '--timeout', '120', '--quiet'];
 
 const hash = (...parts) => createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
 const stamp = (relative) => {
@@ -43,11 +53,14 @@ export function awsSteps(options) {
   const cdk = (args, opts = {}) => run(cdkCommand(), args, { cwd: infra, env: awsEnv(), ...opts });
   const wrangler = () => process.env.PACKETFS_WRANGLER ?? join(root, 'worker-cloudflare/node_modules/.bin/wrangler');
   const fly = () => which('flyctl') ?? which('fly');
+  const gcloudCommand = () => process.env.PACKETFS_GCLOUD ?? which('gcloud');
+  const gcloud = (args, opts = {}) => run(gcloudCommand(), args, { capture: true, ...opts });
 
   /** CDK context from what earlier steps learned; the synth of each run uses the latest. */
   const context = (ctx) => {
     const c = {};
     if (ctx.outputs.flyioUrl) c['packetfs:flyioUrl'] = ctx.outputs.flyioUrl;
+    if (ctx.outputs.cloudrunUrl) c['packetfs:cloudrunUrl'] = ctx.outputs.cloudrunUrl;
     if (ctx.outputs.cloudflareUrl) c['packetfs:cloudflareUrl'] = ctx.outputs.cloudflareUrl;
     return c;
   };
@@ -117,6 +130,19 @@ export function awsSteps(options) {
     }
     return null;
   };
+  const cloudrunReady = () => {
+    if (!gcloudCommand() || !existsSync(gcloudCommand())) {
+      return 'gcloud is not installed (it is on no package registry): https://cloud.google.com/sdk/docs/install, then `gcloud init`';
+    }
+    if (!gcloudProject()) {
+      return 'no Google Cloud project: run `gcloud config set project PROJECT`, or export CLOUDSDK_CORE_PROJECT';
+    }
+    const account = gcloud(['auth', 'list', '--filter=status:ACTIVE', '--format=value(account)'], { check: false });
+    if (!process.env.CLOUDSDK_AUTH_ACCESS_TOKEN && (account.status !== 0 || !account.stdout.trim())) {
+      return 'not logged in to Google Cloud: run `gcloud auth login`, or `gcloud auth activate-service-account --key-file KEY.json`';
+    }
+    return null;
+  };
   const cloudflareReady = () => {
     if (!existsSync(wrangler())) return 'wrangler is not installed: (cd worker-cloudflare && npm ci)';
     if (!process.env.CLOUDFLARE_API_TOKEN) {
@@ -129,6 +155,7 @@ export function awsSteps(options) {
     dispatcher: [localstackUp, awsCredentials, bootstrapped],
     browser: [localstackUp, awsCredentials, bootstrapped],
     flyio: [flyReady, awsCredentials],
+    cloudrun: [cloudrunReady, awsCredentials],
     cloudflare: [cloudflareReady, awsCredentials],
   };
   /** The first failing check of a part (later checks assume the earlier ones pass). */
@@ -173,7 +200,7 @@ export function awsSteps(options) {
       always: true,
       summary: 'the tools, credentials and logins each part needs',
       commands: () => ['aws sts get-caller-identity; aws cloudformation describe-stacks --stack-name CDKToolkit',
-        'flyctl auth whoami (or FLY_API_TOKEN); CLOUDFLARE_API_TOKEN and worker-cloudflare/node_modules/.bin/wrangler'],
+        'flyctl auth whoami (or FLY_API_TOKEN); gcloud auth list and its project; CLOUDFLARE_API_TOKEN and worker-cloudflare/node_modules/.bin/wrangler'],
       async run(ctx) {
         for (const tool of ['java', 'node']) if (!which(tool)) throw new DeployError(`${tool} is not installed`);
         const stopped = [];
@@ -195,7 +222,7 @@ export function awsSteps(options) {
       name: 'build',
       part: 'aws',
       always: true,
-      summary: 'the three function.zip files, the CDK app and the Fly.io app (built if missing); the CDK CLI',
+      summary: 'the three function.zip files, the CDK app and the HTTP worker for Fly.io and Cloud Run (built if missing); the CDK CLI',
       commands: () => ['mvn -B -pl worker-lambda,dispatcher-function/lambda-url,dispatcher-function/lambda-drain,worker-flyio,infra -am package -DskipTests  # if missing',
         '(cd infra && npm ci)  # the aws-cdk CLI, for diff and deploy'],
       async run(ctx) {
@@ -254,6 +281,42 @@ export function awsSteps(options) {
       destroyCommands: (saved) => [`flyctl apps destroy ${saved?.outputs?.flyApp ?? 'APP'} --yes`],
       destroy: (saved) => run(fly(), ['apps', 'destroy', saved.outputs.flyApp, '--yes']),
     }, {
+      name: 'cloudrun',
+      part: 'cloudrun',
+      summary: 'the Cloud Run service: the same worker image, the worker token in Secret Manager, gcloud run deploy',
+      commands: () => ['gcloud secrets describe packetfs-worker-token || gcloud secrets create packetfs-worker-token',
+        'aws secretsmanager get-secret-value … | gcloud secrets versions add packetfs-worker-token --data-file=-   # the token through stdin',
+        'gcloud secrets add-iam-policy-binding packetfs-worker-token --member serviceAccount:<runtime> --role roles/secretmanager.secretAccessor',
+        `(cd worker-flyio && gcloud run deploy SERVICE --source . --region REGION --set-secrets PACKETFS_WORKER_TOKEN=packetfs-worker-token:latest ${CLOUDRUN_FLAGS.join(' ')})`],
+      fingerprint: (ctx) => hash(stamp(FLY_JAR), stamp('worker-flyio/Dockerfile'), stamp('worker-flyio/.gcloudignore'),
+        ctx.outputs.WorkerTokenSecretArn ?? '', gcloudProject() ?? '', cloudRunService(), cloudRunRegion(), CLOUDRUN_FLAGS.join(' ')),
+      upToDate: () => serviceUrl() !== null,
+      run(ctx) {
+        const token = workerToken(ctx);
+        if (gcloud(['secrets', 'describe', CLOUDRUN_SECRET], { check: false }).status !== 0) {
+          gcloud(['secrets', 'create', CLOUDRUN_SECRET, '--replication-policy', 'automatic']);
+        }
+        gcloud(['secrets', 'versions', 'add', CLOUDRUN_SECRET, '--data-file=-'], { input: token });
+        // The service runs as the project's default compute account unless told otherwise; it reads the token.
+        const number = gcloud(['projects', 'describe', gcloudProject(), '--format=value(projectNumber)']).stdout.trim();
+        gcloud(['secrets', 'add-iam-policy-binding', CLOUDRUN_SECRET, '--member',
+          `serviceAccount:${number}-compute@developer.gserviceaccount.com`, '--role', 'roles/secretmanager.secretAccessor']);
+        gcloud(['run', 'deploy', cloudRunService(), '--source', '.', '--region', cloudRunRegion(),
+          '--set-secrets', `PACKETFS_WORKER_TOKEN=${CLOUDRUN_SECRET}:latest`,
+          '--set-env-vars', `PACKETFS_WORKER_LOCATION=${cloudRunRegion()}`, ...CLOUDRUN_FLAGS],
+        { cwd: join(root, 'worker-flyio'), capture: false });
+        const url = serviceUrl();
+        if (!url) throw new DeployError(`gcloud run deploy finished but the service ${cloudRunService()} has no URL`);
+        return { cloudrunService: cloudRunService(), cloudrunRegion: cloudRunRegion(), cloudrunUrl: url };
+      },
+      undo: 'gcloud run services delete',
+      destroyCommands: (saved) => [`gcloud run services delete ${saved?.outputs?.cloudrunService ?? 'SERVICE'} --region ${saved?.outputs?.cloudrunRegion ?? 'REGION'} --quiet`,
+        `gcloud secrets delete ${CLOUDRUN_SECRET} --quiet`],
+      destroy(saved) {
+        gcloud(['run', 'services', 'delete', saved.outputs.cloudrunService, '--region', saved.outputs.cloudrunRegion, '--quiet']);
+        gcloud(['secrets', 'delete', CLOUDRUN_SECRET, '--quiet'], { check: false });
+      },
+    }, {
       name: 'cloudflare',
       part: 'cloudflare',
       summary: 'wrangler deploy of the Worker, then the worker token as a Worker secret',
@@ -276,9 +339,9 @@ export function awsSteps(options) {
     });
   }
   steps.push(
-    stackStep('dispatcher', 'the API and the scheduled drain (told the Fly.io and Worker URLs), the cost dashboard and alarms',
+    stackStep('dispatcher', 'the API and the scheduled drain (told the Fly.io, Cloud Run and Worker URLs), the cost dashboard and alarms',
       ['PacketfsDispatcher', 'PacketfsCost'], {
-        note: '   # cdk.out synthesized again with packetfs:flyioUrl and packetfs:cloudflareUrl',
+        note: '   # cdk.out synthesized again with packetfs:flyioUrl, packetfs:cloudrunUrl and packetfs:cloudflareUrl',
         after(o, ctx) {
           if (localstack && ctx.outputs.localRedisUrl) {
             aws(['secretsmanager', 'put-secret-value', '--secret-id', o.RedisUrlSecretArn, '--secret-string', ctx.outputs.localRedisUrl]);
@@ -301,6 +364,31 @@ export function awsSteps(options) {
     say(`  building: ${missing.join(', ')}`);
     run('mvn', ['-B', '-q', '-ntp', '-pl', 'worker-lambda,dispatcher-function/lambda-url,dispatcher-function/lambda-drain,worker-flyio,infra',
       '-am', 'package', '-DskipTests'], { cwd: root });
+  }
+
+  /** The Google Cloud project gcloud deploys into: CLOUDSDK_CORE_PROJECT, else gcloud's configured one. */
+  function gcloudProject() {
+    if (process.env.CLOUDSDK_CORE_PROJECT) return process.env.CLOUDSDK_CORE_PROJECT;
+    if (!gcloudCommand() || !existsSync(gcloudCommand())) return null;
+    const r = gcloud(['config', 'get-value', 'project'], { check: false });
+    const project = r.status === 0 ? r.stdout.trim() : '';
+    return project && project !== '(unset)' ? project : null;
+  }
+
+  function cloudRunService() {
+    return process.env.PACKETFS_CLOUDRUN_SERVICE ?? 'packetfs-worker';
+  }
+
+  function cloudRunRegion() {
+    return process.env.PACKETFS_CLOUDRUN_REGION ?? 'us-central1';
+  }
+
+  /** The deployed service's https URL, or null when it does not exist. */
+  function serviceUrl() {
+    const r = gcloud(['run', 'services', 'describe', cloudRunService(), '--region', cloudRunRegion(), '--format=value(status.url)'],
+      { check: false });
+    const url = r.status === 0 ? r.stdout.trim() : '';
+    return url.startsWith('https://') ? url : null;
   }
 
   /** The Fly.io app's name: PACKETFS_FLY_APP, else one made up once (app names are global on Fly.io). */

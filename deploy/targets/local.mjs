@@ -1,7 +1,8 @@
 // --target local: the whole fabric on this machine, from the real artifacts. A redis-server; the
 // Lambda worker's function.zip under AWS's runtime interface client behind a loopback Lambda
 // service (lambda-local), so the dispatcher's LambdaAdapter goes through the AWS SDK's Invoke;
-// the Fly.io worker's jar; the Cloudflare Worker in workerd; the dispatcher (`pfs serve`) on that
+// the Fly.io worker's jar; the same jar as Google Cloud Run runs its image (told its port by PORT);
+// the Cloudflare Worker in workerd; the dispatcher (`pfs serve`) on that
 // Redis with every substrate configured; headless Chromium volunteers when chromium is installed.
 // Every process listens on 127.0.0.1 only, runs in a process group of its own, and is recorded
 // by pid, so that destroy-all stops exactly what deploy-all started.
@@ -90,8 +91,8 @@ export function localSteps(options) {
   const base = options.portBase;
   const serverless = options.serverless === true;
   const maxDrains = options.maxDrains ?? LOCAL_MAX_DRAINS;
-  const ports = { dispatcher: base, flyio: base + 1, cloudflare: base + 2, lambda: base + 3, redis: base + 4,
-    ...(serverless ? { api: base + 5, drain: base + 6, secrets: base + 7 } : {}) };
+  const ports = { dispatcher: base, flyio: base + 1, cloudflare: base + 2, lambda: base + 3, redis: base + 4, cloudrun: base + 5,
+    ...(serverless ? { api: base + 6, drain: base + 7, secrets: base + 8 } : {}) };
   const artifacts = serverless
     ? Object.fromEntries(Object.entries({ ...ARTIFACTS, ...SERVERLESS_ARTIFACTS }).filter(([k]) => k !== 'dispatcher'))
     : ARTIFACTS;
@@ -149,7 +150,7 @@ export function localSteps(options) {
         }
         if (taken.length) {
           throw new DeployError(`port ${taken.join(', ')} already taken by another process; nothing was started.`
-            + ` Stop it, or choose other ports with --port-base N (uses N to N+${serverless ? 7 : 4})`);
+            + ` Stop it, or choose other ports with --port-base N (uses N to N+${serverless ? 8 : 5})`);
         }
       },
     },
@@ -238,6 +239,28 @@ export function localSteps(options) {
       healthy: healthOk(ports.flyio),
     }),
     service({
+      name: 'cloudrun',
+      part: 'cloudrun',
+      names: () => ({ cloudrunUrl: url(ports.cloudrun) }),
+      summary: `worker-flyio's jar again, as Google Cloud Run runs its image (its port from PORT), on ${url(ports.cloudrun)}`,
+      port: ports.cloudrun,
+      marker: 'worker-flyio/target/quarkus-app/quarkus-run.jar',
+      inputs: (ctx) => [stamp(ARTIFACTS.flyio.file), hash(token(ctx))],
+      command: (ctx) => {
+        const args = ['-jar', ARTIFACTS.flyio.file];
+        if (!ctx) return { display: `PACKETFS_WORKER_TOKEN=<secret> PORT=${ports.cloudrun} K_SERVICE=packetfs-worker java ${args.join(' ')}` };
+        return {
+          cmd: 'java',
+          args,
+          cwd: root,
+          // Cloud Run's container contract: PORT and K_SERVICE; only loopback here.
+          env: childEnv({ PACKETFS_WORKER_TOKEN: token(ctx), PACKETFS_FETCH_ALLOW_HOSTS: '127.0.0.1', PORT: String(ports.cloudrun),
+            K_SERVICE: 'packetfs-worker', QUARKUS_HTTP_HOST: '127.0.0.1', PACKETFS_WORKER_LOCATION: 'local' }),
+        };
+      },
+      healthy: healthOk(ports.cloudrun),
+    }),
+    service({
       name: 'cloudflare',
       part: 'cloudflare',
       names: () => ({ cloudflareUrl: url(ports.cloudflare) }),
@@ -265,7 +288,7 @@ export function localSteps(options) {
         const args = ['-Xmx1g', '-jar', ARTIFACTS.dispatcher.file];
         if (!ctx) {
           return { display: `PACKETFS_REDIS_URL=redis://127.0.0.1:${ports.redis} PACKETFS_WORKER_TOKEN=<secret> `
-            + `PACKETFS_SUBSTRATES_{FLYIO,CLOUDFLARE}_URL=… PACKETFS_SUBSTRATES_LAMBDA_ENDPOINT=${url(ports.lambda)} `
+            + `PACKETFS_SUBSTRATES_{FLYIO,CLOUDRUN,CLOUDFLARE}_URL=… PACKETFS_SUBSTRATES_LAMBDA_ENDPOINT=${url(ports.lambda)} `
             + `QUARKUS_HTTP_PORT=${ports.dispatcher} java ${args.join(' ')}` };
         }
         return { cmd: 'java', args, cwd: root, env: childEnv(dispatcherEnv(ctx, false)) };
@@ -390,7 +413,7 @@ export function localSteps(options) {
       (ctx, forFingerprint) => ({ ...awsEnv(ctx, forFingerprint), PACKETFS_DRAIN_KICK_FUNCTION: DRAIN_ALIAS_ARN,
         PACKETFS_DRAIN_KICK_ENDPOINT: url(ports.drain), PACKETFS_DRAIN_KICK_ENABLED: String(options.kicks !== false),
         // The drain runs the jobs: a job may name the substrates it has.
-        PACKETFS_API_SUBSTRATES: ['local', ...['lambda', 'flyio', 'cloudflare'].filter((s) => ctx.outputs[`${s}Url`])].join(',') }),
+        PACKETFS_API_SUBSTRATES: ['local', ...['lambda', 'flyio', 'cloudrun', 'cloudflare'].filter((s) => ctx.outputs[`${s}Url`])].join(',') }),
       `the API's function.zip under AWS's runtime interface client, its function URL (AWS_IAM) on ${url(ports.dispatcher)}`);
     const runApi = api.run;
     api.run = async (ctx, saved) => ({ ...(await runApi(ctx, saved)), dispatcherUrl: url(ports.dispatcher),
@@ -414,10 +437,12 @@ export function localSteps(options) {
       // job spreads over all of them, as it would over machines, rather than filling the first.
       PACKETFS_LOCAL_MAX_CONCURRENCY: '4',
       PACKETFS_SUBSTRATES_FLYIO_MAX_CONCURRENCY: '4',
+      PACKETFS_SUBSTRATES_CLOUDRUN_MAX_CONCURRENCY: '4',
       PACKETFS_SUBSTRATES_CLOUDFLARE_MAX_CONCURRENCY: '4',
     };
     if (o.redisUrl) env.PACKETFS_REDIS_URL = o.redisUrl;
     if (o.flyioUrl) env.PACKETFS_SUBSTRATES_FLYIO_URL = o.flyioUrl;
+    if (o.cloudrunUrl) env.PACKETFS_SUBSTRATES_CLOUDRUN_URL = o.cloudrunUrl;
     if (o.cloudflareUrl) env.PACKETFS_SUBSTRATES_CLOUDFLARE_URL = o.cloudflareUrl;
     if (o.lambdaUrl) {
       Object.assign(env, {
@@ -430,7 +455,7 @@ export function localSteps(options) {
         AWS_REGION: 'us-east-1',
       });
     }
-    if (o.flyioUrl || o.cloudflareUrl) env.PACKETFS_WORKER_TOKEN = forFingerprint ? hash(token(ctx)) : token(ctx);
+    if (o.flyioUrl || o.cloudrunUrl || o.cloudflareUrl) env.PACKETFS_WORKER_TOKEN = forFingerprint ? hash(token(ctx)) : token(ctx);
     return env;
   }
 

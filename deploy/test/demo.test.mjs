@@ -50,7 +50,7 @@ async function runAndInterrupt(child, output, exited) {
   assert.equal((await fetch(`http://127.0.0.1:${port}/dashboard`)).status, 200, 'the dashboard is up while the demo waits');
   // Each substrate answered the job pinned to it; where the fan-out's windows land depends on the
   // moment's latencies and is not promised, but every substrate is in its books.
-  const substrates = ['local', 'lambda', 'flyio', 'cloudflare', ...(existsSync(process.env.CHROMIUM ?? '/usr/bin/chromium') ? ['browser'] : [])];
+  const substrates = ['local', 'lambda', 'flyio', 'cloudrun', 'cloudflare', ...(existsSync(process.env.CHROMIUM ?? '/usr/bin/chromium') ? ['browser'] : [])];
   for (const s of substrates) {
     assert.match(out, new RegExp(`^  ${s}\\s+succeeded  checksum \\d+ in \\d+ ms, the same as pfs exec$`, 'm'), out);
     assert.match(out, new RegExp(`^${s}\\s+\\d+\\s+[0-9.]+\\s+\\d+\\s`, 'm'), `${s} is in the books:\n${out}`);
@@ -60,5 +60,5 @@ async function runAndInterrupt(child, output, exited) {
   out = output();
   assert.equal(code, 130, out);
   assert.match(out, /Stopping the fabric/);
-  for (let p = port; p <= port + 4; p++) assert.equal(await listening(p), false, `port ${p} still listens:\n${out}`);
+  for (let p = port; p <= port + 5; p++) assert.equal(await listening(p), false, `port ${p} still listens:\n${out}`);
 }

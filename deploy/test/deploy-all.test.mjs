@@ -42,7 +42,7 @@ describe('bad configuration is refused, and nothing is started', () => {
   test('--only naming nothing known', async () => {
     const { code, out } = await cli('deploy-all', ['--target', 'local', '--only', 'redis,teleporter', '--state-dir', join(scratch, 'only')]);
     assert.equal(code, 1);
-    assert.match(out, /unknown part\(s\) teleporter; this target's parts are redis, lambda, flyio, cloudflare, dispatcher, browsers/);
+    assert.match(out, /unknown part\(s\) teleporter; this target's parts are redis, lambda, flyio, cloudrun, cloudflare, dispatcher, browsers/);
     assert.equal(existsSync(join(scratch, 'only', 'state.json')), false);
   });
 
@@ -84,7 +84,8 @@ describe('--dry-run prints the plan and touches nothing', () => {
     const { code, out } = await cli('deploy-all', ['--target', 'local', '--dry-run', '--port-base', '27580', '--state-dir', state]);
     assert.equal(code, 0, out);
     const order = [...out.matchAll(/^\s*\d+\. \[\w+\] (\w+):/gm)].map((m) => m[1]);
-    assert.deepEqual(order, ['check', 'build', 'redis', 'lambda', 'flyio', 'cloudflare', 'dispatcher', 'browsers']);
+    assert.deepEqual(order, ['check', 'build', 'redis', 'lambda', 'flyio', 'cloudrun', 'cloudflare', 'dispatcher', 'browsers']);
+    assert.match(out, /PORT=27585 K_SERVICE=packetfs-worker java -jar worker-flyio\/target\/quarkus-app\/quarkus-run\.jar/);
     assert.match(out, /redis-server --bind 127\.0\.0\.1 --port 27584/);
     assert.match(out, /--function-zip worker-lambda\/target\/function\.zip/);
     assert.match(out, /PACKETFS_WORKER_TOKEN=<secret>/);
@@ -94,10 +95,11 @@ describe('--dry-run prints the plan and touches nothing', () => {
   test('aws: the plan, the prerequisites, and templates synthesized into infra/cdk.out', { timeout: 180_000 }, async () => {
     const state = join(scratch, 'dry-aws');
     const { code, out } = await cli('deploy-all', ['--target', 'aws', '--dry-run', '--state-dir', state],
-      { PATH: '/usr/bin:/bin', AWS_ACCESS_KEY_ID: '', FLY_API_TOKEN: '', CLOUDFLARE_API_TOKEN: '' });
+      { PATH: '/usr/bin:/bin', AWS_ACCESS_KEY_ID: '', FLY_API_TOKEN: '', CLOUDFLARE_API_TOKEN: '', PACKETFS_GCLOUD: join(scratch, 'no-gcloud') });
     assert.equal(code, 0, out);
     const order = [...out.matchAll(/^\s*\d+\. \[\w+\] (\w+):/gm)].map((m) => m[1]);
-    assert.deepEqual(order, ['check', 'build', 'synth', 'worker', 'flyio', 'cloudflare', 'dispatcher', 'browser']);
+    assert.deepEqual(order, ['check', 'build', 'synth', 'worker', 'flyio', 'cloudrun', 'cloudflare', 'dispatcher', 'browser']);
+    assert.match(out, /cloudrun: gcloud is not installed \(it is on no package registry\): https:\/\/cloud\.google\.com\/sdk\/docs\/install/);
     assert.match(out, /worker: the AWS CLI is not installed/);
     assert.match(out, /flyio: flyctl is not installed \(it is on no package registry\): curl -L https:\/\/fly\.io\/install\.sh \| sh/);
     assert.match(out, /flyctl secrets import --app APP --stage {3}# the token through stdin/);
@@ -122,14 +124,14 @@ describe('--dry-run prints the plan and touches nothing', () => {
 describe('--target aws, with recording stand-ins for the cloud CLIs', () => {
   test('the order of the steps, the token only ever on stdin, a second run that changes nothing, destroy in reverse', { timeout: 240_000 }, async () => {
     const bin = mkdtempSync(join(scratch, 'fakes-'));
-    for (const name of ['aws', 'flyctl', 'cdk', 'wrangler']) {
+    for (const name of ['aws', 'flyctl', 'gcloud', 'cdk', 'wrangler']) {
       writeFileSync(join(bin, name), `#!/bin/sh\nexec node ${join(root, 'deploy/test/fake-cli.mjs')} ${name} "$@"\n`);
       chmodSync(join(bin, name), 0o755);
     }
     const log = join(scratch, 'fake-cli.log');
     const token = 'fake-worker-token-6f1d2c9a8b7e';
     const env = { PATH: `${bin}:${process.env.PATH}`, FAKE_CLI_LOG: log, FAKE_TOKEN: token, PACKETFS_CDK: join(bin, 'cdk'),
-      PACKETFS_WRANGLER: join(bin, 'wrangler'), CLOUDFLARE_API_TOKEN: 'cf-api-token', FLY_API_TOKEN: 'fly-api-token',
+      PACKETFS_WRANGLER: join(bin, 'wrangler'), PACKETFS_GCLOUD: join(bin, 'gcloud'), CLOUDFLARE_API_TOKEN: 'cf-api-token', FLY_API_TOKEN: 'fly-api-token',
       PACKETFS_FLY_APP: 'packetfs-worker-ci' };
     const state = join(scratch, 'aws');
     const first = await cli('deploy-all', ['--target', 'aws', '--require-approval', 'never', '--state-dir', state], env);
@@ -138,10 +140,16 @@ describe('--target aws, with recording stand-ins for the cloud CLIs', () => {
     // And how to reach it: pfs signs a function URL itself.
     assert.match(first.out, /^ {2}\.\/scripts\/pfs dashboard --server https:\/\/d\.lambda-url\.us-east-1\.on\.aws\/$/m);
     const calls = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    const deploys = calls.filter((c) => ['cdk', 'flyctl', 'wrangler'].includes(c.cli) && ['deploy', 'secrets', 'secret'].includes(c.args[0]))
-      .map((c) => `${c.cli} ${c.args[0]}${c.cli === 'cdk' ? ` ${c.args.slice(3, c.args.indexOf('--require-approval')).join(',')}` : ''}`);
-    assert.deepEqual(deploys, ['cdk deploy PacketfsWorker', 'flyctl secrets', 'flyctl deploy', 'wrangler deploy', 'wrangler secret',
-      'cdk deploy PacketfsDispatcher,PacketfsCost', 'cdk deploy PacketfsBrowserRuntime']);
+    const deploys = calls.filter(deploying).map((c) => (c.cli === 'gcloud' ? `gcloud ${c.args[0]} ${c.args[1]}`
+      : `${c.cli} ${c.args[0]}${c.cli === 'cdk' ? ` ${c.args.slice(3, c.args.indexOf('--require-approval')).join(',')}` : ''}`));
+    assert.deepEqual(deploys, ['cdk deploy PacketfsWorker', 'flyctl secrets', 'flyctl deploy', 'gcloud secrets create',
+      'gcloud secrets versions', 'gcloud secrets add-iam-policy-binding', 'gcloud run deploy', 'wrangler deploy', 'wrangler secret', 'cdk deploy PacketfsDispatcher,PacketfsCost',
+      'cdk deploy PacketfsBrowserRuntime']);
+    // Cloud Run: the same worker image from worker-flyio/, the token from Secret Manager, reachable by the dispatcher.
+    const runDeploy = calls.find((c) => c.cli === 'gcloud' && c.args[0] === 'run' && c.args[1] === 'deploy');
+    assert.deepEqual(runDeploy.args.slice(2, 8), ['packetfs-worker', '--source', '.', '--region', 'us-central1', '--set-secrets']);
+    assert.ok(runDeploy.args.includes('PACKETFS_WORKER_TOKEN=packetfs-worker-token:latest'), runDeploy.args.join(' '));
+    assert.equal(calls.find((c) => c.cli === 'gcloud' && c.args[1] === 'versions').stdin, token);
     assert.ok(calls.some((c) => c.cli === 'flyctl' && c.args.join(' ') === 'apps create packetfs-worker-ci --org personal'));
     assert.ok(calls.every((c) => !c.args.join(' ').includes(token)), 'never an argument');
     assert.equal(calls.find((c) => c.cli === 'flyctl' && c.args[0] === 'secrets').stdin, `PACKETFS_WORKER_TOKEN=${token}\n`);
@@ -152,26 +160,35 @@ describe('--target aws, with recording stand-ins for the cloud CLIs', () => {
     const drain = JSON.stringify(JSON.parse(readFileSync(join(root, 'infra/cdk.out/PacketfsDispatcher.template.json'), 'utf8')));
     assert.match(drain, /https:\/\/packetfs-worker-ci\.fly\.dev/);
     assert.match(drain, /https:\/\/packetfs-worker\.ci\.workers\.dev/);
+    assert.match(drain, /https:\/\/packetfs-worker-ci-uc\.a\.run\.app/);
 
     writeFileSync(log, '');
     const second = await cli('deploy-all', ['--target', 'aws', '--require-approval', 'never', '--state-dir', state], env);
     assert.equal(second.code, 0, second.out);
     assert.match(second.out, /up to date: nothing changed/);
     const again = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    assert.deepEqual(again.filter((c) => ['deploy', 'secrets', 'secret', 'apps'].includes(c.args[0])), [], 'nothing deployed twice');
+    assert.deepEqual(again.filter((c) => deploying(c) || c.args[0] === 'apps'), [], 'nothing deployed twice');
 
     writeFileSync(log, '');
     const down = await cli('destroy-all', ['--target', 'aws', '--state-dir', state], env);
     assert.equal(down.code, 0, down.out);
     const removals = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
-      .filter((c) => ['destroy', 'delete', 'apps'].includes(c.args[0])).map((c) => `${c.cli} ${c.args.join(' ')}`);
+      .filter((c) => ['destroy', 'delete', 'apps'].includes(c.args[0]) || c.args.includes('delete')).map((c) => `${c.cli} ${c.args.join(' ')}`);
     assert.deepEqual(removals, ['cdk destroy --app cdk.out PacketfsBrowserRuntime --force',
       'cdk destroy --app cdk.out PacketfsCost PacketfsDispatcher --force', 'wrangler delete --force',
+      'gcloud run services delete packetfs-worker --region us-central1 --quiet', 'gcloud secrets delete packetfs-worker-token --quiet',
       'flyctl apps destroy packetfs-worker-ci --yes', 'cdk destroy --app cdk.out PacketfsWorker --force'],
     'in the reverse order of the deploy: nothing is removed while something still imports from it');
     assert.deepEqual(JSON.parse(readFileSync(join(state, 'state.json'), 'utf8')).steps, {}, 'nothing left recorded');
   });
 });
+
+/** A call that deploys or changes something in a cloud (not one that only reads). */
+function deploying(c) {
+  if (c.cli === 'gcloud') return (c.args[0] === 'secrets' && ['create', 'versions', 'add-iam-policy-binding'].includes(c.args[1]))
+    || (c.args[0] === 'run' && c.args[1] === 'deploy');
+  return ['cdk', 'flyctl', 'wrangler'].includes(c.cli) && ['deploy', 'secrets', 'secret'].includes(c.args[0]);
+}
 
 /** A job's result from the dispatcher at `url`, polled until it is stored (at most two minutes). */
 async function resultOf(url, id) {
@@ -195,11 +212,11 @@ describe('--target local, end to end', () => {
     assert.equal(first.code, 0, first.out);
     assert.match(first.out, new RegExp(`^dispatcher: ${url}$`, 'm'));
     const recorded = JSON.parse(readFileSync(join(state, 'state.json'), 'utf8')).steps;
-    const pids = ['redis', 'lambda', 'flyio', 'cloudflare', 'dispatcher'].map((s) => recorded[s].outputs.pid)
+    const pids = ['redis', 'lambda', 'flyio', 'cloudrun', 'cloudflare', 'dispatcher'].map((s) => recorded[s].outputs.pid)
       .concat(recorded.browsers.outputs.pids);
     try {
       const health = await (await fetch(`${url}/health`)).json();
-      const substrates = ['local', 'lambda', 'flyio', 'cloudflare', ...(volunteers ? ['browser'] : [])];
+      const substrates = ['local', 'lambda', 'flyio', 'cloudrun', 'cloudflare', ...(volunteers ? ['browser'] : [])];
       for (const s of substrates) assert.equal(health.substrates[s]?.healthy, true, `${s}: ${JSON.stringify(health)}`);
       for (const s of substrates) {
         const job = { job_id: `e2e-${s}`, substrate: s, public: s === 'browser', program: { op: 'crc32c', data: 'MTIzNDU2Nzg5' } };
@@ -215,7 +232,7 @@ describe('--target local, end to end', () => {
 
       // A fan-out job over a loopback object: its windows on every substrate, merged to the single pass.
       const object = new Uint8Array(16 * 1024 * 1024 + 3).map((_, i) => (i * 2654435761) >>> 24);
-      const names = ['local', 'lambda', 'flyio', 'cloudflare', 'browser'].flatMap((s) => [`fail-${s}`, `restart-${s}`]);
+      const names = ['local', 'lambda', 'flyio', 'cloudrun', 'cloudflare', 'browser'].flatMap((s) => [`fail-${s}`, `restart-${s}`]);
       const origin = await startOrigin(new Map([['obj', object], ...names.map((n) => [n, object])]));
       try {
         const job = { job_id: 'e2e-fanout', public: true, window_bytes: 256 * 1024,
@@ -298,7 +315,7 @@ describe('--target local, end to end', () => {
       assert.match(destroyed.out, /nothing of the local fabric is left running/);
     }
     for (const pid of pids) assert.equal(alive(pid), false, `pid ${pid} still runs`);
-    for (let port = base; port <= base + 4; port++) assert.equal(await listening(port), false, `port ${port}`);
+    for (let port = base; port <= base + 5; port++) assert.equal(await listening(port), false, `port ${port}`);
     assert.equal(existsSync(state), false, 'the state folder is gone');
   });
 });

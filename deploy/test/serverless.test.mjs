@@ -94,7 +94,7 @@ describe('--target local --serverless, end to end', () => {
       }
 
       // The drain runs each job on the substrate it names (the API knows the drain's substrates).
-      const pinned = ['local', 'lambda', 'flyio', 'cloudflare'].map((s) => ({ job_id: `sl-on-${s}`, substrate: s,
+      const pinned = ['local', 'lambda', 'flyio', 'cloudrun', 'cloudflare'].map((s) => ({ job_id: `sl-on-${s}`, substrate: s,
         program: { op: 'crc32c', data: 'MTIzNDU2Nzg5' } }));
       const batch = await post('/jobs', pinned);
       assert.equal(batch.status, 202, await batch.text());

@@ -33,7 +33,7 @@ class ArchitectureTest {
             "dispatcher-function/queue-redis", "dispatcher-function/runtime", "dispatcher-function/substrates/testing",
             "dispatcher-function/substrates/worker-http", "dispatcher-function/substrates/local",
             "dispatcher-function/substrates/lambda", "dispatcher-function/substrates/flyio",
-            "dispatcher-function/substrates/cloudflare",
+            "dispatcher-function/substrates/cloudflare", "dispatcher-function/substrates/cloudrun",
             "dispatcher-function/substrates/browser", "dispatcher-function/api", "dispatcher-function/server",
             "dispatcher-function/lambda-url", "dispatcher-function/lambda-drain", "worker-flyio", "worker-lambda");
     private static final String[] CORE = {"dev.packetfs.dispatch.engine..", "dev.packetfs.dispatch.job..",
@@ -42,7 +42,7 @@ class ArchitectureTest {
     /** One package per substrate module; the worker protocol client is what the HTTP ones share. */
     private static final List<String> ADAPTERS = List.of("dev.packetfs.dispatch.substrate.lambda..",
             "dev.packetfs.dispatch.substrate.flyio..", "dev.packetfs.dispatch.substrate.cloudflare..",
-            "dev.packetfs.dispatch.substrate.local..",
+            "dev.packetfs.dispatch.substrate.cloudrun..", "dev.packetfs.dispatch.substrate.local..",
             "dev.packetfs.dispatch.substrate.browser..");
 
     /** Surefire runs in this module's folder, one below the repository root. */

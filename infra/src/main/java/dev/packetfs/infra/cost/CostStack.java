@@ -43,7 +43,7 @@ public final class CostStack extends Stack {
     public static final String NAMESPACE = "PacketFS";
     public static final String SUBSTRATE = "Substrate";
     /** Every substrate the dispatcher knows, one dashboard row each. */
-    public static final List<String> PROVIDERS = List.of("lambda", "flyio", "cloudflare", "browser", "local");
+    public static final List<String> PROVIDERS = List.of("lambda", "flyio", "cloudrun", "cloudflare", "browser", "local");
     static final Duration PERIOD = Duration.minutes(5);
     private static final int WIDTH = 4;
     private static final int HEIGHT = 6;

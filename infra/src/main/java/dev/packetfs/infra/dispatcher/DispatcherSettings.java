@@ -18,6 +18,7 @@ public record DispatcherSettings(
         int natGateways,
         int elastiCacheMaxDataGb,
         Optional<String> flyioUrl,
+        Optional<String> cloudrunUrl,
         Optional<String> cloudflareUrl,
         int logRetentionDays,
         int maxDrains) {
@@ -39,6 +40,7 @@ public record DispatcherSettings(
     public static final String NAT_GATEWAYS_KEY = "packetfs:natGateways";
     public static final String ELASTICACHE_MAX_DATA_GB_KEY = "packetfs:elasticacheMaxDataGb";
     public static final String FLYIO_URL_KEY = "packetfs:flyioUrl";
+    public static final String CLOUDRUN_URL_KEY = "packetfs:cloudrunUrl";
     public static final String CLOUDFLARE_URL_KEY = "packetfs:cloudflareUrl";
     public static final String MAX_DRAINS_KEY = "packetfs:maxDrains";
 
@@ -65,6 +67,7 @@ public record DispatcherSettings(
                 context.integer(NAT_GATEWAYS_KEY, 1, 1, 3),
                 context.integer(ELASTICACHE_MAX_DATA_GB_KEY, 5, 1, 5000),
                 context.text(FLYIO_URL_KEY),
+                context.text(CLOUDRUN_URL_KEY),
                 context.text(CLOUDFLARE_URL_KEY),
                 LogRetention.days(context),
                 context.integer(MAX_DRAINS_KEY, 4, 1, 100));

@@ -172,7 +172,7 @@ public final class DispatcherStack extends Stack {
 
     /**
      * The drain runs jobs: the Lambda substrate is the worker's alias, sized as the worker is;
-     * Fly.io and Cloudflare join when their URLs are given.
+     * Fly.io, Cloud Run and Cloudflare join when their URLs are given.
      */
     private Map<String, String> drainEnvironment(DispatcherSettings settings, WorkerStack worker) {
         Map<String, String> env = new LinkedHashMap<>();
@@ -185,14 +185,16 @@ public final class DispatcherStack extends Stack {
         worker.settings().reservedConcurrency().ifPresent(n ->
                 env.put("PACKETFS_SUBSTRATES_LAMBDA_MAX_CONCURRENCY", Integer.toString(n)));
         settings.flyioUrl().ifPresent(u -> env.put("PACKETFS_SUBSTRATES_FLYIO_URL", u));
+        settings.cloudrunUrl().ifPresent(u -> env.put("PACKETFS_SUBSTRATES_CLOUDRUN_URL", u));
         settings.cloudflareUrl().ifPresent(u -> env.put("PACKETFS_SUBSTRATES_CLOUDFLARE_URL", u));
         return env;
     }
 
-    /** The drain's substrates: its own JVM, the worker, and Fly.io and Cloudflare when their URLs are given. */
+    /** The drain's substrates: its own JVM, the worker, and Fly.io, Cloud Run and Cloudflare when their URLs are given. */
     private static List<String> drainSubstrates(DispatcherSettings settings) {
         List<String> names = new ArrayList<>(List.of("local", "lambda"));
         settings.flyioUrl().ifPresent(u -> names.add("flyio"));
+        settings.cloudrunUrl().ifPresent(u -> names.add("cloudrun"));
         settings.cloudflareUrl().ifPresent(u -> names.add("cloudflare"));
         return names;
     }

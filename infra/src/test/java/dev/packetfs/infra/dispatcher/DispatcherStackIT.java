@@ -47,6 +47,7 @@ class DispatcherStackIT {
                 "packetfs:dispatcherUrlAuth", "none",
                 "packetfs:redisUrlSecretArn", REDIS_SECRET_ARN,
                 "packetfs:flyioUrl", "https://packetfs-worker.fly.dev",
+                "packetfs:cloudrunUrl", "https://packetfs-worker-abc123-uc.a.run.app",
                 "packetfs:drainRateMinutes", 5,
                 "packetfs:maxDrains", 7)));
 
@@ -146,8 +147,9 @@ class DispatcherStackIT {
                         Map.of("Properties", Map.of("SecretString", Match.anyValue())))),
                 env.get("PACKETFS_REDIS_URL_SECRET_ARN"));
 
-        assertEquals("https://packetfs-worker.fly.dev",
-                environment(publicApi, drain(publicApi)).get("PACKETFS_SUBSTRATES_FLYIO_URL"));
+        Map<String, Object> given = environment(publicApi, drain(publicApi));
+        assertEquals("https://packetfs-worker.fly.dev", given.get("PACKETFS_SUBSTRATES_FLYIO_URL"));
+        assertEquals("https://packetfs-worker-abc123-uc.a.run.app", given.get("PACKETFS_SUBSTRATES_CLOUDRUN_URL"));
     }
 
     @Test
@@ -160,7 +162,8 @@ class DispatcherStackIT {
                 "PACKETFS_DRAIN_MAX_DRAINS", "4",
                 "PACKETFS_API_SUBSTRATES", "local,lambda"), env);
         Map<String, Object> open = environment(publicApi, api(publicApi));
-        assertEquals("local,lambda,flyio", open.get("PACKETFS_API_SUBSTRATES"), "the drain's substrates, Fly.io given");
+        assertEquals("local,lambda,flyio,cloudrun", open.get("PACKETFS_API_SUBSTRATES"),
+                "the drain's substrates, Fly.io and Cloud Run given");
         assertEquals(Map.of("Ref", apiKeySecret(publicApi)), open.get("PACKETFS_API_KEY_SECRET_ARN"));
         assertEquals("7", open.get("PACKETFS_DRAIN_MAX_DRAINS"));
     }

@@ -43,7 +43,7 @@ class SubstrateModulesIT {
     @Test
     void everySubstrateModuleIsFound() {
         Set<String> names = modules.stream().map(SubstrateModule::name).collect(Collectors.toSet());
-        assertEquals(Set.of("local", "lambda", "flyio", "cloudflare", "browser"), names);
+        assertEquals(Set.of("local", "lambda", "flyio", "cloudrun", "cloudflare", "browser"), names);
     }
 
     /** The test profile configures no remote endpoint: only the dispatcher's JVM and the volunteers. */
