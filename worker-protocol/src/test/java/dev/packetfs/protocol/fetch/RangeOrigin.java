@@ -110,6 +110,17 @@ public final class RangeOrigin implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
+        // Pages on other origins (volunteer browsers) may read it, as a CORS-enabled object store lets them.
+        exchange.getResponseHeaders().set("Access-Control-Allow-Origin", "*");
+        exchange.getResponseHeaders().set("Access-Control-Allow-Headers", "range, if-match, if-unmodified-since");
+        exchange.getResponseHeaders().set("Access-Control-Expose-Headers",
+                "content-range, content-length, etag, last-modified, accept-ranges");
+        if (exchange.getRequestMethod().equals("OPTIONS")) {
+            try (exchange) {
+                exchange.sendResponseHeaders(204, -1);
+            }
+            return;
+        }
         requests.incrementAndGet();
         clients.add(exchange.getRemoteAddress());
         Map<String, String> headers = new java.util.HashMap<>();

@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -51,12 +52,23 @@ public class BrowserBeans {
         // says nothing about where an untrusted browser may be sent.
         PublicAddressPolicy volunteers = PublicAddressPolicy.allowing(config.allowHosts().orElse(null));
         // Corrections read and write the queue, which may block: never on the caller's event loop.
-        BrowserSubstrate browsers = new BrowserSubstrate(settings, program -> recompute(fetcher, program),
-                (jobId, truth) -> recomputeExecutor.execute(() -> correct(records, jobId, truth)),
-                program -> volunteerRefusal(volunteers, program), (url, timeout) -> probe(fetcher, url, timeout),
-                config.maxDuration());
+        BrowserSubstrate browsers = wire(settings, fetcher, volunteers,
+                (jobId, truth) -> recomputeExecutor.execute(() -> correct(records, jobId, truth)), config.maxDuration(),
+                recomputeExecutor);
         register(registry, browsers);
         return browsers;
+    }
+
+    /**
+     * The substrate wired to the dispatcher's own kernel and checked fetcher, which verify the
+     * volunteers and pin the versions they read, and to the volunteers' address rules. Reads and
+     * recomputations run on {@code executor}, never on the caller's thread.
+     */
+    static BrowserSubstrate wire(BrowserSettings settings, WindowFetcher fetcher, PublicAddressPolicy volunteers,
+            ResultCorrector corrector, Duration maxDuration, Executor executor) {
+        return new BrowserSubstrate(settings, program -> recompute(fetcher, program, executor), corrector,
+                program -> volunteerRefusal(volunteers, program), (url, timeout) -> probe(fetcher, url, timeout, executor),
+                maxDuration);
     }
 
     /** packetfs_browser_* at /q/metrics: the volunteers, and what verifying them costs and finds. */
@@ -72,7 +84,7 @@ public class BrowserBeans {
     }
 
     /** The dispatcher's own kernel, reading the window with its own checked fetcher. */
-    private CompletableFuture<KernelResult> recompute(WindowFetcher fetcher, Program program) {
+    private static CompletableFuture<KernelResult> recompute(WindowFetcher fetcher, Program program, Executor executor) {
         if (program.dataUrl() == null) {
             return CompletableFuture.completedFuture(Kernel.execute(program));
         }
@@ -82,18 +94,18 @@ public class BrowserBeans {
             } catch (FetchException e) {
                 throw new CompletionException(e);
             }
-        }, recomputeExecutor);
+        }, executor);
     }
 
     /** The object's version now, from the dispatcher's own checked fetcher; null when it cannot be told. */
-    private CompletableFuture<ObjectVersion> probe(WindowFetcher fetcher, String url, Duration timeout) {
+    private static CompletableFuture<ObjectVersion> probe(WindowFetcher fetcher, String url, Duration timeout, Executor executor) {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 return fetcher.probe(url, timeout).version();
             } catch (FetchException e) {
                 return null; // leased unpinned, as before versions: the volunteers' read will tell
             }
-        }, recomputeExecutor);
+        }, executor);
     }
 
     private static void correct(JobRecords records, String jobId, KernelResult truth) {
