@@ -57,6 +57,12 @@ import java.util.zip.ZipInputStream;
  * {@code REPORT} log tail; and the Runtime API ({@code /2018-06-01/runtime/...}) each execution
  * environment polls, one endpoint per environment as in Lambda.
  *
+ * <p>Why about 640 lines in one class: the two APIs and the execution environments share one
+ * queue of pending invocations, one map of running ones and one concurrency count, and an
+ * invocation crosses all three (accepted by the Invoke API, taken by an environment's Runtime API,
+ * answered or timed out there, replied to by the Invoke API). Split, each part would reach into
+ * the others' state. The function URL in front of it is its own class ({@link FunctionUrlFront}).
+ *
  * <p>Used by the dispatcher's tests and, as a process of its own ({@link #main}), by
  * {@code ./scripts/deploy-all --target local}.
  */

@@ -55,6 +55,13 @@ import org.apache.hc.core5.util.Timeout;
  * <p>Every host, on every redirect hop, is resolved through the {@link AddressPolicy}, and the
  * connection goes to the very addresses that were checked, so a DNS answer cannot change between
  * the check and the connect.
+ *
+ * <p>Why about 500 lines in one class: a read is one sequence whose order is its security: the
+ * address rules on each hop, the connection to the checked address, the redirect limit, the
+ * precondition, then the status, the range and the version checked before the first byte reaches
+ * the kernel. Kept together, that order can be read top to bottom against docs/security.md; the
+ * parts that stand alone have their own classes ({@link AddressPolicy}, {@link VersionCheck},
+ * {@link FetchLimits}, {@link FetchException}).
  */
 public final class WindowFetcher implements AutoCloseable {
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
