@@ -30,7 +30,8 @@ test('the demo shows the whole fabric at work and stops it on Ctrl-C', { timeout
     // Whatever failed, the demo is stopped, and it stops its fabric.
     if (child.exitCode === null) {
       process.kill(-child.pid, 'SIGINT');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 120_000))]);
+      // unref: a bound on the wait, which must not keep this file's process alive once the demo is gone.
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 120_000).unref())]);
     }
   }
 });
@@ -56,7 +57,8 @@ async function runAndInterrupt(child, output, exited) {
     assert.match(out, new RegExp(`^${s}\\s+\\d+\\s+[0-9.]+\\s+\\d+\\s`, 'm'), `${s} is in the books:\n${out}`);
   }
   process.kill(-child.pid, 'SIGINT');
-  const { code } = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve({ code: 'still running' }), 120_000))]);
+  const { code } = await Promise.race([exited,
+    new Promise((resolve) => setTimeout(() => resolve({ code: 'still running' }), 120_000).unref())]);
   out = output();
   assert.equal(code, 130, out);
   assert.match(out, /Stopping the fabric/);
