@@ -29,24 +29,51 @@ import org.junit.jupiter.api.Test;
  * core module holds no Redis code and knows no Redis client.
  */
 class ArchitectureTest {
-    private static final List<String> MODULES = List.of("kernel", "worker-protocol", "aws-secrets", "lambda-local", "client", "cli", "dispatcher-function/core",
-            "dispatcher-function/queue-redis", "dispatcher-function/runtime", "dispatcher-function/substrates/testing",
-            "dispatcher-function/substrates/worker-http", "dispatcher-function/substrates/local",
-            "dispatcher-function/substrates/lambda", "dispatcher-function/substrates/flyio",
-            "dispatcher-function/substrates/cloudflare", "dispatcher-function/substrates/cloudrun",
-            "dispatcher-function/substrates/browser", "dispatcher-function/api", "dispatcher-function/server",
-            "dispatcher-function/lambda-url", "dispatcher-function/lambda-drain", "worker-flyio", "worker-lambda");
-    private static final String[] CORE = {"dev.packetfs.dispatch.engine..", "dev.packetfs.dispatch.job..",
-        "dev.packetfs.dispatch.ledger..", "dev.packetfs.dispatch.queue..", "dev.packetfs.dispatch.select..",
-        "dev.packetfs.dispatch.fanout..", "dev.packetfs.dispatch.substrate"};
+    private static final List<String> MODULES = List.of(
+            "kernel",
+            "worker-protocol",
+            "aws-secrets",
+            "lambda-local",
+            "client",
+            "cli",
+            "dispatcher-function/core",
+            "dispatcher-function/queue-redis",
+            "dispatcher-function/runtime",
+            "dispatcher-function/substrates/testing",
+            "dispatcher-function/substrates/worker-http",
+            "dispatcher-function/substrates/local",
+            "dispatcher-function/substrates/lambda",
+            "dispatcher-function/substrates/flyio",
+            "dispatcher-function/substrates/cloudflare",
+            "dispatcher-function/substrates/cloudrun",
+            "dispatcher-function/substrates/browser",
+            "dispatcher-function/api",
+            "dispatcher-function/server",
+            "dispatcher-function/lambda-url",
+            "dispatcher-function/lambda-drain",
+            "worker-flyio",
+            "worker-lambda");
+    private static final String[] CORE = {
+        "dev.packetfs.dispatch.engine..",
+        "dev.packetfs.dispatch.job..",
+        "dev.packetfs.dispatch.ledger..",
+        "dev.packetfs.dispatch.queue..",
+        "dev.packetfs.dispatch.select..",
+        "dev.packetfs.dispatch.fanout..",
+        "dev.packetfs.dispatch.substrate"
+    };
     /** One package per substrate module; the worker protocol client is what the HTTP ones share. */
-    private static final List<String> ADAPTERS = List.of("dev.packetfs.dispatch.substrate.lambda..",
-            "dev.packetfs.dispatch.substrate.flyio..", "dev.packetfs.dispatch.substrate.cloudflare..",
-            "dev.packetfs.dispatch.substrate.cloudrun..", "dev.packetfs.dispatch.substrate.local..",
+    private static final List<String> ADAPTERS = List.of(
+            "dev.packetfs.dispatch.substrate.lambda..",
+            "dev.packetfs.dispatch.substrate.flyio..",
+            "dev.packetfs.dispatch.substrate.cloudflare..",
+            "dev.packetfs.dispatch.substrate.cloudrun..",
+            "dev.packetfs.dispatch.substrate.local..",
             "dev.packetfs.dispatch.substrate.browser..");
 
     /** Surefire runs in this module's folder, one below the repository root. */
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+
     private static final JavaClasses MAIN = importEvery("target/classes");
     private static final JavaClasses TESTS = importEvery("target/test-classes");
 
@@ -64,60 +91,98 @@ class ArchitectureTest {
     @Test
     void everyModuleWasImported() {
         for (String module : MODULES) {
-            assertTrue(Files.isDirectory(ROOT.resolve(module).resolve("target/classes")),
+            assertTrue(
+                    Files.isDirectory(ROOT.resolve(module).resolve("target/classes")),
                     module + " is not built: run the whole build (mvn verify from the root)");
         }
-        assertTrue(MAIN.containPackage("dev.packetfs.kernel") && MAIN.containPackage("dev.packetfs.dispatch.queue.redis"));
+        assertTrue(
+                MAIN.containPackage("dev.packetfs.kernel") && MAIN.containPackage("dev.packetfs.dispatch.queue.redis"));
     }
 
     @Test
     void theKernelUsesNothingElseOfTheProject() {
-        classes().that().resideInAPackage("dev.packetfs.kernel..")
-                .should().onlyDependOnClassesThat().resideInAnyPackage("dev.packetfs.kernel..", "java..",
-                        "com.fasterxml.jackson..")
+        classes()
+                .that()
+                .resideInAPackage("dev.packetfs.kernel..")
+                .should()
+                .onlyDependOnClassesThat()
+                .resideInAnyPackage("dev.packetfs.kernel..", "java..", "com.fasterxml.jackson..")
                 .check(MAIN);
     }
 
     @Test
     void theSecretsReaderKnowsNothingElseOfTheProject() {
-        classes().that().resideInAPackage("dev.packetfs.secrets..")
-                .should().onlyDependOnClassesThat().resideInAnyPackage("dev.packetfs.secrets..", "java..",
-                        "software.amazon.awssdk..")
+        classes()
+                .that()
+                .resideInAPackage("dev.packetfs.secrets..")
+                .should()
+                .onlyDependOnClassesThat()
+                .resideInAnyPackage("dev.packetfs.secrets..", "java..", "software.amazon.awssdk..")
                 .check(MAIN);
     }
 
     @Test
     void theWorkerProtocolKnowsOnlyTheKernel() {
-        noClasses().that().resideInAPackage("dev.packetfs.protocol..")
-                .should().dependOnClassesThat().resideInAnyPackage("dev.packetfs.dispatch..", "dev.packetfs.cli..",
-                        "dev.packetfs.worker..", "io.quarkus..", "jakarta..")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.packetfs.protocol..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "dev.packetfs.dispatch..",
+                        "dev.packetfs.cli..",
+                        "dev.packetfs.worker..",
+                        "io.quarkus..",
+                        "jakarta..")
                 .check(MAIN);
     }
 
     /** The client is for anyone's program: it knows the API's JSON, not the dispatcher's classes. */
     @Test
     void theClientKnowsOnlyTheHttpApi() {
-        classes().that().resideInAPackage("dev.packetfs.client..")
-                .should().onlyDependOnClassesThat().resideInAnyPackage("dev.packetfs.client..", "java..",
-                        "com.fasterxml.jackson..", "software.amazon.awssdk..")
+        classes()
+                .that()
+                .resideInAPackage("dev.packetfs.client..")
+                .should()
+                .onlyDependOnClassesThat()
+                .resideInAnyPackage(
+                        "dev.packetfs.client..", "java..", "com.fasterxml.jackson..", "software.amazon.awssdk..")
                 .check(MAIN);
     }
 
     @Test
     void theDispatchCoreUsesNoCloudSdkAndNoFramework() {
-        noClasses().that().resideInAnyPackage(CORE)
-                .should().dependOnClassesThat().resideInAnyPackage("software.amazon..", "com.amazonaws..",
-                        "io.quarkus..", "io.vertx..", "io.smallrye..", "jakarta..", "org.jboss..")
+        noClasses()
+                .that()
+                .resideInAnyPackage(CORE)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "software.amazon..",
+                        "com.amazonaws..",
+                        "io.quarkus..",
+                        "io.vertx..",
+                        "io.smallrye..",
+                        "jakarta..",
+                        "org.jboss..")
                 .check(MAIN);
     }
 
     @Test
     void onlyTheRedisQueueKnowsLettuce() {
-        noClasses().that().resideOutsideOfPackage("dev.packetfs.dispatch.queue.redis..")
-                .should().dependOnClassesThat().resideInAPackage("io.lettuce..")
+        noClasses()
+                .that()
+                .resideOutsideOfPackage("dev.packetfs.dispatch.queue.redis..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("io.lettuce..")
                 .check(MAIN);
-        noClasses().that().resideInAPackage("dev.packetfs.dispatch.api..")
-                .should().dependOnClassesThat().resideInAPackage("dev.packetfs.dispatch.queue.redis..")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.packetfs.dispatch.api..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.packetfs.dispatch.queue.redis..")
                 .check(MAIN);
     }
 
@@ -127,13 +192,24 @@ class ArchitectureTest {
      */
     @Test
     void fanOutKnowsTheQueuePortsNotItsBackendsNorTheEngine() {
-        noClasses().that().resideInAPackage("dev.packetfs.dispatch.fanout..")
-                .should().dependOnClassesThat().resideInAnyPackage("dev.packetfs.dispatch.queue.memory..",
-                        "dev.packetfs.dispatch.queue.redis..", "dev.packetfs.dispatch.engine..", "dev.packetfs.dispatch.api..",
+        noClasses()
+                .that()
+                .resideInAPackage("dev.packetfs.dispatch.fanout..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "dev.packetfs.dispatch.queue.memory..",
+                        "dev.packetfs.dispatch.queue.redis..",
+                        "dev.packetfs.dispatch.engine..",
+                        "dev.packetfs.dispatch.api..",
                         "dev.packetfs.dispatch.runtime..")
                 .check(MAIN);
-        noClasses().that().resideOutsideOfPackages("dev.packetfs.dispatch.fanout..", "dev.packetfs.dispatch.queue.memory..")
-                .should().dependOnClassesThat().haveFullyQualifiedName("dev.packetfs.dispatch.fanout.FanOutRules")
+        noClasses()
+                .that()
+                .resideOutsideOfPackages("dev.packetfs.dispatch.fanout..", "dev.packetfs.dispatch.queue.memory..")
+                .should()
+                .dependOnClassesThat()
+                .haveFullyQualifiedName("dev.packetfs.dispatch.fanout.FanOutRules")
                 .check(MAIN);
     }
 
@@ -142,22 +218,37 @@ class ArchitectureTest {
     void theCoreModuleHoldsNoRedisCode() {
         JavaClasses core = new ClassFileImporter().importPath(ROOT.resolve("dispatcher-function/core/target/classes"));
         assertTrue(core.containPackage("dev.packetfs.dispatch.queue.memory"), "the core module was imported");
-        noClasses().should().resideInAPackage("dev.packetfs.dispatch.queue.redis..")
-                .orShould().dependOnClassesThat().resideInAnyPackage("io.lettuce..", "io.netty..", "redis.clients..",
-                        "org.redisson..")
+        noClasses()
+                .should()
+                .resideInAPackage("dev.packetfs.dispatch.queue.redis..")
+                .orShould()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.lettuce..", "io.netty..", "redis.clients..", "org.redisson..")
                 .check(core);
     }
 
     @Test
     void theCoreAndTheRuntimeKnowNoAdapterAndAdaptersDoNotReachIntoEachOther() {
         for (String adapter : ADAPTERS) {
-            noClasses().that().resideInAnyPackage(CORE).or().resideInAnyPackage("dev.packetfs.dispatch.runtime..",
-                            "dev.packetfs.dispatch.api..", "dev.packetfs.dispatch.substrate.worker..")
-                    .should().dependOnClassesThat().resideInAPackage(adapter)
+            noClasses()
+                    .that()
+                    .resideInAnyPackage(CORE)
+                    .or()
+                    .resideInAnyPackage(
+                            "dev.packetfs.dispatch.runtime..",
+                            "dev.packetfs.dispatch.api..",
+                            "dev.packetfs.dispatch.substrate.worker..")
+                    .should()
+                    .dependOnClassesThat()
+                    .resideInAPackage(adapter)
                     .check(MAIN);
             String[] others = ADAPTERS.stream().filter(a -> !a.equals(adapter)).toArray(String[]::new);
-            noClasses().that().resideInAPackage(adapter)
-                    .should().dependOnClassesThat().resideInAnyPackage(others)
+            noClasses()
+                    .that()
+                    .resideInAPackage(adapter)
+                    .should()
+                    .dependOnClassesThat()
+                    .resideInAnyPackage(others)
                     .check(MAIN);
         }
     }
@@ -169,23 +260,37 @@ class ArchitectureTest {
      */
     @Test
     void adaptersArePlainJavaAndOnlyTheirModulesWiring() {
-        noClasses().that().implement("dev.packetfs.dispatch.substrate.SubstrateAdapter")
-                .should().dependOnClassesThat().resideInAnyPackage("io.quarkus..", "io.vertx..", "io.smallrye..",
-                        "jakarta..", "dev.packetfs.dispatch.runtime..")
+        noClasses()
+                .that()
+                .implement("dev.packetfs.dispatch.substrate.SubstrateAdapter")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "io.quarkus..", "io.vertx..", "io.smallrye..", "jakarta..", "dev.packetfs.dispatch.runtime..")
                 .check(MAIN);
-        noClasses().that().resideInAPackage("dev.packetfs.dispatch.substrate.worker..")
-                .should().dependOnClassesThat().resideInAnyPackage("io.quarkus..", "io.smallrye..", "jakarta..",
-                        "dev.packetfs.dispatch.runtime..")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.packetfs.dispatch.substrate.worker..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.quarkus..", "io.smallrye..", "jakarta..", "dev.packetfs.dispatch.runtime..")
                 .check(MAIN);
-        classes().that().implement("dev.packetfs.dispatch.runtime.SubstrateModule")
-                .should().resideInAnyPackage(ADAPTERS.toArray(String[]::new))
+        classes()
+                .that()
+                .implement("dev.packetfs.dispatch.runtime.SubstrateModule")
+                .should()
+                .resideInAnyPackage(ADAPTERS.toArray(String[]::new))
                 .check(MAIN);
     }
 
     @Test
     void workersAndTheCliKnowNoDispatcherClass() {
-        noClasses().that().resideInAnyPackage("dev.packetfs.worker..", "dev.packetfs.cli..")
-                .should().dependOnClassesThat().resideInAPackage("dev.packetfs.dispatch..")
+        noClasses()
+                .that()
+                .resideInAnyPackage("dev.packetfs.worker..", "dev.packetfs.cli..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.packetfs.dispatch..")
                 .check(MAIN);
     }
 
@@ -202,8 +307,11 @@ class ArchitectureTest {
         List<String> found = new ArrayList<>();
         List<Path> sources;
         try (Stream<Path> walk = Files.walk(ROOT)) {
-            sources = walk.filter(f -> f.toString().endsWith(".java") && f.toString().contains("/src/main/java/")
-                    && !f.toString().contains("/node_modules/") && !f.toString().contains("/target/")).toList();
+            sources = walk.filter(f -> f.toString().endsWith(".java")
+                            && f.toString().contains("/src/main/java/")
+                            && !f.toString().contains("/node_modules/")
+                            && !f.toString().contains("/target/"))
+                    .toList();
         }
         for (Path file : sources) {
             String text = Files.readString(file);
@@ -220,7 +328,10 @@ class ArchitectureTest {
                 if (code.startsWith("/*")) {
                     inComment = true;
                 }
-                if (inComment || code.startsWith("*") || code.startsWith("//") || code.startsWith("import ")
+                if (inComment
+                        || code.startsWith("*")
+                        || code.startsWith("//")
+                        || code.startsWith("import ")
                         || code.startsWith("package ")) {
                     inComment &= !code.contains("*/");
                     continue;
@@ -241,14 +352,27 @@ class ArchitectureTest {
     /** A unit test runs in seconds on any machine: whatever starts a process or listens on a port is an *IT. */
     @Test
     void aTestStartsNoProcessAndNoServer() {
-        noClasses().that().haveSimpleNameEndingWith("Test")
-                .and().resideOutsideOfPackage("..jmh_generated..") // JMH's, not JUnit's
-                .and().doNotBelongToAnyOf(ArchitectureTest.class) // names them only
-                .should().transitivelyDependOnClassesThat().belongToAnyOf(ProcessBuilder.class, ServerSocket.class,
-                        ServerSocketChannel.class, com.sun.net.httpserver.HttpServer.class)
-                .orShould().beAnnotatedWith("io.quarkus.test.junit.QuarkusTest")
+        noClasses()
+                .that()
+                .haveSimpleNameEndingWith("Test")
+                .and()
+                .resideOutsideOfPackage("..jmh_generated..") // JMH's, not JUnit's
+                .and()
+                .doNotBelongToAnyOf(ArchitectureTest.class) // names them only
+                .should()
+                .transitivelyDependOnClassesThat()
+                .belongToAnyOf(
+                        ProcessBuilder.class,
+                        ServerSocket.class,
+                        ServerSocketChannel.class,
+                        com.sun.net.httpserver.HttpServer.class)
+                .orShould()
+                .beAnnotatedWith("io.quarkus.test.junit.QuarkusTest")
                 .check(TESTS);
-        assertTrue(Stream.of("KernelVectorsTest", "SettlementPolicyTest", "BrowserSubstrateTest", "LocalSubstrateTest")
-                .allMatch(name -> TESTS.stream().anyMatch(c -> c.getSimpleName().equals(name))), "the unit tests were imported");
+        assertTrue(
+                Stream.of("KernelVectorsTest", "SettlementPolicyTest", "BrowserSubstrateTest", "LocalSubstrateTest")
+                        .allMatch(name ->
+                                TESTS.stream().anyMatch(c -> c.getSimpleName().equals(name))),
+                "the unit tests were imported");
     }
 }

@@ -30,9 +30,11 @@ public final class SecretValue implements Supplier<String> {
 
     /** The secret named by {@code arn}; nothing is read until {@link #get()}. */
     public static SecretValue of(String arn) {
-        return new SecretValue(arn, () -> SecretsManagerClient.builder()
-                .httpClient(UrlConnectionHttpClient.create())
-                .build());
+        return new SecretValue(
+                arn,
+                () -> SecretsManagerClient.builder()
+                        .httpClient(UrlConnectionHttpClient.create())
+                        .build());
     }
 
     public String arn() {

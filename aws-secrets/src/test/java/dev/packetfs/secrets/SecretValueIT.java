@@ -17,7 +17,8 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /** {@link SecretValue} through the real AWS SDK client, against {@link LoopbackSecretsManager}. */
 class SecretValueIT {
-    private static final String ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:packetfs/worker-token-AbCdEf";
+    private static final String ARN =
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:packetfs/worker-token-AbCdEf";
 
     private LoopbackSecretsManager service;
 
@@ -32,12 +33,15 @@ class SecretValueIT {
     }
 
     private SecretValue secret(String arn) {
-        return new SecretValue(arn, () -> SecretsManagerClient.builder()
-                .endpointOverride(service.endpoint())
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIATEST", "secret")))
-                .httpClient(UrlConnectionHttpClient.create())
-                .build());
+        return new SecretValue(
+                arn,
+                () -> SecretsManagerClient.builder()
+                        .endpointOverride(service.endpoint())
+                        .region(Region.US_EAST_1)
+                        .credentialsProvider(
+                                StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIATEST", "secret")))
+                        .httpClient(UrlConnectionHttpClient.create())
+                        .build());
     }
 
     @Test

@@ -34,7 +34,9 @@ final class ByteSize implements ITypeConverter<Long> {
                 case "kb" -> 1_000;
                 case "mb" -> 1_000_000;
                 case "gb" -> 1_000_000_000;
-                default -> throw new TypeConversionException("'" + m.group(2) + "' is not a unit of size (B, KiB, MiB, GiB, kB, MB, GB)");
+                default ->
+                    throw new TypeConversionException(
+                            "'" + m.group(2) + "' is not a unit of size (B, KiB, MiB, GiB, kB, MB, GB)");
             };
             try {
                 total = Math.addExact(total, Math.multiplyExact(Long.parseLong(m.group(1)), unit));

@@ -13,14 +13,22 @@ import picocli.CommandLine.Option;
  * Served on 127.0.0.1 through {@link DashboardProxy}, which signs each request (SigV4, for an
  * IAM function URL) or adds the API key; runs until Ctrl-C.
  */
-@Command(name = "pfs dashboard", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Serve a dispatcher's dashboard on 127.0.0.1, each request signed (SigV4) or with the API key; until Ctrl-C.")
+@Command(
+        name = "pfs dashboard",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description =
+                "Serve a dispatcher's dashboard on 127.0.0.1, each request signed (SigV4) or with the API key; until Ctrl-C.")
 final class DashboardCommand implements Callable<Integer> {
 
     @Mixin
     DispatcherOptions dispatcher;
 
-    @Option(names = "--port", paramLabel = "N", defaultValue = "0", description = "the local port (default: a free one)")
+    @Option(
+            names = "--port",
+            paramLabel = "N",
+            defaultValue = "0",
+            description = "the local port (default: a free one)")
     int port;
 
     private final PrintWriter out;

@@ -42,8 +42,16 @@ import java.util.concurrent.Executors;
 final class DashboardProxy implements AutoCloseable {
     private static final Set<String> REQUEST_HEADERS = Set.of("accept", "content-type", "last-event-id");
     /** Hop-by-hop headers, the length the server here writes itself, and cookies for a site that is not this one. */
-    private static final Set<String> DROPPED_ANSWER_HEADERS = Set.of("connection", "keep-alive", "transfer-encoding", "te",
-            "trailer", "upgrade", "proxy-authenticate", "content-length", "set-cookie");
+    private static final Set<String> DROPPED_ANSWER_HEADERS = Set.of(
+            "connection",
+            "keep-alive",
+            "transfer-encoding",
+            "te",
+            "trailer",
+            "upgrade",
+            "proxy-authenticate",
+            "content-length",
+            "set-cookie");
     /** The API's own limit on the server (quarkus.http.limits.max-body-size). */
     private static final int MAX_BODY = 8 * 1024 * 1024;
 
@@ -58,7 +66,8 @@ final class DashboardProxy implements AutoCloseable {
         this.err = err;
         // Headers and body are written separately; without TCP_NODELAY each answer waits 40 ms for an ACK.
         System.setProperty("sun.net.httpserver.nodelay", "true");
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port), 64);
+        this.server =
+                HttpServer.create(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port), 64);
         // One thread per exchange: a live stream holds its thread for as long as the page is open.
         this.threads = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "pfs-dashboard");
@@ -79,7 +88,10 @@ final class DashboardProxy implements AutoCloseable {
             String method = exchange.getRequestMethod();
             if (!method.equals("GET") && !method.equals("POST")) {
                 exchange.getResponseHeaders().set("Allow", "GET, POST");
-                answer(exchange, 405, method + " is not forwarded: the dashboard reads with GET and requeues with POST");
+                answer(
+                        exchange,
+                        405,
+                        method + " is not forwarded: the dashboard reads with GET and requeues with POST");
                 return;
             }
             if (!fromThisPage(exchange)) {
@@ -100,7 +112,11 @@ final class DashboardProxy implements AutoCloseable {
                     return;
                 }
             }
-            forward(exchange, method, uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()), body);
+            forward(
+                    exchange,
+                    method,
+                    uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()),
+                    body);
         } catch (IOException browserWentAway) {
             // the page was closed or reloaded: its requests and streams end here
         }
@@ -127,8 +143,9 @@ final class DashboardProxy implements AutoCloseable {
         if (answer.statusCode() == 401) {
             complain("the dispatcher refused the API key: give it with --api-key or PACKETFS_API_KEY");
         } else if (answer.statusCode() == 403) {
-            complain("the dispatcher refused the request (403): an AWS_IAM function URL takes requests signed with --aws-sigv4"
-                    + " by AWS credentials allowed lambda:InvokeFunctionUrl on it");
+            complain(
+                    "the dispatcher refused the request (403): an AWS_IAM function URL takes requests signed with --aws-sigv4"
+                            + " by AWS credentials allowed lambda:InvokeFunctionUrl on it");
         }
         answer.headers().map().forEach((name, values) -> {
             if (!DROPPED_ANSWER_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
@@ -177,7 +194,11 @@ final class DashboardProxy implements AutoCloseable {
     }
 
     private static void answer(HttpExchange exchange, int status, String message) throws IOException {
-        byte[] body = JsonNodeFactory.instance.objectNode().put("error", message).toString().getBytes(StandardCharsets.UTF_8);
+        byte[] body = JsonNodeFactory.instance
+                .objectNode()
+                .put("error", message)
+                .toString()
+                .getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.sendResponseHeaders(status, body.length);
         exchange.getResponseBody().write(body);

@@ -23,7 +23,10 @@ import picocli.CommandLine.Mixin;
  * {@code pfs exec}: runs one program with the Java kernel and prints its result object as one
  * line of JSON. Exit codes: 0 success, 1 the data could not be read, 2 a bad argument.
  */
-@Command(name = "pfs exec", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "pfs exec",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         description = "Run one PacketFS program with the Java kernel and print the result as JSON.")
 final class ExecCommand implements Callable<Integer> {
 

@@ -44,7 +44,8 @@ final class FileOrigin implements AutoCloseable {
         byte[] secret = new byte[16];
         new SecureRandom().nextBytes(secret);
         this.path = "/" + HexFormat.of().formatHex(secret) + "/"
-                + URLEncoder.encode(file.getFileName().toString(), StandardCharsets.UTF_8).replace("+", "%20");
+                + URLEncoder.encode(file.getFileName().toString(), StandardCharsets.UTF_8)
+                        .replace("+", "%20");
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         server.createContext("/", this::handle);
         server.setExecutor(Executors.newFixedThreadPool(8, r -> {
@@ -75,7 +76,8 @@ final class FileOrigin implements AutoCloseable {
                     + Long.toHexString(Files.getLastModifiedTime(file).to(TimeUnit.NANOSECONDS)) + "\"";
             exchange.getResponseHeaders().set("ETag", etag);
             String ifMatch = exchange.getRequestHeaders().getFirst("If-Match");
-            if (ifMatch != null && !ifMatch.trim().equals("*")
+            if (ifMatch != null
+                    && !ifMatch.trim().equals("*")
                     && Arrays.stream(ifMatch.split(",")).map(String::trim).noneMatch(etag::equals)) {
                 exchange.sendResponseHeaders(412, -1);
                 return;

@@ -58,8 +58,12 @@ final class JobFollower {
         JobResult result;
         try (ProgressView view = bar ? ProgressView.bar(jobId) : ProgressView.none()) {
             try {
-                result = deadlineNanos == Long.MAX_VALUE ? dispatcher.follow(jobId, s -> show(view, last, s))
-                        : dispatcher.follow(jobId, Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime())), s -> show(view, last, s));
+                result = deadlineNanos == Long.MAX_VALUE
+                        ? dispatcher.follow(jobId, s -> show(view, last, s))
+                        : dispatcher.follow(
+                                jobId,
+                                Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime())),
+                                s -> show(view, last, s));
             } catch (InterruptedException e) {
                 if (!interrupted.get()) {
                     throw e;
@@ -97,7 +101,7 @@ final class JobFollower {
         if (console != null) {
             String question = servesData
                     ? "\nThis command serves the job's file; leaving stops that and its remaining windows fail. Cancel job "
-                    + jobId + "? [Y/n] "
+                            + jobId + "? [Y/n] "
                     : "\nCancel job " + jobId + "? [y/N] ";
             err.print(question);
             err.flush();
@@ -136,14 +140,34 @@ final class JobFollower {
     /** The result in words: what happened, where, how long, what it cost, then the op's value. */
     private void readable(JsonNode r) {
         int attempts = r.path("attempts").asInt();
-        String where = r.path("substrate").isTextual() ? " on " + r.path("substrate").asText() : "";
+        String where =
+                r.path("substrate").isTextual() ? " on " + r.path("substrate").asText() : "";
         if ("succeeded".equals(r.path("status").asText())) {
-            out.printf(Locale.ROOT, "%s succeeded%s in %d ms (%d attempt%s), cost $%s%n", r.path("job_id").asText(), where,
-                    r.path("execution_time_ms").asLong(), attempts, attempts == 1 ? "" : "s", usd(r.path("cost_usd")));
-            r.path("result").fields().forEachRemaining(f -> out.printf(Locale.ROOT, "  %-16s %s%n", f.getKey(), f.getValue().asText()));
+            out.printf(
+                    Locale.ROOT,
+                    "%s succeeded%s in %d ms (%d attempt%s), cost $%s%n",
+                    r.path("job_id").asText(),
+                    where,
+                    r.path("execution_time_ms").asLong(),
+                    attempts,
+                    attempts == 1 ? "" : "s",
+                    usd(r.path("cost_usd")));
+            r.path("result")
+                    .fields()
+                    .forEachRemaining(f -> out.printf(
+                            Locale.ROOT,
+                            "  %-16s %s%n",
+                            f.getKey(),
+                            f.getValue().asText()));
         } else {
-            out.printf(Locale.ROOT, "%s failed%s (%d attempt%s): %s%n", r.path("job_id").asText(), where, attempts,
-                    attempts == 1 ? "" : "s", r.path("error").asText());
+            out.printf(
+                    Locale.ROOT,
+                    "%s failed%s (%d attempt%s): %s%n",
+                    r.path("job_id").asText(),
+                    where,
+                    attempts,
+                    attempts == 1 ? "" : "s",
+                    r.path("error").asText());
         }
         out.flush();
     }
@@ -155,20 +179,43 @@ final class JobFollower {
             return;
         }
         out.printf(Locale.ROOT, "%n%-12s %8s %14s %16s%n", "substrate", "windows", "bytes", "cost USD");
-        s.path("substrates").fields().forEachRemaining(e -> out.printf(Locale.ROOT, "%-12s %8d %14d %16s%n", e.getKey(),
-                e.getValue().path("windows").asLong(), e.getValue().path("bytes").asLong(), usd(e.getValue().path("cost_usd"))));
-        out.printf(Locale.ROOT, "%-12s %8d %14d %16s   (%d executions, %d hedges, %d ms)%n", "total", s.path("windows").asLong(),
-                s.path("bytes").asLong(), usd(result.path("cost_usd")), s.path("executions").asLong(),
-                s.path("hedges").asLong(), result.path("execution_time_ms").asLong());
+        s.path("substrates")
+                .fields()
+                .forEachRemaining(e -> out.printf(
+                        Locale.ROOT,
+                        "%-12s %8d %14d %16s%n",
+                        e.getKey(),
+                        e.getValue().path("windows").asLong(),
+                        e.getValue().path("bytes").asLong(),
+                        usd(e.getValue().path("cost_usd"))));
+        out.printf(
+                Locale.ROOT,
+                "%-12s %8d %14d %16s   (%d executions, %d hedges, %d ms)%n",
+                "total",
+                s.path("windows").asLong(),
+                s.path("bytes").asLong(),
+                usd(result.path("cost_usd")),
+                s.path("executions").asLong(),
+                s.path("hedges").asLong(),
+                result.path("execution_time_ms").asLong());
         JsonNode v = s.path("version");
         if (!result.path("status").asText().equals("succeeded")) {
             out.flush();
             return;
         }
-        String pinned = v.has("etag") ? "ETag " + v.get("etag").asText()
-                : v.has("last_modified") ? "Last-Modified " + v.get("last_modified").asText() : "its size alone";
-        out.printf(Locale.ROOT, "one version of the object, %s: read from %s%s%n", s.path("consistency").asText("unverified"),
-                pinned, s.path("restarts").asInt() > 0 ? " (planned again " + s.path("restarts").asInt() + " times after it changed)" : "");
+        String pinned = v.has("etag")
+                ? "ETag " + v.get("etag").asText()
+                : v.has("last_modified")
+                        ? "Last-Modified " + v.get("last_modified").asText()
+                        : "its size alone";
+        out.printf(
+                Locale.ROOT,
+                "one version of the object, %s: read from %s%s%n",
+                s.path("consistency").asText("unverified"),
+                pinned,
+                s.path("restarts").asInt() > 0
+                        ? " (planned again " + s.path("restarts").asInt() + " times after it changed)"
+                        : "");
         out.flush();
     }
 }

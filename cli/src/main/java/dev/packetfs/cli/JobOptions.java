@@ -14,10 +14,16 @@ final class JobOptions {
     @Option(names = "--job-id", paramLabel = "ID", description = "the job's id (default: assigned by the dispatcher)")
     String jobId;
 
-    @Option(names = "--substrate", paramLabel = "NAME", description = "run only there (lambda, flyio, cloudflare, browser, local)")
+    @Option(
+            names = "--substrate",
+            paramLabel = "NAME",
+            description = "run only there (lambda, flyio, cloudflare, browser, local)")
     String substrate;
 
-    @Option(names = "--substrates", paramLabel = "A,B", split = ",",
+    @Option(
+            names = "--substrates",
+            paramLabel = "A,B",
+            split = ",",
             description = "run only on these (each window of a --window job too)")
     List<String> substrates;
 

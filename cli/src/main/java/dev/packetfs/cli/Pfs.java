@@ -55,7 +55,8 @@ public final class Pfs {
                 .setOut(out)
                 .setErr(err)
                 .setParameterExceptionHandler((e, a) -> {
-                    err.println(prefix + e.getMessage().replaceFirst("^Error: ", "") + " (see pfs " + name + " --help)");
+                    err.println(
+                            prefix + e.getMessage().replaceFirst("^Error: ", "") + " (see pfs " + name + " --help)");
                     return BAD_ARGUMENT;
                 })
                 .setExecutionExceptionHandler((thrown, c, p) -> {

@@ -34,7 +34,10 @@ final class ProgramOptions {
         @Option(names = "--file", paramLabel = "PATH", description = "the object is this file")
         Path file;
 
-        @Option(names = "--url", paramLabel = "URL", description = "the object is at this http(s) URL (read with a Range request)")
+        @Option(
+                names = "--url",
+                paramLabel = "URL",
+                description = "the object is at this http(s) URL (read with a Range request)")
         String url;
 
         @Option(names = "--data-base64", paramLabel = "B64", description = "the object inline, standard base64")

@@ -49,9 +49,15 @@ interface ProgressView extends AutoCloseable {
         public void update(JsonNode status) {
             JsonNode f = status.path("fanout");
             if (bar == null) {
-                bar = new ProgressBarBuilder().setTaskName(jobId.length() <= 16 ? jobId : jobId.substring(0, 13) + "...").setInitialMax(f.isMissingNode() ? -1 : f.path("windows").asLong())
-                        .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUnit(" windows", 1)
-                        .setUpdateIntervalMillis(200).setMaxRenderedLength(120).build();
+                bar = new ProgressBarBuilder()
+                        .setTaskName(jobId.length() <= 16 ? jobId : jobId.substring(0, 13) + "...")
+                        .setInitialMax(
+                                f.isMissingNode() ? -1 : f.path("windows").asLong())
+                        .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
+                        .setUnit(" windows", 1)
+                        .setUpdateIntervalMillis(200)
+                        .setMaxRenderedLength(120)
+                        .build();
                 startNanos = System.nanoTime();
             }
             if (f.isMissingNode()) {
@@ -67,7 +73,8 @@ interface ProgressView extends AutoCloseable {
             }
             double seconds = Math.max(1e-3, (System.nanoTime() - startNanos) / 1e9);
             double mbps = (bytes - startBytes) / 1e6 / seconds;
-            bar.setExtraMessage(String.format(Locale.ROOT, "%.1f MB/s  $%s", mbps, JobFollower.usd(f.path("cost_usd"))));
+            bar.setExtraMessage(
+                    String.format(Locale.ROOT, "%.1f MB/s  $%s", mbps, JobFollower.usd(f.path("cost_usd"))));
         }
 
         @Override

@@ -15,7 +15,9 @@ import picocli.CommandLine.Parameters;
  * {@code pfs result ID}: prints a job's result JSON. Exit code 0 when it succeeded, 3 when it
  * failed, 4 while it is not finished, 5 when the dispatcher knows no such job.
  */
-@Command(name = "pfs result", mixinStandardHelpOptions = true,
+@Command(
+        name = "pfs result",
+        mixinStandardHelpOptions = true,
         description = "Print a job's result; the exit code says succeeded (0), failed (3), pending (4), unknown (5).")
 final class ResultCommand implements Callable<Integer> {
     static final int FAILED = 3;

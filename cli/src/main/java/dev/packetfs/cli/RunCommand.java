@@ -13,14 +13,19 @@ import picocli.CommandLine.Option;
  * an ETA. {@code --file} with {@code --window} serves the file from this command on 127.0.0.1
  * for a dispatcher on this machine.
  */
-@Command(name = "pfs run", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "pfs run",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         description = "Queue a job on a running dispatcher, follow it, print its result.")
 final class RunCommand extends SubmitCommand {
 
     @Option(names = "--json", description = "no progress bar, only the result as JSON (also the case off a terminal)")
     boolean json;
 
-    @Option(names = "--timeout", paramLabel = "SECONDS",
+    @Option(
+            names = "--timeout",
+            paramLabel = "SECONDS",
             description = "give up waiting after this long; the job keeps running (default 60, none with --window)")
     Long timeoutSeconds;
 
@@ -39,16 +44,21 @@ final class RunCommand extends SubmitCommand {
         try {
             if (window != null && program.source.file != null) {
                 if (!dispatcher.onLoopback()) {
-                    throw new Pfs.CliException(Pfs.BAD_ARGUMENT, "--file with --window serves the file from this machine on"
-                            + " 127.0.0.1, which the dispatcher at " + dispatcher.server + " cannot reach: serve it over"
-                            + " HTTP and use --url");
+                    throw new Pfs.CliException(
+                            Pfs.BAD_ARGUMENT,
+                            "--file with --window serves the file from this machine on"
+                                    + " 127.0.0.1, which the dispatcher at " + dispatcher.server
+                                    + " cannot reach: serve it over"
+                                    + " HTTP and use --url");
                 }
                 served = new FileOrigin(program.source.file);
                 fileUrl = served.url();
             }
             String jobId = submit().jobId();
             long limit = timeoutSeconds != null ? timeoutSeconds : window != null ? 0 : 60;
-            long deadline = limit <= 0 ? Long.MAX_VALUE : System.nanoTime() + Duration.ofSeconds(limit).toNanos();
+            long deadline = limit <= 0
+                    ? Long.MAX_VALUE
+                    : System.nanoTime() + Duration.ofSeconds(limit).toNanos();
             boolean bar = !json && console != null;
             return new JobFollower(dispatcher.client(), out, err, console, bar).follow(jobId, deadline, served != null);
         } finally {

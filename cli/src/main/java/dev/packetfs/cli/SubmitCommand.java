@@ -16,7 +16,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code pfs submit}: queues one job on a running dispatcher and prints {@code {"job_id", "queued"}}. */
-@Command(name = "pfs submit", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "pfs submit",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         description = "Queue a job on a running dispatcher; print its job_id.")
 class SubmitCommand implements Callable<Integer> {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -32,8 +35,12 @@ class SubmitCommand implements Callable<Integer> {
     @Mixin
     DispatcherOptions dispatcher;
 
-    @picocli.CommandLine.Option(names = "--window", paramLabel = "SIZE", converter = ByteSize.class,
-            description = "fan out: cut the object into windows of SIZE (1048576, 1MiB, 64KiB, 3MiB+7) run across substrates")
+    @picocli.CommandLine.Option(
+            names = "--window",
+            paramLabel = "SIZE",
+            converter = ByteSize.class,
+            description =
+                    "fan out: cut the object into windows of SIZE (1048576, 1MiB, 64KiB, 3MiB+7) run across substrates")
     Long window;
 
     final PrintWriter out;
@@ -80,20 +87,30 @@ class SubmitCommand implements Callable<Integer> {
             return program.program(null);
         }
         if (fileUrl != null) {
-            return new Program(program.operation(), program.imm, fileUrl, null, program.offset, program.windowLength(),
+            return new Program(
+                    program.operation(),
+                    program.imm,
+                    fileUrl,
+                    null,
+                    program.offset,
+                    program.windowLength(),
                     program.state());
         }
         if (window != null) {
-            throw new Pfs.CliException(Pfs.BAD_ARGUMENT, "--file with --window needs pfs run, which serves the file while"
-                    + " the job runs (or serve it over HTTP and use --url)");
+            throw new Pfs.CliException(
+                    Pfs.BAD_ARGUMENT,
+                    "--file with --window needs pfs run, which serves the file while"
+                            + " the job runs (or serve it over HTTP and use --url)");
         }
         Program whole = program.program(new byte[0]);
         try (FileChannel channel = FileChannel.open(source.file, StandardOpenOption.READ)) {
             long size = channel.size();
             long length = whole.windowLength(size);
             if (length > MAX_FILE_WINDOW) {
-                throw new Pfs.CliException(Pfs.BAD_ARGUMENT, "the window of " + source.file + " is " + length
-                        + " bytes; jobs carry at most " + MAX_FILE_WINDOW + " inline (serve the file over HTTP and use --url)");
+                throw new Pfs.CliException(
+                        Pfs.BAD_ARGUMENT,
+                        "the window of " + source.file + " is " + length + " bytes; jobs carry at most "
+                                + MAX_FILE_WINDOW + " inline (serve the file over HTTP and use --url)");
             }
             ByteBuffer window = ByteBuffer.allocate((int) length);
             long position = whole.windowStart(size);

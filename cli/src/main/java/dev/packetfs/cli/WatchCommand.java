@@ -10,7 +10,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code pfs watch ID}: follows a job already submitted, as {@code pfs run} does, and prints its result. */
-@Command(name = "pfs watch", mixinStandardHelpOptions = true,
+@Command(
+        name = "pfs watch",
+        mixinStandardHelpOptions = true,
         description = "Follow a job (a progress bar on a terminal) and print its result.")
 final class WatchCommand implements Callable<Integer> {
 
@@ -40,6 +42,7 @@ final class WatchCommand implements Callable<Integer> {
         } catch (NotFoundException unknown) {
             // following it says so
         }
-        return new JobFollower(dispatcher.client(), out, err, console, !json && console != null).follow(jobId, Long.MAX_VALUE, false);
+        return new JobFollower(dispatcher.client(), out, err, console, !json && console != null)
+                .follow(jobId, Long.MAX_VALUE, false);
     }
 }

@@ -22,8 +22,10 @@ class ByteSizeTest {
 
     @Test
     void nonsenseIsRefusedWithWhatWouldDo() {
-        assertEquals("'XB' is not a unit of size (B, KiB, MiB, GiB, kB, MB, GB)",
-                assertThrows(TypeConversionException.class, () -> ByteSize.parse("1XB")).getMessage());
+        assertEquals(
+                "'XB' is not a unit of size (B, KiB, MiB, GiB, kB, MB, GB)",
+                assertThrows(TypeConversionException.class, () -> ByteSize.parse("1XB"))
+                        .getMessage());
         assertThrows(TypeConversionException.class, () -> ByteSize.parse("0"));
         assertThrows(TypeConversionException.class, () -> ByteSize.parse("-1"));
         assertThrows(TypeConversionException.class, () -> ByteSize.parse("1MiB+"));

@@ -34,15 +34,19 @@ class DispatcherOptionsTest {
 
     @Test
     void refusalsOfWhoYouAreAreBadArgumentsAndFailuresOfTheDispatcherUnreachable() {
-        Pfs.CliException key = (Pfs.CliException) DispatcherOptions.explain(answered(401, "{\"error\":\"wrong API key\"}"));
+        Pfs.CliException key =
+                (Pfs.CliException) DispatcherOptions.explain(answered(401, "{\"error\":\"wrong API key\"}"));
         assertEquals(Pfs.BAD_ARGUMENT, key.exitCode());
         assertEquals("the dispatcher refused the API key: wrong API key", key.getMessage());
-        Pfs.CliException forbidden = (Pfs.CliException) DispatcherOptions.explain(answered(403, "{\"Message\":\"Forbidden\"}"));
+        Pfs.CliException forbidden =
+                (Pfs.CliException) DispatcherOptions.explain(answered(403, "{\"Message\":\"Forbidden\"}"));
         assertEquals(Pfs.BAD_ARGUMENT, forbidden.exitCode());
-        assertTrue(forbidden.getMessage().startsWith("the dispatcher refused the request (403 Forbidden)")
-                && forbidden.getMessage().contains("--aws-sigv4"), forbidden.getMessage());
-        Pfs.CliException down = (Pfs.CliException) DispatcherOptions.explain(answered(503,
-                "{\"error\":\"the queue is unavailable; try again shortly\"}"));
+        assertTrue(
+                forbidden.getMessage().startsWith("the dispatcher refused the request (403 Forbidden)")
+                        && forbidden.getMessage().contains("--aws-sigv4"),
+                forbidden.getMessage());
+        Pfs.CliException down = (Pfs.CliException)
+                DispatcherOptions.explain(answered(503, "{\"error\":\"the queue is unavailable; try again shortly\"}"));
         assertEquals(Pfs.UNREACHABLE, down.exitCode());
         assertEquals("the dispatcher answered 503: the queue is unavailable; try again shortly", down.getMessage());
         assertTrue(DispatcherOptions.general(answered(500, "{}")) && DispatcherOptions.general(answered(401, "{}")));

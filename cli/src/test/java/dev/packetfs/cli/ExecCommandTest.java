@@ -48,7 +48,8 @@ class ExecCommandTest {
     @Test
     void chainsFnvThroughTheState() {
         // fnv64("foobar") continued from fnv64("foo")
-        String foo = run("--op", "fnv64", "--data-base64", "Zm9v").out().replaceAll(".*\"hash\":\"(\\w+)\".*\\s*", "$1");
+        String foo =
+                run("--op", "fnv64", "--data-base64", "Zm9v").out().replaceAll(".*\"hash\":\"(\\w+)\".*\\s*", "$1");
         Run r = run("--op", "fnv64", "--fnv-state", foo, "--data-base64", "YmFy");
         assertEquals("{\"hash\":\"85944171f73967e8\",\"bytes_processed\":3}\n", r.out());
     }

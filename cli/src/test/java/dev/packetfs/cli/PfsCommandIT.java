@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code scripts/pfs exec} as a user runs it: a real process, its stdout, stderr and exit code. */
 class PfsCommandIT {
-    private static final Path PFS = Path.of("..", "scripts", "pfs").toAbsolutePath().normalize();
+    private static final Path PFS =
+            Path.of("..", "scripts", "pfs").toAbsolutePath().normalize();
 
     record Run(int code, String out, String err) {}
 
@@ -27,19 +28,23 @@ class PfsCommandIT {
         Process process = new ProcessBuilder(command).start();
         process.getOutputStream().close();
         assertTrue(process.waitFor(120, TimeUnit.SECONDS), "pfs did not finish");
-        return new Run(process.exitValue(),
+        return new Run(
+                process.exitValue(),
                 new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
                 new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
     }
 
     @Test
     void printsStandardCheckValues() throws Exception {
-        assertEquals(new Run(0, "{\"checksum\":3808858755,\"bytes_processed\":9}\n", ""),
+        assertEquals(
+                new Run(0, "{\"checksum\":3808858755,\"bytes_processed\":9}\n", ""),
                 pfs("exec", "--op", "crc32c", "--data-base64", "MTIzNDU2Nzg5"));
         // Twice: the second run reads the class-data archive the first one wrote.
-        assertEquals(new Run(0, "{\"hash\":\"85944171f73967e8\",\"bytes_processed\":6}\n", ""),
+        assertEquals(
+                new Run(0, "{\"hash\":\"85944171f73967e8\",\"bytes_processed\":6}\n", ""),
                 pfs("exec", "--op", "fnv64", "--data-base64", "Zm9vYmFy"));
-        assertEquals(new Run(0, "{\"hash\":\"85944171f73967e8\",\"bytes_processed\":6}\n", ""),
+        assertEquals(
+                new Run(0, "{\"hash\":\"85944171f73967e8\",\"bytes_processed\":6}\n", ""),
                 pfs("exec", "--op", "fnv64", "--data-base64", "Zm9vYmFy"));
     }
 
@@ -47,19 +52,34 @@ class PfsCommandIT {
     void readsAFileWindow(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("o.bin");
         Files.write(file, new byte[] {9, 9, 9, 1, 1});
-        assertEquals(new Run(0, "{\"count\":2,\"bytes_processed\":3}\n", ""),
-                pfs("exec", "--op", "counteq", "--imm", "9", "--offset", "1", "--length", "3", "--file", file.toString()));
+        assertEquals(
+                new Run(0, "{\"count\":2,\"bytes_processed\":3}\n", ""),
+                pfs(
+                        "exec",
+                        "--op",
+                        "counteq",
+                        "--imm",
+                        "9",
+                        "--offset",
+                        "1",
+                        "--length",
+                        "3",
+                        "--file",
+                        file.toString()));
     }
 
     @Test
     void readsAUrlWindowAndPrintsNothingElse() throws Exception {
         try (RangeOrigin origin = new RangeOrigin()) {
             origin.put("digits", "xx123456789".getBytes(StandardCharsets.US_ASCII));
-            assertEquals(new Run(0, "{\"checksum\":3808858755,\"bytes_processed\":9}\n", ""),
+            assertEquals(
+                    new Run(0, "{\"checksum\":3808858755,\"bytes_processed\":9}\n", ""),
                     pfs("exec", "--op", "crc32c", "--offset", "2", "--url", origin.url("/ranged/digits")));
             Run missing = pfs("exec", "--op", "crc32c", "--url", origin.url("/status/404"));
             assertEquals(1, missing.code());
-            assertEquals("pfs exec: " + origin.url("/status/404") + " answered HTTP 404 to a range request\n", missing.err());
+            assertEquals(
+                    "pfs exec: " + origin.url("/status/404") + " answered HTTP 404 to a range request\n",
+                    missing.err());
         }
     }
 
@@ -77,6 +97,11 @@ class PfsCommandIT {
             assertFalse(run.err().contains("\tat "), run.err());
             assertTrue(run.err().startsWith("pfs"), run.err());
         }
-        assertEquals(1, pfs("exec", "--op", "add", "--imm", "300", "--data-base64", "AA==").err().lines().count());
+        assertEquals(
+                1,
+                pfs("exec", "--op", "add", "--imm", "300", "--data-base64", "AA==")
+                        .err()
+                        .lines()
+                        .count());
     }
 }

@@ -36,15 +36,19 @@ final class AwsSigV4 implements Authentication {
     AwsSigV4(String region, AwsCredentialsProvider credentials) {
         this.region = region;
         this.ownsCredentials = credentials == null;
-        this.credentials = credentials != null ? credentials : DefaultCredentialsProvider.builder().build();
+        this.credentials = credentials != null
+                ? credentials
+                : DefaultCredentialsProvider.builder().build();
     }
 
     @Override
     public void apply(HttpRequest.Builder request, String method, URI uri, Map<String, String> headers, byte[] body) {
-        SdkHttpRequest.Builder unsigned = SdkHttpRequest.builder().method(SdkHttpMethod.fromValue(method)).uri(uri);
+        SdkHttpRequest.Builder unsigned =
+                SdkHttpRequest.builder().method(SdkHttpMethod.fromValue(method)).uri(uri);
         headers.forEach(unsigned::putHeader);
         AwsCredentialsIdentity identity = identity();
-        SignedRequest signed = SIGNER.sign(r -> r.identity(identity).request(unsigned.build())
+        SignedRequest signed = SIGNER.sign(r -> r.identity(identity)
+                .request(unsigned.build())
                 .payload(body == null ? null : ContentStreamProvider.fromByteArrayUnsafe(body))
                 .putProperty(AwsV4FamilyHttpSigner.SERVICE_SIGNING_NAME, SERVICE)
                 .putProperty(AwsV4HttpSigner.REGION_NAME, region));

@@ -22,8 +22,17 @@ import java.util.concurrent.CompletionException;
  */
 final class DispatcherHttp implements AutoCloseable {
     /** Headers that are the JDK's (restricted) or the authentication's to write. */
-    private static final Set<String> RESERVED = Set.of("authorization", "host", "content-length", "connection", "expect",
-            "upgrade", "te", "transfer-encoding", "keep-alive", "proxy-authorization");
+    private static final Set<String> RESERVED = Set.of(
+            "authorization",
+            "host",
+            "content-length",
+            "connection",
+            "expect",
+            "upgrade",
+            "te",
+            "transfer-encoding",
+            "keep-alive",
+            "proxy-authorization");
 
     /** An answer read whole. */
     record Answer(int status, HttpHeaders headers, String body) {}
@@ -39,7 +48,10 @@ final class DispatcherHttp implements AutoCloseable {
         this.base = server.toString().replaceAll("/+$", "");
         this.authentication = authentication;
         this.requestTimeout = requestTimeout;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout).build();
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(connectTimeout)
+                .build();
     }
 
     URI server() {
@@ -58,17 +70,22 @@ final class DispatcherHttp implements AutoCloseable {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-                .handle((r, failure) -> {
-                    if (failure != null) {
-                        throw unreachable(failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure);
-                    }
-                    return new Answer(r.statusCode(), r.headers(), r.body());
-                });
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).handle((r, failure) -> {
+            if (failure != null) {
+                throw unreachable(
+                        failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure);
+            }
+            return new Answer(r.statusCode(), r.headers(), r.body());
+        });
     }
 
-    <T> HttpResponse<T> exchange(String method, String pathAndQuery, Map<String, String> headers, byte[] body,
-            HttpResponse.BodyHandler<T> handler) throws InterruptedException {
+    <T> HttpResponse<T> exchange(
+            String method,
+            String pathAndQuery,
+            Map<String, String> headers,
+            byte[] body,
+            HttpResponse.BodyHandler<T> handler)
+            throws InterruptedException {
         try {
             return http.send(request(method, pathAndQuery, headers, body), handler);
         } catch (IOException e) {
@@ -87,8 +104,13 @@ final class DispatcherHttp implements AutoCloseable {
                 sent.put(name, value);
             }
         });
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(requestTimeout)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri)
+                .timeout(requestTimeout)
+                .method(
+                        method,
+                        body == null
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofByteArray(body));
         sent.forEach(b::header);
         authentication.apply(b, method, uri, sent, body);
         return b.build();
@@ -110,10 +132,17 @@ final class DispatcherHttp implements AutoCloseable {
         StringBuilder out = new StringBuilder();
         for (byte b : id.getBytes(StandardCharsets.UTF_8)) {
             int c = b & 0xFF;
-            if (c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~') {
+            if (c >= 'A' && c <= 'Z'
+                    || c >= 'a' && c <= 'z'
+                    || c >= '0' && c <= '9'
+                    || c == '-'
+                    || c == '_'
+                    || c == '.'
+                    || c == '~') {
                 out.append((char) c);
             } else {
-                out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                out.append('%')
+                        .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
                         .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
             }
         }

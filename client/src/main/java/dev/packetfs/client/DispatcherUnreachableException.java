@@ -14,8 +14,10 @@ public final class DispatcherUnreachableException extends UncheckedIOException {
     private final URI server;
 
     DispatcherUnreachableException(URI server, IOException cause) {
-        super("cannot reach the dispatcher at " + server + ": "
-                + (cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage()), cause);
+        super(
+                "cannot reach the dispatcher at " + server + ": "
+                        + (cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage()),
+                cause);
         this.server = server;
     }
 

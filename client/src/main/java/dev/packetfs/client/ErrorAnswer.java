@@ -29,8 +29,12 @@ record ErrorAnswer(int status, String message, String field, Duration retryAfter
         if (message == null) {
             message = text.isBlank() ? "HTTP " + status : text.strip();
         }
-        return new ErrorAnswer(status, message, textual(json, "field"),
-                headers.firstValue("Retry-After").map(ErrorAnswer::retryAfter).orElse(null), text);
+        return new ErrorAnswer(
+                status,
+                message,
+                textual(json, "field"),
+                headers.firstValue("Retry-After").map(ErrorAnswer::retryAfter).orElse(null),
+                text);
     }
 
     /** Seconds (RFC 9110 delay-seconds) or an HTTP date; null when it is neither. */
@@ -40,7 +44,8 @@ record ErrorAnswer(int status, String message, String field, Duration retryAfter
             return Duration.ofSeconds(Math.max(0, Long.parseLong(v)));
         } catch (NumberFormatException notSeconds) {
             try {
-                Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME)
+                        .toInstant();
                 Duration d = Duration.between(Instant.now(), at);
                 return d.isNegative() ? Duration.ZERO : d;
             } catch (DateTimeParseException notADate) {

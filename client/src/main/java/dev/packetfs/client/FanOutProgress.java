@@ -12,13 +12,18 @@ import java.math.BigDecimal;
  *     result {@code failed}, {@code changed}, {@code cancelled}, {@code stopped}; {@code succeeded}
  *     once finished
  */
-public record FanOutProgress(String state, long windows, long windowsDone, long bytes, long bytesDone,
-        BigDecimal costUsd, JsonNode json) {
+public record FanOutProgress(
+        String state, long windows, long windowsDone, long bytes, long bytesDone, BigDecimal costUsd, JsonNode json) {
 
     static FanOutProgress of(JsonNode fanout) {
         JsonNode cost = fanout.path("cost_usd");
-        return new FanOutProgress(fanout.path("state").asText(), fanout.path("windows").asLong(),
-                fanout.path("windows_done").asLong(), fanout.path("bytes").asLong(), fanout.path("bytes_done").asLong(),
-                cost.isNumber() ? cost.decimalValue() : BigDecimal.ZERO, fanout);
+        return new FanOutProgress(
+                fanout.path("state").asText(),
+                fanout.path("windows").asLong(),
+                fanout.path("windows_done").asLong(),
+                fanout.path("bytes").asLong(),
+                fanout.path("bytes_done").asLong(),
+                cost.isNumber() ? cost.decimalValue() : BigDecimal.ZERO,
+                fanout);
     }
 }

@@ -19,11 +19,13 @@ public record JobResult(String jobId, String status, boolean finished, JsonNode 
     static final String FAILED = "failed";
 
     static JobResult ofResult(JsonNode answer, String text) {
-        return new JobResult(answer.path("job_id").asText(), answer.path("status").asText(), true, answer, text);
+        return new JobResult(
+                answer.path("job_id").asText(), answer.path("status").asText(), true, answer, text);
     }
 
     static JobResult ofPending(JsonNode answer, String text) {
-        return new JobResult(answer.path("job_id").asText(), answer.path("state").asText(), false, answer, text);
+        return new JobResult(
+                answer.path("job_id").asText(), answer.path("state").asText(), false, answer, text);
     }
 
     /** True when the job finished and succeeded. */

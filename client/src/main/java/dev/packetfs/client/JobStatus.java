@@ -14,7 +14,8 @@ import java.util.Optional;
 public record JobStatus(String jobId, String state, JsonNode json) {
 
     static JobStatus of(JsonNode answer) {
-        return new JobStatus(answer.path("job_id").asText(), answer.path("state").asText(), answer);
+        return new JobStatus(
+                answer.path("job_id").asText(), answer.path("state").asText(), answer);
     }
 
     /** True once the job has its result. */

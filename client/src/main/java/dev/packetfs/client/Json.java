@@ -1,14 +1,16 @@
 package dev.packetfs.client;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.core.JsonProcessingException;
 
 /** The client's one JSON mapper. Costs are read as BigDecimal: the API keeps them exact (docs/jobs.md). */
 final class Json {
-    static final ObjectMapper MAPPER = JsonMapper.builder().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
+    static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .build();
 
     private Json() {}
 
@@ -17,8 +19,12 @@ final class Json {
         try {
             return MAPPER.readTree(body);
         } catch (JsonProcessingException e) {
-            throw new PacketfsException(new ErrorAnswer(status, "the dispatcher answered " + status + " with a body that is not JSON: "
-                    + e.getOriginalMessage(), null, null, body));
+            throw new PacketfsException(new ErrorAnswer(
+                    status,
+                    "the dispatcher answered " + status + " with a body that is not JSON: " + e.getOriginalMessage(),
+                    null,
+                    null,
+                    body));
         }
     }
 

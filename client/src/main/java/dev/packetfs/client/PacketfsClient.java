@@ -40,6 +40,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 public final class PacketfsClient implements AutoCloseable {
     /** Polling starts this soon and doubles up to {@link #MAX_PAUSE}: a quick job is seen at once, a long one costs 4 requests a second. */
     static final Duration FIRST_PAUSE = Duration.ofMillis(20);
+
     static final Duration MAX_PAUSE = Duration.ofMillis(250);
     /** How {@link Builder#build()} begins its message when the server is not an http(s) URL. */
     public static final String NOT_A_URL = "not an http(s) URL";
@@ -146,7 +147,8 @@ public final class PacketfsClient implements AutoCloseable {
     /** {@code DELETE /jobs/{id}}: cancels what has not started (docs/jobs.md#cancelling); 409 for a job running or finished. */
     public Cancellation cancel(String jobId) throws InterruptedException {
         JsonNode answer = expect(http.send("DELETE", "/jobs/" + DispatcherHttp.segment(jobId), null), 202);
-        return new Cancellation(answer.path("job_id").asText(), answer.path("state").asText());
+        return new Cancellation(
+                answer.path("job_id").asText(), answer.path("state").asText());
     }
 
     // -- the books -----------------------------------------------------------------------------
@@ -179,7 +181,8 @@ public final class PacketfsClient implements AutoCloseable {
     /** {@code POST /dead-letters/{id}/requeue}: queues the dead letter's job again, with every attempt ahead of it. */
     public Submission requeue(String deadLetterId) throws InterruptedException {
         byte[] empty = {'{', '}'};
-        return Submission.of(expect(http.send("POST", "/dead-letters/" + DispatcherHttp.segment(deadLetterId) + "/requeue", empty), 202));
+        return Submission.of(expect(
+                http.send("POST", "/dead-letters/" + DispatcherHttp.segment(deadLetterId) + "/requeue", empty), 202));
     }
 
     /**
@@ -193,8 +196,13 @@ public final class PacketfsClient implements AutoCloseable {
      * @param headers to send; {@code Authorization}, {@code Host} and the connection's own headers are left out
      * @param body null for none
      */
-    public <T> HttpResponse<T> exchange(String method, String pathAndQuery, Map<String, String> headers, byte[] body,
-            HttpResponse.BodyHandler<T> handler) throws InterruptedException {
+    public <T> HttpResponse<T> exchange(
+            String method,
+            String pathAndQuery,
+            Map<String, String> headers,
+            byte[] body,
+            HttpResponse.BodyHandler<T> handler)
+            throws InterruptedException {
         return http.exchange(method, pathAndQuery, headers, body, handler);
     }
 
@@ -221,17 +229,20 @@ public final class PacketfsClient implements AutoCloseable {
         }
     }
 
-    private void pollAsync(String jobId, Long deadlineNanos, Duration timeout, Duration pause, CompletableFuture<JobResult> done) {
+    private void pollAsync(
+            String jobId, Long deadlineNanos, Duration timeout, Duration pause, CompletableFuture<JobResult> done) {
         if (done.isDone()) {
             return; // cancelled by the caller
         }
         resultAsync(jobId).whenComplete((r, failure) -> {
             if (failure != null) {
-                done.completeExceptionally(failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure);
+                done.completeExceptionally(
+                        failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure);
             } else if (r.finished()) {
                 done.complete(r);
             } else if (past(deadlineNanos)) {
-                done.completeExceptionally(new TimeoutException("job " + jobId + " has not finished within " + timeout + "; it runs on"));
+                done.completeExceptionally(
+                        new TimeoutException("job " + jobId + " has not finished within " + timeout + "; it runs on"));
             } else {
                 CompletableFuture.delayedExecutor(pause.toMillis(), TimeUnit.MILLISECONDS)
                         .execute(() -> pollAsync(jobId, deadlineNanos, timeout, next(pause), done));
@@ -359,17 +370,22 @@ public final class PacketfsClient implements AutoCloseable {
             URI uri = uri(server);
             String fallback = System.getProperty("aws.region", System.getenv("AWS_REGION"));
             Optional<String> signingRegion = SigningRegion.choose(uri, signing, region, fallback);
-            Authentication authentication = signingRegion.isPresent() ? new AwsSigV4(signingRegion.get(), credentials)
+            Authentication authentication = signingRegion.isPresent()
+                    ? new AwsSigV4(signingRegion.get(), credentials)
                     : apiKey != null ? Authentication.bearer(apiKey) : Authentication.NONE;
-            return new PacketfsClient(new DispatcherHttp(uri, authentication, connectTimeout, requestTimeout), signingRegion.isPresent());
+            return new PacketfsClient(
+                    new DispatcherHttp(uri, authentication, connectTimeout, requestTimeout), signingRegion.isPresent());
         }
 
         private static URI uri(String server) {
             try {
                 URI uri = new URI(server);
                 String scheme = uri.getScheme();
-                if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https")) || uri.getHost() == null
-                        || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+                if (scheme == null
+                        || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
+                        || uri.getHost() == null
+                        || uri.getRawQuery() != null
+                        || uri.getRawFragment() != null) {
                     throw new IllegalArgumentException(NOT_A_URL + ": " + server);
                 }
                 return uri;

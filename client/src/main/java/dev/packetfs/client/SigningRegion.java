@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * scoped to it (service {@code lambda}).
  */
 final class SigningRegion {
-    private static final Pattern FUNCTION_URL = Pattern.compile("[a-z0-9]+\\.lambda-url\\.([a-z]{2}(?:-[a-z]+)+-[0-9]+)\\.on\\.aws\\.?");
+    private static final Pattern FUNCTION_URL =
+            Pattern.compile("[a-z0-9]+\\.lambda-url\\.([a-z]{2}(?:-[a-z]+)+-[0-9]+)\\.on\\.aws\\.?");
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(?:-[a-z]+)+-[0-9]+");
 
     private SigningRegion() {}
@@ -41,7 +42,8 @@ final class SigningRegion {
         if (signing == Signing.AUTO && ofHost.isEmpty()) {
             return Optional.empty();
         }
-        String region = given != null && !given.isBlank() ? given.strip()
+        String region = given != null && !given.isBlank()
+                ? given.strip()
                 : ofHost.orElse(fallback == null || fallback.isBlank() ? null : fallback.strip());
         if (region == null) {
             throw new IllegalArgumentException("SigV4 needs a region: " + server.getHost() + " is not a function URL"

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 public record Submission(String jobId, boolean queued) {
 
     static Submission of(JsonNode answer) {
-        return new Submission(answer.path("job_id").asText(), answer.path("queued").asBoolean());
+        return new Submission(
+                answer.path("job_id").asText(), answer.path("queued").asBoolean());
     }
 }

@@ -16,8 +16,9 @@ import java.util.List;
  * @param browserSite a directory of the browser runtime's files, flat
  */
 public record Artifacts(Path worker, Path api, Path drain, Path browserSite) {
-    static final String BUILD_COMMAND = "mvn -pl worker-lambda,dispatcher-function/lambda-url,dispatcher-function/lambda-drain"
-            + " -am package -DskipTests";
+    static final String BUILD_COMMAND =
+            "mvn -pl worker-lambda,dispatcher-function/lambda-url,dispatcher-function/lambda-drain"
+                    + " -am package -DskipTests";
 
     /**
      * The artifacts of the repository at {@code root}, which must have been built; stages the

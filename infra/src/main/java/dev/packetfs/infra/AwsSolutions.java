@@ -12,8 +12,7 @@ import software.constructs.IConstruct;
  * that is not suppressed.
  */
 public final class AwsSolutions {
-    private AwsSolutions() {
-    }
+    private AwsSolutions() {}
 
     /** Accepts {@code rule} on {@code construct}'s own resource (an L2 construct's default child). */
     public static void accept(IConstruct construct, String rule, String reason) {
@@ -39,7 +38,8 @@ public final class AwsSolutions {
     }
 
     private static NagPackSuppression suppression(String rule, List<?> appliesTo, String reason) {
-        NagPackSuppression.Builder builder = NagPackSuppression.builder().id(rule).reason(reason);
+        NagPackSuppression.Builder builder =
+                NagPackSuppression.builder().id(rule).reason(reason);
         if (!appliesTo.isEmpty()) {
             builder.appliesTo(appliesTo);
         }

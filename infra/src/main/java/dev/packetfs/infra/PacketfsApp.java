@@ -24,17 +24,16 @@ public final class PacketfsApp {
     public static final String COST = "PacketfsCost";
 
     /** The stacks of one app. */
-    public record Stacks(WorkerStack worker, DispatcherStack dispatcher, BrowserRuntimeStack browserRuntime,
-            CostStack cost) {
-    }
+    public record Stacks(
+            WorkerStack worker, DispatcherStack dispatcher, BrowserRuntimeStack browserRuntime, CostStack cost) {}
 
-    private PacketfsApp() {
-    }
+    private PacketfsApp() {}
 
     public static void main(String[] args) {
         Path root = repositoryRoot();
         // The CDK CLI names the output directory; run alone, the app writes where the CLI would.
-        String outdir = System.getenv("CDK_OUTDIR") != null ? System.getenv("CDK_OUTDIR")
+        String outdir = System.getenv("CDK_OUTDIR") != null
+                ? System.getenv("CDK_OUTDIR")
                 : root.resolve("infra/cdk.out").toString();
         App app = App.Builder.create().outdir(outdir).build();
         try {
@@ -59,18 +58,34 @@ public final class PacketfsApp {
                     .region(settings.region().orElse(null))
                     .build());
         }
-        WorkerStack worker = new WorkerStack(app, WORKER,
-                props.description("PacketFS: the Lambda worker, its alias live, URL and token").build(),
-                settings.worker(), artifacts.worker());
-        DispatcherStack dispatcher = new DispatcherStack(app, DISPATCHER,
-                props.description("PacketFS: the dispatcher's HTTP API and scheduled drain on Lambda").build(),
-                settings.dispatcher(), new DispatcherStack.Code(artifacts.api(), artifacts.drain()), worker);
-        BrowserRuntimeStack browserRuntime = new BrowserRuntimeStack(app, BROWSER_RUNTIME,
-                props.description("PacketFS: the volunteer browser runtime on S3 and CloudFront").build(),
+        WorkerStack worker = new WorkerStack(
+                app,
+                WORKER,
+                props.description("PacketFS: the Lambda worker, its alias live, URL and token")
+                        .build(),
+                settings.worker(),
+                artifacts.worker());
+        DispatcherStack dispatcher = new DispatcherStack(
+                app,
+                DISPATCHER,
+                props.description("PacketFS: the dispatcher's HTTP API and scheduled drain on Lambda")
+                        .build(),
+                settings.dispatcher(),
+                new DispatcherStack.Code(artifacts.api(), artifacts.drain()),
+                worker);
+        BrowserRuntimeStack browserRuntime = new BrowserRuntimeStack(
+                app,
+                BROWSER_RUNTIME,
+                props.description("PacketFS: the volunteer browser runtime on S3 and CloudFront")
+                        .build(),
                 artifacts.browserSite());
-        CostStack cost = new CostStack(app, COST,
-                props.description("PacketFS: per-provider cost dashboard and alarms").build(),
-                settings.cost(), worker);
+        CostStack cost = new CostStack(
+                app,
+                COST,
+                props.description("PacketFS: per-provider cost dashboard and alarms")
+                        .build(),
+                settings.cost(),
+                worker);
         // For Cost Explorer and the billing console: activate "project" as a cost allocation tag.
         Tags.of(app).add("project", "packetfs");
         return new Stacks(worker, dispatcher, browserRuntime, cost);
@@ -79,7 +94,11 @@ public final class PacketfsApp {
     /** The repository holding this class: infra/target/classes or infra/target/packetfs-infra.jar, three levels down. */
     static Path repositoryRoot() {
         try {
-            Path location = Path.of(PacketfsApp.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path location = Path.of(PacketfsApp.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             return location.getParent().getParent().getParent();
         } catch (URISyntaxException e) {
             throw new IllegalStateException("cannot locate the repository from " + PacketfsApp.class, e);

@@ -12,13 +12,21 @@ import java.util.Optional;
  *                credentials decide at deploy time)
  * @param region  {@code packetfs:region}: likewise
  */
-public record Settings(WorkerSettings worker, DispatcherSettings dispatcher, CostSettings cost,
-        Optional<String> account, Optional<String> region) {
+public record Settings(
+        WorkerSettings worker,
+        DispatcherSettings dispatcher,
+        CostSettings cost,
+        Optional<String> account,
+        Optional<String> region) {
     public static final String ACCOUNT_KEY = "packetfs:account";
     public static final String REGION_KEY = "packetfs:region";
 
     public static Settings from(ContextValues context) {
-        return new Settings(WorkerSettings.from(context), DispatcherSettings.from(context), CostSettings.from(context),
-                context.text(ACCOUNT_KEY), context.text(REGION_KEY));
+        return new Settings(
+                WorkerSettings.from(context),
+                DispatcherSettings.from(context),
+                CostSettings.from(context),
+                context.text(ACCOUNT_KEY),
+                context.text(REGION_KEY));
     }
 }

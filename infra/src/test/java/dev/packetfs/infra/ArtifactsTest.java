@@ -30,13 +30,21 @@ class ArtifactsTest {
 
     @Test
     void builtRepositoryGivesTheZipsAndAStagedSite() throws IOException {
-        for (String zip : new String[] {"worker-lambda/target/function.zip",
-                "dispatcher-function/lambda-url/target/function.zip", "dispatcher-function/lambda-drain/target/function.zip"}) {
+        for (String zip : new String[] {
+            "worker-lambda/target/function.zip",
+            "dispatcher-function/lambda-url/target/function.zip",
+            "dispatcher-function/lambda-drain/target/function.zip"
+        }) {
             write(zip);
         }
-        for (String file : new String[] {"browser-runtime/index.html", "browser-runtime/packetfs-client.js",
-                "browser-runtime/package.json", "browser-runtime/test/pages.test.mjs",
-                "kernel/js/packetfs-kernel.mjs", "worker-protocol/js/range-window.mjs"}) {
+        for (String file : new String[] {
+            "browser-runtime/index.html",
+            "browser-runtime/packetfs-client.js",
+            "browser-runtime/package.json",
+            "browser-runtime/test/pages.test.mjs",
+            "kernel/js/packetfs-kernel.mjs",
+            "worker-protocol/js/range-window.mjs"
+        }) {
             write(file);
         }
         Artifacts artifacts = Artifacts.inRepository(root);
@@ -45,7 +53,8 @@ class ArtifactsTest {
         assertEquals(root.resolve("dispatcher-function/lambda-drain/target/function.zip"), artifacts.drain());
         assertEquals(root.resolve("infra/target/browser-runtime-site"), artifacts.browserSite());
         try (Stream<Path> files = Files.list(artifacts.browserSite())) {
-            assertEquals(Set.of("index.html", "packetfs-client.js", "packetfs-kernel.mjs", "range-window.mjs"),
+            assertEquals(
+                    Set.of("index.html", "packetfs-client.js", "packetfs-kernel.mjs", "range-window.mjs"),
                     files.map(p -> p.getFileName().toString()).collect(Collectors.toSet()));
         }
     }

@@ -43,12 +43,16 @@ class AwsSolutionsChecksIT {
         DEFAULTS(Map.of()),
         ELASTICACHE(Map.of(DispatcherSettings.ELASTICACHE_KEY, "true")),
         PUBLIC_API_OWN_REDIS_ALARM_MAIL(Map.of(
-                DispatcherSettings.URL_AUTH_KEY, "none",
+                DispatcherSettings.URL_AUTH_KEY,
+                "none",
                 DispatcherSettings.REDIS_URL_SECRET_ARN_KEY,
                 "arn:aws:secretsmanager:eu-west-1:111122223333:secret:packetfs-redis-AbCdEf",
-                DispatcherSettings.FLYIO_URL_KEY, "https://packetfs-worker.fly.dev",
-                WorkerSettings.RESERVED_CONCURRENCY_KEY, "none",
-                CostSettings.ALARM_EMAIL_KEY, "ops@example.com"));
+                DispatcherSettings.FLYIO_URL_KEY,
+                "https://packetfs-worker.fly.dev",
+                WorkerSettings.RESERVED_CONCURRENCY_KEY,
+                "none",
+                CostSettings.ALARM_EMAIL_KEY,
+                "ops@example.com"));
 
         final Map<String, Object> context;
 
@@ -78,32 +82,41 @@ class AwsSolutionsChecksIT {
     @ParameterizedTest
     @EnumSource(Variant.class)
     void everyFindingIsFixedOrSuppressedWithItsReason(Variant variant) throws IOException {
-        App app = App.Builder.create().outdir(TEMPLATES.resolve(variant.directory()).toString())
-                .context(variant.context).build();
-        PacketfsApp.Stacks stacks = PacketfsApp.define(app,
-                TestArtifacts.placeholders(Files.createDirectories(temp.resolve(variant.directory()))));
-        Aspects.of(app).add(new AwsSolutionsChecks(NagPackProps.builder().verbose(false).reports(false).build()));
+        App app = App.Builder.create()
+                .outdir(TEMPLATES.resolve(variant.directory()).toString())
+                .context(variant.context)
+                .build();
+        PacketfsApp.Stacks stacks = PacketfsApp.define(
+                app, TestArtifacts.placeholders(Files.createDirectories(temp.resolve(variant.directory()))));
+        Aspects.of(app)
+                .add(new AwsSolutionsChecks(
+                        NagPackProps.builder().verbose(false).reports(false).build()));
         app.synth();
 
         List<String> findings = new ArrayList<>();
         for (Stack stack : List.of(stacks.worker(), stacks.dispatcher(), stacks.browserRuntime(), stacks.cost())) {
             findings.addAll(findings(stack));
         }
-        assertTrue(findings.isEmpty(), () -> variant + ": cdk-nag AwsSolutions findings neither fixed nor suppressed:\n"
-                + String.join("\n", findings));
+        assertTrue(
+                findings.isEmpty(),
+                () -> variant + ": cdk-nag AwsSolutions findings neither fixed nor suppressed:\n"
+                        + String.join("\n", findings));
     }
 
     /** The checks do report: a secret with no rotation and no suppression is a finding. */
     @Test
     void anUnsuppressedFindingIsReported() {
-        App app = App.Builder.create().outdir(temp.resolve("unsuppressed").toString()).build();
+        App app = App.Builder.create()
+                .outdir(temp.resolve("unsuppressed").toString())
+                .build();
         Stack stack = new Stack(app, "Unsuppressed");
         Secret.Builder.create(stack, "Plain").build();
         Aspects.of(app).add(new AwsSolutionsChecks());
         app.synth();
 
         List<String> findings = findings(stack);
-        assertTrue(findings.stream().anyMatch(f -> f.contains("/Unsuppressed/Plain/Resource AwsSolutions-SMG4")),
+        assertTrue(
+                findings.stream().anyMatch(f -> f.contains("/Unsuppressed/Plain/Resource AwsSolutions-SMG4")),
                 () -> String.join("\n", findings));
     }
 

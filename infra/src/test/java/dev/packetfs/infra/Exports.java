@@ -7,8 +7,7 @@ import software.amazon.awscdk.assertions.Template;
 
 /** Cross-stack references, followed back to the resource they name. */
 public final class Exports {
-    private Exports() {
-    }
+    private Exports() {}
 
     /** The logical id in {@code exporter} behind a {@code {"Fn::ImportValue": …}} of its exports. */
     public static String refBehind(Template exporter, Object importValue) {

@@ -18,11 +18,13 @@ import software.amazon.awscdk.assertions.Template;
 public final class IamPolicies {
     /** Actions that must always name their resource. */
     private static final Set<String> NAMED_RESOURCE_ONLY = Set.of(
-            "lambda:InvokeFunction", "lambda:InvokeFunctionUrl", "lambda:GetFunctionConfiguration",
-            "secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret");
+            "lambda:InvokeFunction",
+            "lambda:InvokeFunctionUrl",
+            "lambda:GetFunctionConfiguration",
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:DescribeSecret");
 
-    private IamPolicies() {
-    }
+    private IamPolicies() {}
 
     public static void assertLeastPrivilege(Template template) {
         List<Map<String, Object>> statements = allowStatements(template);
@@ -86,9 +88,15 @@ public final class IamPolicies {
      */
     public static Map<String, Object> writeOwnLogs(Template template, String functionId) {
         Map<String, Object> properties = map(resources(template).get(functionId).get("Properties"));
-        Object logGroup = map(map(properties.get("LoggingConfig")).get("LogGroup")).get("Ref");
-        return Map.of("Action", List.of("logs:CreateLogStream", "logs:PutLogEvents"), "Effect", "Allow",
-                "Resource", Map.of("Fn::GetAtt", List.of(logGroup, "Arn")));
+        Object logGroup =
+                map(map(properties.get("LoggingConfig")).get("LogGroup")).get("Ref");
+        return Map.of(
+                "Action",
+                List.of("logs:CreateLogStream", "logs:PutLogEvents"),
+                "Effect",
+                "Allow",
+                "Resource",
+                Map.of("Fn::GetAtt", List.of(logGroup, "Arn")));
     }
 
     /** The managed policies attached to the role {@code roleId}, as the template names them. */
@@ -107,7 +115,8 @@ public final class IamPolicies {
 
     public static Map<String, Map<String, Object>> resources(Template template) {
         @SuppressWarnings("unchecked")
-        Map<String, Map<String, Object>> resources = (Map<String, Map<String, Object>>) template.toJSON().get("Resources");
+        Map<String, Map<String, Object>> resources =
+                (Map<String, Map<String, Object>>) template.toJSON().get("Resources");
         return resources;
     }
 

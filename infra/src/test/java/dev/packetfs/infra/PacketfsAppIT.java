@@ -28,19 +28,24 @@ import software.amazon.awscdk.cxapi.SynthesisMessageLevel;
 class PacketfsAppIT {
     @TempDir
     static Path temp;
+
     static CloudAssembly assembly;
 
     @BeforeAll
     static void synth() throws Exception {
-        App app = App.Builder.create().outdir(temp.resolve("cdk.out").toString()).build();
+        App app =
+                App.Builder.create().outdir(temp.resolve("cdk.out").toString()).build();
         PacketfsApp.define(app, TestArtifacts.placeholders(Files.createDirectories(temp.resolve("site"))));
         assembly = app.synth();
     }
 
     @Test
     void synthesizesTheFourStacksEnvironmentAgnostic() {
-        assertEquals(Set.of(PacketfsApp.WORKER, PacketfsApp.DISPATCHER, PacketfsApp.BROWSER_RUNTIME, PacketfsApp.COST),
-                assembly.getStacks().stream().map(CloudFormationStackArtifact::getStackName).collect(Collectors.toSet()));
+        assertEquals(
+                Set.of(PacketfsApp.WORKER, PacketfsApp.DISPATCHER, PacketfsApp.BROWSER_RUNTIME, PacketfsApp.COST),
+                assembly.getStacks().stream()
+                        .map(CloudFormationStackArtifact::getStackName)
+                        .collect(Collectors.toSet()));
         for (CloudFormationStackArtifact stack : assembly.getStacks()) {
             assertEquals("unknown-account", stack.getEnvironment().getAccount(), stack.getStackName());
             assertEquals("unknown-region", stack.getEnvironment().getRegion(), stack.getStackName());
@@ -68,13 +73,27 @@ class PacketfsAppIT {
     /** What ./scripts/deploy-all reads back from `cdk deploy --outputs-file`. */
     @Test
     void outputsAreTheOnesDeployAllReads() {
-        assertEquals(Set.of("WorkerFunctionName", "WorkerAliasArn", "WorkerUrl", "WorkerTokenSecretArn"),
+        assertEquals(
+                Set.of("WorkerFunctionName", "WorkerAliasArn", "WorkerUrl", "WorkerTokenSecretArn"),
                 outputs(PacketfsApp.WORKER));
-        assertEquals(Set.of("DispatcherUrl", "DispatcherFunctionName", "DrainFunctionName", "DrainAliasArn",
-                "RedisUrlSecretArn", "ApiKeySecretArn"), outputs(PacketfsApp.DISPATCHER));
-        assertEquals(Set.of("BrowserRuntimeDomain", "BrowserRuntimeUrl", "BrowserRuntimeDistributionId",
-                "BrowserRuntimeBucket"), outputs(PacketfsApp.BROWSER_RUNTIME));
-        assertEquals(Set.of("DashboardName", "DeadLettersAlarmName", "WorkerErrorsAlarmName"), outputs(PacketfsApp.COST));
+        assertEquals(
+                Set.of(
+                        "DispatcherUrl",
+                        "DispatcherFunctionName",
+                        "DrainFunctionName",
+                        "DrainAliasArn",
+                        "RedisUrlSecretArn",
+                        "ApiKeySecretArn"),
+                outputs(PacketfsApp.DISPATCHER));
+        assertEquals(
+                Set.of(
+                        "BrowserRuntimeDomain",
+                        "BrowserRuntimeUrl",
+                        "BrowserRuntimeDistributionId",
+                        "BrowserRuntimeBucket"),
+                outputs(PacketfsApp.BROWSER_RUNTIME));
+        assertEquals(
+                Set.of("DashboardName", "DeadLettersAlarmName", "WorkerErrorsAlarmName"), outputs(PacketfsApp.COST));
     }
 
     @Test
@@ -87,7 +106,8 @@ class PacketfsAppIT {
     @Test
     void everythingIsTaggedForCostAllocation() {
         Template worker = template(PacketfsApp.WORKER);
-        worker.hasResourceProperties("AWS::Lambda::Function", Map.of("Tags", List.of(Map.of("Key", "project", "Value", "packetfs"))));
+        worker.hasResourceProperties(
+                "AWS::Lambda::Function", Map.of("Tags", List.of(Map.of("Key", "project", "Value", "packetfs"))));
     }
 
     /**
@@ -113,20 +133,25 @@ class PacketfsAppIT {
 
     @Test
     void accountAndRegionComeFromContext() throws Exception {
-        App app = App.Builder.create().outdir(temp.resolve("pinned.out").toString())
-                .context(Map.of("packetfs:account", "111122223333", "packetfs:region", "eu-west-1")).build();
-        PacketfsApp.Stacks stacks = PacketfsApp.define(app,
-                TestArtifacts.placeholders(Files.createDirectories(temp.resolve("pinned-site"))));
+        App app = App.Builder.create()
+                .outdir(temp.resolve("pinned.out").toString())
+                .context(Map.of("packetfs:account", "111122223333", "packetfs:region", "eu-west-1"))
+                .build();
+        PacketfsApp.Stacks stacks = PacketfsApp.define(
+                app, TestArtifacts.placeholders(Files.createDirectories(temp.resolve("pinned-site"))));
         assertEquals("111122223333", stacks.worker().getAccount());
         assertEquals("eu-west-1", stacks.cost().getRegion());
     }
 
     @Test
     void badContextStopsTheSynthNamingTheKey() throws Exception {
-        App app = App.Builder.create().outdir(temp.resolve("bad.out").toString())
-                .context(Map.of("packetfs:workerMemoryMb", "lots")).build();
+        App app = App.Builder.create()
+                .outdir(temp.resolve("bad.out").toString())
+                .context(Map.of("packetfs:workerMemoryMb", "lots"))
+                .build();
         Artifacts artifacts = TestArtifacts.placeholders(Files.createDirectories(temp.resolve("bad-site")));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PacketfsApp.define(app, artifacts));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> PacketfsApp.define(app, artifacts));
         assertTrue(e.getMessage().contains("packetfs:workerMemoryMb"), e.getMessage());
     }
 
@@ -145,6 +170,7 @@ class PacketfsAppIT {
 
     @SuppressWarnings("unchecked")
     static Template template(String stackName) {
-        return Template.fromJSON((Map<String, Object>) assembly.getStackByName(stackName).getTemplate());
+        return Template.fromJSON(
+                (Map<String, Object>) assembly.getStackByName(stackName).getTemplate());
     }
 }

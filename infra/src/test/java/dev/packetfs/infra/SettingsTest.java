@@ -39,10 +39,24 @@ class SettingsTest {
 
     @Test
     void valuesFromTheCommandLineAreStringsAndFromJsonNumbersOrBooleans() {
-        Settings cli = settings(Map.of("packetfs:workerMemoryMb", "2048", "packetfs:elasticache", "TRUE",
-                "packetfs:dispatcherUrlAuth", "none", "packetfs:logRetentionDays", "30"));
-        Settings json = settings(Map.of("packetfs:workerMemoryMb", 2048.0, "packetfs:elasticache", true,
-                "packetfs:dispatcherUrlAuth", "NONE", "packetfs:logRetentionDays", 30));
+        Settings cli = settings(Map.of(
+                "packetfs:workerMemoryMb",
+                "2048",
+                "packetfs:elasticache",
+                "TRUE",
+                "packetfs:dispatcherUrlAuth",
+                "none",
+                "packetfs:logRetentionDays",
+                "30"));
+        Settings json = settings(Map.of(
+                "packetfs:workerMemoryMb",
+                2048.0,
+                "packetfs:elasticache",
+                true,
+                "packetfs:dispatcherUrlAuth",
+                "NONE",
+                "packetfs:logRetentionDays",
+                30));
         for (Settings s : new Settings[] {cli, json}) {
             assertEquals(2048, s.worker().memoryMb());
             assertTrue(s.dispatcher().elastiCache());
@@ -53,15 +67,22 @@ class SettingsTest {
 
     @Test
     void reservedConcurrencyNoneReservesNothing() {
-        assertEquals(OptionalInt.empty(),
-                settings(Map.of("packetfs:workerReservedConcurrency", "none")).worker().reservedConcurrency());
-        assertEquals(OptionalInt.of(8),
-                settings(Map.of("packetfs:workerReservedConcurrency", 8)).worker().reservedConcurrency());
+        assertEquals(
+                OptionalInt.empty(),
+                settings(Map.of("packetfs:workerReservedConcurrency", "none"))
+                        .worker()
+                        .reservedConcurrency());
+        assertEquals(
+                OptionalInt.of(8),
+                settings(Map.of("packetfs:workerReservedConcurrency", 8))
+                        .worker()
+                        .reservedConcurrency());
     }
 
     @Test
     void unusableValuesAreRefusedNamingTheKey() {
-        assertRefused(Map.of("packetfs:workerMemoryMb", "lots"), "packetfs:workerMemoryMb", "an integer from 128 to 10240");
+        assertRefused(
+                Map.of("packetfs:workerMemoryMb", "lots"), "packetfs:workerMemoryMb", "an integer from 128 to 10240");
         assertRefused(Map.of("packetfs:workerMemoryMb", 64), "packetfs:workerMemoryMb", "not '64'");
         assertRefused(Map.of("packetfs:workerReservedConcurrency", 0), "packetfs:workerReservedConcurrency", "from 1");
         assertRefused(Map.of("packetfs:dispatcherUrlAuth", "PUBLIC"), "packetfs:dispatcherUrlAuth", "AWS_IAM or NONE");
@@ -69,9 +90,14 @@ class SettingsTest {
         assertRefused(Map.of("packetfs:logRetentionDays", 10), "packetfs:logRetentionDays", "14");
         assertRefused(Map.of("packetfs:drainTimeoutSeconds", 1000), "packetfs:drainTimeoutSeconds", "30 to 900");
         assertRefused(Map.of("packetfs:redisUrlSecretArn", "my-secret"), "packetfs:redisUrlSecretArn", "complete ARN");
-        assertRefused(Map.of("packetfs:elasticache", "true",
-                "packetfs:redisUrlSecretArn", "arn:aws:secretsmanager:us-east-1:111122223333:secret:r-AbCdEf"),
-                "packetfs:redisUrlSecretArn", "packetfs:elasticache");
+        assertRefused(
+                Map.of(
+                        "packetfs:elasticache",
+                        "true",
+                        "packetfs:redisUrlSecretArn",
+                        "arn:aws:secretsmanager:us-east-1:111122223333:secret:r-AbCdEf"),
+                "packetfs:redisUrlSecretArn",
+                "packetfs:elasticache");
     }
 
     static void assertRefused(Map<String, Object> context, String... inMessage) {

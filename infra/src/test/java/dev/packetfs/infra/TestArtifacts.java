@@ -8,12 +8,12 @@ import java.nio.file.Path;
 
 /** Stand-ins for the built artifacts: a placeholder directory for each function, a tiny site. */
 public final class TestArtifacts {
-    private TestArtifacts() {
-    }
+    private TestArtifacts() {}
 
     public static Path placeholderFunction() {
         try {
-            return Path.of(TestArtifacts.class.getResource("/placeholder-function").toURI());
+            return Path.of(
+                    TestArtifacts.class.getResource("/placeholder-function").toURI());
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }

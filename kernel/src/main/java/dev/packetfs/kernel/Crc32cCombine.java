@@ -11,6 +11,7 @@ package dev.packetfs.kernel;
 public final class Crc32cCombine {
     /** The Castagnoli polynomial, bit-reflected (x^0 is the most significant bit). */
     private static final int POLY = 0x82F63B78;
+
     private static final int X0 = 0x80000000;
 
     /** POWERS[k] = x^(2^k) mod P; enough entries for any 63-bit byte length times 8. */

@@ -4,6 +4,7 @@ package dev.packetfs.kernel;
 public final class Fnv64 {
     /** The FNV-1a 64 offset basis, the state of an empty hash. */
     public static final long OFFSET_BASIS = 0xcbf29ce484222325L;
+
     static final long PRIME = 0x100000001b3L;
 
     private Fnv64() {}

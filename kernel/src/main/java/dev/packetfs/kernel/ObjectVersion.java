@@ -32,6 +32,7 @@ public record ObjectVersion(String etag, String lastModified, long size) {
     /** RFC 9110 §5.6.7: the one date format a sender generates. */
     private static final Pattern IMF_FIXDATE = Pattern.compile(
             "(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\\d{4}) (\\d{2}):(\\d{2}):(\\d{2}) GMT");
+
     private static final List<String> MONTHS =
             List.of("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec");
 
@@ -46,11 +47,14 @@ public record ObjectVersion(String etag, String lastModified, long size) {
             checkEtag(etag);
         }
         if (lastModified != null && !isImfFixdate(lastModified)) {
-            throw new ProgramException("version", "last_modified must be an HTTP date in IMF-fixdate form"
-                    + " (Sun, 06 Nov 1994 08:49:37 GMT), got '" + abbreviate(lastModified) + "'");
+            throw new ProgramException(
+                    "version",
+                    "last_modified must be an HTTP date in IMF-fixdate form" + " (Sun, 06 Nov 1994 08:49:37 GMT), got '"
+                            + abbreviate(lastModified) + "'");
         }
         if (size != UNKNOWN_SIZE && (size < 0 || size > Program.MAX_POSITION)) {
-            throw new ProgramException("version", "size must be an integer 0.." + Program.MAX_POSITION + ", got " + size);
+            throw new ProgramException(
+                    "version", "size must be an integer 0.." + Program.MAX_POSITION + ", got " + size);
         }
     }
 
@@ -64,7 +68,9 @@ public record ObjectVersion(String etag, String lastModified, long size) {
     public static ObjectVersion pin(String etagHeader, String lastModifiedHeader, long size) {
         String etag = etagHeader == null ? null : etagHeader.trim();
         String date = lastModifiedHeader == null ? null : lastModifiedHeader.trim();
-        boolean tagged = etag != null && etag.length() <= MAX_ETAG_LENGTH && ETAG.matcher(etag).matches();
+        boolean tagged = etag != null
+                && etag.length() <= MAX_ETAG_LENGTH
+                && ETAG.matcher(etag).matches();
         boolean strong = tagged && !etag.startsWith("W/");
         boolean dated = !strong && date != null && isImfFixdate(date);
         boolean weak = tagged && !strong && !dated;
@@ -91,16 +97,19 @@ public record ObjectVersion(String etag, String lastModified, long size) {
 
     /** The validator as a person reads it: {@code ETag "v1"}, {@code Last-Modified <date>}, or the size. */
     public String describe() {
-        String validator = etag != null ? "ETag " + etag : lastModified != null ? "Last-Modified " + lastModified : null;
+        String validator =
+                etag != null ? "ETag " + etag : lastModified != null ? "Last-Modified " + lastModified : null;
         String bytes = sizeKnown() ? size + " bytes" : null;
         return validator == null ? bytes : bytes == null ? validator : validator + ", " + bytes;
     }
 
     private static void checkEtag(String etag) {
         if (etag.length() > MAX_ETAG_LENGTH || !ETAG.matcher(etag).matches()) {
-            throw new ProgramException("version", "etag must be an entity tag: a quoted string of visible ASCII"
-                    + " without quotes inside, W/ before it when weak, at most " + MAX_ETAG_LENGTH
-                    + " characters, as in \"5d41402a\"; got '" + abbreviate(etag) + "'");
+            throw new ProgramException(
+                    "version",
+                    "etag must be an entity tag: a quoted string of visible ASCII"
+                            + " without quotes inside, W/ before it when weak, at most " + MAX_ETAG_LENGTH
+                            + " characters, as in \"5d41402a\"; got '" + abbreviate(etag) + "'");
         }
     }
 
@@ -119,7 +128,8 @@ public record ObjectVersion(String etag, String lastModified, long size) {
         }
         try {
             LocalDate day = LocalDate.of(year, MONTHS.indexOf(m.group(3)) + 1, Integer.parseInt(m.group(2)));
-            DayOfWeek named = DayOfWeek.values()[List.of("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun").indexOf(m.group(1))];
+            DayOfWeek named = DayOfWeek.values()[
+                    List.of("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun").indexOf(m.group(1))];
             return day.getDayOfWeek() == named;
         } catch (DateTimeException e) {
             return false;

@@ -19,7 +19,13 @@ import java.util.regex.Pattern;
  *     from, or null for whatever the origin serves (docs/kernel.md#versions)
  */
 public record Program(
-        Op op, int imm, String dataUrl, byte[] data, long offset, long length, OptionalLong fnvState,
+        Op op,
+        int imm,
+        String dataUrl,
+        byte[] data,
+        long offset,
+        long length,
+        OptionalLong fnvState,
         ObjectVersion version) {
 
     /** The {@code length} meaning "up to the end of the object". */
@@ -42,8 +48,9 @@ public record Program(
             throw new ProgramException("imm", "must be an integer 0..255, got " + imm);
         }
         if ((dataUrl == null) == (data == null)) {
-            throw new ProgramException("data", "exactly one of data and data_url is required, "
-                    + (dataUrl == null ? "got neither" : "got both"));
+            throw new ProgramException(
+                    "data",
+                    "exactly one of data and data_url is required, " + (dataUrl == null ? "got neither" : "got both"));
         }
         if (dataUrl != null) {
             checkUrl(dataUrl);
@@ -136,9 +143,11 @@ public record Program(
         String host = writtenHost(url);
         if (host != null && endsInANumber(host) && !CANONICAL_IPV4.matcher(host).matches()) {
             // A trailing dot counts as non-canonical too: "1.2.3.4." is 1.2.3.4 to a browser and no host to Java.
-            throw new ProgramException("data_url", "the host " + abbreviate(host) + " is an IPv4 address written in a"
-                    + " non-canonical form (leading zeros, hex or octal parts, fewer than four parts, or a single"
-                    + " number); write it as four decimal numbers");
+            throw new ProgramException(
+                    "data_url",
+                    "the host " + abbreviate(host) + " is an IPv4 address written in a"
+                            + " non-canonical form (leading zeros, hex or octal parts, fewer than four parts, or a single"
+                            + " number); write it as four decimal numbers");
         }
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
             throw new ProgramException("data_url", "has no host: '" + abbreviate(url) + "'");
@@ -146,8 +155,8 @@ public record Program(
     }
 
     /** Four decimal numbers 0..255, none with a leading zero. */
-    private static final Pattern CANONICAL_IPV4 =
-            Pattern.compile("((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])");
+    private static final Pattern CANONICAL_IPV4 = Pattern.compile(
+            "((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])");
     /** A label WHATWG's URL parser reads as a number: decimal digits, or 0x and hex digits. */
     private static final Pattern NUMBER_LABEL = Pattern.compile("[0-9]+|0[xX][0-9a-fA-F]*");
 
@@ -179,8 +188,11 @@ public record Program(
      * parse the whole host as an IPv4 address, in forms Java reads differently or not at all.
      */
     private static boolean endsInANumber(String host) {
-        String labels = host.endsWith(".") ? host.substring(0, host.length() - 1) : host; // one empty last label is ignored
-        return NUMBER_LABEL.matcher(labels.substring(labels.lastIndexOf('.') + 1)).matches();
+        String labels =
+                host.endsWith(".") ? host.substring(0, host.length() - 1) : host; // one empty last label is ignored
+        return NUMBER_LABEL
+                .matcher(labels.substring(labels.lastIndexOf('.') + 1))
+                .matches();
     }
 
     private static String abbreviate(String s) {

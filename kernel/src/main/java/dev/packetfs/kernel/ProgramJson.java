@@ -29,7 +29,10 @@ public final class ProgramJson {
         for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!FIELDS.contains(name)) {
-                throw new ProgramException(name, "is not a program field; expected " + String.join(", ", FIELDS.stream().sorted().toList()));
+                throw new ProgramException(
+                        name,
+                        "is not a program field; expected "
+                                + String.join(", ", FIELDS.stream().sorted().toList()));
             }
         }
         JsonNode opNode = present(node, "op");
@@ -99,12 +102,14 @@ public final class ProgramJson {
             return null;
         }
         if (!node.isObject()) {
-            throw new ProgramException("version", "must be an object {\"etag\" or \"last_modified\", \"size\"}, got " + describe(node));
+            throw new ProgramException(
+                    "version", "must be an object {\"etag\" or \"last_modified\", \"size\"}, got " + describe(node));
         }
         for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!VERSION_FIELDS.contains(name)) {
-                throw new ProgramException("version", name + " is not a version field; expected etag, last_modified, size");
+                throw new ProgramException(
+                        "version", name + " is not a version field; expected etag, last_modified, size");
             }
         }
         String etag = versionText(node, "etag");
@@ -112,10 +117,13 @@ public final class ProgramJson {
         JsonNode size = present(node, "size");
         long bytes = ObjectVersion.UNKNOWN_SIZE;
         if (size != null) {
-            boolean integral = size.isNumber() && (size.isIntegralNumber() || size.doubleValue() == Math.rint(size.doubleValue()));
+            boolean integral =
+                    size.isNumber() && (size.isIntegralNumber() || size.doubleValue() == Math.rint(size.doubleValue()));
             if (!integral || size.doubleValue() < 0 || size.doubleValue() > Program.MAX_POSITION) {
-                throw new ProgramException("version", "size must be an integer 0.." + Program.MAX_POSITION + ", got "
-                        + (size.isNumber() ? size.asText() : describe(size)));
+                throw new ProgramException(
+                        "version",
+                        "size must be an integer 0.." + Program.MAX_POSITION + ", got "
+                                + (size.isNumber() ? size.asText() : describe(size)));
             }
             bytes = size.longValue();
         }
@@ -133,7 +141,8 @@ public final class ProgramJson {
     /** Decodes standard base64 with optional padding, refusing anything else by name. */
     public static byte[] decodeBase64(String text) {
         if (!standardBase64(text)) {
-            throw new ProgramException("data", "is not valid standard base64 (A-Z a-z 0-9 + /, optional = padding, no whitespace)");
+            throw new ProgramException(
+                    "data", "is not valid standard base64 (A-Z a-z 0-9 + /, optional = padding, no whitespace)");
         }
         return Base64.getDecoder().decode(text);
     }

@@ -36,22 +36,26 @@ public final class GoldenVectors {
      * result, though Jackson keeps them as different node types.
      */
     public static boolean sameJson(JsonNode expected, JsonNode actual) {
-        return expected.equals((a, b) -> a.isNumber() && b.isNumber()
-                ? a.decimalValue().compareTo(b.decimalValue())
-                : a.equals(b) ? 0 : 1, actual);
+        return expected.equals(
+                (a, b) -> a.isNumber() && b.isNumber()
+                        ? a.decimalValue().compareTo(b.decimalValue())
+                        : a.equals(b) ? 0 : 1,
+                actual);
     }
 
     private GoldenVectors() {}
 
     private static Path locate() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            for (Path candidate : new Path[] {dir.resolve("spec/vectors.json"), dir.resolve("kernel/spec/vectors.json")}) {
+            for (Path candidate :
+                    new Path[] {dir.resolve("spec/vectors.json"), dir.resolve("kernel/spec/vectors.json")}) {
                 if (Files.isRegularFile(candidate)) {
                     return candidate;
                 }
             }
         }
-        throw new IllegalStateException("kernel/spec/vectors.json not found above " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException(
+                "kernel/spec/vectors.json not found above " + Path.of("").toAbsolutePath());
     }
 
     public static synchronized JsonNode root() {
@@ -76,7 +80,8 @@ public final class GoldenVectors {
     public static List<Invalid> invalid() {
         List<Invalid> invalid = new ArrayList<>();
         for (JsonNode c : root().get("errors")) {
-            invalid.add(new Invalid(c.get("name").asText(), c.get("program"), c.get("field").asText()));
+            invalid.add(new Invalid(
+                    c.get("name").asText(), c.get("program"), c.get("field").asText()));
         }
         return invalid;
     }
@@ -87,7 +92,8 @@ public final class GoldenVectors {
      * object's size is the same case.
      */
     public static com.fasterxml.jackson.databind.node.ObjectNode inlined(Case c, byte[] object) {
-        com.fasterxml.jackson.databind.node.ObjectNode program = ((com.fasterxml.jackson.databind.node.ObjectNode) c.program()).deepCopy();
+        com.fasterxml.jackson.databind.node.ObjectNode program =
+                ((com.fasterxml.jackson.databind.node.ObjectNode) c.program()).deepCopy();
         program.put("data", java.util.Base64.getEncoder().encodeToString(object));
         program.remove("version");
         return program;

@@ -31,7 +31,8 @@ class KernelVectorsTest {
             program.put("data_url", "https://objects.example/vector");
             result = Kernel.execute(ProgramJson.parse(program), GoldenVectors.objectBytes(c.object()));
         }
-        assertTrue(GoldenVectors.sameJson(c.expected(), result.toJson()),
+        assertTrue(
+                GoldenVectors.sameJson(c.expected(), result.toJson()),
                 () -> "expected " + c.expected() + " but got " + result.toJson());
         assertEquals(result.toJson().toString(), result.toJsonText());
     }

@@ -28,7 +28,8 @@ class ProgramJsonTest {
 
     @Test
     void nullMeansAbsent() throws Exception {
-        Program p = ProgramJson.parse(json("{\"op\":\"xor\",\"imm\":null,\"length\":null,\"data_url\":null,\"data\":\"AQID\"}"));
+        Program p = ProgramJson.parse(
+                json("{\"op\":\"xor\",\"imm\":null,\"length\":null,\"data_url\":null,\"data\":\"AQID\"}"));
         assertEquals(Program.TO_END, p.length());
         assertEquals(0, p.imm());
     }
@@ -42,21 +43,25 @@ class ProgramJsonTest {
 
     @Test
     void messagesShowTheValueAsSent() throws Exception {
-        ProgramException e = assertThrows(ProgramException.class,
+        ProgramException e = assertThrows(
+                ProgramException.class,
                 () -> ProgramJson.parse(json("{\"op\":\"add\",\"offset\":1e30,\"data\":\"\"}")));
         assertEquals("offset: must be an integer 0..9007199254740991, got 1.0E30", e.getMessage());
-        e = assertThrows(ProgramException.class,
-                () -> ProgramJson.parse(json("{\"op\":\"nope\",\"data\":\"\"}")));
+        e = assertThrows(ProgramException.class, () -> ProgramJson.parse(json("{\"op\":\"nope\",\"data\":\"\"}")));
         assertEquals("op: unknown op 'nope'; expected one of counteq, crc32c, fnv64, xor, add", e.getMessage());
     }
 
     @Test
     void writeThenParseRoundTrips() throws Exception {
-        Program p = new Program(Op.FNV64, 9, "https://example.com/x", null, 5, 10,
-                java.util.OptionalLong.of(0x0123456789abcdefL));
+        Program p = new Program(
+                Op.FNV64, 9, "https://example.com/x", null, 5, 10, java.util.OptionalLong.of(0x0123456789abcdefL));
         JsonNode written = ProgramJson.write(p);
-        assertTrue(GoldenVectors.sameJson(json("{\"op\":\"fnv64\",\"imm\":9,\"data_url\":\"https://example.com/x\","
-                + "\"offset\":5,\"length\":10,\"fnv_state\":\"0123456789abcdef\"}"), written), written::toString);
+        assertTrue(
+                GoldenVectors.sameJson(
+                        json("{\"op\":\"fnv64\",\"imm\":9,\"data_url\":\"https://example.com/x\","
+                                + "\"offset\":5,\"length\":10,\"fnv_state\":\"0123456789abcdef\"}"),
+                        written),
+                written::toString);
         Program back = ProgramJson.parse(written);
         assertEquals(p.toString(), back.toString());
     }
@@ -78,7 +83,8 @@ class ProgramJsonTest {
             strings.addAll(next);
         }
         for (String s : strings) {
-            boolean byRegex = s.length() % 4 != 1 && ProgramJson.BASE64.matcher(s).matches();
+            boolean byRegex =
+                    s.length() % 4 != 1 && ProgramJson.BASE64.matcher(s).matches();
             assertEquals(byRegex, ProgramJson.standardBase64(s), "'" + s + "'");
         }
     }
@@ -92,9 +98,17 @@ class ProgramJsonTest {
 
     @org.junit.jupiter.api.Test
     void canonicalHostsAreAccepted() {
-        for (String url : new String[] {"http://1.2.3.4/o", "https://255.255.255.255:8443/o",
-            "http://0.0.0.0/o", "http://example.com/o", "http://x1.example/o", "http://[::1]/o", "http://user@1.2.3.4/o"}) {
-            org.junit.jupiter.api.Assertions.assertEquals(url,
+        for (String url : new String[] {
+            "http://1.2.3.4/o",
+            "https://255.255.255.255:8443/o",
+            "http://0.0.0.0/o",
+            "http://example.com/o",
+            "http://x1.example/o",
+            "http://[::1]/o",
+            "http://user@1.2.3.4/o"
+        }) {
+            org.junit.jupiter.api.Assertions.assertEquals(
+                    url,
                     new Program(Op.ADD, 0, url, null, 0, Program.TO_END, java.util.OptionalLong.empty()).dataUrl());
         }
     }

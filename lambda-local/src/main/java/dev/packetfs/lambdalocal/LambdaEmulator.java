@@ -70,6 +70,7 @@ public final class LambdaEmulator implements AutoCloseable {
     public static final String FUNCTION = "packetfs-worker";
     /** The access key the Invoke API accepts unless told another. */
     public static final String ACCESS_KEY = "AKIAPACKETFSTEST0001";
+
     private static final int MAX_PAYLOAD = 6 * 1024 * 1024;
 
     private final String accessKey;
@@ -99,6 +100,7 @@ public final class LambdaEmulator implements AutoCloseable {
     public final AtomicInteger events = new AtomicInteger();
     /** The most invocations running at once, synchronous and asynchronous. */
     public final AtomicInteger peakRunning = new AtomicInteger();
+
     private final AtomicInteger runningNow = new AtomicInteger();
 
     private LambdaEmulator(Settings settings) throws IOException {
@@ -120,8 +122,15 @@ public final class LambdaEmulator implements AutoCloseable {
         for (int i = 0; i < settings.environments(); i++) {
             environments.add(new Environment());
         }
-        this.url = settings.urlPort() < 0 ? null : new FunctionUrlFront(this, settings.urlPort(),
-                FunctionUrlFront.Auth.valueOf(settings.urlAuth()), accessKey, secretKey, threads);
+        this.url = settings.urlPort() < 0
+                ? null
+                : new FunctionUrlFront(
+                        this,
+                        settings.urlPort(),
+                        FunctionUrlFront.Auth.valueOf(settings.urlAuth()),
+                        accessKey,
+                        secretKey,
+                        threads);
         if (settings.schedule() == null) {
             this.schedule = null;
         } else {
@@ -139,12 +148,16 @@ public final class LambdaEmulator implements AutoCloseable {
     private void tick() {
         ticks.incrementAndGet();
         String event = "{\"version\":\"0\",\"id\":\"" + UUID.randomUUID() + "\",\"detail-type\":\"Scheduled Event\","
-                + "\"source\":\"aws.events\",\"account\":\"123456789012\",\"time\":\"" + Instant.now().truncatedTo(ChronoUnit.SECONDS)
-                + "\",\"region\":\"us-east-1\",\"resources\":[\"arn:aws:events:us-east-1:123456789012:rule/" + functionName
+                + "\"source\":\"aws.events\",\"account\":\"123456789012\",\"time\":\""
+                + Instant.now().truncatedTo(ChronoUnit.SECONDS)
+                + "\",\"region\":\"us-east-1\",\"resources\":[\"arn:aws:events:us-east-1:123456789012:rule/"
+                + functionName
                 + "-schedule\"],\"detail\":{}}";
         threads.execute(() -> {
             try {
-                invoke(event.getBytes(StandardCharsets.UTF_8), "arn:aws:lambda:us-east-1:123456789012:function:" + functionName + ":live");
+                invoke(
+                        event.getBytes(StandardCharsets.UTF_8),
+                        "arn:aws:lambda:us-east-1:123456789012:function:" + functionName + ":live");
             } catch (IOException e) {
                 // a scheduled invocation's answer goes nowhere
             }
@@ -169,39 +182,117 @@ public final class LambdaEmulator implements AutoCloseable {
      * @param environments execution environments kept warm (each a runtime interface client JVM)
      * @param reservedConcurrency invocations in flight before Invoke answers 429
      */
-    public record Settings(Path functionZip, Path ricDir, String accessKey, int port, Map<String, String> functionEnv,
-            int environments, int reservedConcurrency, int memoryMb, Duration functionTimeout, String functionName,
-            String secretKey, int urlPort, String urlAuth, Duration schedule) {
+    public record Settings(
+            Path functionZip,
+            Path ricDir,
+            String accessKey,
+            int port,
+            Map<String, String> functionEnv,
+            int environments,
+            int reservedConcurrency,
+            int memoryMb,
+            Duration functionTimeout,
+            String functionName,
+            String secretKey,
+            int urlPort,
+            String urlAuth,
+            Duration schedule) {
 
         /** The worker's settings: the function is {@link #FUNCTION}. */
-        public Settings(Path functionZip, Path ricDir, String accessKey, int port, Map<String, String> functionEnv,
-                int environments, int reservedConcurrency, int memoryMb, Duration functionTimeout) {
-            this(functionZip, ricDir, accessKey, port, functionEnv, environments, reservedConcurrency, memoryMb,
-                    functionTimeout, FUNCTION);
+        public Settings(
+                Path functionZip,
+                Path ricDir,
+                String accessKey,
+                int port,
+                Map<String, String> functionEnv,
+                int environments,
+                int reservedConcurrency,
+                int memoryMb,
+                Duration functionTimeout) {
+            this(
+                    functionZip,
+                    ricDir,
+                    accessKey,
+                    port,
+                    functionEnv,
+                    environments,
+                    reservedConcurrency,
+                    memoryMb,
+                    functionTimeout,
+                    FUNCTION);
         }
 
         /** A function of another name, with no URL and no schedule. */
-        public Settings(Path functionZip, Path ricDir, String accessKey, int port, Map<String, String> functionEnv,
-                int environments, int reservedConcurrency, int memoryMb, Duration functionTimeout, String functionName) {
-            this(functionZip, ricDir, accessKey, port, functionEnv, environments, reservedConcurrency, memoryMb,
-                    functionTimeout, functionName, SECRET_KEY, -1, "AWS_IAM", null);
+        public Settings(
+                Path functionZip,
+                Path ricDir,
+                String accessKey,
+                int port,
+                Map<String, String> functionEnv,
+                int environments,
+                int reservedConcurrency,
+                int memoryMb,
+                Duration functionTimeout,
+                String functionName) {
+            this(
+                    functionZip,
+                    ricDir,
+                    accessKey,
+                    port,
+                    functionEnv,
+                    environments,
+                    reservedConcurrency,
+                    memoryMb,
+                    functionTimeout,
+                    functionName,
+                    SECRET_KEY,
+                    -1,
+                    "AWS_IAM",
+                    null);
         }
 
         /** With a function URL on {@code urlPort} (0: any), auth type {@code AWS_IAM} or {@code NONE}. */
         public Settings withFunctionUrl(int urlPort, String urlAuth) {
-            return new Settings(functionZip, ricDir, accessKey, port, functionEnv, environments, reservedConcurrency,
-                    memoryMb, functionTimeout, functionName, secretKey, urlPort, urlAuth, schedule);
+            return new Settings(
+                    functionZip,
+                    ricDir,
+                    accessKey,
+                    port,
+                    functionEnv,
+                    environments,
+                    reservedConcurrency,
+                    memoryMb,
+                    functionTimeout,
+                    functionName,
+                    secretKey,
+                    urlPort,
+                    urlAuth,
+                    schedule);
         }
 
         /** Invoked asynchronously with an EventBridge scheduled event every {@code every}, as a schedule rule does. */
         public Settings withSchedule(Duration every) {
-            return new Settings(functionZip, ricDir, accessKey, port, functionEnv, environments, reservedConcurrency,
-                    memoryMb, functionTimeout, functionName, secretKey, urlPort, urlAuth, every);
+            return new Settings(
+                    functionZip,
+                    ricDir,
+                    accessKey,
+                    port,
+                    functionEnv,
+                    environments,
+                    reservedConcurrency,
+                    memoryMb,
+                    functionTimeout,
+                    functionName,
+                    secretKey,
+                    urlPort,
+                    urlAuth,
+                    every);
         }
     }
 
     /** The secret key that goes with {@link #ACCESS_KEY} unless told another. */
     public static final String SECRET_KEY = "local-secret-key";
+
     private final FunctionUrlFront url;
     private final ScheduledExecutorService schedule;
     /** Scheduled invocations sent. */
@@ -219,9 +310,21 @@ public final class LambdaEmulator implements AutoCloseable {
      * once every environment has initialised; stops, with its environments, on SIGTERM.
      */
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new HashMap<>(Map.of("--port", "0", "--environments", "2",
-                "--reserved-concurrency", "8", "--memory-mb", "1024", "--timeout-seconds", "60",
-                "--function-name", FUNCTION, "--function-url-auth", "AWS_IAM"));
+        Map<String, String> options = new HashMap<>(Map.of(
+                "--port",
+                "0",
+                "--environments",
+                "2",
+                "--reserved-concurrency",
+                "8",
+                "--memory-mb",
+                "1024",
+                "--timeout-seconds",
+                "60",
+                "--function-name",
+                FUNCTION,
+                "--function-url-auth",
+                "AWS_IAM"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             options.put(args[i], args[i + 1]);
         }
@@ -240,13 +343,24 @@ public final class LambdaEmulator implements AutoCloseable {
         });
         String key = System.getenv().getOrDefault("AWS_ACCESS_KEY_ID", ACCESS_KEY);
         String secret = System.getenv().getOrDefault("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
-        Settings settings = new Settings(Path.of(options.get("--function-zip")), Path.of(options.get("--ric-dir")),
-                key, Integer.parseInt(options.get("--port")), functionEnv, Integer.parseInt(options.get("--environments")),
-                Integer.parseInt(options.get("--reserved-concurrency")), Integer.parseInt(options.get("--memory-mb")),
-                Duration.ofSeconds(Long.parseLong(options.get("--timeout-seconds"))), options.get("--function-name"),
-                secret, -1, options.get("--function-url-auth"), null);
+        Settings settings = new Settings(
+                Path.of(options.get("--function-zip")),
+                Path.of(options.get("--ric-dir")),
+                key,
+                Integer.parseInt(options.get("--port")),
+                functionEnv,
+                Integer.parseInt(options.get("--environments")),
+                Integer.parseInt(options.get("--reserved-concurrency")),
+                Integer.parseInt(options.get("--memory-mb")),
+                Duration.ofSeconds(Long.parseLong(options.get("--timeout-seconds"))),
+                options.get("--function-name"),
+                secret,
+                -1,
+                options.get("--function-url-auth"),
+                null);
         if (options.containsKey("--function-url-port")) {
-            settings = settings.withFunctionUrl(Integer.parseInt(options.get("--function-url-port")), options.get("--function-url-auth"));
+            settings = settings.withFunctionUrl(
+                    Integer.parseInt(options.get("--function-url-port")), options.get("--function-url-auth"));
         }
         if (options.containsKey("--schedule-seconds")) {
             settings = settings.withSchedule(Duration.ofSeconds(Long.parseLong(options.get("--schedule-seconds"))));
@@ -254,7 +368,8 @@ public final class LambdaEmulator implements AutoCloseable {
         LambdaEmulator emulator = start(settings);
         Runtime.getRuntime().addShutdownHook(new Thread(emulator::close, "lambda-emulator-stop"));
         emulator.awaitWarm(Duration.ofMinutes(3));
-        System.out.println("READY " + emulator.endpoint() + emulator.functionUrl().map(u -> " " + u).orElse(""));
+        System.out.println("READY " + emulator.endpoint()
+                + emulator.functionUrl().map(u -> " " + u).orElse(""));
         System.out.flush();
         Thread.currentThread().join();
     }
@@ -282,8 +397,9 @@ public final class LambdaEmulator implements AutoCloseable {
             for (Environment e : environments) {
                 while (!e.ready.await(100, TimeUnit.MILLISECONDS)) {
                     if (!e.process.isAlive() || System.nanoTime() > until) {
-                        throw new IllegalStateException("execution environment not ready (" + (e.process.isAlive()
-                                ? "still starting" : "exited " + e.process.exitValue()) + "); its output:\n" + e.output());
+                        throw new IllegalStateException("execution environment not ready ("
+                                + (e.process.isAlive() ? "still starting" : "exited " + e.process.exitValue())
+                                + "); its output:\n" + e.output());
                     }
                 }
             }
@@ -301,7 +417,11 @@ public final class LambdaEmulator implements AutoCloseable {
             String action = parts.length > 4 ? parts[4] : "";
             String auth = exchange.getRequestHeaders().getFirst("Authorization");
             if (auth == null || !auth.contains("Credential=" + accessKey + "/")) {
-                error(exchange, 403, "UnrecognizedClientException", "The security token included in the request is invalid.");
+                error(
+                        exchange,
+                        403,
+                        "UnrecognizedClientException",
+                        "The security token included in the request is invalid.");
                 return;
             }
             String invoked = invokedArn(name, exchange.getRequestURI().getRawQuery());
@@ -310,9 +430,15 @@ public final class LambdaEmulator implements AutoCloseable {
                 return;
             }
             if (action.equals("configuration") && exchange.getRequestMethod().equals("GET")) {
-                send(exchange, 200, Map.of(), ("{\"FunctionName\":\"" + functionName + "\",\"Runtime\":\"java17\",\"MemorySize\":"
-                        + memoryMb + ",\"Timeout\":" + functionTimeout.toSeconds() + ",\"State\":\"Active\","
-                        + "\"LastUpdateStatus\":\"Successful\"}").getBytes(StandardCharsets.UTF_8));
+                send(
+                        exchange,
+                        200,
+                        Map.of(),
+                        ("{\"FunctionName\":\"" + functionName + "\",\"Runtime\":\"java17\",\"MemorySize\":"
+                                        + memoryMb + ",\"Timeout\":" + functionTimeout.toSeconds()
+                                        + ",\"State\":\"Active\","
+                                        + "\"LastUpdateStatus\":\"Successful\"}")
+                                .getBytes(StandardCharsets.UTF_8));
                 return;
             }
             if (!action.equals("invocations") || !exchange.getRequestMethod().equals("POST")) {
@@ -321,7 +447,11 @@ public final class LambdaEmulator implements AutoCloseable {
             }
             byte[] payload = exchange.getRequestBody().readNBytes(MAX_PAYLOAD + 1);
             if (payload.length > MAX_PAYLOAD) {
-                error(exchange, 413, "RequestTooLargeException", "Request must be smaller than 6291456 bytes for the InvokeFunction operation");
+                error(
+                        exchange,
+                        413,
+                        "RequestTooLargeException",
+                        "Request must be smaller than 6291456 bytes for the InvokeFunction operation");
                 return;
             }
             String type = exchange.getRequestHeaders().getFirst("X-Amz-Invocation-Type");
@@ -380,7 +510,8 @@ public final class LambdaEmulator implements AutoCloseable {
             }
         }
         return bare.equals(functionName)
-                ? "arn:aws:lambda:us-east-1:123456789012:function:" + functionName + (qualifier == null ? "" : ":" + qualifier)
+                ? "arn:aws:lambda:us-east-1:123456789012:function:" + functionName
+                        + (qualifier == null ? "" : ":" + qualifier)
                 : null;
     }
 
@@ -395,8 +526,11 @@ public final class LambdaEmulator implements AutoCloseable {
     }
 
     private Reply run(byte[] payload, String invokedArn) throws IOException {
-        Invocation invocation = new Invocation(UUID.randomUUID().toString(), payload,
-                System.currentTimeMillis() + functionTimeout.toMillis(), invokedArn);
+        Invocation invocation = new Invocation(
+                UUID.randomUUID().toString(),
+                payload,
+                System.currentTimeMillis() + functionTimeout.toMillis(),
+                invokedArn);
         pending.add(invocation);
         long start = System.nanoTime();
         Answer answer;
@@ -409,9 +543,12 @@ public final class LambdaEmulator implements AutoCloseable {
             if (stuck != null) {
                 stuck.replace(); // Lambda discards an environment whose invocation timed out
             }
-            answer = new Answer(("{\"errorType\":\"Sandbox.Timedout\",\"errorMessage\":\"RequestId: " + invocation.id
-                    + " Error: Task timed out after " + functionTimeout.toMillis() / 1000.0 + " seconds\"}")
-                    .getBytes(StandardCharsets.UTF_8), true);
+            answer = new Answer(
+                    ("{\"errorType\":\"Sandbox.Timedout\",\"errorMessage\":\"RequestId: " + invocation.id
+                                    + " Error: Task timed out after " + functionTimeout.toMillis() / 1000.0
+                                    + " seconds\"}")
+                            .getBytes(StandardCharsets.UTF_8),
+                    true);
         } catch (InterruptedException | ExecutionException e) {
             throw new IOException(e);
         }
@@ -419,8 +556,11 @@ public final class LambdaEmulator implements AutoCloseable {
         String report = "REPORT RequestId: " + invocation.id + "\tDuration: " + String.format("%.2f", durationMs)
                 + " ms\tBilled Duration: " + (long) Math.ceil(durationMs) + " ms\tMemory Size: " + memoryMb
                 + " MB\tMax Memory Used: 180 MB\t\n";
-        Map<String, String> headers = new HashMap<>(Map.of("X-Amz-Executed-Version", "$LATEST",
-                "X-Amz-Log-Result", Base64.getEncoder().encodeToString(report.getBytes(StandardCharsets.UTF_8))));
+        Map<String, String> headers = new HashMap<>(Map.of(
+                "X-Amz-Executed-Version",
+                "$LATEST",
+                "X-Amz-Log-Result",
+                Base64.getEncoder().encodeToString(report.getBytes(StandardCharsets.UTF_8))));
         if (answer.functionError) {
             headers.put("X-Amz-Function-Error", "Unhandled");
         }
@@ -428,7 +568,10 @@ public final class LambdaEmulator implements AutoCloseable {
     }
 
     private static void error(HttpExchange exchange, int status, String type, String message) throws IOException {
-        send(exchange, status, Map.of("x-amzn-ErrorType", type),
+        send(
+                exchange,
+                status,
+                Map.of("x-amzn-ErrorType", type),
                 ("{\"Type\":\"User\",\"message\":\"" + message + "\"}").getBytes(StandardCharsets.UTF_8));
     }
 
@@ -478,20 +621,26 @@ public final class LambdaEmulator implements AutoCloseable {
 
         private Process launch() throws IOException {
             String cp = taskRoot + ":" + taskRoot.resolve("lib") + "/*:" + ricDir + "/*";
-            ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-XX:+UseSerialGC", "-cp", cp,
-                    // Left to itself, every client extracts its JNI library to the same
-                    // /tmp/.libaws-lambda-jni.so, and one environment starting while another
-                    // runs rewrites a library that is mapped (SIGBUS). One copy, loaded by all.
-                    "-D" + JNI_PROPERTY + "=" + jniLibrary,
-                    "com.amazonaws.services.lambda.runtime.api.client.AWSLambda",
-                    "io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest")
+            ProcessBuilder builder = new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "-XX:+UseSerialGC",
+                            "-cp",
+                            cp,
+                            // Left to itself, every client extracts its JNI library to the same
+                            // /tmp/.libaws-lambda-jni.so, and one environment starting while another
+                            // runs rewrites a library that is mapped (SIGBUS). One copy, loaded by all.
+                            "-D" + JNI_PROPERTY + "=" + jniLibrary,
+                            "com.amazonaws.services.lambda.runtime.api.client.AWSLambda",
+                            "io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest")
                     .directory(taskRoot.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             Map<String, String> env = builder.environment();
             env.keySet().removeIf(k -> k.startsWith("PACKETFS_") || k.startsWith("AWS_") || k.startsWith("QUARKUS_"));
-            env.put("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:" + runtimeApi.getAddress().getPort());
+            env.put(
+                    "AWS_LAMBDA_RUNTIME_API",
+                    "127.0.0.1:" + runtimeApi.getAddress().getPort());
             env.put("LAMBDA_TASK_ROOT", taskRoot.toString());
             env.put("_HANDLER", "io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest");
             env.put("AWS_LAMBDA_FUNCTION_NAME", functionName);
@@ -544,10 +693,19 @@ public final class LambdaEmulator implements AutoCloseable {
                     }
                     next.environment = this;
                     running.put(next.id, next);
-                    send(exchange, 200, Map.of("Lambda-Runtime-Aws-Request-Id", next.id,
-                            "Lambda-Runtime-Deadline-Ms", Long.toString(next.deadlineEpochMs),
-                            "Lambda-Runtime-Invoked-Function-Arn", next.invokedArn,
-                            "Lambda-Runtime-Trace-Id", "Root=1-00000000-000000000000000000000000;Sampled=0"), next.payload);
+                    send(
+                            exchange,
+                            200,
+                            Map.of(
+                                    "Lambda-Runtime-Aws-Request-Id",
+                                    next.id,
+                                    "Lambda-Runtime-Deadline-Ms",
+                                    Long.toString(next.deadlineEpochMs),
+                                    "Lambda-Runtime-Invoked-Function-Arn",
+                                    next.invokedArn,
+                                    "Lambda-Runtime-Trace-Id",
+                                    "Root=1-00000000-000000000000000000000000;Sampled=0"),
+                            next.payload);
                     return;
                 }
                 byte[] body;
@@ -579,13 +737,16 @@ public final class LambdaEmulator implements AutoCloseable {
         }
     }
 
-    private static final String JNI_PROPERTY = "com.amazonaws.services.lambda.runtime.api.client.runtimeapi.NativeClient.JNI";
+    private static final String JNI_PROPERTY =
+            "com.amazonaws.services.lambda.runtime.api.client.runtimeapi.NativeClient.JNI";
 
     private static Path extractJni(Path ricDir, Path target) throws IOException {
         String arch = System.getProperty("os.arch").equals("aarch64") ? "aarch_64" : "x86_64";
         try (Stream<Path> jars = Files.list(ricDir)) {
-            Path ric = jars.filter(p -> p.getFileName().toString().startsWith("aws-lambda-java-runtime-interface-client"))
-                    .findFirst().orElseThrow(() -> new IOException("no runtime interface client in " + ricDir));
+            Path ric = jars.filter(
+                            p -> p.getFileName().toString().startsWith("aws-lambda-java-runtime-interface-client"))
+                    .findFirst()
+                    .orElseThrow(() -> new IOException("no runtime interface client in " + ricDir));
             try (ZipFile zip = new ZipFile(ric.toFile())) {
                 ZipEntry entry = zip.getEntry("jni/libaws-lambda-jni.linux-" + arch + ".so");
                 try (InputStream in = zip.getInputStream(entry)) {

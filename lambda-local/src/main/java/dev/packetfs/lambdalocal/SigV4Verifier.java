@@ -29,7 +29,8 @@ import javax.crypto.spec.SecretKeySpec;
 public final class SigV4Verifier {
     private static final String ALGORITHM = "AWS4-HMAC-SHA256";
     private static final Duration SKEW = Duration.ofMinutes(5);
-    private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter AMZ_DATE =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     private final String accessKey;
     private final String secretKey;
@@ -50,10 +51,17 @@ public final class SigV4Verifier {
      * @param rawQuery the query as sent, or null
      * @param headers the request's headers, any case
      */
-    public Optional<String> refusal(String method, String rawPath, String rawQuery, Map<String, List<String>> headers,
-            byte[] body, Instant now) {
+    public Optional<String> refusal(
+            String method,
+            String rawPath,
+            String rawQuery,
+            Map<String, List<String>> headers,
+            byte[] body,
+            Instant now) {
         Map<String, String> h = new TreeMap<>();
-        headers.forEach((k, v) -> h.put(k.toLowerCase(Locale.ROOT), String.join(",", v.stream().map(String::strip).toList())));
+        headers.forEach((k, v) -> h.put(
+                k.toLowerCase(Locale.ROOT),
+                String.join(",", v.stream().map(String::strip).toList())));
         String auth = h.get("authorization");
         if (auth == null || !auth.startsWith(ALGORITHM + " ")) {
             return Optional.of("missing Authentication Token: the request is not signed (SigV4)");
@@ -68,7 +76,10 @@ public final class SigV4Verifier {
         String[] credential = parts.getOrDefault("Credential", "").split("/");
         String signedHeaders = parts.get("SignedHeaders");
         String signature = parts.get("Signature");
-        if (credential.length != 5 || signedHeaders == null || signature == null || !credential[4].equals("aws4_request")) {
+        if (credential.length != 5
+                || signedHeaders == null
+                || signature == null
+                || !credential[4].equals("aws4_request")) {
             return Optional.of("malformed Authorization header");
         }
         if (!credential[0].equals(accessKey)) {
@@ -100,7 +111,11 @@ public final class SigV4Verifier {
             if (value == null) {
                 return Optional.of("signed header '" + name + "' is missing");
             }
-            canonicalHeaders.append(name).append(':').append(value.replaceAll("\\s+", " ")).append('\n');
+            canonicalHeaders
+                    .append(name)
+                    .append(':')
+                    .append(value.replaceAll("\\s+", " "))
+                    .append('\n');
         }
         String payloadHash = hex(sha256(body));
         String claimed = h.get("x-amz-content-sha256");
@@ -110,13 +125,15 @@ public final class SigV4Verifier {
         String canonical = method + "\n" + canonicalPath(rawPath) + "\n" + canonicalQuery(rawQuery) + "\n"
                 + canonicalHeaders + "\n" + signedHeaders + "\n" + (claimed != null ? claimed : payloadHash);
         String scope = credential[1] + "/" + region + "/" + service + "/aws4_request";
-        String toSign = ALGORITHM + "\n" + amzDate + "\n" + scope + "\n" + hex(sha256(canonical.getBytes(StandardCharsets.UTF_8)));
+        String toSign = ALGORITHM + "\n" + amzDate + "\n" + scope + "\n"
+                + hex(sha256(canonical.getBytes(StandardCharsets.UTF_8)));
         byte[] key = hmac(("AWS4" + secretKey).getBytes(StandardCharsets.UTF_8), credential[1]);
         key = hmac(key, region);
         key = hmac(key, service);
         key = hmac(key, "aws4_request");
         String expected = hex(hmac(key, toSign));
-        if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII), signature.getBytes(StandardCharsets.US_ASCII))) {
+        if (!MessageDigest.isEqual(
+                expected.getBytes(StandardCharsets.US_ASCII), signature.getBytes(StandardCharsets.US_ASCII))) {
             return Optional.of("the request signature we calculated does not match the signature you provided");
         }
         return Optional.empty();
@@ -162,7 +179,13 @@ public final class SigV4Verifier {
         StringBuilder out = new StringBuilder();
         for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
             char c = (char) (b & 0xFF);
-            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~') {
+            if ((c >= 'A' && c <= 'Z')
+                    || (c >= 'a' && c <= 'z')
+                    || (c >= '0' && c <= '9')
+                    || c == '-'
+                    || c == '_'
+                    || c == '.'
+                    || c == '~') {
                 out.append(c);
             } else {
                 out.append('%').append(String.format("%02X", b & 0xFF));

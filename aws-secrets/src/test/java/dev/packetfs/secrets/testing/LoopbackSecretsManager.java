@@ -24,8 +24,8 @@ public final class LoopbackSecretsManager implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The system properties the AWS SDK reads (as on Lambda it reads the environment): endpoint, region, credentials. */
-    private static final List<String> SDK_PROPERTIES = List.of("aws.endpointUrl", "aws.region", "aws.accessKeyId",
-            "aws.secretAccessKey");
+    private static final List<String> SDK_PROPERTIES =
+            List.of("aws.endpointUrl", "aws.region", "aws.accessKeyId", "aws.secretAccessKey");
 
     private final HttpServer server;
     private final Map<String, String> secrets = new ConcurrentHashMap<>();
@@ -87,17 +87,29 @@ public final class LoopbackSecretsManager implements AutoCloseable {
             String value = secrets.get(id);
             byte[] body;
             int status;
-            if (!"secretsmanager.GetSecretValue".equals(target) || exchange.getRequestHeaders().getFirst("Authorization") == null) {
+            if (!"secretsmanager.GetSecretValue".equals(target)
+                    || exchange.getRequestHeaders().getFirst("Authorization") == null) {
                 status = 400;
-                body = "{\"__type\":\"InvalidRequestException\",\"message\":\"unexpected request\"}".getBytes(StandardCharsets.UTF_8);
+                body = "{\"__type\":\"InvalidRequestException\",\"message\":\"unexpected request\"}"
+                        .getBytes(StandardCharsets.UTF_8);
             } else if (value == null) {
                 status = 400;
-                body = "{\"__type\":\"ResourceNotFoundException\",\"message\":\"Secrets Manager can't find the specified secret.\"}"
-                        .getBytes(StandardCharsets.UTF_8);
+                body =
+                        "{\"__type\":\"ResourceNotFoundException\",\"message\":\"Secrets Manager can't find the specified secret.\"}"
+                                .getBytes(StandardCharsets.UTF_8);
             } else {
                 status = 200;
-                body = JSON.writeValueAsBytes(Map.of("ARN", id, "Name", id.substring(id.lastIndexOf(':') + 1),
-                        "SecretString", value, "VersionId", "v1", "CreatedDate", 1.7e9));
+                body = JSON.writeValueAsBytes(Map.of(
+                        "ARN",
+                        id,
+                        "Name",
+                        id.substring(id.lastIndexOf(':') + 1),
+                        "SecretString",
+                        value,
+                        "VersionId",
+                        "v1",
+                        "CreatedDate",
+                        1.7e9));
             }
             exchange.getResponseHeaders().add("Content-Type", "application/x-amz-json-1.1");
             exchange.sendResponseHeaders(status, body.length);

@@ -18,8 +18,7 @@ import java.util.stream.Stream;
  * stays where it lives in the repository; this copy is build output.
  */
 public final class BrowserRuntimeSite {
-    private BrowserRuntimeSite() {
-    }
+    private BrowserRuntimeSite() {}
 
     /** The files to publish, from the repository at {@code root}. */
     public static List<Path> files(Path root) {

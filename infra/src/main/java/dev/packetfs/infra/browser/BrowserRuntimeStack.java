@@ -45,7 +45,9 @@ public final class BrowserRuntimeStack extends Stack {
                 .removalPolicy(RemovalPolicy.DESTROY)
                 .autoDeleteObjects(true)
                 .build();
-        AwsSolutions.accept(bucket, "AwsSolutions-S1",
+        AwsSolutions.accept(
+                bucket,
+                "AwsSolutions-S1",
                 "only the deployment writes it and only the distribution reads it (origin access control): its"
                         + " access log would list CloudFront's cache fills of public files");
         distribution = Distribution.Builder.create(this, "Cdn")
@@ -87,26 +89,42 @@ public final class BrowserRuntimeStack extends Stack {
                 .build();
         acceptForTheDeploymentHandler();
 
-        CfnOutput.Builder.create(this, "BrowserRuntimeDomain").value(distribution.getDistributionDomainName())
-                .description("the CloudFront domain serving the browser runtime").build();
-        CfnOutput.Builder.create(this, "BrowserRuntimeUrl").value("https://" + distribution.getDistributionDomainName() + "/")
-                .description("the demo page; import packetfs-client.js from here").build();
-        CfnOutput.Builder.create(this, "BrowserRuntimeDistributionId").value(distribution.getDistributionId())
-                .description("the distribution, for invalidations").build();
-        CfnOutput.Builder.create(this, "BrowserRuntimeBucket").value(bucket.getBucketName())
-                .description("the private bucket behind the distribution").build();
+        CfnOutput.Builder.create(this, "BrowserRuntimeDomain")
+                .value(distribution.getDistributionDomainName())
+                .description("the CloudFront domain serving the browser runtime")
+                .build();
+        CfnOutput.Builder.create(this, "BrowserRuntimeUrl")
+                .value("https://" + distribution.getDistributionDomainName() + "/")
+                .description("the demo page; import packetfs-client.js from here")
+                .build();
+        CfnOutput.Builder.create(this, "BrowserRuntimeDistributionId")
+                .value(distribution.getDistributionId())
+                .description("the distribution, for invalidations")
+                .build();
+        CfnOutput.Builder.create(this, "BrowserRuntimeBucket")
+                .value(bucket.getBucketName())
+                .description("the private bucket behind the distribution")
+                .build();
     }
 
     private static void acceptForTheDistribution(Distribution distribution) {
-        AwsSolutions.accept(distribution, "AwsSolutions-CFR1",
+        AwsSolutions.accept(
+                distribution,
+                "AwsSolutions-CFR1",
                 "the runtime is for volunteers in any country: there is none to keep out");
-        AwsSolutions.accept(distribution, "AwsSolutions-CFR2",
+        AwsSolutions.accept(
+                distribution,
+                "AwsSolutions-CFR2",
                 "it serves a few public static files, cached, to GET and HEAD only: no application behind it for"
                         + " WAF rules to protect, and a web ACL would cost more than the rest of the stack");
-        AwsSolutions.accept(distribution, "AwsSolutions-CFR3",
+        AwsSolutions.accept(
+                distribution,
+                "AwsSolutions-CFR3",
                 "the files are public and static: viewer logs would only collect volunteers' IP addresses;"
                         + " CloudFront's default metrics (requests, bytes, error rates) show the traffic");
-        AwsSolutions.accept(distribution, "AwsSolutions-CFR4",
+        AwsSolutions.accept(
+                distribution,
+                "AwsSolutions-CFR4",
                 "served on its cloudfront.net domain with CloudFront's default certificate, whose security policy"
                         + " CloudFront fixes; a stricter minimum TLS version needs a custom domain with an ACM"
                         + " certificate, which this stack does not take");
@@ -120,18 +138,32 @@ public final class BrowserRuntimeStack extends Stack {
         IConstruct handler = getNode().getChildren().stream()
                 .filter(c -> c.getNode().getId().startsWith("Custom::CDKBucketDeployment"))
                 .findFirst()
-                .orElseThrow(() -> new IllegalStateException("no BucketDeployment handler in " + getNode().getPath()));
-        AwsSolutions.acceptUnder(handler, "AwsSolutions-L1", List.of(),
+                .orElseThrow(() -> new IllegalStateException(
+                        "no BucketDeployment handler in " + getNode().getPath()));
+        AwsSolutions.acceptUnder(
+                handler,
+                "AwsSolutions-L1",
+                List.of(),
                 "the CDK's BucketDeployment handler: aws-cdk-lib chooses its runtime and moves it on when upgraded");
-        AwsSolutions.acceptUnder(handler, "AwsSolutions-IAM4",
+        AwsSolutions.acceptUnder(
+                handler,
+                "AwsSolutions-IAM4",
                 List.of("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"),
                 "the CDK's BucketDeployment handler: aws-cdk-lib builds its role, with Lambda's basic execution policy");
-        String site = resolve(((CfnBucket) bucket.getNode().getDefaultChild()).getLogicalId()).toString();
-        AwsSolutions.acceptUnder(handler, "AwsSolutions-IAM5", List.of(
-                        "Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*",
-                        "Action::s3:DeleteObject*", "Action::s3:Abort*",
+        String site = resolve(((CfnBucket) bucket.getNode().getDefaultChild()).getLogicalId())
+                .toString();
+        AwsSolutions.acceptUnder(
+                handler,
+                "AwsSolutions-IAM5",
+                List.of(
+                        "Action::s3:GetObject*",
+                        "Action::s3:GetBucket*",
+                        "Action::s3:List*",
+                        "Action::s3:DeleteObject*",
+                        "Action::s3:Abort*",
                         RegexAppliesTo.builder()
-                                .regex("/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-<AWS::AccountId>-<AWS::Region>\\/\\*$/")
+                                .regex(
+                                        "/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-<AWS::AccountId>-<AWS::Region>\\/\\*$/")
                                 .build(),
                         "Resource::<" + site + ".Arn>/*",
                         "Resource::*"),

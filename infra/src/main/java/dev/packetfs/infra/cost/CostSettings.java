@@ -16,7 +16,7 @@ public record CostSettings(int workerErrorsThreshold, Optional<String> alarmEmai
     public static final String ALARM_EMAIL_KEY = "packetfs:alarmEmail";
 
     public static CostSettings from(ContextValues context) {
-        return new CostSettings(context.integer(WORKER_ERRORS_THRESHOLD_KEY, 5, 0, 1_000_000),
-                context.text(ALARM_EMAIL_KEY));
+        return new CostSettings(
+                context.integer(WORKER_ERRORS_THRESHOLD_KEY, 5, 0, 1_000_000), context.text(ALARM_EMAIL_KEY));
     }
 }

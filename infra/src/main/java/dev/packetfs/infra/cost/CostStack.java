@@ -43,7 +43,9 @@ public final class CostStack extends Stack {
     public static final String NAMESPACE = "PacketFS";
     public static final String SUBSTRATE = "Substrate";
     /** Every substrate the dispatcher knows, one dashboard row each. */
-    public static final List<String> PROVIDERS = List.of("lambda", "flyio", "cloudrun", "cloudflare", "browser", "local");
+    public static final List<String> PROVIDERS =
+            List.of("lambda", "flyio", "cloudrun", "cloudflare", "browser", "local");
+
     static final Duration PERIOD = Duration.minutes(5);
     private static final int WIDTH = 4;
     private static final int HEIGHT = 6;
@@ -57,10 +59,15 @@ public final class CostStack extends Stack {
 
         // A gauge of the dead-letter stream's length, written by each dispatcher. One-minute points
         // and five of them per evaluation: any rise within five minutes is a positive DIFF.
-        Metric deadLetterCount = Metric.Builder.create().namespace(NAMESPACE).metricName("DeadLetters")
-                .statistic("Maximum").period(Duration.minutes(1)).build();
+        Metric deadLetterCount = Metric.Builder.create()
+                .namespace(NAMESPACE)
+                .metricName("DeadLetters")
+                .statistic("Maximum")
+                .period(Duration.minutes(1))
+                .build();
         deadLetters = Alarm.Builder.create(this, "DeadLettersGrowing")
-                .alarmDescription("PacketFS: jobs were dead-lettered in the last 5 minutes (packetfs:dead-letters grew)")
+                .alarmDescription(
+                        "PacketFS: jobs were dead-lettered in the last 5 minutes (packetfs:dead-letters grew)")
                 .metric(MathExpression.Builder.create()
                         .expression("DIFF(deadLetters)")
                         .usingMetrics(Map.of("deadLetters", deadLetterCount))
@@ -76,7 +83,11 @@ public final class CostStack extends Stack {
                 .build();
         workerErrors = Alarm.Builder.create(this, "WorkerErrors")
                 .alarmDescription("PacketFS: the Lambda worker (alias live) failed invocations in the last 5 minutes")
-                .metric(worker.live().metricErrors(MetricOptions.builder().statistic("Sum").period(PERIOD).build()))
+                .metric(worker.live()
+                        .metricErrors(MetricOptions.builder()
+                                .statistic("Sum")
+                                .period(PERIOD)
+                                .build()))
                 .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
                 .threshold(settings.workerErrorsThreshold())
                 .evaluationPeriods(1)
@@ -85,13 +96,19 @@ public final class CostStack extends Stack {
         settings.alarmEmail().ifPresent(email -> {
             // Refuses publishing over plain HTTP. The topic policy that says so replaces SNS's default
             // one, under which the account's alarms could publish, so it names these two alarms.
-            Topic topic = Topic.Builder.create(this, "Alarms").displayName("PacketFS alarms").enforceSsl(true).build();
+            Topic topic = Topic.Builder.create(this, "Alarms")
+                    .displayName("PacketFS alarms")
+                    .enforceSsl(true)
+                    .build();
             topic.addToResourcePolicy(PolicyStatement.Builder.create()
                     .principals(List.of(new ServicePrincipal("cloudwatch.amazonaws.com")))
                     .actions(List.of("sns:Publish"))
                     .resources(List.of(topic.getTopicArn()))
                     .conditions(new TreeMap<>(Map.of(
-                            "ArnEquals", Map.of("aws:SourceArn", List.of(deadLetters.getAlarmArn(), workerErrors.getAlarmArn())),
+                            "ArnEquals",
+                                    Map.of(
+                                            "aws:SourceArn",
+                                            List.of(deadLetters.getAlarmArn(), workerErrors.getAlarmArn())),
                             "StringEquals", Map.of("aws:SourceAccount", Aws.ACCOUNT_ID))))
                     .build());
             topic.addSubscription(new EmailSubscription(email));
@@ -107,18 +124,28 @@ public final class CostStack extends Stack {
         // CloudFormation takes Tags on a dashboard (the app's "project" tag lands here), but cfn-lint
         // 1.51.0, which ./scripts/test runs, predates them and reports E3002 ('Tags' was unexpected).
         // Exempt from that rule only, on this resource only.
-        ((CfnResource) dashboard.getNode().getDefaultChild()).addMetadata("cfn-lint",
-                Map.of("config", Map.of("ignore_checks", List.of("E3002"))));
+        ((CfnResource) dashboard.getNode().getDefaultChild())
+                .addMetadata("cfn-lint", Map.of("config", Map.of("ignore_checks", List.of("E3002"))));
         dashboard.addWidgets(AlarmStatusWidget.Builder.create()
-                .title("PacketFS alarms").alarms(List.of(deadLetters, workerErrors)).width(24).height(3).build());
+                .title("PacketFS alarms")
+                .alarms(List.of(deadLetters, workerErrors))
+                .width(24)
+                .height(3)
+                .build());
         for (String provider : PROVIDERS) {
             dashboard.addWidgets(providerRow(provider).toArray(IWidget[]::new));
         }
 
-        CfnOutput.Builder.create(this, "DashboardName").value(dashboard.getDashboardName())
-                .description("the per-provider cost dashboard").build();
-        CfnOutput.Builder.create(this, "DeadLettersAlarmName").value(deadLetters.getAlarmName()).build();
-        CfnOutput.Builder.create(this, "WorkerErrorsAlarmName").value(workerErrors.getAlarmName()).build();
+        CfnOutput.Builder.create(this, "DashboardName")
+                .value(dashboard.getDashboardName())
+                .description("the per-provider cost dashboard")
+                .build();
+        CfnOutput.Builder.create(this, "DeadLettersAlarmName")
+                .value(deadLetters.getAlarmName())
+                .build();
+        CfnOutput.Builder.create(this, "WorkerErrorsAlarmName")
+                .value(workerErrors.getAlarmName())
+                .build();
     }
 
     /** The provider's name, then cost, cost per GB, jobs per second, p99 latency, failures. */
@@ -127,32 +154,55 @@ public final class CostStack extends Stack {
         Metric bytes = metric("Bytes", provider, "Sum", "bytes");
         Metric executions = metric("Executions", provider, "Sum", "executions");
         List<IWidget> row = new ArrayList<>();
-        row.add(TextWidget.Builder.create().markdown("### " + provider + "\nsubstrate `" + provider + "`")
-                .width(WIDTH).height(HEIGHT).build());
+        row.add(TextWidget.Builder.create()
+                .markdown("### " + provider + "\nsubstrate `" + provider + "`")
+                .width(WIDTH)
+                .height(HEIGHT)
+                .build());
         row.add(graph(provider + ": cost (USD)", cost));
-        row.add(graph(provider + ": cost per GB (USD)", MathExpression.Builder.create()
-                .expression("cost / (bytes / 1000000000)")
-                // Sorted: Map.of's order changes from one JVM to the next, and with it the template.
-                .usingMetrics(new TreeMap<>(Map.of("cost", cost, "bytes", bytes)))
-                .label("USD per GB").period(PERIOD).build()));
-        row.add(graph(provider + ": jobs per second", MathExpression.Builder.create()
-                .expression("executions / PERIOD(executions)")
-                .usingMetrics(Map.of("executions", executions))
-                .label("executions per second").period(PERIOD).build()));
+        row.add(graph(
+                provider + ": cost per GB (USD)",
+                MathExpression.Builder.create()
+                        .expression("cost / (bytes / 1000000000)")
+                        // Sorted: Map.of's order changes from one JVM to the next, and with it the template.
+                        .usingMetrics(new TreeMap<>(Map.of("cost", cost, "bytes", bytes)))
+                        .label("USD per GB")
+                        .period(PERIOD)
+                        .build()));
+        row.add(graph(
+                provider + ": jobs per second",
+                MathExpression.Builder.create()
+                        .expression("executions / PERIOD(executions)")
+                        .usingMetrics(Map.of("executions", executions))
+                        .label("executions per second")
+                        .period(PERIOD)
+                        .build()));
         row.add(graph(provider + ": p99 latency (ms)", metric("LatencyMs", provider, "p99", "p99 latency (ms)")));
-        row.add(graph(provider + ": failures", metric("Failures", provider, "Sum", "failures"),
+        row.add(graph(
+                provider + ": failures",
+                metric("Failures", provider, "Sum", "failures"),
                 metric("Throttles", provider, "Sum", "throttles")));
         return row;
     }
 
     private static Metric metric(String name, String provider, String statistic, String label) {
-        return Metric.Builder.create().namespace(NAMESPACE).metricName(name)
+        return Metric.Builder.create()
+                .namespace(NAMESPACE)
+                .metricName(name)
                 .dimensionsMap(Map.of(SUBSTRATE, provider))
-                .statistic(statistic).period(PERIOD).label(label).build();
+                .statistic(statistic)
+                .period(PERIOD)
+                .label(label)
+                .build();
     }
 
     private static GraphWidget graph(String title, IMetric... metrics) {
-        return GraphWidget.Builder.create().title(title).left(List.of(metrics)).width(WIDTH).height(HEIGHT).build();
+        return GraphWidget.Builder.create()
+                .title(title)
+                .left(List.of(metrics))
+                .width(WIDTH)
+                .height(HEIGHT)
+                .build();
     }
 
     public Dashboard dashboard() {

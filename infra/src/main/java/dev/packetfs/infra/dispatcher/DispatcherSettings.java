@@ -46,8 +46,9 @@ public record DispatcherSettings(
 
     public DispatcherSettings {
         if (elastiCache && redisUrlSecretArn.isPresent()) {
-            throw new IllegalArgumentException("context " + ELASTICACHE_KEY + "=true creates the Redis and its URL secret;"
-                    + " unset " + REDIS_URL_SECRET_ARN_KEY + " or set " + ELASTICACHE_KEY + "=false");
+            throw new IllegalArgumentException(
+                    "context " + ELASTICACHE_KEY + "=true creates the Redis and its URL secret;" + " unset "
+                            + REDIS_URL_SECRET_ARN_KEY + " or set " + ELASTICACHE_KEY + "=false");
         }
         redisUrlSecretArn.filter(arn -> !arn.startsWith("arn:")).ifPresent(arn -> {
             throw new IllegalArgumentException("context " + REDIS_URL_SECRET_ARN_KEY

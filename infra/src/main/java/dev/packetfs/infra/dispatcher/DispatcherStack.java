@@ -41,8 +41,7 @@ public final class DispatcherStack extends Stack {
     static final int API_TIMEOUT_SECONDS = 30;
 
     /** The two packagings' {@code function.zip} files (placeholder directories in tests). */
-    public record Code(Path api, Path drain) {
-    }
+    public record Code(Path api, Path drain) {}
 
     private final SnapStartFunction api;
     private final SnapStartFunction drain;
@@ -51,13 +50,12 @@ public final class DispatcherStack extends Stack {
     private final FunctionUrl url;
     private final Rule schedule;
 
-    public DispatcherStack(Construct scope, String id, StackProps props, DispatcherSettings settings, Code code,
-            WorkerStack worker) {
+    public DispatcherStack(
+            Construct scope, String id, StackProps props, DispatcherSettings settings, Code code, WorkerStack worker) {
         super(scope, id, props);
 
-        Optional<ElastiCacheQueue> managed = settings.elastiCache()
-                ? Optional.of(new ElastiCacheQueue(this, "Queue", settings))
-                : Optional.empty();
+        Optional<ElastiCacheQueue> managed =
+                settings.elastiCache() ? Optional.of(new ElastiCacheQueue(this, "Queue", settings)) : Optional.empty();
         redisUrl = managed.<ISecret>map(queue -> withoutRotation(Secret.Builder.create(this, "RedisUrl")
                         .description("PacketFS Redis URL: the ElastiCache Serverless endpoint")
                         // The endpoint is no secret (no password; the VPC guards it); it is kept in a
@@ -75,10 +73,15 @@ public final class DispatcherStack extends Stack {
                         .build()));
         apiKey = Secret.Builder.create(this, "ApiKey")
                 .description("PacketFS API key: Authorization: Bearer <key> on the dispatcher's HTTP API")
-                .generateSecretString(SecretStringGenerator.builder().passwordLength(40).excludePunctuation(true).build())
+                .generateSecretString(SecretStringGenerator.builder()
+                        .passwordLength(40)
+                        .excludePunctuation(true)
+                        .build())
                 .removalPolicy(RemovalPolicy.DESTROY)
                 .build();
-        AwsSolutions.accept(apiKey, "AwsSolutions-SMG4",
+        AwsSolutions.accept(
+                apiKey,
+                "AwsSolutions-SMG4",
                 "the key is handed to the API's clients (pfs, scripts): a scheduled rotation would lock them all out;"
                         + " rotate it by putting a new value and giving it to them");
         Optional<SnapStartFunction.Network> network = managed.map(ElastiCacheQueue::network);
@@ -93,27 +96,44 @@ public final class DispatcherStack extends Stack {
         if (keyed) {
             apiEnvironment.put("PACKETFS_API_KEY_SECRET_ARN", apiKey.getSecretArn());
         }
-        api = new SnapStartFunction(this, "Api", new SnapStartFunction.Spec(
-                "PacketFS dispatcher HTTP API (dispatcher-function/lambda-url)",
-                code.api(), settings.memoryMb(), API_TIMEOUT_SECONDS, OptionalInt.empty(), settings.logRetentionDays(),
-                apiEnvironment, network));
+        api = new SnapStartFunction(
+                this,
+                "Api",
+                new SnapStartFunction.Spec(
+                        "PacketFS dispatcher HTTP API (dispatcher-function/lambda-url)",
+                        code.api(),
+                        settings.memoryMb(),
+                        API_TIMEOUT_SECONDS,
+                        OptionalInt.empty(),
+                        settings.logRetentionDays(),
+                        apiEnvironment,
+                        network));
         redisUrl.grantRead(api.function());
         if (keyed) {
             apiKey.grantRead(api.function());
         }
 
-        drain = new SnapStartFunction(this, "Drain", new SnapStartFunction.Spec(
-                "PacketFS dispatcher drain (dispatcher-function/lambda-drain): runs queued jobs",
-                code.drain(), settings.memoryMb(), settings.drainTimeoutSeconds(), OptionalInt.empty(),
-                settings.logRetentionDays(), drainEnvironment(settings, worker), network));
+        drain = new SnapStartFunction(
+                this,
+                "Drain",
+                new SnapStartFunction.Spec(
+                        "PacketFS dispatcher drain (dispatcher-function/lambda-drain): runs queued jobs",
+                        code.drain(),
+                        settings.memoryMb(),
+                        settings.drainTimeoutSeconds(),
+                        OptionalInt.empty(),
+                        settings.logRetentionDays(),
+                        drainEnvironment(settings, worker),
+                        network));
         redisUrl.grantRead(drain.function());
         worker.token().grantRead(drain.function());
         // Invoke runs a job; GetFunctionConfiguration is the Lambda substrate's health probe. Both
         // on the alias ARN only: the adapter always names qualifier live.
-        drain.function().addToRolePolicy(PolicyStatement.Builder.create()
-                .actions(List.of("lambda:InvokeFunction", "lambda:GetFunctionConfiguration"))
-                .resources(List.of(worker.live().getFunctionArn()))
-                .build());
+        drain.function()
+                .addToRolePolicy(PolicyStatement.Builder.create()
+                        .actions(List.of("lambda:InvokeFunction", "lambda:GetFunctionConfiguration"))
+                        .resources(List.of(worker.live().getFunctionArn()))
+                        .build());
 
         // A submission starts a drain at once: the API may invoke the drain's alias, and nothing
         // else; a running drain starts more of its own alias while the backlog is long. (A policy
@@ -126,10 +146,11 @@ public final class DispatcherStack extends Stack {
         // The drain runs the jobs: a job may name the substrates it has.
         api.function().addEnvironment("PACKETFS_API_SUBSTRATES", String.join(",", drainSubstrates(settings)));
         drain.function().addEnvironment("PACKETFS_DRAIN_MAX_DRAINS", maxDrains);
-        api.function().addToRolePolicy(PolicyStatement.Builder.create()
-                .actions(List.of("lambda:InvokeFunction"))
-                .resources(List.of(drainAlias))
-                .build());
+        api.function()
+                .addToRolePolicy(PolicyStatement.Builder.create()
+                        .actions(List.of("lambda:InvokeFunction"))
+                        .resources(List.of(drainAlias))
+                        .build());
         Policy.Builder.create(this, "DrainStartsDrains")
                 .statements(List.of(PolicyStatement.Builder.create()
                         .actions(List.of("lambda:InvokeFunction"))
@@ -138,33 +159,50 @@ public final class DispatcherStack extends Stack {
                 .roles(List.of(drain.function().getRole()))
                 .build();
 
-        url = api.live().addFunctionUrl(FunctionUrlOptions.builder()
-                .authType(FunctionUrlAuthType.valueOf(settings.urlAuth().name()))
-                .build());
+        url = api.live()
+                .addFunctionUrl(FunctionUrlOptions.builder()
+                        .authType(FunctionUrlAuthType.valueOf(settings.urlAuth().name()))
+                        .build());
         schedule = Rule.Builder.create(this, "DrainSchedule")
                 .description("PacketFS: start a drain of the job queue")
                 .schedule(Schedule.rate(Duration.minutes(settings.drainRateMinutes())))
                 // The next tick is the retry: a failed drain is not run again.
-                .targets(List.of(LambdaFunction.Builder.create(drain.live()).retryAttempts(0).build()))
+                .targets(List.of(LambdaFunction.Builder.create(drain.live())
+                        .retryAttempts(0)
+                        .build()))
                 .build();
 
-        CfnOutput.Builder.create(this, "DispatcherUrl").value(url.getUrl())
-                .description("the dispatcher's HTTP API (function URL on alias live, " + settings.urlAuth() + ")").build();
-        CfnOutput.Builder.create(this, "DispatcherFunctionName").value(api.function().getFunctionName())
-                .description("the HTTP API's function").build();
-        CfnOutput.Builder.create(this, "DrainFunctionName").value(drain.function().getFunctionName())
-                .description("the scheduled drain's function").build();
-        CfnOutput.Builder.create(this, "DrainAliasArn").value(drain.live().getFunctionArn())
-                .description("the drain's alias live, which the schedule invokes").build();
-        CfnOutput.Builder.create(this, "RedisUrlSecretArn").value(redisUrl.getSecretArn())
-                .description("the secret holding the Redis URL").build();
-        CfnOutput.Builder.create(this, "ApiKeySecretArn").value(apiKey.getSecretArn())
-                .description("the secret holding the API key").build();
+        CfnOutput.Builder.create(this, "DispatcherUrl")
+                .value(url.getUrl())
+                .description("the dispatcher's HTTP API (function URL on alias live, " + settings.urlAuth() + ")")
+                .build();
+        CfnOutput.Builder.create(this, "DispatcherFunctionName")
+                .value(api.function().getFunctionName())
+                .description("the HTTP API's function")
+                .build();
+        CfnOutput.Builder.create(this, "DrainFunctionName")
+                .value(drain.function().getFunctionName())
+                .description("the scheduled drain's function")
+                .build();
+        CfnOutput.Builder.create(this, "DrainAliasArn")
+                .value(drain.live().getFunctionArn())
+                .description("the drain's alias live, which the schedule invokes")
+                .build();
+        CfnOutput.Builder.create(this, "RedisUrlSecretArn")
+                .value(redisUrl.getSecretArn())
+                .description("the secret holding the Redis URL")
+                .build();
+        CfnOutput.Builder.create(this, "ApiKeySecretArn")
+                .value(apiKey.getSecretArn())
+                .description("the secret holding the API key")
+                .build();
     }
 
     /** A Redis URL secret this stack creates: Secrets Manager has nothing in it to rotate. */
     private static Secret withoutRotation(Secret redisUrl) {
-        AwsSolutions.accept(redisUrl, "AwsSolutions-SMG4",
+        AwsSolutions.accept(
+                redisUrl,
+                "AwsSolutions-SMG4",
                 "it holds the operator's URL, whose password their Redis sets and a rotation here could not change,"
                         + " or the ElastiCache endpoint, which has no password");
         return redisUrl;
@@ -178,12 +216,17 @@ public final class DispatcherStack extends Stack {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("PACKETFS_REDIS_URL_SECRET_ARN", redisUrl.getSecretArn());
         env.put("PACKETFS_WORKER_TOKEN_SECRET_ARN", worker.token().getSecretArn());
-        env.put("PACKETFS_SUBSTRATES_LAMBDA_FUNCTION_NAME", worker.worker().function().getFunctionName());
+        env.put(
+                "PACKETFS_SUBSTRATES_LAMBDA_FUNCTION_NAME",
+                worker.worker().function().getFunctionName());
         env.put("PACKETFS_SUBSTRATES_LAMBDA_QUALIFIER", SnapStartFunction.ALIAS);
         env.put("PACKETFS_SUBSTRATES_LAMBDA_REGION", Stack.of(worker).getRegion());
-        env.put("PACKETFS_SUBSTRATES_LAMBDA_MEMORY_MB", Integer.toString(worker.settings().memoryMb()));
-        worker.settings().reservedConcurrency().ifPresent(n ->
-                env.put("PACKETFS_SUBSTRATES_LAMBDA_MAX_CONCURRENCY", Integer.toString(n)));
+        env.put(
+                "PACKETFS_SUBSTRATES_LAMBDA_MEMORY_MB",
+                Integer.toString(worker.settings().memoryMb()));
+        worker.settings()
+                .reservedConcurrency()
+                .ifPresent(n -> env.put("PACKETFS_SUBSTRATES_LAMBDA_MAX_CONCURRENCY", Integer.toString(n)));
         settings.flyioUrl().ifPresent(u -> env.put("PACKETFS_SUBSTRATES_FLYIO_URL", u));
         settings.cloudrunUrl().ifPresent(u -> env.put("PACKETFS_SUBSTRATES_CLOUDRUN_URL", u));
         settings.cloudflareUrl().ifPresent(u -> env.put("PACKETFS_SUBSTRATES_CLOUDFLARE_URL", u));

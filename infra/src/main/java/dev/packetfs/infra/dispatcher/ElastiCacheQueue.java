@@ -37,9 +37,16 @@ final class ElastiCacheQueue extends Construct {
                 .maxAzs(2)
                 .natGateways(settings.natGateways())
                 .subnetConfiguration(List.of(
-                        SubnetConfiguration.builder().name("public").subnetType(SubnetType.PUBLIC).cidrMask(24).build(),
-                        SubnetConfiguration.builder().name("private").subnetType(SubnetType.PRIVATE_WITH_EGRESS)
-                                .cidrMask(22).build()))
+                        SubnetConfiguration.builder()
+                                .name("public")
+                                .subnetType(SubnetType.PUBLIC)
+                                .cidrMask(24)
+                                .build(),
+                        SubnetConfiguration.builder()
+                                .name("private")
+                                .subnetType(SubnetType.PRIVATE_WITH_EGRESS)
+                                .cidrMask(22)
+                                .build()))
                 .build();
         // What the functions' connections did, to the cache and out through the NAT gateway, and what
         // the security groups refused: a record per connection and network interface every ten minutes,
@@ -48,16 +55,26 @@ final class ElastiCacheQueue extends Construct {
                 .retention(LogRetention.of(settings.logRetentionDays()))
                 .removalPolicy(RemovalPolicy.DESTROY)
                 .build();
-        vpc.addFlowLog("FlowLog", FlowLogOptions.builder()
-                .destination(FlowLogDestination.toCloudWatchLogs(flowLogs))
-                .trafficType(FlowLogTrafficType.ALL)
-                .build());
-        functions = SecurityGroup.Builder.create(this, "Functions").vpc(vpc)
-                .description("PacketFS dispatcher functions").allowAllOutbound(true).build();
-        SecurityGroup cacheGroup = SecurityGroup.Builder.create(this, "Cache").vpc(vpc)
-                .description("PacketFS queue (ElastiCache Serverless)").allowAllOutbound(false).build();
+        vpc.addFlowLog(
+                "FlowLog",
+                FlowLogOptions.builder()
+                        .destination(FlowLogDestination.toCloudWatchLogs(flowLogs))
+                        .trafficType(FlowLogTrafficType.ALL)
+                        .build());
+        functions = SecurityGroup.Builder.create(this, "Functions")
+                .vpc(vpc)
+                .description("PacketFS dispatcher functions")
+                .allowAllOutbound(true)
+                .build();
+        SecurityGroup cacheGroup = SecurityGroup.Builder.create(this, "Cache")
+                .vpc(vpc)
+                .description("PacketFS queue (ElastiCache Serverless)")
+                .allowAllOutbound(false)
+                .build();
         // 6379 is the endpoint, 6380 the reader endpoint of a serverless cache.
-        cacheGroup.addIngressRule(Peer.securityGroupId(functions.getSecurityGroupId()), Port.tcpRange(6379, 6380),
+        cacheGroup.addIngressRule(
+                Peer.securityGroupId(functions.getSecurityGroupId()),
+                Port.tcpRange(6379, 6380),
                 "dispatcher functions");
 
         cache = CfnServerlessCache.Builder.create(this, "Valkey")
@@ -73,7 +90,9 @@ final class ElastiCacheQueue extends Construct {
                 // writes (the dispatcher answers 503) rather than a bill.
                 .cacheUsageLimits(CfnServerlessCache.CacheUsageLimitsProperty.builder()
                         .dataStorage(CfnServerlessCache.DataStorageProperty.builder()
-                                .maximum(settings.elastiCacheMaxDataGb()).unit("GB").build())
+                                .maximum(settings.elastiCacheMaxDataGb())
+                                .unit("GB")
+                                .build())
                         .build())
                 .build();
     }
@@ -92,6 +111,8 @@ final class ElastiCacheQueue extends Construct {
     }
 
     private static SubnetSelection privateSubnets() {
-        return SubnetSelection.builder().subnetType(SubnetType.PRIVATE_WITH_EGRESS).build();
+        return SubnetSelection.builder()
+                .subnetType(SubnetType.PRIVATE_WITH_EGRESS)
+                .build();
     }
 }

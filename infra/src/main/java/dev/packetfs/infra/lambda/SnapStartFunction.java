@@ -37,6 +37,7 @@ import software.constructs.Construct;
 public final class SnapStartFunction extends Construct {
     /** The entry point of every Quarkus Amazon Lambda artifact in this repository. */
     public static final String HANDLER = "io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest";
+
     public static final String ALIAS = "live";
 
     /**
@@ -44,14 +45,18 @@ public final class SnapStartFunction extends Construct {
      * @param reservedConcurrency none: the function shares the account's unreserved pool
      * @param network             none: the function runs outside any VPC, with direct internet access
      */
-    public record Spec(String description, Path code, int memoryMb, int timeoutSeconds,
-            OptionalInt reservedConcurrency, int logRetentionDays, Map<String, String> environment,
-            Optional<Network> network) {
-    }
+    public record Spec(
+            String description,
+            Path code,
+            int memoryMb,
+            int timeoutSeconds,
+            OptionalInt reservedConcurrency,
+            int logRetentionDays,
+            Map<String, String> environment,
+            Optional<Network> network) {}
 
     /** Where a function attached to a VPC runs. */
-    public record Network(IVpc vpc, SubnetSelection subnets, List<ISecurityGroup> securityGroups) {
-    }
+    public record Network(IVpc vpc, SubnetSelection subnets, List<ISecurityGroup> securityGroups) {}
 
     private static final String VPC_ACCESS_POLICY = "service-role/AWSLambdaVPCAccessExecutionRole";
 
@@ -74,7 +79,9 @@ public final class SnapStartFunction extends Construct {
         logGroup.grantWrite(role);
         spec.network().ifPresent(n -> {
             role.addManagedPolicy(ManagedPolicy.fromAwsManagedPolicyName(VPC_ACCESS_POLICY));
-            AwsSolutions.accept(role, "AwsSolutions-IAM4",
+            AwsSolutions.accept(
+                    role,
+                    "AwsSolutions-IAM4",
                     List.of("Policy::arn:<AWS::Partition>:iam::aws:policy/" + VPC_ACCESS_POLICY),
                     "Lambda attaches a function to its VPC with this role's rights to create, describe and delete"
                             + " network interfaces; the Describe actions take no resource, and AWS keeps the policy"
@@ -94,14 +101,19 @@ public final class SnapStartFunction extends Construct {
                 .logGroup(logGroup)
                 .environment(spec.environment());
         spec.reservedConcurrency().ifPresent(builder::reservedConcurrentExecutions);
-        spec.network().ifPresent(n -> builder.vpc(n.vpc()).vpcSubnets(n.subnets()).securityGroups(n.securityGroups()));
+        spec.network()
+                .ifPresent(n -> builder.vpc(n.vpc()).vpcSubnets(n.subnets()).securityGroups(n.securityGroups()));
         function = builder.build();
-        AwsSolutions.accept(function, "AwsSolutions-L1",
+        AwsSolutions.accept(
+                function,
+                "AwsSolutions-L1",
                 "java21 on purpose: the functions are Java 17 bytecode, built and tested on JDK 17, and java21 is the"
                         + " LTS runtime their READMEs name; java25 has not been tried with them under SnapStart, so"
                         + " moving to it is a change to test, not a default to take");
-        Annotations.of(function).acknowledgeWarning("@aws-cdk/aws-lambda:snapStartRequirePublish",
-                "the alias live is on currentVersion, a published version");
+        Annotations.of(function)
+                .acknowledgeWarning(
+                        "@aws-cdk/aws-lambda:snapStartRequirePublish",
+                        "the alias live is on currentVersion, a published version");
         // currentVersion is a new version whenever the code or configuration changes, so the alias
         // moves with every deploy that changes the function and stays put otherwise.
         live = Alias.Builder.create(this, "Live")

@@ -20,7 +20,9 @@ public record WorkerSettings(int memoryMb, OptionalInt reservedConcurrency, int 
 
     public static WorkerSettings from(ContextValues context) {
         int memory = context.integer(MEMORY_KEY, 1024, 128, 10240);
-        OptionalInt reserved = context.text(RESERVED_CONCURRENCY_KEY).filter(t -> t.equalsIgnoreCase("none")).isPresent()
+        OptionalInt reserved = context.text(RESERVED_CONCURRENCY_KEY)
+                        .filter(t -> t.equalsIgnoreCase("none"))
+                        .isPresent()
                 ? OptionalInt.empty()
                 : OptionalInt.of(context.integer(RESERVED_CONCURRENCY_KEY, 32, 1, 100_000));
         return new WorkerSettings(memory, reserved, LogRetention.days(context));

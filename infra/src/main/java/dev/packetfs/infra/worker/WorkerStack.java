@@ -51,31 +51,48 @@ public final class WorkerStack extends Stack {
                         .build())
                 .removalPolicy(RemovalPolicy.DESTROY)
                 .build();
-        AwsSolutions.accept(token, "AwsSolutions-SMG4",
+        AwsSolutions.accept(
+                token,
+                "AwsSolutions-SMG4",
                 "the Fly.io and Cloudflare workers hold a copy, which ./scripts/deploy-all hands them at deploy time:"
                         + " a scheduled rotation would lock them out until the next deploy; rotate it by putting a new"
                         + " value and redeploying those workers");
 
-        worker = new SnapStartFunction(this, "Worker", new SnapStartFunction.Spec(
-                "PacketFS Lambda worker (worker-lambda): POST /compute by Invoke or function URL",
-                code, settings.memoryMb(), TIMEOUT_SECONDS, settings.reservedConcurrency(),
-                settings.logRetentionDays(),
-                Map.of("PACKETFS_WORKER_TOKEN_SECRET_ARN", token.getSecretArn()),
-                Optional.empty()));
+        worker = new SnapStartFunction(
+                this,
+                "Worker",
+                new SnapStartFunction.Spec(
+                        "PacketFS Lambda worker (worker-lambda): POST /compute by Invoke or function URL",
+                        code,
+                        settings.memoryMb(),
+                        TIMEOUT_SECONDS,
+                        settings.reservedConcurrency(),
+                        settings.logRetentionDays(),
+                        Map.of("PACKETFS_WORKER_TOKEN_SECRET_ARN", token.getSecretArn()),
+                        Optional.empty()));
         token.grantRead(worker.function());
 
-        FunctionUrl url = worker.live().addFunctionUrl(FunctionUrlOptions.builder()
-                .authType(FunctionUrlAuthType.AWS_IAM)
-                .build());
+        FunctionUrl url = worker.live()
+                .addFunctionUrl(FunctionUrlOptions.builder()
+                        .authType(FunctionUrlAuthType.AWS_IAM)
+                        .build());
 
-        CfnOutput.Builder.create(this, "WorkerFunctionName").value(worker.function().getFunctionName())
-                .description("the worker's function name (packetfs.substrates.lambda.function-name)").build();
-        CfnOutput.Builder.create(this, "WorkerAliasArn").value(worker.live().getFunctionArn())
-                .description("the alias live that the dispatcher invokes").build();
-        CfnOutput.Builder.create(this, "WorkerUrl").value(url.getUrl())
-                .description("the worker's function URL on alias live (AWS_IAM)").build();
-        CfnOutput.Builder.create(this, "WorkerTokenSecretArn").value(token.getSecretArn())
-                .description("the secret holding the worker token").build();
+        CfnOutput.Builder.create(this, "WorkerFunctionName")
+                .value(worker.function().getFunctionName())
+                .description("the worker's function name (packetfs.substrates.lambda.function-name)")
+                .build();
+        CfnOutput.Builder.create(this, "WorkerAliasArn")
+                .value(worker.live().getFunctionArn())
+                .description("the alias live that the dispatcher invokes")
+                .build();
+        CfnOutput.Builder.create(this, "WorkerUrl")
+                .value(url.getUrl())
+                .description("the worker's function URL on alias live (AWS_IAM)")
+                .build();
+        CfnOutput.Builder.create(this, "WorkerTokenSecretArn")
+                .value(token.getSecretArn())
+                .description("the secret holding the worker token")
+                .build();
     }
 
     public WorkerSettings settings() {

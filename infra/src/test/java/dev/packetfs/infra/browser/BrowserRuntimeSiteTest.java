@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BrowserRuntimeSiteTest {
     /** The tests run in infra/. */
     static final Path REPOSITORY = Path.of("..").toAbsolutePath().normalize();
+
     static final Pattern RELATIVE_IMPORT = Pattern.compile("(?:import|from)\\s*\\(?\\s*['\"](\\./[^'\"]+)['\"]");
 
     @TempDir
@@ -28,12 +29,23 @@ class BrowserRuntimeSiteTest {
     void stagesWhatTheDispatcherServesAtBrowserRuntime() throws IOException {
         Path site = BrowserRuntimeSite.stage(REPOSITORY, temp.resolve("site"));
         Set<String> names = names(site);
-        assertTrue(names.containsAll(Set.of("index.html", "packetfs-client.js", "packetfs-worker.js", "packetfs-sw.js",
-                "packetfs-execute.js", "packetfs-kernel.mjs", "range-window.mjs")), names::toString);
-        assertTrue(names.stream().allMatch(n -> n.endsWith(".js") || n.endsWith(".mjs") || n.endsWith(".html")),
+        assertTrue(
+                names.containsAll(Set.of(
+                        "index.html",
+                        "packetfs-client.js",
+                        "packetfs-worker.js",
+                        "packetfs-sw.js",
+                        "packetfs-execute.js",
+                        "packetfs-kernel.mjs",
+                        "range-window.mjs")),
                 names::toString);
-        assertEquals(Files.readString(REPOSITORY.resolve("kernel/js/packetfs-kernel.mjs")),
-                Files.readString(site.resolve("packetfs-kernel.mjs")), "the kernel is the repository's, unchanged");
+        assertTrue(
+                names.stream().allMatch(n -> n.endsWith(".js") || n.endsWith(".mjs") || n.endsWith(".html")),
+                names::toString);
+        assertEquals(
+                Files.readString(REPOSITORY.resolve("kernel/js/packetfs-kernel.mjs")),
+                Files.readString(site.resolve("packetfs-kernel.mjs")),
+                "the kernel is the repository's, unchanged");
     }
 
     @Test
@@ -45,7 +57,9 @@ class BrowserRuntimeSiteTest {
             while (m.find()) {
                 imports++;
                 String target = m.group(1).substring(2);
-                assertTrue(Files.isRegularFile(site.resolve(target)), name + " imports " + m.group(1) + ", not in the site");
+                assertTrue(
+                        Files.isRegularFile(site.resolve(target)),
+                        name + " imports " + m.group(1) + ", not in the site");
             }
         }
         assertTrue(imports >= 4, "found only " + imports + " relative imports");

@@ -26,6 +26,7 @@ import software.amazon.awscdk.assertions.Template;
 class BrowserRuntimeStackIT {
     @TempDir
     static Path temp;
+
     static Path outdir;
     static Template template;
 
@@ -34,22 +35,42 @@ class BrowserRuntimeStackIT {
         Path site = TestArtifacts.site(Files.createDirectories(temp.resolve("site")));
         outdir = temp.resolve("cdk.out");
         App app = App.Builder.create().outdir(outdir.toString()).build();
-        template = Template.fromStack(new BrowserRuntimeStack(app, "PacketfsBrowserRuntime", StackProps.builder().build(), site));
+        template = Template.fromStack(new BrowserRuntimeStack(
+                app, "PacketfsBrowserRuntime", StackProps.builder().build(), site));
     }
 
     @Test
     void bucketIsPrivateEncryptedAndRefusesPlainHttp() {
         template.resourceCountIs("AWS::S3::Bucket", 1);
-        template.hasResourceProperties("AWS::S3::Bucket", Map.of(
-                "PublicAccessBlockConfiguration", Map.of(
-                        "BlockPublicAcls", true, "BlockPublicPolicy", true,
-                        "IgnorePublicAcls", true, "RestrictPublicBuckets", true),
-                "BucketEncryption", Map.of("ServerSideEncryptionConfiguration", List.of(Map.of(
-                        "ServerSideEncryptionByDefault", Map.of("SSEAlgorithm", "AES256"))))));
-        template.hasResourceProperties("AWS::S3::BucketPolicy", Map.of("PolicyDocument", Map.of("Statement",
-                Match.arrayWith(List.of(Match.objectLike(Map.of(
-                        "Effect", "Deny",
-                        "Condition", Map.of("Bool", Map.of("aws:SecureTransport", "false")))))))));
+        template.hasResourceProperties(
+                "AWS::S3::Bucket",
+                Map.of(
+                        "PublicAccessBlockConfiguration",
+                                Map.of(
+                                        "BlockPublicAcls",
+                                        true,
+                                        "BlockPublicPolicy",
+                                        true,
+                                        "IgnorePublicAcls",
+                                        true,
+                                        "RestrictPublicBuckets",
+                                        true),
+                        "BucketEncryption",
+                                Map.of(
+                                        "ServerSideEncryptionConfiguration",
+                                        List.of(Map.of(
+                                                "ServerSideEncryptionByDefault", Map.of("SSEAlgorithm", "AES256"))))));
+        template.hasResourceProperties(
+                "AWS::S3::BucketPolicy",
+                Map.of(
+                        "PolicyDocument",
+                        Map.of(
+                                "Statement",
+                                Match.arrayWith(List.of(Match.objectLike(Map.of(
+                                        "Effect",
+                                        "Deny",
+                                        "Condition",
+                                        Map.of("Bool", Map.of("aws:SecureTransport", "false")))))))));
     }
 
     @Test
@@ -57,22 +78,41 @@ class BrowserRuntimeStackIT {
         String bucket = template.getResourceId("AWS::S3::Bucket");
         String distribution = template.getResourceId("AWS::CloudFront::Distribution");
         String oac = template.getResourceId("AWS::CloudFront::OriginAccessControl");
-        template.hasResourceProperties("AWS::CloudFront::OriginAccessControl", Map.of("OriginAccessControlConfig",
-                Map.of("OriginAccessControlOriginType", "s3", "SigningBehavior", "always", "SigningProtocol", "sigv4",
-                        "Name", Match.anyValue())));
+        template.hasResourceProperties(
+                "AWS::CloudFront::OriginAccessControl",
+                Map.of(
+                        "OriginAccessControlConfig",
+                        Map.of(
+                                "OriginAccessControlOriginType",
+                                "s3",
+                                "SigningBehavior",
+                                "always",
+                                "SigningProtocol",
+                                "sigv4",
+                                "Name",
+                                Match.anyValue())));
         template.resourceCountIs("AWS::CloudFront::CloudFrontOriginAccessIdentity", 0);
-        template.hasResourceProperties("AWS::CloudFront::Distribution", Map.of("DistributionConfig", Match.objectLike(Map.of(
-                "DefaultRootObject", "index.html",
-                "Origins", List.of(Match.objectLike(Map.of(
-                        "DomainName", Map.of("Fn::GetAtt", List.of(bucket, "RegionalDomainName")),
-                        "OriginAccessControlId", Map.of("Fn::GetAtt", List.of(oac, "Id"))))),
-                "DefaultCacheBehavior", Match.objectLike(Map.of("ViewerProtocolPolicy", "redirect-to-https"))))));
+        template.hasResourceProperties(
+                "AWS::CloudFront::Distribution",
+                Map.of(
+                        "DistributionConfig",
+                        Match.objectLike(Map.of(
+                                "DefaultRootObject", "index.html",
+                                "Origins",
+                                        List.of(Match.objectLike(Map.of(
+                                                "DomainName",
+                                                        Map.of("Fn::GetAtt", List.of(bucket, "RegionalDomainName")),
+                                                "OriginAccessControlId", Map.of("Fn::GetAtt", List.of(oac, "Id"))))),
+                                "DefaultCacheBehavior",
+                                        Match.objectLike(Map.of("ViewerProtocolPolicy", "redirect-to-https"))))));
 
         List<Map<String, Object>> reads = IamPolicies.allowStatements(template).stream()
-                .filter(s -> s.get("Action").equals("s3:GetObject")).toList();
+                .filter(s -> s.get("Action").equals("s3:GetObject"))
+                .toList();
         assertEquals(1, reads.size(), reads::toString);
         assertEquals(Map.of("Service", "cloudfront.amazonaws.com"), reads.get(0).get("Principal"));
-        String sourceArn = IamPolicies.literal(map(map(reads.get(0).get("Condition")).get("StringEquals")).get("AWS:SourceArn"));
+        String sourceArn = IamPolicies.literal(
+                map(map(reads.get(0).get("Condition")).get("StringEquals")).get("AWS:SourceArn"));
         assertTrue(sourceArn.endsWith(":distribution/${…}"), sourceArn);
         assertTrue(reads.get(0).toString().contains(distribution), reads::toString);
     }
@@ -81,27 +121,33 @@ class BrowserRuntimeStackIT {
     void filesAreDeployedFlatWithModulesServedAsJavaScript() throws IOException {
         template.resourceCountIs("Custom::CDKBucketDeployment", 2);
         String distribution = template.getResourceId("AWS::CloudFront::Distribution");
-        template.hasResourceProperties("Custom::CDKBucketDeployment", Map.of(
-                "Exclude", List.of("*.mjs"),
-                "Prune", true,
-                "DestinationBucketKeyPrefix", Match.absent(),
-                "DistributionId", Map.of("Ref", distribution),
-                "DistributionPaths", List.of("/*")));
-        template.hasResourceProperties("Custom::CDKBucketDeployment", Map.of(
-                "Exclude", List.of("*"),
-                "Include", List.of("*.mjs"),
-                "SystemMetadata", Match.objectLike(Map.of("content-type", "text/javascript")),
-                "DistributionId", Map.of("Ref", distribution)));
+        template.hasResourceProperties(
+                "Custom::CDKBucketDeployment",
+                Map.of(
+                        "Exclude", List.of("*.mjs"),
+                        "Prune", true,
+                        "DestinationBucketKeyPrefix", Match.absent(),
+                        "DistributionId", Map.of("Ref", distribution),
+                        "DistributionPaths", List.of("/*")));
+        template.hasResourceProperties(
+                "Custom::CDKBucketDeployment",
+                Map.of(
+                        "Exclude", List.of("*"),
+                        "Include", List.of("*.mjs"),
+                        "SystemMetadata", Match.objectLike(Map.of("content-type", "text/javascript")),
+                        "DistributionId", Map.of("Ref", distribution)));
 
         // Both deploy the one asset made of the site directory given to the stack.
         try (Stream<Path> assets = Files.list(outdir)) {
-            List<Set<String>> sites = assets.filter(p -> Files.exists(p.resolve("kernel.mjs"))).map(p -> {
-                try (Stream<Path> files = Files.list(p)) {
-                    return files.map(f -> f.getFileName().toString()).collect(Collectors.toSet());
-                } catch (IOException e) {
-                    throw new AssertionError(e);
-                }
-            }).toList();
+            List<Set<String>> sites = assets.filter(p -> Files.exists(p.resolve("kernel.mjs")))
+                    .map(p -> {
+                        try (Stream<Path> files = Files.list(p)) {
+                            return files.map(f -> f.getFileName().toString()).collect(Collectors.toSet());
+                        } catch (IOException e) {
+                            throw new AssertionError(e);
+                        }
+                    })
+                    .toList();
             assertEquals(List.of(Set.of("index.html", "app.js", "kernel.mjs")), sites);
         }
     }
@@ -114,10 +160,11 @@ class BrowserRuntimeStackIT {
     @Test
     void outputsNameTheDomain() {
         String distribution = template.getResourceId("AWS::CloudFront::Distribution");
-        template.hasOutput("BrowserRuntimeDomain", Map.of("Value",
-                Map.of("Fn::GetAtt", List.of(distribution, "DomainName"))));
+        template.hasOutput(
+                "BrowserRuntimeDomain", Map.of("Value", Map.of("Fn::GetAtt", List.of(distribution, "DomainName"))));
         template.hasOutput("BrowserRuntimeDistributionId", Map.of("Value", Map.of("Ref", distribution)));
         template.hasOutput("BrowserRuntimeUrl", Map.of("Value", Match.anyValue()));
-        template.hasOutput("BrowserRuntimeBucket", Map.of("Value", Map.of("Ref", template.getResourceId("AWS::S3::Bucket"))));
+        template.hasOutput(
+                "BrowserRuntimeBucket", Map.of("Value", Map.of("Ref", template.getResourceId("AWS::S3::Bucket"))));
     }
 }

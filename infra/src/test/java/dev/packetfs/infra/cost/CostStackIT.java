@@ -36,12 +36,21 @@ class CostStackIT {
     @BeforeAll
     static void synth() throws Exception {
         App app = new App();
-        WorkerStack w = new WorkerStack(app, "PacketfsWorker", StackProps.builder().build(),
-                WorkerSettings.from(new ContextValues(key -> null)), TestArtifacts.placeholderFunction());
-        CostStack c = new CostStack(app, "PacketfsCost", StackProps.builder().build(),
+        WorkerStack w = new WorkerStack(
+                app,
+                "PacketfsWorker",
+                StackProps.builder().build(),
+                WorkerSettings.from(new ContextValues(key -> null)),
+                TestArtifacts.placeholderFunction());
+        CostStack c = new CostStack(
+                app,
+                "PacketfsCost",
+                StackProps.builder().build(),
                 CostSettings.from(new ContextValues(Map.<String, Object>of(
-                        "packetfs:workerErrorsThreshold", 3, "packetfs:alarmEmail", "ops@example.com")::get)), w);
-        CostStack q = new CostStack(app, "Quiet", StackProps.builder().build(), new CostSettings(5, Optional.empty()), w);
+                        "packetfs:workerErrorsThreshold", 3, "packetfs:alarmEmail", "ops@example.com")::get)),
+                w);
+        CostStack q =
+                new CostStack(app, "Quiet", StackProps.builder().build(), new CostSettings(5, Optional.empty()), w);
         worker = Template.fromStack(w);
         cost = Template.fromStack(c);
         quiet = Template.fromStack(q);
@@ -69,41 +78,82 @@ class CostStackIT {
             assertTrue(cells.get(0).get("properties").get("markdown").asText().startsWith("### " + provider));
 
             assertEquals(List.of("PacketFS CostUsd Substrate=" + provider + " Sum"), metrics(cells.get(1)));
-            assertEquals(List.of("= cost / (bytes / 1000000000)",
-                    "PacketFS Bytes Substrate=" + provider + " Sum as bytes",
-                    "PacketFS CostUsd Substrate=" + provider + " Sum as cost"), metrics(cells.get(2)));
-            assertEquals(List.of("= executions / PERIOD(executions)",
-                    "PacketFS Executions Substrate=" + provider + " Sum as executions"), metrics(cells.get(3)));
+            assertEquals(
+                    List.of(
+                            "= cost / (bytes / 1000000000)",
+                            "PacketFS Bytes Substrate=" + provider + " Sum as bytes",
+                            "PacketFS CostUsd Substrate=" + provider + " Sum as cost"),
+                    metrics(cells.get(2)));
+            assertEquals(
+                    List.of(
+                            "= executions / PERIOD(executions)",
+                            "PacketFS Executions Substrate=" + provider + " Sum as executions"),
+                    metrics(cells.get(3)));
             assertEquals(List.of("PacketFS LatencyMs Substrate=" + provider + " p99"), metrics(cells.get(4)));
-            assertEquals(List.of("PacketFS Failures Substrate=" + provider + " Sum",
-                    "PacketFS Throttles Substrate=" + provider + " Sum"), metrics(cells.get(5)));
+            assertEquals(
+                    List.of(
+                            "PacketFS Failures Substrate=" + provider + " Sum",
+                            "PacketFS Throttles Substrate=" + provider + " Sum"),
+                    metrics(cells.get(5)));
         }
     }
 
     @Test
     void deadLetterGrowthAlarmsOnAnyRiseInFiveMinutes() {
-        cost.hasResourceProperties("AWS::CloudWatch::Alarm", Map.of(
-                "Metrics", List.of(
-                        Map.of("Id", Match.anyValue(), "Expression", "DIFF(deadLetters)", "Label", Match.anyValue(),
-                                "ReturnData", true),
-                        Map.of("Id", "deadLetters", "ReturnData", false, "MetricStat", Map.of(
-                                "Metric", Map.of("Namespace", "PacketFS", "MetricName", "DeadLetters"),
-                                "Period", 60, "Stat", "Maximum"))),
-                "ComparisonOperator", "GreaterThanThreshold",
-                "Threshold", 0,
-                "EvaluationPeriods", 5,
-                "DatapointsToAlarm", 1,
-                "TreatMissingData", "notBreaching"));
+        cost.hasResourceProperties(
+                "AWS::CloudWatch::Alarm",
+                Map.of(
+                        "Metrics",
+                        List.of(
+                                Map.of(
+                                        "Id",
+                                        Match.anyValue(),
+                                        "Expression",
+                                        "DIFF(deadLetters)",
+                                        "Label",
+                                        Match.anyValue(),
+                                        "ReturnData",
+                                        true),
+                                Map.of(
+                                        "Id",
+                                        "deadLetters",
+                                        "ReturnData",
+                                        false,
+                                        "MetricStat",
+                                        Map.of(
+                                                "Metric",
+                                                Map.of("Namespace", "PacketFS", "MetricName", "DeadLetters"),
+                                                "Period",
+                                                60,
+                                                "Stat",
+                                                "Maximum"))),
+                        "ComparisonOperator",
+                        "GreaterThanThreshold",
+                        "Threshold",
+                        0,
+                        "EvaluationPeriods",
+                        5,
+                        "DatapointsToAlarm",
+                        1,
+                        "TreatMissingData",
+                        "notBreaching"));
         // The gauge has no dimension.
-        Map<String, Object> stat = map(cost.findResources("AWS::CloudWatch::Alarm",
-                Map.of("Properties", Map.of("Metrics", Match.anyValue()))).values().iterator().next());
+        Map<String, Object> stat = map(cost.findResources(
+                        "AWS::CloudWatch::Alarm", Map.of("Properties", Map.of("Metrics", Match.anyValue())))
+                .values()
+                .iterator()
+                .next());
         assertTrue(!stat.toString().contains("Dimensions"), stat::toString);
     }
 
     @Test
     void workerErrorsAlarmWatchesTheAliasAboveTheThreshold() {
-        Map<String, Object> alarm = map(cost.findResources("AWS::CloudWatch::Alarm",
-                Map.of("Properties", Map.of("MetricName", "Errors"))).values().iterator().next().get("Properties"));
+        Map<String, Object> alarm =
+                map(cost.findResources("AWS::CloudWatch::Alarm", Map.of("Properties", Map.of("MetricName", "Errors")))
+                        .values()
+                        .iterator()
+                        .next()
+                        .get("Properties"));
         assertEquals("AWS/Lambda", alarm.get("Namespace"));
         assertEquals("Sum", alarm.get("Statistic"));
         assertEquals(300, ((Number) alarm.get("Period")).intValue());
@@ -111,7 +161,8 @@ class CostStackIT {
         assertEquals("GreaterThanThreshold", alarm.get("ComparisonOperator"));
         String function = worker.getResourceId("AWS::Lambda::Function");
         List<Object> dimensions = list(alarm.get("Dimensions"));
-        assertEquals(function, Exports.refBehind(worker, map(map(dimensions.get(0)).get("Value"))));
+        assertEquals(
+                function, Exports.refBehind(worker, map(map(dimensions.get(0)).get("Value"))));
         assertEquals("FunctionName", map(dimensions.get(0)).get("Name"));
         assertEquals("Resource", map(dimensions.get(1)).get("Name"));
         assertTrue(IamPolicies.literal(map(dimensions.get(1)).get("Value")).endsWith(":live"), dimensions::toString);
@@ -120,10 +171,13 @@ class CostStackIT {
     @Test
     void alarmsMailTheOperatorOnlyWhenAnAddressIsGiven() {
         String topic = cost.getResourceId("AWS::SNS::Topic");
-        cost.hasResourceProperties("AWS::SNS::Subscription", Map.of(
-                "Protocol", "email", "Endpoint", "ops@example.com", "TopicArn", Map.of("Ref", topic)));
-        cost.resourcePropertiesCountIs("AWS::CloudWatch::Alarm", Map.of(
-                "AlarmActions", List.of(Map.of("Ref", topic)), "OKActions", List.of(Map.of("Ref", topic))), 2);
+        cost.hasResourceProperties(
+                "AWS::SNS::Subscription",
+                Map.of("Protocol", "email", "Endpoint", "ops@example.com", "TopicArn", Map.of("Ref", topic)));
+        cost.resourcePropertiesCountIs(
+                "AWS::CloudWatch::Alarm",
+                Map.of("AlarmActions", List.of(Map.of("Ref", topic)), "OKActions", List.of(Map.of("Ref", topic))),
+                2);
 
         quiet.resourceCountIs("AWS::SNS::Topic", 0);
         quiet.resourceCountIs("AWS::CloudWatch::Alarm", 2);
@@ -138,8 +192,13 @@ class CostStackIT {
     @Test
     void topicTakesTlsOnlyAndOnlyFromTheTwoAlarms() {
         String topic = cost.getResourceId("AWS::SNS::Topic");
-        List<Object> statements = list(map(map(cost.findResources("AWS::SNS::TopicPolicy").values().iterator().next()
-                .get("Properties")).get("PolicyDocument")).get("Statement"));
+        List<Object> statements = list(map(map(cost.findResources("AWS::SNS::TopicPolicy")
+                                .values()
+                                .iterator()
+                                .next()
+                                .get("Properties"))
+                        .get("PolicyDocument"))
+                .get("Statement"));
         assertEquals(2, statements.size(), statements::toString);
         Map<String, Object> deny = map(statements.get(0));
         assertEquals("Deny", deny.get("Effect"));
@@ -186,7 +245,8 @@ class CostStackIT {
                 continue;
             }
             String line = metric.get(0).asText() + " " + metric.get(1).asText() + " "
-                    + metric.get(2).asText() + "=" + metric.get(3).asText() + " " + options.get("stat").asText();
+                    + metric.get(2).asText() + "=" + metric.get(3).asText() + " "
+                    + options.get("stat").asText();
             lines.add(options.has("id") ? line + " as " + options.get("id").asText() : line);
         }
         return lines;
@@ -194,8 +254,12 @@ class CostStackIT {
 
     /** The dashboard's JSON with each token (region, alarm ARNs) replaced by the word TOKEN. */
     static String dashboardBody(Template template) {
-        Object body = map(template.findResources("AWS::CloudWatch::Dashboard").values().iterator().next()
-                .get("Properties")).get("DashboardBody");
+        Object body = map(template.findResources("AWS::CloudWatch::Dashboard")
+                        .values()
+                        .iterator()
+                        .next()
+                        .get("Properties"))
+                .get("DashboardBody");
         if (body instanceof String s) {
             return s;
         }

@@ -29,11 +29,19 @@ public class ComputeGate {
     private final FlyWorker worker;
     private final BodyReader bodies;
 
-    ComputeGate(FlyWorker worker, FlyWorkerConfig config,
+    ComputeGate(
+            FlyWorker worker,
+            FlyWorkerConfig config,
             @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10240K") MemorySize maxBody) {
         this.worker = worker;
-        this.bodies = new BodyReader(maxBody.asLongValue(), config.worker().bodyTimeout(), (rc, status, message) ->
-                BodyReader.answerNow(rc, status, failure(message, status == 413 ? WorkerError.TOO_LARGE : null).toString()));
+        this.bodies = new BodyReader(
+                maxBody.asLongValue(),
+                config.worker().bodyTimeout(),
+                (rc, status, message) -> BodyReader.answerNow(
+                        rc,
+                        status,
+                        failure(message, status == 413 ? WorkerError.TOO_LARGE : null)
+                                .toString()));
     }
 
     void register(@Observes Filters filters) {
@@ -47,8 +55,13 @@ public class ComputeGate {
         }
         if (!worker.token().accepts(rc.request().getHeader(HttpHeaders.AUTHORIZATION))) {
             rc.response().putHeader("WWW-Authenticate", "Bearer");
-            BodyReader.answerNow(rc, 401, failure("Authorization: Bearer <PACKETFS_WORKER_TOKEN> is missing or wrong",
-                    WorkerError.UNAUTHORIZED).toString());
+            BodyReader.answerNow(
+                    rc,
+                    401,
+                    failure(
+                                    "Authorization: Bearer <PACKETFS_WORKER_TOKEN> is missing or wrong",
+                                    WorkerError.UNAUTHORIZED)
+                            .toString());
             return;
         }
         bodies.readThenNext(rc);

@@ -37,7 +37,8 @@ public class ComputeResource {
     }
 
     private static Response.ResponseBuilder reply(WorkerReply reply) {
-        Response.ResponseBuilder response = Response.status(reply.status()).entity(reply.body().toString());
+        Response.ResponseBuilder response =
+                Response.status(reply.status()).entity(reply.body().toString());
         if (reply.status() == 429) {
             response.header("Retry-After", "1");
         }

@@ -28,10 +28,13 @@ public class FlyWorker {
         FlyWorkerConfig.Fetch fetch = config.fetch();
         FlyWorkerConfig.Worker worker = config.worker();
         this.fetcher = new WindowFetcher(
-                new FetchLimits(fetch.maxWindowBytes(), fetch.connectTimeout(), worker.maxDuration(), fetch.maxRedirects()),
+                new FetchLimits(
+                        fetch.maxWindowBytes(), fetch.connectTimeout(), worker.maxDuration(), fetch.maxRedirects()),
                 PublicAddressPolicy.allowing(fetch.allowHosts().orElse("")));
-        this.compute = new ComputeWorker(fetcher,
-                new WorkerLimits(worker.maxBodyBytes(), worker.maxDuration(), worker.maxConcurrency(), worker.maxMemoryMb()),
+        this.compute = new ComputeWorker(
+                fetcher,
+                new WorkerLimits(
+                        worker.maxBodyBytes(), worker.maxDuration(), worker.maxConcurrency(), worker.maxMemoryMb()),
                 worker.location());
     }
 

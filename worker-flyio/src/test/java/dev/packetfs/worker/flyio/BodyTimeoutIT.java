@@ -1,8 +1,8 @@
 package dev.packetfs.worker.flyio;
 
-import dev.packetfs.protocol.testing.TricklingClients;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.packetfs.protocol.testing.TricklingClients;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -29,8 +29,11 @@ class BodyTimeoutIT {
 
     @Test
     void aTrickledBodyIsCutAtTheDeadlineWhateverItsPace() throws Exception {
-        TricklingClients.Answer answer = TricklingClients.answerToTrickledBody(base.getPort(), "POST /compute HTTP/1.1\r\n"
-                + "Host: 127.0.0.1\r\nAuthorization: Bearer test-token-0123456789\r\nContent-Length: 100\r\n\r\n{", Duration.ofSeconds(4));
+        TricklingClients.Answer answer = TricklingClients.answerToTrickledBody(
+                base.getPort(),
+                "POST /compute HTTP/1.1\r\n"
+                        + "Host: 127.0.0.1\r\nAuthorization: Bearer test-token-0123456789\r\nContent-Length: 100\r\n\r\n{",
+                Duration.ofSeconds(4));
         assertTrue(answer.text().startsWith("HTTP/1.1 408"), answer.text());
         assertTrue(answer.text().contains("did not arrive within 1000 ms"), answer.text());
         assertTrue(answer.millis() >= 900 && answer.millis() < 4000, "cut after " + answer.millis() + " ms");

@@ -16,8 +16,11 @@ class FlyWorkerStartupIT {
     @ParameterizedTest
     @ValueSource(strings = {"", "short"})
     void refusesToStartWithoutAUsableToken(String token) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", "target/quarkus-app/quarkus-run.jar").redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-jar",
+                        "target/quarkus-app/quarkus-run.jar")
+                .redirectErrorStream(true);
         Map<String, String> env = builder.environment();
         env.remove("PACKETFS_WORKER_TOKEN");
         if (!token.isEmpty()) {

@@ -65,10 +65,14 @@ public class LambdaWorker implements RequestStreamHandler {
         LambdaWorkerConfig.Fetch fetch = config.fetch();
         // No connection is opened here: the pool fills on the first invocation, after any restore.
         this.fetcher = new WindowFetcher(
-                new FetchLimits(fetch.maxWindowBytes(), fetch.connectTimeout(), settings.maxDuration(), fetch.maxRedirects()),
+                new FetchLimits(
+                        fetch.maxWindowBytes(), fetch.connectTimeout(), settings.maxDuration(), fetch.maxRedirects()),
                 PublicAddressPolicy.allowing(fetch.allowHosts().orElse("")));
-        this.compute = new ComputeWorker(fetcher, new WorkerLimits(settings.maxBodyBytes(), settings.maxDuration(),
-                settings.maxConcurrency(), memoryMb()), settings.location());
+        this.compute = new ComputeWorker(
+                fetcher,
+                new WorkerLimits(
+                        settings.maxBodyBytes(), settings.maxDuration(), settings.maxConcurrency(), memoryMb()),
+                settings.location());
         this.snapshotHook = new Resource() {
             @Override
             public void beforeCheckpoint(org.crac.Context<? extends Resource> context) {
@@ -127,23 +131,40 @@ public class LambdaWorker implements RequestStreamHandler {
             return httpResponse(200, compute.health());
         }
         if (!path.equals("/compute")) {
-            return httpResponse(404, WorkerReply.failure(null, WorkerError.BAD_REQUEST,
-                    "no such endpoint: " + method + " " + path + "; this worker serves POST /compute and GET /health").body());
+            return httpResponse(
+                    404,
+                    WorkerReply.failure(
+                                    null,
+                                    WorkerError.BAD_REQUEST,
+                                    "no such endpoint: " + method + " " + path
+                                            + "; this worker serves POST /compute and GET /health")
+                            .body());
         }
         if (!method.equals("POST")) {
-            return httpResponse(405, WorkerReply.failure(null, WorkerError.BAD_REQUEST, "/compute takes POST").body());
+            return httpResponse(
+                    405,
+                    WorkerReply.failure(null, WorkerError.BAD_REQUEST, "/compute takes POST")
+                            .body());
         }
         WorkerToken required;
         try {
             required = token.get();
         } catch (SecretUnavailableException | IllegalStateException e) {
             // The worker's own configuration is at fault: say so, as a 500 the dispatcher fails over on.
-            return httpResponse(500, WorkerReply.failure(null, WorkerError.INTERNAL, "worker token: " + e.getMessage()).body());
+            return httpResponse(
+                    500,
+                    WorkerReply.failure(null, WorkerError.INTERNAL, "worker token: " + e.getMessage())
+                            .body());
         }
         // Function URL headers arrive lower-cased.
         if (!required.accepts(event.path("headers").path("authorization").asText(null))) {
-            ObjectNode response = httpResponse(401, WorkerReply.failure(null, WorkerError.UNAUTHORIZED,
-                    "Authorization: Bearer <PACKETFS_WORKER_TOKEN> is missing or wrong").body());
+            ObjectNode response = httpResponse(
+                    401,
+                    WorkerReply.failure(
+                                    null,
+                                    WorkerError.UNAUTHORIZED,
+                                    "Authorization: Bearer <PACKETFS_WORKER_TOKEN> is missing or wrong")
+                            .body());
             ((ObjectNode) response.get("headers")).put("www-authenticate", "Bearer");
             return response;
         }
@@ -154,7 +175,10 @@ public class LambdaWorker implements RequestStreamHandler {
                     ? Base64.getDecoder().decode(text)
                     : text.getBytes(StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            return httpResponse(400, WorkerReply.failure(null, WorkerError.BAD_REQUEST, "body: bad base64").body());
+            return httpResponse(
+                    400,
+                    WorkerReply.failure(null, WorkerError.BAD_REQUEST, "body: bad base64")
+                            .body());
         }
         WorkerReply reply = compute.compute(body, deadline(context));
         return httpResponse(reply.status(), withBilling(reply.body(), start, context));
@@ -174,7 +198,8 @@ public class LambdaWorker implements RequestStreamHandler {
         if (remaining <= 0) {
             return null;
         }
-        return Duration.ofMillis(Math.max(1, remaining - settings.deadlineMargin().toMillis()));
+        return Duration.ofMillis(
+                Math.max(1, remaining - settings.deadlineMargin().toMillis()));
     }
 
     private ObjectNode withBilling(ObjectNode body, long start, Context context) {
@@ -186,7 +211,9 @@ public class LambdaWorker implements RequestStreamHandler {
     private ObjectNode billed(long startNanos, Context context) {
         ObjectNode billed = JSON.createObjectNode();
         billed.put("duration_ms", Math.max(1, (System.nanoTime() - startNanos + 999_999) / 1_000_000));
-        billed.put("memory_mb", context != null && context.getMemoryLimitInMB() > 0 ? context.getMemoryLimitInMB() : memoryMb());
+        billed.put(
+                "memory_mb",
+                context != null && context.getMemoryLimitInMB() > 0 ? context.getMemoryLimitInMB() : memoryMb());
         return billed;
     }
 

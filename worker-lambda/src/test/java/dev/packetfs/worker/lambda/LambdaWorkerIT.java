@@ -41,8 +41,13 @@ class LambdaWorkerIT {
     }
 
     static JsonNode invoke(String payload) throws Exception {
-        String answer = given().contentType("application/json").body(payload).post().then().statusCode(200)
-                .extract().asString();
+        String answer = given().contentType("application/json")
+                .body(payload)
+                .post()
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
         return JSON.readTree(answer);
     }
 
@@ -84,7 +89,9 @@ class LambdaWorkerIT {
             JsonNode answer = invoke("{\"job_id\":\"v" + run + "\",\"program\":" + program + "}");
             assertTrue(answer.get("success").booleanValue(), c.name() + ": " + answer);
             assertTrue(GoldenVectors.sameJson(c.expected(), answer.get("result")), c.name() + ": " + answer);
-            assertEquals(c.expected().get("bytes_processed").longValue(), answer.get("bytes_processed").longValue());
+            assertEquals(
+                    c.expected().get("bytes_processed").longValue(),
+                    answer.get("bytes_processed").longValue());
             run++;
         }
         assertTrue(run > 3000, "only " + run + " vectors ran");
@@ -111,7 +118,9 @@ class LambdaWorkerIT {
                     + origin.url("/ranged/digits") + "\"}}");
             assertTrue(answer.get("success").booleanValue(), answer.toString());
         }
-        assertTrue(origin.connections() - before <= 1, (origin.connections() - before) + " connections for 20 invocations");
+        assertTrue(
+                origin.connections() - before <= 1,
+                (origin.connections() - before) + " connections for 20 invocations");
     }
 
     @Test
@@ -126,8 +135,13 @@ class LambdaWorkerIT {
 
     @Test
     void directInvokeRefusesPrivateAndMetadataAddresses() throws Exception {
-        for (String url : new String[] {"http://169.254.169.254/latest/meta-data/iam/", "http://10.0.0.1/x",
-                "http://[fd00:ec2::254]/latest/", "http://[fdaa::3]/x", "http://100.64.0.1/x"}) {
+        for (String url : new String[] {
+            "http://169.254.169.254/latest/meta-data/iam/",
+            "http://10.0.0.1/x",
+            "http://[fd00:ec2::254]/latest/",
+            "http://[fdaa::3]/x",
+            "http://100.64.0.1/x"
+        }) {
             JsonNode answer = invoke("{\"program\":{\"op\":\"xor\",\"data_url\":\"" + url + "\"}}");
             assertEquals("address_refused", answer.path("error_code").asText(), url + " → " + answer);
         }
@@ -141,8 +155,13 @@ class LambdaWorkerIT {
         for (String auth : new String[] {null, "Bearer wrong-token-0123456789", "test-token-0123456789"}) {
             JsonNode response = invoke(urlEvent("POST", "/compute", auth, job));
             assertEquals(401, response.get("statusCode").intValue(), String.valueOf(auth));
-            assertEquals("Bearer", response.get("headers").get("www-authenticate").asText());
-            assertEquals("unauthorized", JSON.readTree(response.get("body").asText()).get("error_code").asText());
+            assertEquals(
+                    "Bearer", response.get("headers").get("www-authenticate").asText());
+            assertEquals(
+                    "unauthorized",
+                    JSON.readTree(response.get("body").asText())
+                            .get("error_code")
+                            .asText());
         }
         assertEquals(before, origin.requests(), "a refused request reached the origin");
 
@@ -158,13 +177,18 @@ class LambdaWorkerIT {
         JsonNode bad = invoke(urlEvent("POST", "/compute", TOKEN, "{\"program\":{\"op\":\"nope\",\"data\":\"\"}}"));
         assertEquals(400, bad.get("statusCode").intValue());
         assertTrue(JSON.readTree(bad.get("body").asText()).get("error").asText().startsWith("op:"));
-        JsonNode refused = invoke(urlEvent("POST", "/compute", TOKEN,
-                "{\"program\":{\"op\":\"xor\",\"data_url\":\"http://127.0.0.2:1/x\"}}"));
+        JsonNode refused = invoke(urlEvent(
+                "POST", "/compute", TOKEN, "{\"program\":{\"op\":\"xor\",\"data_url\":\"http://127.0.0.2:1/x\"}}"));
         assertEquals(400, refused.get("statusCode").intValue(), refused.toString());
         JsonNode missing = invoke(urlEvent("GET", "/nothing", null, null));
         assertEquals(404, missing.get("statusCode").intValue());
         JsonNode health = invoke(urlEvent("GET", "/health", null, null));
         assertEquals(200, health.get("statusCode").intValue());
-        assertEquals(5, JSON.readTree(health.get("body").asText()).get("capabilities").get("ops").size());
+        assertEquals(
+                5,
+                JSON.readTree(health.get("body").asText())
+                        .get("capabilities")
+                        .get("ops")
+                        .size());
     }
 }

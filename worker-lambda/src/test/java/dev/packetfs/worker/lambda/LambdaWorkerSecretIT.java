@@ -29,6 +29,7 @@ class LambdaWorkerSecretIT {
     static final String TOKEN = "token-from-the-secret-0123456789";
     /** counteq of '9' over "999". */
     static final String PROGRAM = "{\"job_id\":\"s1\",\"program\":{\"op\":\"counteq\",\"imm\":57,\"data\":\"OTk5\"}}";
+
     static LoopbackSecretsManager service;
 
     public static class FromSecret implements QuarkusTestProfile {
@@ -53,8 +54,7 @@ class LambdaWorkerSecretIT {
     }
 
     private static JsonNode url(String authorization) throws Exception {
-        JsonNode response = LambdaWorkerIT.invoke(LambdaWorkerIT.urlEvent("POST", "/compute", authorization,
-                PROGRAM));
+        JsonNode response = LambdaWorkerIT.invoke(LambdaWorkerIT.urlEvent("POST", "/compute", authorization, PROGRAM));
         return response;
     }
 
@@ -75,9 +75,17 @@ class LambdaWorkerSecretIT {
         service.put(ARN, TOKEN);
         JsonNode ok = url("Bearer " + TOKEN);
         assertEquals(200, ok.get("statusCode").asInt(), ok.toString());
-        assertEquals(3, new ObjectMapper().readTree(ok.get("body").asText()).get("result").get("count").asLong());
+        assertEquals(
+                3,
+                new ObjectMapper()
+                        .readTree(ok.get("body").asText())
+                        .get("result")
+                        .get("count")
+                        .asLong());
         assertEquals(401, url("Bearer wrong-token-0123456789").get("statusCode").asInt());
-        assertEquals(List.of("secretsmanager.GetSecretValue " + ARN, "secretsmanager.GetSecretValue " + ARN), service.asked,
+        assertEquals(
+                List.of("secretsmanager.GetSecretValue " + ARN, "secretsmanager.GetSecretValue " + ARN),
+                service.asked,
                 "read again after the failure, then kept");
     }
 }

@@ -23,7 +23,8 @@ public interface AddressPolicy {
     static String describe(String host, InetAddress refused) {
         String rule = PublicAddressPolicy.refusal(refused);
         String address = refused.getHostAddress();
-        return (host.equals(address) ? host : host + " resolves to " + address) + (rule == null ? "" : " (" + rule + ")");
+        return (host.equals(address) ? host : host + " resolves to " + address)
+                + (rule == null ? "" : " (" + rule + ")");
     }
 
     /** No refusals: for a command run with the operator's own authority, such as {@code pfs exec}. */

@@ -78,7 +78,8 @@ record AddressRules(List<Block> refused, List<Wrapped> wrapped) {
             }
             Cidr cidr = Cidr.parse(prefix);
             if (at < 0 || at > 12) {
-                throw new IllegalArgumentException("wrapped_ipv4 " + prefix + ": not an IPv6 prefix with room for IPv4 at " + at);
+                throw new IllegalArgumentException(
+                        "wrapped_ipv4 " + prefix + ": not an IPv6 prefix with room for IPv4 at " + at);
             }
             wrapped.add(new Wrapped(w.required("form").asText(), prefix, cidr, at));
         }

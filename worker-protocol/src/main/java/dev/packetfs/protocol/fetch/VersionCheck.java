@@ -52,10 +52,16 @@ public final class VersionCheck {
         }
         if (status == 412) {
             // Many origins name the version they hold now in the 412 itself; say it when they do.
-            String now = header.apply("ETag") != null ? "ETag " + abbreviate(header.apply("ETag").trim())
-                    : header.apply("Last-Modified") != null ? "Last-Modified " + abbreviate(header.apply("Last-Modified").trim()) : null;
-            throw new FetchException(FetchException.Kind.OBJECT_CHANGED, url + " answered 412 Precondition Failed: the object"
-                    + " is no longer " + version.describe() + (now == null ? "" : "; it is now " + now));
+            String now = header.apply("ETag") != null
+                    ? "ETag " + abbreviate(header.apply("ETag").trim())
+                    : header.apply("Last-Modified") != null
+                            ? "Last-Modified "
+                                    + abbreviate(header.apply("Last-Modified").trim())
+                            : null;
+            throw new FetchException(
+                    FetchException.Kind.OBJECT_CHANGED,
+                    url + " answered 412 Precondition Failed: the object" + " is no longer " + version.describe()
+                            + (now == null ? "" : "; it is now " + now));
         }
         if (version.etag() != null) {
             same("ETag", version.etag(), header.apply("ETag"), url);
@@ -64,19 +70,24 @@ public final class VersionCheck {
         }
         long stated = statedSize(status, header);
         if (version.sizeKnown() && stated >= 0 && stated != version.size()) {
-            throw new FetchException(FetchException.Kind.OBJECT_CHANGED, url + " is no longer the version the program pins:"
-                    + " its size is " + stated + " bytes where the program pins " + version.size());
+            throw new FetchException(
+                    FetchException.Kind.OBJECT_CHANGED,
+                    url + " is no longer the version the program pins:" + " its size is " + stated
+                            + " bytes where the program pins " + version.size());
         }
     }
 
     private static void same(String name, String pinned, String answered, String url) throws FetchException {
         if (answered == null) {
-            throw new FetchException(FetchException.Kind.BAD_REPLY,
+            throw new FetchException(
+                    FetchException.Kind.BAD_REPLY,
                     url + " answered without the " + name + " the program pins, so the window cannot be checked");
         }
         if (!answered.trim().equals(pinned)) {
-            throw new FetchException(FetchException.Kind.OBJECT_CHANGED, url + " is no longer the version the program pins:"
-                    + " it answered " + name + " " + abbreviate(answered.trim()) + " where the program pins " + name + " " + pinned);
+            throw new FetchException(
+                    FetchException.Kind.OBJECT_CHANGED,
+                    url + " is no longer the version the program pins:" + " it answered " + name + " "
+                            + abbreviate(answered.trim()) + " where the program pins " + name + " " + pinned);
         }
     }
 

@@ -76,17 +76,17 @@ public final class WindowFetcher implements AutoCloseable {
     public WindowFetcher(FetchLimits limits, AddressPolicy policy) {
         this.limits = limits;
         this.connections = PoolingHttpClientConnectionManagerBuilder.create()
-                        .setDnsResolver(new CheckedDnsResolver(policy))
-                        .setDefaultConnectionConfig(ConnectionConfig.custom()
-                                .setConnectTimeout(Timeout.of(limits.connectTimeout()))
-                                .setSocketTimeout(Timeout.of(limits.totalTimeout()))
-                                // A connection idle this long is checked before reuse: origins
-                                // close idle keep-alive connections whenever they like.
-                                .setValidateAfterInactivity(TimeValue.ofSeconds(1))
-                                .build())
-                        .setMaxConnTotal(256)
-                        .setMaxConnPerRoute(64)
-                        .build();
+                .setDnsResolver(new CheckedDnsResolver(policy))
+                .setDefaultConnectionConfig(ConnectionConfig.custom()
+                        .setConnectTimeout(Timeout.of(limits.connectTimeout()))
+                        .setSocketTimeout(Timeout.of(limits.totalTimeout()))
+                        // A connection idle this long is checked before reuse: origins
+                        // close idle keep-alive connections whenever they like.
+                        .setValidateAfterInactivity(TimeValue.ofSeconds(1))
+                        .build())
+                .setMaxConnTotal(256)
+                .setMaxConnPerRoute(64)
+                .build();
         this.http = HttpClients.custom()
                 .setConnectionManager(connections)
                 // Redirects are followed here, one checked hop at a time.
@@ -115,7 +115,8 @@ public final class WindowFetcher implements AutoCloseable {
             return scan.result();
         }
         if (program.length() != Program.TO_END && program.length() > limits.maxWindowBytes()) {
-            throw new FetchException(FetchException.Kind.TOO_LARGE,
+            throw new FetchException(
+                    FetchException.Kind.TOO_LARGE,
                     "window of " + program.length() + " bytes exceeds the limit of " + limits.maxWindowBytes());
         }
         long deadline = System.nanoTime() + Math.min(limits.totalTimeout().toNanos(), timeout.toNanos());
@@ -127,7 +128,8 @@ public final class WindowFetcher implements AutoCloseable {
             }
             uri = next;
         }
-        throw new FetchException(FetchException.Kind.HTTP_STATUS,
+        throw new FetchException(
+                FetchException.Kind.HTTP_STATUS,
                 "more than " + limits.maxRedirects() + " redirects from " + program.dataUrl());
     }
 
@@ -151,7 +153,8 @@ public final class WindowFetcher implements AutoCloseable {
         long bytes = !ranged.known() && head != null ? head.bytes() : ranged.bytes();
         boolean validated = ranged.etag() != null || ranged.lastModified() != null;
         // The range answer is what windows will get; a HEAD's validators stand in when it has none.
-        return validated || head == null ? new ObjectSize(bytes, ranged.ranges(), ranged.etag(), ranged.lastModified())
+        return validated || head == null
+                ? new ObjectSize(bytes, ranged.ranges(), ranged.etag(), ranged.lastModified())
                 : new ObjectSize(bytes, ranged.ranges(), head.etag(), head.lastModified());
     }
 
@@ -164,16 +167,22 @@ public final class WindowFetcher implements AutoCloseable {
                 request.setHeader("Range", "bytes=0-0");
             }
             request.setHeader("Accept-Encoding", "identity");
-            request.setConfig(RequestConfig.custom().setResponseTimeout(remaining(deadline)).build());
-            ScheduledFuture<?> watchdog = DEADLINES.schedule(() -> {
-                request.cancel();
-            }, Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            request.setConfig(RequestConfig.custom()
+                    .setResponseTimeout(remaining(deadline))
+                    .build());
+            ScheduledFuture<?> watchdog = DEADLINES.schedule(
+                    () -> {
+                        request.cancel();
+                    },
+                    Math.max(1, deadline - System.nanoTime()),
+                    TimeUnit.NANOSECONDS);
             try (ClassicHttpResponse response = http.executeOpen(null, request, null)) {
                 int status = response.getCode();
                 // Nothing of a body is wanted (a 200 may be the whole object): drop the connection.
                 request.cancel();
                 if (status >= 300 && status < 400 && response.getFirstHeader("Location") != null) {
-                    uri = redirectTarget(uri, response.getFirstHeader("Location").getValue());
+                    uri = redirectTarget(
+                            uri, response.getFirstHeader("Location").getValue());
                     continue;
                 }
                 return head ? headAnswer(response) : rangeAnswer(response, uri);
@@ -188,7 +197,8 @@ public final class WindowFetcher implements AutoCloseable {
                 watchdog.cancel(false);
             }
         }
-        throw new FetchException(FetchException.Kind.HTTP_STATUS, "more than " + limits.maxRedirects() + " redirects from " + url);
+        throw new FetchException(
+                FetchException.Kind.HTTP_STATUS, "more than " + limits.maxRedirects() + " redirects from " + url);
     }
 
     private static ObjectSize headAnswer(ClassicHttpResponse response) {
@@ -197,8 +207,11 @@ public final class WindowFetcher implements AutoCloseable {
         }
         long length = longHeader(response, "Content-Length");
         Header ranges = response.getFirstHeader("Accept-Ranges");
-        return new ObjectSize(length, ranges != null && ranges.getValue().toLowerCase(Locale.ROOT).contains("bytes"),
-                headerValue(response, "ETag"), headerValue(response, "Last-Modified"));
+        return new ObjectSize(
+                length,
+                ranges != null && ranges.getValue().toLowerCase(Locale.ROOT).contains("bytes"),
+                headerValue(response, "ETag"),
+                headerValue(response, "Last-Modified"));
     }
 
     private static String headerValue(HttpResponse response, String name) {
@@ -211,25 +224,38 @@ public final class WindowFetcher implements AutoCloseable {
         switch (status) {
             case 206, 416 -> {
                 Header header = response.getFirstHeader("Content-Range");
-                Matcher m = header == null ? null : TOTAL.matcher(header.getValue().trim());
+                Matcher m =
+                        header == null ? null : TOTAL.matcher(header.getValue().trim());
                 if (m == null || !m.matches()) {
-                    throw new FetchException(FetchException.Kind.BAD_REPLY,
+                    throw new FetchException(
+                            FetchException.Kind.BAD_REPLY,
                             uri + " answered " + status + " without a usable Content-Range");
                 }
                 try {
-                    return new ObjectSize(m.group(1).equals("*") ? -1 : Long.parseLong(m.group(1)), true,
-                            headerValue(response, "ETag"), headerValue(response, "Last-Modified"));
+                    return new ObjectSize(
+                            m.group(1).equals("*") ? -1 : Long.parseLong(m.group(1)),
+                            true,
+                            headerValue(response, "ETag"),
+                            headerValue(response, "Last-Modified"));
                 } catch (NumberFormatException e) {
-                    throw new FetchException(FetchException.Kind.BAD_REPLY,
+                    throw new FetchException(
+                            FetchException.Kind.BAD_REPLY,
                             uri + " answered a Content-Range out of range: " + abbreviate(header.getValue()));
                 }
             }
             case 200 -> {
-                return new ObjectSize(longHeader(response, "Content-Length"), false,
-                        headerValue(response, "ETag"), headerValue(response, "Last-Modified"));
+                return new ObjectSize(
+                        longHeader(response, "Content-Length"),
+                        false,
+                        headerValue(response, "ETag"),
+                        headerValue(response, "Last-Modified"));
             }
-            default -> throw new FetchException(FetchException.Kind.HTTP_STATUS,
-                    uri + " answered HTTP " + status + " to a range request", status, null);
+            default ->
+                throw new FetchException(
+                        FetchException.Kind.HTTP_STATUS,
+                        uri + " answered HTTP " + status + " to a range request",
+                        status,
+                        null);
         }
     }
 
@@ -261,10 +287,14 @@ public final class WindowFetcher implements AutoCloseable {
         get.setHeader("Range", "bytes=" + first + "-" + last);
         get.setHeader("Accept-Encoding", "identity");
         VersionCheck.preconditions(program.version()).forEach(get::setHeader);
-        get.setConfig(RequestConfig.custom().setResponseTimeout(remaining(deadline)).build());
-        ScheduledFuture<?> watchdog = DEADLINES.schedule(() -> {
-            get.cancel();
-        }, Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        get.setConfig(
+                RequestConfig.custom().setResponseTimeout(remaining(deadline)).build());
+        ScheduledFuture<?> watchdog = DEADLINES.schedule(
+                () -> {
+                    get.cancel();
+                },
+                Math.max(1, deadline - System.nanoTime()),
+                TimeUnit.NANOSECONDS);
         try (ClassicHttpResponse response = http.executeOpen(null, get, null)) {
             try {
                 return answer(response, uri, program, scan, deadline, get);
@@ -285,7 +315,8 @@ public final class WindowFetcher implements AutoCloseable {
     }
 
     /** Reads one answer: the next hop of a redirect, or the window scanned (null). */
-    private URI answer(ClassicHttpResponse response, URI uri, Program program, WindowScan scan, long deadline, HttpGet get)
+    private URI answer(
+            ClassicHttpResponse response, URI uri, Program program, WindowScan scan, long deadline, HttpGet get)
             throws IOException, FetchException {
         int status = response.getCode();
         if (status >= 300 && status < 400 && response.getFirstHeader("Location") != null) {
@@ -297,8 +328,12 @@ public final class WindowFetcher implements AutoCloseable {
             case 206 -> Span.of(response.getFirstHeader("Content-Range"), program, uri);
             case 200 -> new Span(program.offset(), -1);
             case 416 -> null;
-            default -> throw new FetchException(FetchException.Kind.HTTP_STATUS,
-                    uri + " answered HTTP " + status + " to a range request", status, null);
+            default ->
+                throw new FetchException(
+                        FetchException.Kind.HTTP_STATUS,
+                        uri + " answered HTTP " + status + " to a range request",
+                        status,
+                        null);
         };
         HttpEntity entity = response.getEntity();
         if (span != null && entity != null) {
@@ -319,14 +354,17 @@ public final class WindowFetcher implements AutoCloseable {
         try {
             next = from.resolve(location.trim());
         } catch (IllegalArgumentException e) {
-            throw new FetchException(FetchException.Kind.BAD_REPLY,
+            throw new FetchException(
+                    FetchException.Kind.BAD_REPLY,
                     from + " redirects to a malformed Location: " + abbreviate(location));
         }
         try {
             Program.checkUrl(next.toString());
         } catch (ProgramException e) {
-            throw new FetchException(FetchException.Kind.BAD_REPLY,
-                    from + " redirects to " + abbreviate(location) + ", which is not a URL a program may name: " + e.getMessage());
+            throw new FetchException(
+                    FetchException.Kind.BAD_REPLY,
+                    from + " redirects to " + abbreviate(location) + ", which is not a URL a program may name: "
+                            + e.getMessage());
         }
         return next;
     }
@@ -339,9 +377,12 @@ public final class WindowFetcher implements AutoCloseable {
 
         /** The span of a 206, from its Content-Range, which must hold the window asked for. */
         static Span of(Header header, Program program, URI uri) throws FetchException {
-            Matcher m = header == null ? null : CONTENT_RANGE.matcher(header.getValue().trim());
+            Matcher m = header == null
+                    ? null
+                    : CONTENT_RANGE.matcher(header.getValue().trim());
             if (m == null || !m.matches()) {
-                throw new FetchException(FetchException.Kind.BAD_REPLY, uri + " answered 206 without a usable Content-Range");
+                throw new FetchException(
+                        FetchException.Kind.BAD_REPLY, uri + " answered 206 without a usable Content-Range");
             }
             long start;
             long end;
@@ -351,22 +392,27 @@ public final class WindowFetcher implements AutoCloseable {
                 end = Long.parseLong(m.group(2));
                 total = m.group(3).equals("*") ? Long.MAX_VALUE : Long.parseLong(m.group(3));
             } catch (NumberFormatException e) {
-                throw new FetchException(FetchException.Kind.BAD_REPLY,
+                throw new FetchException(
+                        FetchException.Kind.BAD_REPLY,
                         uri + " answered 206 with a Content-Range out of range: " + abbreviate(header.getValue()));
             }
             if (start > end || end >= total) {
-                throw new FetchException(FetchException.Kind.BAD_REPLY,
+                throw new FetchException(
+                        FetchException.Kind.BAD_REPLY,
                         uri + " answered 206 with an impossible Content-Range: " + abbreviate(header.getValue()));
             }
             if (start > program.offset()) {
-                throw new FetchException(FetchException.Kind.BAD_REPLY,
+                throw new FetchException(
+                        FetchException.Kind.BAD_REPLY,
                         uri + " sent a range starting at " + start + ", after the requested " + program.offset());
             }
             // A range that stops short of both the window's end and the object's end would yield a
             // smaller window, reported as a success.
-            long windowEnd = program.length() == Program.TO_END ? Long.MAX_VALUE : program.offset() + program.length() - 1;
+            long windowEnd =
+                    program.length() == Program.TO_END ? Long.MAX_VALUE : program.offset() + program.length() - 1;
             if (end < Math.min(windowEnd, total - 1)) {
-                throw new FetchException(FetchException.Kind.BAD_REPLY,
+                throw new FetchException(
+                        FetchException.Kind.BAD_REPLY,
                         uri + " sent " + abbreviate(header.getValue()) + ", short of the requested window");
             }
             return new Span(program.offset() - start, end - start + 1);
@@ -388,8 +434,10 @@ public final class WindowFetcher implements AutoCloseable {
             int n = body.read(buffer, 0, (int) Math.min(buffer.length, toSkip > 0 ? toSkip : wanted));
             if (n < 0) {
                 if (span.bodyLength() >= 0 && read < span.bodyLength()) {
-                    throw new FetchException(FetchException.Kind.IO,
-                            uri + " ended after " + read + " of the " + span.bodyLength() + " bytes its Content-Range announced");
+                    throw new FetchException(
+                            FetchException.Kind.IO,
+                            uri + " ended after " + read + " of the " + span.bodyLength()
+                                    + " bytes its Content-Range announced");
                 }
                 return true;
             }
@@ -402,7 +450,8 @@ public final class WindowFetcher implements AutoCloseable {
                 continue;
             }
             if (scan.bytesProcessed() + n > limits.maxWindowBytes()) {
-                throw new FetchException(FetchException.Kind.TOO_LARGE,
+                throw new FetchException(
+                        FetchException.Kind.TOO_LARGE,
                         "window from " + uri + " exceeds the limit of " + limits.maxWindowBytes() + " bytes");
             }
             scan.update(buffer, 0, n);
@@ -412,7 +461,8 @@ public final class WindowFetcher implements AutoCloseable {
     }
 
     private static Timeout remaining(long deadline) {
-        return Timeout.of(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS);
+        return Timeout.of(
+                Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS);
     }
 
     private static String abbreviate(String s) {
@@ -451,8 +501,8 @@ public final class WindowFetcher implements AutoCloseable {
             InetAddress[] addresses = SystemDefaultDnsResolver.INSTANCE.resolve(host);
             InetAddress refused = policy.firstRefused(host, addresses);
             if (refused != null) {
-                throw new AddressRefusedException(AddressPolicy.describe(host, refused)
-                        + ", an address workers may not fetch from");
+                throw new AddressRefusedException(
+                        AddressPolicy.describe(host, refused) + ", an address workers may not fetch from");
             }
             return addresses;
         }
@@ -473,7 +523,8 @@ public final class WindowFetcher implements AutoCloseable {
         @Override
         public boolean retryRequest(HttpRequest request, IOException exception, int execCount, HttpContext context) {
             boolean closedUnderUs = exception instanceof NoHttpResponseException
-                    || (exception instanceof SocketException && !(exception instanceof ConnectException)
+                    || (exception instanceof SocketException
+                            && !(exception instanceof ConnectException)
                             && !(exception instanceof NoRouteToHostException));
             return execCount <= 1 && closedUnderUs && "GET".equals(request.getMethod());
         }

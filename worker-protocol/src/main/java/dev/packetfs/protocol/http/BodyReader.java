@@ -75,8 +75,10 @@ public final class BodyReader {
 
         void start() {
             HttpServerRequest request = rc.request();
-            timer = rc.vertx().setTimer(Math.max(1, timeout.toMillis()), id -> refuse(408,
-                    "the request body did not arrive within " + timeout.toMillis() + " ms"));
+            timer = rc.vertx()
+                    .setTimer(
+                            Math.max(1, timeout.toMillis()),
+                            id -> refuse(408, "the request body did not arrive within " + timeout.toMillis() + " ms"));
             request.exceptionHandler(e -> settle());
             request.handler(chunk -> {
                 if (settled) {

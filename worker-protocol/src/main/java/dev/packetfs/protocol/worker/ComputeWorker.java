@@ -46,14 +46,17 @@ public final class ComputeWorker {
      */
     public WorkerReply compute(byte[] body, Duration deadline) {
         if (body.length > limits.maxBodyBytes()) {
-            return WorkerReply.failure(null, WorkerError.TOO_LARGE,
+            return WorkerReply.failure(
+                    null,
+                    WorkerError.TOO_LARGE,
                     "body of " + body.length + " bytes exceeds the limit of " + limits.maxBodyBytes());
         }
         JsonNode json;
         try {
             json = JSON.readTree(body);
         } catch (JsonProcessingException e) {
-            return WorkerReply.failure(null, WorkerError.BAD_REQUEST, "body is not valid JSON: " + e.getOriginalMessage());
+            return WorkerReply.failure(
+                    null, WorkerError.BAD_REQUEST, "body is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             return WorkerReply.failure(null, WorkerError.BAD_REQUEST, "body could not be read: " + e.getMessage());
         }
@@ -66,11 +69,15 @@ public final class ComputeWorker {
         try {
             request = WorkerRequest.parse(json);
         } catch (ProgramException e) {
-            String jobId = json != null && json.path("job_id").isTextual() ? json.get("job_id").asText() : null;
+            String jobId = json != null && json.path("job_id").isTextual()
+                    ? json.get("job_id").asText()
+                    : null;
             return WorkerReply.failure(jobId, WorkerError.BAD_REQUEST, e.getMessage());
         }
         if (!slots.tryAcquire()) {
-            return WorkerReply.failure(request.jobId(), WorkerError.BUSY,
+            return WorkerReply.failure(
+                    request.jobId(),
+                    WorkerError.BUSY,
                     "all " + limits.maxConcurrency() + " slots of this worker are busy");
         }
         try {

@@ -40,13 +40,15 @@ class PublicAddressPolicyTest {
     }
 
     private static InetAddress ip(String literal) throws Exception {
-        assertTrue(literal.indexOf(':') >= 0 || literal.chars().allMatch(c -> c == '.' || Character.isDigit(c)),
+        assertTrue(
+                literal.indexOf(':') >= 0 || literal.chars().allMatch(c -> c == '.' || Character.isDigit(c)),
                 literal + " must be a literal: this test never resolves names");
         return InetAddress.getByName(literal);
     }
 
     static Stream<Arguments> refusedAddresses() {
-        return stream("refused_addresses").map(c -> Arguments.of(c.get("address").asText(), c.get("why").asText()));
+        return stream("refused_addresses")
+                .map(c -> Arguments.of(c.get("address").asText(), c.get("why").asText()));
     }
 
     static Stream<String> allowedAddresses() {
@@ -54,12 +56,17 @@ class PublicAddressPolicyTest {
     }
 
     static Stream<Arguments> refusedUrls() {
-        return stream("refused_urls").map(c -> Arguments.of(c.get("url").asText(), c.get("why").asText()));
+        return stream("refused_urls")
+                .map(c -> Arguments.of(c.get("url").asText(), c.get("why").asText()));
     }
 
     static Stream<Arguments> allowListCases() {
-        return stream("allow_list_cases").map(c -> Arguments.of(c.get("allow").asText(), c.get("host").asText(),
-                c.get("address").asText(), c.get("allowed").asBoolean()));
+        return stream("allow_list_cases")
+                .map(c -> Arguments.of(
+                        c.get("allow").asText(),
+                        c.get("host").asText(),
+                        c.get("address").asText(),
+                        c.get("allowed").asBoolean()));
     }
 
     private static Stream<JsonNode> stream(String field) {
@@ -112,17 +119,22 @@ class PublicAddressPolicyTest {
     @Test
     void aRefusalNamesItsRule() throws Exception {
         assertEquals("127.0.0.0/8, loopback", PublicAddressPolicy.refusal(ip("127.0.0.2")));
-        assertEquals("64:ff9b::/96 NAT64 169.254.169.254: 169.254.0.0/16, link-local, with the metadata service at 169.254.169.254",
+        assertEquals(
+                "64:ff9b::/96 NAT64 169.254.169.254: 169.254.0.0/16, link-local, with the metadata service at 169.254.169.254",
                 PublicAddressPolicy.refusal(ip("64:ff9b::a9fe:a9fe")));
         assertEquals("10.0.0.1 (10.0.0.0/8, private)", AddressPolicy.describe("10.0.0.1", ip("10.0.0.1")));
-        assertEquals("files.example resolves to 10.0.0.1 (10.0.0.0/8, private)",
+        assertEquals(
+                "files.example resolves to 10.0.0.1 (10.0.0.0/8, private)",
                 AddressPolicy.describe("files.example", ip("10.0.0.1")));
     }
 
     @Test
     void everyRefusedBlockIsLoaded() {
-        assertEquals(RULES.get("refused_blocks").size(), AddressRules.load().refused().size());
-        assertEquals(RULES.get("wrapped_ipv4").size(), AddressRules.load().wrapped().size());
+        assertEquals(
+                RULES.get("refused_blocks").size(),
+                AddressRules.load().refused().size());
+        assertEquals(
+                RULES.get("wrapped_ipv4").size(), AddressRules.load().wrapped().size());
     }
 
     @Test

@@ -52,7 +52,9 @@ public final class RangeOrigin implements AutoCloseable {
     private final Map<String, byte[]> objects = new ConcurrentHashMap<>();
     final AtomicLong bodyBytesSent = new AtomicLong();
     /** Completes with the bytes a trickle sent when its client hung up or it ran out. */
-    public final java.util.concurrent.CompletableFuture<Long> trickleEnded = new java.util.concurrent.CompletableFuture<>();
+    public final java.util.concurrent.CompletableFuture<Long> trickleEnded =
+            new java.util.concurrent.CompletableFuture<>();
+
     private final AtomicLong requests = new AtomicLong();
     private final Set<InetSocketAddress> clients = ConcurrentHashMap.newKeySet();
     private final Set<InetSocketAddress> staleClients = ConcurrentHashMap.newKeySet();
@@ -113,8 +115,10 @@ public final class RangeOrigin implements AutoCloseable {
         // Pages on other origins (volunteer browsers) may read it, as a CORS-enabled object store lets them.
         exchange.getResponseHeaders().set("Access-Control-Allow-Origin", "*");
         exchange.getResponseHeaders().set("Access-Control-Allow-Headers", "range, if-match, if-unmodified-since");
-        exchange.getResponseHeaders().set("Access-Control-Expose-Headers",
-                "content-range, content-length, etag, last-modified, accept-ranges");
+        exchange.getResponseHeaders()
+                .set(
+                        "Access-Control-Expose-Headers",
+                        "content-range, content-length, etag, last-modified, accept-ranges");
         if (exchange.getRequestMethod().equals("OPTIONS")) {
             try (exchange) {
                 exchange.sendResponseHeaders(204, -1);
@@ -124,10 +128,12 @@ public final class RangeOrigin implements AutoCloseable {
         requests.incrementAndGet();
         clients.add(exchange.getRemoteAddress());
         Map<String, String> headers = new java.util.HashMap<>();
-        exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), String.join(", ", v)));
+        exchange.getRequestHeaders()
+                .forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), String.join(", ", v)));
         lastHeaders = Map.copyOf(headers);
         try (exchange) {
-            String path = exchange.getRequestURI().getRawPath(); // raw: /location/ and /content-range/ carry encoded slashes
+            String path =
+                    exchange.getRequestURI().getRawPath(); // raw: /location/ and /content-range/ carry encoded slashes
             if (path.startsWith("/delay/")) {
                 // /delay/MS/rest: the rest of the path, answered after MS milliseconds
                 String[] d = path.split("/", 4);
@@ -138,7 +144,9 @@ public final class RangeOrigin implements AutoCloseable {
                 // /gated/FIRST/rest: a GET of the range starting at FIRST waits for openGate()
                 String[] g = path.split("/", 4);
                 String range = exchange.getRequestHeaders().getFirst("Range");
-                if (exchange.getRequestMethod().equals("GET") && range != null && range.startsWith("bytes=" + g[2] + "-")) {
+                if (exchange.getRequestMethod().equals("GET")
+                        && range != null
+                        && range.startsWith("bytes=" + g[2] + "-")) {
                     gate(Long.parseLong(g[2])).await(60, java.util.concurrent.TimeUnit.SECONDS);
                 }
                 path = "/" + g[3];
@@ -162,8 +170,11 @@ public final class RangeOrigin implements AutoCloseable {
                 }
                 case "status" -> exchange.sendResponseHeaders(Integer.parseInt(parts[2]), -1);
                 case "away" -> {
-                    exchange.getResponseHeaders().set("Location",
-                            "http://" + parts[2] + ":" + server.getAddress().getPort() + "/ranged/tiny");
+                    exchange.getResponseHeaders()
+                            .set(
+                                    "Location",
+                                    "http://" + parts[2] + ":"
+                                            + server.getAddress().getPort() + "/ranged/tiny");
                     exchange.sendResponseHeaders(302, -1);
                 }
                 case "slow" -> slow(exchange, objects.get(parts[2]));
@@ -173,18 +184,25 @@ public final class RangeOrigin implements AutoCloseable {
                 }
                 case "stall" -> {
                     byte[] object = objects.get(parts[2]);
-                    exchange.getResponseHeaders().set("Content-Range", "bytes 0-" + (object.length - 1) + "/" + object.length);
+                    exchange.getResponseHeaders()
+                            .set("Content-Range", "bytes 0-" + (object.length - 1) + "/" + object.length);
                     exchange.sendResponseHeaders(206, object.length);
                     exchange.getResponseBody().flush();
                     Thread.sleep(30_000);
                 }
                 case "location" -> {
-                    exchange.getResponseHeaders().set("Location", java.net.URLDecoder.decode(parts[2], java.nio.charset.StandardCharsets.UTF_8));
+                    exchange.getResponseHeaders()
+                            .set(
+                                    "Location",
+                                    java.net.URLDecoder.decode(parts[2], java.nio.charset.StandardCharsets.UTF_8));
                     exchange.sendResponseHeaders(302, -1);
                 }
                 case "content-range" -> {
                     byte[] object = objects.get(parts[3]);
-                    exchange.getResponseHeaders().set("Content-Range", java.net.URLDecoder.decode(parts[2], java.nio.charset.StandardCharsets.UTF_8));
+                    exchange.getResponseHeaders()
+                            .set(
+                                    "Content-Range",
+                                    java.net.URLDecoder.decode(parts[2], java.nio.charset.StandardCharsets.UTF_8));
                     send(exchange, 206, object, 0, object.length);
                 }
                 case "zeros" -> zeros(exchange, Long.parseLong(parts[2]));
@@ -234,11 +252,17 @@ public final class RangeOrigin implements AutoCloseable {
                 count[version]++;
             }
         }
-        byte[] object = version == 1 ? objects.get(name) : objects.getOrDefault(name + "@2", inverted(objects.get(name)));
+        byte[] object =
+                version == 1 ? objects.get(name) : objects.getOrDefault(name + "@2", inverted(objects.get(name)));
         // ?hold=FIRST: the first GET of that range waits for the second, whatever the second's fate.
         String range = exchange.getRequestHeaders().getFirst("Range");
-        String holdAt = query == null ? null : java.util.Arrays.stream(query.split("&")).filter(q -> q.startsWith("hold="))
-                .map(q -> q.substring(5)).findFirst().orElse(null);
+        String holdAt = query == null
+                ? null
+                : java.util.Arrays.stream(query.split("&"))
+                        .filter(q -> q.startsWith("hold="))
+                        .map(q -> q.substring(5))
+                        .findFirst()
+                        .orElse(null);
         java.util.concurrent.CountDownLatch hold = null;
         if (get && holdAt != null && range != null && range.startsWith("bytes=" + holdAt + "-")) {
             var mine = new java.util.concurrent.CountDownLatch(1);
@@ -250,7 +274,8 @@ public final class RangeOrigin implements AutoCloseable {
             }
         }
         String etag = "\"" + name + "-v" + version + "\"";
-        java.time.ZonedDateTime modified = java.time.ZonedDateTime.of(2026, 12, 6, 0, 0, version, 0, java.time.ZoneOffset.UTC);
+        java.time.ZonedDateTime modified =
+                java.time.ZonedDateTime.of(2026, 12, 6, 0, 0, version, 0, java.time.ZoneOffset.UTC);
         String date = IMF_FIXDATE.format(modified);
         String current = switch (mode) {
             case "strong", "ignoring" -> etag;
@@ -270,13 +295,18 @@ public final class RangeOrigin implements AutoCloseable {
         // is evaluated before Range; an unreadable If-Unmodified-Since is ignored.
         String ifMatch = exchange.getRequestHeaders().getFirst("If-Match");
         String ifUnmodified = exchange.getRequestHeaders().getFirst("If-Unmodified-Since");
-        boolean etagFails = ifMatch != null && !ifMatch.trim().equals("*") && (current == null || current.startsWith("W/")
-                || java.util.Arrays.stream(ifMatch.split(",")).map(String::trim).noneMatch(current::equals));
+        boolean etagFails = ifMatch != null
+                && !ifMatch.trim().equals("*")
+                && (current == null
+                        || current.startsWith("W/")
+                        || java.util.Arrays.stream(ifMatch.split(","))
+                                .map(String::trim)
+                                .noneMatch(current::equals));
         boolean dateFails = false;
         if (ifUnmodified != null && dated) {
             try {
-                dateFails = modified.isAfter(java.time.ZonedDateTime.parse(ifUnmodified.trim(),
-                        java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME));
+                dateFails = modified.isAfter(java.time.ZonedDateTime.parse(
+                        ifUnmodified.trim(), java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME));
             } catch (java.time.format.DateTimeParseException ignored) {
                 // not a date: the precondition is ignored
             }

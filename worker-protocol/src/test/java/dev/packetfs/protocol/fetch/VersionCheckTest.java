@@ -42,28 +42,45 @@ class VersionCheckTest {
     @MethodSource("cases")
     void judgesTheAnswerAsTheSpecSays(String name, JsonNode c) {
         Map<String, String> headers = new HashMap<>();
-        c.get("headers").fields().forEachRemaining(e -> headers.put(e.getKey(), e.getValue().asText()));
-        var check = (org.junit.jupiter.api.function.Executable) () -> VersionCheck.check(version(c), c.get("status").asInt(),
-                header -> headers.get(header.toLowerCase(Locale.ROOT)), "https://o.example/x");
+        c.get("headers")
+                .fields()
+                .forEachRemaining(e -> headers.put(e.getKey(), e.getValue().asText()));
+        var check = (org.junit.jupiter.api.function.Executable) () -> VersionCheck.check(
+                version(c),
+                c.get("status").asInt(),
+                header -> headers.get(header.toLowerCase(Locale.ROOT)),
+                "https://o.example/x");
         switch (c.get("outcome").asText()) {
             case "ok" -> assertDoesNotThrow(check);
-            case "object_changed" -> assertEquals(FetchException.Kind.OBJECT_CHANGED, assertThrows(FetchException.class, check).kind());
-            case "origin_rejected" -> assertEquals(FetchException.Kind.BAD_REPLY, assertThrows(FetchException.class, check).kind());
+            case "object_changed" ->
+                assertEquals(
+                        FetchException.Kind.OBJECT_CHANGED,
+                        assertThrows(FetchException.class, check).kind());
+            case "origin_rejected" ->
+                assertEquals(
+                        FetchException.Kind.BAD_REPLY,
+                        assertThrows(FetchException.class, check).kind());
             default -> throw new AssertionError("unknown outcome " + c.get("outcome"));
         }
     }
 
     @Test
     void aMismatchNamesWhatThePlanSawAndWhatWasFound() {
-        FetchException e = assertThrows(FetchException.class, () -> VersionCheck.check(new ObjectVersion("\"v1\"", null, 10), 206,
-                h -> h.equals("ETag") ? "\"v2\"" : "bytes 0-9/10", "https://o.example/x"));
+        FetchException e = assertThrows(
+                FetchException.class,
+                () -> VersionCheck.check(
+                        new ObjectVersion("\"v1\"", null, 10),
+                        206,
+                        h -> h.equals("ETag") ? "\"v2\"" : "bytes 0-9/10",
+                        "https://o.example/x"));
         assertTrue(e.getMessage().contains("\"v1\"") && e.getMessage().contains("\"v2\""), e.getMessage());
     }
 
     @Test
     void thePreconditionIsIfMatchForAStrongTagIfUnmodifiedSinceForADateNothingElse() {
         assertEquals(Map.of("If-Match", "\"v1\""), VersionCheck.preconditions(new ObjectVersion("\"v1\"", null, 5)));
-        assertEquals(Map.of("If-Unmodified-Since", "Sun, 06 Dec 2026 00:00:01 GMT"),
+        assertEquals(
+                Map.of("If-Unmodified-Since", "Sun, 06 Dec 2026 00:00:01 GMT"),
                 VersionCheck.preconditions(new ObjectVersion(null, "Sun, 06 Dec 2026 00:00:01 GMT", -1)));
         assertEquals(Map.of(), VersionCheck.preconditions(new ObjectVersion("W/\"v1\"", null, 5)));
         assertEquals(Map.of(), VersionCheck.preconditions(new ObjectVersion(null, null, 5)));
@@ -77,7 +94,8 @@ class VersionCheckTest {
         assertEquals(new ObjectVersion(null, date, 9), ObjectVersion.pin("W/\"w\"", date, 9));
         assertEquals(new ObjectVersion("W/\"w\"", null, 9), ObjectVersion.pin("W/\"w\"", null, 9));
         // A date in an obsolete form, or a tag that is not one, pins nothing but the size.
-        assertEquals(new ObjectVersion(null, null, 9), ObjectVersion.pin("unquoted", "Sunday, 06-Dec-26 00:00:01 GMT", 9));
+        assertEquals(
+                new ObjectVersion(null, null, 9), ObjectVersion.pin("unquoted", "Sunday, 06-Dec-26 00:00:01 GMT", 9));
         assertEquals(null, ObjectVersion.pin(null, null, -1));
         assertTrue(ObjectVersion.pin("\"s\"", null, -1).validated());
         assertTrue(!ObjectVersion.pin(null, null, 9).validated());

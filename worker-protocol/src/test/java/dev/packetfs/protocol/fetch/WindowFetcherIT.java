@@ -28,8 +28,8 @@ class WindowFetcherIT {
         origin = new RangeOrigin();
         origin.put("obj", OBJECT);
         origin.put("tiny", new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
-        fetcher = new WindowFetcher(new FetchLimits(1 << 22, Duration.ofSeconds(2), Duration.ofSeconds(1), 3),
-                AddressPolicy.allowAll());
+        fetcher = new WindowFetcher(
+                new FetchLimits(1 << 22, Duration.ofSeconds(2), Duration.ofSeconds(1), 3), AddressPolicy.allowAll());
     }
 
     @AfterAll
@@ -75,7 +75,10 @@ class WindowFetcherIT {
     void anOriginIgnoringRangeIsNotReadPastTheWindow() throws Exception {
         long before = origin.bodyBytesSent.get();
         long size = 1L << 30;
-        assertEquals(100, fetcher.fetchAndExecute(program(Op.ADD, "/zeros/" + size, 0, 100)).bytesProcessed());
+        assertEquals(
+                100,
+                fetcher.fetchAndExecute(program(Op.ADD, "/zeros/" + size, 0, 100))
+                        .bytesProcessed());
         // Socket buffers may have taken a few megabytes, but the 1 GiB body was not drained.
         long sent = origin.bodyBytesSent.get() - before;
         assertTrue(sent < 64 << 20, "origin sent " + sent + " bytes");
@@ -88,16 +91,18 @@ class WindowFetcherIT {
         assertKind(FetchException.Kind.HTTP_STATUS, program(Op.ADD, "/redirect/4/ranged/tiny", 0, 10));
         assertKind(FetchException.Kind.TOO_LARGE, program(Op.ADD, "/ranged/obj", 0, 5 << 20));
         assertKind(FetchException.Kind.TIMEOUT, program(Op.ADD, "/slow/tiny", 0, 10));
-        assertKind(FetchException.Kind.IO, new Program(Op.ADD, 0, "http://127.0.0.1:1/x", null, 0, 1, OptionalLong.empty()));
+        assertKind(
+                FetchException.Kind.IO,
+                new Program(Op.ADD, 0, "http://127.0.0.1:1/x", null, 0, 1, OptionalLong.empty()));
     }
 
     @Test
     void aWindowWithoutALengthStopsAtTheLimit() throws Exception {
-        try (WindowFetcher small = new WindowFetcher(new FetchLimits(1 << 20, Duration.ofSeconds(2), Duration.ofSeconds(5), 0),
-                AddressPolicy.allowAll())) {
+        try (WindowFetcher small = new WindowFetcher(
+                new FetchLimits(1 << 20, Duration.ofSeconds(2), Duration.ofSeconds(5), 0), AddressPolicy.allowAll())) {
             for (String path : new String[] {"/ranged/obj", "/whole/obj"}) {
-                FetchException e = assertThrows(FetchException.class,
-                        () -> small.fetchAndExecute(program(Op.ADD, path, 0, Program.TO_END)));
+                FetchException e = assertThrows(
+                        FetchException.class, () -> small.fetchAndExecute(program(Op.ADD, path, 0, Program.TO_END)));
                 assertEquals(FetchException.Kind.TOO_LARGE, e.kind(), e.getMessage());
             }
         }
@@ -106,9 +111,10 @@ class WindowFetcherIT {
     @Test
     void refusedAddressesAreNeverContacted() throws Exception {
         long before = origin.requests();
-        try (WindowFetcher strict = new WindowFetcher(FetchLimits.defaults(), (host, address) -> !address.isLoopbackAddress())) {
-            FetchException e = assertThrows(FetchException.class,
-                    () -> strict.fetchAndExecute(program(Op.ADD, "/ranged/tiny", 0, 3)));
+        try (WindowFetcher strict =
+                new WindowFetcher(FetchLimits.defaults(), (host, address) -> !address.isLoopbackAddress())) {
+            FetchException e = assertThrows(
+                    FetchException.class, () -> strict.fetchAndExecute(program(Op.ADD, "/ranged/tiny", 0, 3)));
             assertEquals(FetchException.Kind.ADDRESS_REFUSED, e.kind());
         }
         assertEquals(before, origin.requests());
@@ -117,10 +123,13 @@ class WindowFetcherIT {
     @Test
     void theDefaultPolicyRefusesLoopbackUnlessAllowListed() throws Exception {
         try (WindowFetcher strict = new WindowFetcher(FetchLimits.defaults(), PublicAddressPolicy.strict());
-                WindowFetcher allowing = new WindowFetcher(FetchLimits.defaults(), PublicAddressPolicy.allowing("127.0.0.1"))) {
+                WindowFetcher allowing =
+                        new WindowFetcher(FetchLimits.defaults(), PublicAddressPolicy.allowing("127.0.0.1"))) {
             Program p = program(Op.CRC32C, "/ranged/tiny", 0, 10);
-            assertEquals(FetchException.Kind.ADDRESS_REFUSED,
-                    assertThrows(FetchException.class, () -> strict.fetchAndExecute(p)).kind());
+            assertEquals(
+                    FetchException.Kind.ADDRESS_REFUSED,
+                    assertThrows(FetchException.class, () -> strict.fetchAndExecute(p))
+                            .kind());
             assertEquals(Kernel.execute(p, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}), allowing.fetchAndExecute(p));
         }
     }
@@ -129,7 +138,8 @@ class WindowFetcherIT {
     void everyRedirectHopIsCheckedAgain() throws Exception {
         // The origin on 127.0.0.1 is allowed; it redirects to 127.0.0.3, loopback too but not
         // allowed, so the second hop must be refused before any request is sent.
-        try (WindowFetcher allowing = new WindowFetcher(FetchLimits.defaults(), PublicAddressPolicy.allowing("127.0.0.1"))) {
+        try (WindowFetcher allowing =
+                new WindowFetcher(FetchLimits.defaults(), PublicAddressPolicy.allowing("127.0.0.1"))) {
             long before = origin.requests();
             Program p = new Program(Op.ADD, 0, origin.url("/away/" + "127.0.0.3"), null, 0, 3, OptionalLong.empty());
             FetchException e = assertThrows(FetchException.class, () -> allowing.fetchAndExecute(p));
@@ -147,13 +157,15 @@ class WindowFetcherIT {
     void theDeadlineBoundsTheWholeFetchAndAbortsWithoutDraining() throws Exception {
         byte[] minute = new byte[60];
         try (RangeOrigin slow = new RangeOrigin();
-                WindowFetcher patient = new WindowFetcher(new FetchLimits(1 << 20, Duration.ofSeconds(5), Duration.ofSeconds(60), 3),
+                WindowFetcher patient = new WindowFetcher(
+                        new FetchLimits(1 << 20, Duration.ofSeconds(5), Duration.ofSeconds(60), 3),
                         AddressPolicy.allowAll())) {
             slow.put("minute", minute);
             for (String path : new String[] {"/trickle/1000/minute", "/stall/minute"}) {
                 Program p = new Program(Op.ADD, 0, slow.url(path), null, 0, 60, OptionalLong.empty());
                 long start = System.nanoTime();
-                FetchException e = assertThrows(FetchException.class, () -> patient.fetchAndExecute(p, Duration.ofMillis(1500)));
+                FetchException e =
+                        assertThrows(FetchException.class, () -> patient.fetchAndExecute(p, Duration.ofMillis(1500)));
                 long tookMs = (System.nanoTime() - start) / 1_000_000;
                 assertEquals(FetchException.Kind.TIMEOUT, e.kind(), path + ": " + e.getMessage());
                 assertTrue(tookMs < 1500 + GRACE_MS, path + " gave up after " + tookMs + " ms");
@@ -170,7 +182,8 @@ class WindowFetcherIT {
     @Test
     void theDeadlineBoundsAConnectThatHangs() throws Exception {
         try (java.net.ServerSocket deaf = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-                WindowFetcher patient = new WindowFetcher(new FetchLimits(1 << 20, Duration.ofSeconds(30), Duration.ofSeconds(60), 3),
+                WindowFetcher patient = new WindowFetcher(
+                        new FetchLimits(1 << 20, Duration.ofSeconds(30), Duration.ofSeconds(60), 3),
                         AddressPolicy.allowAll())) {
             java.util.List<java.net.Socket> filling = new java.util.ArrayList<>();
             try {
@@ -184,10 +197,11 @@ class WindowFetcherIT {
                         break; // the backlog is full: the next connect hangs too
                     }
                 }
-                Program p = new Program(Op.ADD, 0, "http://127.0.0.1:" + deaf.getLocalPort() + "/x", null, 0, 10,
-                        OptionalLong.empty());
+                Program p = new Program(
+                        Op.ADD, 0, "http://127.0.0.1:" + deaf.getLocalPort() + "/x", null, 0, 10, OptionalLong.empty());
                 long start = System.nanoTime();
-                FetchException e = assertThrows(FetchException.class, () -> patient.fetchAndExecute(p, Duration.ofMillis(1500)));
+                FetchException e =
+                        assertThrows(FetchException.class, () -> patient.fetchAndExecute(p, Duration.ofMillis(1500)));
                 long tookMs = (System.nanoTime() - start) / 1_000_000;
                 assertEquals(FetchException.Kind.TIMEOUT, e.kind(), e.getMessage());
                 assertTrue(tookMs < 1500 + GRACE_MS, "gave up after " + tookMs + " ms");
@@ -203,18 +217,21 @@ class WindowFetcherIT {
     private static final long GRACE_MS = 3000;
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "/location/gopher%3A%2F%2F127.0.0.1%2Fx | a redirect to gopher",
-        "/location/ftp%3A%2F%2F127.0.0.1%2Fx | a redirect to ftp",
-        "/location/http%3A%2F%2F%5B%3A%3A1 | a malformed Location",
-        "/location/http%3A%2F%2F%2Fno-host | a Location without a host",
-        "/content-range/bytes%200-9%2F99999999999999999999999/tiny | a Content-Range past 2^63",
-        "/content-range/bytes%205-2%2F10/tiny | an impossible Content-Range",
-        "/content-range/bytes%200-3%2F10/tiny | a range short of the window",
-        "/content-range/bytes%202-9%2F10/tiny | a range starting after the window",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "/location/gopher%3A%2F%2F127.0.0.1%2Fx | a redirect to gopher",
+                "/location/ftp%3A%2F%2F127.0.0.1%2Fx | a redirect to ftp",
+                "/location/http%3A%2F%2F%5B%3A%3A1 | a malformed Location",
+                "/location/http%3A%2F%2F%2Fno-host | a Location without a host",
+                "/content-range/bytes%200-9%2F99999999999999999999999/tiny | a Content-Range past 2^63",
+                "/content-range/bytes%205-2%2F10/tiny | an impossible Content-Range",
+                "/content-range/bytes%200-3%2F10/tiny | a range short of the window",
+                "/content-range/bytes%202-9%2F10/tiny | a range starting after the window",
+            })
     void aMalformedReplyIsTheOriginsFaultNeverAnInternalError(String path, String what) {
-        FetchException e = assertThrows(FetchException.class, () -> fetcher.fetchAndExecute(program(Op.ADD, path, 0, 10)));
+        FetchException e =
+                assertThrows(FetchException.class, () -> fetcher.fetchAndExecute(program(Op.ADD, path, 0, 10)));
         assertEquals(FetchException.Kind.BAD_REPLY, e.kind(), what + ": " + e.getMessage());
     }
 
@@ -225,9 +242,13 @@ class WindowFetcherIT {
      */
     @Test
     void aRedirectToANonCanonicalIpv4HostIsRefused() throws Exception {
-        try (WindowFetcher loopbackOnly = new WindowFetcher(FetchLimits.defaults(), (host, address) -> address.isLoopbackAddress())) {
-            for (String location : new String[] {"http%3A%2F%2F0177.0.0.1%2Fo", "http%3A%2F%2F2130706433%2Fo", "http%3A%2F%2F127.1%2Fo"}) {
-                FetchException e = assertThrows(FetchException.class,
+        try (WindowFetcher loopbackOnly =
+                new WindowFetcher(FetchLimits.defaults(), (host, address) -> address.isLoopbackAddress())) {
+            for (String location :
+                    new String[] {"http%3A%2F%2F0177.0.0.1%2Fo", "http%3A%2F%2F2130706433%2Fo", "http%3A%2F%2F127.1%2Fo"
+                    }) {
+                FetchException e = assertThrows(
+                        FetchException.class,
                         () -> loopbackOnly.fetchAndExecute(program(Op.ADD, "/location/" + location, 0, 10)));
                 assertEquals(FetchException.Kind.BAD_REPLY, e.kind(), location + ": " + e.getMessage());
             }
@@ -237,7 +258,8 @@ class WindowFetcherIT {
     @Test
     void aBodyShorterThanItsContentRangeIsAFailureThatMayPass() {
         // 206 announcing 0-19 of 20 while the body holds the 10 bytes of tiny.
-        FetchException e = assertThrows(FetchException.class,
+        FetchException e = assertThrows(
+                FetchException.class,
                 () -> fetcher.fetchAndExecute(program(Op.ADD, "/content-range/bytes%200-19%2F20/tiny", 0, 20)));
         assertTrue(e.kind() == FetchException.Kind.IO && e.transientFailure(), e.kind() + ": " + e.getMessage());
     }
@@ -278,7 +300,12 @@ class WindowFetcherIT {
             Program late = first.withWindow(flipAfter * 100_000L, 100_000);
             FetchException e = assertThrows(FetchException.class, () -> fetcher.fetchAndExecute(late));
             assertEquals(FetchException.Kind.OBJECT_CHANGED, e.kind(), e.getMessage());
-            assertTrue(e.getMessage().contains(first.version().etag() != null ? first.version().etag() : first.version().lastModified()),
+            assertTrue(
+                    e.getMessage()
+                            .contains(
+                                    first.version().etag() != null
+                                            ? first.version().etag()
+                                            : first.version().lastModified()),
                     "the message names the version the program pins: " + e.getMessage());
             long[] gets = origin.versionedGets(mode, flipAfter, "obj");
             assertEquals(flipAfter, gets[0], "windows answered from version 1");
@@ -300,8 +327,15 @@ class WindowFetcherIT {
         @Test
         void aRedirectHopCarriesThePreconditionToo() throws Exception {
             Program p = pinned("strong", 1000, Op.XOR, 0, 4096);
-            Program redirected = new Program(Op.XOR, 0x33, origin.url("/redirect/2/versioned/strong/1000/obj"), null, 0, 4096,
-                    OptionalLong.empty(), p.version());
+            Program redirected = new Program(
+                    Op.XOR,
+                    0x33,
+                    origin.url("/redirect/2/versioned/strong/1000/obj"),
+                    null,
+                    0,
+                    4096,
+                    OptionalLong.empty(),
+                    p.version());
             assertEquals(Kernel.execute(redirected, OBJECT), fetcher.fetchAndExecute(redirected));
             assertEquals(p.version().etag(), origin.lastHeaders.get("if-match"));
         }
@@ -320,11 +354,20 @@ class WindowFetcherIT {
             origin.put("grown", OBJECT);
             origin.put("grown@2", java.util.Arrays.copyOf(OBJECT, SIZE + 1));
             String url = origin.url("/versioned/none/1/grown");
-            Program p = new Program(Op.CRC32C, 0, url, null, 0, 1000, OptionalLong.empty(),
+            Program p = new Program(
+                    Op.CRC32C,
+                    0,
+                    url,
+                    null,
+                    0,
+                    1000,
+                    OptionalLong.empty(),
                     fetcher.probe(url, Duration.ofSeconds(2)).version());
             assertEquals(Kernel.execute(p, OBJECT), fetcher.fetchAndExecute(p));
-            assertEquals(FetchException.Kind.OBJECT_CHANGED,
-                    assertThrows(FetchException.class, () -> fetcher.fetchAndExecute(p)).kind());
+            assertEquals(
+                    FetchException.Kind.OBJECT_CHANGED,
+                    assertThrows(FetchException.class, () -> fetcher.fetchAndExecute(p))
+                            .kind());
         }
 
         @Test
@@ -332,13 +375,22 @@ class WindowFetcherIT {
             Program p = pinned("strong", 1000, Op.ADD, SIZE + 10, 10);
             assertEquals(0, fetcher.fetchAndExecute(p).bytesProcessed());
             Program other = p.withVersion(new dev.packetfs.kernel.ObjectVersion(null, null, SIZE - 1));
-            assertEquals(FetchException.Kind.OBJECT_CHANGED,
-                    assertThrows(FetchException.class, () -> fetcher.fetchAndExecute(other)).kind());
+            assertEquals(
+                    FetchException.Kind.OBJECT_CHANGED,
+                    assertThrows(FetchException.class, () -> fetcher.fetchAndExecute(other))
+                            .kind());
         }
 
         @Test
         void anAnswerWithoutThePinnedHeaderCannotBeChecked() throws Exception {
-            Program p = new Program(Op.ADD, 0, origin.url("/ranged/obj"), null, 0, 10, OptionalLong.empty(),
+            Program p = new Program(
+                    Op.ADD,
+                    0,
+                    origin.url("/ranged/obj"),
+                    null,
+                    0,
+                    10,
+                    OptionalLong.empty(),
                     new dev.packetfs.kernel.ObjectVersion("\"x\"", null, SIZE));
             FetchException e = assertThrows(FetchException.class, () -> fetcher.fetchAndExecute(p));
             assertEquals(FetchException.Kind.BAD_REPLY, e.kind(), e.getMessage());

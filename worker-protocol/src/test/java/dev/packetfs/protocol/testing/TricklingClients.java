@@ -59,7 +59,8 @@ public final class TricklingClients implements AutoCloseable {
 
     /** Sends one more body byte on every connection still open, every {@code interval}, until closed. */
     public TricklingClients trickle(Duration interval) {
-        trickler.scheduleWithFixedDelay(this::oneByteEach, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        trickler.scheduleWithFixedDelay(
+                this::oneByteEach, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
         return this;
     }
 
@@ -152,7 +153,8 @@ public final class TricklingClients implements AutoCloseable {
      */
     public static Reply request(int port, String method, String path, String body, Duration within, String... headers)
             throws IOException {
-        StringBuilder head = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+        StringBuilder head =
+                new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
         for (String header : headers) {
             head.append(header).append("\r\n");
         }
@@ -167,7 +169,8 @@ public final class TricklingClients implements AutoCloseable {
             out.write(content);
             out.flush();
             String text = readUntilClosed(socket, within);
-            int status = text.startsWith("HTTP/1.1 ") && text.length() >= 12 ? Integer.parseInt(text.substring(9, 12)) : -1;
+            int status =
+                    text.startsWith("HTTP/1.1 ") && text.length() >= 12 ? Integer.parseInt(text.substring(9, 12)) : -1;
             return new Reply(status, text, (System.nanoTime() - start) / 1_000_000);
         }
     }

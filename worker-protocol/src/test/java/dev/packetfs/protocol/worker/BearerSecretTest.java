@@ -30,10 +30,12 @@ class BearerSecretTest {
     @Test
     void aSecretIsPresentedInAnyCaseOfTheSchemeAndOnlyWhole() {
         BearerSecret secret = new BearerSecret("s3cret-key");
-        for (String header : new String[] {"Bearer s3cret-key", "bearer s3cret-key", "BEARER s3cret-key", " Bearer  s3cret-key "}) {
+        for (String header :
+                new String[] {"Bearer s3cret-key", "bearer s3cret-key", "BEARER s3cret-key", " Bearer  s3cret-key "}) {
             org.junit.jupiter.api.Assertions.assertTrue(secret.presentedIn(header), header);
         }
-        for (String header : new String[] {null, "", "Bearer s3cret", "Bearer s3cret-key2", "Basic s3cret-key", "s3cret-key"}) {
+        for (String header :
+                new String[] {null, "", "Bearer s3cret", "Bearer s3cret-key2", "Basic s3cret-key", "s3cret-key"}) {
             org.junit.jupiter.api.Assertions.assertFalse(secret.presentedIn(header), String.valueOf(header));
         }
     }

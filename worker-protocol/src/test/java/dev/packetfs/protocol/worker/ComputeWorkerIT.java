@@ -51,8 +51,10 @@ class ComputeWorkerIT {
         origin.put("minute", new byte[60]);
         ComputeWorker one = worker(1);
         long start = System.nanoTime();
-        WorkerReply slow = compute(one, "{\"job_id\":\"t\",\"timeout_ms\":1500,\"program\":{\"op\":\"add\",\"data_url\":\""
-                + origin.url("/trickle/1000/minute") + "\"}}");
+        WorkerReply slow = compute(
+                one,
+                "{\"job_id\":\"t\",\"timeout_ms\":1500,\"program\":{\"op\":\"add\",\"data_url\":\""
+                        + origin.url("/trickle/1000/minute") + "\"}}");
         long tookMs = (System.nanoTime() - start) / 1_000_000;
         assertEquals(504, slow.status(), slow.body().toString());
         assertEquals("origin_timeout", slow.body().get("error_code").asText());
@@ -63,15 +65,18 @@ class ComputeWorkerIT {
 
     @Test
     void computesInlineAndFetchedWindows() {
-        WorkerReply inline = compute(worker(1), "{\"job_id\":\"a\",\"program\":{\"op\":\"crc32c\",\"data\":\"MTIzNDU2Nzg5\"}}");
+        WorkerReply inline =
+                compute(worker(1), "{\"job_id\":\"a\",\"program\":{\"op\":\"crc32c\",\"data\":\"MTIzNDU2Nzg5\"}}");
         assertEquals(200, inline.status());
         assertEquals(3808858755L, inline.body().get("result").get("checksum").longValue());
         assertEquals("a", inline.body().get("job_id").asText());
         assertEquals(9, inline.body().get("bytes_processed").intValue());
         assertEquals("test", inline.body().get("location").asText());
 
-        WorkerReply fetched = compute(worker(1), "{\"job_id\":\"b\",\"timeout_ms\":2000,\"program\":{\"op\":\"counteq\",\"imm\":53,"
-                + "\"data_url\":\"" + origin.url("/ranged/digits") + "\",\"offset\":2,\"length\":5}}");
+        WorkerReply fetched = compute(
+                worker(1),
+                "{\"job_id\":\"b\",\"timeout_ms\":2000,\"program\":{\"op\":\"counteq\",\"imm\":53," + "\"data_url\":\""
+                        + origin.url("/ranged/digits") + "\",\"offset\":2,\"length\":5}}");
         assertEquals(200, fetched.status(), fetched.body().toString());
         assertEquals(1, fetched.body().get("result").get("count").intValue());
         assertEquals(5, fetched.body().get("bytes_processed").intValue());
@@ -93,7 +98,9 @@ class ComputeWorkerIT {
         assertEquals(400, reply.status(), body);
         assertFalse(reply.body().get("success").booleanValue());
         assertEquals("bad_request", reply.body().get("error_code").asText());
-        assertTrue(reply.body().get("error").asText().startsWith(messageStart), reply.body().toString());
+        assertTrue(
+                reply.body().get("error").asText().startsWith(messageStart),
+                reply.body().toString());
     }
 
     @Test
@@ -106,18 +113,28 @@ class ComputeWorkerIT {
 
     @Test
     void refusedAddressesAndOriginFailuresUseTheSharedVocabulary() {
-        ComputeWorker strict = new ComputeWorker(new WindowFetcher(FetchLimits.defaults(), PublicAddressPolicy.strict()),
-                new WorkerLimits(4096, Duration.ofSeconds(5), 1, 512), "test");
-        WorkerReply refused = compute(strict, "{\"program\":{\"op\":\"xor\",\"data_url\":\"" + origin.url("/ranged/digits") + "\"}}");
+        ComputeWorker strict = new ComputeWorker(
+                new WindowFetcher(FetchLimits.defaults(), PublicAddressPolicy.strict()),
+                new WorkerLimits(4096, Duration.ofSeconds(5), 1, 512),
+                "test");
+        WorkerReply refused =
+                compute(strict, "{\"program\":{\"op\":\"xor\",\"data_url\":\"" + origin.url("/ranged/digits") + "\"}}");
         assertEquals(400, refused.status());
         assertEquals("address_refused", refused.body().get("error_code").asText());
 
-        WorkerReply missing = compute(worker(1), "{\"program\":{\"op\":\"xor\",\"data_url\":\"" + origin.url("/status/404/x") + "\"}}");
-        assertEquals("origin_rejected", missing.body().get("error_code").asText(), missing.body().toString());
-        WorkerReply failing = compute(worker(1), "{\"program\":{\"op\":\"xor\",\"data_url\":\"" + origin.url("/status/503/x") + "\"}}");
+        WorkerReply missing = compute(
+                worker(1), "{\"program\":{\"op\":\"xor\",\"data_url\":\"" + origin.url("/status/404/x") + "\"}}");
+        assertEquals(
+                "origin_rejected",
+                missing.body().get("error_code").asText(),
+                missing.body().toString());
+        WorkerReply failing = compute(
+                worker(1), "{\"program\":{\"op\":\"xor\",\"data_url\":\"" + origin.url("/status/503/x") + "\"}}");
         assertEquals(502, failing.status());
-        WorkerReply slow = compute(worker(1), "{\"timeout_ms\":300,\"program\":{\"op\":\"xor\",\"data_url\":\""
-                + origin.url("/slow/digits") + "\"}}");
+        WorkerReply slow = compute(
+                worker(1),
+                "{\"timeout_ms\":300,\"program\":{\"op\":\"xor\",\"data_url\":\"" + origin.url("/slow/digits")
+                        + "\"}}");
         assertEquals(504, slow.status(), slow.body().toString());
         assertTrue(WorkerError.ORIGIN_TIMEOUT.transientFailure());
         assertFalse(WorkerError.ADDRESS_REFUSED.transientFailure());
@@ -127,7 +144,8 @@ class ComputeWorkerIT {
     void aFullWorkerAnswersBusy() throws Exception {
         ComputeWorker worker = worker(1);
         long before = origin.requests();
-        CompletableFuture<WorkerReply> slow = CompletableFuture.supplyAsync(() -> compute(worker,
+        CompletableFuture<WorkerReply> slow = CompletableFuture.supplyAsync(() -> compute(
+                worker,
                 "{\"program\":{\"op\":\"xor\",\"data_url\":\"" + origin.url("/delay/1000/ranged/digits") + "\"}}"));
         // The slow job holds the one slot from before its request reaches the origin until the
         // origin answers, a second later: once the origin has the request, the slot is taken.
@@ -136,10 +154,15 @@ class ComputeWorkerIT {
             java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
         }
         WorkerReply second = compute(worker, "{\"program\":{\"op\":\"xor\",\"data\":\"\"}}");
-        assertEquals(429, second.status(), slow.isDone() ? slow.join().body().toString() : second.body().toString());
+        assertEquals(
+                429,
+                second.status(),
+                slow.isDone() ? slow.join().body().toString() : second.body().toString());
         assertEquals("busy", second.body().get("error_code").asText());
         assertEquals(200, slow.get(5, TimeUnit.SECONDS).status());
-        assertEquals(200, compute(worker, "{\"program\":{\"op\":\"xor\",\"data\":\"\"}}").status());
+        assertEquals(
+                200,
+                compute(worker, "{\"program\":{\"op\":\"xor\",\"data\":\"\"}}").status());
     }
 
     @Test

@@ -6,7 +6,6 @@ import dev.packetfs.dispatch.job.JobJson;
 import dev.packetfs.dispatch.queue.JobRequeueException;
 import dev.packetfs.dispatch.queue.QueueFullException;
 import dev.packetfs.dispatch.queue.QueueUnavailableException;
-import dev.packetfs.protocol.http.BodyReader;
 import dev.packetfs.secrets.SecretUnavailableException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.HttpHeaders;
@@ -27,7 +26,10 @@ public class ApiErrors {
     static final String RETRY_AFTER_QUEUE_DOWN_SECONDS = "1";
 
     public static Response response(Response.Status status, String field, String message) {
-        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(body(field, message)).build();
+        return Response.status(status)
+                .type(MediaType.APPLICATION_JSON)
+                .entity(body(field, message))
+                .build();
     }
 
     /** The same body as text, for answers given before the REST layer (ApiKeyFilter, BodyReader). */
@@ -53,7 +55,8 @@ public class ApiErrors {
     @ServerExceptionMapper
     public Response queueFull(QueueFullException e) {
         return Response.fromResponse(response(Response.Status.TOO_MANY_REQUESTS, null, e.getMessage()))
-                .header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_QUEUE_FULL_SECONDS).build();
+                .header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_QUEUE_FULL_SECONDS)
+                .build();
     }
 
     /** A dead letter that is gone (404) or cannot run again (409). */
@@ -65,8 +68,10 @@ public class ApiErrors {
     @ServerExceptionMapper
     public Response queueDown(QueueUnavailableException e) {
         LOG.warnf("queue unavailable: %s", e.toString());
-        return Response.fromResponse(response(Response.Status.SERVICE_UNAVAILABLE, null, "the queue is unavailable; try again shortly"))
-                .header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_QUEUE_DOWN_SECONDS).build();
+        return Response.fromResponse(response(
+                        Response.Status.SERVICE_UNAVAILABLE, null, "the queue is unavailable; try again shortly"))
+                .header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_QUEUE_DOWN_SECONDS)
+                .build();
     }
 
     /**
@@ -95,16 +100,20 @@ public class ApiErrors {
             }
         }
         LOG.error("unexpected failure", e);
-        return response(Response.Status.INTERNAL_SERVER_ERROR, null, "internal error; the dispatcher's log has the details");
+        return response(
+                Response.Status.INTERNAL_SERVER_ERROR, null, "internal error; the dispatcher's log has the details");
     }
 
     /** What a caller is told when a secret cannot be read. */
-    static final String SECRET_UNAVAILABLE = "the dispatcher cannot read a secret it needs; its log says which and how to fix it";
+    static final String SECRET_UNAVAILABLE =
+            "the dispatcher cannot read a secret it needs; its log says which and how to fix it";
 
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
         Response.Status status = Response.Status.fromStatusCode(e.getResponse().getStatus());
-        return response(status == null ? Response.Status.BAD_REQUEST : status, null,
+        return response(
+                status == null ? Response.Status.BAD_REQUEST : status,
+                null,
                 e.getMessage() == null ? "request refused" : e.getMessage());
     }
 }

@@ -33,13 +33,18 @@ public class ApiKeyFilter {
     private final DeploymentSecrets secrets;
     /** Null until the key is known: on Lambda it is read from Secrets Manager at the first request. */
     private volatile Optional<BearerSecret> key;
+
     private final BodyReader bodies;
 
-    ApiKeyFilter(DeploymentSecrets secrets, ApiConfig api,
+    ApiKeyFilter(
+            DeploymentSecrets secrets,
+            ApiConfig api,
             @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10240K") MemorySize maxBody) {
         this.secrets = secrets;
         this.key = secrets.apiKeyKnown() ? secrets.apiKey().map(BearerSecret::new) : null;
-        this.bodies = new BodyReader(maxBody.asLongValue(), api.bodyTimeout(),
+        this.bodies = new BodyReader(
+                maxBody.asLongValue(),
+                api.bodyTimeout(),
                 (rc, status, message) -> BodyReader.answerNow(rc, status, ApiErrors.json(null, message)));
     }
 
@@ -51,15 +56,19 @@ public class ApiKeyFilter {
         Optional<BearerSecret> known = key;
         if (known == null) {
             // Read off the event loop, once; the request stays paused (its body unread) meanwhile.
-            rc.vertx().executeBlocking(() -> secrets.apiKey().map(BearerSecret::new), false).onComplete(read -> {
-                if (read.failed()) {
-                    LOG.errorf("the API key is unavailable: %s", read.cause().getMessage());
-                    BodyReader.answerNow(rc, 503, ApiErrors.json(null, ApiErrors.SECRET_UNAVAILABLE));
-                    return;
-                }
-                key = read.result();
-                handle(rc);
-            });
+            rc.vertx()
+                    .executeBlocking(() -> secrets.apiKey().map(BearerSecret::new), false)
+                    .onComplete(read -> {
+                        if (read.failed()) {
+                            LOG.errorf(
+                                    "the API key is unavailable: %s",
+                                    read.cause().getMessage());
+                            BodyReader.answerNow(rc, 503, ApiErrors.json(null, ApiErrors.SECRET_UNAVAILABLE));
+                            return;
+                        }
+                        key = read.result();
+                        handle(rc);
+                    });
             return;
         }
         BearerSecret required = known.orElse(null);
@@ -67,8 +76,14 @@ public class ApiKeyFilter {
             String header = rc.request().getHeader(HttpHeaders.AUTHORIZATION);
             if (!required.presentedIn(header)) {
                 rc.response().putHeader("WWW-Authenticate", "Bearer");
-                BodyReader.answerNow(rc, 401, ApiErrors.json(null,
-                        header == null ? "this API needs Authorization: Bearer <PACKETFS_API_KEY>" : "wrong API key"));
+                BodyReader.answerNow(
+                        rc,
+                        401,
+                        ApiErrors.json(
+                                null,
+                                header == null
+                                        ? "this API needs Authorization: Bearer <PACKETFS_API_KEY>"
+                                        : "wrong API key"));
                 return;
             }
         }
@@ -76,7 +91,11 @@ public class ApiKeyFilter {
     }
 
     private static boolean isOpen(String path) {
-        return path.equals("/health") || path.equals("/dashboard") || path.startsWith("/dashboard/") || path.equals("/browser")
-                || path.equals("/browser-runtime") || path.startsWith("/browser-runtime/");
+        return path.equals("/health")
+                || path.equals("/dashboard")
+                || path.startsWith("/dashboard/")
+                || path.equals("/browser")
+                || path.equals("/browser-runtime")
+                || path.startsWith("/browser-runtime/");
     }
 }

@@ -26,6 +26,7 @@ public class DashboardResource {
             "dashboard.css", new Asset("dev/packetfs/dispatch/api/dashboard.css", "text/css; charset=utf-8"),
             "uplot.js", new Asset(UPLOT + "uPlot.iife.min.js", "text/javascript; charset=utf-8"),
             "uplot.css", new Asset(UPLOT + "uPlot.min.css", "text/css; charset=utf-8"));
+
     private static final byte[] PAGE = read("dev/packetfs/dispatch/api/dashboard.html");
 
     private record Asset(String resource, String type) {}
@@ -34,8 +35,10 @@ public class DashboardResource {
     public Response page() {
         return Response.ok(PAGE, "text/html; charset=utf-8")
                 // The page runs only what it loads from here, and talks only to this dispatcher.
-                .header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self';"
-                        + " script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+                .header(
+                        "Content-Security-Policy",
+                        "default-src 'self'; img-src 'self' data:; style-src 'self';"
+                                + " script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'")
                 .header("X-Content-Type-Options", "nosniff")
                 .build();
     }

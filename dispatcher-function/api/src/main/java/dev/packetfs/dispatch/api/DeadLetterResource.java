@@ -72,15 +72,22 @@ public class DeadLetterResource {
     @Path("{id}/requeue")
     public Response requeue(@PathParam("id") String id, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType) {
         if (!JobResource.isJson(contentType)) {
-            throw new NotSupportedException("POST /dead-letters/{id}/requeue takes JSON: send Content-Type: application/json"
-                    + (contentType == null ? "" : ", not " + contentType));
+            throw new NotSupportedException(
+                    "POST /dead-letters/{id}/requeue takes JSON: send Content-Type: application/json"
+                            + (contentType == null ? "" : ", not " + contentType));
         }
         if (!ENTRY_ID.matcher(id).matches()) {
-            throw new JobException("id", "must be a dead letter's id, as GET /dead-letters lists it (<ms>-<n>), got '"
-                    + (id.length() > 40 ? id.substring(0, 40) + "..." : id) + "'");
+            throw new JobException(
+                    "id",
+                    "must be a dead letter's id, as GET /dead-letters lists it (<ms>-<n>), got '"
+                            + (id.length() > 40 ? id.substring(0, 40) + "..." : id) + "'");
         }
         SubmitOutcome outcome = deadLetters.requeue(id);
         drains.jobsArrived();
-        return Response.accepted(JobJson.MAPPER.createObjectNode().put("job_id", outcome.jobId()).put("queued", true)).build();
+        return Response.accepted(JobJson.MAPPER
+                        .createObjectNode()
+                        .put("job_id", outcome.jobId())
+                        .put("queued", true))
+                .build();
     }
 }

@@ -55,6 +55,9 @@ public class HealthResource {
         String status = !queueUp ? "DOWN" : anyUp ? "UP" : "DEGRADED";
         root.put("status", status);
         Response.ResponseBuilder answer = Response.status(queueUp ? 200 : 503).entity(root);
-        return queueUp ? answer.build() : answer.header(HttpHeaders.RETRY_AFTER, ApiErrors.RETRY_AFTER_QUEUE_DOWN_SECONDS).build();
+        return queueUp
+                ? answer.build()
+                : answer.header(HttpHeaders.RETRY_AFTER, ApiErrors.RETRY_AFTER_QUEUE_DOWN_SECONDS)
+                        .build();
     }
 }

@@ -101,7 +101,9 @@ public class JobResource {
             try {
                 job = check(JobJson.parse(array.get(i)));
             } catch (JobException e) {
-                throw new JobException("[" + i + "]." + e.field(), e.getMessage().substring(e.field().length() + 2));
+                throw new JobException(
+                        "[" + i + "]." + e.field(),
+                        e.getMessage().substring(e.field().length() + 2));
             }
             if (!ids.add(job.jobId())) {
                 throw new JobException("[" + i + "].job_id", "'" + job.jobId() + "' appears twice in the batch");
@@ -128,12 +130,14 @@ public class JobResource {
     /** The checks that depend on this dispatcher (its substrates and limits), and what only the dispatcher may set. */
     private ComputeJob check(ComputeJob job) {
         if (job.window() != null) {
-            throw new JobException(JobJson.WINDOW, "is set by the dispatcher on the windows of a fan-out job;"
-                    + " a submitted job may not carry it");
+            throw new JobException(
+                    JobJson.WINDOW,
+                    "is set by the dispatcher on the windows of a fan-out job;" + " a submitted job may not carry it");
         }
         List<String> known = api.substrates().orElseGet(() -> List.copyOf(selector.names()));
         if (job.pinned() && !known.contains(job.substrate())) {
-            throw new JobException("substrate", "unknown substrate '" + job.substrate() + "'; this dispatcher has " + known);
+            throw new JobException(
+                    "substrate", "unknown substrate '" + job.substrate() + "'; this dispatcher has " + known);
         }
         for (String name : job.substrates()) {
             if (!known.contains(name)) {
@@ -143,8 +147,10 @@ public class JobResource {
         byte[] data = job.program().data();
         int limit = config.limits().maxInlineBytes();
         if (data != null && data.length > limit) {
-            throw new JobException("program.data", "is " + data.length + " bytes; inline data is limited to " + limit
-                    + " bytes (serve larger objects over HTTP and use data_url)");
+            throw new JobException(
+                    "program.data",
+                    "is " + data.length + " bytes; inline data is limited to " + limit
+                            + " bytes (serve larger objects over HTTP and use data_url)");
         }
         return job;
     }
@@ -190,9 +196,13 @@ public class JobResource {
         ObjectNode node = JobJson.MAPPER.createObjectNode().put("job_id", id);
         return switch (outcome) {
             case CANCELLED -> Response.accepted(node.put("state", "cancelled")).build();
-            case CANCELLING -> Response.accepted(node.put("state", "cancelling")).build();
-            case RUNNING -> ApiErrors.response(Response.Status.CONFLICT, "job_id",
-                    "job '" + id + "' is running; only what has not started can be cancelled");
+            case CANCELLING ->
+                Response.accepted(node.put("state", "cancelling")).build();
+            case RUNNING ->
+                ApiErrors.response(
+                        Response.Status.CONFLICT,
+                        "job_id",
+                        "job '" + id + "' is running; only what has not started can be cancelled");
             case FINISHED -> ApiErrors.response(Response.Status.CONFLICT, "job_id", "job '" + id + "' has finished");
             case UNKNOWN -> ApiErrors.response(Response.Status.NOT_FOUND, "job_id", "no job '" + id + "' is known");
         };
@@ -236,9 +246,13 @@ public class JobResource {
         try {
             return JobJson.MAPPER.readTree(body);
         } catch (JsonProcessingException e) {
-            throw new JobException("job", "is not valid JSON: " + e.getOriginalMessage()
-                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr() + ")"));
+            throw new JobException(
+                    "job",
+                    "is not valid JSON: " + e.getOriginalMessage()
+                            + (e.getLocation() == null
+                                    ? ""
+                                    : " (line " + e.getLocation().getLineNr() + ", column "
+                                            + e.getLocation().getColumnNr() + ")"));
         }
     }
 }

@@ -23,8 +23,11 @@ public class LiveStreams {
         if (stopped) {
             return Multi.createFrom().empty();
         }
-        return Multi.createBy().merging().streams(stream.map(Optional::of), stopping.map(x -> Optional.<T>empty()))
-                .select().first(Optional::isPresent)
+        return Multi.createBy()
+                .merging()
+                .streams(stream.map(Optional::of), stopping.map(x -> Optional.<T>empty()))
+                .select()
+                .first(Optional::isPresent)
                 .map(Optional::get);
     }
 

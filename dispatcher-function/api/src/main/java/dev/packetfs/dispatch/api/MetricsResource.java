@@ -50,8 +50,12 @@ public class MetricsResource {
             throw new NotFoundException("live updates are not served here; poll GET /metrics");
         }
         SeriesRange r = range(range);
-        return streams.untilShutdown(Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(STREAM_EVERY)
-                .onOverflow().drop()
+        return streams.untilShutdown(Multi.createFrom()
+                .ticks()
+                .startingAfter(Duration.ofMillis(1))
+                .every(STREAM_EVERY)
+                .onOverflow()
+                .drop()
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .map(tick -> view.metrics(r)));
     }

@@ -73,8 +73,14 @@ public class MetricsView {
         }
         if (range != null) {
             SeriesReport.Window w = SeriesReport.window(range, now.getEpochSecond());
-            root.set("series", SeriesReport.of(range, now.getEpochSecond(),
-                    books.series(range.resolution(), w.fromPeriod(), w.toPeriod()), ledger.totals(), reports.keySet()));
+            root.set(
+                    "series",
+                    SeriesReport.of(
+                            range,
+                            now.getEpochSecond(),
+                            books.series(range.resolution(), w.fromPeriod(), w.toPeriod()),
+                            ledger.totals(),
+                            reports.keySet()));
         }
         root.put("generated_at", now.toString());
         return root;

@@ -14,36 +14,92 @@ import java.time.Duration;
  * @param heartbeat how often long-running deliveries are extended (well under the visibility timeout)
  * @param healthInterval how often every substrate is probed
  */
-public record DispatchSettings(int maxInFlight, long maxInFlightBytes, int takeBatch, Duration takeWait, Duration defaultTimeout,
-        Duration unavailableDelay, Duration heartbeat, Duration healthInterval, RetryPolicy retry) {
+public record DispatchSettings(
+        int maxInFlight,
+        long maxInFlightBytes,
+        int takeBatch,
+        Duration takeWait,
+        Duration defaultTimeout,
+        Duration unavailableDelay,
+        Duration heartbeat,
+        Duration healthInterval,
+        RetryPolicy retry) {
 
     public static DispatchSettings defaults() {
-        return new DispatchSettings(4096, 16L << 20, 512, Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(2),
-                Duration.ofSeconds(10), Duration.ofSeconds(10), RetryPolicy.defaults());
+        return new DispatchSettings(
+                4096,
+                16L << 20,
+                512,
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(30),
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(10),
+                RetryPolicy.defaults());
     }
 
     public DispatchSettings withRetry(RetryPolicy policy) {
-        return new DispatchSettings(maxInFlight, maxInFlightBytes, takeBatch, takeWait, defaultTimeout, unavailableDelay, heartbeat,
-                healthInterval, policy);
+        return new DispatchSettings(
+                maxInFlight,
+                maxInFlightBytes,
+                takeBatch,
+                takeWait,
+                defaultTimeout,
+                unavailableDelay,
+                heartbeat,
+                healthInterval,
+                policy);
     }
 
     public DispatchSettings withHeartbeat(Duration interval) {
-        return new DispatchSettings(maxInFlight, maxInFlightBytes, takeBatch, takeWait, defaultTimeout, unavailableDelay, interval,
-                healthInterval, retry);
+        return new DispatchSettings(
+                maxInFlight,
+                maxInFlightBytes,
+                takeBatch,
+                takeWait,
+                defaultTimeout,
+                unavailableDelay,
+                interval,
+                healthInterval,
+                retry);
     }
 
     public DispatchSettings withTakeWait(Duration wait) {
-        return new DispatchSettings(maxInFlight, maxInFlightBytes, takeBatch, wait, defaultTimeout, unavailableDelay, heartbeat,
-                healthInterval, retry);
+        return new DispatchSettings(
+                maxInFlight,
+                maxInFlightBytes,
+                takeBatch,
+                wait,
+                defaultTimeout,
+                unavailableDelay,
+                heartbeat,
+                healthInterval,
+                retry);
     }
 
     public DispatchSettings withUnavailableDelay(Duration delay) {
-        return new DispatchSettings(maxInFlight, maxInFlightBytes, takeBatch, takeWait, defaultTimeout, delay, heartbeat, healthInterval,
+        return new DispatchSettings(
+                maxInFlight,
+                maxInFlightBytes,
+                takeBatch,
+                takeWait,
+                defaultTimeout,
+                delay,
+                heartbeat,
+                healthInterval,
                 retry);
     }
 
     public DispatchSettings withMaxInFlight(int max) {
-        return new DispatchSettings(max, maxInFlightBytes, Math.min(takeBatch, max), takeWait, defaultTimeout, unavailableDelay, heartbeat,
-                healthInterval, retry);
+        return new DispatchSettings(
+                max,
+                maxInFlightBytes,
+                Math.min(takeBatch, max),
+                takeWait,
+                defaultTimeout,
+                unavailableDelay,
+                heartbeat,
+                healthInterval,
+                retry);
     }
 }

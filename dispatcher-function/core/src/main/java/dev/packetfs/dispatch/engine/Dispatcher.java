@@ -10,10 +10,10 @@ import dev.packetfs.dispatch.queue.Settlement;
 import dev.packetfs.dispatch.select.Selection;
 import dev.packetfs.dispatch.select.SubstrateSelector;
 import dev.packetfs.dispatch.select.SubstrateState;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.Failure;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.Success;
-import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.ExecutionRequest;
 import dev.packetfs.protocol.fetch.FetchException;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -36,11 +36,11 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,10 +79,12 @@ public final class Dispatcher implements AutoCloseable {
     private final SettlementWriter writer;
     /** Plans fan-out jobs and hedges their late windows; null: jobs with window_bytes run as one job. */
     private final FanOutCoordinator fanOut;
+
     private final Semaphore slots;
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
     /** Deliveries whose substrates are all busy: they wait here, in order, for a slot to free. */
     private final ConcurrentLinkedDeque<Delivery> waiting = new ConcurrentLinkedDeque<>();
+
     private final AtomicInteger pumpRequests = new AtomicInteger();
     private ScheduledExecutorService timers;
     private final AtomicLong taken = new AtomicLong();
@@ -95,6 +97,7 @@ public final class Dispatcher implements AutoCloseable {
     private volatile long lastWorkNanos = System.nanoTime();
     /** True while a read of the queue is outstanding; one at a time. */
     private final AtomicBoolean reading = new AtomicBoolean();
+
     private volatile long readBackoffMs = 100;
 
     /** A delivery held: since when (for extending it), and the bytes of its job. */
@@ -121,47 +124,60 @@ public final class Dispatcher implements AutoCloseable {
     /** What a bounded run did: the scheduled Lambda drain reports it. */
     public record DrainReport(long taken, long settled, long leftInFlight, Duration ran) {}
 
-    public Dispatcher(JobDelivery queue, SubstrateSelector selector, CostLedger ledger, DispatchSettings settings,
+    public Dispatcher(
+            JobDelivery queue,
+            SubstrateSelector selector,
+            CostLedger ledger,
+            DispatchSettings settings,
             MeterRegistry registry) {
         this(queue, selector, ledger, settings, registry, null);
     }
 
     /** @param planner cuts jobs with {@code window_bytes} into windows; null: they run as one job */
-    public Dispatcher(JobDelivery queue, SubstrateSelector selector, CostLedger ledger, DispatchSettings settings,
-            MeterRegistry registry, FanOutPlanner planner) {
+    public Dispatcher(
+            JobDelivery queue,
+            SubstrateSelector selector,
+            CostLedger ledger,
+            DispatchSettings settings,
+            MeterRegistry registry,
+            FanOutPlanner planner) {
         this.queue = queue;
         this.selector = selector;
         this.ledger = ledger;
         this.settings = settings;
         this.policy = new SettlementPolicy(settings.retry());
         this.writer = new SettlementWriter(queue, this::stored, registry);
-        this.fanOut = planner == null ? null : new FanOutCoordinator(planner, queue, new FanOutCoordinator.Loop() {
-            @Override
-            public void settle(Settlement s) {
-                writer.write(s);
-            }
+        this.fanOut = planner == null
+                ? null
+                : new FanOutCoordinator(planner, queue, new FanOutCoordinator.Loop() {
+                    @Override
+                    public void settle(Settlement s) {
+                        writer.write(s);
+                    }
 
-            @Override
-            public Settlement refused(Delivery d, String error) {
-                return policy.refused(d, error);
-            }
+                    @Override
+                    public Settlement refused(Delivery d, String error) {
+                        return policy.refused(d, error);
+                    }
 
-            @Override
-            public Settlement probeFailed(Delivery d, FetchException error) {
-                return policy.probeFailed(d, error);
-            }
+                    @Override
+                    public Settlement probeFailed(Delivery d, FetchException error) {
+                        return policy.probeFailed(d, error);
+                    }
 
-            @Override
-            public void runAsOne(Delivery d) {
-                runOrWait(d);
-            }
-        });
+                    @Override
+                    public void runAsOne(Delivery d) {
+                        runOrWait(d);
+                    }
+                });
         this.slots = new Semaphore(settings.maxInFlight());
         Gauge.builder("packetfs.inflight", inFlight, Map::size).register(registry);
-        this.takeTimer = Timer.builder("packetfs.queue.take").description("one read of jobs from the queue")
+        this.takeTimer = Timer.builder("packetfs.queue.take")
+                .description("one read of jobs from the queue")
                 .register(registry);
         this.dispatchTimer = Timer.builder("packetfs.dispatch.batch")
-                .description("starting every job of one read on its substrate").register(registry);
+                .description("starting every job of one read on its substrate")
+                .register(registry);
         this.takeSize = DistributionSummary.builder("packetfs.queue.take.size").register(registry);
     }
 
@@ -185,7 +201,8 @@ public final class Dispatcher implements AutoCloseable {
         running = true;
         long beat = settings.heartbeat().toMillis();
         timers.scheduleWithFixedDelay(this::extendLongDeliveries, beat, beat, TimeUnit.MILLISECONDS);
-        timers.scheduleWithFixedDelay(this::probeHealth, 0, settings.healthInterval().toMillis(), TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(
+                this::probeHealth, 0, settings.healthInterval().toMillis(), TimeUnit.MILLISECONDS);
         // Room can also appear without an execution ending: a substrate coming back up, a
         // volunteer browser joining. Waiting deliveries get the first look at it.
         timers.scheduleWithFixedDelay(this::roomMayHaveAppeared, 100, 100, TimeUnit.MILLISECONDS);
@@ -225,7 +242,10 @@ public final class Dispatcher implements AutoCloseable {
             }
         }
         shutdown(grace);
-        return new DrainReport(taken.get() - takenBefore, settled.get() - settledBefore, inFlight.size(),
+        return new DrainReport(
+                taken.get() - takenBefore,
+                settled.get() - settledBefore,
+                inFlight.size(),
                 Duration.ofNanos(System.nanoTime() - begin));
     }
 
@@ -242,8 +262,11 @@ public final class Dispatcher implements AutoCloseable {
         // Take no more than the substrates can start now: jobs left in the queue stay free for
         // other dispatchers, and a time-boxed drain takes only what it can run.
         long bytesLeft = settings.maxInFlightBytes() - heldBytes.get();
-        int room = bytesLeft <= 0 ? 0 : (int) Math.min(Math.max(1, bytesLeft / bytesPerJob),
-                Math.min(Math.min(slots.availablePermits(), settings.takeBatch()), selector.freeCapacity()));
+        int room = bytesLeft <= 0
+                ? 0
+                : (int) Math.min(
+                        Math.max(1, bytesLeft / bytesPerJob),
+                        Math.min(Math.min(slots.availablePermits(), settings.takeBatch()), selector.freeCapacity()));
         if (room <= 0 || !slots.tryAcquire(room)) {
             reading.set(false);
             return; // a finishing execution or stored settlement calls again
@@ -299,10 +322,13 @@ public final class Dispatcher implements AutoCloseable {
         }
         ScheduledExecutorService t = timers;
         try {
-            t.schedule(() -> {
-                reading.set(false);
-                requestMore();
-            }, delay, TimeUnit.MILLISECONDS);
+            t.schedule(
+                    () -> {
+                        reading.set(false);
+                        requestMore();
+                    },
+                    delay,
+                    TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException stopped) {
             reading.set(false);
         }
@@ -377,24 +403,29 @@ public final class Dispatcher implements AutoCloseable {
 
     private void run(Delivery d, SubstrateState substrate) {
         Duration timeout = d.job().maxDurationMs() != null
-                ? Duration.ofMillis(d.job().maxDurationMs()) : settings.defaultTimeout();
+                ? Duration.ofMillis(d.job().maxDurationMs())
+                : settings.defaultTimeout();
         long start = System.nanoTime();
         if (fanOut != null && inFlight.containsKey(d.handle())) {
             fanOut.started(d, substrate, start);
         }
         CompletableFuture<ExecutionOutcome> execution;
         try {
-            execution = substrate.adapter().execute(new ExecutionRequest(d.job(), timeout)).toCompletableFuture();
+            execution = substrate
+                    .adapter()
+                    .execute(new ExecutionRequest(d.job(), timeout))
+                    .toCompletableFuture();
         } catch (RuntimeException e) {
             execution = CompletableFuture.completedFuture(Failure.of(FailureKind.RETRYABLE, "adapter failed: " + e));
         }
-        execution.orTimeout(timeout.plus(ADAPTER_GRACE).toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((outcome, error) -> finish(d, substrate, error == null ? outcome : failure(error), start));
+        execution
+                .orTimeout(timeout.plus(ADAPTER_GRACE).toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete(
+                        (outcome, error) -> finish(d, substrate, error == null ? outcome : failure(error), start));
     }
 
     private static ExecutionOutcome failure(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null
-                ? error.getCause() : error;
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         return cause instanceof TimeoutException
                 ? Failure.of(FailureKind.RETRYABLE, "no answer in time")
                 : Failure.of(FailureKind.RETRYABLE, "execution failed: " + cause);
@@ -404,10 +435,14 @@ public final class Dispatcher implements AutoCloseable {
         long latency = System.nanoTime() - start;
         String name = substrate.name();
         selector.finish(substrate, outcome, latency);
-        ExecutionRecord record = new ExecutionRecord(d.jobId(), name,
+        ExecutionRecord record = new ExecutionRecord(
+                d.jobId(),
+                name,
                 outcome instanceof Failure f ? f.kind().name() : null,
-                TimeUnit.NANOSECONDS.toMillis(latency), ledger.price(name, outcome.billed()),
-                outcome instanceof Success ok ? ok.bytesProcessed() : 0, Instant.now());
+                TimeUnit.NANOSECONDS.toMillis(latency),
+                ledger.price(name, outcome.billed()),
+                outcome instanceof Success ok ? ok.bytesProcessed() : 0,
+                Instant.now());
         ledger.publish(record);
         if (outcome instanceof Failure f) {
             LOG.debug("job {} attempt {} on {}: {} {}", d.jobId(), d.attempts() + 1, name, f.kind(), f.message());

@@ -13,8 +13,14 @@ import java.time.Duration;
  * @param maxThrottles pushes-back a job survives before it is treated as failed (a provider that
  *     throttles forever must not keep a job forever)
  */
-public record RetryPolicy(int maxAttempts, Duration initialBackoff, double multiplier, double jitter,
-        Duration maxBackoff, Duration throttleBackoff, int maxThrottles) {
+public record RetryPolicy(
+        int maxAttempts,
+        Duration initialBackoff,
+        double multiplier,
+        double jitter,
+        Duration maxBackoff,
+        Duration throttleBackoff,
+        int maxThrottles) {
 
     public RetryPolicy {
         if (maxAttempts < 1) {
@@ -28,8 +34,9 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, double multi
 
     /** The delay before attempt {@code burned + 1}, after {@code burned} failed attempts (≥ 1). */
     public Duration backoff(int burned) {
-        return Duration.ofMillis(IntervalFunction.ofExponentialRandomBackoff(initialBackoff, multiplier, jitter, maxBackoff)
-                .apply(Math.max(1, burned)));
+        return Duration.ofMillis(
+                IntervalFunction.ofExponentialRandomBackoff(initialBackoff, multiplier, jitter, maxBackoff)
+                        .apply(Math.max(1, burned)));
     }
 
     /** The delay after the {@code throttles}-th push-back (≥ 1). */

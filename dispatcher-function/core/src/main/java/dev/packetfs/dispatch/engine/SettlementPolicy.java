@@ -4,9 +4,9 @@ import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.ledger.ExecutionRecord;
 import dev.packetfs.dispatch.queue.Delivery;
 import dev.packetfs.dispatch.queue.Settlement;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.Failure;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.Success;
-import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.protocol.fetch.FetchException;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,13 +34,28 @@ public final class SettlementPolicy {
      * @param runsElsewhere whether the job, avoiding the substrates given, would now go to another
      *     substrate that fits it (never for a job pinned to one)
      */
-    public Settlement afterExecution(Delivery d, String substrate, ExecutionOutcome outcome, ExecutionRecord record,
+    public Settlement afterExecution(
+            Delivery d,
+            String substrate,
+            ExecutionOutcome outcome,
+            ExecutionRecord record,
             Predicate<Set<String>> runsElsewhere) {
         int attempt = d.attempts() + 1;
         long cost = d.costPicoUsd() + record.costPicoUsd();
         if (outcome instanceof Success ok) {
-            return new Settlement.Done(d, new JobResult(d.jobId(), JobResult.Status.SUCCEEDED, substrate, ok.result(),
-                    ok.executionTimeMs(), cost, attempt, null, Instant.now()), record);
+            return new Settlement.Done(
+                    d,
+                    new JobResult(
+                            d.jobId(),
+                            JobResult.Status.SUCCEEDED,
+                            substrate,
+                            ok.result(),
+                            ok.executionTimeMs(),
+                            cost,
+                            attempt,
+                            null,
+                            Instant.now()),
+                    record);
         }
         Failure f = (Failure) outcome;
         String error = substrate + ": " + f.message();
@@ -49,7 +64,8 @@ public final class SettlementPolicy {
                 return new Settlement.Done(d, JobResult.failed(d.jobId(), substrate, attempt, cost, error), record);
             case OBJECT_CHANGED:
                 // Every substrate would read the same new version: no retry, no failover.
-                return new Settlement.Done(d, JobResult.failed(d.jobId(), substrate, attempt, cost, error), record, true);
+                return new Settlement.Done(
+                        d, JobResult.failed(d.jobId(), substrate, attempt, cost, error), record, true);
             case THROTTLED:
                 return pushBack(d, retry.throttleDelay(d.throttles() + 1), record);
             case UNSUITABLE: {
@@ -57,8 +73,8 @@ public final class SettlementPolicy {
                 // once and without burning an attempt, or nowhere.
                 Set<String> avoid = avoiding(d, substrate);
                 if (!runsElsewhere.test(avoid)) {
-                    return new Settlement.Done(d, JobResult.failed(d.jobId(), substrate, d.attempts(), cost, error),
-                            record);
+                    return new Settlement.Done(
+                            d, JobResult.failed(d.jobId(), substrate, d.attempts(), cost, error), record);
                 }
                 return new Settlement.Retry(d, Duration.ZERO, false, error, avoid, record);
             }
@@ -74,13 +90,27 @@ public final class SettlementPolicy {
     }
 
     /** Another attempt (at once, or after a backoff) while attempts are left, else a dead letter. */
-    private Settlement retryOrDeadLetter(Delivery d, String error, int attempt, long cost, ExecutionRecord record,
-            Set<String> avoid, boolean atOnce) {
+    private Settlement retryOrDeadLetter(
+            Delivery d,
+            String error,
+            int attempt,
+            long cost,
+            ExecutionRecord record,
+            Set<String> avoid,
+            boolean atOnce) {
         List<String> errors = new ArrayList<>(d.errors());
         errors.add(error);
         if (attempt >= retry.maxAttempts()) {
-            return new Settlement.Dead(d, JobResult.failed(d.jobId(), record == null ? null : record.substrate(), attempt, cost,
-                    "failed " + attempt + " attempts; last: " + error), errors, record);
+            return new Settlement.Dead(
+                    d,
+                    JobResult.failed(
+                            d.jobId(),
+                            record == null ? null : record.substrate(),
+                            attempt,
+                            cost,
+                            "failed " + attempt + " attempts; last: " + error),
+                    errors,
+                    record);
         }
         return new Settlement.Retry(d, atOnce ? Duration.ZERO : retry.backoff(attempt), true, error, avoid, record);
     }
@@ -97,8 +127,11 @@ public final class SettlementPolicy {
             List<String> errors = new ArrayList<>(d.errors());
             errors.add(error);
             long cost = d.costPicoUsd() + (record == null ? 0 : record.costPicoUsd());
-            return new Settlement.Dead(d, JobResult.failed(d.jobId(), record == null ? null : record.substrate(),
-                    d.attempts(), cost, error), errors, record);
+            return new Settlement.Dead(
+                    d,
+                    JobResult.failed(d.jobId(), record == null ? null : record.substrate(), d.attempts(), cost, error),
+                    errors,
+                    record);
         }
         return new Settlement.Retry(d, delay, false, null, d.avoid(), record);
     }
@@ -123,8 +156,11 @@ public final class SettlementPolicy {
 
     /** No configured substrate can ever run the job: it fails without running. */
     public Settlement unsatisfiable(Delivery d, String reason) {
-        return new Settlement.Done(d, JobResult.failed(d.jobId(), null, d.attempts(), d.costPicoUsd(),
-                "no substrate can run this job: " + reason), null);
+        return new Settlement.Done(
+                d,
+                JobResult.failed(
+                        d.jobId(), null, d.attempts(), d.costPicoUsd(), "no substrate can run this job: " + reason),
+                null);
     }
 
     private static Set<String> avoiding(Delivery d, String substrate) {

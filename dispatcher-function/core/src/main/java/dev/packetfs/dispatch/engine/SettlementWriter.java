@@ -35,6 +35,7 @@ final class SettlementWriter {
     private final ConcurrentLinkedQueue<Settlement> unsettled = new ConcurrentLinkedQueue<>();
     /** True while a write is in flight (or being prepared); one at a time. */
     private final AtomicBoolean writing = new AtomicBoolean();
+
     private final Timer writeTimer;
     private final DistributionSummary writeSize;
     private volatile ScheduledExecutorService timers;
@@ -45,9 +46,11 @@ final class SettlementWriter {
     SettlementWriter(JobDelivery queue, Consumer<List<Settlement>> stored, MeterRegistry registry) {
         this.queue = queue;
         this.stored = stored;
-        this.writeTimer = Timer.builder("packetfs.queue.settle").description("one batch of settlements stored")
+        this.writeTimer = Timer.builder("packetfs.queue.settle")
+                .description("one batch of settlements stored")
                 .register(registry);
-        this.writeSize = DistributionSummary.builder("packetfs.queue.settle.size").register(registry);
+        this.writeSize =
+                DistributionSummary.builder("packetfs.queue.settle.size").register(registry);
     }
 
     /** Starts afresh (a warm Lambda runs again): what a previous run left unwritten is the queue's again. */
@@ -134,13 +137,16 @@ final class SettlementWriter {
         backoffMs = Math.min(2000, backoffMs * 2);
         LOG.warn("storing {} settlements failed, retrying in {} ms: {}", batch.size(), delay, error.toString());
         try {
-            timers.schedule(() -> {
-                unsettled.addAll(batch); // back in line: the next write takes them again
-                writing.set(false);
-                if (writing.compareAndSet(false, true)) {
-                    drain();
-                }
-            }, delay, TimeUnit.MILLISECONDS);
+            timers.schedule(
+                    () -> {
+                        unsettled.addAll(batch); // back in line: the next write takes them again
+                        writing.set(false);
+                        if (writing.compareAndSet(false, true)) {
+                            drain();
+                        }
+                    },
+                    delay,
+                    TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException stopped) {
             writing.set(false);
         }

@@ -44,6 +44,7 @@ public final class FanOutCoordinator {
     private final Loop loop;
     /** Windows running, by delivery handle: where, and when the hedging timer may next ask about them. */
     private final Map<String, Running> running = new ConcurrentHashMap<>();
+
     private final AtomicLong hedges = new AtomicLong();
 
     private static final class Running {
@@ -83,12 +84,18 @@ public final class FanOutCoordinator {
             if (d.restarts() > 0 && !(decision instanceof FanOutPlanner.Decision.Plan)) {
                 // Planned again after its object changed: its record holds what it spent, and a
                 // new version that cannot be cut into windows ends it there, with the reason.
-                loop.settle(new Settlement.Unplannable(d, "the object changed while the job ran, and its new version"
-                        + " cannot be planned: " + why(decision, error)));
+                loop.settle(new Settlement.Unplannable(
+                        d,
+                        "the object changed while the job ran, and its new version" + " cannot be planned: "
+                                + why(decision, error)));
             } else if (error != null) {
                 loop.settle(loop.refused(d, "planning failed: " + error));
             } else if (decision instanceof FanOutPlanner.Decision.Plan p) {
-                LOG.debug("job {}: {} windows of {} bytes", d.jobId(), p.plan().windows(), p.plan().windowBytes());
+                LOG.debug(
+                        "job {}: {} windows of {} bytes",
+                        d.jobId(),
+                        p.plan().windows(),
+                        p.plan().windowBytes());
                 loop.settle(new Settlement.Planned(d, p.plan(), p.limits()));
             } else if (decision instanceof FanOutPlanner.Decision.Refuse r) {
                 loop.settle(loop.refused(d, r.error()));
@@ -122,7 +129,9 @@ public final class FanOutCoordinator {
 
     /** A delivery started on {@code on}: a window (not itself a hedge) is watched for lateness. */
     public void started(Delivery d, SubstrateState on, long startNanos) {
-        if (d.job().window() != null && !d.job().window().hedge() && planner.settings().hedge()) {
+        if (d.job().window() != null
+                && !d.job().window().hedge()
+                && planner.settings().hedge()) {
             running.put(d.handle(), new Running(d, on, startNanos + hedgeDelayNanos(on)));
         }
     }
@@ -155,13 +164,14 @@ public final class FanOutCoordinator {
             }
             r.hedgeAfter = now + hedgeDelayNanos(r.on);
             try {
-                queue.hedgeAsync(r.window, r.on.name(), planner.settings().hedgeAfter()).whenComplete((queued, error) -> {
-                    if (Boolean.TRUE.equals(queued)) {
-                        r.hedgeAfter = 0; // once
-                        hedges.incrementAndGet();
-                        LOG.debug("window {} late on {}: hedged", r.window.jobId(), r.on.name());
-                    }
-                });
+                queue.hedgeAsync(r.window, r.on.name(), planner.settings().hedgeAfter())
+                        .whenComplete((queued, error) -> {
+                            if (Boolean.TRUE.equals(queued)) {
+                                r.hedgeAfter = 0; // once
+                                hedges.incrementAndGet();
+                                LOG.debug("window {} late on {}: hedged", r.window.jobId(), r.on.name());
+                            }
+                        });
             } catch (RuntimeException e) {
                 LOG.debug("hedging {} failed: {}", r.window.jobId(), e.toString());
             }

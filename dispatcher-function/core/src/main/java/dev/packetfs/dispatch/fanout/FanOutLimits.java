@@ -11,11 +11,17 @@ package dev.packetfs.dispatch.fanout;
  * @param maxRestarts times the parent may be planned again when its object changes while it runs
  *     ({@code "on_change": "restart"}); 0: it fails instead
  */
-public record FanOutLimits(int maxOutstanding, long maxCostPicoUsd, long estimatePicoUsd, boolean chained,
-        String firstFnvState, int maxRestarts) {
+public record FanOutLimits(
+        int maxOutstanding,
+        long maxCostPicoUsd,
+        long estimatePicoUsd,
+        boolean chained,
+        String firstFnvState,
+        int maxRestarts) {
 
     /** Limits of a parent that fails when its object changes. */
-    public FanOutLimits(int maxOutstanding, long maxCostPicoUsd, long estimatePicoUsd, boolean chained, String firstFnvState) {
+    public FanOutLimits(
+            int maxOutstanding, long maxCostPicoUsd, long estimatePicoUsd, boolean chained, String firstFnvState) {
         this(maxOutstanding, maxCostPicoUsd, estimatePicoUsd, chained, firstFnvState, 0);
     }
 }

@@ -27,7 +27,8 @@ public final class FanOutMerge {
      * @param answers each window's result object, in window order
      * @param mergeTime how long reading and merging the answers took
      */
-    public static JobResult succeeded(FanOutProgress p, List<? extends JsonNode> answers, Duration mergeTime, Instant now) {
+    public static JobResult succeeded(
+            FanOutProgress p, List<? extends JsonNode> answers, Duration mergeTime, Instant now) {
         KernelResult merged = null;
         for (int i = 0; i < answers.size(); i++) {
             JsonNode answer = answers.get(i);
@@ -40,14 +41,26 @@ public final class FanOutMerge {
         if (merged == null || answers.size() != p.windows() || merged.bytesProcessed() != p.bytes()) {
             // A window cut short: the object shrank (or was replaced) while it was read, so the
             // merge would be the checksum of no version of it.
-            return failed(p, "the object changed while it was read: its windows hold "
-                    + (merged == null ? 0 : merged.bytesProcessed()) + " bytes, the plan " + p.bytes()
-                    + " (of an object of " + p.objectBytes() + " bytes)", now);
+            return failed(
+                    p,
+                    "the object changed while it was read: its windows hold "
+                            + (merged == null ? 0 : merged.bytesProcessed()) + " bytes, the plan " + p.bytes()
+                            + " (of an object of " + p.objectBytes() + " bytes)",
+                    now);
         }
         ObjectNode summary = summary(p, "succeeded");
         summary.put("merge_ms", mergeTime.toMillis());
-        return new JobResult(p.parentId(), JobResult.Status.SUCCEEDED, null, merged.toJson(), elapsedMs(p, now),
-                p.costPicoUsd(), (int) Math.min(Integer.MAX_VALUE, p.executions()), null, now, summary);
+        return new JobResult(
+                p.parentId(),
+                JobResult.Status.SUCCEEDED,
+                null,
+                merged.toJson(),
+                elapsedMs(p, now),
+                p.costPicoUsd(),
+                (int) Math.min(Integer.MAX_VALUE, p.executions()),
+                null,
+                now,
+                summary);
     }
 
     /** How a parent's error names the window that failed it. */
@@ -63,7 +76,8 @@ public final class FanOutMerge {
     /** {@code window <i> (bytes <first>..<last>)}. */
     private static String named(ComputeJob window) {
         Program p = window.program();
-        return "window " + window.window().index() + " (bytes " + p.offset() + ".." + (p.offset() + p.length() - 1) + ")";
+        return "window " + window.window().index() + " (bytes " + p.offset() + ".." + (p.offset() + p.length() - 1)
+                + ")";
     }
 
     /**
@@ -85,11 +99,13 @@ public final class FanOutMerge {
     public static JobResult ended(FanOutProgress p, Instant now) {
         String error = switch (p.state()) {
             case "changed" -> changedError(p);
-            case "cancelled" -> "cancelled (DELETE /jobs/" + p.parentId() + ") after " + p.done() + " of " + p.windows()
-                    + " windows";
-            case "stopped" -> "stopped by max_cost_usd " + JobJson.usd(p.maxCostPicoUsd()).toPlainString() + ": "
-                    + JobJson.usd(p.costPicoUsd()).toPlainString() + " USD spent on " + p.done() + " of " + p.windows()
-                    + " windows, and the next would pass it";
+            case "cancelled" ->
+                "cancelled (DELETE /jobs/" + p.parentId() + ") after " + p.done() + " of " + p.windows() + " windows";
+            case "stopped" ->
+                "stopped by max_cost_usd " + JobJson.usd(p.maxCostPicoUsd()).toPlainString() + ": "
+                        + JobJson.usd(p.costPicoUsd()).toPlainString() + " USD spent on " + p.done() + " of "
+                        + p.windows()
+                        + " windows, and the next would pass it";
             default -> p.error() == null ? "a window failed" : p.error();
         };
         return failed(p, error, now);
@@ -97,8 +113,17 @@ public final class FanOutMerge {
 
     private static JobResult failed(FanOutProgress p, String error, Instant now) {
         ObjectNode summary = summary(p, "failed");
-        return new JobResult(p.parentId(), JobResult.Status.FAILED, null, null, elapsedMs(p, now), p.costPicoUsd(),
-                (int) Math.min(Integer.MAX_VALUE, p.executions()), error, now, summary);
+        return new JobResult(
+                p.parentId(),
+                JobResult.Status.FAILED,
+                null,
+                null,
+                elapsedMs(p, now),
+                p.costPicoUsd(),
+                (int) Math.min(Integer.MAX_VALUE, p.executions()),
+                error,
+                now,
+                summary);
     }
 
     private static ObjectNode summary(FanOutProgress p, String state) {

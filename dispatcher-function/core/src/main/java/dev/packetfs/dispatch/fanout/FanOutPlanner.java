@@ -58,22 +58,27 @@ public final class FanOutPlanner {
 
     /** Probes on the probe executor (never the caller's thread) and decides. */
     public CompletableFuture<Decision> decide(ComputeJob parent) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return probe.probe(parent.program().dataUrl(), settings.probeTimeout());
-            } catch (FetchException e) {
-                throw new CompletionException(e);
-            }
-        }, probes).handle((size, error) -> {
-            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-            if (cause instanceof FetchException f) {
-                return new Decision.ProbeFailed(f);
-            }
-            if (cause != null) {
-                return new Decision.ProbeFailed(new FetchException(FetchException.Kind.IO, "probing failed: " + cause, cause));
-            }
-            return decide(parent, size);
-        });
+        return CompletableFuture.supplyAsync(
+                        () -> {
+                            try {
+                                return probe.probe(parent.program().dataUrl(), settings.probeTimeout());
+                            } catch (FetchException e) {
+                                throw new CompletionException(e);
+                            }
+                        },
+                        probes)
+                .handle((size, error) -> {
+                    Throwable cause =
+                            error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                    if (cause instanceof FetchException f) {
+                        return new Decision.ProbeFailed(f);
+                    }
+                    if (cause != null) {
+                        return new Decision.ProbeFailed(
+                                new FetchException(FetchException.Kind.IO, "probing failed: " + cause, cause));
+                    }
+                    return decide(parent, size);
+                });
     }
 
     /** The decision once the object's size is known. */
@@ -92,12 +97,13 @@ public final class FanOutPlanner {
         }
         if (plan.windows() > settings.maxWindows()) {
             long least = (plan.bytes() - 1) / settings.maxWindows() + 1;
-            return new Decision.Refuse("window_bytes: " + parent.windowBytes() + " cuts its " + plan.bytes() + " bytes into "
-                    + plan.windows() + " windows; a job may have at most " + settings.maxWindows()
-                    + " (packetfs.fanout.max-windows): choose window_bytes of at least " + least);
+            return new Decision.Refuse(
+                    "window_bytes: " + parent.windowBytes() + " cuts its " + plan.bytes() + " bytes into "
+                            + plan.windows() + " windows; a job may have at most " + settings.maxWindows()
+                            + " (packetfs.fanout.max-windows): choose window_bytes of at least " + least);
         }
-        ComputeJob first = parent.windowJob(new WindowRef(parent.jobId(), 0, false),
-                parent.program().withWindow(plan.offset(0), plan.length(0)));
+        ComputeJob first = parent.windowJob(
+                new WindowRef(parent.jobId(), 0, false), parent.program().withWindow(plan.offset(0), plan.length(0)));
         Selection where = selector.select(first, Set.of());
         if (where.unsatisfiable() != null) {
             return new Decision.Refuse("no substrate can run this job's windows: " + where.unsatisfiable());
@@ -110,13 +116,24 @@ public final class FanOutPlanner {
             BigDecimal planned = BigDecimal.valueOf(perWindow).multiply(BigDecimal.valueOf(plan.windows()));
             if (planned.compareTo(BigDecimal.valueOf(max)) > 0) {
                 return new Decision.Refuse("max_cost_usd: its " + plan.windows() + " windows would cost about "
-                        + JobJson.usd(planned.longValue()).toPlainString() + " USD on the cheapest substrate they may run on,"
-                        + " over max_cost_usd " + parent.maxCostUsd().stripTrailingZeros().toPlainString());
+                        + JobJson.usd(planned.longValue()).toPlainString()
+                        + " USD on the cheapest substrate they may run on,"
+                        + " over max_cost_usd "
+                        + parent.maxCostUsd().stripTrailingZeros().toPlainString());
             }
         }
         boolean chained = parent.program().op() == Op.FNV64;
-        String firstState = parent.program().fnvState().isPresent() ? Fnv64.toHex(parent.program().fnvState().getAsLong()) : null;
-        return new Decision.Plan(plan, new FanOutLimits(settings.maxOutstanding(), max, perWindow, chained, firstState,
-                parent.restartOnChange() ? settings.maxRestarts() : 0));
+        String firstState = parent.program().fnvState().isPresent()
+                ? Fnv64.toHex(parent.program().fnvState().getAsLong())
+                : null;
+        return new Decision.Plan(
+                plan,
+                new FanOutLimits(
+                        settings.maxOutstanding(),
+                        max,
+                        perWindow,
+                        chained,
+                        firstState,
+                        parent.restartOnChange() ? settings.maxRestarts() : 0));
     }
 }

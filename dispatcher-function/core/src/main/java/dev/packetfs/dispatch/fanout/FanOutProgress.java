@@ -26,16 +26,35 @@ import java.util.TreeMap;
  * @param restarts times it was planned again after its object changed (its plan's number)
  * @param maxRestarts times it may be; 0 unless it has {@code "on_change": "restart"}
  */
-public record FanOutProgress(String parentId, Op op, String state, long windows, long issued, long done,
-        long objectBytes, long windowBytes, long bytes, long bytesDone, long costPicoUsd, long executions,
-        long hedges, long hedgesWon, long maxCostPicoUsd, Instant startedAt, String error,
-        Map<String, Share> substrates, ObjectVersion version, int restarts, int maxRestarts) {
+public record FanOutProgress(
+        String parentId,
+        Op op,
+        String state,
+        long windows,
+        long issued,
+        long done,
+        long objectBytes,
+        long windowBytes,
+        long bytes,
+        long bytesDone,
+        long costPicoUsd,
+        long executions,
+        long hedges,
+        long hedgesWon,
+        long maxCostPicoUsd,
+        Instant startedAt,
+        String error,
+        Map<String, Share> substrates,
+        ObjectVersion version,
+        int restarts,
+        int maxRestarts) {
 
     /** One substrate's part: windows it answered first, their bytes, and what it was paid. */
     public record Share(long windows, long bytes, long costPicoUsd, long executions) {
 
         public Share plus(Share o) {
-            return new Share(windows + o.windows, bytes + o.bytes, costPicoUsd + o.costPicoUsd, executions + o.executions);
+            return new Share(
+                    windows + o.windows, bytes + o.bytes, costPicoUsd + o.costPicoUsd, executions + o.executions);
         }
     }
 

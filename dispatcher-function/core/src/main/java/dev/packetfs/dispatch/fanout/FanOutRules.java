@@ -56,6 +56,7 @@ public final class FanOutRules {
         WindowTemplate template;
         /** 0, or the restart whose windows count now. */
         int planNumber;
+
         int restarts;
         final String job;
         final String token;
@@ -99,9 +100,28 @@ public final class FanOutRules {
         }
 
         FanOutProgress progress() {
-            return new FanOutProgress(plan.parentId(), plan.op(), state, plan.windows(), next, done(), plan.objectBytes(),
-                    plan.windowBytes(), plan.bytes(), bytesDone, cost, executions, hedges, hedgesWon,
-                    limits.maxCostPicoUsd(), startedAt, error, shares, plan.version(), restarts, limits.maxRestarts());
+            return new FanOutProgress(
+                    plan.parentId(),
+                    plan.op(),
+                    state,
+                    plan.windows(),
+                    next,
+                    done(),
+                    plan.objectBytes(),
+                    plan.windowBytes(),
+                    plan.bytes(),
+                    bytesDone,
+                    cost,
+                    executions,
+                    hedges,
+                    hedgesWon,
+                    limits.maxCostPicoUsd(),
+                    startedAt,
+                    error,
+                    shares,
+                    plan.version(),
+                    restarts,
+                    limits.maxRestarts());
         }
     }
 
@@ -110,7 +130,8 @@ public final class FanOutRules {
      * number): plan.lua's rules. Returns false when this plan is not wanted (planned already, or
      * not waiting for this restart).
      */
-    public boolean plan(WindowPlan plan, FanOutLimits limits, WindowTemplate template, String job, String token, int restart) {
+    public boolean plan(
+            WindowPlan plan, FanOutLimits limits, WindowTemplate template, String job, String token, int restart) {
         Parent p = parents.get(plan.parentId());
         if (restart == 0) {
             if (p != null) {
@@ -163,7 +184,9 @@ public final class FanOutRules {
         }
         long bytes = result.path("bytes_processed").asLong();
         p.bytesDone += bytes;
-        p.shares.merge(substrate == null ? "none" : substrate, new FanOutProgress.Share(1, bytes, 0, 0),
+        p.shares.merge(
+                substrate == null ? "none" : substrate,
+                new FanOutProgress.Share(1, bytes, 0, 0),
                 FanOutProgress.Share::plus);
         if (w.hedge()) {
             p.hedgesWon++;
@@ -178,7 +201,10 @@ public final class FanOutRules {
             for (long i = 0; i < p.plan.windows(); i++) {
                 inOrder.add(p.answers.get(i));
             }
-            finish(p, FanOutMerge.succeeded(p.progress(), inOrder, Duration.ofNanos(System.nanoTime() - t0), Instant.now()));
+            finish(
+                    p,
+                    FanOutMerge.succeeded(
+                            p.progress(), inOrder, Duration.ofNanos(System.nanoTime() - t0), Instant.now()));
         } else {
             refill(p);
         }
@@ -239,8 +265,11 @@ public final class FanOutRules {
     /** hedge.lua's rules; the caller queues the duplicate when this says yes. */
     public boolean mayHedge(WindowRef w, double afterFraction) {
         Parent p = parents.get(w.parent());
-        if (p == null || !p.runs(w) || p.answers.containsKey(w.index())
-                || p.done() < afterFraction * p.plan.windows() || !p.hedged.add(w.plan() + ":" + w.index())) {
+        if (p == null
+                || !p.runs(w)
+                || p.answers.containsKey(w.index())
+                || p.done() < afterFraction * p.plan.windows()
+                || !p.hedged.add(w.plan() + ":" + w.index())) {
             return false;
         }
         p.hedges++;
@@ -253,8 +282,11 @@ public final class FanOutRules {
     }
 
     public List<FanOutProgress> running(int max) {
-        return parents.values().stream().sorted(Comparator.comparing((Parent p) -> p.startedAt).reversed())
-                .limit(max).map(Parent::progress).toList();
+        return parents.values().stream()
+                .sorted(Comparator.comparing((Parent p) -> p.startedAt).reversed())
+                .limit(max)
+                .map(Parent::progress)
+                .toList();
     }
 
     private void finish(Parent p, JobResult result) {

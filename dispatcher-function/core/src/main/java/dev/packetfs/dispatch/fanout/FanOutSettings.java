@@ -17,8 +17,15 @@ import java.time.Duration;
  * @param maxRestarts times a parent with {@code "on_change": "restart"} is planned again when its
  *     object changes while it runs; once more, it fails
  */
-public record FanOutSettings(long maxWindows, int maxOutstanding, Duration probeTimeout, boolean hedge, double hedgeFactor,
-        Duration hedgeMinDelay, double hedgeAfter, int maxRestarts) {
+public record FanOutSettings(
+        long maxWindows,
+        int maxOutstanding,
+        Duration probeTimeout,
+        boolean hedge,
+        double hedgeFactor,
+        Duration hedgeMinDelay,
+        double hedgeAfter,
+        int maxRestarts) {
 
     public static FanOutSettings defaults() {
         return new FanOutSettings(200_000, 256, Duration.ofSeconds(10), true, 4.0, Duration.ofMillis(500), 0.9, 3);
@@ -29,10 +36,12 @@ public record FanOutSettings(long maxWindows, int maxOutstanding, Duration probe
     }
 
     public FanOutSettings withMaxOutstanding(int max) {
-        return new FanOutSettings(maxWindows, max, probeTimeout, hedge, hedgeFactor, hedgeMinDelay, hedgeAfter, maxRestarts);
+        return new FanOutSettings(
+                maxWindows, max, probeTimeout, hedge, hedgeFactor, hedgeMinDelay, hedgeAfter, maxRestarts);
     }
 
     public FanOutSettings withMaxRestarts(int max) {
-        return new FanOutSettings(maxWindows, maxOutstanding, probeTimeout, hedge, hedgeFactor, hedgeMinDelay, hedgeAfter, max);
+        return new FanOutSettings(
+                maxWindows, maxOutstanding, probeTimeout, hedge, hedgeFactor, hedgeMinDelay, hedgeAfter, max);
     }
 }

@@ -16,7 +16,14 @@ import dev.packetfs.kernel.Program;
  * @param version the version of the object every window is read from (docs/kernel.md#versions),
  *     or null when its origin told nothing that can be checked
  */
-public record WindowPlan(String parentId, Op op, long objectBytes, long start, long end, long windowBytes, long windows,
+public record WindowPlan(
+        String parentId,
+        Op op,
+        long objectBytes,
+        long start,
+        long end,
+        long windowBytes,
+        long windows,
         ObjectVersion version) {
 
     public WindowPlan {

@@ -42,8 +42,8 @@ public record WindowTemplate(List<String> pieces) {
     public static WindowTemplate of(ComputeJob parent, ObjectVersion version, int plan) {
         Program p = parent.program();
         // The program without its window: {"op":…,"imm":…,"data_url":"…" (no closing brace).
-        ObjectNode program = ProgramJson.write(new Program(p.op(), p.imm(), p.dataUrl(), null, 0,
-                Program.TO_END, OptionalLong.empty()));
+        ObjectNode program = ProgramJson.write(
+                new Program(p.op(), p.imm(), p.dataUrl(), null, 0, Program.TO_END, OptionalLong.empty()));
         program.remove("offset");
         String programHead = open(JobJson.toText(program));
         String versionPart = version == null ? "" : ",\"version\":" + JobJson.toText(ProgramJson.write(version));
@@ -63,9 +63,16 @@ public record WindowTemplate(List<String> pieces) {
 
     /** The JSON of window {@code index}; {@code fnvState} is null or 16 hex digits. */
     public String json(long index, long offset, long length, String fnvState) {
-        return pieces.get(0) + index + pieces.get(1) + offset + pieces.get(2) + length
+        return pieces.get(0)
+                + index
+                + pieces.get(1)
+                + offset
+                + pieces.get(2)
+                + length
                 + (fnvState == null || fnvState.isEmpty() ? "" : ",\"fnv_state\":\"" + fnvState + "\"")
-                + pieces.get(3) + index + pieces.get(4);
+                + pieces.get(3)
+                + index
+                + pieces.get(4);
     }
 
     /** An object's text without its closing brace. */

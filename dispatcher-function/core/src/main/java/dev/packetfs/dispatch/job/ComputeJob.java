@@ -48,10 +48,30 @@ public record ComputeJob(
     }
 
     /** A job without fan-out or a list of substrates. */
-    public ComputeJob(String jobId, Program program, Integer requiredMemoryMb, Long maxDurationMs, boolean requiresGpu,
-            boolean requiresState, String substrate, BigDecimal maxCostUsd, boolean isPublic) {
-        this(jobId, program, requiredMemoryMb, maxDurationMs, requiresGpu, requiresState, substrate, maxCostUsd, isPublic,
-                null, List.of(), null, false);
+    public ComputeJob(
+            String jobId,
+            Program program,
+            Integer requiredMemoryMb,
+            Long maxDurationMs,
+            boolean requiresGpu,
+            boolean requiresState,
+            String substrate,
+            BigDecimal maxCostUsd,
+            boolean isPublic) {
+        this(
+                jobId,
+                program,
+                requiredMemoryMb,
+                maxDurationMs,
+                requiresGpu,
+                requiresState,
+                substrate,
+                maxCostUsd,
+                isPublic,
+                null,
+                List.of(),
+                null,
+                false);
     }
 
     /** A job with no constraints, for any substrate. */
@@ -60,33 +80,105 @@ public record ComputeJob(
     }
 
     public ComputeJob withSubstrate(String name) {
-        return new ComputeJob(jobId, program, requiredMemoryMb, maxDurationMs, requiresGpu, requiresState, name,
-                maxCostUsd, isPublic, windowBytes, substrates, window, restartOnChange);
+        return new ComputeJob(
+                jobId,
+                program,
+                requiredMemoryMb,
+                maxDurationMs,
+                requiresGpu,
+                requiresState,
+                name,
+                maxCostUsd,
+                isPublic,
+                windowBytes,
+                substrates,
+                window,
+                restartOnChange);
     }
 
     public ComputeJob withPublic(boolean value) {
-        return new ComputeJob(jobId, program, requiredMemoryMb, maxDurationMs, requiresGpu, requiresState, substrate,
-                maxCostUsd, value, windowBytes, substrates, window, restartOnChange);
+        return new ComputeJob(
+                jobId,
+                program,
+                requiredMemoryMb,
+                maxDurationMs,
+                requiresGpu,
+                requiresState,
+                substrate,
+                maxCostUsd,
+                value,
+                windowBytes,
+                substrates,
+                window,
+                restartOnChange);
     }
 
     public ComputeJob withId(String id) {
-        return new ComputeJob(id, program, requiredMemoryMb, maxDurationMs, requiresGpu, requiresState, substrate,
-                maxCostUsd, isPublic, windowBytes, substrates, window, restartOnChange);
+        return new ComputeJob(
+                id,
+                program,
+                requiredMemoryMb,
+                maxDurationMs,
+                requiresGpu,
+                requiresState,
+                substrate,
+                maxCostUsd,
+                isPublic,
+                windowBytes,
+                substrates,
+                window,
+                restartOnChange);
     }
 
     public ComputeJob withWindowBytes(Long bytes) {
-        return new ComputeJob(jobId, program, requiredMemoryMb, maxDurationMs, requiresGpu, requiresState, substrate,
-                maxCostUsd, isPublic, bytes, substrates, window, restartOnChange);
+        return new ComputeJob(
+                jobId,
+                program,
+                requiredMemoryMb,
+                maxDurationMs,
+                requiresGpu,
+                requiresState,
+                substrate,
+                maxCostUsd,
+                isPublic,
+                bytes,
+                substrates,
+                window,
+                restartOnChange);
     }
 
     public ComputeJob withRestartOnChange(boolean restart) {
-        return new ComputeJob(jobId, program, requiredMemoryMb, maxDurationMs, requiresGpu, requiresState, substrate,
-                maxCostUsd, isPublic, windowBytes, substrates, window, restart);
+        return new ComputeJob(
+                jobId,
+                program,
+                requiredMemoryMb,
+                maxDurationMs,
+                requiresGpu,
+                requiresState,
+                substrate,
+                maxCostUsd,
+                isPublic,
+                windowBytes,
+                substrates,
+                window,
+                restart);
     }
 
     public ComputeJob withSubstrates(List<String> names) {
-        return new ComputeJob(jobId, program, requiredMemoryMb, maxDurationMs, requiresGpu, requiresState, substrate,
-                maxCostUsd, isPublic, windowBytes, names, window, restartOnChange);
+        return new ComputeJob(
+                jobId,
+                program,
+                requiredMemoryMb,
+                maxDurationMs,
+                requiresGpu,
+                requiresState,
+                substrate,
+                maxCostUsd,
+                isPublic,
+                windowBytes,
+                names,
+                window,
+                restartOnChange);
     }
 
     /**
@@ -94,15 +186,39 @@ public record ComputeJob(
      * own: {@code max_cost_usd} bounds the parent as a whole) over {@code program}.
      */
     public ComputeJob windowJob(WindowRef ref, Program windowProgram) {
-        return new ComputeJob(ref.jobId(), windowProgram, requiredMemoryMb, maxDurationMs, requiresGpu, requiresState,
-                substrate, null, isPublic, null, substrates, ref, false);
+        return new ComputeJob(
+                ref.jobId(),
+                windowProgram,
+                requiredMemoryMb,
+                maxDurationMs,
+                requiresGpu,
+                requiresState,
+                substrate,
+                null,
+                isPublic,
+                null,
+                substrates,
+                ref,
+                false);
     }
 
     /** For a window: the same window as a duplicate, to run elsewhere (a hedge). */
     public ComputeJob hedge() {
         WindowRef ref = window.asHedge();
-        return new ComputeJob(ref.jobId(), program, requiredMemoryMb, maxDurationMs, requiresGpu, requiresState,
-                substrate, maxCostUsd, isPublic, windowBytes, substrates, ref, false);
+        return new ComputeJob(
+                ref.jobId(),
+                program,
+                requiredMemoryMb,
+                maxDurationMs,
+                requiresGpu,
+                requiresState,
+                substrate,
+                maxCostUsd,
+                isPublic,
+                windowBytes,
+                substrates,
+                ref,
+                false);
     }
 
     public boolean pinned() {

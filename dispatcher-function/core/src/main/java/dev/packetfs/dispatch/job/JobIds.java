@@ -22,8 +22,10 @@ public final class JobIds {
 
     public static void check(String jobId) {
         if (!valid(jobId)) {
-            throw new JobException("job_id", "must be 1.." + MAX_LENGTH + " characters of A-Z a-z 0-9 . _ : -, and not . or .., got "
-                    + (jobId == null ? "nothing" : "'" + abbreviate(jobId) + "'"));
+            throw new JobException(
+                    "job_id",
+                    "must be 1.." + MAX_LENGTH + " characters of A-Z a-z 0-9 . _ : -, and not . or .., got "
+                            + (jobId == null ? "nothing" : "'" + abbreviate(jobId) + "'"));
         }
     }
 
@@ -34,8 +36,13 @@ public final class JobIds {
         }
         for (int i = 0; i < id.length(); i++) {
             char c = id.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '.' || c == '_' || c == ':' || c == '-';
+            boolean ok = (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || c == '.'
+                    || c == '_'
+                    || c == ':'
+                    || c == '-';
             if (!ok) {
                 return false;
             }

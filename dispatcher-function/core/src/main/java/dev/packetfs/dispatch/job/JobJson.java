@@ -27,13 +27,24 @@ public final class JobJson {
             .build();
 
     /** The fields a submitter may set; the error for an unknown one lists them. */
-    private static final Set<String> FIELDS = new TreeSet<>(Set.of("job_id", "program", "required_memory_mb",
-            "max_duration_ms", "requires_gpu", "requires_state", "substrate", "substrates", "max_cost_usd", "public",
-            "window_bytes", "on_change"));
+    private static final Set<String> FIELDS = new TreeSet<>(Set.of(
+            "job_id",
+            "program",
+            "required_memory_mb",
+            "max_duration_ms",
+            "requires_gpu",
+            "requires_state",
+            "substrate",
+            "substrates",
+            "max_cost_usd",
+            "public",
+            "window_bytes",
+            "on_change"));
     /** Set by the dispatcher on the windows of a fan-out job (WindowRef). */
     public static final String WINDOW = "window";
     /** Most names in {@code substrates}. */
     static final int MAX_SUBSTRATES = 16;
+
     private static final Pattern SUBSTRATE = Pattern.compile("[a-z][a-z0-9-]{0,31}");
     static final long MAX_MEMORY_MB = 1L << 20;
     static final long MAX_DURATION_MS = 24L * 3600 * 1000;
@@ -49,9 +60,13 @@ public final class JobJson {
         try {
             node = MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new JobException("job", "is not valid JSON: " + e.getOriginalMessage()
-                    + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr()));
+            throw new JobException(
+                    "job",
+                    "is not valid JSON: " + e.getOriginalMessage()
+                            + (e.getLocation() == null
+                                    ? ""
+                                    : " at line " + e.getLocation().getLineNr() + ", column "
+                                            + e.getLocation().getColumnNr()));
         }
         return parse(node);
     }
@@ -77,7 +92,8 @@ public final class JobJson {
         try {
             program = ProgramJson.parse(programNode);
         } catch (ProgramException e) {
-            throw new JobException("program." + e.field(), e.getMessage().substring(e.field().length() + 2));
+            throw new JobException(
+                    "program." + e.field(), e.getMessage().substring(e.field().length() + 2));
         }
         Long memory = integer(node, "required_memory_mb", MAX_MEMORY_MB);
         Long duration = integer(node, "max_duration_ms", MAX_DURATION_MS);
@@ -91,23 +107,36 @@ public final class JobJson {
         }
         Long windowBytes = integer(node, "window_bytes", MAX_WINDOW_BYTES);
         if (windowBytes != null && program.dataUrl() == null) {
-            throw new JobException("window_bytes", "applies only to a program with data_url; inline data runs as one job");
+            throw new JobException(
+                    "window_bytes", "applies only to a program with data_url; inline data runs as one job");
         }
         String onChange = text(node, "on_change");
         if (onChange != null && !onChange.equals("fail") && !onChange.equals("restart")) {
             throw new JobException("on_change", "must be \"fail\" or \"restart\", got '" + onChange + "'");
         }
         if (onChange != null && windowBytes == null) {
-            throw new JobException("on_change", "applies only to a fan-out job (with window_bytes); a job read in one"
-                    + " request sees one version of its object");
+            throw new JobException(
+                    "on_change",
+                    "applies only to a fan-out job (with window_bytes); a job read in one"
+                            + " request sees one version of its object");
         }
         if (jobId == null && window != null) {
             jobId = window.jobId();
         }
-        return new ComputeJob(jobId == null ? JobIds.assign() : jobId, program,
-                memory == null ? null : memory.intValue(), duration,
-                bool(node, "requires_gpu"), bool(node, "requires_state"), substrate,
-                cost(node), bool(node, "public"), windowBytes, substrates, window, "restart".equals(onChange));
+        return new ComputeJob(
+                jobId == null ? JobIds.assign() : jobId,
+                program,
+                memory == null ? null : memory.intValue(),
+                duration,
+                bool(node, "requires_gpu"),
+                bool(node, "requires_state"),
+                substrate,
+                cost(node),
+                bool(node, "public"),
+                windowBytes,
+                substrates,
+                window,
+                "restart".equals(onChange));
     }
 
     public static ObjectNode write(ComputeJob job) {
@@ -240,8 +269,10 @@ public final class JobJson {
         if (value == null) {
             return null;
         }
-        if (!value.isNumber() || value.doubleValue() != Math.rint(value.doubleValue())
-                || value.doubleValue() < 1 || value.doubleValue() > max) {
+        if (!value.isNumber()
+                || value.doubleValue() != Math.rint(value.doubleValue())
+                || value.doubleValue() < 1
+                || value.doubleValue() > max) {
             throw new JobException(field, "must be an integer 1.." + max + ", got " + value);
         }
         return value.longValue();
@@ -253,7 +284,9 @@ public final class JobJson {
             return List.of();
         }
         if (!value.isArray() || value.isEmpty() || value.size() > MAX_SUBSTRATES) {
-            throw new JobException("substrates", "must be a list of 1.." + MAX_SUBSTRATES + " substrate names, got " + abbreviate(value));
+            throw new JobException(
+                    "substrates",
+                    "must be a list of 1.." + MAX_SUBSTRATES + " substrate names, got " + abbreviate(value));
         }
         Set<String> names = new LinkedHashSet<>();
         for (JsonNode name : value) {
@@ -277,11 +310,20 @@ public final class JobJson {
         JsonNode index = value.get("index");
         JsonNode plan = value.get("plan");
         JsonNode hedge = value.get("hedge");
-        if (!value.isObject() || parent == null || !parent.isTextual() || index == null || !index.canConvertToLong()
-                || (plan != null && !plan.canConvertToInt()) || (hedge != null && !hedge.isBoolean())) {
+        if (!value.isObject()
+                || parent == null
+                || !parent.isTextual()
+                || index == null
+                || !index.canConvertToLong()
+                || (plan != null && !plan.canConvertToInt())
+                || (hedge != null && !hedge.isBoolean())) {
             throw new JobException(WINDOW, "must be {\"parent\": <job id>, \"index\": <n>}, got " + abbreviate(value));
         }
-        return new WindowRef(parent.asText(), index.asLong(), plan == null ? 0 : plan.asInt(), hedge != null && hedge.booleanValue());
+        return new WindowRef(
+                parent.asText(),
+                index.asLong(),
+                plan == null ? 0 : plan.asInt(),
+                hedge != null && hedge.booleanValue());
     }
 
     private static String abbreviate(JsonNode value) {
@@ -294,7 +336,9 @@ public final class JobJson {
         if (value == null) {
             return null;
         }
-        if (!value.isNumber() || value.decimalValue().signum() < 0 || value.decimalValue().compareTo(MAX_COST_USD) > 0) {
+        if (!value.isNumber()
+                || value.decimalValue().signum() < 0
+                || value.decimalValue().compareTo(MAX_COST_USD) > 0) {
             throw new JobException("max_cost_usd", "must be a number 0.." + MAX_COST_USD + " (USD), got " + value);
         }
         return value.decimalValue();

@@ -25,8 +25,16 @@ public record JobResult(
         ObjectNode summary) {
 
     /** The result of a job that did not fan out. */
-    public JobResult(String jobId, Status status, String substrate, ObjectNode result, long executionTimeMs,
-            long costPicoUsd, int attempts, String error, Instant completedAt) {
+    public JobResult(
+            String jobId,
+            Status status,
+            String substrate,
+            ObjectNode result,
+            long executionTimeMs,
+            long costPicoUsd,
+            int attempts,
+            String error,
+            Instant completedAt) {
         this(jobId, status, substrate, result, executionTimeMs, costPicoUsd, attempts, error, completedAt, null);
     }
 

@@ -41,14 +41,26 @@ public final class CostLedger {
 
     public void publish(ExecutionRecord r) {
         String outcome = r.ok() ? "success" : r.failure().toLowerCase();
-        Counter.builder("packetfs.executions").tag("substrate", r.substrate()).tag("outcome", outcome)
-                .register(registry).increment();
-        Counter.builder("packetfs.cost").baseUnit("usd").tag("substrate", r.substrate())
-                .register(registry).increment(r.costPicoUsd() / 1e12);
-        Counter.builder("packetfs.bytes").baseUnit("bytes").tag("substrate", r.substrate())
-                .register(registry).increment(r.bytes());
-        Timer.builder("packetfs.execution").tag("substrate", r.substrate()).publishPercentileHistogram()
-                .register(registry).record(r.latencyMs(), TimeUnit.MILLISECONDS);
+        Counter.builder("packetfs.executions")
+                .tag("substrate", r.substrate())
+                .tag("outcome", outcome)
+                .register(registry)
+                .increment();
+        Counter.builder("packetfs.cost")
+                .baseUnit("usd")
+                .tag("substrate", r.substrate())
+                .register(registry)
+                .increment(r.costPicoUsd() / 1e12);
+        Counter.builder("packetfs.bytes")
+                .baseUnit("bytes")
+                .tag("substrate", r.substrate())
+                .register(registry)
+                .increment(r.bytes());
+        Timer.builder("packetfs.execution")
+                .tag("substrate", r.substrate())
+                .publishPercentileHistogram()
+                .register(registry)
+                .record(r.latencyMs(), TimeUnit.MILLISECONDS);
         for (Consumer<ExecutionRecord> listener : listeners) {
             listener.accept(r);
         }

@@ -47,8 +47,10 @@ public enum SeriesRange {
 
     /** The range named {@code 15m}, {@code 1h} or {@code 24h}; null for any other name. */
     public static SeriesRange of(String name) {
-        return Arrays.stream(values()).filter(r -> r.wireName.equals(name == null ? "" : name.toLowerCase(Locale.ROOT)))
-                .findFirst().orElse(null);
+        return Arrays.stream(values())
+                .filter(r -> r.wireName.equals(name == null ? "" : name.toLowerCase(Locale.ROOT)))
+                .findFirst()
+                .orElse(null);
     }
 
     /** The first period of the step holding {@code epochSecond}: steps are aligned to the epoch. */

@@ -35,8 +35,12 @@ public final class SeriesReport {
      * @param totals every substrate's exact totals now, for the cumulative cost
      * @param substrates the substrates to show (those with totals, and those configured)
      */
-    public static ObjectNode of(SeriesRange range, long nowEpochSecond, NavigableMap<Long, Map<String, SeriesBucket>> periods,
-            Map<String, SubstrateTotals> totals, Collection<String> substrates) {
+    public static ObjectNode of(
+            SeriesRange range,
+            long nowEpochSecond,
+            NavigableMap<Long, Map<String, SeriesBucket>> periods,
+            Map<String, SubstrateTotals> totals,
+            Collection<String> substrates) {
         Window w = window(range, nowEpochSecond);
         int steps = range.steps();
         long step = range.stepSeconds();
@@ -59,8 +63,12 @@ public final class SeriesReport {
             t.add(firstSecond + i * step);
         }
         ObjectNode all = out.putObject("substrates");
-        bySubstrate.forEach((name, series) -> all.set(name, substrate(series, step,
-                totals.getOrDefault(name, SubstrateTotals.empty(name)).costPicoUsd())));
+        bySubstrate.forEach((name, series) -> all.set(
+                name,
+                substrate(
+                        series,
+                        step,
+                        totals.getOrDefault(name, SubstrateTotals.empty(name)).costPicoUsd())));
         return out;
     }
 
@@ -113,8 +121,11 @@ public final class SeriesReport {
             if (b.bytes == 0) {
                 perGb.addNull();
             } else {
-                perGb.add(BigDecimal.valueOf(b.costPicoUsd).divide(BigDecimal.valueOf(b.bytes).multiply(BigDecimal.valueOf(1000)),
-                        new MathContext(6, RoundingMode.HALF_UP)).stripTrailingZeros());
+                perGb.add(BigDecimal.valueOf(b.costPicoUsd)
+                        .divide(
+                                BigDecimal.valueOf(b.bytes).multiply(BigDecimal.valueOf(1000)),
+                                new MathContext(6, RoundingMode.HALF_UP))
+                        .stripTrailingZeros());
             }
         }
         return node;

@@ -23,7 +23,8 @@ public final class SeriesStore {
         long second = r.at().getEpochSecond();
         periods.forEach((resolution, byPeriod) -> {
             byPeriod.computeIfAbsent(resolution.period(second), p -> new TreeMap<>())
-                    .computeIfAbsent(r.substrate(), s -> new SeriesBucket()).add(r);
+                    .computeIfAbsent(r.substrate(), s -> new SeriesBucket())
+                    .add(r);
             long oldest = resolution.period(second - resolution.kept().toSeconds());
             byPeriod.headMap(oldest, false).clear();
         });

@@ -25,8 +25,14 @@ public record SubstrateReport(SubstrateTotals totals, long p50Ms, long p95Ms, lo
         snapshot.totals().forEach((name, totals) -> {
             List<Long> sorted = new ArrayList<>(latencies.getOrDefault(name, List.of()));
             sorted.sort(null);
-            out.put(name, new SubstrateReport(totals, percentile(sorted, 50), percentile(sorted, 95),
-                    percentile(sorted, 99), sorted.size()));
+            out.put(
+                    name,
+                    new SubstrateReport(
+                            totals,
+                            percentile(sorted, 50),
+                            percentile(sorted, 95),
+                            percentile(sorted, 99),
+                            sorted.size()));
         });
         return out;
     }
@@ -47,7 +53,9 @@ public record SubstrateReport(SubstrateTotals totals, long p50Ms, long p95Ms, lo
         }
         // (pico · 10^-12 USD) / (bytes · 10^-9 GB) = pico / (1000 · bytes) USD per GB
         return BigDecimal.valueOf(totals.costPicoUsd())
-                .divide(BigDecimal.valueOf(totals.bytes()).multiply(BigDecimal.valueOf(1000)), new MathContext(6, RoundingMode.HALF_UP))
+                .divide(
+                        BigDecimal.valueOf(totals.bytes()).multiply(BigDecimal.valueOf(1000)),
+                        new MathContext(6, RoundingMode.HALF_UP))
                 .stripTrailingZeros();
     }
 

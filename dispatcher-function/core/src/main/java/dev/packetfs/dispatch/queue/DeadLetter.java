@@ -12,7 +12,8 @@ import java.util.List;
  * @param errors what went wrong, oldest first
  * @param job the job as it was queued
  */
-public record DeadLetter(String id, String jobId, String op, int attempts, List<String> errors, Instant at, String job) {
+public record DeadLetter(
+        String id, String jobId, String op, int attempts, List<String> errors, Instant at, String job) {
 
     public DeadLetter {
         errors = List.copyOf(errors);

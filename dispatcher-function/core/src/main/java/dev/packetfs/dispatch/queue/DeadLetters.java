@@ -28,11 +28,14 @@ public interface DeadLetters {
         try {
             job = JobJson.parse(letter.job());
         } catch (RuntimeException e) {
-            throw new JobRequeueException(false, "dead letter " + letter.id() + " holds a job that cannot run: " + e.getMessage());
+            throw new JobRequeueException(
+                    false, "dead letter " + letter.id() + " holds a job that cannot run: " + e.getMessage());
         }
         if (job.window() != null) {
-            throw new JobRequeueException(false, job.jobId() + " is a window of fan-out job " + job.window().parent()
-                    + ", which failed with it; submit " + job.window().parent() + " again");
+            throw new JobRequeueException(
+                    false,
+                    job.jobId() + " is a window of fan-out job " + job.window().parent()
+                            + ", which failed with it; submit " + job.window().parent() + " again");
         }
         return job;
     }

@@ -37,8 +37,16 @@ public record Delivery(
     }
 
     /** A delivery of a job as submitted, or retried: no restart of a fan-out plan. */
-    public Delivery(ComputeJob job, String handle, String token, int attempts, int throttles, List<String> errors,
-            Set<String> avoid, long costPicoUsd, String rawJob) {
+    public Delivery(
+            ComputeJob job,
+            String handle,
+            String token,
+            int attempts,
+            int throttles,
+            List<String> errors,
+            Set<String> avoid,
+            long costPicoUsd,
+            String rawJob) {
         this(job, handle, token, attempts, throttles, errors, avoid, costPicoUsd, rawJob, 0);
     }
 

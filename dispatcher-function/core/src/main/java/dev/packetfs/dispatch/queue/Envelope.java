@@ -52,7 +52,11 @@ public final class Envelope {
                 cost = env.path("cost").asLong();
                 restarts = env.path("restarts").asInt();
             } catch (RuntimeException e) {
-                return new Invalid(handle, handle, null, "queue entry is not a readable envelope: " + e.getMessage(),
+                return new Invalid(
+                        handle,
+                        handle,
+                        null,
+                        "queue entry is not a readable envelope: " + e.getMessage(),
                         fields.get(ENVELOPE));
             }
         }
@@ -165,8 +169,15 @@ public final class Envelope {
     public static Map<String, String> dead(String jobId, String raw, int attempts, List<String> errors) {
         ArrayNode list = JobJson.MAPPER.createArrayNode();
         errors.forEach(list::add);
-        return Map.of("job_id", jobId == null ? "" : jobId, JOB, raw == null ? "" : raw,
-                "attempts", Integer.toString(attempts), "errors", JobJson.toText(list));
+        return Map.of(
+                "job_id",
+                jobId == null ? "" : jobId,
+                JOB,
+                raw == null ? "" : raw,
+                "attempts",
+                Integer.toString(attempts),
+                "errors",
+                JobJson.toText(list));
     }
 
     /** Bytes of {@code text} in UTF-8, as Redis counts a string: what a job takes of the queue's quota. */
@@ -181,7 +192,9 @@ public final class Envelope {
                 bytes++;
             } else if (c < 0x800) {
                 bytes += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+            } else if (Character.isHighSurrogate(c)
+                    && i + 1 < text.length()
+                    && Character.isLowSurrogate(text.charAt(i + 1))) {
                 bytes += 4;
                 i++;
             } else {

@@ -8,7 +8,8 @@ import dev.packetfs.dispatch.fanout.FanOutProgress;
  *
  * @param fanOut a fan-out job's progress while it runs; null otherwise
  */
-public record JobStatus(String jobId, String state, int attempts, String substrate, String error, FanOutProgress fanOut) {
+public record JobStatus(
+        String jobId, String state, int attempts, String substrate, String error, FanOutProgress fanOut) {
 
     public JobStatus(String jobId, String state, int attempts, String substrate, String error) {
         this(jobId, state, attempts, substrate, error, null);

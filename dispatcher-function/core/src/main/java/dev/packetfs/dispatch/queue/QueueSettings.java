@@ -16,31 +16,45 @@ import java.time.Duration;
  * @param maxBytes bytes of job JSON (inline data included) the queue holds at most, likewise
  * @param deadLettersKept dead letters kept; the oldest are trimmed
  */
-public record QueueSettings(Duration visibilityTimeout, Duration resultTtl, int metricsKept, int maxDeliveries,
-        Duration blockTimeout, long maxJobs, long maxBytes, int deadLettersKept) {
+public record QueueSettings(
+        Duration visibilityTimeout,
+        Duration resultTtl,
+        int metricsKept,
+        int maxDeliveries,
+        Duration blockTimeout,
+        long maxJobs,
+        long maxBytes,
+        int deadLettersKept) {
 
     public static QueueSettings defaults() {
-        return new QueueSettings(Duration.ofSeconds(30), Duration.ofHours(24), 10_000, 10, Duration.ofSeconds(2),
-                2_000_000, 1L << 30, 10_000);
+        return new QueueSettings(
+                Duration.ofSeconds(30),
+                Duration.ofHours(24),
+                10_000,
+                10,
+                Duration.ofSeconds(2),
+                2_000_000,
+                1L << 30,
+                10_000);
     }
 
     public QueueSettings withVisibilityTimeout(Duration timeout) {
-        return new QueueSettings(timeout, resultTtl, metricsKept, maxDeliveries, blockTimeout, maxJobs, maxBytes,
-                deadLettersKept);
+        return new QueueSettings(
+                timeout, resultTtl, metricsKept, maxDeliveries, blockTimeout, maxJobs, maxBytes, deadLettersKept);
     }
 
     public QueueSettings withResultTtl(Duration ttl) {
-        return new QueueSettings(visibilityTimeout, ttl, metricsKept, maxDeliveries, blockTimeout, maxJobs, maxBytes,
-                deadLettersKept);
+        return new QueueSettings(
+                visibilityTimeout, ttl, metricsKept, maxDeliveries, blockTimeout, maxJobs, maxBytes, deadLettersKept);
     }
 
     public QueueSettings withMetricsKept(int kept) {
-        return new QueueSettings(visibilityTimeout, resultTtl, kept, maxDeliveries, blockTimeout, maxJobs, maxBytes,
-                deadLettersKept);
+        return new QueueSettings(
+                visibilityTimeout, resultTtl, kept, maxDeliveries, blockTimeout, maxJobs, maxBytes, deadLettersKept);
     }
 
     public QueueSettings withQuota(long jobs, long bytes, int deadLetters) {
-        return new QueueSettings(visibilityTimeout, resultTtl, metricsKept, maxDeliveries, blockTimeout, jobs, bytes,
-                deadLetters);
+        return new QueueSettings(
+                visibilityTimeout, resultTtl, metricsKept, maxDeliveries, blockTimeout, jobs, bytes, deadLetters);
     }
 }

@@ -25,7 +25,8 @@ public sealed interface Settlement {
      * @param objectChanged it failed because its object is no longer the version its program pins;
      *     for a window, its parent fails (or is planned again) for that reason
      */
-    record Done(Delivery delivery, JobResult result, ExecutionRecord record, boolean objectChanged) implements Settlement {
+    record Done(Delivery delivery, JobResult result, ExecutionRecord record, boolean objectChanged)
+            implements Settlement {
 
         public Done(Delivery delivery, JobResult result, ExecutionRecord record) {
             this(delivery, result, record, false);
@@ -37,11 +38,18 @@ public sealed interface Settlement {
      *
      * @param burnsAttempt false for throttling, which is back-pressure, not the job failing
      */
-    record Retry(Delivery delivery, Duration delay, boolean burnsAttempt, String error, Set<String> avoid,
-            ExecutionRecord record) implements Settlement {}
+    record Retry(
+            Delivery delivery,
+            Duration delay,
+            boolean burnsAttempt,
+            String error,
+            Set<String> avoid,
+            ExecutionRecord record)
+            implements Settlement {}
 
     /** The job failed its last attempt: a failed result, and the job kept in the dead-letter stream. */
-    record Dead(Delivery delivery, JobResult result, List<String> errors, ExecutionRecord record) implements Settlement {}
+    record Dead(Delivery delivery, JobResult result, List<String> errors, ExecutionRecord record)
+            implements Settlement {}
 
     /**
      * A fan-out job is cut into windows: its record is kept in the queue, its first windows are

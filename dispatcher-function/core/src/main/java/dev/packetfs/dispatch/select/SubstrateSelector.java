@@ -36,8 +36,8 @@ public final class SubstrateSelector {
         this(adapters, policy, prices, SubstrateState.defaultBreaker());
     }
 
-    SubstrateSelector(List<SubstrateAdapter> adapters, ScoringPolicy policy, PriceList prices,
-            CircuitBreakerConfig breaker) {
+    SubstrateSelector(
+            List<SubstrateAdapter> adapters, ScoringPolicy policy, PriceList prices, CircuitBreakerConfig breaker) {
         this.policy = policy;
         this.prices = prices;
         for (SubstrateAdapter adapter : adapters) {
@@ -76,16 +76,18 @@ public final class SubstrateSelector {
             }
         }
         if (fit.isEmpty()) {
-            return Selection.unsatisfiable(states.size() == 1 || job.pinned() ? lastReason
-                    : "no substrate meets the job's constraints (last: " + lastReason + ")");
+            return Selection.unsatisfiable(
+                    states.size() == 1 || job.pinned()
+                            ? lastReason
+                            : "no substrate meets the job's constraints (last: " + lastReason + ")");
         }
-        List<SubstrateState> ready = fit.stream().filter(SubstrateState::available).toList();
+        List<SubstrateState> ready =
+                fit.stream().filter(SubstrateState::available).toList();
         if (ready.isEmpty()) {
             return Selection.unavailable("every substrate that fits is down or failing: "
                     + fit.stream().map(SubstrateState::name).toList());
         }
-        Comparator<SubstrateState> order = Comparator
-                .comparing((SubstrateState s) -> avoid.contains(s.name()))
+        Comparator<SubstrateState> order = Comparator.comparing((SubstrateState s) -> avoid.contains(s.name()))
                 .thenComparingDouble(this::score);
         return Selection.of(ready.stream().sorted(order).toList());
     }
@@ -93,7 +95,8 @@ public final class SubstrateSelector {
     /** Why the job cannot run on this substrate, or null when it can. */
     private String unfit(ComputeJob job, SubstrateCapability c) {
         if (job.pinned() && !job.substrate().equals(c.name())) {
-            return states.containsKey(job.substrate()) ? "pinned to " + job.substrate()
+            return states.containsKey(job.substrate())
+                    ? "pinned to " + job.substrate()
                     : "substrate '" + job.substrate() + "' is not configured here; configured: " + states.keySet();
         }
         if (!job.substrates().isEmpty() && !job.substrates().contains(c.name())) {
@@ -115,9 +118,11 @@ public final class SubstrateSelector {
             return c.name() + " is untrusted and the job is not public";
         }
         if (job.maxCostUsd() != null) {
-            long estimate = prices.picoUsd(c.name(), states.get(c.name()).adapter().estimate(job));
+            long estimate =
+                    prices.picoUsd(c.name(), states.get(c.name()).adapter().estimate(job));
             if (BigDecimal.valueOf(estimate).compareTo(job.maxCostUsd().multiply(PICO)) > 0) {
-                return c.name() + " would cost about " + BigDecimal.valueOf(estimate, 12).stripTrailingZeros().toPlainString()
+                return c.name() + " would cost about "
+                        + BigDecimal.valueOf(estimate, 12).stripTrailingZeros().toPlainString()
                         + " USD, over max_cost_usd " + job.maxCostUsd().toPlainString();
             }
         }

@@ -27,7 +27,8 @@ public final class SubstrateState {
         this.adapter = adapter;
         this.capability = adapter.capability();
         this.breaker = CircuitBreaker.of(capability.name(), breakerConfig);
-        this.latencyMs = new Ewma(policy.ewmaAlpha(), capability.expectedLatency().toNanos() / 1e6);
+        this.latencyMs =
+                new Ewma(policy.ewmaAlpha(), capability.expectedLatency().toNanos() / 1e6);
         this.failureRate = new Ewma(policy.ewmaAlpha(), 0);
     }
 
@@ -90,7 +91,8 @@ public final class SubstrateState {
 
     /** Whether the substrate takes work at all now (healthy, breaker not open); it may still be full. */
     boolean available() {
-        return health().healthy() && breaker.getState() != CircuitBreaker.State.OPEN
+        return health().healthy()
+                && breaker.getState() != CircuitBreaker.State.OPEN
                 && breaker.getState() != CircuitBreaker.State.FORCED_OPEN;
     }
 

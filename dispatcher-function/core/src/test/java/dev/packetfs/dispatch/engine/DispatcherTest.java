@@ -11,12 +11,14 @@ import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.ledger.CostLedger;
 import dev.packetfs.dispatch.ledger.PriceList;
-import dev.packetfs.dispatch.queue.memory.InMemoryJobQueue;
 import dev.packetfs.dispatch.queue.JobQueue;
 import dev.packetfs.dispatch.queue.QueueSettings;
+import dev.packetfs.dispatch.queue.memory.InMemoryJobQueue;
 import dev.packetfs.dispatch.select.ScoringPolicy;
 import dev.packetfs.dispatch.select.SubstrateSelector;
 import dev.packetfs.dispatch.substrate.BilledUnits;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome;
+import dev.packetfs.dispatch.substrate.ExecutionRequest;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
 import dev.packetfs.dispatch.testing.Jobs;
 import dev.packetfs.dispatch.testing.ScriptedSubstrate;
@@ -30,8 +32,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import dev.packetfs.dispatch.substrate.ExecutionOutcome;
-import dev.packetfs.dispatch.substrate.ExecutionRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -46,10 +46,16 @@ class DispatcherTest {
 
     Dispatcher start(SubstrateAdapter... substrates) {
         queue = new InMemoryJobQueue(QueueSettings.defaults());
-        DispatchSettings settings = DispatchSettings.defaults().withRetry(FAST_RETRY)
-                .withTakeWait(Duration.ofMillis(100)).withUnavailableDelay(Duration.ofMillis(20));
-        dispatcher = new Dispatcher(queue.delivery(), new SubstrateSelector(List.of(substrates), ScoringPolicy.defaults(), PRICES),
-                new CostLedger(PRICES, new SimpleMeterRegistry()), settings, new SimpleMeterRegistry());
+        DispatchSettings settings = DispatchSettings.defaults()
+                .withRetry(FAST_RETRY)
+                .withTakeWait(Duration.ofMillis(100))
+                .withUnavailableDelay(Duration.ofMillis(20));
+        dispatcher = new Dispatcher(
+                queue.delivery(),
+                new SubstrateSelector(List.of(substrates), ScoringPolicy.defaults(), PRICES),
+                new CostLedger(PRICES, new SimpleMeterRegistry()),
+                settings,
+                new SimpleMeterRegistry());
         dispatcher.start();
         return dispatcher;
     }
@@ -82,7 +88,9 @@ class DispatcherTest {
         for (ComputeJob job : jobs) {
             JobResult r = await(job.jobId());
             assertEquals(JobResult.Status.SUCCEEDED, r.status());
-            assertEquals(Kernel.execute(job.program()).value(), r.result().get("checksum").asLong());
+            assertEquals(
+                    Kernel.execute(job.program()).value(),
+                    r.result().get("checksum").asLong());
             assertEquals(1, r.attempts());
             assertEquals("local", r.substrate());
         }
@@ -104,10 +112,10 @@ class DispatcherTest {
     @Test
     void aFailingSubstrateFailsOverToTheNextBest() throws Exception {
         // "flaky" scores best (faster) but always fails; "local" is the next best.
-        ScriptedSubstrate flaky = new ScriptedSubstrate("flaky", 0, Duration.ofNanos(1), (j, n) -> FAIL, Duration.ZERO,
-                BilledUnits.NONE);
-        ScriptedSubstrate local = new ScriptedSubstrate("local", 0, Duration.ofMillis(5), (j, n) -> RUN, Duration.ZERO,
-                BilledUnits.NONE);
+        ScriptedSubstrate flaky =
+                new ScriptedSubstrate("flaky", 0, Duration.ofNanos(1), (j, n) -> FAIL, Duration.ZERO, BilledUnits.NONE);
+        ScriptedSubstrate local =
+                new ScriptedSubstrate("local", 0, Duration.ofMillis(5), (j, n) -> RUN, Duration.ZERO, BilledUnits.NONE);
         start(flaky, local);
         queue.intake().submit(Jobs.crc("first", "x"));
         JobResult r = await("first");
@@ -127,8 +135,8 @@ class DispatcherTest {
     @Test
     void throttlingIsBackPressureAndBurnsNoAttempt() throws Exception {
         // Throttled five times, then served; with max 3 attempts it still succeeds on attempt 1.
-        start(new ScriptedSubstrate("local", 0, Duration.ofMillis(1), (j, n) -> n <= 5 ? THROTTLE : RUN, Duration.ZERO,
-                BilledUnits.NONE));
+        start(new ScriptedSubstrate(
+                "local", 0, Duration.ofMillis(1), (j, n) -> n <= 5 ? THROTTLE : RUN, Duration.ZERO, BilledUnits.NONE));
         queue.intake().submit(Jobs.crc("busy", "x"));
         JobResult r = await("busy");
         assertEquals(JobResult.Status.SUCCEEDED, r.status());
@@ -151,17 +159,19 @@ class DispatcherTest {
     @Test
     void aJobNoSubstrateCanRunFailsWithTheReason() throws Exception {
         start(ScriptedSubstrate.always("local", RUN));
-        ComputeJob gpu = new ComputeJob("gpu", Jobs.crc("x", "y").program(), null, null, true, false, "auto", null, false);
+        ComputeJob gpu =
+                new ComputeJob("gpu", Jobs.crc("x", "y").program(), null, null, true, false, "auto", null, false);
         queue.intake().submit(gpu);
-        assertEquals("no substrate can run this job: local has no GPU", await("gpu").error());
+        assertEquals(
+                "no substrate can run this job: local has no GPU", await("gpu").error());
         queue.intake().submit(Jobs.crc("pinned", "x").withSubstrate("lambda"));
         assertTrue(await("pinned").error().contains("substrate 'lambda' is not configured here"));
     }
 
     @Test
     void aBusySubstrateMakesJobsWaitForASlotNotRetry() throws Exception {
-        ScriptedSubstrate narrow = new ScriptedSubstrate("local", 0, Duration.ofMillis(1), (j, n) -> RUN,
-                Duration.ofMillis(10), BilledUnits.NONE, 2);
+        ScriptedSubstrate narrow = new ScriptedSubstrate(
+                "local", 0, Duration.ofMillis(1), (j, n) -> RUN, Duration.ofMillis(10), BilledUnits.NONE, 2);
         start(narrow);
         for (int i = 0; i < 60; i++) {
             queue.intake().submit(Jobs.crc("w-" + i, "x" + i));
@@ -179,19 +189,20 @@ class DispatcherTest {
         // "wide" has room, so intake takes thousands of jobs; they are pinned to "narrow", whose
         // one slot a slow job holds. When it frees, each waiting job completes synchronously and
         // its completion starts the next: that must not nest one call per waiting job.
-        ScriptedSubstrate wide = new ScriptedSubstrate("wide", 0, Duration.ofMillis(1), (j, n) -> RUN, Duration.ZERO,
-                BilledUnits.NONE, 10_000);
-        ScriptedSubstrate narrow = new ScriptedSubstrate("narrow", 0, Duration.ofMillis(1), (j, n) -> RUN,
-                Duration.ZERO, BilledUnits.NONE, 1) {
-            @Override
-            public CompletionStage<ExecutionOutcome> execute(ExecutionRequest request) {
-                CompletionStage<ExecutionOutcome> outcome = super.execute(request);
-                return request.jobId().startsWith("slow")
-                        ? outcome.thenCompose(o -> CompletableFuture.supplyAsync(() -> o,
-                                CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS)))
-                        : outcome;
-            }
-        };
+        ScriptedSubstrate wide = new ScriptedSubstrate(
+                "wide", 0, Duration.ofMillis(1), (j, n) -> RUN, Duration.ZERO, BilledUnits.NONE, 10_000);
+        ScriptedSubstrate narrow =
+                new ScriptedSubstrate(
+                        "narrow", 0, Duration.ofMillis(1), (j, n) -> RUN, Duration.ZERO, BilledUnits.NONE, 1) {
+                    @Override
+                    public CompletionStage<ExecutionOutcome> execute(ExecutionRequest request) {
+                        CompletionStage<ExecutionOutcome> outcome = super.execute(request);
+                        return request.jobId().startsWith("slow")
+                                ? outcome.thenCompose(o -> CompletableFuture.supplyAsync(
+                                        () -> o, CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS)))
+                                : outcome;
+                    }
+                };
         start(wide, narrow);
         queue.intake().submit(Jobs.crc("slow-0", "s").withSubstrate("narrow"));
         Thread.sleep(100);
@@ -208,10 +219,10 @@ class DispatcherTest {
 
     @Test
     void aSlowSubstrateLosesTraffic() throws Exception {
-        ScriptedSubstrate slow = new ScriptedSubstrate("slow", 0, Duration.ofMillis(1), (j, n) -> RUN,
-                Duration.ofMillis(40), BilledUnits.NONE);
-        ScriptedSubstrate fast = new ScriptedSubstrate("fast", 0, Duration.ofMillis(5), (j, n) -> RUN, Duration.ZERO,
-                BilledUnits.NONE);
+        ScriptedSubstrate slow = new ScriptedSubstrate(
+                "slow", 0, Duration.ofMillis(1), (j, n) -> RUN, Duration.ofMillis(40), BilledUnits.NONE);
+        ScriptedSubstrate fast =
+                new ScriptedSubstrate("fast", 0, Duration.ofMillis(5), (j, n) -> RUN, Duration.ZERO, BilledUnits.NONE);
         start(slow, fast);
         for (int i = 0; i < 200; i++) {
             queue.intake().submit(Jobs.crc("s-" + i, "x" + i));
@@ -222,8 +233,13 @@ class DispatcherTest {
 
     @Test
     void everyExecutionIsChargedToTheSubstrateThatRanIt() throws Exception {
-        ScriptedSubstrate paid = new ScriptedSubstrate("paid", 0, Duration.ofNanos(1), (j, n) -> n == 1 ? FAIL : RUN,
-                Duration.ZERO, BilledUnits.of("requests", 1));
+        ScriptedSubstrate paid = new ScriptedSubstrate(
+                "paid",
+                0,
+                Duration.ofNanos(1),
+                (j, n) -> n == 1 ? FAIL : RUN,
+                Duration.ZERO,
+                BilledUnits.of("requests", 1));
         start(paid);
         queue.intake().submit(Jobs.crc("charged", "x"));
         JobResult r = await("charged");

@@ -47,20 +47,29 @@ class WindowTemplateTest {
 
     @Test
     void windowIdsCannotBeSubmittedAndWindowBytesNeedsAUrl() {
-        assertThrows(JobException.class, () -> JobJson.parse("{\"job_id\":\"a~w1\",\"program\":{\"op\":\"add\",\"data\":\"AQ==\"}}"));
-        JobException e = assertThrows(JobException.class,
+        assertThrows(
+                JobException.class,
+                () -> JobJson.parse("{\"job_id\":\"a~w1\",\"program\":{\"op\":\"add\",\"data\":\"AQ==\"}}"));
+        JobException e = assertThrows(
+                JobException.class,
                 () -> JobJson.parse("{\"program\":{\"op\":\"add\",\"data\":\"AQ==\"},\"window_bytes\":10}"));
         assertEquals("window_bytes", e.field());
-        e = assertThrows(JobException.class, () -> JobJson.parse(
-                "{\"program\":{\"op\":\"add\",\"data_url\":\"http://a.example/\"},\"substrate\":\"local\",\"substrates\":[\"flyio\"]}"));
+        e = assertThrows(
+                JobException.class,
+                () -> JobJson.parse(
+                        "{\"program\":{\"op\":\"add\",\"data_url\":\"http://a.example/\"},\"substrate\":\"local\",\"substrates\":[\"flyio\"]}"));
         assertEquals("substrates", e.field());
-        e = assertThrows(JobException.class, () -> JobJson.parse(
-                "{\"program\":{\"op\":\"add\",\"data_url\":\"http://a.example/\"},\"window_bytes\":0}"));
+        e = assertThrows(
+                JobException.class,
+                () -> JobJson.parse(
+                        "{\"program\":{\"op\":\"add\",\"data_url\":\"http://a.example/\"},\"window_bytes\":0}"));
         assertEquals("window_bytes: must be an integer 1..9007199254740991, got 0", e.getMessage());
         assertTrue(JobJson.parse("{\"program\":{\"op\":\"add\",\"data_url\":\"http://a.example/\"},\"window_bytes\":1}")
                 .fansOut());
-        ComputeJob hedge = JobJson.parse(PARENT).windowJob(new WindowRef("scan:1", 4, false),
-                JobJson.parse(PARENT).program()).hedge();
+        ComputeJob hedge = JobJson.parse(PARENT)
+                .windowJob(
+                        new WindowRef("scan:1", 4, false), JobJson.parse(PARENT).program())
+                .hedge();
         assertEquals("scan:1~w4~h", hedge.jobId());
         assertEquals(hedge, JobJson.parse(JobJson.toText(JobJson.write(hedge))));
         assertEquals(Op.FNV64, hedge.program().op());

@@ -29,7 +29,8 @@ class LatencyHistogramTest {
         }
         assertEquals(LatencyHistogram.upperBound(LatencyHistogram.bucket(40)), LatencyHistogram.percentile(counts, 50));
         assertEquals(47, LatencyHistogram.upperBound(LatencyHistogram.bucket(40)), "40 ms lies in 40..47");
-        assertEquals(LatencyHistogram.upperBound(LatencyHistogram.bucket(5000)), LatencyHistogram.percentile(counts, 99));
+        assertEquals(
+                LatencyHistogram.upperBound(LatencyHistogram.bucket(5000)), LatencyHistogram.percentile(counts, 99));
         assertEquals(-1, LatencyHistogram.percentile(new long[LatencyHistogram.BUCKETS], 50));
     }
 }

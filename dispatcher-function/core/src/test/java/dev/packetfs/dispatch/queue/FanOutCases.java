@@ -51,7 +51,8 @@ public final class FanOutCases {
     private FanOutCases() {}
 
     /** One step a dispatcher takes on a parent: {@code answer}, {@code fail}, {@code hedge} or {@code cancel}. */
-    public record Step(String action, long index, boolean hedge, String substrate, long cost, double after, JsonNode expect) {
+    public record Step(
+            String action, long index, boolean hedge, String substrate, long cost, double after, JsonNode expect) {
 
         ObjectNode toJson() {
             ObjectNode n = JSON.objectNode();
@@ -72,8 +73,14 @@ public final class FanOutCases {
         }
 
         static Step fromJson(JsonNode n) {
-            return new Step(n.path("do").asText(), n.path("window").asLong(), n.path("hedge").asBoolean(),
-                    n.path("substrate").asText(null), n.path("cost").asLong(), n.path("after").asDouble(), n.path("expect"));
+            return new Step(
+                    n.path("do").asText(),
+                    n.path("window").asLong(),
+                    n.path("hedge").asBoolean(),
+                    n.path("substrate").asText(null),
+                    n.path("cost").asLong(),
+                    n.path("after").asDouble(),
+                    n.path("expect"));
         }
     }
 
@@ -101,8 +108,17 @@ public final class FanOutCases {
     /** What the rules move in a parent's progress (what its plan fixed, and the clock, left out). */
     static ObjectNode progress(FanOutProgress p) {
         ObjectNode n = p.toJson();
-        n.retain("state", "windows_done", "windows_queued", "bytes_done", "cost_usd", "executions", "hedges", "hedges_won",
-                "substrates", "error");
+        n.retain(
+                "state",
+                "windows_done",
+                "windows_queued",
+                "bytes_done",
+                "cost_usd",
+                "executions",
+                "hedges",
+                "hedges_won",
+                "substrates",
+                "error");
         return canonical(n);
     }
 
@@ -158,8 +174,16 @@ public final class FanOutCases {
 
     /** The answer a substrate gives for a window: the kernel over the contract's object. */
     static JobResult answerOf(ComputeJob window, String substrate, long cost) {
-        return new JobResult(window.jobId(), JobResult.Status.SUCCEEDED, substrate,
-                Kernel.execute(window.program(), FanOutQueueContract.OBJECT).toJson(), 1, cost, 1, null, Instant.EPOCH);
+        return new JobResult(
+                window.jobId(),
+                JobResult.Status.SUCCEEDED,
+                substrate,
+                Kernel.execute(window.program(), FanOutQueueContract.OBJECT).toJson(),
+                1,
+                cost,
+                1,
+                null,
+                Instant.EPOCH);
     }
 
     static String failure(ComputeJob window) {
@@ -187,11 +211,16 @@ public final class FanOutCases {
             List<Case> out = new ArrayList<>();
             for (JsonNode c : JobJson.MAPPER.readTree(in)) {
                 JsonNode l = c.path("limits");
-                FanOutLimits limits = new FanOutLimits(l.path("max_outstanding").asInt(), l.path("max_cost_pico_usd").asLong(),
-                        l.path("estimate_pico_usd").asLong(), l.path("chained").asBoolean(), null);
+                FanOutLimits limits = new FanOutLimits(
+                        l.path("max_outstanding").asInt(),
+                        l.path("max_cost_pico_usd").asLong(),
+                        l.path("estimate_pico_usd").asLong(),
+                        l.path("chained").asBoolean(),
+                        null);
                 List<Step> steps = new ArrayList<>();
                 c.path("steps").forEach(s -> steps.add(Step.fromJson(s)));
-                out.add(new Case(c.path("name").asText(), JobJson.parse(c.path("parent")), limits, c.path("planned"), steps));
+                out.add(new Case(
+                        c.path("name").asText(), JobJson.parse(c.path("parent")), limits, c.path("planned"), steps));
             }
             return out;
         } catch (IOException e) {
@@ -201,7 +230,10 @@ public final class FanOutCases {
 
     public static String text(ArrayNode cases) {
         try {
-            return JobJson.MAPPER.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(cases) + "\n";
+            return JobJson.MAPPER
+                            .copy()
+                            .enable(SerializationFeature.INDENT_OUTPUT)
+                            .writeValueAsString(cases) + "\n";
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -218,6 +250,7 @@ public final class FanOutCases {
         });
         /** Windows delivered and not settled, by job id (a hedge's id ends in ~h). */
         private final Map<String, ComputeJob> outstanding = new LinkedHashMap<>();
+
         private final List<String> hedged = new ArrayList<>();
 
         Model(SplittableRandom random, String name) {
@@ -230,7 +263,8 @@ public final class FanOutCases {
             long windowBytes = new long[] {997, 4_096, 10_000, 33_335}[random.nextInt(4)];
             long windows = 1 + random.nextInt(12);
             long offset = random.nextInt(2_000);
-            long length = Math.min(FanOutQueueContract.OBJECT.length - offset,
+            long length = Math.min(
+                    FanOutQueueContract.OBJECT.length - offset,
                     (windows - 1) * windowBytes + 1 + random.nextLong(windowBytes));
             ComputeJob parent = FanOutQueueContract.parent(name, op, offset, length, windowBytes);
             int cap = new int[] {1, 2, 3, 5, 16}[random.nextInt(5)];
@@ -247,7 +281,8 @@ public final class FanOutCases {
             l.put("max_cost_pico_usd", maxCost);
             l.put("estimate_pico_usd", estimate);
             l.put("chained", limits.chained());
-            rules.plan(plan, limits, WindowTemplate.of(parent, null, 0), JobJson.toText(JobJson.write(parent)), "1-0", 0);
+            rules.plan(
+                    plan, limits, WindowTemplate.of(parent, null, 0), JobJson.toText(JobJson.write(parent)), "1-0", 0);
             c.set("planned", observe(null));
             ArrayNode steps = c.putArray("steps");
             while (finished == null && steps.size() < 40) {

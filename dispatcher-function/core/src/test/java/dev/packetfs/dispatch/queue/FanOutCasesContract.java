@@ -33,6 +33,7 @@ public abstract class FanOutCasesContract {
     private JobQueue queue;
     /** Windows delivered and not settled, by job id; deliveries seen, by handle. */
     private final Map<String, Delivery> outstanding = new HashMap<>();
+
     private final Set<String> seen = new HashSet<>();
 
     protected abstract JobQueue queueUnderTest();
@@ -51,8 +52,9 @@ public abstract class FanOutCasesContract {
             queue.intake().submit(c.parent());
             Delivery parent = deliveries(1, true).get(0);
             assertEquals(c.parent().jobId(), parent.jobId());
-            queue.delivery().settle(List.of(new Settlement.Planned(parent,
-                    WindowPlan.of(c.parent(), FanOutQueueContract.OBJECT.length), c.limits())));
+            queue.delivery()
+                    .settle(List.of(new Settlement.Planned(
+                            parent, WindowPlan.of(c.parent(), FanOutQueueContract.OBJECT.length), c.limits())));
             compare(c, "planning", c.planned(), observe(c, c.planned()));
             int n = 0;
             for (FanOutCases.Step step : c.steps()) {
@@ -68,8 +70,14 @@ public abstract class FanOutCasesContract {
     private ObjectNode act(FanOutCases.Case c, FanOutCases.Step step) {
         ObjectNode n = JSON.objectNode();
         switch (step.action()) {
-            case "cancel" -> n.put("cancel", queue.intake().cancel(c.parent().jobId()).name());
-            case "hedge" -> n.put("hedged", queue.delivery().hedgeAsync(window(c, step.index(), false), "flyio", step.after()).join());
+            case "cancel" ->
+                n.put("cancel", queue.intake().cancel(c.parent().jobId()).name());
+            case "hedge" ->
+                n.put(
+                        "hedged",
+                        queue.delivery()
+                                .hedgeAsync(window(c, step.index(), false), "flyio", step.after())
+                                .join());
             default -> {
                 Delivery d = window(c, step.index(), step.hedge());
                 outstanding.remove(d.jobId());
@@ -82,11 +90,22 @@ public abstract class FanOutCasesContract {
     private Settlement settlement(Delivery d, FanOutCases.Step step) {
         if (step.action().equals("answer")) {
             JobResult r = FanOutCases.answerOf(d.job(), step.substrate(), step.cost());
-            return new Settlement.Done(d, r, new ExecutionRecord(d.jobId(), step.substrate(), null, 1, step.cost(),
-                    r.result().path("bytes_processed").asLong(), Instant.now()));
+            return new Settlement.Done(
+                    d,
+                    r,
+                    new ExecutionRecord(
+                            d.jobId(),
+                            step.substrate(),
+                            null,
+                            1,
+                            step.cost(),
+                            r.result().path("bytes_processed").asLong(),
+                            Instant.now()));
         }
         String error = FanOutCases.failure(d.job());
-        return new Settlement.Done(d, JobResult.failed(d.jobId(), step.substrate(), d.attempts() + 1, 1, error),
+        return new Settlement.Done(
+                d,
+                JobResult.failed(d.jobId(), step.substrate(), d.attempts() + 1, 1, error),
                 new ExecutionRecord(d.jobId(), step.substrate(), "origin_error", 1, step.cost(), 0, Instant.now()));
     }
 
@@ -104,7 +123,8 @@ public abstract class FanOutCasesContract {
         ObjectNode n = JSON.objectNode();
         ArrayNode windows = n.putArray("issued");
         List<Delivery> got = deliveries(expected.path("issued").size(), false);
-        got.sort((a, b) -> Boolean.compare(a.job().window().hedge(), b.job().window().hedge())); // hedges last, as the table has them
+        got.sort((a, b) -> Boolean.compare(
+                a.job().window().hedge(), b.job().window().hedge())); // hedges last, as the table has them
         for (Delivery d : got) {
             outstanding.put(d.jobId(), d);
             windows.add(FanOutCases.window(d.job()));
@@ -113,8 +133,11 @@ public abstract class FanOutCasesContract {
             n.set("result", FanOutCases.result(awaitResult(c.parent().jobId())));
         } else {
             Optional<JobStatus> status = queue.records().status(c.parent().jobId());
-            n.set("progress", status.isPresent() && status.get().fanOut() != null
-                    ? FanOutCases.progress(status.get().fanOut()) : JSON.textNode("no progress: " + status));
+            n.set(
+                    "progress",
+                    status.isPresent() && status.get().fanOut() != null
+                            ? FanOutCases.progress(status.get().fanOut())
+                            : JSON.textNode("no progress: " + status));
         }
         return n;
     }
@@ -128,7 +151,8 @@ public abstract class FanOutCasesContract {
         List<Delivery> out = new ArrayList<>();
         long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (true) {
-            List<Delivery> got = queue.delivery().take(100, out.size() < atLeast ? Duration.ofMillis(50) : Duration.ZERO);
+            List<Delivery> got =
+                    queue.delivery().take(100, out.size() < atLeast ? Duration.ofMillis(50) : Duration.ZERO);
             for (Delivery d : got) {
                 if (seen.add(d.handle()) && (parent || d.job().window() != null)) {
                     out.add(d);
@@ -154,7 +178,10 @@ public abstract class FanOutCasesContract {
     }
 
     private static void compare(FanOutCases.Case c, String when, JsonNode expected, ObjectNode actual) {
-        assertEquals(FanOutCases.canonical((ObjectNode) expected).toString(), FanOutCases.canonical(actual).toString(), c.name() + " (" + c.parent().program().op().wireName() + ", "
-                + c.limits() + "), " + when + ": the backend disagrees with the rules");
+        assertEquals(
+                FanOutCases.canonical((ObjectNode) expected).toString(),
+                FanOutCases.canonical(actual).toString(),
+                c.name() + " (" + c.parent().program().op().wireName() + ", " + c.limits() + "), " + when
+                        + ": the backend disagrees with the rules");
     }
 }

@@ -27,9 +27,12 @@ class FanOutCasesTest {
         try (InputStream in = getClass().getClassLoader().getResourceAsStream(FanOutCases.RESOURCE)) {
             committed = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        assertEquals(generated, committed, FanOutCases.RESOURCE + " is not what FanOutRules generates: write it again"
-                + " (mvn -pl dispatcher-function/core test -Dtest=FanOutCasesTest -Dpacketfs.fanout-cases.write=true)"
-                + " and make the Lua scripts agree");
+        assertEquals(
+                generated,
+                committed,
+                FanOutCases.RESOURCE + " is not what FanOutRules generates: write it again"
+                        + " (mvn -pl dispatcher-function/core test -Dtest=FanOutCasesTest -Dpacketfs.fanout-cases.write=true)"
+                        + " and make the Lua scripts agree");
     }
 
     @Test

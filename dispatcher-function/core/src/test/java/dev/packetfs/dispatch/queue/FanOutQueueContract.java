@@ -48,6 +48,7 @@ public abstract class FanOutQueueContract {
     static final byte[] OBJECT = new byte[100_003];
     /** The object's second version: the same size, every byte inverted. */
     static final byte[] OBJECT2 = new byte[OBJECT.length];
+
     static final ObjectVersion V1 = new ObjectVersion("\"v1\"", null, OBJECT.length);
     static final ObjectVersion V2 = new ObjectVersion("\"v2\"", null, OBJECT.length);
 
@@ -75,8 +76,17 @@ public abstract class FanOutQueueContract {
     }
 
     protected static ComputeJob parent(String id, Op op, long offset, long length, long windowBytes) {
-        return ComputeJob.of(id, new Program(op, op == Op.CRC32C || op == Op.FNV64 ? 0 : 77, URL, null, offset, length,
-                OptionalLong.empty())).withWindowBytes(windowBytes);
+        return ComputeJob.of(
+                        id,
+                        new Program(
+                                op,
+                                op == Op.CRC32C || op == Op.FNV64 ? 0 : 77,
+                                URL,
+                                null,
+                                offset,
+                                length,
+                                OptionalLong.empty()))
+                .withWindowBytes(windowBytes);
     }
 
     protected static FanOutLimits limits(ComputeJob parent, int outstanding) {
@@ -112,15 +122,25 @@ public abstract class FanOutQueueContract {
     protected void plan(ComputeJob parent, FanOutLimits limits, ObjectVersion version) throws InterruptedException {
         queue.intake().submit(parent);
         Delivery d = take(queue, x -> x.jobId().equals(parent.jobId()));
-        queue.delivery().settle(List.of(new Settlement.Planned(d, WindowPlan.of(parent, OBJECT.length, version), limits)));
+        queue.delivery()
+                .settle(List.of(new Settlement.Planned(d, WindowPlan.of(parent, OBJECT.length, version), limits)));
     }
 
     /** The window's answer, computed here as a substrate would, from the version its program pins. */
     protected static Settlement answer(Delivery d, String substrate, long cost) {
         ObjectVersion v = d.job().program().version();
-        KernelResult r = Kernel.execute(d.job().program(), v != null && V2.etag().equals(v.etag()) ? OBJECT2 : OBJECT);
-        JobResult result = new JobResult(d.jobId(), JobResult.Status.SUCCEEDED, substrate, r.toJson(), 1, cost,
-                d.attempts() + 1, null, Instant.now());
+        KernelResult r =
+                Kernel.execute(d.job().program(), v != null && V2.etag().equals(v.etag()) ? OBJECT2 : OBJECT);
+        JobResult result = new JobResult(
+                d.jobId(),
+                JobResult.Status.SUCCEEDED,
+                substrate,
+                r.toJson(),
+                1,
+                cost,
+                d.attempts() + 1,
+                null,
+                Instant.now());
         return new Settlement.Done(d, result, record(d, substrate, null, cost, r.bytesProcessed()));
     }
 
@@ -155,7 +175,8 @@ public abstract class FanOutQueueContract {
     @Test
     void everyOpMergesToTheSinglePassAnswer() throws Exception {
         for (Op op : Op.values()) {
-            for (long[] window : new long[][] {{0, Program.TO_END, 10_000}, {777, 60_001, 7_001}, {99_000, 5_000, 333}}) {
+            for (long[] window :
+                    new long[][] {{0, Program.TO_END, 10_000}, {777, 60_001, 7_001}, {99_000, 5_000, 333}}) {
                 ComputeJob parent = parent("p-" + op.wireName() + "-" + window[0], op, window[0], window[1], window[2]);
                 plan(parent, limits(parent, 4));
                 Run run = runToEnd(parent.jobId(), 16);
@@ -166,8 +187,16 @@ public abstract class FanOutQueueContract {
                 assertEquals(plan.windows(), r.summary().get("windows").asLong());
                 assertEquals(plan.windows(), run.windowsRun(), "each window ran once");
                 assertEquals(5 * plan.windows(), r.costPicoUsd(), "every window's cost is the parent's");
-                assertEquals(plan.bytes(), r.summary().path("substrates").path("local").path("bytes").asLong());
-                assertTrue(run.mostAtOnce() <= (op == Op.FNV64 ? 1 : 4), op + " had " + run.mostAtOnce() + " windows out at once");
+                assertEquals(
+                        plan.bytes(),
+                        r.summary()
+                                .path("substrates")
+                                .path("local")
+                                .path("bytes")
+                                .asLong());
+                assertTrue(
+                        run.mostAtOnce() <= (op == Op.FNV64 ? 1 : 4),
+                        op + " had " + run.mostAtOnce() + " windows out at once");
             }
         }
     }
@@ -191,10 +220,16 @@ public abstract class FanOutQueueContract {
         assertEquals(1, p.done());
         assertEquals(10_000, p.bytesDone());
         assertEquals(1_000, p.costPicoUsd());
-        assertEquals(new FanOutProgress.Share(1, 10_000, 1_000, 1), p.substrates().get("flyio"));
+        assertEquals(
+                new FanOutProgress.Share(1, 10_000, 1_000, 1), p.substrates().get("flyio"));
         assertEquals(4, p.issued(), "one more window queued as one finished");
-        assertEquals(List.of("progress"), queue.books().fanOuts(10).stream().map(FanOutProgress::parentId).toList());
-        queue.delivery().settle(first.subList(1, 3).stream().map(d -> answer(d, "local", 0)).toList());
+        assertEquals(
+                List.of("progress"),
+                queue.books().fanOuts(10).stream().map(FanOutProgress::parentId).toList());
+        queue.delivery()
+                .settle(first.subList(1, 3).stream()
+                        .map(d -> answer(d, "local", 0))
+                        .toList());
         JobResult r = runToEnd("progress", 8).result();
         assertEquals(singlePass(parent), KernelResult.fromJson(Op.CRC32C, r.result()));
         assertTrue(queue.books().fanOuts(10).isEmpty(), "a finished parent is not in progress");
@@ -264,7 +299,10 @@ public abstract class FanOutQueueContract {
             all.addAll(queue.delivery().take(4, Duration.ofMillis(100)));
         }
         assertFalse(queue.delivery().hedgeAsync(all.get(3), "local", 0.5).join(), "none of 4 done: no hedge at 50%");
-        queue.delivery().settle(all.subList(0, 2).stream().map(d -> answer(d, "local", 0)).toList());
+        queue.delivery()
+                .settle(all.subList(0, 2).stream()
+                        .map(d -> answer(d, "local", 0))
+                        .toList());
         assertTrue(queue.delivery().hedgeAsync(all.get(3), "local", 0.5).join(), "2 of 4 done: hedged");
     }
 
@@ -288,13 +326,18 @@ public abstract class FanOutQueueContract {
         ComputeJob parent = parent("dies", Op.COUNTEQ, 0, 20_000, 10_000);
         plan(parent, limits(parent, 2));
         Delivery w = windows(2).get(1);
-        queue.delivery().settle(List.of(new Settlement.Dead(w, JobResult.failed(w.jobId(), "flyio", 3, 0, "failed 3 attempts; last: x"),
-                List.of("a", "b", "x"), record(w, "flyio", "RETRYABLE", 0, 0))));
+        queue.delivery()
+                .settle(List.of(new Settlement.Dead(
+                        w,
+                        JobResult.failed(w.jobId(), "flyio", 3, 0, "failed 3 attempts; last: x"),
+                        List.of("a", "b", "x"),
+                        record(w, "flyio", "RETRYABLE", 0, 0))));
         JobResult r = awaitResult("dies");
         assertTrue(r.error().startsWith("window 1 (bytes 10000..19999) failed: failed 3 attempts"), r.error());
         DeadLetter letter = queue.deadLetters().newest(10).get(0);
         assertEquals("dies~w1", letter.jobId());
-        JobRequeueException e = assertThrows(JobRequeueException.class, () -> queue.deadLetters().requeue(letter.id()));
+        JobRequeueException e = assertThrows(
+                JobRequeueException.class, () -> queue.deadLetters().requeue(letter.id()));
         assertFalse(e.missing());
         assertTrue(e.getMessage().contains("window of fan-out job dies"), e.getMessage());
     }
@@ -308,7 +351,8 @@ public abstract class FanOutQueueContract {
         JobResult r = awaitResult("cancel-me");
         assertEquals("cancelled (DELETE /jobs/cancel-me) after 0 of 11 windows", r.error());
         queue.delivery().settle(List.of(answer(running, "local", 9)));
-        assertTrue(queue.delivery().take(10, Duration.ofMillis(300)).isEmpty(), "queued windows are dropped when taken");
+        assertTrue(
+                queue.delivery().take(10, Duration.ofMillis(300)).isEmpty(), "queued windows are dropped when taken");
         assertEquals(CancelOutcome.FINISHED, queue.intake().cancel("cancel-me"));
         assertEquals(0, queue.books().depth().ready() + queue.books().depth().inFlight());
     }
@@ -323,13 +367,16 @@ public abstract class FanOutQueueContract {
         while (queue.records().result("budget").isEmpty() && System.nanoTime() < until) {
             List<Delivery> got = queue.delivery().take(8, Duration.ofMillis(100));
             ran += got.size();
-            queue.delivery().settle(got.stream().map(d -> answer(d, "lambda", 100)).toList());
+            queue.delivery()
+                    .settle(got.stream().map(d -> answer(d, "lambda", 100)).toList());
         }
         JobResult r = queue.records().result("budget").orElseThrow();
         assertEquals(4, ran);
         assertEquals(400, r.costPicoUsd());
-        assertEquals("stopped by max_cost_usd 0.00000000045: 0.0000000004 USD spent on 4 of 11 windows, and the next"
-                + " would pass it", r.error());
+        assertEquals(
+                "stopped by max_cost_usd 0.00000000045: 0.0000000004 USD spent on 4 of 11 windows, and the next"
+                        + " would pass it",
+                r.error());
     }
 
     @Test
@@ -362,9 +409,11 @@ public abstract class FanOutQueueContract {
         queue.intake().submit(parent);
         Delivery d = take(queue, x -> x.jobId().equals("planning"));
         queue.delivery().planning(d, true).join();
-        assertEquals("planning", queue.records().status("planning").orElseThrow().state());
+        assertEquals(
+                "planning", queue.records().status("planning").orElseThrow().state());
         assertEquals(CancelOutcome.CANCELLED, queue.intake().cancel("planning"));
-        queue.delivery().settle(List.of(new Settlement.Planned(d, WindowPlan.of(parent, OBJECT.length), limits(parent, 4))));
+        queue.delivery()
+                .settle(List.of(new Settlement.Planned(d, WindowPlan.of(parent, OBJECT.length), limits(parent, 4))));
         assertEquals("failed", queue.records().status("planning").orElseThrow().state());
         assertTrue(queue.books().fanOuts(10).isEmpty());
         assertTrue(queue.delivery().take(10, Duration.ofMillis(300)).isEmpty(), "no window was queued");
@@ -374,7 +423,9 @@ public abstract class FanOutQueueContract {
     void aQueuedJobCanBeCancelledButNotARunningOne() throws Exception {
         queue.intake().submit(Jobs.crc("waiting", "abc"));
         assertEquals(CancelOutcome.CANCELLED, queue.intake().cancel("waiting"));
-        assertEquals("cancelled (DELETE /jobs/waiting) before it ran", queue.records().result("waiting").orElseThrow().error());
+        assertEquals(
+                "cancelled (DELETE /jobs/waiting) before it ran",
+                queue.records().result("waiting").orElseThrow().error());
         assertTrue(queue.delivery().take(5, Duration.ofMillis(300)).isEmpty(), "its entry is dropped");
         queue.intake().submit(Jobs.crc("busy", "abc"));
         Delivery d = take(queue, x -> x.jobId().equals("busy"));
@@ -388,8 +439,12 @@ public abstract class FanOutQueueContract {
     void aDeadLetterIsListedAndCanBeRequeued() throws Exception {
         queue.intake().submit(Jobs.crc("poison", "abc"));
         Delivery d = take(queue, x -> true);
-        queue.delivery().settle(List.of(new Settlement.Dead(d, JobResult.failed("poison", "flyio", 3, 0, "failed 3 attempts; last: boom"),
-                List.of("one", "two", "boom"), record(d, "flyio", "RETRYABLE", 0, 0))));
+        queue.delivery()
+                .settle(List.of(new Settlement.Dead(
+                        d,
+                        JobResult.failed("poison", "flyio", 3, 0, "failed 3 attempts; last: boom"),
+                        List.of("one", "two", "boom"),
+                        record(d, "flyio", "RETRYABLE", 0, 0))));
         List<DeadLetter> letters = queue.deadLetters().newest(10);
         assertEquals(1, letters.size());
         DeadLetter l = letters.get(0);
@@ -404,9 +459,12 @@ public abstract class FanOutQueueContract {
         assertEquals(0, again.attempts(), "every attempt ahead of it");
         queue.delivery().settle(List.of(JobQueueContract.done(again)));
         assertTrue(queue.records().result("poison").orElseThrow().succeeded());
-        JobRequeueException missing = assertThrows(JobRequeueException.class, () -> queue.deadLetters().requeue(l.id()));
+        JobRequeueException missing = assertThrows(
+                JobRequeueException.class, () -> queue.deadLetters().requeue(l.id()));
         assertTrue(missing.missing());
-        assertTrue(assertThrows(JobRequeueException.class, () -> queue.deadLetters().requeue("0-1")).missing());
+        assertTrue(assertThrows(
+                        JobRequeueException.class, () -> queue.deadLetters().requeue("0-1"))
+                .missing());
     }
 
     @Test
@@ -419,19 +477,34 @@ public abstract class FanOutQueueContract {
             got.addAll(queue.delivery().take(3, Duration.ofMillis(100)));
         }
         List<Settlement> settlements = new ArrayList<>();
-        settlements.add(new Settlement.Done(got.get(0), JobResult.failed("s0", "flyio", 1, 7, "x"),
+        settlements.add(new Settlement.Done(
+                got.get(0),
+                JobResult.failed("s0", "flyio", 1, 7, "x"),
                 new ExecutionRecord("s0", "flyio", "JOB_ERROR", 12, 7, 0, Instant.now())));
         for (Delivery d : got.subList(1, 3)) {
-            settlements.add(new Settlement.Done(d, new JobResult(d.jobId(), JobResult.Status.SUCCEEDED, "flyio",
-                    Kernel.execute(d.job().program()).toJson(), 1, 5, 1, null, Instant.now()),
+            settlements.add(new Settlement.Done(
+                    d,
+                    new JobResult(
+                            d.jobId(),
+                            JobResult.Status.SUCCEEDED,
+                            "flyio",
+                            Kernel.execute(d.job().program()).toJson(),
+                            1,
+                            5,
+                            1,
+                            null,
+                            Instant.now()),
                     new ExecutionRecord(d.jobId(), "flyio", null, 40, 5, 3, Instant.now())));
         }
         queue.delivery().settle(settlements);
         long now = Instant.now().getEpochSecond();
         for (SeriesResolution res : SeriesResolution.values()) {
             Map<String, SeriesBucket> total = new java.util.TreeMap<>();
-            queue.books().series(res, res.period(now) - 2, res.period(now)).values()
-                    .forEach(m -> m.forEach((k, v) -> total.computeIfAbsent(k, x -> new SeriesBucket()).add(v)));
+            queue.books()
+                    .series(res, res.period(now) - 2, res.period(now))
+                    .values()
+                    .forEach(m -> m.forEach((k, v) ->
+                            total.computeIfAbsent(k, x -> new SeriesBucket()).add(v)));
             SeriesBucket b = total.get("flyio");
             assertNotNull(b, res + ": " + total);
             assertEquals(3, b.executions);
@@ -450,10 +523,14 @@ public abstract class FanOutQueueContract {
 
     /** A window that found its object changed, as the dispatcher settles it. */
     static Settlement changed(Delivery d, String found) {
-        String error = "local: data_url: " + URL + " is no longer the version the program pins: it answered ETag " + found
-                + " where the program pins ETag " + d.job().program().version().etag();
-        return new Settlement.Done(d, JobResult.failed(d.jobId(), "local", d.attempts() + 1, 2, error),
-                record(d, "local", "OBJECT_CHANGED", 2, 0), true);
+        String error = "local: data_url: " + URL + " is no longer the version the program pins: it answered ETag "
+                + found + " where the program pins ETag "
+                + d.job().program().version().etag();
+        return new Settlement.Done(
+                d,
+                JobResult.failed(d.jobId(), "local", d.attempts() + 1, 2, error),
+                record(d, "local", "OBJECT_CHANGED", 2, 0),
+                true);
     }
 
     static FanOutLimits restarting(ComputeJob parent, int outstanding, int maxRestarts) {
@@ -477,7 +554,9 @@ public abstract class FanOutQueueContract {
         FanOutProgress p = queue.records().status("pinned").orElseThrow().fanOut();
         assertEquals(V1, p.version());
         assertEquals("verified", p.toJson().get("consistency").asText());
-        assertEquals("{\"etag\":\"\\\"v1\\\"\",\"size\":100003}", p.toJson().get("version").toString());
+        assertEquals(
+                "{\"etag\":\"\\\"v1\\\"\",\"size\":100003}",
+                p.toJson().get("version").toString());
         for (Delivery w : windows(3)) {
             assertEquals(V1, w.job().program().version(), w.jobId());
             queue.delivery().settle(List.of(answer(w, "local", 1)));
@@ -514,10 +593,16 @@ public abstract class FanOutQueueContract {
         JobResult r = awaitResult("changed");
         assertEquals(JobResult.Status.FAILED, r.status());
         assertNull(r.result(), "nothing merged is stored");
-        assertTrue(r.error().startsWith("the object changed while the job ran: the plan read ETag \"v1\", 100003 bytes;"
-                + " window 2 (bytes 20000..29999) found: local: data_url: "), r.error());
-        assertTrue(r.error().contains("it answered ETag \"v2\" where the program pins ETag \"v1\"; 2 of 11 windows had been"
-                + " read, and nothing was merged; submit it again, or with \"on_change\": \"restart\""), r.error());
+        assertTrue(
+                r.error()
+                        .startsWith("the object changed while the job ran: the plan read ETag \"v1\", 100003 bytes;"
+                                + " window 2 (bytes 20000..29999) found: local: data_url: "),
+                r.error());
+        assertTrue(
+                r.error()
+                        .contains("it answered ETag \"v2\" where the program pins ETag \"v1\"; 2 of 11 windows had been"
+                                + " read, and nothing was merged; submit it again, or with \"on_change\": \"restart\""),
+                r.error());
         assertEquals("failed", r.summary().get("state").asText());
         assertEquals(4, r.costPicoUsd(), "what its windows cost");
         queue.delivery().settle(List.of(answer(out.get(3), "local", 1))); // still running when it failed: ignored
@@ -534,7 +619,9 @@ public abstract class FanOutQueueContract {
         Delivery hedge = take(queue, d -> d.job().window().hedge());
         assertEquals(V1, hedge.job().program().version(), "a hedge reads the plan's version too");
         queue.delivery().settle(List.of(changed(hedge, "\"v2\"")));
-        assertEquals("running", queue.records().status("hedge-changed").orElseThrow().fanOut().state());
+        assertEquals(
+                "running",
+                queue.records().status("hedge-changed").orElseThrow().fanOut().state());
         queue.delivery().settle(out.stream().map(d -> answer(d, "local", 0)).toList());
         JobResult r = awaitResult("hedge-changed");
         assertTrue(r.succeeded(), "the window read version 1 before the change: " + r.error());
@@ -547,7 +634,9 @@ public abstract class FanOutQueueContract {
      * version's, whole.
      */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.EnumSource(value = Op.class, names = {"CRC32C", "FNV64"})
+    @org.junit.jupiter.params.provider.EnumSource(
+            value = Op.class,
+            names = {"CRC32C", "FNV64"})
     void onChangeRestartPlansAgainAndAnswersForTheNewVersionWhole(Op op) throws Exception {
         String id = "restart-" + op.wireName();
         ComputeJob parent = parent(id, op, 0, Program.TO_END, 10_000).withRestartOnChange(true);
@@ -569,8 +658,9 @@ public abstract class FanOutQueueContract {
         for (Delivery stale : first.subList(1, first.size())) {
             queue.delivery().settle(List.of(answer(stale, "local", 3))); // old plan, answered late: charged only
         }
-        queue.delivery().settle(List.of(new Settlement.Planned(again, WindowPlan.of(parent, OBJECT.length, V2),
-                restarting(parent, 4, 2))));
+        queue.delivery()
+                .settle(List.of(new Settlement.Planned(
+                        again, WindowPlan.of(parent, OBJECT.length, V2), restarting(parent, 4, 2))));
         long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         Set<String> ran = new HashSet<>();
         while (queue.records().result(id).isEmpty() && System.nanoTime() < until) {
@@ -584,13 +674,22 @@ public abstract class FanOutQueueContract {
         }
         JobResult r = queue.records().result(id).orElseThrow();
         assertEquals(JobResult.Status.SUCCEEDED, r.status(), r.error());
-        assertEquals(Kernel.execute(parent.program(), OBJECT2), KernelResult.fromJson(op, r.result()), "version 2, whole");
+        assertEquals(
+                Kernel.execute(parent.program(), OBJECT2), KernelResult.fromJson(op, r.result()), "version 2, whole");
         assertEquals(11, ran.size());
         assertEquals(1, r.summary().get("restarts").asInt());
         assertEquals("\"v2\"", r.summary().get("version").get("etag").asText());
-        assertEquals(11, r.summary().get("substrates").path("local").path("windows").asLong());
-        assertFalse(r.summary().get("substrates").path("flyio").has("windows")
-                && r.summary().get("substrates").path("flyio").get("windows").asLong() > 0, "the old plan's answer is not counted");
+        assertEquals(
+                11, r.summary().get("substrates").path("local").path("windows").asLong());
+        assertFalse(
+                r.summary().get("substrates").path("flyio").has("windows")
+                        && r.summary()
+                                        .get("substrates")
+                                        .path("flyio")
+                                        .get("windows")
+                                        .asLong()
+                                > 0,
+                "the old plan's answer is not counted");
         long staleCost = 3L * (first.size() - 1);
         assertEquals(10 + 2 + staleCost + 11, r.costPicoUsd(), "everything it ran is its cost, the old plan's too");
         assertTrue(queue.books().fanOuts(10).isEmpty());
@@ -600,7 +699,9 @@ public abstract class FanOutQueueContract {
     void restartsAreBoundedAndThenTheParentFails() throws Exception {
         ComputeJob parent = parent("bounded", Op.ADD, 0, 40_000, 10_000).withRestartOnChange(true);
         Delivery again = changedOnce(parent, 2, 1, 0);
-        queue.delivery().settle(List.of(new Settlement.Planned(again, WindowPlan.of(parent, OBJECT.length, V2), restarting(parent, 2, 1))));
+        queue.delivery()
+                .settle(List.of(new Settlement.Planned(
+                        again, WindowPlan.of(parent, OBJECT.length, V2), restarting(parent, 2, 1))));
         List<Delivery> second = new ArrayList<>();
         long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (second.size() < 2 && System.nanoTime() < until) {
@@ -614,8 +715,11 @@ public abstract class FanOutQueueContract {
         JobResult r = awaitResult("bounded");
         assertEquals(JobResult.Status.FAILED, r.status());
         assertTrue(r.error().contains("the plan read ETag \"v2\""), r.error());
-        assertTrue(r.error().endsWith("it was planned again 1 times already, the most its on_change allows"
-                + " (packetfs.fanout.max-restarts)"), r.error());
+        assertTrue(
+                r.error()
+                        .endsWith("it was planned again 1 times already, the most its on_change allows"
+                                + " (packetfs.fanout.max-restarts)"),
+                r.error());
         assertEquals(1, r.summary().get("restarts").asInt());
     }
 
@@ -623,8 +727,11 @@ public abstract class FanOutQueueContract {
     void aRestartWhoseNewVersionCannotBePlannedFailsWithTheReason() throws Exception {
         ComputeJob parent = parent("unplannable", Op.CRC32C, 0, 30_000, 10_000).withRestartOnChange(true);
         Delivery again = changedOnce(parent, 3, 3, 1);
-        queue.delivery().settle(List.of(new Settlement.Unplannable(again, "the object changed while the job ran, and its new version"
-                + " cannot be planned: it would run as one job (its origin serves no byte ranges)")));
+        queue.delivery()
+                .settle(List.of(new Settlement.Unplannable(
+                        again,
+                        "the object changed while the job ran, and its new version"
+                                + " cannot be planned: it would run as one job (its origin serves no byte ranges)")));
         JobResult r = awaitResult("unplannable");
         assertEquals(JobResult.Status.FAILED, r.status());
         assertTrue(r.error().endsWith("its origin serves no byte ranges)"), r.error());
@@ -634,7 +741,8 @@ public abstract class FanOutQueueContract {
 
     @Test
     void aParentWaitingToBePlannedAgainCanBeCancelled() throws Exception {
-        ComputeJob parent = parent("cancel-restart", Op.CRC32C, 0, 30_000, 10_000).withRestartOnChange(true);
+        ComputeJob parent =
+                parent("cancel-restart", Op.CRC32C, 0, 30_000, 10_000).withRestartOnChange(true);
         plan(parent, restarting(parent, 3, 3), V1);
         queue.delivery().settle(List.of(changed(windows(3).get(0), "\"v2\"")));
         assertEquals(CancelOutcome.CANCELLING, queue.intake().cancel("cancel-restart"));

@@ -27,9 +27,8 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class JobQueueContract {
     protected static final Duration VISIBILITY = Duration.ofMillis(1500);
-    protected static final QueueSettings SETTINGS = QueueSettings.defaults()
-            .withVisibilityTimeout(VISIBILITY)
-            .withMetricsKept(5);
+    protected static final QueueSettings SETTINGS =
+            QueueSettings.defaults().withVisibilityTimeout(VISIBILITY).withMetricsKept(5);
 
     protected JobQueue queue;
 
@@ -52,7 +51,8 @@ public abstract class JobQueueContract {
     /** Takes until n deliveries came or most of a visibility timeout passed (then redelivery would begin). */
     protected List<Delivery> takeAtLeast(JobQueue q, int n) throws InterruptedException {
         List<Delivery> all = new ArrayList<>();
-        long deadline = System.nanoTime() + VISIBILITY.multipliedBy(2).dividedBy(3).toNanos();
+        long deadline =
+                System.nanoTime() + VISIBILITY.multipliedBy(2).dividedBy(3).toNanos();
         while (all.size() < n && System.nanoTime() < deadline) {
             all.addAll(q.delivery().take(n - all.size(), Duration.ofMillis(200)));
         }
@@ -60,8 +60,16 @@ public abstract class JobQueueContract {
     }
 
     protected static Settlement done(Delivery d) {
-        JobResult r = new JobResult(d.jobId(), JobResult.Status.SUCCEEDED, "local",
-                Kernel.execute(d.job().program()).toJson(), 1, 0, d.attempts() + 1, null, Instant.now());
+        JobResult r = new JobResult(
+                d.jobId(),
+                JobResult.Status.SUCCEEDED,
+                "local",
+                Kernel.execute(d.job().program()).toJson(),
+                1,
+                0,
+                d.attempts() + 1,
+                null,
+                Instant.now());
         return new Settlement.Done(d, r, record(d, null));
     }
 
@@ -91,13 +99,39 @@ public abstract class JobQueueContract {
         queue.intake().submit(Jobs.crc("to-correct", "123456789"));
         queue.delivery().settle(List.of(done(takeAtLeast(queue, 1).get(0))));
         JobResult stored = queue.records().result("to-correct").orElseThrow();
-        JobResult corrected = new JobResult("to-correct", JobResult.Status.SUCCEEDED, "local",
-                stored.result().deepCopy().put("checksum", 1L), 1, 0, stored.attempts() + 1, null, Instant.now());
+        JobResult corrected = new JobResult(
+                "to-correct",
+                JobResult.Status.SUCCEEDED,
+                "local",
+                stored.result().deepCopy().put("checksum", 1L),
+                1,
+                0,
+                stored.attempts() + 1,
+                null,
+                Instant.now());
         queue.records().correctResult(corrected);
-        assertEquals(1L, queue.records().result("to-correct").orElseThrow().result().get("checksum").asLong());
-        assertEquals(stored.attempts() + 1, queue.records().result("to-correct").orElseThrow().attempts());
-        queue.records().correctResult(new JobResult("never-stored", JobResult.Status.SUCCEEDED, "local", stored.result(), 1, 0, 1,
-                null, Instant.now()));
+        assertEquals(
+                1L,
+                queue.records()
+                        .result("to-correct")
+                        .orElseThrow()
+                        .result()
+                        .get("checksum")
+                        .asLong());
+        assertEquals(
+                stored.attempts() + 1,
+                queue.records().result("to-correct").orElseThrow().attempts());
+        queue.records()
+                .correctResult(new JobResult(
+                        "never-stored",
+                        JobResult.Status.SUCCEEDED,
+                        "local",
+                        stored.result(),
+                        1,
+                        0,
+                        1,
+                        null,
+                        Instant.now()));
         assertTrue(queue.records().result("never-stored").isEmpty(), "a correction stores nothing new");
     }
 
@@ -109,8 +143,14 @@ public abstract class JobQueueContract {
         queue.delivery().settle(List.of(done(taken.get(0))));
         assertFalse(queue.intake().submit(Jobs.crc("same", "c")).queued(), "known after it finished, too");
         assertTrue(queue.delivery().take(10, Duration.ofMillis(200)).isEmpty());
-        assertEquals(Kernel.execute(Jobs.crc("x", "a").program()).value(),
-                queue.records().result("same").orElseThrow().result().get("checksum").asLong());
+        assertEquals(
+                Kernel.execute(Jobs.crc("x", "a").program()).value(),
+                queue.records()
+                        .result("same")
+                        .orElseThrow()
+                        .result()
+                        .get("checksum")
+                        .asLong());
     }
 
     @Test
@@ -122,7 +162,14 @@ public abstract class JobQueueContract {
         assertEquals("raw-1", taken.get(0).jobId(), "oldest first");
         assertFalse(taken.get(1).jobId().isEmpty(), "a missing job_id is assigned");
         queue.delivery().settle(taken.stream().map(JobQueueContract::done).toList());
-        assertEquals(3808858755L, queue.records().result("raw-1").orElseThrow().result().get("checksum").asLong());
+        assertEquals(
+                3808858755L,
+                queue.records()
+                        .result("raw-1")
+                        .orElseThrow()
+                        .result()
+                        .get("checksum")
+                        .asLong());
     }
 
     @Test
@@ -155,7 +202,8 @@ public abstract class JobQueueContract {
             // Nothing for the other consumer while the first still holds it ...
             assertTrue(other.delivery().take(1, Duration.ofMillis(100)).isEmpty());
             // ... and everything once its visibility has lapsed.
-            Delivery again = other.delivery().take(1, VISIBILITY.multipliedBy(3)).get(0);
+            Delivery again =
+                    other.delivery().take(1, VISIBILITY.multipliedBy(3)).get(0);
             assertEquals("lost", again.jobId());
             assertEquals(first.token(), again.token(), "the same submission, so not a duplicate");
             other.delivery().settle(List.of(done(again)));
@@ -198,8 +246,9 @@ public abstract class JobQueueContract {
     void aRetryComesBackAfterItsDelayWithItsHistory() throws Exception {
         queue.intake().submit(Jobs.crc("flaky", "x"));
         Delivery d = takeAtLeast(queue, 1).get(0);
-        queue.delivery().settle(List.of(new Settlement.Retry(d, Duration.ofMillis(300), true, "boom", Set.of("lambda"),
-                record(d, "RETRYABLE"))));
+        queue.delivery()
+                .settle(List.of(new Settlement.Retry(
+                        d, Duration.ofMillis(300), true, "boom", Set.of("lambda"), record(d, "RETRYABLE"))));
         assertEquals("retrying", queue.records().status("flaky").orElseThrow().state());
         assertEquals(1, queue.books().depth().delayed());
         long start = System.nanoTime();
@@ -212,8 +261,9 @@ public abstract class JobQueueContract {
         assertEquals(d.token(), again.token());
 
         // Throttling is back-pressure: it burns no attempt.
-        queue.delivery().settle(List.of(new Settlement.Retry(again, Duration.ofMillis(50), false, null, Set.of(),
-                record(again, "THROTTLED"))));
+        queue.delivery()
+                .settle(List.of(new Settlement.Retry(
+                        again, Duration.ofMillis(50), false, null, Set.of(), record(again, "THROTTLED"))));
         Delivery third = takeAtLeast(queue, 1).get(0);
         assertEquals(1, third.attempts());
         assertEquals(1, third.throttles());
@@ -228,10 +278,15 @@ public abstract class JobQueueContract {
         queue.intake().submit(Jobs.crc("poison", "x"));
         Delivery d = takeAtLeast(queue, 1).get(0);
         JobResult failed = JobResult.failed("poison", "local", 3, 15, "boom three times");
-        queue.delivery().settle(List.of(new Settlement.Dead(d, failed, List.of("boom", "boom", "boom three times"),
-                record(d, "RETRYABLE"))));
-        assertEquals(JobResult.Status.FAILED, queue.records().result("poison").orElseThrow().status());
-        assertEquals("boom three times", queue.records().result("poison").orElseThrow().error());
+        queue.delivery()
+                .settle(List.of(new Settlement.Dead(
+                        d, failed, List.of("boom", "boom", "boom three times"), record(d, "RETRYABLE"))));
+        assertEquals(
+                JobResult.Status.FAILED,
+                queue.records().result("poison").orElseThrow().status());
+        assertEquals(
+                "boom three times",
+                queue.records().result("poison").orElseThrow().error());
         assertEquals(1, queue.books().depth().dead());
         assertTrue(queue.delivery().take(5, Duration.ofMillis(200)).isEmpty());
     }
@@ -273,8 +328,13 @@ public abstract class JobQueueContract {
         JobQueue small = newQueue(SETTINGS.withQuota(4, 1L << 30, 100));
         try {
             small.intake().submit(List.of(Jobs.crc("q0", "a"), Jobs.crc("q1", "b"), Jobs.crc("q2", "c")));
-            assertThrows(QueueFullException.class, () -> small.intake().submit(List.of(Jobs.crc("q3", "d"), Jobs.crc("q4", "e"))));
-            assertTrue(small.records().status("q3").isEmpty() && small.records().status("q4").isEmpty(), "nothing of the refused batch");
+            assertThrows(
+                    QueueFullException.class,
+                    () -> small.intake().submit(List.of(Jobs.crc("q3", "d"), Jobs.crc("q4", "e"))));
+            assertTrue(
+                    small.records().status("q3").isEmpty()
+                            && small.records().status("q4").isEmpty(),
+                    "nothing of the refused batch");
             assertTrue(small.intake().submit(Jobs.crc("q0", "a")).jobId().equals("q0"), "a known job takes no room");
             small.intake().submit(Jobs.crc("q3", "d"));
             List<Delivery> taken = takeAtLeast(small, 4);
@@ -293,21 +353,27 @@ public abstract class JobQueueContract {
         try {
             small.intake().submit(inline("b0", 900)); // 1,200 base64 characters and a little JSON
             small.intake().submit(inline("b1", 900));
-            QueueFullException full = assertThrows(QueueFullException.class, () -> small.intake().submit(inline("b2", 900)));
+            QueueFullException full =
+                    assertThrows(QueueFullException.class, () -> small.intake().submit(inline("b2", 900)));
             assertTrue(full.getMessage().contains("packetfs.queue.max-bytes"), full.getMessage());
             List<Delivery> taken = takeAtLeast(small, 2);
             small.delivery().settle(List.of(done(taken.get(0))));
             assertTrue(small.intake().submit(inline("b2", 900)).queued(), "the finished job's bytes were released");
             // A retry stays queued and keeps its bytes; a dead letter releases them.
             Delivery second = taken.get(1);
-            small.delivery().settle(List.of(new Settlement.Retry(second, Duration.ZERO, true, "boom", java.util.Set.of(),
-                    record(second, "RETRYABLE"))));
+            small.delivery()
+                    .settle(List.of(new Settlement.Retry(
+                            second, Duration.ZERO, true, "boom", java.util.Set.of(), record(second, "RETRYABLE"))));
             assertThrows(QueueFullException.class, () -> small.intake().submit(inline("b3", 900)));
             small.delivery().promoteDueRetries();
             List<Delivery> again = takeAtLeast(small, 2);
             for (Delivery d : again) {
-                small.delivery().settle(List.of(new Settlement.Dead(d, JobResult.failed(d.jobId(), "local", 3, 0, "dead"),
-                        List.of("dead"), record(d, "RETRYABLE"))));
+                small.delivery()
+                        .settle(List.of(new Settlement.Dead(
+                                d,
+                                JobResult.failed(d.jobId(), "local", 3, 0, "dead"),
+                                List.of("dead"),
+                                record(d, "RETRYABLE"))));
             }
             small.intake().submit(inline("b3", 900));
             small.intake().submit(inline("b4", 900));
@@ -324,11 +390,18 @@ public abstract class JobQueueContract {
                 small.intake().submit(Jobs.crc("dl" + i, "x"));
             }
             for (Delivery d : takeAtLeast(small, 8)) {
-                small.delivery().settle(List.of(new Settlement.Dead(d, JobResult.failed(d.jobId(), "local", 3, 0, "dead"),
-                        List.of("dead"), record(d, "RETRYABLE"))));
+                small.delivery()
+                        .settle(List.of(new Settlement.Dead(
+                                d,
+                                JobResult.failed(d.jobId(), "local", 3, 0, "dead"),
+                                List.of("dead"),
+                                record(d, "RETRYABLE"))));
             }
             assertEquals(3, small.books().depth().dead(), "the newest three are kept");
-            assertEquals(JobResult.Status.FAILED, small.records().result("dl0").orElseThrow().status(), "results stay");
+            assertEquals(
+                    JobResult.Status.FAILED,
+                    small.records().result("dl0").orElseThrow().status(),
+                    "results stay");
         } finally {
             small.close();
         }

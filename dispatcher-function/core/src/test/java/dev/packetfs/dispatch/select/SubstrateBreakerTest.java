@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.ledger.PriceList;
-import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.testing.Jobs;
 import dev.packetfs.dispatch.testing.ScriptedSubstrate;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -29,15 +29,22 @@ class SubstrateBreakerTest {
     private static final ComputeJob JOB = Jobs.crc("j", "123456789");
 
     private static SubstrateSelector selector(Duration wait) {
-        return new SubstrateSelector(List.of(ScriptedSubstrate.always("local", ScriptedSubstrate.Act.RUN)),
-                ScoringPolicy.defaults(), new PriceList(Map.of()), SubstrateState.breaker(wait));
+        return new SubstrateSelector(
+                List.of(ScriptedSubstrate.always("local", ScriptedSubstrate.Act.RUN)),
+                ScoringPolicy.defaults(),
+                new PriceList(Map.of()),
+                SubstrateState.breaker(wait));
     }
 
     private static void run(SubstrateSelector selector, FailureKind failure) {
         Optional<SubstrateState> s = selector.acquire(selector.select(JOB, Set.of()));
         assertTrue(s.isPresent(), "a slot and a permission");
-        selector.finish(s.get(), failure == null ? new ExecutionOutcome.Success(null, 9, 1, null, null)
-                : ExecutionOutcome.Failure.of(failure, "boom"), TimeUnit.MILLISECONDS.toNanos(2));
+        selector.finish(
+                s.get(),
+                failure == null
+                        ? new ExecutionOutcome.Success(null, 9, 1, null, null)
+                        : ExecutionOutcome.Failure.of(failure, "boom"),
+                TimeUnit.MILLISECONDS.toNanos(2));
     }
 
     @Test

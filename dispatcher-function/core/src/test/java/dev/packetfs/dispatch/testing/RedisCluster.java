@@ -20,8 +20,13 @@ public final class RedisCluster implements AutoCloseable {
         List<RedisServer> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
-                nodes.add(RedisServer.start("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                        "--cluster-node-timeout", "5000"));
+                nodes.add(RedisServer.start(
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-config-file",
+                        "nodes.conf",
+                        "--cluster-node-timeout",
+                        "5000"));
             }
             List<String> create = new ArrayList<>(List.of("--cluster", "create"));
             nodes.forEach(n -> create.add("127.0.0.1:" + n.port()));
@@ -54,7 +59,8 @@ public final class RedisCluster implements AutoCloseable {
 
     /** The seed-node URL form the dispatcher reads: redis-cluster://h1:p1,h2:p2,h3:p3 */
     public String url() {
-        return "redis-cluster://" + nodes.stream().map(n -> "127.0.0.1:" + n.port()).collect(Collectors.joining(","));
+        return "redis-cluster://"
+                + nodes.stream().map(n -> "127.0.0.1:" + n.port()).collect(Collectors.joining(","));
     }
 
     public void flushAll() {

@@ -53,9 +53,22 @@ public final class RedisServer implements AutoCloseable {
         try {
             Path dir = Files.createTempDirectory("packetfs-redis-");
             int port = freePort();
-            List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
-                    "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
-                    "--protected-mode", "no", "--loglevel", "warning"));
+            List<String> command = new ArrayList<>(List.of(
+                    "redis-server",
+                    "--port",
+                    Integer.toString(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    dir.toString(),
+                    "--protected-mode",
+                    "no",
+                    "--loglevel",
+                    "warning"));
             command.addAll(List.of(extraArgs));
             Process process = new ProcessBuilder(command)
                     .redirectErrorStream(true)

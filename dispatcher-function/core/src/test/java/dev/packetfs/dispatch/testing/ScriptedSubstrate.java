@@ -24,7 +24,13 @@ import java.util.function.BiFunction;
 public class ScriptedSubstrate implements SubstrateAdapter {
 
     /** What the n-th call (from 1) for a job does. */
-    public enum Act { RUN, FAIL, THROTTLE, BAD_INPUT, MISCONFIGURED }
+    public enum Act {
+        RUN,
+        FAIL,
+        THROTTLE,
+        BAD_INPUT,
+        MISCONFIGURED
+    }
 
     private final SubstrateCapability capability;
     private final BiFunction<String, Integer, Act> script;
@@ -36,15 +42,26 @@ public class ScriptedSubstrate implements SubstrateAdapter {
     public final AtomicInteger mostAtOnce = new AtomicInteger();
     public volatile boolean healthy = true;
 
-    public ScriptedSubstrate(String name, double costPerHour, Duration latency, BiFunction<String, Integer, Act> script,
-            Duration delay, BilledUnits billed) {
+    public ScriptedSubstrate(
+            String name,
+            double costPerHour,
+            Duration latency,
+            BiFunction<String, Integer, Act> script,
+            Duration delay,
+            BilledUnits billed) {
         this(name, costPerHour, latency, script, delay, billed, 10_000);
     }
 
-    public ScriptedSubstrate(String name, double costPerHour, Duration latency, BiFunction<String, Integer, Act> script,
-            Duration delay, BilledUnits billed, int maxConcurrency) {
-        this.capability = new SubstrateCapability(name, costPerHour, latency, 1024, 60_000, false, true, maxConcurrency,
-                true);
+    public ScriptedSubstrate(
+            String name,
+            double costPerHour,
+            Duration latency,
+            BiFunction<String, Integer, Act> script,
+            Duration delay,
+            BilledUnits billed,
+            int maxConcurrency) {
+        this.capability =
+                new SubstrateCapability(name, costPerHour, latency, 1024, 60_000, false, true, maxConcurrency, true);
         this.script = script;
         this.delay = delay;
         this.billed = billed;
@@ -74,23 +91,28 @@ public class ScriptedSubstrate implements SubstrateAdapter {
                 KernelResult r = Kernel.execute(request.job().program());
                 yield new ExecutionOutcome.Success(r.toJson(), r.bytesProcessed(), delay.toMillis(), billed, name());
             }
-            case FAIL -> new ExecutionOutcome.Failure(ExecutionOutcome.FailureKind.RETRYABLE, "HTTP 503 from " + name(),
-                    delay.toMillis(), billed);
-            case THROTTLE -> new ExecutionOutcome.Failure(ExecutionOutcome.FailureKind.THROTTLED, "HTTP 429", 0,
-                    BilledUnits.NONE);
-            case BAD_INPUT -> new ExecutionOutcome.Failure(ExecutionOutcome.FailureKind.JOB_ERROR, "HTTP 400: bad",
-                    0, BilledUnits.NONE);
-            case MISCONFIGURED -> new ExecutionOutcome.Failure(ExecutionOutcome.FailureKind.CONFIGURATION,
-                    "HTTP 401", 0, BilledUnits.NONE);
+            case FAIL ->
+                new ExecutionOutcome.Failure(
+                        ExecutionOutcome.FailureKind.RETRYABLE, "HTTP 503 from " + name(), delay.toMillis(), billed);
+            case THROTTLE ->
+                new ExecutionOutcome.Failure(ExecutionOutcome.FailureKind.THROTTLED, "HTTP 429", 0, BilledUnits.NONE);
+            case BAD_INPUT ->
+                new ExecutionOutcome.Failure(
+                        ExecutionOutcome.FailureKind.JOB_ERROR, "HTTP 400: bad", 0, BilledUnits.NONE);
+            case MISCONFIGURED ->
+                new ExecutionOutcome.Failure(
+                        ExecutionOutcome.FailureKind.CONFIGURATION, "HTTP 401", 0, BilledUnits.NONE);
         };
         if (delay.isZero()) {
             return CompletableFuture.completedFuture(outcome);
         }
         mostAtOnce.accumulateAndGet(running.incrementAndGet(), Math::max);
-        return CompletableFuture.supplyAsync(() -> {
-            running.decrementAndGet();
-            return outcome;
-        }, CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS));
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    running.decrementAndGet();
+                    return outcome;
+                },
+                CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS));
     }
 
     private String name() {

@@ -52,14 +52,16 @@ public class DeploymentSecrets {
      * token. A substrate whose URL ({@code urlKey}) is set without either is a configuration error.
      */
     public String workerTokenFor(Optional<String> own, String urlKey) {
-        return own.or(this::workerToken).orElseThrow(() -> new IllegalStateException(
-                urlKey + " is set but no token: set PACKETFS_WORKER_TOKEN (or PACKETFS_WORKER_TOKEN_SECRET_ARN)"));
+        return own.or(this::workerToken)
+                .orElseThrow(() -> new IllegalStateException(urlKey
+                        + " is set but no token: set PACKETFS_WORKER_TOKEN (or PACKETFS_WORKER_TOKEN_SECRET_ARN)"));
     }
 
     private static String redisUrl(SecretValue secret) {
         String url = secret.get();
         if (url.startsWith(PLACEHOLDER_PREFIX)) {
-            throw new SecretUnavailableException("the Redis URL secret " + secret.arn() + " still holds its placeholder;"
+            throw new SecretUnavailableException("the Redis URL secret " + secret.arn()
+                    + " still holds its placeholder;"
                     + " put your Redis URL in it: aws secretsmanager put-secret-value --secret-id " + secret.arn()
                     + " --secret-string 'rediss://USER:PASSWORD@HOST:PORT'");
         }
@@ -69,7 +71,8 @@ public class DeploymentSecrets {
     /** A value given directly, or else the secret an ARN names ({@link SecretValue} reads it once). */
     private record Source(Optional<String> value, SecretValue secret) {
         static Source of(Optional<String> value, Optional<String> arn) {
-            boolean fromSecret = value.isEmpty() && arn.filter(a -> !a.isBlank()).isPresent();
+            boolean fromSecret =
+                    value.isEmpty() && arn.filter(a -> !a.isBlank()).isPresent();
             return new Source(value, fromSecret ? SecretValue.of(arn.get()) : null);
         }
 

@@ -77,13 +77,21 @@ public class DispatcherBeans {
     JobQueue queue(PacketfsConfig config, Optional<RedisConnections> redis) {
         PacketfsConfig.Queue q = config.queue();
         long maxBytes = q.maxBytes().orElse(redis.isEmpty() ? 64L << 20 : 1L << 30);
-        QueueSettings settings = new QueueSettings(q.visibilityTimeout(), q.resultTtl(), q.metricsKept(), q.maxDeliveries(),
-                Duration.ofSeconds(2), q.maxJobs(), maxBytes, q.deadLettersKept());
+        QueueSettings settings = new QueueSettings(
+                q.visibilityTimeout(),
+                q.resultTtl(),
+                q.metricsKept(),
+                q.maxDeliveries(),
+                Duration.ofSeconds(2),
+                q.maxJobs(),
+                maxBytes,
+                q.deadLettersKept());
         if (redis.isEmpty()) {
             LOG.info("queue: embedded, in memory (set PACKETFS_REDIS_URL to share a Redis queue)");
             return new InMemoryJobQueue(settings);
         }
-        return new RedisStreamJobQueue(redis.get(), settings, config.redis().consumer().orElseGet(DispatcherBeans::consumerName));
+        return new RedisStreamJobQueue(
+                redis.get(), settings, config.redis().consumer().orElseGet(DispatcherBeans::consumerName));
     }
 
     void closeQueue(@Disposes JobQueue queue) {
@@ -126,7 +134,8 @@ public class DispatcherBeans {
     @Singleton
     WindowFetcher fetcher(PacketfsConfig config) {
         PacketfsConfig.Fetch f = config.fetch();
-        return new WindowFetcher(new FetchLimits(f.maxWindowBytes(), f.connectTimeout(), f.timeout(), 3),
+        return new WindowFetcher(
+                new FetchLimits(f.maxWindowBytes(), f.connectTimeout(), f.timeout(), 3),
                 PublicAddressPolicy.allowing(f.allowHosts().orElse(null)));
     }
 
@@ -140,7 +149,9 @@ public class DispatcherBeans {
     PriceList prices(PacketfsConfig config, Instance<SubstrateModule> modules) {
         Map<String, Map<String, BigDecimal>> merged = new HashMap<>();
         modules.forEach(module -> merged.put(module.name(), new HashMap<>(module.listPrices())));
-        config.prices().forEach((substrate, units) -> merged.computeIfAbsent(substrate, s -> new HashMap<>()).putAll(units));
+        config.prices()
+                .forEach((substrate, units) ->
+                        merged.computeIfAbsent(substrate, s -> new HashMap<>()).putAll(units));
         return new PriceList(merged);
     }
 
@@ -151,12 +162,14 @@ public class DispatcherBeans {
     @Produces
     @Singleton
     SubstrateSelector selector(PacketfsConfig config, PriceList prices, Instance<SubstrateModule> modules) {
-        List<SubstrateAdapter> all = modules.stream().sorted(Comparator.comparing(SubstrateModule::name))
-                .flatMap(module -> module.adapter().stream()).toList();
+        List<SubstrateAdapter> all = modules.stream()
+                .sorted(Comparator.comparing(SubstrateModule::name))
+                .flatMap(module -> module.adapter().stream())
+                .toList();
         PacketfsConfig.Select s = config.select();
         LOG.infof("substrates: %s", all.stream().map(a -> a.capability().name()).toList());
-        return new SubstrateSelector(all, new ScoringPolicy(s.costWeight(), s.latencyWeight(), s.failureWeight(),
-                s.ewmaAlpha()), prices);
+        return new SubstrateSelector(
+                all, new ScoringPolicy(s.costWeight(), s.latencyWeight(), s.failureWeight(), s.ewmaAlpha()), prices);
     }
 
     void closeSubstrates(@Disposes SubstrateSelector selector) {
@@ -184,7 +197,8 @@ public class DispatcherBeans {
         if (!config.metrics().emf()) {
             return Optional.empty();
         }
-        EmbeddedMetrics metrics = new EmbeddedMetrics(new LambdaEnvironment(), () -> books.depth().dead());
+        EmbeddedMetrics metrics =
+                new EmbeddedMetrics(new LambdaEnvironment(), () -> books.depth().dead());
         long every = config.metrics().emfInterval().toMillis();
         metricsTimer.scheduleWithFixedDelay(metrics::flush, every, every, TimeUnit.MILLISECONDS);
         return Optional.of(metrics);
@@ -198,19 +212,39 @@ public class DispatcherBeans {
 
     @Produces
     @Singleton
-    Dispatcher dispatcher(PacketfsConfig config, JobDelivery queue, SubstrateSelector selector, CostLedger ledger,
-            MeterRegistry registry, WindowFetcher fetcher) {
+    Dispatcher dispatcher(
+            PacketfsConfig config,
+            JobDelivery queue,
+            SubstrateSelector selector,
+            CostLedger ledger,
+            MeterRegistry registry,
+            WindowFetcher fetcher) {
         PacketfsConfig.Dispatch d = config.dispatch();
-        RetryPolicy retry = new RetryPolicy(d.maxAttempts(), d.initialBackoff(), 2.0, 0.5, d.maxBackoff(),
-                d.throttleBackoff(), d.maxThrottles());
+        RetryPolicy retry = new RetryPolicy(
+                d.maxAttempts(), d.initialBackoff(), 2.0, 0.5, d.maxBackoff(), d.throttleBackoff(), d.maxThrottles());
         // Extend deliveries well before another dispatcher may take them over.
         Duration heartbeat = config.queue().visibilityTimeout().dividedBy(3);
-        DispatchSettings settings = new DispatchSettings(d.maxInFlight(), d.maxInFlightBytes(), d.takeBatch(), d.takeWait(),
-                d.defaultTimeout(), Duration.ofSeconds(2), heartbeat, d.healthInterval(), retry);
+        DispatchSettings settings = new DispatchSettings(
+                d.maxInFlight(),
+                d.maxInFlightBytes(),
+                d.takeBatch(),
+                d.takeWait(),
+                d.defaultTimeout(),
+                Duration.ofSeconds(2),
+                heartbeat,
+                d.healthInterval(),
+                retry);
         PacketfsConfig.Fanout f = config.fanout();
         PacketfsConfig.Fanout.Hedge h = f.hedge();
-        FanOutSettings fanOut = new FanOutSettings(f.maxWindows(), f.maxOutstanding(), f.probeTimeout(), h.enabled(),
-                h.factor(), h.minDelay(), h.after(), f.maxRestarts());
+        FanOutSettings fanOut = new FanOutSettings(
+                f.maxWindows(),
+                f.maxOutstanding(),
+                f.probeTimeout(),
+                h.enabled(),
+                h.factor(),
+                h.minDelay(),
+                h.after(),
+                f.maxRestarts());
         // Probes are HTTP requests through the dispatcher's own fetcher and its address rules.
         FanOutPlanner planner = new FanOutPlanner(fetcher::probe, fetchExecutor, selector, fanOut);
         created = new Dispatcher(queue, selector, ledger, settings, registry, planner);
@@ -232,8 +266,7 @@ public class DispatcherBeans {
         }
     }
 
-    void stopDispatching(@Observes ShutdownEvent event, PacketfsConfig config)
-            throws InterruptedException {
+    void stopDispatching(@Observes ShutdownEvent event, PacketfsConfig config) throws InterruptedException {
         Dispatcher running = created;
         if (running != null) {
             running.shutdown(config.dispatch().shutdownGrace());

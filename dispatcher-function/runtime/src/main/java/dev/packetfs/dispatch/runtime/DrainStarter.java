@@ -52,14 +52,21 @@ public class DrainStarter {
     private final Map<String, LambdaAsyncClient> clients = new ConcurrentHashMap<>();
     private volatile DrainLeases leases;
 
-    public DrainStarter(PacketfsConfig config, Optional<RedisConnections> redis, MeterRegistry registry,
+    public DrainStarter(
+            PacketfsConfig config,
+            Optional<RedisConnections> redis,
+            MeterRegistry registry,
             Optional<EmbeddedMetrics> cloudWatch) {
         this.config = config.drain();
         this.redis = redis;
-        FunctionCounter.builder("packetfs.drain.starts", started, AtomicLong::get).tag("outcome", "started")
-                .description("drains started by submissions and by running drains").register(registry);
-        FunctionCounter.builder("packetfs.drain.starts", failed, AtomicLong::get).tag("outcome", "failed")
-                .description("drains that could not be started; their jobs wait for the schedule").register(registry);
+        FunctionCounter.builder("packetfs.drain.starts", started, AtomicLong::get)
+                .tag("outcome", "started")
+                .description("drains started by submissions and by running drains")
+                .register(registry);
+        FunctionCounter.builder("packetfs.drain.starts", failed, AtomicLong::get)
+                .tag("outcome", "failed")
+                .description("drains that could not be started; their jobs wait for the schedule")
+                .register(registry);
         this.cloudWatch = cloudWatch;
     }
 
@@ -104,8 +111,11 @@ public class DrainStarter {
         }
         String payload = "{\"drain_id\":\"" + id + "\",\"reason\":\"" + reason + "\"}";
         try {
-            InvokeResponse r = client(function).invoke(b -> b.functionName(function).invocationType(InvocationType.EVENT)
-                    .payload(SdkBytes.fromUtf8String(payload))).get(INVOKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            InvokeResponse r = client(function)
+                    .invoke(b -> b.functionName(function)
+                            .invocationType(InvocationType.EVENT)
+                            .payload(SdkBytes.fromUtf8String(payload)))
+                    .get(INVOKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             if (r.statusCode() != 202) {
                 failed(function, id, "Invoke answered " + r.statusCode(), true);
                 return false;
@@ -163,7 +173,10 @@ public class DrainStarter {
         if (arn.length >= 7 && arn[0].equals("arn") && arn[2].equals("lambda")) {
             return arn[3];
         }
-        return config.kick().region().or(() -> Optional.ofNullable(System.getenv("AWS_REGION"))).orElse("us-east-1");
+        return config.kick()
+                .region()
+                .or(() -> Optional.ofNullable(System.getenv("AWS_REGION")))
+                .orElse("us-east-1");
     }
 
     @PreDestroy

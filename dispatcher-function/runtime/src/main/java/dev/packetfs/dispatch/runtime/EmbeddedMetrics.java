@@ -25,6 +25,7 @@ public final class EmbeddedMetrics {
     static final String NAMESPACE = "PacketFS";
     /** Latencies kept per substrate between flushes; beyond them only the sums grow. */
     static final int MAX_LATENCIES = 1000;
+
     private static final Logger LOG = Logger.getLogger(EmbeddedMetrics.class);
 
     private final Environment environment;

@@ -110,10 +110,26 @@ class EmbeddedMetricsTest {
         assertEquals(1, bySubstrate.get("local").get("Executions").asLong());
         assertEquals(7, gauge.get("DeadLetters").asLong());
         Map<String, String> units = new HashMap<>();
-        lambda.get("_aws").get("CloudWatchMetrics").get(0).get("Metrics")
+        lambda.get("_aws")
+                .get("CloudWatchMetrics")
+                .get(0)
+                .get("Metrics")
                 .forEach(m -> units.put(m.get("Name").asText(), m.path("Unit").asText()));
-        assertEquals(Map.of("Executions", "Count", "Failures", "Count", "Throttles", "Count", "Bytes", "Bytes",
-                "CostUsd", "None", "LatencyMs", "Milliseconds"), units);
+        assertEquals(
+                Map.of(
+                        "Executions",
+                        "Count",
+                        "Failures",
+                        "Count",
+                        "Throttles",
+                        "Count",
+                        "Bytes",
+                        "Bytes",
+                        "CostUsd",
+                        "None",
+                        "LatencyMs",
+                        "Milliseconds"),
+                units);
     }
 
     @Test
@@ -123,9 +139,12 @@ class EmbeddedMetricsTest {
         metrics.record(record("flyio", null, 3, 1, 1));
         metrics.flush();
         metrics.flush();
-        long substrateDocuments = out.documents.stream().filter(d -> d.has("Substrate")).count();
+        long substrateDocuments =
+                out.documents.stream().filter(d -> d.has("Substrate")).count();
         assertEquals(1, substrateDocuments, "the second flush had nothing per substrate to write");
-        assertTrue(out.documents.stream().filter(d -> d.has("DeadLetters")).count() == 2, "the gauge is written every time");
+        assertTrue(
+                out.documents.stream().filter(d -> d.has("DeadLetters")).count() == 2,
+                "the gauge is written every time");
     }
 
     @Test

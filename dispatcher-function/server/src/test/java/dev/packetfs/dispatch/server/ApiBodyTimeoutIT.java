@@ -1,8 +1,8 @@
 package dev.packetfs.dispatch.server;
 
-import dev.packetfs.protocol.testing.TricklingClients;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.packetfs.protocol.testing.TricklingClients;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -32,18 +32,27 @@ class ApiBodyTimeoutIT {
 
     @Test
     void aTrickledBodyIsCutAtTheDeadlineWhateverItsPace() throws Exception {
-        TricklingClients.Answer answer = TricklingClients.answerToTrickledBody(base.getPort(), "POST /jobs HTTP/1.1\r\n"
-                + "Host: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{", Duration.ofSeconds(4));
+        TricklingClients.Answer answer = TricklingClients.answerToTrickledBody(
+                base.getPort(),
+                "POST /jobs HTTP/1.1\r\n"
+                        + "Host: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{",
+                Duration.ofSeconds(4));
         assertTrue(answer.text().startsWith("HTTP/1.1 408"), answer.text());
-        assertTrue(answer.text().contains("{\"error\":\"the request body did not arrive within 1000 ms\"}"), answer.text());
+        assertTrue(
+                answer.text().contains("{\"error\":\"the request body did not arrive within 1000 ms\"}"),
+                answer.text());
         assertTrue(answer.millis() >= 900 && answer.millis() < 4000, "cut after " + answer.millis() + " ms");
     }
 
     @Test
     void aBodyWithoutADeclaredLengthIsCutAtTheHttpLimit() throws Exception {
         // quarkus.http.limits.max-body-size is 8M; the chunk that crosses it is the last one sent.
-        String answer = TricklingClients.answerToChunkedBody(base.getPort(), "POST /jobs HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n", 8L * 1024 * 1024, Duration.ofSeconds(5));
+        String answer = TricklingClients.answerToChunkedBody(
+                base.getPort(),
+                "POST /jobs HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+                8L * 1024 * 1024,
+                Duration.ofSeconds(5));
         assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
         assertTrue(answer.contains("{\"error\":\"the request body exceeds 8388608 bytes\"}"), answer);
     }

@@ -18,7 +18,8 @@ class ApiErrorsTest {
         assertEquals("5", r.getHeaderString("Retry-After"));
         assertEquals("application/json", r.getMediaType().toString());
         JsonNode body = (JsonNode) r.getEntity();
-        assertEquals("the queue is full: it holds 100000 jobs", body.path("error").asText());
+        assertEquals(
+                "the queue is full: it holds 100000 jobs", body.path("error").asText());
         assertEquals(1, body.size(), body.toString());
     }
 }

@@ -25,22 +25,39 @@ class ApiKeyIT {
     @Test
     void withoutTheKeyNothingIsQueuedOrShown() {
         String job = "{\"job_id\":\"k1\",\"program\":{\"op\":\"add\",\"data\":\"AA==\"}}";
-        given().contentType(ContentType.JSON).body(job).post("/jobs").then().statusCode(401)
+        given().contentType(ContentType.JSON)
+                .body(job)
+                .post("/jobs")
+                .then()
+                .statusCode(401)
                 .header("WWW-Authenticate", "Bearer");
-        given().header("Authorization", "Bearer wrong").contentType(ContentType.JSON).body(job).post("/jobs")
-                .then().statusCode(401)
+        given().header("Authorization", "Bearer wrong")
+                .contentType(ContentType.JSON)
+                .body(job)
+                .post("/jobs")
+                .then()
+                .statusCode(401)
                 .body("error", equalTo("wrong API key"));
-        given().header("Authorization", "Bearer s3cret-key").get("/jobs/k1").then().statusCode(404);
+        given().header("Authorization", "Bearer s3cret-key")
+                .get("/jobs/k1")
+                .then()
+                .statusCode(404);
         given().get("/metrics").then().statusCode(401);
         given().get("/results/k1").then().statusCode(401);
     }
 
     @Test
     void withTheKeyTheApiAnswers() {
-        given().header("Authorization", "Bearer s3cret-key").contentType(ContentType.JSON)
+        given().header("Authorization", "Bearer s3cret-key")
+                .contentType(ContentType.JSON)
                 .body("{\"job_id\":\"k2\",\"program\":{\"op\":\"add\",\"data\":\"AA==\"}}")
-                .post("/jobs").then().statusCode(202);
-        given().header("Authorization", "Bearer s3cret-key").get("/metrics").then().statusCode(200);
+                .post("/jobs")
+                .then()
+                .statusCode(202);
+        given().header("Authorization", "Bearer s3cret-key")
+                .get("/metrics")
+                .then()
+                .statusCode(200);
     }
 
     @Test

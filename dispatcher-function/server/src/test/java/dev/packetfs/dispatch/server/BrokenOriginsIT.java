@@ -55,9 +55,12 @@ class BrokenOriginsIT {
         try (RedisServer redis = RedisServer.start();
                 RedisConnections connections = RedisConnections.open(redis.url());
                 RangeOrigin origin = new RangeOrigin();
-                DispatcherProcess dispatcher = DispatcherProcess.start("d1", redis.url(), Map.of(
-                        "PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1",
-                        "PACKETFS_DISPATCH_INITIAL_BACKOFF", "100ms"))) {
+                DispatcherProcess dispatcher = DispatcherProcess.start(
+                        "d1",
+                        redis.url(),
+                        Map.of(
+                                "PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1",
+                                "PACKETFS_DISPATCH_INITIAL_BACKOFF", "100ms"))) {
             origin.put("obj", object);
             origin.put("minute", new byte[60]);
             RedisStreamJobQueue client = new RedisStreamJobQueue(connections, QueueSettings.defaults(), "test-client");
@@ -76,7 +79,8 @@ class BrokenOriginsIT {
                 broken.put("404", "HTTP 404");
                 bad.add(job("gopher", add(origin.url("/location/gopher%3A%2F%2F127.0.0.1%2Fx")), null));
                 broken.put("gopher", "must be an http or https URL");
-                bad.add(job("range", add(origin.url("/content-range/bytes%200-9%2F99999999999999999999999/obj")), null));
+                bad.add(job(
+                        "range", add(origin.url("/content-range/bytes%200-9%2F99999999999999999999999/obj")), null));
                 broken.put("range", "Content-Range");
                 client.intake().submit(bad);
 
@@ -86,8 +90,16 @@ class BrokenOriginsIT {
                     byte[] data = new byte[1 + random.nextInt(512)];
                     random.nextBytes(data);
                     good.add(ComputeJob.of("inline-" + i, Program.over(Op.values()[i % 5], i, data)));
-                    good.add(ComputeJob.of("url-" + i, new Program(Op.values()[i % 5], i, origin.url("/ranged/obj"), null,
-                            random.nextInt(object.length), 1 + random.nextInt(8192), OptionalLong.empty())));
+                    good.add(ComputeJob.of(
+                            "url-" + i,
+                            new Program(
+                                    Op.values()[i % 5],
+                                    i,
+                                    origin.url("/ranged/obj"),
+                                    null,
+                                    random.nextInt(object.length),
+                                    1 + random.nextInt(8192),
+                                    OptionalLong.empty())));
                 }
                 client.intake().submit(good);
 
@@ -95,7 +107,8 @@ class BrokenOriginsIT {
                 for (ComputeJob j : good) {
                     JobResult r = results.get(j.jobId());
                     assertEquals(JobResult.Status.SUCCEEDED, r.status(), j.jobId() + ": " + r.error());
-                    KernelResult expected = j.program().dataUrl() == null ? Kernel.execute(j.program())
+                    KernelResult expected = j.program().dataUrl() == null
+                            ? Kernel.execute(j.program())
                             : Kernel.execute(j.program(), object);
                     assertEquals(expected, KernelResult.fromJson(j.program().op(), r.result()), j.jobId());
                 }
@@ -105,8 +118,10 @@ class BrokenOriginsIT {
                     assertEquals(JobResult.Status.FAILED, r.status(), id);
                     assertTrue(r.error().contains(reason), id + ": " + r.error());
                 });
-                JsonNode local = metrics(dispatcher).path("substrates").path("local").path("live");
-                assertEquals("closed", local.path("breaker").asText(), "origin faults are not the substrate's: " + local);
+                JsonNode local =
+                        metrics(dispatcher).path("substrates").path("local").path("live");
+                assertEquals(
+                        "closed", local.path("breaker").asText(), "origin faults are not the substrate's: " + local);
                 assertEquals(0.0, local.path("failure_rate_ewma").asDouble(), 1e-9, local.toString());
             } finally {
                 client.close();
@@ -127,14 +142,20 @@ class BrokenOriginsIT {
             }
             TimeUnit.MILLISECONDS.sleep(50);
         }
-        List<String> missing = jobs.stream().map(ComputeJob::jobId).filter(id -> !results.containsKey(id)).toList();
+        List<String> missing = jobs.stream()
+                .map(ComputeJob::jobId)
+                .filter(id -> !results.containsKey(id))
+                .toList();
         assertTrue(missing.isEmpty(), "no result in " + timeout + " for " + missing);
         return results;
     }
 
     private static JsonNode metrics(DispatcherProcess dispatcher) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(dispatcher.url() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(dispatcher.url() + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
         return JobJson.readTree(r.body());
     }

@@ -74,14 +74,17 @@ class ClientIT {
         redisLink = new TcpProxy(redis.port());
         origin = new RangeOrigin();
         origin.put("obj", OBJECT);
-        dispatcher = DispatcherProcess.start("client-it", "redis://127.0.0.1:" + redisLink.port(), Map.of(
-                "PACKETFS_API_KEY", KEY,
-                "PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1",
-                "PACKETFS_FANOUT_MAX_OUTSTANDING", "2",
-                "PACKETFS_DISPATCH_INITIAL_BACKOFF", "20ms",
-                "PACKETFS_DISPATCH_MAX_BACKOFF", "50ms",
-                // small enough that one job of 500 KB inline data finds the queue full (429)
-                "PACKETFS_QUEUE_MAX_BYTES", "600000"));
+        dispatcher = DispatcherProcess.start(
+                "client-it",
+                "redis://127.0.0.1:" + redisLink.port(),
+                Map.of(
+                        "PACKETFS_API_KEY", KEY,
+                        "PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1",
+                        "PACKETFS_FANOUT_MAX_OUTSTANDING", "2",
+                        "PACKETFS_DISPATCH_INITIAL_BACKOFF", "20ms",
+                        "PACKETFS_DISPATCH_MAX_BACKOFF", "50ms",
+                        // small enough that one job of 500 KB inline data finds the queue full (429)
+                        "PACKETFS_QUEUE_MAX_BYTES", "600000"));
         client = PacketfsClient.builder(dispatcher.url()).apiKey(KEY).build();
     }
 
@@ -115,21 +118,29 @@ class ClientIT {
     @Test
     void oneJobAndABatchAreSubmittedAndAwaited() throws Exception {
         assertEquals(new Submission("one-1", true), client.submit(job("one-1", "crc32c", DIGITS)));
-        assertEquals(new Submission("one-1", false), client.submit(job("one-1", "crc32c", DIGITS)), "one id, one result");
+        assertEquals(
+                new Submission("one-1", false), client.submit(job("one-1", "crc32c", DIGITS)), "one id, one result");
         JobResult one = client.await("one-1", Duration.ofSeconds(30));
         assertTrue(one.finished() && one.succeeded(), one.text());
         assertEquals(3808858755L, one.result().get("checksum").asLong());
-        assertTrue(one.text().startsWith("{\"job_id\":\"one-1\",\"status\":\"succeeded\""), "as the dispatcher wrote it: " + one.text());
+        assertTrue(
+                one.text().startsWith("{\"job_id\":\"one-1\",\"status\":\"succeeded\""),
+                "as the dispatcher wrote it: " + one.text());
 
         List<ObjectNode> batch = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             batch.add(job("batch-" + i, "add", new byte[] {(byte) i, 2, 3}));
         }
         List<Submission> submitted = client.submitAll(batch);
-        assertEquals(List.of(new Submission("batch-0", true), new Submission("batch-1", true), new Submission("batch-2", true)),
+        assertEquals(
+                List.of(
+                        new Submission("batch-0", true),
+                        new Submission("batch-1", true),
+                        new Submission("batch-2", true)),
                 submitted);
         for (int i = 0; i < 3; i++) {
-            assertEquals(i + 5, client.await("batch-" + i).result().get("result").asLong());
+            assertEquals(
+                    i + 5, client.await("batch-" + i).result().get("result").asLong());
         }
         JobStatus status = client.status("batch-2");
         assertEquals("succeeded", status.state());
@@ -140,10 +151,13 @@ class ClientIT {
     void resultsAreAwaitedWithoutBlocking() throws Exception {
         client.submit(job("async-1", "xor", DIGITS));
         CompletableFuture<JobResult> awaited = client.awaitAsync("async-1", Duration.ofSeconds(30));
-        assertEquals(single(Op.XOR, DIGITS), awaited.get(30, TimeUnit.SECONDS).result().get("result").asLong());
+        assertEquals(
+                single(Op.XOR, DIGITS),
+                awaited.get(30, TimeUnit.SECONDS).result().get("result").asLong());
         assertTrue(client.resultAsync("async-1").get(10, TimeUnit.SECONDS).succeeded());
 
-        ExecutionException unknown = assertThrows(ExecutionException.class,
+        ExecutionException unknown = assertThrows(
+                ExecutionException.class,
                 () -> client.resultAsync("never-submitted").get(10, TimeUnit.SECONDS));
         assertInstanceOf(NotFoundException.class, unknown.getCause());
         assertEquals(Optional.of("job_id"), ((NotFoundException) unknown.getCause()).field());
@@ -151,14 +165,17 @@ class ClientIT {
         // Its last window (from 6 MiB) is held back by the origin: not finished within 100 ms, nor
         // when asked right after, however busy the machine; finished once let through.
         client.submit(fanOut("async-slow", "add", origin.url("/gated/" + (6 << 20) + "/ranged/obj"), 2 << 20));
-        ExecutionException late = assertThrows(ExecutionException.class,
+        ExecutionException late = assertThrows(
+                ExecutionException.class,
                 () -> client.awaitAsync("async-slow", Duration.ofMillis(100)).get(10, TimeUnit.SECONDS));
         assertInstanceOf(TimeoutException.class, late.getCause());
         assertThrows(TimeoutException.class, () -> client.await("async-slow", Duration.ofMillis(50)));
         JobResult pending = client.result("async-slow");
         assertFalse(pending.finished(), pending.text());
         origin.openGate(6 << 20);
-        assertTrue(client.awaitAsync("async-slow", Duration.ofSeconds(60)).get(60, TimeUnit.SECONDS).succeeded());
+        assertTrue(client.awaitAsync("async-slow", Duration.ofSeconds(60))
+                .get(60, TimeUnit.SECONDS)
+                .succeeded());
     }
 
     @Test
@@ -170,10 +187,12 @@ class ClientIT {
         assertEquals(7, r.json().get("summary").get("windows").asInt());
 
         // How many intermediate states a poll catches depends on timing; what they say does not.
-        List<FanOutProgress> progress = seen.stream().flatMap(s -> s.fanOut().stream()).toList();
+        List<FanOutProgress> progress =
+                seen.stream().flatMap(s -> s.fanOut().stream()).toList();
         assertFalse(progress.isEmpty(), "progress reported: " + seen);
         for (int i = 1; i < progress.size(); i++) {
-            assertTrue(progress.get(i).windowsDone() >= progress.get(i - 1).windowsDone(), "windows done never go back");
+            assertTrue(
+                    progress.get(i).windowsDone() >= progress.get(i - 1).windowsDone(), "windows done never go back");
             assertTrue(progress.get(i).bytesDone() >= progress.get(i - 1).bytesDone());
         }
         FanOutProgress last = progress.get(progress.size() - 1);
@@ -199,7 +218,9 @@ class ClientIT {
         origin.openGate(5 << 20);
         JobResult cancelled = client.await("fan-cancel", Duration.ofSeconds(30));
         assertFalse(cancelled.succeeded());
-        assertTrue(cancelled.error().orElseThrow().startsWith("cancelled (DELETE /jobs/fan-cancel) after "), cancelled.text());
+        assertTrue(
+                cancelled.error().orElseThrow().startsWith("cancelled (DELETE /jobs/fan-cancel) after "),
+                cancelled.text());
 
         ConflictException finished = assertThrows(ConflictException.class, () -> client.cancel("fan-cancel"));
         assertEquals(409, finished.status());
@@ -242,12 +263,25 @@ class ClientIT {
         }
         assertTrue(letter != null, "listed");
         assertTrue(client.deadLetters(1000).get("count").asInt() >= 1);
-        assertEquals(new Submission("dl-1", true), client.requeue(letter.get("id").asText()));
-        assertEquals(3, client.await("dl-1", Duration.ofSeconds(30)).json().get("attempts").asInt(), "every attempt again");
+        assertEquals(
+                new Submission("dl-1", true), client.requeue(letter.get("id").asText()));
+        assertEquals(
+                3,
+                client.await("dl-1", Duration.ofSeconds(30))
+                        .json()
+                        .get("attempts")
+                        .asInt(),
+                "every attempt again");
 
-        assertEquals(Optional.of("id"), assertThrows(BadRequestException.class, () -> client.requeue("nope")).field());
+        assertEquals(
+                Optional.of("id"),
+                assertThrows(BadRequestException.class, () -> client.requeue("nope"))
+                        .field());
         assertInstanceOf(NotFoundException.class, assertThrows(PacketfsException.class, () -> client.requeue("1-1")));
-        assertEquals(Optional.of("limit"), assertThrows(BadRequestException.class, () -> client.deadLetters(0)).field());
+        assertEquals(
+                Optional.of("limit"),
+                assertThrows(BadRequestException.class, () -> client.deadLetters(0))
+                        .field());
     }
 
     @Test
@@ -257,38 +291,59 @@ class ClientIT {
         BadRequestException invalid = assertThrows(BadRequestException.class, () -> client.submit(bad));
         assertEquals("program.imm: must be an integer 0..255, got 256", invalid.getMessage());
         assertEquals(Optional.of("program.imm"), invalid.field());
-        assertEquals(Optional.of("[1].job_id"), assertThrows(BadRequestException.class,
-                () -> client.submitAll(List.of(job("twice", "add", DIGITS), job("twice", "add", DIGITS)))).field());
+        assertEquals(
+                Optional.of("[1].job_id"),
+                assertThrows(
+                                BadRequestException.class,
+                                () -> client.submitAll(
+                                        List.of(job("twice", "add", DIGITS), job("twice", "add", DIGITS))))
+                        .field());
 
-        assertEquals("no job 'nothing' is known", assertThrows(NotFoundException.class, () -> client.result("nothing")).getMessage());
+        assertEquals(
+                "no job 'nothing' is known",
+                assertThrows(NotFoundException.class, () -> client.result("nothing"))
+                        .getMessage());
         assertThrows(NotFoundException.class, () -> client.status("nothing"));
         assertThrows(NotFoundException.class, () -> client.await("nothing", Duration.ofSeconds(5)));
 
         // The client always sends JSON; a raw exchange shows what the dispatcher says to anything else.
-        HttpResponse<String> form = client.exchange("POST", "/jobs", Map.of("Content-Type", "text/plain"),
-                "{}".getBytes(StandardCharsets.UTF_8), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> form = client.exchange(
+                "POST",
+                "/jobs",
+                Map.of("Content-Type", "text/plain"),
+                "{}".getBytes(StandardCharsets.UTF_8),
+                HttpResponse.BodyHandlers.ofString());
         PacketfsException notJson = PacketfsException.from(form);
         assertInstanceOf(UnsupportedMediaTypeException.class, notJson);
-        assertEquals("POST /jobs takes JSON: send Content-Type: application/json, not text/plain", notJson.getMessage());
+        assertEquals(
+                "POST /jobs takes JSON: send Content-Type: application/json, not text/plain", notJson.getMessage());
 
         byte[] half = new byte[500 * 1024];
-        TooManyRequestsException full = assertThrows(TooManyRequestsException.class, () -> client.submit(job("big-1", "add", half)));
+        TooManyRequestsException full =
+                assertThrows(TooManyRequestsException.class, () -> client.submit(job("big-1", "add", half)));
         assertEquals(Optional.of(Duration.ofSeconds(5)), full.retryAfter());
         assertTrue(full.getMessage().startsWith("the queue is full"), full.getMessage());
         assertThrows(NotFoundException.class, () -> client.result("big-1"), "nothing was queued");
 
         try (PacketfsClient keyless = PacketfsClient.builder(dispatcher.url()).build();
-                PacketfsClient wrongKey = PacketfsClient.builder(dispatcher.url()).apiKey("not-it").build()) {
+                PacketfsClient wrongKey = PacketfsClient.builder(dispatcher.url())
+                        .apiKey("not-it")
+                        .build()) {
             UnauthorizedException none = assertThrows(UnauthorizedException.class, () -> keyless.metrics());
             assertEquals("this API needs Authorization: Bearer <PACKETFS_API_KEY>", none.getMessage());
-            assertEquals("wrong API key", assertThrows(UnauthorizedException.class, () -> wrongKey.submit(job("k", "add", DIGITS)))
-                    .getMessage());
+            assertEquals(
+                    "wrong API key",
+                    assertThrows(UnauthorizedException.class, () -> wrongKey.submit(job("k", "add", DIGITS)))
+                            .getMessage());
             assertEquals("UP", keyless.health().get("status").asText(), "/health is open");
         }
-        try (PacketfsClient nobody = PacketfsClient.builder("http://127.0.0.1:" + RedisServer.freePort()).build()) {
-            DispatcherUnreachableException down = assertThrows(DispatcherUnreachableException.class, () -> nobody.health());
+        try (PacketfsClient nobody = PacketfsClient.builder("http://127.0.0.1:" + RedisServer.freePort())
+                .build()) {
+            DispatcherUnreachableException down =
+                    assertThrows(DispatcherUnreachableException.class, () -> nobody.health());
             assertInstanceOf(java.net.ConnectException.class, down.getCause());
-            ExecutionException async = assertThrows(ExecutionException.class, () -> nobody.resultAsync("x").get(10, TimeUnit.SECONDS));
+            ExecutionException async = assertThrows(
+                    ExecutionException.class, () -> nobody.resultAsync("x").get(10, TimeUnit.SECONDS));
             assertInstanceOf(DispatcherUnreachableException.class, async.getCause());
         }
     }

@@ -67,8 +67,16 @@ class CrashRecoveryIT {
         for (int i = 0; i < JOBS; i++) {
             Op op = ops[i % ops.length];
             long offset = random.nextInt(object.length);
-            jobs.add(ComputeJob.of("job-" + i, new Program(op, random.nextInt(256) * (op == Op.CRC32C || op == Op.FNV64 ? 0 : 1),
-                    origin.url("/delay/15/ranged/obj"), null, offset, 1 + random.nextInt(4096), OptionalLong.empty())));
+            jobs.add(ComputeJob.of(
+                    "job-" + i,
+                    new Program(
+                            op,
+                            random.nextInt(256) * (op == Op.CRC32C || op == Op.FNV64 ? 0 : 1),
+                            origin.url("/delay/15/ranged/obj"),
+                            null,
+                            offset,
+                            1 + random.nextInt(4096),
+                            OptionalLong.empty())));
         }
         return jobs;
     }
@@ -88,13 +96,18 @@ class CrashRecoveryIT {
     void assertEveryJobDoneRight(List<ComputeJob> jobs) {
         assertEquals(JOBS, results());
         for (ComputeJob job : jobs) {
-            JobResult r = client.records().result(job.jobId()).orElseThrow(() -> new AssertionError("lost: " + job.jobId()));
+            JobResult r =
+                    client.records().result(job.jobId()).orElseThrow(() -> new AssertionError("lost: " + job.jobId()));
             assertEquals(JobResult.Status.SUCCEEDED, r.status(), job.jobId() + ": " + r.error());
-            assertTrue(dev.packetfs.kernel.KernelResult.fromJson(job.program().op(), r.result())
-                    .equals(Kernel.execute(job.program(), object)), job.jobId());
+            assertTrue(
+                    dev.packetfs.kernel.KernelResult.fromJson(job.program().op(), r.result())
+                            .equals(Kernel.execute(job.program(), object)),
+                    job.jobId());
         }
         var depth = client.books().depth();
-        assertEquals(0, depth.ready() + depth.inFlight() + depth.delayed() + depth.dead() + depth.ingress(),
+        assertEquals(
+                0,
+                depth.ready() + depth.inFlight() + depth.delayed() + depth.dead() + depth.ingress(),
                 "nothing left anywhere: " + depth);
     }
 
@@ -108,9 +121,12 @@ class CrashRecoveryIT {
             }
             awaitResults(JOBS / 5, Duration.ofSeconds(60));
             first.kill();
-            pendingAtKill = Long.parseLong(redis.cli("EVAL",
+            pendingAtKill = Long.parseLong(redis.cli(
+                    "EVAL",
                     "local n = 0 for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], 'dispatchers')) do"
-                    + " if c[2] == 'first' then n = c[4] end end return n", "1", "packetfs:jobs:stream"));
+                            + " if c[2] == 'first' then n = c[4] end end return n",
+                    "1",
+                    "packetfs:jobs:stream"));
         }
         long doneAtKill = results();
         assertTrue(pendingAtKill > 0, "the kill must leave deliveries in flight");
@@ -120,8 +136,9 @@ class CrashRecoveryIT {
             assertEveryJobDoneRight(jobs);
             assertTrue(second.log().contains("took over"), "the second dispatcher took over the first's deliveries");
         }
-        System.out.printf("crash test: %d jobs, %d results when killed, %d in flight at the kill%n", JOBS, doneAtKill,
-                pendingAtKill);
+        System.out.printf(
+                "crash test: %d jobs, %d results when killed, %d in flight at the kill%n",
+                JOBS, doneAtKill, pendingAtKill);
     }
 
     @Test

@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * in a child process on a free loopback port: for tests that kill it.
  */
 public final class DispatcherProcess implements AutoCloseable {
-    static final Path JAR = Path.of(System.getProperty("packetfs.dispatcher.jar",
+    static final Path JAR = Path.of(System.getProperty(
+            "packetfs.dispatcher.jar",
             Path.of("target", "quarkus-app", "quarkus-run.jar").toString()));
 
     private final Process process;
@@ -46,19 +47,23 @@ public final class DispatcherProcess implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmArgs);
         command.addAll(List.of("-jar", JAR.toString()));
-        ProcessBuilder pb = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
+        ProcessBuilder pb =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> e = new HashMap<>(Map.of(
-                "PACKETFS_REDIS_URL", redisUrl,
-                "PACKETFS_REDIS_CONSUMER", name,
-                "QUARKUS_HTTP_PORT", "0",
-                "QUARKUS_HTTP_HOST", "127.0.0.1"));
+                "PACKETFS_REDIS_URL",
+                redisUrl,
+                "PACKETFS_REDIS_CONSUMER",
+                name,
+                "QUARKUS_HTTP_PORT",
+                "0",
+                "QUARKUS_HTTP_HOST",
+                "127.0.0.1"));
         e.putAll(env);
         pb.environment().putAll(e);
         Process process = pb.start();
         try {
-            DispatcherProcess p = new DispatcherProcess(process, ListeningPort.await(process, log, Duration.ofSeconds(60)), log);
+            DispatcherProcess p =
+                    new DispatcherProcess(process, ListeningPort.await(process, log, Duration.ofSeconds(60)), log);
             p.awaitHealthy();
             return p;
         } catch (Exception | Error failed) {
@@ -80,14 +85,16 @@ public final class DispatcherProcess implements AutoCloseable {
     }
 
     private void awaitHealthy() throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("dispatcher exited:\n" + log());
             }
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/health")).build(),
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(URI.create(url() + "/health")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     return;

@@ -10,9 +10,9 @@ import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.queue.QueueSettings;
 import dev.packetfs.dispatch.queue.redis.RedisConnections;
 import dev.packetfs.dispatch.queue.redis.RedisStreamJobQueue;
-import dev.packetfs.dispatch.substrate.testing.WorkerdProcess;
-import dev.packetfs.dispatch.substrate.testing.WorkerProcess;
 import dev.packetfs.dispatch.substrate.testing.LambdaEmulators;
+import dev.packetfs.dispatch.substrate.testing.WorkerProcess;
+import dev.packetfs.dispatch.substrate.testing.WorkerdProcess;
 import dev.packetfs.dispatch.testing.RedisServer;
 import dev.packetfs.kernel.Kernel;
 import dev.packetfs.kernel.KernelResult;
@@ -50,8 +50,12 @@ class FabricEndToEndIT {
         SplittableRandom random = new SplittableRandom(42);
         try (RedisServer redis = RedisServer.start();
                 RangeOrigin origin = new RangeOrigin();
-                LambdaEmulator lambda = LambdaEmulators.worker(Map.of("PACKETFS_WORKER_TOKEN", WorkerProcess.TOKEN,
-                        "PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1"), 2, 2, 1024, Duration.ofSeconds(10))) {
+                LambdaEmulator lambda = LambdaEmulators.worker(
+                        Map.of("PACKETFS_WORKER_TOKEN", WorkerProcess.TOKEN, "PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1"),
+                        2,
+                        2,
+                        1024,
+                        Duration.ofSeconds(10))) {
             for (int i = 0; i < 3; i++) {
                 byte[] object = new byte[1 << 20];
                 random.nextBytes(object);
@@ -66,8 +70,15 @@ class FabricEndToEndIT {
         }
     }
 
-    private void run(RedisServer redis, RangeOrigin origin, LambdaEmulator lambda, WorkerProcess fly,
-            WorkerdProcess cloudflare, Map<String, byte[]> objects, SplittableRandom random) throws Exception {
+    private void run(
+            RedisServer redis,
+            RangeOrigin origin,
+            LambdaEmulator lambda,
+            WorkerProcess fly,
+            WorkerdProcess cloudflare,
+            Map<String, byte[]> objects,
+            SplittableRandom random)
+            throws Exception {
         {
             Map<String, String> env = new HashMap<>();
             env.put("PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1");
@@ -104,8 +115,14 @@ class FabricEndToEndIT {
                     String name = "obj" + random.nextInt(3);
                     object = objects.get(name);
                     // Each fetch is answered 20 ms late, so every substrate has work in flight.
-                    program = new Program(op, imm, origin.url("/delay/20/ranged/" + name), null,
-                            random.nextInt(object.length), 1 + random.nextInt(64 * 1024), OptionalLong.empty());
+                    program = new Program(
+                            op,
+                            imm,
+                            origin.url("/delay/20/ranged/" + name),
+                            null,
+                            random.nextInt(object.length),
+                            1 + random.nextInt(64 * 1024),
+                            OptionalLong.empty());
                 }
                 ComputeJob job = ComputeJob.of("e2e-" + i, program);
                 jobs.add(job);
@@ -113,55 +130,91 @@ class FabricEndToEndIT {
             }
 
             try (RedisConnections connections = RedisConnections.open(redis.url());
-                    RedisStreamJobQueue client = new RedisStreamJobQueue(connections, QueueSettings.defaults(), "e2e-client");
+                    RedisStreamJobQueue client =
+                            new RedisStreamJobQueue(connections, QueueSettings.defaults(), "e2e-client");
                     DispatcherProcess dispatcher = DispatcherProcess.start("e2e", redis.url(), env)) {
                 client.intake().submit(jobs);
                 awaitResults(redis, JOBS / 4, Duration.ofSeconds(120));
-                long flyBefore = metrics(dispatcher).path("substrates").path("flyio").path("successes").asLong();
+                long flyBefore = metrics(dispatcher)
+                        .path("substrates")
+                        .path("flyio")
+                        .path("successes")
+                        .asLong();
                 fly.kill();
                 long resultsAtKill = results(redis);
                 awaitResults(redis, JOBS / 2, Duration.ofSeconds(120));
-                long cloudflareBefore = metrics(dispatcher).path("substrates").path("cloudflare").path("successes").asLong();
+                long cloudflareBefore = metrics(dispatcher)
+                        .path("substrates")
+                        .path("cloudflare")
+                        .path("successes")
+                        .asLong();
                 cloudflare.kill();
                 long resultsAtSecondKill = results(redis);
                 awaitResults(redis, JOBS, Duration.ofSeconds(180));
 
                 Map<String, Long> ranOn = new TreeMap<>();
                 for (ComputeJob job : jobs) {
-                    JobResult r = client.records().result(job.jobId()).orElseThrow(() -> new AssertionError("lost: " + job.jobId()));
-                    assertEquals(JobResult.Status.SUCCEEDED, r.status(), () -> job.jobId() + ": " + r.error()
-                            + "\ndead letters: " + redis.cli("XRANGE", "packetfs:jobs:dead", "-", "+", "COUNT", "2"));
-                    assertEquals(expected.get(job.jobId()), KernelResult.fromJson(job.program().op(), r.result()), job.jobId());
+                    JobResult r = client.records()
+                            .result(job.jobId())
+                            .orElseThrow(() -> new AssertionError("lost: " + job.jobId()));
+                    assertEquals(
+                            JobResult.Status.SUCCEEDED,
+                            r.status(),
+                            () -> job.jobId() + ": " + r.error() + "\ndead letters: "
+                                    + redis.cli("XRANGE", "packetfs:jobs:dead", "-", "+", "COUNT", "2"));
+                    assertEquals(
+                            expected.get(job.jobId()),
+                            KernelResult.fromJson(job.program().op(), r.result()),
+                            job.jobId());
                     ranOn.merge(r.substrate(), 1L, Long::sum);
                 }
                 JsonNode after = metrics(dispatcher);
                 JsonNode substrates = after.get("substrates");
-                System.out.printf("e2e: %d jobs; results by substrate %s; %d done when Fly was killed, %d when workerd was;"
-                        + " metrics %s%n", JOBS, ranOn, resultsAtKill, resultsAtSecondKill, substrates);
+                System.out.printf(
+                        "e2e: %d jobs; results by substrate %s; %d done when Fly was killed, %d when workerd was;"
+                                + " metrics %s%n",
+                        JOBS, ranOn, resultsAtKill, resultsAtSecondKill, substrates);
                 assertTrue(flyBefore > 0, "Fly ran jobs before it was killed");
                 assertTrue(cloudflareBefore > 0, "Cloudflare ran jobs before it was killed");
                 assertTrue(resultsAtSecondKill < JOBS, "the kills came mid-run");
                 for (String name : List.of("local", "flyio", "lambda", "cloudflare")) {
                     assertTrue(ranOn.getOrDefault(name, 0L) > 0, name + " ran nothing: " + ranOn);
                     // The books: every stored result counted once, on the substrate that ran it.
-                    assertEquals((long) ranOn.get(name), substrates.get(name).get("successes").asLong(), name);
+                    assertEquals(
+                            (long) ranOn.get(name),
+                            substrates.get(name).get("successes").asLong(),
+                            name);
                 }
                 assertEquals(0.0, substrates.get("local").get("total_cost_usd").asDouble(), "local is free");
                 for (String survivor : List.of("local", "lambda")) {
                     // Only the killed worker may fail: anything else is a fault of the fabric.
-                    assertEquals(0, substrates.get(survivor).get("failures").asLong(), () -> survivor + " failed:\n"
-                            + dispatcher.log().lines().filter(l -> l.contains(" on " + survivor + ":"))
-                                    .limit(10).collect(java.util.stream.Collectors.joining("\n")));
+                    assertEquals(
+                            0,
+                            substrates.get(survivor).get("failures").asLong(),
+                            () -> survivor + " failed:\n"
+                                    + dispatcher
+                                            .log()
+                                            .lines()
+                                            .filter(l -> l.contains(" on " + survivor + ":"))
+                                            .limit(10)
+                                            .collect(java.util.stream.Collectors.joining("\n")));
                 }
                 assertTrue(substrates.get("lambda").get("total_cost_usd").asDouble() > 0, "lambda charged");
                 for (String killed : List.of("flyio", "cloudflare")) {
                     assertTrue(substrates.get(killed).get("total_cost_usd").asDouble() > 0, killed + " charged");
-                    assertTrue(substrates.get(killed).get("failures").asLong() > 0
-                            || !substrates.get(killed).path("live").path("healthy").asBoolean(true),
+                    assertTrue(
+                            substrates.get(killed).get("failures").asLong() > 0
+                                    || !substrates
+                                            .get(killed)
+                                            .path("live")
+                                            .path("healthy")
+                                            .asBoolean(true),
                             "the dispatcher noticed " + killed + " was gone");
                 }
                 var depth = client.books().depth();
-                assertEquals(0, depth.ready() + depth.inFlight() + depth.delayed() + depth.dead() + depth.ingress(),
+                assertEquals(
+                        0,
+                        depth.ready() + depth.inFlight() + depth.delayed() + depth.dead() + depth.ingress(),
                         "nothing left anywhere: " + depth);
             }
         }
@@ -179,8 +232,11 @@ class FabricEndToEndIT {
     }
 
     static JsonNode metrics(DispatcherProcess dispatcher) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(dispatcher.url() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(dispatcher.url() + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         return JobJson.MAPPER.readTree(r.body());
     }
 }

@@ -49,11 +49,14 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
  * function.zip under the runtime interface client, the dispatcher, a real redis-server),
  * {@code FunctionUrlSecretsIT}, {@code LambdaWorkerSecretIT} and {@code DrainHandlerIT}.
  */
-@RequiresLocalStack(coveredHereBy = "deploy/test/deploy-all.test.mjs runs the same functions, dispatcher and Redis through"
-        + " ./scripts/deploy-all --target local, with FunctionUrlSecretsIT, LambdaWorkerSecretIT and DrainHandlerIT")
+@RequiresLocalStack(
+        coveredHereBy =
+                "deploy/test/deploy-all.test.mjs runs the same functions, dispatcher and Redis through"
+                        + " ./scripts/deploy-all --target local, with FunctionUrlSecretsIT, LambdaWorkerSecretIT and DrainHandlerIT")
 class FabricLocalStackDockerIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String JOB = "{\"job_id\":\"%s\",\"substrate\":\"lambda\",\"program\":{\"op\":\"crc32c\",\"data\":\"MTIzNDU2Nzg5\"}}";
+    private static final String JOB =
+            "{\"job_id\":\"%s\",\"substrate\":\"lambda\",\"program\":{\"op\":\"crc32c\",\"data\":\"MTIzNDU2Nzg5\"}}";
     private static final long CHECKSUM = 3808858755L;
     private static final String HANDLER = "io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest";
     private static final String ROLE = "arn:aws:iam::000000000000:role/packetfs";
@@ -70,48 +73,89 @@ class FabricLocalStackDockerIT {
     @BeforeAll
     static void deploy() throws Exception {
         network = Network.newNetwork();
-        redis = new GenericContainer<>("redis:7-alpine").withNetwork(network).withNetworkAliases("redis").withExposedPorts(6379);
+        redis = new GenericContainer<>("redis:7-alpine")
+                .withNetwork(network)
+                .withNetworkAliases("redis")
+                .withExposedPorts(6379);
         redis.start();
         // Function containers join the same network, to reach the Redis and LocalStack by name.
-        localstack = LocalStackSupport.container().withServices("lambda", "secretsmanager", "iam", "logs")
-                .withNetwork(network).withNetworkAliases("localstack")
+        localstack = LocalStackSupport.container()
+                .withServices("lambda", "secretsmanager", "iam", "logs")
+                .withNetwork(network)
+                .withNetworkAliases("localstack")
                 .withEnv("LAMBDA_DOCKER_NETWORK", network.getId());
         localstack.start();
 
         StaticCredentialsProvider credentials = StaticCredentialsProvider.create(
                 AwsBasicCredentials.create(localstack.getAccessKey(), localstack.getSecretKey()));
         Region region = Region.of(localstack.getRegion());
-        lambda = LambdaClient.builder().endpointOverride(localstack.getEndpoint()).region(region)
-                .credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create()).build();
+        lambda = LambdaClient.builder()
+                .endpointOverride(localstack.getEndpoint())
+                .region(region)
+                .credentialsProvider(credentials)
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
         String tokenArn;
         String redisArn;
         String keyArn;
-        try (SecretsManagerClient secrets = SecretsManagerClient.builder().endpointOverride(localstack.getEndpoint())
-                .region(region).credentialsProvider(credentials).httpClient(UrlConnectionHttpClient.create()).build()) {
-            tokenArn = secrets.createSecret(b -> b.name("packetfs/worker-token").secretString(WORKER_TOKEN)).arn();
-            redisArn = secrets.createSecret(b -> b.name("packetfs/redis-url").secretString("redis://redis:6379")).arn();
-            keyArn = secrets.createSecret(b -> b.name("packetfs/api-key").secretString(API_KEY)).arn();
+        try (SecretsManagerClient secrets = SecretsManagerClient.builder()
+                .endpointOverride(localstack.getEndpoint())
+                .region(region)
+                .credentialsProvider(credentials)
+                .httpClient(UrlConnectionHttpClient.create())
+                .build()) {
+            tokenArn = secrets.createSecret(b -> b.name("packetfs/worker-token").secretString(WORKER_TOKEN))
+                    .arn();
+            redisArn = secrets.createSecret(b -> b.name("packetfs/redis-url").secretString("redis://redis:6379"))
+                    .arn();
+            keyArn = secrets.createSecret(b -> b.name("packetfs/api-key").secretString(API_KEY))
+                    .arn();
         }
-        function("packetfs-worker", "worker-lambda/target/function.zip", 60,
+        function(
+                "packetfs-worker",
+                "worker-lambda/target/function.zip",
+                60,
                 Map.of("PACKETFS_WORKER_TOKEN_SECRET_ARN", tokenArn));
-        function("packetfs-api", "dispatcher-function/lambda-url/target/function.zip", 30,
+        function(
+                "packetfs-api",
+                "dispatcher-function/lambda-url/target/function.zip",
+                30,
                 Map.of("PACKETFS_REDIS_URL_SECRET_ARN", redisArn, "PACKETFS_API_KEY_SECRET_ARN", keyArn));
-        function("packetfs-drain", "dispatcher-function/lambda-drain/target/function.zip", 120, Map.of(
-                "PACKETFS_REDIS_URL_SECRET_ARN", redisArn, "PACKETFS_WORKER_TOKEN_SECRET_ARN", tokenArn,
-                "PACKETFS_SUBSTRATES_LAMBDA_FUNCTION_NAME", "packetfs-worker",
-                "PACKETFS_SUBSTRATES_LAMBDA_ENDPOINT", "http://localstack:4566",
-                "PACKETFS_SUBSTRATES_LAMBDA_REGION", localstack.getRegion(),
-                "PACKETFS_DRAIN_IDLE_STOP", "2s"));
-        workerUrl = URI.create(lambda.createFunctionUrlConfig(b -> b.functionName("packetfs-worker")
-                .authType(FunctionUrlAuthType.NONE)).functionUrl());
-        apiUrl = URI.create(lambda.createFunctionUrlConfig(b -> b.functionName("packetfs-api")
-                .authType(FunctionUrlAuthType.NONE)).functionUrl());
+        function(
+                "packetfs-drain",
+                "dispatcher-function/lambda-drain/target/function.zip",
+                120,
+                Map.of(
+                        "PACKETFS_REDIS_URL_SECRET_ARN",
+                        redisArn,
+                        "PACKETFS_WORKER_TOKEN_SECRET_ARN",
+                        tokenArn,
+                        "PACKETFS_SUBSTRATES_LAMBDA_FUNCTION_NAME",
+                        "packetfs-worker",
+                        "PACKETFS_SUBSTRATES_LAMBDA_ENDPOINT",
+                        "http://localstack:4566",
+                        "PACKETFS_SUBSTRATES_LAMBDA_REGION",
+                        localstack.getRegion(),
+                        "PACKETFS_DRAIN_IDLE_STOP",
+                        "2s"));
+        workerUrl = URI.create(lambda.createFunctionUrlConfig(
+                        b -> b.functionName("packetfs-worker").authType(FunctionUrlAuthType.NONE))
+                .functionUrl());
+        apiUrl = URI.create(lambda.createFunctionUrlConfig(
+                        b -> b.functionName("packetfs-api").authType(FunctionUrlAuthType.NONE))
+                .functionUrl());
     }
 
-    private static void function(String name, String zip, int timeoutSeconds, Map<String, String> env) throws IOException {
+    private static void function(String name, String zip, int timeoutSeconds, Map<String, String> env)
+            throws IOException {
         byte[] code = Files.readAllBytes(RepositoryPaths.find(zip));
-        lambda.createFunction(b -> b.functionName(name).runtime(Runtime.JAVA21).role(ROLE).handler(HANDLER)
-                .memorySize(1024).timeout(timeoutSeconds).environment(e -> e.variables(env))
+        lambda.createFunction(b -> b.functionName(name)
+                .runtime(Runtime.JAVA21)
+                .role(ROLE)
+                .handler(HANDLER)
+                .memorySize(1024)
+                .timeout(timeoutSeconds)
+                .environment(e -> e.variables(env))
                 .code(c -> c.zipFile(SdkBytes.fromByteArray(code))));
         lambda.waiter().waitUntilFunctionActiveV2(b -> b.functionName(name));
     }
@@ -133,7 +177,8 @@ class FabricLocalStackDockerIT {
     }
 
     private static JsonNode invoke(String function, String payload) throws IOException {
-        InvokeResponse response = lambda.invoke(b -> b.functionName(function).payload(SdkBytes.fromUtf8String(payload)));
+        InvokeResponse response =
+                lambda.invoke(b -> b.functionName(function).payload(SdkBytes.fromUtf8String(payload)));
         assertEquals(null, response.functionError(), response.payload().asUtf8String());
         return JSON.readTree(response.payload().asByteArray());
     }
@@ -142,13 +187,16 @@ class FabricLocalStackDockerIT {
      * One HTTP/1.0 request to a function URL, sent to LocalStack's mapped port with the URL's host
      * in {@code Host} (LocalStack routes function URLs by host name; nothing is resolved).
      */
-    private static Reply http(URI url, String method, String path, String body, String authorization) throws IOException {
+    private static Reply http(URI url, String method, String path, String body, String authorization)
+            throws IOException {
         byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
         StringBuilder head = new StringBuilder(method + " " + path + " HTTP/1.0\r\nHost: " + url.getHost() + "\r\n");
         if (authorization != null) {
             head.append("Authorization: ").append(authorization).append("\r\n");
         }
-        head.append("Content-Type: application/json\r\nContent-Length: ").append(content.length).append("\r\n\r\n");
+        head.append("Content-Type: application/json\r\nContent-Length: ")
+                .append(content.length)
+                .append("\r\n\r\n");
         try (Socket socket = new Socket(localstack.getHost(), localstack.getMappedPort(4566))) {
             socket.setSoTimeout(120_000);
             OutputStream out = socket.getOutputStream();
@@ -172,7 +220,8 @@ class FabricLocalStackDockerIT {
 
     @Test
     void theWorkerAnswersInvokeAndItsUrlWithTheTokenFromSecretsManager() throws Exception {
-        JsonNode direct = invoke("packetfs-worker", String.format(JOB, "ls-invoke").replace(",\"substrate\":\"lambda\"", ""));
+        JsonNode direct =
+                invoke("packetfs-worker", String.format(JOB, "ls-invoke").replace(",\"substrate\":\"lambda\"", ""));
         assertEquals(CHECKSUM, direct.path("result").path("checksum").asLong(), direct.toString());
         assertTrue(direct.path("billed").path("duration_ms").asLong() >= 1, direct.toString());
 
@@ -185,7 +234,10 @@ class FabricLocalStackDockerIT {
 
     @Test
     void aJobThroughTheApiUrlRunsOnLambdaWhenTheDrainRuns() throws Exception {
-        assertEquals(401, http(apiUrl, "POST", "/jobs", String.format(JOB, "ls-api"), null).status());
+        assertEquals(
+                401,
+                http(apiUrl, "POST", "/jobs", String.format(JOB, "ls-api"), null)
+                        .status());
         Reply queued = http(apiUrl, "POST", "/jobs", String.format(JOB, "ls-api"), "Bearer " + API_KEY);
         assertEquals(202, queued.status(), queued.body());
 
@@ -199,8 +251,10 @@ class FabricLocalStackDockerIT {
         assertEquals("lambda", r.path("substrate").asText());
         assertEquals(CHECKSUM, r.path("result").path("checksum").asLong());
         assertTrue(r.path("cost_usd").asDouble() > 0, "billed: " + r);
-        JsonNode books = http(apiUrl, "GET", "/metrics", null, "Bearer " + API_KEY).json();
-        assertTrue(books.path("substrates").path("lambda").path("total_cost_usd").asDouble() > 0, books.toString());
+        JsonNode books =
+                http(apiUrl, "GET", "/metrics", null, "Bearer " + API_KEY).json();
+        assertTrue(
+                books.path("substrates").path("lambda").path("total_cost_usd").asDouble() > 0, books.toString());
     }
 
     @Test
@@ -213,7 +267,8 @@ class FabricLocalStackDockerIT {
             JsonNode result = JSON.readTree(connection.sync().get("packetfs:results:ls-redis"));
             assertEquals("succeeded", result.path("status").asText(), result.toString());
             assertEquals(CHECKSUM, result.path("result").path("checksum").asLong());
-            assertTrue(connection.sync().lrange("packetfs:metrics", 0, -1).stream().anyMatch(r -> r.contains("ls-redis")),
+            assertTrue(
+                    connection.sync().lrange("packetfs:metrics", 0, -1).stream().anyMatch(r -> r.contains("ls-redis")),
                     "an execution record");
         } finally {
             client.shutdown();

@@ -50,10 +50,15 @@ class FanOutApiIT {
     public static class Loopback implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("packetfs.fetch.allow-hosts", "127.0.0.1",
-                    "packetfs.fanout.max-outstanding", "2",
-                    "packetfs.dispatch.initial-backoff", "20ms",
-                    "packetfs.dispatch.max-backoff", "50ms");
+            return Map.of(
+                    "packetfs.fetch.allow-hosts",
+                    "127.0.0.1",
+                    "packetfs.fanout.max-outstanding",
+                    "2",
+                    "packetfs.dispatch.initial-backoff",
+                    "20ms",
+                    "packetfs.dispatch.max-backoff",
+                    "50ms");
         }
     }
 
@@ -70,8 +75,8 @@ class FanOutApiIT {
     }
 
     static String job(String id, String op, String url, long windowBytes) {
-        return "{\"job_id\":\"" + id + "\",\"program\":{\"op\":\"" + op + "\",\"data_url\":\"" + url + "\"},\"window_bytes\":"
-                + windowBytes + "}";
+        return "{\"job_id\":\"" + id + "\",\"program\":{\"op\":\"" + op + "\",\"data_url\":\"" + url
+                + "\"},\"window_bytes\":" + windowBytes + "}";
     }
 
     static Response submit(String body) {
@@ -92,17 +97,29 @@ class FanOutApiIT {
 
     @Test
     void badFanOutJobsAreRefusedByName() {
-        submit("{\"program\":{\"op\":\"add\",\"data\":\"AQID\"},\"window_bytes\":2}").then().statusCode(400)
+        submit("{\"program\":{\"op\":\"add\",\"data\":\"AQID\"},\"window_bytes\":2}")
+                .then()
+                .statusCode(400)
                 .body("field", equalTo("window_bytes"))
                 .body("error", startsWith("window_bytes: applies only to a program with data_url"));
-        submit(job("x", "add", origin.url("/ranged/obj"), 0)).then().statusCode(400)
+        submit(job("x", "add", origin.url("/ranged/obj"), 0))
+                .then()
+                .statusCode(400)
                 .body("error", equalTo("window_bytes: must be an integer 1..9007199254740991, got 0"));
-        submit("{\"program\":{\"op\":\"add\",\"data_url\":\"http://a.example/\"},\"substrates\":[\"local\",\"mainframe\"]}")
-                .then().statusCode(400).body("field", equalTo("substrates"))
+        submit(
+                        "{\"program\":{\"op\":\"add\",\"data_url\":\"http://a.example/\"},\"substrates\":[\"local\",\"mainframe\"]}")
+                .then()
+                .statusCode(400)
+                .body("field", equalTo("substrates"))
                 .body("error", startsWith("substrates: unknown substrate 'mainframe'"));
-        submit("{\"job_id\":\"p~w0\",\"program\":{\"op\":\"add\",\"data\":\"AQID\"},\"window\":{\"parent\":\"p\",\"index\":0}}")
-                .then().statusCode(400).body("field", equalTo("window"));
-        submit("{\"job_id\":\"p~w0\",\"program\":{\"op\":\"add\",\"data\":\"AQID\"}}").then().statusCode(400)
+        submit(
+                        "{\"job_id\":\"p~w0\",\"program\":{\"op\":\"add\",\"data\":\"AQID\"},\"window\":{\"parent\":\"p\",\"index\":0}}")
+                .then()
+                .statusCode(400)
+                .body("field", equalTo("window"));
+        submit("{\"job_id\":\"p~w0\",\"program\":{\"op\":\"add\",\"data\":\"AQID\"}}")
+                .then()
+                .statusCode(400)
                 .body("field", equalTo("job_id"));
     }
 
@@ -110,12 +127,16 @@ class FanOutApiIT {
     void aFanOutJobShowsItsProgressAndMergesToTheSinglePass() throws Exception {
         // The last window (from byte 6 MiB) is held back until the job has been seen running with
         // windows done: however busy the machine, there is a moment to see.
-        submit(job("fan-1", "crc32c", origin.url("/gated/" + (6 << 20) + "/ranged/obj"), 1 << 20)).then().statusCode(202);
+        submit(job("fan-1", "crc32c", origin.url("/gated/" + (6 << 20) + "/ranged/obj"), 1 << 20))
+                .then()
+                .statusCode(202);
         JsonNode running = null;
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (running == null && System.nanoTime() < deadline) {
             JsonNode s = JobJson.readTree(given().get("/jobs/fan-1").asString());
-            if (s.has("fanout") && s.get("fanout").get("windows_done").asLong() > 0 && s.get("state").asText().equals("running")) {
+            if (s.has("fanout")
+                    && s.get("fanout").get("windows_done").asLong() > 0
+                    && s.get("state").asText().equals("running")) {
                 running = s;
             }
             Thread.sleep(20);
@@ -128,7 +149,8 @@ class FanOutApiIT {
         JsonNode fanouts = JobJson.readTree(given().get("/metrics").asString()).get("fanouts");
         long expected = Kernel.execute(Program.over(Op.CRC32C, 0, OBJECT)).value();
         Response done = awaitResult("fan-1");
-        done.then().body("status", equalTo("succeeded"))
+        done.then()
+                .body("status", equalTo("succeeded"))
                 .body("result.checksum", equalTo(expected))
                 .body("result.bytes_processed", equalTo(OBJECT.length))
                 .body("summary.windows", equalTo(7))
@@ -139,13 +161,17 @@ class FanOutApiIT {
 
     @Test
     void aFanOutJobCanBeCancelledAndAFinishedOneCannot() throws Exception {
-        submit(job("fan-cancel", "add", origin.url("/delay/400/ranged/obj"), 1 << 20)).then().statusCode(202);
+        submit(job("fan-cancel", "add", origin.url("/delay/400/ranged/obj"), 1 << 20))
+                .then()
+                .statusCode(202);
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (!given().get("/jobs/fan-cancel").asString().contains("fanout") && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
         given().delete("/jobs/fan-cancel").then().statusCode(202).body("state", equalTo("cancelling"));
-        awaitResult("fan-cancel").then().body("status", equalTo("failed"))
+        awaitResult("fan-cancel")
+                .then()
+                .body("status", equalTo("failed"))
                 .body("error", startsWith("cancelled (DELETE /jobs/fan-cancel) after "))
                 .body("summary.state", equalTo("failed"));
         given().delete("/jobs/fan-cancel").then().statusCode(409).body("error", containsString("has finished"));
@@ -156,9 +182,11 @@ class FanOutApiIT {
     @Test
     void aDeadLetterIsListedAndRequeued() throws Exception {
         submit("{\"job_id\":\"dl-1\",\"program\":{\"op\":\"add\",\"data_url\":\"" + origin.url("/status/503") + "\"}}")
-                .then().statusCode(202);
+                .then()
+                .statusCode(202);
         awaitResult("dl-1").then().body("status", equalTo("failed")).body("error", startsWith("failed 3 attempts"));
-        JsonNode list = JobJson.readTree(given().get("/dead-letters").then().statusCode(200).extract().asString());
+        JsonNode list = JobJson.readTree(
+                given().get("/dead-letters").then().statusCode(200).extract().asString());
         JsonNode letter = null;
         for (JsonNode l : list.get("dead_letters")) {
             if (l.get("job_id").asText().equals("dl-1")) {
@@ -171,10 +199,22 @@ class FanOutApiIT {
         assertEquals(3, letter.get("errors").size());
         String id = letter.get("id").asText();
         given().post("/dead-letters/" + id + "/requeue").then().statusCode(415);
-        given().contentType(ContentType.JSON).body("{}").post("/dead-letters/nope/requeue").then().statusCode(400)
+        given().contentType(ContentType.JSON)
+                .body("{}")
+                .post("/dead-letters/nope/requeue")
+                .then()
+                .statusCode(400)
                 .body("field", equalTo("id"));
-        given().contentType(ContentType.JSON).body("{}").post("/dead-letters/1-1/requeue").then().statusCode(404);
-        given().contentType(ContentType.JSON).body("{}").post("/dead-letters/" + id + "/requeue").then().statusCode(202)
+        given().contentType(ContentType.JSON)
+                .body("{}")
+                .post("/dead-letters/1-1/requeue")
+                .then()
+                .statusCode(404);
+        given().contentType(ContentType.JSON)
+                .body("{}")
+                .post("/dead-letters/" + id + "/requeue")
+                .then()
+                .statusCode(202)
                 .body("job_id", equalTo("dl-1"));
         awaitResult("dl-1").then().body("status", equalTo("failed")).body("attempts", equalTo(3));
         given().get("/dead-letters?limit=0").then().statusCode(400).body("field", equalTo("limit"));
@@ -182,8 +222,12 @@ class FanOutApiIT {
 
     @Test
     void metricsCarryTheSeriesOfARange() {
-        submit("{\"job_id\":\"series-1\",\"program\":{\"op\":\"add\",\"data\":\"AQID\"}}").then().statusCode(202);
-        given().get("/metrics?range=15m").then().statusCode(200)
+        submit("{\"job_id\":\"series-1\",\"program\":{\"op\":\"add\",\"data\":\"AQID\"}}")
+                .then()
+                .statusCode(202);
+        given().get("/metrics?range=15m")
+                .then()
+                .statusCode(200)
                 .body("series.range", equalTo("15m"))
                 .body("series.step_s", equalTo(10))
                 .body("series.t", hasSize(90))
@@ -191,15 +235,21 @@ class FanOutApiIT {
                 .body("series.substrates.browser.executions", hasSize(90));
         given().get("/metrics?range=24h").then().statusCode(200).body("series.t", hasSize(288));
         given().get("/metrics?range=2h").then().statusCode(400).body("field", equalTo("range"));
-        given().get("/metrics").then().statusCode(200).body("substrates.browser.live.status", equalTo("idle"))
+        given().get("/metrics")
+                .then()
+                .statusCode(200)
+                .body("substrates.browser.live.status", equalTo("idle"))
                 .body("substrates.browser.live.health", equalTo("no volunteers"));
     }
 
     @Test
     void theLiveStreamSendsMetricsEvents() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        HttpResponse<Stream<String>> r = http.send(HttpRequest.newBuilder(URI.create(base + "metrics/stream?range=1h"))
-                .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofLines());
+        HttpResponse<Stream<String>> r = http.send(
+                HttpRequest.newBuilder(URI.create(base + "metrics/stream?range=1h"))
+                        .header("Accept", "text/event-stream")
+                        .build(),
+                HttpResponse.BodyHandlers.ofLines());
         assertEquals(200, r.statusCode());
         assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
         try (Stream<String> lines = r.body()) {
@@ -212,10 +262,15 @@ class FanOutApiIT {
 
     @Test
     void theDashboardServesItsOwnFilesOnly() {
-        given().get("/dashboard").then().statusCode(200)
+        given().get("/dashboard")
+                .then()
+                .statusCode(200)
                 .header("Content-Security-Policy", containsString("default-src 'self'"))
                 .body(containsString("dashboard/uplot.js"));
-        given().get("/dashboard/uplot.js").then().statusCode(200).contentType(startsWith("text/javascript"))
+        given().get("/dashboard/uplot.js")
+                .then()
+                .statusCode(200)
+                .contentType(startsWith("text/javascript"))
                 .body(containsString("uPlot"));
         given().get("/dashboard/uplot.css").then().statusCode(200).contentType(startsWith("text/css"));
         given().get("/dashboard/dashboard.js").then().statusCode(200);

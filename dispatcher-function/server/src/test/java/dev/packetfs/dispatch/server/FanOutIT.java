@@ -77,12 +77,15 @@ class FanOutIT {
             }
             Thread.sleep(50);
         }
-        throw new AssertionError("no result for " + id + " in " + within + ": " + client.records().status(id));
+        throw new AssertionError("no result for " + id + " in " + within + ": "
+                + client.records().status(id));
     }
 
     static void assertMergedRight(ComputeJob parent, JobResult r) {
         assertEquals(JobResult.Status.SUCCEEDED, r.status(), parent.jobId() + ": " + r.error());
-        assertEquals(Kernel.execute(parent.program(), OBJECT), KernelResult.fromJson(parent.program().op(), r.result()),
+        assertEquals(
+                Kernel.execute(parent.program(), OBJECT),
+                KernelResult.fromJson(parent.program().op(), r.result()),
                 parent.jobId());
         long windows = (parent.program().windowLength(SIZE) - 1) / parent.windowBytes() + 1;
         assertEquals(windows, r.summary().get("windows").asLong(), parent.jobId());
@@ -102,8 +105,8 @@ class FanOutIT {
             long offset = 1 + random.nextInt(8 << 20);
             parents.add(parent("sub-" + op.wireName(), op, url, offset, 80L * (1 << 20) + 3, (1 << 20) + 1));
         }
-        try (DispatcherProcess d = DispatcherProcess.start("fan", redis.url(), Map.of("PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1"),
-                List.of("-Xmx768m"))) {
+        try (DispatcherProcess d = DispatcherProcess.start(
+                "fan", redis.url(), Map.of("PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1"), List.of("-Xmx768m"))) {
             client.intake().submit(parents);
             for (ComputeJob p : parents) {
                 assertMergedRight(p, await(p.jobId(), Duration.ofSeconds(240)));
@@ -116,8 +119,13 @@ class FanOutIT {
     @Test
     void aDispatcherKilledMidParentLosesNothing() throws Exception {
         // Four windows out at once, each answered 60 ms late: the parents are well under way, not done, at the kill.
-        Map<String, String> env = Map.of("PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1", "PACKETFS_QUEUE_VISIBILITY_TIMEOUT", "2s",
-                "PACKETFS_FANOUT_MAX_OUTSTANDING", "4");
+        Map<String, String> env = Map.of(
+                "PACKETFS_FETCH_ALLOW_HOSTS",
+                "127.0.0.1",
+                "PACKETFS_QUEUE_VISIBILITY_TIMEOUT",
+                "2s",
+                "PACKETFS_FANOUT_MAX_OUTSTANDING",
+                "4");
         String url = origin.url("/delay/60/ranged/big");
         ComputeJob crc = parent("kill-crc", Op.CRC32C, url, 0, Program.TO_END, 1 << 20);
         ComputeJob fnv = parent("kill-fnv", Op.FNV64, url, 12_345, 40L << 20, (1 << 20) + 1);
@@ -130,13 +138,17 @@ class FanOutIT {
         }
         JsonNode atKill = JobJson.readTree(redis.cli("HGET", "packetfs:fanout:job:kill-crc", "done"));
         assertTrue(atKill.asLong() < 97, "the kill came mid-parent: " + atKill);
-        assertTrue(client.records().result("kill-crc").isEmpty() && client.records().result("kill-fnv").isEmpty(), "neither finished");
+        assertTrue(
+                client.records().result("kill-crc").isEmpty()
+                        && client.records().result("kill-fnv").isEmpty(),
+                "neither finished");
         try (DispatcherProcess second = DispatcherProcess.start("second", redis.url(), env)) {
             assertMergedRight(crc, await("kill-crc", Duration.ofSeconds(120)));
             assertMergedRight(fnv, await("kill-fnv", Duration.ofSeconds(120)));
             assertTrue(second.log().contains("took over"), "the second dispatcher took over the first's windows");
         }
-        System.out.printf("fan-out crash test: %d of 97 windows done when the first dispatcher was killed%n", doneAtKill);
+        System.out.printf(
+                "fan-out crash test: %d of 97 windows done when the first dispatcher was killed%n", doneAtKill);
     }
 
     /** Polls GET /jobs/{id} until at least {@code n} windows are done; returns how many. */
@@ -144,7 +156,8 @@ class FanOutIT {
         HttpClient http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(d.url() + "/jobs/" + id)).build(),
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(d.url() + "/jobs/" + id)).build(),
                     HttpResponse.BodyHandlers.ofString());
             JsonNode fanout = JobJson.readTree(r.body()).path("fanout");
             if (fanout.path("windows_done").asLong() >= n) {

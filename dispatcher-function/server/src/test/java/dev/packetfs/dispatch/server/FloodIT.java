@@ -16,7 +16,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,21 +40,26 @@ class FloodIT {
     void aFloodOfLargeJobsStaysWithinTheHeap() throws Exception {
         try (RedisServer redis = RedisServer.start();
                 RedisConnections connections = RedisConnections.open(redis.url());
-                DispatcherProcess dispatcher = DispatcherProcess.start("flood", redis.url(), Map.of(
-                        "PACKETFS_QUEUE_MAX_BYTES", Long.toString(2L << 30)),
+                DispatcherProcess dispatcher = DispatcherProcess.start(
+                        "flood",
+                        redis.url(),
+                        Map.of("PACKETFS_QUEUE_MAX_BYTES", Long.toString(2L << 30)),
                         List.of("-Xmx192m", "-XX:+ExitOnOutOfMemoryError"))) {
-            RedisStreamJobQueue client = new RedisStreamJobQueue(connections,
-                    QueueSettings.defaults().withQuota(1_000_000, 2L << 30, 100), "flooder");
+            RedisStreamJobQueue client = new RedisStreamJobQueue(
+                    connections, QueueSettings.defaults().withQuota(1_000_000, 2L << 30, 100), "flooder");
             try {
                 byte[] mib = new byte[1 << 20];
                 for (int batch = 0; batch < 30; batch++) {
                     List<ComputeJob> jobs = new ArrayList<>();
                     for (int i = 0; i < 10; i++) {
                         jobs.add(ComputeJob.of("big-" + batch + "-" + i, Program.over(Op.XOR, 0, mib))
-                                .withPublic(true).withSubstrate("browser"));
+                                .withPublic(true)
+                                .withSubstrate("browser"));
                     }
                     client.intake().submit(jobs);
-                    assertTrue(dispatcher.isAlive(), "the dispatcher died after " + batch * 10 + " jobs:\n" + dispatcher.log());
+                    assertTrue(
+                            dispatcher.isAlive(),
+                            "the dispatcher died after " + batch * 10 + " jobs:\n" + dispatcher.log());
                 }
                 ComputeJob small = ComputeJob.of("small", Program.over(Op.CRC32C, 0, "123456789".getBytes()));
                 client.intake().submit(small);
@@ -67,8 +71,10 @@ class FloodIT {
                 }
                 assertTrue(dispatcher.isAlive(), "the dispatcher died:\n" + dispatcher.log());
                 assertFalse(dispatcher.log().contains("OutOfMemoryError"), dispatcher.log());
-                assertEquals(JobResult.Status.SUCCEEDED, result.orElseThrow(() -> new AssertionError("the small job never ran"))
-                        .status());
+                assertEquals(
+                        JobResult.Status.SUCCEEDED,
+                        result.orElseThrow(() -> new AssertionError("the small job never ran"))
+                                .status());
                 assertEquals(200, get(dispatcher, "/health").statusCode());
             } finally {
                 client.close();
@@ -80,8 +86,10 @@ class FloodIT {
     @Test
     void aSubmissionPastTheQuotaIsRefusedWithA429() throws Exception {
         try (RedisServer redis = RedisServer.start();
-                DispatcherProcess dispatcher = DispatcherProcess.start("quota", redis.url(), Map.of(
-                        "PACKETFS_QUEUE_MAX_JOBS", "3", "PACKETFS_DISPATCH_ENABLED", "false"))) {
+                DispatcherProcess dispatcher = DispatcherProcess.start(
+                        "quota",
+                        redis.url(),
+                        Map.of("PACKETFS_QUEUE_MAX_JOBS", "3", "PACKETFS_DISPATCH_ENABLED", "false"))) {
             String three = jobs("a", "b", "c");
             assertEquals(202, post(dispatcher, three).statusCode());
             HttpResponse<String> refused = post(dispatcher, jobs("d"));
@@ -101,13 +109,17 @@ class FloodIT {
     }
 
     private static HttpResponse<String> post(DispatcherProcess dispatcher, String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(dispatcher.url() + "/jobs"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(dispatcher.url() + "/jobs"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> get(DispatcherProcess dispatcher, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(dispatcher.url() + path)).build(),
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(dispatcher.url() + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -61,10 +61,21 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 class FunctionUrlSigningIT {
     static final String ACCESS_KEY = "AKIAPACKETFSTEST0002";
     static final String SECRET = "function-url-test-secret";
-    static final Map<String, String> SIGNING_ENV = Map.of("AWS_ACCESS_KEY_ID", ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", SECRET,
-            "AWS_REGION", "us-east-1", "AWS_EC2_METADATA_DISABLED", "true",
-            "AWS_CONFIG_FILE", "/nonexistent/aws-config", "AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials");
-    static final HttpClient BROWSER = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    static final Map<String, String> SIGNING_ENV = Map.of(
+            "AWS_ACCESS_KEY_ID",
+            ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY",
+            SECRET,
+            "AWS_REGION",
+            "us-east-1",
+            "AWS_EC2_METADATA_DISABLED",
+            "true",
+            "AWS_CONFIG_FILE",
+            "/nonexistent/aws-config",
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/aws-credentials");
+    static final HttpClient BROWSER =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     static RedisServer redis;
     static DispatcherProcess dispatcher;
     static SigV4Front front;
@@ -100,37 +111,59 @@ class FunctionUrlSigningIT {
         System.setProperty("aws.accessKeyId", ACCESS_KEY);
         System.setProperty("aws.secretAccessKey", SECRET);
         int refusedBefore = front.refused.get();
-        try (PacketfsClient client = PacketfsClient.builder(front.url()).signing(Signing.AWS_SIGV4).awsRegion("us-east-1").build()) {
+        try (PacketfsClient client = PacketfsClient.builder(front.url())
+                .signing(Signing.AWS_SIGV4)
+                .awsRegion("us-east-1")
+                .build()) {
             assertTrue(client.signsRequests());
             assertEquals(new Submission("signed-1", true), client.submit(job("signed-1")));
-            assertEquals(List.of(new Submission("signed-2", true), new Submission("signed-3", true)),
+            assertEquals(
+                    List.of(new Submission("signed-2", true), new Submission("signed-3", true)),
                     client.submitAll(List.of(job("signed-2"), job("signed-3"))));
             JobResult r = client.await("signed-1", Duration.ofSeconds(30));
             assertEquals(3808858755L, r.result().get("checksum").asLong());
-            assertTrue(client.awaitAsync("signed-3", Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS).succeeded());
+            assertTrue(client.awaitAsync("signed-3", Duration.ofSeconds(30))
+                    .get(30, TimeUnit.SECONDS)
+                    .succeeded());
             assertEquals("succeeded", client.status("signed-2").state());
             assertTrue(client.metrics("1h").has("series"));
             assertTrue(client.deadLetters().has("dead_letters"));
             // The dispatcher's own refusals come through the front as they are.
-            assertEquals("no job 'unknown' is known", assertThrows(NotFoundException.class, () -> client.cancel("unknown")).getMessage());
+            assertEquals(
+                    "no job 'unknown' is known",
+                    assertThrows(NotFoundException.class, () -> client.cancel("unknown"))
+                            .getMessage());
         }
-        assertEquals(refusedBefore, front.refused.get(), "every request, each poll included, was signed: " + front.reasons);
-        assertTrue(front.lastAuthorization.startsWith("AWS4-HMAC-SHA256 Credential=" + ACCESS_KEY + "/"), front.lastAuthorization);
+        assertEquals(
+                refusedBefore, front.refused.get(), "every request, each poll included, was signed: " + front.reasons);
+        assertTrue(
+                front.lastAuthorization.startsWith("AWS4-HMAC-SHA256 Credential=" + ACCESS_KEY + "/"),
+                front.lastAuthorization);
     }
 
     @Test
     void unsignedOrBadlySignedRequestsAreForbidden() throws Exception {
-        try (PacketfsClient unsigned = PacketfsClient.builder(front.url()).apiKey("a-key-is-no-signature").build()) {
+        try (PacketfsClient unsigned = PacketfsClient.builder(front.url())
+                .apiKey("a-key-is-no-signature")
+                .build()) {
             ForbiddenException e = assertThrows(ForbiddenException.class, () -> unsigned.submit(job("unsigned-1")));
             assertEquals(403, e.status());
             assertEquals("Forbidden", e.getMessage());
             assertEquals("{\"Message\":\"Forbidden\"}", e.body());
             assertInstanceOf(ForbiddenException.class, assertThrows(Exception.class, () -> unsigned.health()));
         }
-        try (PacketfsClient wrongSecret = PacketfsClient.builder(front.url()).signing(Signing.AWS_SIGV4).awsRegion("us-east-1")
-                .awsCredentials(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, "not-the-secret"))).build();
-                PacketfsClient wrongRegion = PacketfsClient.builder(front.url()).signing(Signing.AWS_SIGV4).awsRegion("eu-west-1")
-                        .awsCredentials(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET))).build()) {
+        try (PacketfsClient wrongSecret = PacketfsClient.builder(front.url())
+                        .signing(Signing.AWS_SIGV4)
+                        .awsRegion("us-east-1")
+                        .awsCredentials(StaticCredentialsProvider.create(
+                                AwsBasicCredentials.create(ACCESS_KEY, "not-the-secret")))
+                        .build();
+                PacketfsClient wrongRegion = PacketfsClient.builder(front.url())
+                        .signing(Signing.AWS_SIGV4)
+                        .awsRegion("eu-west-1")
+                        .awsCredentials(
+                                StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET)))
+                        .build()) {
             assertThrows(ForbiddenException.class, () -> wrongSecret.metrics());
             assertThrows(ForbiddenException.class, () -> wrongRegion.metrics());
         }
@@ -142,25 +175,65 @@ class FunctionUrlSigningIT {
     void pfsRunSignsWithAwsSigV4() throws Exception {
         Map<String, String> env = new java.util.HashMap<>(SIGNING_ENV);
         env.put("PACKETFS_SERVER", front.url());
-        PfsCommandsIT.Run run = PfsCommandsIT.pfs(env, "run", "--aws-sigv4", "--op", "crc32c", "--data-base64", "MTIzNDU2Nzg5",
-                "--job-id", "pfs-signed-1");
+        PfsCommandsIT.Run run = PfsCommandsIT.pfs(
+                env,
+                "run",
+                "--aws-sigv4",
+                "--op",
+                "crc32c",
+                "--data-base64",
+                "MTIzNDU2Nzg5",
+                "--job-id",
+                "pfs-signed-1");
         assertEquals(0, run.code(), run.err());
         assertEquals("", run.err());
         JsonNode r = JobJson.readTree(run.out());
         assertEquals(3808858755L, r.get("result").get("checksum").asLong());
-        PfsCommandsIT.Run result = PfsCommandsIT.pfs(Map.of("PACKETFS_SERVER", front.url(), "PACKETFS_AWS_SIGV4", "1",
-                "AWS_ACCESS_KEY_ID", ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", SECRET, "AWS_REGION", "us-east-1"), "result", "pfs-signed-1");
+        PfsCommandsIT.Run result = PfsCommandsIT.pfs(
+                Map.of(
+                        "PACKETFS_SERVER",
+                        front.url(),
+                        "PACKETFS_AWS_SIGV4",
+                        "1",
+                        "AWS_ACCESS_KEY_ID",
+                        ACCESS_KEY,
+                        "AWS_SECRET_ACCESS_KEY",
+                        SECRET,
+                        "AWS_REGION",
+                        "us-east-1"),
+                "result",
+                "pfs-signed-1");
         assertEquals(0, result.code(), result.err());
 
-        PfsCommandsIT.Run unsigned = PfsCommandsIT.pfs(Map.of("PACKETFS_SERVER", front.url()), "result", "pfs-signed-1");
+        PfsCommandsIT.Run unsigned =
+                PfsCommandsIT.pfs(Map.of("PACKETFS_SERVER", front.url()), "result", "pfs-signed-1");
         assertEquals(2, unsigned.code());
-        assertTrue(unsigned.err().startsWith("pfs result: the dispatcher refused the request (403 Forbidden)"), unsigned.err());
+        assertTrue(
+                unsigned.err().startsWith("pfs result: the dispatcher refused the request (403 Forbidden)"),
+                unsigned.err());
         assertTrue(unsigned.err().contains("--aws-sigv4"), unsigned.err());
-        PfsCommandsIT.Run noCredentials = PfsCommandsIT.pfs(Map.of("PACKETFS_SERVER", front.url(), "AWS_REGION", "us-east-1",
-                "AWS_EC2_METADATA_DISABLED", "true", "AWS_CONFIG_FILE", "/nonexistent/c", "AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/c"),
-                "submit", "--aws-sigv4", "--op", "add", "--data-base64", "AA==");
+        PfsCommandsIT.Run noCredentials = PfsCommandsIT.pfs(
+                Map.of(
+                        "PACKETFS_SERVER",
+                        front.url(),
+                        "AWS_REGION",
+                        "us-east-1",
+                        "AWS_EC2_METADATA_DISABLED",
+                        "true",
+                        "AWS_CONFIG_FILE",
+                        "/nonexistent/c",
+                        "AWS_SHARED_CREDENTIALS_FILE",
+                        "/nonexistent/c"),
+                "submit",
+                "--aws-sigv4",
+                "--op",
+                "add",
+                "--data-base64",
+                "AA==");
         assertEquals(2, noCredentials.code());
-        assertTrue(noCredentials.err().startsWith("pfs submit: no AWS credentials to sign the request with (SigV4)"), noCredentials.err());
+        assertTrue(
+                noCredentials.err().startsWith("pfs submit: no AWS credentials to sign the request with (SigV4)"),
+                noCredentials.err());
     }
 
     @Test
@@ -169,28 +242,47 @@ class FunctionUrlSigningIT {
             HttpResponse<String> page = d.get("/dashboard", Map.of());
             assertEquals(200, page.statusCode());
             assertTrue(page.body().contains("dashboard/uplot.js"), page.body());
-            assertTrue(page.headers().firstValue("Content-Security-Policy").orElse("").contains("default-src 'self'"));
+            assertTrue(page.headers()
+                    .firstValue("Content-Security-Policy")
+                    .orElse("")
+                    .contains("default-src 'self'"));
             assertEquals(200, d.get("/dashboard/dashboard.js", Map.of()).statusCode());
             assertEquals(200, d.get("/dashboard/uplot.css", Map.of()).statusCode());
 
             // The browser's own credentials stay with the browser; the proxy signs.
-            HttpResponse<String> metrics = d.get("/metrics?range=15m", Map.of("Authorization", "Bearer from-the-page",
-                    "Cookie", "session=1"));
+            HttpResponse<String> metrics =
+                    d.get("/metrics?range=15m", Map.of("Authorization", "Bearer from-the-page", "Cookie", "session=1"));
             assertEquals(200, metrics.statusCode(), metrics.body());
-            assertEquals(90, JobJson.readTree(metrics.body()).get("series").get("t").size());
+            assertEquals(
+                    90, JobJson.readTree(metrics.body()).get("series").get("t").size());
             assertTrue(front.lastAuthorization.startsWith("AWS4-HMAC-SHA256 "), front.lastAuthorization);
             assertTrue(front.lastCookie == null, "no cookie forwarded: " + front.lastCookie);
             assertEquals(200, d.get("/dead-letters?limit=50", Map.of()).statusCode());
-            assertEquals(404, d.get("/metrics/stream?range=15m", Map.of()).statusCode(), "the function URL has no stream: the page polls");
+            assertEquals(
+                    404,
+                    d.get("/metrics/stream?range=15m", Map.of()).statusCode(),
+                    "the function URL has no stream: the page polls");
 
-            HttpResponse<String> requeue = d.send("POST", "/dead-letters/1-1/requeue", Map.of("Content-Type", "application/json"), "{}");
+            HttpResponse<String> requeue =
+                    d.send("POST", "/dead-letters/1-1/requeue", Map.of("Content-Type", "application/json"), "{}");
             assertEquals(404, requeue.statusCode(), requeue.body());
-            assertEquals("no dead letter '1-1'", JobJson.readTree(requeue.body()).get("error").asText());
+            assertEquals(
+                    "no dead letter '1-1'",
+                    JobJson.readTree(requeue.body()).get("error").asText());
 
             assertEquals(405, d.send("DELETE", "/jobs/x", Map.of(), null).statusCode());
-            assertEquals(403, d.send("POST", "/dead-letters/1-1/requeue", Map.of("Content-Type", "application/json",
-                    "Origin", "http://evil.example"), "{}").statusCode(), "a page elsewhere cannot post through it");
-            assertEquals(403, d.get("/metrics", Map.of("Sec-Fetch-Site", "cross-site")).statusCode());
+            assertEquals(
+                    403,
+                    d.send(
+                                    "POST",
+                                    "/dead-letters/1-1/requeue",
+                                    Map.of("Content-Type", "application/json", "Origin", "http://evil.example"),
+                                    "{}")
+                            .statusCode(),
+                    "a page elsewhere cannot post through it");
+            assertEquals(
+                    403,
+                    d.get("/metrics", Map.of("Sec-Fetch-Site", "cross-site")).statusCode());
         }
     }
 
@@ -198,14 +290,24 @@ class FunctionUrlSigningIT {
     void pfsDashboardPassesTheLiveStreamOnAsItComes() throws Exception {
         // pfs serve has the stream (a function URL does not): events every 2 s, never ending.
         try (Dashboard d = Dashboard.start(Map.of(), "--server", dispatcher.url())) {
-            HttpResponse<Stream<String>> stream = BROWSER.send(HttpRequest.newBuilder(d.url.resolve("/metrics/stream?range=1h"))
-                    .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofLines());
+            HttpResponse<Stream<String>> stream = BROWSER.send(
+                    HttpRequest.newBuilder(d.url.resolve("/metrics/stream?range=1h"))
+                            .header("Accept", "text/event-stream")
+                            .build(),
+                    HttpResponse.BodyHandlers.ofLines());
             assertEquals(200, stream.statusCode());
             assertTrue(stream.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"));
             try (Stream<String> lines = stream.body()) {
-                String first = CompletableFuture.supplyAsync(() -> lines.filter(l -> l.startsWith("data:")).findFirst().orElseThrow())
+                String first = CompletableFuture.supplyAsync(() -> lines.filter(l -> l.startsWith("data:"))
+                                .findFirst()
+                                .orElseThrow())
                         .get(20, TimeUnit.SECONDS);
-                assertEquals("1h", JobJson.readTree(first.substring(5)).get("series").get("range").asText());
+                assertEquals(
+                        "1h",
+                        JobJson.readTree(first.substring(5))
+                                .get("series")
+                                .get("range")
+                                .asText());
             }
         }
     }
@@ -228,15 +330,18 @@ class FunctionUrlSigningIT {
             pb.environment().putAll(env);
             Process p = pb.start();
             try {
-                BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                BufferedReader out =
+                        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
                 String line = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return out.readLine();
-                    } catch (IOException e) {
-                        return null;
-                    }
-                }).get(180, TimeUnit.SECONDS);
-                assertTrue(line != null && line.matches("dashboard: http://127\\.0\\.0\\.1:\\d+/dashboard"),
+                            try {
+                                return out.readLine();
+                            } catch (IOException e) {
+                                return null;
+                            }
+                        })
+                        .get(180, TimeUnit.SECONDS);
+                assertTrue(
+                        line != null && line.matches("dashboard: http://127\\.0\\.0\\.1:\\d+/dashboard"),
                         line + "\n" + Files.readString(errors));
                 return new Dashboard(p, URI.create(line.substring("dashboard: ".length())));
             } catch (Exception | Error e) {
@@ -249,9 +354,15 @@ class FunctionUrlSigningIT {
             return send("GET", path, headers, null);
         }
 
-        HttpResponse<String> send(String method, String path, Map<String, String> headers, String body) throws Exception {
-            HttpRequest.Builder b = HttpRequest.newBuilder(url.resolve(path)).timeout(Duration.ofSeconds(30))
-                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        HttpResponse<String> send(String method, String path, Map<String, String> headers, String body)
+                throws Exception {
+            HttpRequest.Builder b = HttpRequest.newBuilder(url.resolve(path))
+                    .timeout(Duration.ofSeconds(30))
+                    .method(
+                            method,
+                            body == null
+                                    ? HttpRequest.BodyPublishers.noBody()
+                                    : HttpRequest.BodyPublishers.ofString(body));
             headers.forEach(b::header);
             return BROWSER.send(b.build(), HttpResponse.BodyHandlers.ofString());
         }
@@ -271,7 +382,8 @@ class FunctionUrlSigningIT {
      */
     static final class SigV4Front implements AutoCloseable {
         final SigV4Verifier verifier = new SigV4Verifier(ACCESS_KEY, SECRET, "us-east-1", "lambda");
-        final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        final HttpClient http =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         final URI target;
         final HttpServer server;
         final java.util.concurrent.ExecutorService threads = Executors.newFixedThreadPool(8);
@@ -296,25 +408,41 @@ class FunctionUrlSigningIT {
             try (exchange) {
                 byte[] body = exchange.getRequestBody().readAllBytes();
                 URI uri = exchange.getRequestURI();
-                Optional<String> refusal = verifier.refusal(exchange.getRequestMethod(), uri.getRawPath(), uri.getRawQuery(),
-                        exchange.getRequestHeaders(), body, Instant.now());
+                Optional<String> refusal = verifier.refusal(
+                        exchange.getRequestMethod(),
+                        uri.getRawPath(),
+                        uri.getRawQuery(),
+                        exchange.getRequestHeaders(),
+                        body,
+                        Instant.now());
                 if (refusal.isPresent()) {
                     refused.incrementAndGet();
                     reasons.add(exchange.getRequestMethod() + " " + uri + ": " + refusal.get());
-                    answer(exchange, 403, "application/json", "{\"Message\":\"Forbidden\"}".getBytes(StandardCharsets.UTF_8));
+                    answer(
+                            exchange,
+                            403,
+                            "application/json",
+                            "{\"Message\":\"Forbidden\"}".getBytes(StandardCharsets.UTF_8));
                     return;
                 }
                 lastAuthorization = exchange.getRequestHeaders().getFirst("Authorization");
                 lastCookie = exchange.getRequestHeaders().getFirst("Cookie");
                 if (uri.getRawPath().equals("/metrics/stream")) {
-                    answer(exchange, 404, "application/json",
-                            "{\"error\":\"live updates are not served here; poll GET /metrics\"}".getBytes(StandardCharsets.UTF_8));
+                    answer(
+                            exchange,
+                            404,
+                            "application/json",
+                            "{\"error\":\"live updates are not served here; poll GET /metrics\"}"
+                                    .getBytes(StandardCharsets.UTF_8));
                     return;
                 }
-                HttpRequest.Builder forward = HttpRequest.newBuilder(URI.create(target + uri.getRawPath()
-                        + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())))
-                        .method(exchange.getRequestMethod(), body.length == 0 ? HttpRequest.BodyPublishers.noBody()
-                                : HttpRequest.BodyPublishers.ofByteArray(body));
+                HttpRequest.Builder forward = HttpRequest.newBuilder(URI.create(
+                                target + uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())))
+                        .method(
+                                exchange.getRequestMethod(),
+                                body.length == 0
+                                        ? HttpRequest.BodyPublishers.noBody()
+                                        : HttpRequest.BodyPublishers.ofByteArray(body));
                 for (String name : List.of("Content-Type", "Accept")) {
                     String v = exchange.getRequestHeaders().getFirst(name);
                     if (v != null) {

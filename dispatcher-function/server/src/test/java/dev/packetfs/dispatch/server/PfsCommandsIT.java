@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The README's commands as a user types them: {@code scripts/pfs serve}, {@code submit}, {@code result}, {@code run}. */
 class PfsCommandsIT {
-    static final Path PFS = Path.of("..", "..", "scripts", "pfs").toAbsolutePath().normalize();
+    static final Path PFS =
+            Path.of("..", "..", "scripts", "pfs").toAbsolutePath().normalize();
 
     record Run(int code, String out, String err) {}
 
@@ -42,21 +43,32 @@ class PfsCommandsIT {
         try (RedisServer redis = RedisServer.start()) {
             // --port 0: the server binds a port of the kernel's choosing and says which in its log.
             Process serve = new ProcessBuilder(PFS.toString(), "serve", "--redis", redis.url(), "--port", "0")
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("serve.log").toFile()).start();
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("serve.log").toFile())
+                    .start();
             try {
                 int port = ListeningPort.await(serve, dir.resolve("serve.log"), Duration.ofSeconds(120));
                 Map<String, String> env = Map.of("PACKETFS_SERVER", "http://127.0.0.1:" + port);
                 awaitUp(env, serve, dir);
 
-                Run submitted = pfs(env, "submit", "--op", "crc32c", "--data-base64", "MTIzNDU2Nzg5", "--job-id", "cli-1");
+                Run submitted =
+                        pfs(env, "submit", "--op", "crc32c", "--data-base64", "MTIzNDU2Nzg5", "--job-id", "cli-1");
                 assertEquals(0, submitted.code(), submitted.err());
-                assertEquals("{\"job_id\":\"cli-1\",\"queued\":true}", submitted.out().strip());
+                assertEquals(
+                        "{\"job_id\":\"cli-1\",\"queued\":true}",
+                        submitted.out().strip());
                 Run result = awaitResult(env, "cli-1");
-                assertEquals(3808858755L, JobJson.readTree(result.out()).get("result").get("checksum").asLong());
+                assertEquals(
+                        3808858755L,
+                        JobJson.readTree(result.out())
+                                .get("result")
+                                .get("checksum")
+                                .asLong());
 
                 Path file = dir.resolve("object.bin");
                 Files.write(file, "xx123456789yy".getBytes(StandardCharsets.US_ASCII));
-                Run run = pfs(env, "run", "--op", "crc32c", "--file", file.toString(), "--offset", "2", "--length", "9");
+                Run run =
+                        pfs(env, "run", "--op", "crc32c", "--file", file.toString(), "--offset", "2", "--length", "9");
                 assertEquals(0, run.code(), run.err());
                 JsonNode r = JobJson.readTree(run.out());
                 assertEquals(3808858755L, r.get("result").get("checksum").asLong());
@@ -66,7 +78,10 @@ class PfsCommandsIT {
                 assertEquals(2, refused.code());
                 assertTrue(refused.err().contains("unknown substrate 'mars'"), refused.err());
                 assertEquals(5, pfs(env, "result", "no-such-job").code());
-                assertEquals(1, pfs(Map.of("PACKETFS_SERVER", "http://127.0.0.1:1"), "result", "x").code());
+                assertEquals(
+                        1,
+                        pfs(Map.of("PACKETFS_SERVER", "http://127.0.0.1:1"), "result", "x")
+                                .code());
             } finally {
                 serve.destroy();
                 serve.waitFor(20, TimeUnit.SECONDS);

@@ -45,8 +45,10 @@ class PfsRunIT {
         redis = RedisServer.start();
         origin = new RangeOrigin();
         origin.put("obj", OBJECT);
-        dispatcher = DispatcherProcess.start("pfs-run", redis.url(), Map.of("PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1",
-                "PACKETFS_FANOUT_MAX_OUTSTANDING", "4"));
+        dispatcher = DispatcherProcess.start(
+                "pfs-run",
+                redis.url(),
+                Map.of("PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1", "PACKETFS_FANOUT_MAX_OUTSTANDING", "4"));
         env = Map.of("PACKETFS_SERVER", dispatcher.url());
     }
 
@@ -63,31 +65,51 @@ class PfsRunIT {
 
     @Test
     void offATerminalOnlyTheResultIsPrinted() throws Exception {
-        PfsCommandsIT.Run run = PfsCommandsIT.pfs(env, "run", "--op", "crc32c", "--url", origin.url("/ranged/obj"),
-                "--window", "1MiB+1", "--substrates", "local");
+        PfsCommandsIT.Run run = PfsCommandsIT.pfs(
+                env,
+                "run",
+                "--op",
+                "crc32c",
+                "--url",
+                origin.url("/ranged/obj"),
+                "--window",
+                "1MiB+1",
+                "--substrates",
+                "local");
         assertEquals(0, run.code(), run.err());
         assertEquals("", run.err());
         assertEquals(1, run.out().strip().lines().count(), run.out());
         JsonNode r = JobJson.readTree(run.out());
         assertEquals(single(Op.CRC32C), r.get("result").get("checksum").asLong());
         assertEquals(24, r.get("summary").get("windows").asInt());
-        assertEquals(24, r.get("summary").get("substrates").get("local").get("windows").asInt());
+        assertEquals(
+                24,
+                r.get("summary").get("substrates").get("local").get("windows").asInt());
     }
 
     @Test
     void aLocalFileIsServedForTheWindows(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("big object.bin");
         Files.write(file, OBJECT);
-        PfsCommandsIT.Run run = PfsCommandsIT.pfs(env, "run", "--op", "add", "--imm", "7", "--file", file.toString(),
-                "--window", "3MiB", "--json");
+        PfsCommandsIT.Run run = PfsCommandsIT.pfs(
+                env, "run", "--op", "add", "--imm", "7", "--file", file.toString(), "--window", "3MiB", "--json");
         assertEquals(0, run.code(), run.err());
-        assertEquals(Kernel.execute(Program.over(Op.ADD, 7, OBJECT)).value(), JobJson.readTree(run.out()).get("result")
-                .get("result").asLong());
-        PfsCommandsIT.Run far = PfsCommandsIT.pfs(Map.of("PACKETFS_SERVER", "http://dispatcher.invalid:8080"), "run",
-                "--op", "add", "--file", file.toString(), "--window", "1MiB");
+        assertEquals(
+                Kernel.execute(Program.over(Op.ADD, 7, OBJECT)).value(),
+                JobJson.readTree(run.out()).get("result").get("result").asLong());
+        PfsCommandsIT.Run far = PfsCommandsIT.pfs(
+                Map.of("PACKETFS_SERVER", "http://dispatcher.invalid:8080"),
+                "run",
+                "--op",
+                "add",
+                "--file",
+                file.toString(),
+                "--window",
+                "1MiB");
         assertEquals(2, far.code());
         assertTrue(far.err().contains("cannot reach: serve it over HTTP and use --url"), far.err());
-        PfsCommandsIT.Run bad = PfsCommandsIT.pfs(env, "run", "--op", "add", "--url", origin.url("/ranged/obj"), "--window", "1XB");
+        PfsCommandsIT.Run bad =
+                PfsCommandsIT.pfs(env, "run", "--op", "add", "--url", origin.url("/ranged/obj"), "--window", "1XB");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("'XB' is not a unit of size"), bad.err());
     }
@@ -105,7 +127,9 @@ class PfsRunIT {
                 command.append(" '").append(a).append("'");
             }
             List<String> argv = new ArrayList<>(List.of("script", "-qfec", command.toString(), typescript.toString()));
-            ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(dir.resolve("out").toFile());
+            ProcessBuilder pb = new ProcessBuilder(argv)
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("out").toFile());
             pb.environment().putAll(env);
             pb.environment().put("TERM", "xterm");
             process = pb.start();
@@ -150,8 +174,19 @@ class PfsRunIT {
 
     @Test
     void onATerminalABarIsDrawnAndTheResultFollows(@TempDir Path dir) throws Exception {
-        try (Terminal t = new Terminal(dir, "run", "--op", "xor", "--imm", "0", "--url", origin.url("/delay/20/ranged/obj"),
-                "--window", "512KiB", "--job-id", "tty-bar")) {
+        try (Terminal t = new Terminal(
+                dir,
+                "run",
+                "--op",
+                "xor",
+                "--imm",
+                "0",
+                "--url",
+                origin.url("/delay/20/ranged/obj"),
+                "--window",
+                "512KiB",
+                "--job-id",
+                "tty-bar")) {
             String screen = t.awaitScreen("one version of the object");
             assertEquals(0, t.exitCode(), screen);
             assertTrue(screen.contains("/49 windows"), "the bar counts windows: " + screen);
@@ -160,15 +195,25 @@ class PfsRunIT {
             assertTrue(screen.contains("tty-bar succeeded"), screen);
             assertTrue(screen.matches("(?s).*\\n  result +" + single(Op.XOR) + "\\r?\\n.*"), screen);
             assertTrue(!screen.contains("\"status\""), "no JSON on a terminal: " + screen);
-            assertTrue(screen.contains("substrate") && screen.contains("local"), "windows per substrate after the result");
+            assertTrue(
+                    screen.contains("substrate") && screen.contains("local"), "windows per substrate after the result");
         }
     }
 
     @Test
     void ctrlCAsksAndCancelsOrLeavesTheJobRunning(@TempDir Path dir) throws Exception {
         Path one = Files.createDirectory(dir.resolve("cancel"));
-        try (Terminal t = new Terminal(one, "run", "--op", "fnv64", "--url", origin.url("/delay/60/ranged/obj"),
-                "--window", "256KiB", "--job-id", "tty-cancel")) {
+        try (Terminal t = new Terminal(
+                one,
+                "run",
+                "--op",
+                "fnv64",
+                "--url",
+                origin.url("/delay/60/ranged/obj"),
+                "--window",
+                "256KiB",
+                "--job-id",
+                "tty-cancel")) {
             t.awaitScreen("/97 windows ("); // planned: the bar counts its windows
             t.type("\u0003");
             t.awaitScreen("Cancel job tty-cancel? [y/N]");
@@ -178,11 +223,22 @@ class PfsRunIT {
         }
         JsonNode cancelled = awaitResult("tty-cancel");
         assertEquals("failed", cancelled.get("status").asText());
-        assertTrue(cancelled.get("error").asText().startsWith("cancelled (DELETE /jobs/tty-cancel) after "), cancelled.toString());
+        assertTrue(
+                cancelled.get("error").asText().startsWith("cancelled (DELETE /jobs/tty-cancel) after "),
+                cancelled.toString());
 
         Path two = Files.createDirectory(dir.resolve("leave"));
-        try (Terminal t = new Terminal(two, "run", "--op", "fnv64", "--url", origin.url("/delay/200/ranged/obj"),
-                "--window", "1MiB", "--job-id", "tty-leave")) {
+        try (Terminal t = new Terminal(
+                two,
+                "run",
+                "--op",
+                "fnv64",
+                "--url",
+                origin.url("/delay/200/ranged/obj"),
+                "--window",
+                "1MiB",
+                "--job-id",
+                "tty-leave")) {
             t.awaitScreen("/25 windows (");
             t.type("\u0003");
             t.awaitScreen("[y/N]");
@@ -192,7 +248,14 @@ class PfsRunIT {
         }
         PfsCommandsIT.Run watched = PfsCommandsIT.pfs(env, "watch", "tty-leave");
         assertEquals(0, watched.code(), watched.err());
-        assertEquals(single(Op.FNV64), Long.parseUnsignedLong(JobJson.readTree(watched.out()).get("result").get("hash").asText(), 16));
+        assertEquals(
+                single(Op.FNV64),
+                Long.parseUnsignedLong(
+                        JobJson.readTree(watched.out())
+                                .get("result")
+                                .get("hash")
+                                .asText(),
+                        16));
     }
 
     static JsonNode awaitResult(String id) throws Exception {

@@ -17,9 +17,13 @@ class RedisCliCompatibilityIT {
     void lpushAJobAndGetItsResult() throws Exception {
         try (RedisServer redis = RedisServer.start();
                 DispatcherProcess dispatcher = DispatcherProcess.start("cli", redis.url(), Map.of())) {
-            redis.cli("LPUSH", "packetfs:jobs:queue",
+            redis.cli(
+                    "LPUSH",
+                    "packetfs:jobs:queue",
                     "{\"job_id\":\"from-cli\",\"program\":{\"op\":\"crc32c\",\"data\":\"MTIzNDU2Nzg5\"}}");
-            redis.cli("LPUSH", "packetfs:jobs:queue",
+            redis.cli(
+                    "LPUSH",
+                    "packetfs:jobs:queue",
                     "{\"job_id\":\"bad-from-cli\",\"program\":{\"op\":\"crc32c\",\"imm\":999,\"data\":\"AA==\"}}");
             String text = "";
             for (int i = 0; i < 200 && text.isEmpty(); i++) {

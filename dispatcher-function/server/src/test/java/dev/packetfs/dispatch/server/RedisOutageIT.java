@@ -28,12 +28,17 @@ class RedisOutageIT {
     static final String KNOWN_DOWN = "Redis is unreachable: the connection is down and reconnecting";
 
     static HttpResponse<String> post(DispatcherProcess d, String job) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(d.url() + "/jobs")).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(job)).build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(d.url() + "/jobs"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(job))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     static HttpResponse<String> get(DispatcherProcess d, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(d.url() + path)).build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(d.url() + path)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static String job(String id) {
@@ -50,7 +55,8 @@ class RedisOutageIT {
         while (System.nanoTime() < deadline) {
             HttpResponse<String> r = get(d, "/results/" + id);
             if (r.statusCode() == 200) {
-                assertEquals("succeeded", JobJson.readTree(r.body()).get("status").asText(), r.body());
+                assertEquals(
+                        "succeeded", JobJson.readTree(r.body()).get("status").asText(), r.body());
                 return;
             }
             Thread.sleep(50);
@@ -60,8 +66,10 @@ class RedisOutageIT {
 
     @Test
     void whileRedisIsDownTheApiAnswers503AtOnceAndRecoversByItself() throws Exception {
-        try (RedisServer redis = RedisServer.start(); TcpProxy proxy = new TcpProxy(redis.port());
-                DispatcherProcess d = DispatcherProcess.start("outage", "redis://127.0.0.1:" + proxy.port(), Map.of())) {
+        try (RedisServer redis = RedisServer.start();
+                TcpProxy proxy = new TcpProxy(redis.port());
+                DispatcherProcess d =
+                        DispatcherProcess.start("outage", "redis://127.0.0.1:" + proxy.port(), Map.of())) {
             assertEquals(202, post(d, job("before")).statusCode());
             awaitSucceeded(d, "before");
 
@@ -70,7 +78,9 @@ class RedisOutageIT {
             // that knowledge: /health's queue_error names it, as does the log for each POST.
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             HttpResponse<String> health;
-            while (!KNOWN_DOWN.equals(JobJson.readTree((health = get(d, "/health")).body()).path("queue_error").asText())) {
+            while (!KNOWN_DOWN.equals(JobJson.readTree((health = get(d, "/health")).body())
+                    .path("queue_error")
+                    .asText())) {
                 assertTrue(System.nanoTime() < deadline, "never known to be down: " + health.body());
                 Thread.sleep(20);
             }

@@ -59,7 +59,9 @@ class SubstrateModulesIT {
         for (SubstrateModule module : modules) {
             assertTrue(documented.containsKey(module.name()), module.name() + " has no row in docs/worker-protocol.md");
             assertEquals(documented.get(module.name()), new TreeMap<>(module.listPrices()), module.name());
-            assertEquals(module.listPrices(), prices.usdPerUnit().getOrDefault(module.name(), Map.of()),
+            assertEquals(
+                    module.listPrices(),
+                    prices.usdPerUnit().getOrDefault(module.name(), Map.of()),
                     module.name() + " is priced at its list prices when nothing overrides them");
         }
     }

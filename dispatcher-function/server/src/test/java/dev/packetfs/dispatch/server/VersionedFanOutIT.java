@@ -60,7 +60,8 @@ class VersionedFanOutIT {
     }
 
     static KernelResult singlePass(Op op, byte[] object) {
-        return Kernel.execute(new Program(op, 0, "http://o.example/x", null, 0, Program.TO_END, OptionalLong.empty()), object);
+        return Kernel.execute(
+                new Program(op, 0, "http://o.example/x", null, 0, Program.TO_END, OptionalLong.empty()), object);
     }
 
     /** The same cases on each queue: a subclass starts its dispatcher. */
@@ -85,19 +86,25 @@ class VersionedFanOutIT {
         }
 
         String url(String mode, int flipAfter, String name) {
-            return origin.url("/versioned/" + mode + "/" + flipAfter + "/" + name) + "?t=" + getClass().getSimpleName() + unique++;
+            return origin.url("/versioned/" + mode + "/" + flipAfter + "/" + name) + "?t="
+                    + getClass().getSimpleName() + unique++;
         }
 
         JsonNode run(String id, Op op, String url, String extra) throws Exception {
-            String job = "{\"job_id\":\"" + id + "\",\"program\":{\"op\":\"" + op.wireName() + "\",\"data_url\":\"" + url
-                    + "\"},\"window_bytes\":" + WINDOW + extra + "}";
-            HttpResponse<String> posted = HTTP.send(HttpRequest.newBuilder(URI.create(dispatcher.url() + "/jobs"))
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(job)).build(),
+            String job = "{\"job_id\":\"" + id + "\",\"program\":{\"op\":\"" + op.wireName() + "\",\"data_url\":\""
+                    + url + "\"},\"window_bytes\":" + WINDOW + extra + "}";
+            HttpResponse<String> posted = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(dispatcher.url() + "/jobs"))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(job))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(202, posted.statusCode(), posted.body());
             long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
             while (System.nanoTime() < deadline) {
-                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(dispatcher.url() + "/results/" + id)).build(),
+                HttpResponse<String> r = HTTP.send(
+                        HttpRequest.newBuilder(URI.create(dispatcher.url() + "/results/" + id))
+                                .build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     return JobJson.readTree(r.body());
@@ -139,16 +146,22 @@ class VersionedFanOutIT {
         @ValueSource(strings = {"crc32c", "fnv64"})
         void onChangeRestartAnswersForTheNewVersionWhole(String opName) throws Exception {
             Op op = Op.fromWireName(opName);
-            JsonNode r = run("restart-" + opName, op, url("strong", op == Op.FNV64 ? 5 : 9, "obj"), ",\"on_change\":\"restart\"");
+            JsonNode r = run(
+                    "restart-" + opName,
+                    op,
+                    url("strong", op == Op.FNV64 ? 5 : 9, "obj"),
+                    ",\"on_change\":\"restart\"");
             assertAnswersFor(r, op, V2);
             assertEquals(1, r.get("summary").get("restarts").asInt());
-            assertEquals("\"obj-v2\"", r.get("summary").get("version").get("etag").asText());
+            assertEquals(
+                    "\"obj-v2\"", r.get("summary").get("version").get("etag").asText());
             assertEquals(WINDOWS, r.get("summary").get("windows_done").asInt());
         }
 
         @Test
         void aChainedFnv64ReplacedMidChainFails() throws Exception {
-            assertFailedSayingItChanged(run("chain-changed", Op.FNV64, url("strong", 5, "obj"), ""),
+            assertFailedSayingItChanged(
+                    run("chain-changed", Op.FNV64, url("strong", 5, "obj"), ""),
                     "ETag \"obj-v1\", " + V1.length + " bytes");
         }
 
@@ -156,7 +169,8 @@ class VersionedFanOutIT {
         void anObjectThatIsNotReplacedAnswersForItsOneVersion() throws Exception {
             JsonNode r = run("unchanged", Op.ADD, url("strong", 1_000_000, "obj"), "");
             assertAnswersFor(r, Op.ADD, V1);
-            assertEquals("\"obj-v1\"", r.get("summary").get("version").get("etag").asText());
+            assertEquals(
+                    "\"obj-v1\"", r.get("summary").get("version").get("etag").asText());
         }
 
         @Test
@@ -164,7 +178,9 @@ class VersionedFanOutIT {
             assertFailedSayingItChanged(run("grown", Op.CRC32C, url("none", 9, "grows"), ""), V1.length + " bytes");
             JsonNode r = run("blind", Op.CRC32C, url("none", 9, "obj"), "");
             assertEquals("succeeded", r.get("status").asText(), r.toString());
-            assertEquals("unverified", r.get("summary").get("consistency").asText(),
+            assertEquals(
+                    "unverified",
+                    r.get("summary").get("consistency").asText(),
                     "an origin with no validator cannot show a same-size replacement, and the result says so");
         }
 
@@ -190,8 +206,15 @@ class VersionedFanOutIT {
     }
 
     static Map<String, String> env() {
-        return Map.of("PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1", "PACKETFS_FANOUT_HEDGE_AFTER", "0.5",
-                "PACKETFS_FANOUT_HEDGE_MIN_DELAY", "1s", "PACKETFS_FANOUT_HEDGE_FACTOR", "2");
+        return Map.of(
+                "PACKETFS_FETCH_ALLOW_HOSTS",
+                "127.0.0.1",
+                "PACKETFS_FANOUT_HEDGE_AFTER",
+                "0.5",
+                "PACKETFS_FANOUT_HEDGE_MIN_DELAY",
+                "1s",
+                "PACKETFS_FANOUT_HEDGE_FACTOR",
+                "2");
     }
 
     @Nested

@@ -24,7 +24,8 @@ final class MemoryBooks implements QueueBooks {
     }
 
     @Override
-    public NavigableMap<Long, Map<String, SeriesBucket>> series(SeriesResolution resolution, long fromPeriod, long toPeriod) {
+    public NavigableMap<Long, Map<String, SeriesBucket>> series(
+            SeriesResolution resolution, long fromPeriod, long toPeriod) {
         return store.locked(() -> store.series.read(resolution, fromPeriod, toPeriod));
     }
 
@@ -35,7 +36,7 @@ final class MemoryBooks implements QueueBooks {
 
     @Override
     public QueueDepth depth() {
-        return store.locked(() -> new QueueDepth(0, store.ready.size(), store.pending.size(), store.delayed.size(),
-                store.dead.size()));
+        return store.locked(() ->
+                new QueueDepth(0, store.ready.size(), store.pending.size(), store.delayed.size(), store.dead.size()));
     }
 }

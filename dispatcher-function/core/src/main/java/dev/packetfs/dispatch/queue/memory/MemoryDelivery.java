@@ -64,14 +64,16 @@ final class MemoryDelivery implements JobDelivery {
     /** On a thread of the queue's own: nothing here is asynchronous by nature. */
     @Override
     public CompletableFuture<List<Delivery>> takeAsync(int max, Duration wait) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return take(max, wait);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return List.of();
-            }
-        }, store.taker);
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return take(max, wait);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return List.of();
+                    }
+                },
+                store.taker);
     }
 
     /** Delivers an entry unless it is finished or a duplicate (begin.lua's rules). */
@@ -79,8 +81,15 @@ final class MemoryDelivery implements JobDelivery {
         e.deliveries++;
         Object read = Envelope.read(e.handle, e.fields);
         if (e.deliveries > store.settings.maxDeliveries() && read instanceof Delivery d) {
-            String error = "delivered " + (e.deliveries - 1) + " times and never settled: it may be crashing dispatchers";
-            store.deadLetter(d.jobId(), d.rawJob(), 0, List.of("invalid job: " + error), null, d.job().window() == null);
+            String error =
+                    "delivered " + (e.deliveries - 1) + " times and never settled: it may be crashing dispatchers";
+            store.deadLetter(
+                    d.jobId(),
+                    d.rawJob(),
+                    0,
+                    List.of("invalid job: " + error),
+                    null,
+                    d.job().window() == null);
             if (d.job().window() != null) {
                 store.fanOuts.failed(d.job().window(), FanOutMerge.windowFailed(d.job(), error), false);
             }
@@ -165,9 +174,14 @@ final class MemoryDelivery implements JobDelivery {
             if (wasPending) {
                 store.release(d.rawJob()); // the parent leaves the queue; its windows come in instead
             }
-            if (wasPending && store.liveResult(d.jobId()) == null
-                    && store.fanOuts.plan(planned.plan(), planned.limits(),
-                            WindowTemplate.of(d.job(), planned.plan().version(), d.restarts()), d.rawJob(), d.token(),
+            if (wasPending
+                    && store.liveResult(d.jobId()) == null
+                    && store.fanOuts.plan(
+                            planned.plan(),
+                            planned.limits(),
+                            WindowTemplate.of(d.job(), planned.plan().version(), d.restarts()),
+                            d.rawJob(),
+                            d.token(),
                             d.restarts())) {
                 MemoryStore.JobState state = store.jobs.get(d.jobId());
                 if (state != null) {
@@ -229,12 +243,18 @@ final class MemoryDelivery implements JobDelivery {
             store.jobs.remove(d.jobId());
             store.release(d.rawJob());
             if (done.result().succeeded()) {
-                store.fanOuts.answered(w, done.result().result(),
-                        s.record() == null ? done.result().substrate() : s.record().substrate());
+                store.fanOuts.answered(
+                        w,
+                        done.result().result(),
+                        s.record() == null
+                                ? done.result().substrate()
+                                : s.record().substrate());
             } else if (done.objectChanged()) {
-                store.fanOuts.failed(w, FanOutMerge.windowFoundChanged(d.job(), done.result().error()), true);
+                store.fanOuts.failed(
+                        w, FanOutMerge.windowFoundChanged(d.job(), done.result().error()), true);
             } else {
-                store.fanOuts.failed(w, FanOutMerge.windowFailed(d.job(), done.result().error()), false);
+                store.fanOuts.failed(
+                        w, FanOutMerge.windowFailed(d.job(), done.result().error()), false);
             }
         } else if (s instanceof Settlement.Retry retry) {
             retryLater(d, retry);
@@ -242,12 +262,14 @@ final class MemoryDelivery implements JobDelivery {
             store.deadLetter(d.jobId(), d.rawJob(), dead.result().attempts(), dead.errors(), null, false);
             store.jobs.remove(d.jobId());
             store.release(d.rawJob());
-            store.fanOuts.failed(w, FanOutMerge.windowFailed(d.job(), dead.result().error()), false);
+            store.fanOuts.failed(
+                    w, FanOutMerge.windowFailed(d.job(), dead.result().error()), false);
         }
     }
 
     private void retryLater(Delivery d, Settlement.Retry retry) {
-        store.delayed.add(new MemoryStore.Delayed(System.nanoTime() + retry.delay().toNanos(), Envelope.retry(d, retry)));
+        store.delayed.add(
+                new MemoryStore.Delayed(System.nanoTime() + retry.delay().toNanos(), Envelope.retry(d, retry)));
         MemoryStore.JobState state = store.jobs.get(d.jobId());
         if (state != null) {
             state.state = "retrying";
@@ -277,7 +299,8 @@ final class MemoryDelivery implements JobDelivery {
     @Override
     public CompletableFuture<Boolean> hedgeAsync(Delivery window, String lateOn, double afterFraction) {
         return CompletableFuture.completedFuture(store.locked(() -> {
-            if (window.job().window() == null || window.job().window().hedge()
+            if (window.job().window() == null
+                    || window.job().window().hedge()
                     || !store.fanOuts.mayHedge(window.job().window(), afterFraction)) {
                 return false;
             }

@@ -37,9 +37,10 @@ final class MemoryRecords implements JobRecords {
                 return Optional.of(new JobStatus(jobId, r.status().wireName(), r.attempts(), r.substrate(), r.error()));
             }
             MemoryStore.JobState s = store.liveJob(jobId);
-            return s == null ? Optional.<JobStatus>empty()
-                    : Optional.of(new JobStatus(jobId, s.state, s.attempts, null, null,
-                            s.fanOut ? store.fanOuts.progress(jobId) : null));
+            return s == null
+                    ? Optional.<JobStatus>empty()
+                    : Optional.of(new JobStatus(
+                            jobId, s.state, s.attempts, null, null, s.fanOut ? store.fanOuts.progress(jobId) : null));
         });
     }
 }

@@ -35,9 +35,11 @@ final class MemoryStore {
     final ArrayDeque<Entry> ready = new ArrayDeque<>();
     /** Delivered and not settled, oldest delivery first. */
     final LinkedHashMap<String, Entry> pending = new LinkedHashMap<>();
+
     final PriorityQueue<Delayed> delayed = new PriorityQueue<>((a, b) -> Long.compare(a.dueAt, b.dueAt));
     /** Dead letters by id, oldest first (as the dead-letter stream). */
     final LinkedHashMap<String, Map<String, String>> dead = new LinkedHashMap<>();
+
     private long deadSequence;
     final Map<String, JobState> jobs = new HashMap<>();
     final Map<String, Stored> results = new HashMap<>();
@@ -45,8 +47,11 @@ final class MemoryStore {
     final Map<String, SubstrateTotals> totals = new HashMap<>();
     final SeriesStore series = new SeriesStore();
     /** Fan-out parents, by the rules as written once. */
-    final FanOutRules fanOuts = new FanOutRules(this::issueWindow, this::finishParent,
+    final FanOutRules fanOuts = new FanOutRules(
+            this::issueWindow,
+            this::finishParent,
             (job, token, restarts) -> restartParent(Envelope.restart(job, token, restarts), job));
+
     private long sequence;
     private long nextPurge;
     /** Bytes of job JSON queued (ready, running, delayed), for the quota: what Redis's jobs:bytes counts. */
@@ -125,9 +130,11 @@ final class MemoryStore {
     void admit(long newJobs, long bytes) {
         long queued = ready.size() + pending.size() + delayed.size();
         if (queued + newJobs > settings.maxJobs() || queuedBytes + bytes > settings.maxBytes()) {
-            throw new QueueFullException("the queue is full: it holds " + queued + " jobs and " + queuedBytes
-                    + " bytes of jobs, and takes at most " + settings.maxJobs() + " jobs and " + settings.maxBytes()
-                    + " bytes (packetfs.queue.max-jobs, packetfs.queue.max-bytes); nothing of this submission was queued");
+            throw new QueueFullException(
+                    "the queue is full: it holds " + queued + " jobs and " + queuedBytes
+                            + " bytes of jobs, and takes at most " + settings.maxJobs() + " jobs and "
+                            + settings.maxBytes()
+                            + " bytes (packetfs.queue.max-jobs, packetfs.queue.max-bytes); nothing of this submission was queued");
         }
         queuedBytes += bytes;
     }
@@ -166,8 +173,10 @@ final class MemoryStore {
             it.remove(); // the oldest go first, as XADD MAXLEN trims the dead stream
         }
         if (jobId != null && withResult) {
-            storeResult(result != null ? result
-                    : JobResult.failed(jobId, null, attempts, 0, errors.get(errors.size() - 1)));
+            storeResult(
+                    result != null
+                            ? result
+                            : JobResult.failed(jobId, null, attempts, 0, errors.get(errors.size() - 1)));
             jobs.remove(jobId);
         }
     }
@@ -175,7 +184,9 @@ final class MemoryStore {
     /** One result per job id, whoever stores it first. */
     void storeResult(JobResult r) {
         if (liveResult(r.jobId()) == null) {
-            results.put(r.jobId(), new Stored(r, System.nanoTime() + settings.resultTtl().toNanos()));
+            results.put(
+                    r.jobId(),
+                    new Stored(r, System.nanoTime() + settings.resultTtl().toNanos()));
         }
     }
 

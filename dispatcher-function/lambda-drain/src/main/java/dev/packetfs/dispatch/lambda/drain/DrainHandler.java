@@ -73,8 +73,13 @@ public class DrainHandler implements RequestHandler<Map<String, Object>, Map<Str
         String id = given instanceof String s && DRAIN_ID.matcher(s).matches() ? s : "scheduled-" + UUID.randomUUID();
         // The function more drains are started of: the configured one, else this function as it was
         // invoked (its alias) when it runs on Lambda (not in a test harness's JVM).
-        String self = config.drain().kick().function().orElse(
-                context != null && System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null ? context.getInvokedFunctionArn() : null);
+        String self = config.drain()
+                .kick()
+                .function()
+                .orElse(
+                        context != null && System.getenv("AWS_LAMBDA_FUNCTION_NAME") != null
+                                ? context.getInvokedFunctionArn()
+                                : null);
         DrainStarter drains = starter.get();
         Optional<DrainLeases> available = drains.leases();
         Map<String, Object> out = new LinkedHashMap<>();
@@ -90,19 +95,26 @@ public class DrainHandler implements RequestHandler<Map<String, Object>, Map<Str
                 available = Optional.empty();
             }
             if (!joined.done()) {
-                LOG.infof("drain %s: %d drains run already (packetfs.drain.max-drains); not starting another", id,
-                        joined.running());
+                LOG.infof(
+                        "drain %s: %d drains run already (packetfs.drain.max-drains); not starting another",
+                        id, joined.running());
                 out.put("ran", false);
                 return out;
             }
         }
         Optional<DrainLeases> leases = available;
-        var renewal = leases.map(l -> renewals.scheduleWithFixedDelay(() -> keep(l, id, self, drains), 1, 1, TimeUnit.SECONDS));
+        var renewal = leases.map(
+                l -> renewals.scheduleWithFixedDelay(() -> keep(l, id, self, drains), 1, 1, TimeUnit.SECONDS));
         Dispatcher.DrainReport report;
         DrainLeases.Step last = null;
         try {
-            report = dispatcher.get().drain(budget.isNegative() ? Duration.ZERO : budget, drain.idleStop(), grace,
-                    () -> leases.map(l -> mayStop(l, id)).orElse(true));
+            report = dispatcher
+                    .get()
+                    .drain(
+                            budget.isNegative() ? Duration.ZERO : budget,
+                            drain.idleStop(),
+                            grace,
+                            () -> leases.map(l -> mayStop(l, id)).orElse(true));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("drain interrupted", e);
@@ -112,8 +124,9 @@ public class DrainHandler implements RequestHandler<Map<String, Object>, Map<Str
                 last = release(leases.get(), id);
             }
         }
-        LOG.infof("drain %s: took %d, settled %d, left %d in flight, ran %s", id, report.taken(), report.settled(),
-                report.leftInFlight(), report.ran());
+        LOG.infof(
+                "drain %s: took %d, settled %d, left %d in flight, ran %s",
+                id, report.taken(), report.settled(), report.leftInFlight(), report.ran());
         // Stopped by its budget with jobs left: their successor starts now, not at the next tick.
         if (last != null && last.waiting() > 0 && self != null) {
             drains.start(self, "successor");

@@ -46,9 +46,17 @@ class DrainHandlerIT {
     public static class ShortBudget implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("packetfs.drain.max-budget", "1500ms", "packetfs.drain.idle-stop", "500ms",
-                    "packetfs.drain.margin", "5s", "packetfs.local.max-concurrency", "2",
-                    "packetfs.fetch.allow-hosts", "127.0.0.1");
+            return Map.of(
+                    "packetfs.drain.max-budget",
+                    "1500ms",
+                    "packetfs.drain.idle-stop",
+                    "500ms",
+                    "packetfs.drain.margin",
+                    "5s",
+                    "packetfs.local.max-concurrency",
+                    "2",
+                    "packetfs.fetch.allow-hosts",
+                    "127.0.0.1");
         }
     }
 
@@ -59,8 +67,13 @@ class DrainHandlerIT {
     DrainStarter drains;
 
     static JsonPath drain() {
-        return given().contentType("application/json").body(SCHEDULED_EVENT).post().then().statusCode(200)
-                .extract().jsonPath();
+        return given().contentType("application/json")
+                .body(SCHEDULED_EVENT)
+                .post()
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
     }
 
     @Test
@@ -71,8 +84,16 @@ class DrainHandlerIT {
             List<ComputeJob> jobs = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
                 // 100 ms each at two at a time: about 2 s of work, more than one 1.5 s drain.
-                jobs.add(ComputeJob.of("slow-" + i, new Program(Op.COUNTEQ, 'o', origin.url("/delay/100/ranged/o"), null,
-                        i % 7, 20, OptionalLong.empty())));
+                jobs.add(ComputeJob.of(
+                        "slow-" + i,
+                        new Program(
+                                Op.COUNTEQ,
+                                'o',
+                                origin.url("/delay/100/ranged/o"),
+                                null,
+                                i % 7,
+                                20,
+                                OptionalLong.empty())));
             }
             queue.intake().submit(jobs);
 
@@ -86,7 +107,9 @@ class DrainHandlerIT {
             }
             for (ComputeJob job : jobs) {
                 JobResult r = queue.records().result(job.jobId()).orElseThrow();
-                assertEquals(Kernel.execute(job.program(), object).value(), r.result().get("count").asLong());
+                assertEquals(
+                        Kernel.execute(job.program(), object).value(),
+                        r.result().get("count").asLong());
             }
         }
     }
@@ -103,7 +126,8 @@ class DrainHandlerIT {
     @Test
     void aScheduledDrainBeyondTheMostStopsAtOnce() {
         DrainLeases leases = drains.leases().orElseThrow();
-        List<String> running = List.of("a", "b", "c", "d").stream().map(n -> "running-" + n).toList();
+        List<String> running =
+                List.of("a", "b", "c", "d").stream().map(n -> "running-" + n).toList();
         try {
             for (String id : running) {
                 assertTrue(leases.join(id, Duration.ofMinutes(1), 4).done());
@@ -120,6 +144,8 @@ class DrainHandlerIT {
     }
 
     private long countResults(List<ComputeJob> jobs) {
-        return jobs.stream().filter(j -> queue.records().result(j.jobId()).isPresent()).count();
+        return jobs.stream()
+                .filter(j -> queue.records().result(j.jobId()).isPresent())
+                .count();
     }
 }

@@ -22,21 +22,38 @@ public class DrainFunctionResource implements QuarkusTestResourceLifecycleManage
     static final int JOBS_PER_DRAIN = 5;
     /** The running service, for the test to read its counts. */
     static volatile LambdaEmulator lambda;
+
     private RedisServer redis;
 
     @Override
     public Map<String, String> start() {
         redis = RedisServer.start();
-        Map<String, String> drainEnv = Map.of("PACKETFS_REDIS_URL", redis.url(), "PACKETFS_DRAIN_IDLE_STOP", "1s",
-                "PACKETFS_DRAIN_MAX_DRAINS", Integer.toString(MAX_DRAINS),
-                "PACKETFS_DRAIN_JOBS_PER_DRAIN", Integer.toString(JOBS_PER_DRAIN),
-                "PACKETFS_LOCAL_MAX_CONCURRENCY", "2", "PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1");
+        Map<String, String> drainEnv = Map.of(
+                "PACKETFS_REDIS_URL",
+                redis.url(),
+                "PACKETFS_DRAIN_IDLE_STOP",
+                "1s",
+                "PACKETFS_DRAIN_MAX_DRAINS",
+                Integer.toString(MAX_DRAINS),
+                "PACKETFS_DRAIN_JOBS_PER_DRAIN",
+                Integer.toString(JOBS_PER_DRAIN),
+                "PACKETFS_LOCAL_MAX_CONCURRENCY",
+                "2",
+                "PACKETFS_FETCH_ALLOW_HOSTS",
+                "127.0.0.1");
         try {
             // One execution environment more than the most drains: only the leases keep a third away.
             lambda = LambdaEmulator.start(new LambdaEmulator.Settings(
                     RepositoryPaths.find("dispatcher-function/lambda-drain/target/function.zip"),
-                    RepositoryPaths.find("lambda-local/target/lambda-ric"), LambdaEmulator.ACCESS_KEY, 0, drainEnv,
-                    MAX_DRAINS + 1, 8, 1024, Duration.ofSeconds(60), FUNCTION));
+                    RepositoryPaths.find("lambda-local/target/lambda-ric"),
+                    LambdaEmulator.ACCESS_KEY,
+                    0,
+                    drainEnv,
+                    MAX_DRAINS + 1,
+                    8,
+                    1024,
+                    Duration.ofSeconds(60),
+                    FUNCTION));
             lambda.awaitWarm(Duration.ofMinutes(3));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -47,11 +64,19 @@ public class DrainFunctionResource implements QuarkusTestResourceLifecycleManage
         // The API's credentials for Invoke, from the AWS SDK's default chain, as on Lambda.
         System.setProperty("aws.accessKeyId", LambdaEmulator.ACCESS_KEY);
         System.setProperty("aws.secretAccessKey", "local-secret-key");
-        return Map.of("packetfs.redis.url", redis.url(), "packetfs.drain.kick.function", ALIAS_ARN,
-                "packetfs.drain.kick.endpoint", lambda.endpoint().toString(),
-                "packetfs.drain.max-drains", Integer.toString(MAX_DRAINS),
-                "packetfs.drain.jobs-per-drain", Integer.toString(JOBS_PER_DRAIN),
-                "packetfs.fetch.allow-hosts", "127.0.0.1");
+        return Map.of(
+                "packetfs.redis.url",
+                redis.url(),
+                "packetfs.drain.kick.function",
+                ALIAS_ARN,
+                "packetfs.drain.kick.endpoint",
+                lambda.endpoint().toString(),
+                "packetfs.drain.max-drains",
+                Integer.toString(MAX_DRAINS),
+                "packetfs.drain.jobs-per-drain",
+                Integer.toString(JOBS_PER_DRAIN),
+                "packetfs.fetch.allow-hosts",
+                "127.0.0.1");
     }
 
     @Override

@@ -42,7 +42,11 @@ class DrainKickIT {
     @Test
     void aSubmissionStartsADrainThatRunsItsJob() throws Exception {
         int events = DrainFunctionResource.lambda.events.get();
-        given().contentType("application/json").body(Jobs.crcJson("kicked-1", "MTIzNDU2Nzg5")).post("/jobs").then().statusCode(202);
+        given().contentType("application/json")
+                .body(Jobs.crcJson("kicked-1", "MTIzNDU2Nzg5"))
+                .post("/jobs")
+                .then()
+                .statusCode(202);
         JsonPath done = awaitFinished("kicked-1");
         assertEquals("succeeded", done.getString("status"), done.prettify());
         assertEquals(3808858755L, done.getLong("result.checksum"));
@@ -81,9 +85,13 @@ class DrainKickIT {
                     String id = "storm-" + i;
                     ids.add(id);
                     // 50 ms each, two at a time per drain: seconds of work for one drain.
-                    String job = "{\"job_id\":\"" + id + "\",\"program\":{\"op\":\"counteq\",\"imm\":111,\"data_url\":\""
-                            + origin.url("/delay/50/ranged/o") + "\"}}";
-                    posts.add(() -> given().contentType("application/json").body(job).post("/jobs").statusCode());
+                    String job =
+                            "{\"job_id\":\"" + id + "\",\"program\":{\"op\":\"counteq\",\"imm\":111,\"data_url\":\""
+                                    + origin.url("/delay/50/ranged/o") + "\"}}";
+                    posts.add(() -> given().contentType("application/json")
+                            .body(job)
+                            .post("/jobs")
+                            .statusCode());
                 }
                 for (Future<Integer> f : clients.invokeAll(posts)) {
                     assertEquals(202, f.get());
@@ -100,8 +108,13 @@ class DrainKickIT {
             watching.set(false);
             watcher.join();
         }
-        assertEquals(DrainFunctionResource.MAX_DRAINS, most.get(), "the backlog ran on the most drains at once, and on no more");
-        assertTrue(DrainFunctionResource.lambda.peakRunning.get() >= DrainFunctionResource.MAX_DRAINS, "started as invocations");
+        assertEquals(
+                DrainFunctionResource.MAX_DRAINS,
+                most.get(),
+                "the backlog ran on the most drains at once, and on no more");
+        assertTrue(
+                DrainFunctionResource.lambda.peakRunning.get() >= DrainFunctionResource.MAX_DRAINS,
+                "started as invocations");
     }
 
     /** A drain that cannot be started (here: no such function) leaves the job queued, says so, and counts it. */
@@ -111,12 +124,23 @@ class DrainKickIT {
         awaitNoDrain(leases);
         queue.intake().submit(Jobs.crc("unstarted", "123456789"));
         long failedBefore = drains.startFailures();
-        assertFalse(drains.start(DrainFunctionResource.ALIAS_ARN.replace("packetfs-drain", "packetfs-missing"), "test"));
-        assertEquals(failedBefore + 1, drains.startFailures(), "counted (packetfs.drain.starts{outcome=failed}, DrainStartFailures)");
+        assertFalse(
+                drains.start(DrainFunctionResource.ALIAS_ARN.replace("packetfs-drain", "packetfs-missing"), "test"));
+        assertEquals(
+                failedBefore + 1,
+                drains.startFailures(),
+                "counted (packetfs.drain.starts{outcome=failed}, DrainStartFailures)");
         DrainLeases.Step now = leases.look();
         assertEquals(0, now.running(), "its lease was given back");
         assertEquals(1, now.waiting(), "the job waits for the schedule");
-        assertEquals("queued", given().get("/jobs/unstarted").then().statusCode(200).extract().jsonPath().getString("state"));
+        assertEquals(
+                "queued",
+                given().get("/jobs/unstarted")
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .jsonPath()
+                        .getString("state"));
         // The next submission's start finds no drain and starts one, which takes the job too.
         drains.jobsArrived();
         assertEquals("succeeded", awaitFinished("unstarted").getString("status"));
@@ -131,7 +155,8 @@ class DrainKickIT {
             }
             Thread.sleep(100);
         }
-        throw new AssertionError(id + " did not finish within " + PATIENCE + ": " + given().get("/jobs/" + id).asString());
+        throw new AssertionError(id + " did not finish within " + PATIENCE + ": "
+                + given().get("/jobs/" + id).asString());
     }
 
     /** No drain holds a lease, and none is still finishing (its function has returned). */

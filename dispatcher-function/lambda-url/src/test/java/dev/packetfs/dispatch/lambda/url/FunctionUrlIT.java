@@ -26,8 +26,12 @@ class FunctionUrlIT {
     @Test
     void aJobIsQueuedOnTheSharedRedisAndReportedPending() {
         assertEquals("redis", queue.backend());
-        given().contentType("application/json").body("{\"job_id\":\"url-1\",\"program\":{\"op\":\"crc32c\",\"data\":\"MTIzNDU2Nzg5\"}}")
-                .post("/jobs").then().statusCode(202).body("job_id", equalTo("url-1"));
+        given().contentType("application/json")
+                .body("{\"job_id\":\"url-1\",\"program\":{\"op\":\"crc32c\",\"data\":\"MTIzNDU2Nzg5\"}}")
+                .post("/jobs")
+                .then()
+                .statusCode(202)
+                .body("job_id", equalTo("url-1"));
         // The function URL only queues: the drain function runs the job.
         given().get("/results/url-1").then().statusCode(202).body("state", equalTo("queued"));
         given().get("/jobs/url-1").then().statusCode(200).body("state", equalTo("queued"));
@@ -36,8 +40,12 @@ class FunctionUrlIT {
     @Test
     void badInputIsRefusedAndNothingQueued() {
         long before = queue.books().depth().ready();
-        given().contentType("application/json").body("{\"program\":{\"op\":\"crc32c\",\"offset\":-1,\"data\":\"AA==\"}}").post("/jobs").then()
-                .statusCode(400).body("field", equalTo("program.offset"));
+        given().contentType("application/json")
+                .body("{\"program\":{\"op\":\"crc32c\",\"offset\":-1,\"data\":\"AA==\"}}")
+                .post("/jobs")
+                .then()
+                .statusCode(400)
+                .body("field", equalTo("program.offset"));
         assertEquals(before, queue.books().depth().ready());
     }
 
@@ -49,7 +57,11 @@ class FunctionUrlIT {
                  "requestContext":{"http":{"method":"POST","path":"/jobs","protocol":"HTTP/1.1","sourceIp":"127.0.0.1"}},
                  "body":"{\\"job_id\\":\\"raw-event\\",\\"program\\":{\\"op\\":\\"add\\",\\"data\\":\\"AQID\\"}}",
                  "isBase64Encoded":false}""";
-        given().contentType("application/json").body(event).post("/_lambda_").then().statusCode(200)
+        given().contentType("application/json")
+                .body(event)
+                .post("/_lambda_")
+                .then()
+                .statusCode(200)
                 .body("statusCode", equalTo(202))
                 .body("body", containsString("\"job_id\":\"raw-event\""));
         given().get("/jobs/raw-event").then().statusCode(200);

@@ -49,8 +49,11 @@ class FunctionUrlPlaceholderIT {
 
     @Test
     void aPlaceholderRedisUrlIsAClear503() {
-        given().contentType("application/json").body("{\"program\":{\"op\":\"add\",\"data\":\"AQID\"}}")
-                .post("/jobs").then().statusCode(503)
+        given().contentType("application/json")
+                .body("{\"program\":{\"op\":\"add\",\"data\":\"AQID\"}}")
+                .post("/jobs")
+                .then()
+                .statusCode(503)
                 .body("error", containsString("cannot read a secret it needs; its log says which"))
                 .body("error", not(containsString(REDIS_ARN)));
     }

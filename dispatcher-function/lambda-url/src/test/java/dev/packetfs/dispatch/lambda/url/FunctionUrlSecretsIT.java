@@ -64,8 +64,11 @@ class FunctionUrlSecretsIT {
     /** Connections redis-server has accepted, this query's own included. */
     private static long connectionsAccepted() {
         String info = redis.cli("INFO", "stats");
-        return info.lines().filter(l -> l.startsWith("total_connections_received:"))
-                .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(':') + 1).strip())).findFirst().orElseThrow();
+        return info.lines()
+                .filter(l -> l.startsWith("total_connections_received:"))
+                .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(':') + 1).strip()))
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
@@ -73,17 +76,31 @@ class FunctionUrlSecretsIT {
         assertTrue(service.asked.isEmpty(), "no secret read at init: " + service.asked);
         assertEquals(acceptedBefore + 1, connectionsAccepted(), "no Redis connection at init, only this query's");
 
-        given().contentType("application/json").body("{\"program\":{\"op\":\"add\",\"data\":\"AQID\"}}")
-                .post("/jobs").then().statusCode(401);
-        assertEquals(List.of("secretsmanager.GetSecretValue " + KEY_ARN), service.asked, "the key, at the first request");
+        given().contentType("application/json")
+                .body("{\"program\":{\"op\":\"add\",\"data\":\"AQID\"}}")
+                .post("/jobs")
+                .then()
+                .statusCode(401);
+        assertEquals(
+                List.of("secretsmanager.GetSecretValue " + KEY_ARN), service.asked, "the key, at the first request");
 
-        given().header("Authorization", "Bearer " + KEY).contentType("application/json")
+        given().header("Authorization", "Bearer " + KEY)
+                .contentType("application/json")
                 .body("{\"job_id\":\"sec-1\",\"program\":{\"op\":\"add\",\"data\":\"AQID\"}}")
-                .post("/jobs").then().statusCode(202).body("job_id", equalTo("sec-1"));
-        given().header("Authorization", "Bearer " + KEY).get("/jobs/sec-1").then().statusCode(200)
+                .post("/jobs")
+                .then()
+                .statusCode(202)
+                .body("job_id", equalTo("sec-1"));
+        given().header("Authorization", "Bearer " + KEY)
+                .get("/jobs/sec-1")
+                .then()
+                .statusCode(200)
                 .body("state", equalTo("queued"));
-        assertEquals(List.of("secretsmanager.GetSecretValue " + KEY_ARN, "secretsmanager.GetSecretValue " + REDIS_ARN),
-                service.asked, "the Redis URL at the queue's first use, and each secret once");
-        assertEquals("1", redis.cli("XLEN", "packetfs:jobs:stream").strip(), "the job is on the Redis the secret named");
+        assertEquals(
+                List.of("secretsmanager.GetSecretValue " + KEY_ARN, "secretsmanager.GetSecretValue " + REDIS_ARN),
+                service.asked,
+                "the Redis URL at the queue's first use, and each secret once");
+        assertEquals(
+                "1", redis.cli("XLEN", "packetfs:jobs:stream").strip(), "the job is on the Redis the secret named");
     }
 }

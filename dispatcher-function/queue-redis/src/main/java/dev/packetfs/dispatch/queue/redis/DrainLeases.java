@@ -41,7 +41,11 @@ public final class DrainLeases {
      * more than {@code jobsPerDrain} jobs wait for each drain that does (any job, when none does).
      */
     public Step start(String id, Duration startLease, int maxDrains, int jobsPerDrain) {
-        return run("start", id, Long.toString(startLease.toMillis()), Integer.toString(maxDrains),
+        return run(
+                "start",
+                id,
+                Long.toString(startLease.toMillis()),
+                Integer.toString(maxDrains),
                 Integer.toString(jobsPerDrain));
     }
 

@@ -33,6 +33,7 @@ final class FanOutFinisher {
     private static final Logger LOG = LoggerFactory.getLogger(FanOutFinisher.class);
     /** Answers read per HMGET: a parent may have hundreds of thousands. */
     private static final int CHUNK = 4096;
+
     static final String MERGE = "merge";
 
     private final RedisClusterAsyncCommands<String, String> commands;
@@ -40,7 +41,11 @@ final class FanOutFinisher {
     private final QueueScripts scripts;
     private final Executor merging;
 
-    FanOutFinisher(RedisClusterAsyncCommands<String, String> commands, RedisKeys keys, QueueScripts scripts, Executor merging) {
+    FanOutFinisher(
+            RedisClusterAsyncCommands<String, String> commands,
+            RedisKeys keys,
+            QueueScripts scripts,
+            Executor merging) {
         this.commands = commands;
         this.keys = keys;
         this.scripts = scripts;
@@ -64,17 +69,22 @@ final class FanOutFinisher {
 
     CompletableFuture<Void> finish(String parent, String entry) {
         long t0 = System.nanoTime();
-        return progress(parent).thenCompose(p -> {
-            if (p == null) {
-                return scripts.finish(parent, entry, ""); // finished already: only acknowledge
-            }
-            if (!p.state().equals("merging")) {
-                return scripts.finish(parent, entry, text(FanOutMerge.ended(p, Instant.now())));
-            }
-            return answers(parent, p.windows()).thenApplyAsync(answers -> text(FanOutMerge.succeeded(p, answers,
-                    Duration.ofNanos(System.nanoTime() - t0), Instant.now())), merging)
-                    .thenCompose(result -> scripts.finish(parent, entry, result));
-        }).thenAccept(done -> LOG.debug("fan-out job {} finished", parent));
+        return progress(parent)
+                .thenCompose(p -> {
+                    if (p == null) {
+                        return scripts.finish(parent, entry, ""); // finished already: only acknowledge
+                    }
+                    if (!p.state().equals("merging")) {
+                        return scripts.finish(parent, entry, text(FanOutMerge.ended(p, Instant.now())));
+                    }
+                    return answers(parent, p.windows())
+                            .thenApplyAsync(
+                                    answers -> text(FanOutMerge.succeeded(
+                                            p, answers, Duration.ofNanos(System.nanoTime() - t0), Instant.now())),
+                                    merging)
+                            .thenCompose(result -> scripts.finish(parent, entry, result));
+                })
+                .thenAccept(done -> LOG.debug("fan-out job {} finished", parent));
     }
 
     private static String text(JobResult r) {
@@ -91,20 +101,24 @@ final class FanOutFinisher {
             }
             chunks.add(commands.hmget(keys.fanOutWindows(parent), fields).toCompletableFuture());
         }
-        return CompletableFuture.allOf(chunks.toArray(CompletableFuture[]::new)).thenApplyAsync(done -> {
-            List<JsonNode> out = new ArrayList<>((int) windows);
-            for (CompletableFuture<List<KeyValue<String, String>>> chunk : chunks) {
-                for (KeyValue<String, String> kv : chunk.join()) {
-                    out.add(kv.hasValue() ? JobJson.readTree(kv.getValue()) : null);
-                }
-            }
-            return out;
-        }, merging);
+        return CompletableFuture.allOf(chunks.toArray(CompletableFuture[]::new))
+                .thenApplyAsync(
+                        done -> {
+                            List<JsonNode> out = new ArrayList<>((int) windows);
+                            for (CompletableFuture<List<KeyValue<String, String>>> chunk : chunks) {
+                                for (KeyValue<String, String> kv : chunk.join()) {
+                                    out.add(kv.hasValue() ? JobJson.readTree(kv.getValue()) : null);
+                                }
+                            }
+                            return out;
+                        },
+                        merging);
     }
 
     /** A parent's progress, or null when no record of it is kept (never planned, or finished). */
     CompletableFuture<FanOutProgress> progress(String parent) {
-        return commands.hgetall(keys.fanOut(parent)).toCompletableFuture()
+        return commands.hgetall(keys.fanOut(parent))
+                .toCompletableFuture()
                 .thenApply(h -> h == null || h.isEmpty() ? null : read(parent, h));
     }
 
@@ -129,11 +143,28 @@ final class FanOutFinisher {
         }
         long start = n(h, "start");
         long end = n(h, "end");
-        return new FanOutProgress(parent, Op.fromWireName(h.get("op")), h.getOrDefault("state", "running"), n(h, "windows"),
-                n(h, "next"), n(h, "done"), n(h, "object_bytes"), n(h, "window_bytes"), end - start, n(h, "bytes_done"),
-                n(h, "cost"), n(h, "executions"), n(h, "hedges"), n(h, "hedges_won"),
-                h.containsKey("max_cost") ? n(h, "max_cost") : -1, Instant.ofEpochMilli(n(h, "started_ms")),
-                h.get("error"), shares, version(h.get("version")), (int) n(h, "restarts"), (int) n(h, "max_restarts"));
+        return new FanOutProgress(
+                parent,
+                Op.fromWireName(h.get("op")),
+                h.getOrDefault("state", "running"),
+                n(h, "windows"),
+                n(h, "next"),
+                n(h, "done"),
+                n(h, "object_bytes"),
+                n(h, "window_bytes"),
+                end - start,
+                n(h, "bytes_done"),
+                n(h, "cost"),
+                n(h, "executions"),
+                n(h, "hedges"),
+                n(h, "hedges_won"),
+                h.containsKey("max_cost") ? n(h, "max_cost") : -1,
+                Instant.ofEpochMilli(n(h, "started_ms")),
+                h.get("error"),
+                shares,
+                version(h.get("version")),
+                (int) n(h, "restarts"),
+                (int) n(h, "max_restarts"));
     }
 
     /** The version a record keeps as JSON ('' or absent: none). */

@@ -49,7 +49,9 @@ final class IngressMover implements AutoCloseable {
                     pause(QUOTA_RECHECK_MS);
                     continue;
                 }
-                connection.commands().blmove(keys.ingress(), keys.moving(), LMoveArgs.Builder.rightLeft(), blockSeconds);
+                connection
+                        .commands()
+                        .blmove(keys.ingress(), keys.moving(), LMoveArgs.Builder.rightLeft(), blockSeconds);
             } catch (RuntimeException e) {
                 if (!closed) {
                     LOG.warn("moving jobs from {} failed, retrying: {}", keys.ingress(), e.toString());

@@ -36,7 +36,11 @@ final class LuaScript {
     static LuaScript load(String name) {
         StringBuilder source = new StringBuilder();
         for (String line : read(name).split("\n", -1)) {
-            source.append(line.startsWith(INCLUDE) ? read(line.substring(INCLUDE.length()).strip()) : line).append('\n');
+            source.append(
+                            line.startsWith(INCLUDE)
+                                    ? read(line.substring(INCLUDE.length()).strip())
+                                    : line)
+                    .append('\n');
         }
         return new LuaScript(name, source.toString());
     }
@@ -54,18 +58,24 @@ final class LuaScript {
         }
     }
 
-    <T> CompletableFuture<T> run(RedisClusterAsyncCommands<String, String> redis, ScriptOutputType type,
-            List<String> keys, List<String> args) {
+    <T> CompletableFuture<T> run(
+            RedisClusterAsyncCommands<String, String> redis,
+            ScriptOutputType type,
+            List<String> keys,
+            List<String> args) {
         String[] k = keys.toArray(String[]::new);
         String[] a = args.toArray(String[]::new);
         CompletableFuture<T> bySha = redis.<T>evalsha(sha, type, k, a).toCompletableFuture();
         return bySha.handle((value, error) -> {
-            Throwable cause = error instanceof CompletionException ? error.getCause() : error;
-            if (cause instanceof RedisNoScriptException) {
-                return redis.<T>eval(source, type, k, a).toCompletableFuture();
-            }
-            return error == null ? CompletableFuture.completedFuture(value) : CompletableFuture.<T>failedFuture(cause);
-        }).thenCompose(f -> f);
+                    Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+                    if (cause instanceof RedisNoScriptException) {
+                        return redis.<T>eval(source, type, k, a).toCompletableFuture();
+                    }
+                    return error == null
+                            ? CompletableFuture.completedFuture(value)
+                            : CompletableFuture.<T>failedFuture(cause);
+                })
+                .thenCompose(f -> f);
     }
 
     @Override
@@ -75,7 +85,8 @@ final class LuaScript {
 
     private static String sha1(String text) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

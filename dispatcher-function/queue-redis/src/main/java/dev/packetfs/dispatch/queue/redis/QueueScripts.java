@@ -5,7 +5,6 @@ import dev.packetfs.dispatch.fanout.WindowPlan;
 import dev.packetfs.dispatch.fanout.WindowTemplate;
 import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.job.JobJson;
-import dev.packetfs.kernel.ProgramJson;
 import dev.packetfs.dispatch.job.WindowRef;
 import dev.packetfs.dispatch.ledger.ExecutionRecord;
 import dev.packetfs.dispatch.ledger.LatencyHistogram;
@@ -13,6 +12,7 @@ import dev.packetfs.dispatch.ledger.SeriesResolution;
 import dev.packetfs.dispatch.queue.Delivery;
 import dev.packetfs.dispatch.queue.Envelope;
 import dev.packetfs.dispatch.queue.QueueSettings;
+import dev.packetfs.kernel.ProgramJson;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.util.ArrayList;
@@ -76,9 +76,14 @@ final class QueueScripts {
      * quota; {moved, 1 when the quota stopped it with jobs left in the list}.
      */
     CompletableFuture<List<Long>> move(int batch) {
-        return MOVE.run(commands, ScriptOutputType.MULTI,
+        return MOVE.run(
+                commands,
+                ScriptOutputType.MULTI,
                 List.of(keys.ingress(), keys.moving(), keys.stream(), keys.delayed(), keys.queuedBytes()),
-                List.of(Integer.toString(batch), Long.toString(settings.maxJobs()), Long.toString(settings.maxBytes())));
+                List.of(
+                        Integer.toString(batch),
+                        Long.toString(settings.maxJobs()),
+                        Long.toString(settings.maxBytes())));
     }
 
     /** begin.lua over these deliveries: 1 run, 0 finished already (or a window not wanted), -1 a duplicate. */
@@ -108,7 +113,10 @@ final class QueueScripts {
 
     /** promote.lua: due retries back into the stream; {promoted, ms until the next is due or -1}. */
     CompletableFuture<List<Long>> promote(int batch) {
-        return PROMOTE.run(commands, ScriptOutputType.MULTI, List.of(keys.delayed(), keys.stream()),
+        return PROMOTE.run(
+                commands,
+                ScriptOutputType.MULTI,
+                List.of(keys.delayed(), keys.stream()),
                 List.of(Integer.toString(batch)));
     }
 
@@ -141,13 +149,24 @@ final class QueueScripts {
     }
 
     private List<String> planKeys(String id) {
-        return List.of(keys.stream(), keys.queuedBytes(), keys.job(id), keys.result(id), keys.fanOut(id),
+        return List.of(
+                keys.stream(),
+                keys.queuedBytes(),
+                keys.job(id),
+                keys.result(id),
+                keys.fanOut(id),
                 keys.fanOutsActive());
     }
 
     private List<String> planArgs(Delivery parent, String error) {
-        return new ArrayList<>(List.of(GROUP, parent.handle(), Long.toString(Envelope.utf8Length(parent.rawJob())), ttl(),
-                parent.jobId(), Integer.toString(parent.restarts()), error));
+        return new ArrayList<>(List.of(
+                GROUP,
+                parent.handle(),
+                Long.toString(Envelope.utf8Length(parent.rawJob())),
+                ttl(),
+                parent.jobId(),
+                Integer.toString(parent.restarts()),
+                error));
     }
 
     private static void addField(List<String> args, String name, Object value) {
@@ -157,36 +176,60 @@ final class QueueScripts {
 
     /** planning.lua: the parent's hash says {@code planning} (or {@code running} again), when this delivery owns it. */
     CompletableFuture<Long> planning(Delivery parent, boolean on) {
-        return PLANNING.run(commands, ScriptOutputType.INTEGER, List.of(keys.job(parent.jobId())),
+        return PLANNING.run(
+                commands,
+                ScriptOutputType.INTEGER,
+                List.of(keys.job(parent.jobId())),
                 List.of(parent.token(), on ? "running" : "planning", on ? "planning" : "running"));
     }
 
     /** cancel.lua: {@code cancelling}, {@code cancelled}, {@code running}, {@code finished} or {@code unknown}. */
     CompletableFuture<String> cancel(String jobId, String cancelledResult) {
-        return CANCEL.run(commands, ScriptOutputType.VALUE,
+        return CANCEL.run(
+                commands,
+                ScriptOutputType.VALUE,
                 List.of(keys.stream(), keys.job(jobId), keys.result(jobId), keys.fanOut(jobId), keys.queuedBytes()),
                 List.of(jobId, cancelledResult, ttl(), GROUP));
     }
 
     /** hedge.lua: 1 when the duplicate was queued. */
     CompletableFuture<Long> hedge(WindowRef window, Envelope.Hedge hedge, double afterFraction) {
-        return HEDGE.run(commands, ScriptOutputType.INTEGER,
-                List.of(keys.stream(), keys.queuedBytes(), keys.fanOut(window.parent()), keys.fanOutWindows(window.parent())),
-                List.of(Long.toString(window.index()), hedge.envelope(), Long.toString(hedge.jobBytes()),
-                        Double.toString(afterFraction), Integer.toString(window.plan())));
+        return HEDGE.run(
+                commands,
+                ScriptOutputType.INTEGER,
+                List.of(
+                        keys.stream(),
+                        keys.queuedBytes(),
+                        keys.fanOut(window.parent()),
+                        keys.fanOutWindows(window.parent())),
+                List.of(
+                        Long.toString(window.index()),
+                        hedge.envelope(),
+                        Long.toString(hedge.jobBytes()),
+                        Double.toString(afterFraction),
+                        Integer.toString(window.plan())));
     }
 
     /** finish.lua: the parent's result stored, its record gone, the merge entry acknowledged. */
     CompletableFuture<Long> finish(String parentId, String mergeEntry, String resultJson) {
-        return FINISH.run(commands, ScriptOutputType.INTEGER,
-                List.of(keys.stream(), keys.result(parentId), keys.job(parentId), keys.fanOut(parentId),
-                        keys.fanOutWindows(parentId), keys.fanOutsActive()),
+        return FINISH.run(
+                commands,
+                ScriptOutputType.INTEGER,
+                List.of(
+                        keys.stream(),
+                        keys.result(parentId),
+                        keys.job(parentId),
+                        keys.fanOut(parentId),
+                        keys.fanOutWindows(parentId),
+                        keys.fanOutsActive()),
                 List.of(GROUP, mergeEntry, resultJson, ttl(), parentId));
     }
 
     /** requeue.lua: 1 queued, 0 no such dead letter, -1 the job is queued or running already. */
     CompletableFuture<Long> requeue(String deadLetterId, String jobId, String jobJson) {
-        return REQUEUE.run(commands, ScriptOutputType.INTEGER,
+        return REQUEUE.run(
+                commands,
+                ScriptOutputType.INTEGER,
                 List.of(keys.dead(), keys.stream(), keys.queuedBytes(), keys.job(jobId), keys.result(jobId)),
                 List.of(deadLetterId, jobJson, ttl()));
     }
@@ -209,11 +252,20 @@ final class QueueScripts {
 
         private Settle() {
             long now = System.currentTimeMillis() / 1000;
-            k.addAll(List.of(keys.stream(), keys.delayed(), keys.dead(), keys.metrics(), keys.statsIndex(),
+            k.addAll(List.of(
+                    keys.stream(),
+                    keys.delayed(),
+                    keys.dead(),
+                    keys.metrics(),
+                    keys.statsIndex(),
                     keys.queuedBytes(),
                     keys.series(SeriesResolution.TEN_SECONDS, SeriesResolution.TEN_SECONDS.period(now)),
                     keys.series(SeriesResolution.MINUTE, SeriesResolution.MINUTE.period(now))));
-            a.addAll(List.of(GROUP, ttl(), Integer.toString(settings.metricsKept()), ttl(),
+            a.addAll(List.of(
+                    GROUP,
+                    ttl(),
+                    Integer.toString(settings.metricsKept()),
+                    ttl(),
                     Integer.toString(settings.deadLettersKept()),
                     Long.toString(SeriesResolution.TEN_SECONDS.kept().toSeconds()),
                     Long.toString(SeriesResolution.MINUTE.kept().toSeconds())));
@@ -226,8 +278,16 @@ final class QueueScripts {
          * @param job the job's JSON as queued, whose bytes leave the quota when it is done or dead
          * @param window for a window of a fan-out job; null otherwise
          */
-        Settle add(String kind, String handle, String jobId, String payload, String extra, int attempts, ExecutionRecord r,
-                String job, WindowArgs window) {
+        Settle add(
+                String kind,
+                String handle,
+                String jobId,
+                String payload,
+                String extra,
+                int attempts,
+                ExecutionRecord r,
+                String job,
+                WindowArgs window) {
             // An invalid job may have no id: its (unused) keys then name no job.
             String id = jobId == null ? "" : jobId;
             String parent = window == null ? "" : window.ref().parent();

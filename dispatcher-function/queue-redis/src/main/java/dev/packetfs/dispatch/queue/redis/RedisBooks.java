@@ -43,8 +43,16 @@ final class RedisBooks implements QueueBooks {
         for (String statsKey : RedisReplies.await(commands.smembers(keys.statsIndex()))) {
             Map<String, String> h = RedisReplies.await(commands.hgetall(statsKey));
             String substrate = keys.substrateOf(statsKey);
-            totals.put(substrate, new SubstrateTotals(substrate, number(h, "executions"), number(h, "successes"),
-                    number(h, "failures"), number(h, "throttled"), number(h, "bytes"), number(h, "cost_pico_usd")));
+            totals.put(
+                    substrate,
+                    new SubstrateTotals(
+                            substrate,
+                            number(h, "executions"),
+                            number(h, "successes"),
+                            number(h, "failures"),
+                            number(h, "throttled"),
+                            number(h, "bytes"),
+                            number(h, "cost_pico_usd")));
         }
         List<ExecutionRecord> recent = new ArrayList<>();
         for (String record : RedisReplies.await(commands.lrange(keys.metrics(), 0, -1))) {
@@ -54,7 +62,8 @@ final class RedisBooks implements QueueBooks {
     }
 
     @Override
-    public NavigableMap<Long, Map<String, SeriesBucket>> series(SeriesResolution resolution, long fromPeriod, long toPeriod) {
+    public NavigableMap<Long, Map<String, SeriesBucket>> series(
+            SeriesResolution resolution, long fromPeriod, long toPeriod) {
         redis.requireConnected();
         Map<Long, CompletableFuture<Map<String, String>>> reads = new TreeMap<>();
         for (long p = fromPeriod; p <= toPeriod; p++) {
@@ -82,8 +91,10 @@ final class RedisBooks implements QueueBooks {
     @Override
     public List<FanOutProgress> fanOuts(int max) {
         redis.requireConnected();
-        List<String> ids = RedisReplies.await(redis.commands().zrevrange(keys.fanOutsActive(), 0, Math.max(0, max - 1)));
-        List<CompletableFuture<FanOutProgress>> reads = ids.stream().map(finisher::progress).toList();
+        List<String> ids =
+                RedisReplies.await(redis.commands().zrevrange(keys.fanOutsActive(), 0, Math.max(0, max - 1)));
+        List<CompletableFuture<FanOutProgress>> reads =
+                ids.stream().map(finisher::progress).toList();
         List<FanOutProgress> out = new ArrayList<>();
         for (int i = 0; i < ids.size(); i++) {
             FanOutProgress p = RedisReplies.await(reads.get(i));
@@ -103,12 +114,17 @@ final class RedisBooks implements QueueBooks {
         CompletableFuture<Long> ingress = commands.llen(keys.ingress()).toCompletableFuture();
         CompletableFuture<Long> moving = commands.llen(keys.moving()).toCompletableFuture();
         CompletableFuture<Long> stream = commands.xlen(keys.stream()).toCompletableFuture();
-        CompletableFuture<PendingMessages> pending = commands.xpending(keys.stream(), QueueScripts.GROUP).toCompletableFuture();
+        CompletableFuture<PendingMessages> pending =
+                commands.xpending(keys.stream(), QueueScripts.GROUP).toCompletableFuture();
         CompletableFuture<Long> delayed = commands.zcard(keys.delayed()).toCompletableFuture();
         CompletableFuture<Long> dead = commands.xlen(keys.dead()).toCompletableFuture();
         long inFlight = RedisReplies.await(pending).getCount();
-        return new QueueDepth(RedisReplies.await(ingress) + RedisReplies.await(moving),
-                RedisReplies.await(stream) - inFlight, inFlight, RedisReplies.await(delayed), RedisReplies.await(dead));
+        return new QueueDepth(
+                RedisReplies.await(ingress) + RedisReplies.await(moving),
+                RedisReplies.await(stream) - inFlight,
+                inFlight,
+                RedisReplies.await(delayed),
+                RedisReplies.await(dead));
     }
 
     private static long number(Map<String, String> h, String field) {

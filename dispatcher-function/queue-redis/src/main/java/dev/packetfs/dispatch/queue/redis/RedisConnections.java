@@ -52,6 +52,7 @@ public final class RedisConnections implements AutoCloseable {
     private volatile StatefulConnection<String, String> shared;
     /** When the shared connection went down (System.nanoTime(), never 0); 0 while it is up. */
     private volatile long downSince;
+
     private final reactor.core.Disposable activations;
     private final List<StatefulConnection<String, String>> opened = new CopyOnWriteArrayList<>();
 
@@ -105,7 +106,9 @@ public final class RedisConnections implements AutoCloseable {
         }
         RedisURI uri = RedisURI.create(url);
         RedisClient client = RedisClient.create(resources());
-        client.setOptions(ClientOptions.builder().timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT)).build());
+        client.setOptions(ClientOptions.builder()
+                .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
+                .build());
         return new RedisConnections(client, uri, null);
     }
 
@@ -183,7 +186,8 @@ public final class RedisConnections implements AutoCloseable {
 
         /** The same connection's asynchronous commands: a blocking read that does not block a thread. */
         public RedisClusterAsyncCommands<String, String> async() {
-            return connection instanceof StatefulRedisConnection<String, String> c ? c.async()
+            return connection instanceof StatefulRedisConnection<String, String> c
+                    ? c.async()
                     : ((StatefulRedisClusterConnection<String, String>) connection).async();
         }
 

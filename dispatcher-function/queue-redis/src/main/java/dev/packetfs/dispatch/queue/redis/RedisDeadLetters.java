@@ -40,7 +40,8 @@ final class RedisDeadLetters implements DeadLetters {
         redis.requireConnected();
         List<StreamMessage<String, String>> found;
         try {
-            found = RedisReplies.await(redis.commands().xrange(redis.keys().dead(), Range.create(deadLetterId, deadLetterId)));
+            found = RedisReplies.await(
+                    redis.commands().xrange(redis.keys().dead(), Range.create(deadLetterId, deadLetterId)));
         } catch (QueueUnavailableException e) {
             if (e.getCause() instanceof RedisCommandExecutionException) {
                 throw new JobRequeueException(true, "no dead letter '" + deadLetterId + "'"); // not an entry id

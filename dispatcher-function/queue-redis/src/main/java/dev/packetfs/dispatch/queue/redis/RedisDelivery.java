@@ -51,6 +51,7 @@ import org.slf4j.LoggerFactory;
 final class RedisDelivery implements JobDelivery {
     /** The field submit.lua adds to entries it deduplicated. */
     private static final String CHECKED = "checked";
+
     private static final Logger LOG = LoggerFactory.getLogger(RedisDelivery.class);
     private static final int PROMOTE_BATCH = 1000;
 
@@ -67,8 +68,13 @@ final class RedisDelivery implements JobDelivery {
     private long nextSweep;
     private volatile boolean closed;
 
-    RedisDelivery(RedisConnections redis, QueueSettings settings, QueueScripts scripts, FanOutFinisher finisher,
-            String consumerName, ScheduledExecutorService maintenance) {
+    RedisDelivery(
+            RedisConnections redis,
+            QueueSettings settings,
+            QueueScripts scripts,
+            FanOutFinisher finisher,
+            String consumerName,
+            ScheduledExecutorService maintenance) {
         this.keys = redis.keys();
         this.settings = settings;
         this.consumer = Consumer.from(QueueScripts.GROUP, consumerName);
@@ -78,7 +84,8 @@ final class RedisDelivery implements JobDelivery {
         this.finisher = finisher;
         this.reader = redis.openBlocking();
         this.maintenance = maintenance;
-        this.sweepIntervalNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(50), settings.visibilityTimeout().toNanos() / 2);
+        this.sweepIntervalNanos = Math.max(
+                TimeUnit.MILLISECONDS.toNanos(50), settings.visibilityTimeout().toNanos() / 2);
         this.nextSweep = System.nanoTime();
     }
 
@@ -141,7 +148,8 @@ final class RedisDelivery implements JobDelivery {
         if (!wait.isZero()) {
             args.block(Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.min(wait.toNanos(), nextSweep - now))));
         }
-        return reader.async().xreadgroup(consumer, args, XReadArgs.StreamOffset.lastConsumed(keys.stream()))
+        return reader.async()
+                .xreadgroup(consumer, args, XReadArgs.StreamOffset.lastConsumed(keys.stream()))
                 .toCompletableFuture()
                 .handle((messages, error) -> {
                     if (error != null && !closed) {
@@ -233,20 +241,25 @@ final class RedisDelivery implements JobDelivery {
             return;
         }
         String[] ids = inFlight.stream().map(Delivery::handle).toArray(String[]::new);
-        RedisReplies.await(commands.xclaim(keys.stream(), consumer, XClaimArgs.Builder.justid().minIdleTime(0), ids));
+        RedisReplies.await(commands.xclaim(
+                keys.stream(), consumer, XClaimArgs.Builder.justid().minIdleTime(0), ids));
     }
 
     /** Takes over deliveries whose consumer stopped extending them: it died, or lost Redis. */
     private CompletableFuture<List<Delivery>> reclaim(int max) {
-        return commands.xautoclaim(keys.stream(),
-                        XAutoClaimArgs.Builder.xautoclaim(consumer, settings.visibilityTimeout(), "0-0").count(max))
+        return commands.xautoclaim(
+                        keys.stream(),
+                        XAutoClaimArgs.Builder.xautoclaim(consumer, settings.visibilityTimeout(), "0-0")
+                                .count(max))
                 .toCompletableFuture()
                 .thenCompose(claimed -> {
                     List<StreamMessage<String, String>> messages = claimed.getMessages();
                     if (messages.isEmpty()) {
                         return CompletableFuture.completedFuture(List.<Delivery>of());
                     }
-                    LOG.info("took over {} deliveries idle for more than {}", messages.size(),
+                    LOG.info(
+                            "took over {} deliveries idle for more than {}",
+                            messages.size(),
                             settings.visibilityTimeout());
                     return dropCrashLoops(messages).thenCompose(this::begin);
                 });
@@ -260,7 +273,8 @@ final class RedisDelivery implements JobDelivery {
             List<StreamMessage<String, String>> messages) {
         List<CompletableFuture<List<PendingMessage>>> counts = new ArrayList<>(messages.size());
         for (StreamMessage<String, String> m : messages) {
-            counts.add(commands.xpending(keys.stream(), QueueScripts.GROUP, Range.create(m.getId(), m.getId()), Limit.from(1))
+            counts.add(commands.xpending(
+                            keys.stream(), QueueScripts.GROUP, Range.create(m.getId(), m.getId()), Limit.from(1))
                     .toCompletableFuture());
         }
         return CompletableFuture.allOf(counts.toArray(CompletableFuture[]::new)).thenApply(done -> {
@@ -275,8 +289,12 @@ final class RedisDelivery implements JobDelivery {
                     Object read = Envelope.read(m.getId(), m.getBody());
                     String raw = read instanceof Delivery d ? d.rawJob() : ((Envelope.Invalid) read).raw();
                     String token = read instanceof Delivery d ? d.token() : ((Envelope.Invalid) read).token();
-                    crashing.add(new Envelope.Invalid(m.getId(), token, Envelope.usableJobId(raw),
-                            "delivered " + deliveries + " times and never settled: it may be crashing dispatchers", raw));
+                    crashing.add(new Envelope.Invalid(
+                            m.getId(),
+                            token,
+                            Envelope.usableJobId(raw),
+                            "delivered " + deliveries + " times and never settled: it may be crashing dispatchers",
+                            raw));
                 } else {
                     keep.add(m);
                 }

@@ -41,9 +41,11 @@ public final class RedisIntake implements JobIntake {
         }
         return scripts.submit(jobs).thenApply(queued -> {
             if (queued.get(0) == -2L) {
-                throw new QueueFullException("the queue is full: it holds " + queued.get(1) + " jobs and " + queued.get(2)
-                        + " bytes of jobs, and takes at most " + settings.maxJobs() + " jobs and " + settings.maxBytes()
-                        + " bytes (packetfs.queue.max-jobs, packetfs.queue.max-bytes); nothing of this submission was queued");
+                throw new QueueFullException(
+                        "the queue is full: it holds " + queued.get(1) + " jobs and " + queued.get(2)
+                                + " bytes of jobs, and takes at most " + settings.maxJobs() + " jobs and "
+                                + settings.maxBytes()
+                                + " bytes (packetfs.queue.max-jobs, packetfs.queue.max-bytes); nothing of this submission was queued");
             }
             List<SubmitOutcome> out = new ArrayList<>(jobs.size());
             for (int i = 0; i < jobs.size(); i++) {
@@ -62,7 +64,8 @@ public final class RedisIntake implements JobIntake {
     @Override
     public CancelOutcome cancel(String jobId) {
         redis.requireConnected();
-        String result = JobJson.toText(JobJson.write(JobResult.failed(jobId, null, 0, 0, JobIntake.cancelledError(jobId))));
+        String result =
+                JobJson.toText(JobJson.write(JobResult.failed(jobId, null, 0, 0, JobIntake.cancelledError(jobId))));
         return switch (RedisReplies.await(scripts.cancel(jobId, result))) {
             case "cancelling" -> CancelOutcome.CANCELLING;
             case "cancelled" -> CancelOutcome.CANCELLED;

@@ -29,8 +29,11 @@ final class RedisRecords implements JobRecords {
     @Override
     public void correctResult(JobResult corrected) {
         // XX: only where a result exists; KEEPTTL: the original 24 h stand (Redis 6.0+).
-        RedisReplies.await(redis.commands().set(redis.keys().result(corrected.jobId()),
-                JobJson.toText(JobJson.write(corrected)), SetArgs.Builder.xx().keepttl()));
+        RedisReplies.await(redis.commands()
+                .set(
+                        redis.keys().result(corrected.jobId()),
+                        JobJson.toText(JobJson.write(corrected)),
+                        SetArgs.Builder.xx().keepttl()));
     }
 
     @Override
@@ -39,15 +42,21 @@ final class RedisRecords implements JobRecords {
         if (result.isPresent()) {
             return result.map(RedisRecords::finished);
         }
-        Map<String, String> job = RedisReplies.await(redis.commands().hgetall(redis.keys().job(jobId)));
+        Map<String, String> job =
+                RedisReplies.await(redis.commands().hgetall(redis.keys().job(jobId)));
         if (job == null || job.isEmpty()) {
             // Finished between the two reads (the result stored and the job's hash deleted in one
             // step): the result is there now; else the job is unknown.
             return result(jobId).map(RedisRecords::finished);
         }
         FanOutProgress fanOut = "1".equals(job.get("fanout")) ? RedisReplies.await(finisher.progress(jobId)) : null;
-        return Optional.of(new JobStatus(jobId, job.getOrDefault("state", "queued"),
-                Integer.parseInt(job.getOrDefault("attempts", "0")), job.get("substrate"), null, fanOut));
+        return Optional.of(new JobStatus(
+                jobId,
+                job.getOrDefault("state", "queued"),
+                Integer.parseInt(job.getOrDefault("attempts", "0")),
+                job.get("substrate"),
+                null,
+                fanOut));
     }
 
     private static JobStatus finished(JobResult r) {

@@ -45,17 +45,39 @@ final class RedisSettlements {
             } else if (s instanceof Settlement.Unplannable unplannable) {
                 writes.add(scripts.unplannable(d, unplannable.error()));
             } else if (s instanceof Settlement.Done done) {
-                call.add("done", d.handle(), d.jobId(), w != null ? "" : JobJson.toText(JobJson.write(done.result())), "",
-                        d.attempts(), r, d.rawJob(), w);
+                call.add(
+                        "done",
+                        d.handle(),
+                        d.jobId(),
+                        w != null ? "" : JobJson.toText(JobJson.write(done.result())),
+                        "",
+                        d.attempts(),
+                        r,
+                        d.rawJob(),
+                        w);
             } else if (s instanceof Settlement.Retry retry) {
-                call.add("retry", d.handle(), d.jobId(), Envelope.retry(d, retry),
-                        Long.toString(retry.delay().toMillis()), d.attempts() + (retry.burnsAttempt() ? 1 : 0), r,
-                        d.rawJob(), w);
+                call.add(
+                        "retry",
+                        d.handle(),
+                        d.jobId(),
+                        Envelope.retry(d, retry),
+                        Long.toString(retry.delay().toMillis()),
+                        d.attempts() + (retry.burnsAttempt() ? 1 : 0),
+                        r,
+                        d.rawJob(),
+                        w);
             } else if (s instanceof Settlement.Dead dead) {
-                call.add("dead", d.handle(), d.jobId(), w != null ? "" : JobJson.toText(JobJson.write(dead.result())),
-                        JobJson.toText(JobJson.MAPPER.valueToTree(
-                                Envelope.dead(d.jobId(), d.rawJob(), dead.result().attempts(), dead.errors()))),
-                        dead.result().attempts(), r, d.rawJob(), w);
+                call.add(
+                        "dead",
+                        d.handle(),
+                        d.jobId(),
+                        w != null ? "" : JobJson.toText(JobJson.write(dead.result())),
+                        JobJson.toText(JobJson.MAPPER.valueToTree(Envelope.dead(
+                                d.jobId(), d.rawJob(), dead.result().attempts(), dead.errors()))),
+                        dead.result().attempts(),
+                        r,
+                        d.rawJob(),
+                        w);
             }
         }
         if (!call.isEmpty()) {
@@ -73,13 +95,20 @@ final class RedisSettlements {
         }
         if (s instanceof Settlement.Done done && done.result().succeeded()) {
             ObjectNode answer = done.result().result();
-            String next = d.job().program().op() == Op.FNV64 ? answer.path("hash").asText("") : "";
+            String next =
+                    d.job().program().op() == Op.FNV64 ? answer.path("hash").asText("") : "";
             return new QueueScripts.WindowArgs(ref, JobJson.toText(answer), "", next, false);
         }
         if (s instanceof Settlement.Done done && done.objectChanged()) {
-            return new QueueScripts.WindowArgs(ref, "", FanOutMerge.windowFoundChanged(d.job(), done.result().error()), "", true);
+            return new QueueScripts.WindowArgs(
+                    ref,
+                    "",
+                    FanOutMerge.windowFoundChanged(d.job(), done.result().error()),
+                    "",
+                    true);
         }
-        String error = s instanceof Settlement.Done done ? done.result().error()
+        String error = s instanceof Settlement.Done done
+                ? done.result().error()
                 : s instanceof Settlement.Dead dead ? dead.result().error() : "";
         return new QueueScripts.WindowArgs(ref, "", FanOutMerge.windowFailed(d.job(), error), "", false);
     }
@@ -92,7 +121,8 @@ final class RedisSettlements {
         QueueScripts.Settle call = scripts.settle();
         for (Envelope.Invalid bad : invalid) {
             String error = "invalid job: " + bad.error();
-            String result = bad.jobId() == null ? ""
+            String result = bad.jobId() == null
+                    ? ""
                     : JobJson.toText(JobJson.write(JobResult.failed(bad.jobId(), null, 0, 0, error)));
             QueueScripts.WindowArgs window = invalidWindow(bad);
             if (bad.jobId() != null && !alwaysDeadLetter) {
@@ -100,8 +130,16 @@ final class RedisSettlements {
             } else {
                 String dead = JobJson.toText(JobJson.MAPPER.valueToTree(Envelope.dead(
                         window != null ? window.ref().jobId() : bad.jobId(), bad.raw(), 0, List.of(error))));
-                call.add("dead", bad.handle(), window != null ? window.ref().jobId() : bad.jobId(), result, dead, 0, null,
-                        bad.raw(), window);
+                call.add(
+                        "dead",
+                        bad.handle(),
+                        window != null ? window.ref().jobId() : bad.jobId(),
+                        result,
+                        dead,
+                        0,
+                        null,
+                        bad.raw(),
+                        window);
             }
             LOG.warn("job {} settled as invalid: {}", bad.jobId() == null ? bad.handle() : bad.jobId(), bad.error());
         }
@@ -115,8 +153,10 @@ final class RedisSettlements {
     private static QueueScripts.WindowArgs invalidWindow(Envelope.Invalid bad) {
         try {
             ComputeJob job = JobJson.parse(bad.raw());
-            return job.window() == null ? null
-                    : new QueueScripts.WindowArgs(job.window(), "", FanOutMerge.windowFailed(job, bad.error()), "", false);
+            return job.window() == null
+                    ? null
+                    : new QueueScripts.WindowArgs(
+                            job.window(), "", FanOutMerge.windowFailed(job, bad.error()), "", false);
         } catch (RuntimeException notAJob) {
             return null;
         }

@@ -59,10 +59,16 @@ public final class RedisStreamJobQueue implements JobQueue {
     private static void createGroup(RedisConnections redis) {
         try {
             // From the start of the stream: entries added before any dispatcher existed count too.
-            redis.commands().xgroupCreate(XReadArgs.StreamOffset.from(redis.keys().stream(), "0"), QueueScripts.GROUP,
-                    XGroupCreateArgs.Builder.mkstream()).toCompletableFuture().get(RedisReplies.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            redis.commands()
+                    .xgroupCreate(
+                            XReadArgs.StreamOffset.from(redis.keys().stream(), "0"),
+                            QueueScripts.GROUP,
+                            XGroupCreateArgs.Builder.mkstream())
+                    .toCompletableFuture()
+                    .get(RedisReplies.TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof RedisBusyException) && !String.valueOf(e.getCause().getMessage()).startsWith("BUSYGROUP")) {
+            if (!(e.getCause() instanceof RedisBusyException)
+                    && !String.valueOf(e.getCause().getMessage()).startsWith("BUSYGROUP")) {
                 throw RedisReplies.unavailable(e.getCause());
             } // else another dispatcher created it
         } catch (InterruptedException | TimeoutException e) {

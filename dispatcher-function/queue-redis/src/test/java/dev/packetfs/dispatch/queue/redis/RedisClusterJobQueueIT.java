@@ -63,7 +63,10 @@ class RedisClusterJobQueueIT extends JobQueueContract {
     @Test
     void everyKeyLivesInTheHashTaggedSlotOnOneNode() throws Exception {
         queue.intake().submit(Jobs.crc("slot-check", "x"));
-        queue.delivery().settle(takeAtLeast(queue, 1).stream().map(JobQueueContract::done).toList());
+        queue.delivery()
+                .settle(takeAtLeast(queue, 1).stream()
+                        .map(JobQueueContract::done)
+                        .toList());
         int nodesWithKeys = 0;
         for (RedisServer node : cluster.nodes()) {
             String keys = node.cli("KEYS", "*");

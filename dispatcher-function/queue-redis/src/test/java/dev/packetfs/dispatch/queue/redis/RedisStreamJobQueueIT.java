@@ -65,13 +65,14 @@ class RedisStreamJobQueueIT extends JobQueueContract {
         JobQueue q = newQueue(SETTINGS);
         server.cli("CONFIG", "SET", "maxmemory", "1");
         try {
-            QueueUnavailableException e = assertThrows(QueueUnavailableException.class,
-                    () -> q.intake().submit(Jobs.crc("refused", "123456789")));
+            QueueUnavailableException e = assertThrows(
+                    QueueUnavailableException.class, () -> q.intake().submit(Jobs.crc("refused", "123456789")));
             assertTrue(e.getMessage().contains("OOM"), e.getMessage());
         } finally {
             server.cli("CONFIG", "SET", "maxmemory", "0");
         }
-        assertTrue(q.intake().submit(Jobs.crc("accepted", "123456789")).queued(), "queued again once Redis takes writes");
+        assertTrue(
+                q.intake().submit(Jobs.crc("accepted", "123456789")).queued(), "queued again once Redis takes writes");
     }
 
     /** LPUSH cannot be refused: past the quota, jobs wait in the ingress list, and move as room appears. */
@@ -92,7 +93,9 @@ class RedisStreamJobQueueIT extends JobQueueContract {
             q.delivery().settle(got.stream().map(JobQueueContract::done).toList());
             got.forEach(d -> settled.add(d.jobId()));
         }
-        assertEquals(List.of("lp0", "lp1", "lp2", "lp3", "lp4"), settled.stream().sorted().toList());
+        assertEquals(
+                List.of("lp0", "lp1", "lp2", "lp3", "lp4"),
+                settled.stream().sorted().toList());
         assertEquals("0", server.cli("LLEN", "packetfs:jobs:queue"));
         assertEquals("0", server.cli("GET", "packetfs:jobs:bytes"), "every job's bytes were released");
     }
@@ -148,11 +151,22 @@ class RedisStreamJobQueueIT extends JobQueueContract {
                 windows.addAll(queue.delivery().take(4 - windows.size(), Duration.ofMillis(100)));
             }
             assertEquals(4, windows.size(), "every window queued");
-            queue.delivery().settle(windows.stream().map(d -> answer(d, "local", 1)).toList());
+            queue.delivery()
+                    .settle(windows.stream().map(d -> answer(d, "local", 1)).toList());
             // The merge entry is now in the stream: a dispatcher that is about to die reads it.
-            String read = server.cli("XREADGROUP", "GROUP", QueueScripts.GROUP, "dies-merging", "COUNT", "10",
-                    "STREAMS", "packetfs:jobs:stream", ">");
-            assertTrue(read.contains("merge") && read.contains("merge-lost"), "the dying dispatcher holds the merge: " + read);
+            String read = server.cli(
+                    "XREADGROUP",
+                    "GROUP",
+                    QueueScripts.GROUP,
+                    "dies-merging",
+                    "COUNT",
+                    "10",
+                    "STREAMS",
+                    "packetfs:jobs:stream",
+                    ">");
+            assertTrue(
+                    read.contains("merge") && read.contains("merge-lost"),
+                    "the dying dispatcher holds the merge: " + read);
             assertTrue(queue.records().result("merge-lost").isEmpty(), "not merged yet");
 
             JobQueue second = secondConsumer(queue);
@@ -162,11 +176,16 @@ class RedisStreamJobQueueIT extends JobQueueContract {
                 assertTrue(second.delivery().take(1, Duration.ofMillis(200)).isEmpty(), "no window runs again");
                 r = second.records().result("merge-lost");
             }
-            assertTrue(r.isPresent(), "the merge was taken over: " + second.records().status("merge-lost"));
-            assertEquals(singlePass(parent), KernelResult.fromJson(dev.packetfs.kernel.Op.CRC32C, r.get().result()));
+            assertTrue(
+                    r.isPresent(),
+                    "the merge was taken over: " + second.records().status("merge-lost"));
+            assertEquals(
+                    singlePass(parent),
+                    KernelResult.fromJson(dev.packetfs.kernel.Op.CRC32C, r.get().result()));
             assertEquals(4, r.get().summary().get("windows").asLong());
             assertEquals("", server.cli("KEYS", "packetfs:fanout:*"));
-            assertEquals("0", server.cli("XLEN", "packetfs:jobs:stream"), "the merge entry was acknowledged and removed");
+            assertEquals(
+                    "0", server.cli("XLEN", "packetfs:jobs:stream"), "the merge entry was acknowledged and removed");
         }
     }
 }

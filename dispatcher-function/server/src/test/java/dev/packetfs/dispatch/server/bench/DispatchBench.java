@@ -44,7 +44,8 @@ import java.util.regex.Pattern;
 public final class DispatchBench {
     private static final Pattern HEAP = Pattern.compile("jvm_memory_used_bytes\\{area=\"heap\"[^}]*} ([0-9.E+]+)");
     /** The old generation alone (ParallelGC's name): what survives collections, the "flat" part. */
-    private static final Pattern OLD = Pattern.compile("jvm_memory_used_bytes\\{area=\"heap\",id=\"PS Old Gen\"} ([0-9.E+]+)");
+    private static final Pattern OLD =
+            Pattern.compile("jvm_memory_used_bytes\\{area=\"heap\",id=\"PS Old Gen\"} ([0-9.E+]+)");
 
     int jobs = 200_000;
     int warmup = 50_000;
@@ -217,7 +218,8 @@ public final class DispatchBench {
             sent.add(client.intake().submitAsync(List.of(all.get(i))));
             next += intervalNanos;
         }
-        java.util.concurrent.CompletableFuture.allOf(sent.toArray(java.util.concurrent.CompletableFuture[]::new)).join();
+        java.util.concurrent.CompletableFuture.allOf(sent.toArray(java.util.concurrent.CompletableFuture[]::new))
+                .join();
     }
 
     long successes(RedisConnections redis) throws Exception {
@@ -250,18 +252,31 @@ public final class DispatchBench {
         } else {
             json.append(String.format(",\"p50_ms\":%.2f,\"p99_ms\":%.2f", pct(latencies, 50), pct(latencies, 99)));
         }
-        json.append(String.format(",\"dispatchers\":%d,\"rate\":%d,\"backlog\":%b,\"warmup\":%d", dispatchers, rate,
-                backlog, backlog ? 0 : warmup));
+        json.append(String.format(
+                ",\"dispatchers\":%d,\"rate\":%d,\"backlog\":%b,\"warmup\":%d",
+                dispatchers, rate, backlog, backlog ? 0 : warmup));
         if (sampler != null) {
-            json.append(String.format(",\"peak_rss_mb\":%.0f,\"heap_used_mb_min\":%.0f,\"heap_used_mb_max\":%.0f"
-                    + ",\"old_gen_mb_min\":%.1f,\"old_gen_mb_max\":%.1f,\"samples\":%d",
-                    sampler.peakRss / 1e6, sampler.heapMin / 1e6, sampler.heapMax / 1e6, sampler.oldMin / 1e6,
-                    sampler.oldMax / 1e6, sampler.samples));
+            json.append(String.format(
+                    ",\"peak_rss_mb\":%.0f,\"heap_used_mb_min\":%.0f,\"heap_used_mb_max\":%.0f"
+                            + ",\"old_gen_mb_min\":%.1f,\"old_gen_mb_max\":%.1f,\"samples\":%d",
+                    sampler.peakRss / 1e6,
+                    sampler.heapMin / 1e6,
+                    sampler.heapMax / 1e6,
+                    sampler.oldMin / 1e6,
+                    sampler.oldMax / 1e6,
+                    sampler.samples));
         }
         json.append('}');
-        log("%d jobs in %.2f s: %.0f jobs/s; latency p50 %.2f, p90 %.2f, p99 %.2f, p99.9 %.2f, max %.2f ms", jobs,
-                seconds, jobs / seconds, pct(latencies, 50), pct(latencies, 90), pct(latencies, 99),
-                pct(latencies, 99.9), latencies.length == 0 ? 0 : latencies[latencies.length - 1] / 1000.0);
+        log(
+                "%d jobs in %.2f s: %.0f jobs/s; latency p50 %.2f, p90 %.2f, p99 %.2f, p99.9 %.2f, max %.2f ms",
+                jobs,
+                seconds,
+                jobs / seconds,
+                pct(latencies, 50),
+                pct(latencies, 90),
+                pct(latencies, 99),
+                pct(latencies, 99.9),
+                latencies.length == 0 ? 0 : latencies[latencies.length - 1] / 1000.0);
         System.out.println(json);
     }
 
@@ -371,8 +386,11 @@ public final class DispatchBench {
                 for (DispatcherProcess p : procs) {
                     peakRss = Math.max(peakRss, p.rssBytes());
                     try {
-                        String metrics = http.send(HttpRequest.newBuilder(URI.create(p.url() + "/q/metrics")).build(),
-                                HttpResponse.BodyHandlers.ofString()).body();
+                        String metrics = http.send(
+                                        HttpRequest.newBuilder(URI.create(p.url() + "/q/metrics"))
+                                                .build(),
+                                        HttpResponse.BodyHandlers.ofString())
+                                .body();
                         double heap = 0;
                         Matcher m = HEAP.matcher(metrics);
                         while (m.find()) {

@@ -42,18 +42,33 @@ public class BrowserBeans {
 
     @Produces
     @Singleton
-    BrowserSubstrate browsers(BrowserConfig config, PacketfsConfig packetfs, WindowFetcher fetcher, JobRecords records,
+    BrowserSubstrate browsers(
+            BrowserConfig config,
+            PacketfsConfig packetfs,
+            WindowFetcher fetcher,
+            JobRecords records,
             MeterRegistry registry) {
-        BrowserSettings settings = new BrowserSettings(config.maxNodeConcurrency(), config.trustAfter(),
-                config.minVerifyProbability(), config.spotCheckRate(), config.distinctAddresses(),
-                config.maxMessagesPerSecond(), config.unverifiedKept(), config.expectedLatency(),
+        BrowserSettings settings = new BrowserSettings(
+                config.maxNodeConcurrency(),
+                config.trustAfter(),
+                config.minVerifyProbability(),
+                config.spotCheckRate(),
+                config.distinctAddresses(),
+                config.maxMessagesPerSecond(),
+                config.unverifiedKept(),
+                config.expectedLatency(),
                 config.maxConnectionsPerAddress());
         // The volunteers' own allow-list: what the trusted substrates may fetch (packetfs.fetch.allow-hosts)
         // says nothing about where an untrusted browser may be sent.
-        PublicAddressPolicy volunteers = PublicAddressPolicy.allowing(config.allowHosts().orElse(null));
+        PublicAddressPolicy volunteers =
+                PublicAddressPolicy.allowing(config.allowHosts().orElse(null));
         // Corrections read and write the queue, which may block: never on the caller's event loop.
-        BrowserSubstrate browsers = wire(settings, fetcher, volunteers,
-                (jobId, truth) -> recomputeExecutor.execute(() -> correct(records, jobId, truth)), config.maxDuration(),
+        BrowserSubstrate browsers = wire(
+                settings,
+                fetcher,
+                volunteers,
+                (jobId, truth) -> recomputeExecutor.execute(() -> correct(records, jobId, truth)),
+                config.maxDuration(),
                 recomputeExecutor);
         register(registry, browsers);
         return browsers;
@@ -64,54 +79,98 @@ public class BrowserBeans {
      * volunteers and pin the versions they read, and to the volunteers' address rules. Reads and
      * recomputations run on {@code executor}, never on the caller's thread.
      */
-    static BrowserSubstrate wire(BrowserSettings settings, WindowFetcher fetcher, PublicAddressPolicy volunteers,
-            ResultCorrector corrector, Duration maxDuration, Executor executor) {
-        return new BrowserSubstrate(settings, program -> recompute(fetcher, program, executor), corrector,
-                program -> volunteerRefusal(volunteers, program), (url, timeout) -> probe(fetcher, url, timeout, executor),
+    static BrowserSubstrate wire(
+            BrowserSettings settings,
+            WindowFetcher fetcher,
+            PublicAddressPolicy volunteers,
+            ResultCorrector corrector,
+            Duration maxDuration,
+            Executor executor) {
+        return new BrowserSubstrate(
+                settings,
+                program -> recompute(fetcher, program, executor),
+                corrector,
+                program -> volunteerRefusal(volunteers, program),
+                (url, timeout) -> probe(fetcher, url, timeout, executor),
                 maxDuration);
     }
 
     /** packetfs_browser_* at /q/metrics: the volunteers, and what verifying them costs and finds. */
     private static void register(MeterRegistry registry, BrowserSubstrate browsers) {
-        Gauge.builder("packetfs.browser.nodes", browsers, BrowserSubstrate::nodeCount).register(registry);
-        Gauge.builder("packetfs.browser.capacity", browsers, BrowserSubstrate::capacity).register(registry);
+        Gauge.builder("packetfs.browser.nodes", browsers, BrowserSubstrate::nodeCount)
+                .register(registry);
+        Gauge.builder("packetfs.browser.capacity", browsers, BrowserSubstrate::capacity)
+                .register(registry);
         BrowserStats s = browsers.stats();
-        Map.of("jobs", s.jobs, "leases", s.leases, "quorums", s.quorums, "recomputes", s.recomputes,
-                "unverified", s.unverified, "spot_checks", s.spotChecks, "caught", s.caught, "corrected", s.corrected,
-                "releases", s.releases, "refused", s.refused)
-                .forEach((name, counter) -> FunctionCounter.builder("packetfs.browser." + name, counter, AtomicLong::get)
-                        .register(registry));
+        Map.of(
+                        "jobs",
+                        s.jobs,
+                        "leases",
+                        s.leases,
+                        "quorums",
+                        s.quorums,
+                        "recomputes",
+                        s.recomputes,
+                        "unverified",
+                        s.unverified,
+                        "spot_checks",
+                        s.spotChecks,
+                        "caught",
+                        s.caught,
+                        "corrected",
+                        s.corrected,
+                        "releases",
+                        s.releases,
+                        "refused",
+                        s.refused)
+                .forEach(
+                        (name, counter) -> FunctionCounter.builder("packetfs.browser." + name, counter, AtomicLong::get)
+                                .register(registry));
     }
 
     /** The dispatcher's own kernel, reading the window with its own checked fetcher. */
-    private static CompletableFuture<KernelResult> recompute(WindowFetcher fetcher, Program program, Executor executor) {
+    private static CompletableFuture<KernelResult> recompute(
+            WindowFetcher fetcher, Program program, Executor executor) {
         if (program.dataUrl() == null) {
             return CompletableFuture.completedFuture(Kernel.execute(program));
         }
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return fetcher.fetchAndExecute(program);
-            } catch (FetchException e) {
-                throw new CompletionException(e);
-            }
-        }, executor);
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return fetcher.fetchAndExecute(program);
+                    } catch (FetchException e) {
+                        throw new CompletionException(e);
+                    }
+                },
+                executor);
     }
 
     /** The object's version now, from the dispatcher's own checked fetcher; null when it cannot be told. */
-    private static CompletableFuture<ObjectVersion> probe(WindowFetcher fetcher, String url, Duration timeout, Executor executor) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return fetcher.probe(url, timeout).version();
-            } catch (FetchException e) {
-                return null; // leased unpinned, as before versions: the volunteers' read will tell
-            }
-        }, executor);
+    private static CompletableFuture<ObjectVersion> probe(
+            WindowFetcher fetcher, String url, Duration timeout, Executor executor) {
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return fetcher.probe(url, timeout).version();
+                    } catch (FetchException e) {
+                        return null; // leased unpinned, as before versions: the volunteers' read will tell
+                    }
+                },
+                executor);
     }
 
     private static void correct(JobRecords records, String jobId, KernelResult truth) {
-        records.result(jobId).ifPresent(stored -> records.correctResult(new JobResult(jobId, JobResult.Status.SUCCEEDED,
-                "local", truth.toJson(), stored.executionTimeMs(), stored.costPicoUsd(), stored.attempts() + 1,
-                null, Instant.now())));
+        records.result(jobId)
+                .ifPresent(stored -> records.correctResult(new JobResult(
+                        jobId,
+                        JobResult.Status.SUCCEEDED,
+                        "local",
+                        truth.toJson(),
+                        stored.executionTimeMs(),
+                        stored.costPicoUsd(),
+                        stored.attempts() + 1,
+                        null,
+                        Instant.now())));
     }
 
     /**
@@ -133,7 +192,9 @@ public class BrowserBeans {
             return "data_url host " + bare + " does not resolve";
         }
         InetAddress refused = policy.firstRefused(bare, resolved);
-        return refused == null ? null : "data_url " + AddressPolicy.describe(bare, refused)
-                + ": volunteers are never sent to such an address (packetfs.browser.allow-hosts exempts one)";
+        return refused == null
+                ? null
+                : "data_url " + AddressPolicy.describe(bare, refused)
+                        + ": volunteers are never sent to such an address (packetfs.browser.allow-hosts exempts one)";
     }
 }

@@ -33,7 +33,9 @@ public class BrowserRuntimeResource {
     @GET
     public Response page(@Context UriInfo uri) {
         if (!uri.getPath().endsWith("/")) {
-            return Response.status(Response.Status.MOVED_PERMANENTLY).location(URI.create("/browser-runtime/")).build();
+            return Response.status(Response.Status.MOVED_PERMANENTLY)
+                    .location(URI.create("/browser-runtime/"))
+                    .build();
         }
         return file("index.html");
     }

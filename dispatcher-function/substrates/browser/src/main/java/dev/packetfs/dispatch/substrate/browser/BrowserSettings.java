@@ -15,8 +15,15 @@ import java.time.Duration;
  * @param unverifiedKept per node, the unverified acceptances remembered for re-running
  * @param maxConnectionsPerAddress connections one IP address may hold; more are closed with 1008
  */
-public record BrowserSettings(int maxNodeConcurrency, int trustAfter, double minVerifyProbability, double spotCheckRate,
-        boolean distinctAddresses, int maxMessagesPerSecond, int unverifiedKept, Duration expectedLatency,
+public record BrowserSettings(
+        int maxNodeConcurrency,
+        int trustAfter,
+        double minVerifyProbability,
+        double spotCheckRate,
+        boolean distinctAddresses,
+        int maxMessagesPerSecond,
+        int unverifiedKept,
+        Duration expectedLatency,
         int maxConnectionsPerAddress) {
 
     public static BrowserSettings defaults() {

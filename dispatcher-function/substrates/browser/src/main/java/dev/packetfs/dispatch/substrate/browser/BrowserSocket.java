@@ -24,7 +24,10 @@ public class BrowserSocket {
     @OnOpen
     @NonBlocking
     public void open(WebSocketConnection connection) {
-        browsers.join(connection.id(), new Link(connection), host(connection.handshakeRequest().remoteAddress()));
+        browsers.join(
+                connection.id(),
+                new Link(connection),
+                host(connection.handshakeRequest().remoteAddress()));
     }
 
     @OnTextMessage
@@ -55,7 +58,10 @@ public class BrowserSocket {
     private record Link(WebSocketConnection connection) implements NodeLink {
         @Override
         public void send(String json) {
-            connection.sendText(json).subscribe().with(ok -> {}, error -> connection.close().subscribe().with(x -> {}, y -> {}));
+            connection
+                    .sendText(json)
+                    .subscribe()
+                    .with(ok -> {}, error -> connection.close().subscribe().with(x -> {}, y -> {}));
         }
 
         @Override

@@ -1,8 +1,8 @@
 package dev.packetfs.dispatch.substrate.browser;
 
 import dev.packetfs.dispatch.substrate.BilledUnits;
-import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.ExecutionRequest;
 import dev.packetfs.dispatch.substrate.HealthReport;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
@@ -42,13 +42,26 @@ public final class BrowserSubstrate implements SubstrateAdapter {
         return t;
     });
 
-    public BrowserSubstrate(BrowserSettings settings, TrustedRecompute trusted, ResultCorrector corrector,
-            VolunteerAddressCheck addresses, VersionPin pin, Duration maxDuration) {
+    public BrowserSubstrate(
+            BrowserSettings settings,
+            TrustedRecompute trusted,
+            ResultCorrector corrector,
+            VolunteerAddressCheck addresses,
+            VersionPin pin,
+            Duration maxDuration) {
         this.addresses = addresses;
         this.pin = pin;
         this.trusted = trusted;
-        this.capability = new SubstrateCapability(NAME, 0, settings.expectedLatency(), 256, maxDuration.toMillis(), false,
-                false, Integer.MAX_VALUE, false);
+        this.capability = new SubstrateCapability(
+                NAME,
+                0,
+                settings.expectedLatency(),
+                256,
+                maxDuration.toMillis(),
+                false,
+                false,
+                Integer.MAX_VALUE,
+                false);
         this.leases = new Leases(settings, stats);
         this.trust = new TrustPolicy(settings, leases, trusted, corrector, stats);
         this.protocol = new CoordinatorProtocol(settings, leases, trust);
@@ -77,8 +90,7 @@ public final class BrowserSubstrate implements SubstrateAdapter {
 
     // Read by the selector on every acquire: no allocation.
     private static final Optional<HealthReport> UP = Optional.of(HealthReport.up());
-    private static final Optional<HealthReport> NO_VOLUNTEERS =
-            Optional.of(HealthReport.idle("no volunteers"));
+    private static final Optional<HealthReport> NO_VOLUNTEERS = Optional.of(HealthReport.idle("no volunteers"));
 
     @Override
     public Optional<HealthReport> currentHealth() {
@@ -116,7 +128,8 @@ public final class BrowserSubstrate implements SubstrateAdapter {
         // read what the first one read. A change seen then is this pin's, not the job's.
         boolean pinnedHere = submitted.dataUrl() != null && submitted.version() == null;
         // The address check may resolve a name: never on the caller's (an event loop's) thread.
-        CompletableFuture<String> refusal = submitted.dataUrl() == null ? CompletableFuture.completedFuture(null)
+        CompletableFuture<String> refusal = submitted.dataUrl() == null
+                ? CompletableFuture.completedFuture(null)
                 : CompletableFuture.supplyAsync(() -> addresses.refusal(submitted), checks);
         CompletableFuture<Program> pinned = refusal.thenCompose(why -> {
             if (why != null) {
@@ -126,23 +139,35 @@ public final class BrowserSubstrate implements SubstrateAdapter {
                 return CompletableFuture.completedFuture(submitted);
             }
             return pin.current(submitted.dataUrl(), Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))
-                    .toCompletableFuture().handle((version, failed) -> version == null ? submitted : submitted.withVersion(version));
+                    .toCompletableFuture()
+                    .handle((version, failed) -> version == null ? submitted : submitted.withVersion(version));
         });
         return pinned.thenCompose(program -> leases.lease(program, deadline, Set.of())
-                        .thenCompose(answer -> trust.verify(request.jobId(), program, answer, deadline,
+                        .thenCompose(answer -> trust.verify(
+                                request.jobId(),
+                                program,
+                                answer,
+                                deadline,
                                 request.job().window() != null))
                         .exceptionallyCompose(error -> confirmChange(program, cause(error))))
                 .handle((verified, error) -> {
                     long ms = (System.nanoTime() - start) / 1_000_000;
                     if (error == null) {
-                        return (ExecutionOutcome) new ExecutionOutcome.Success(verified.result().toJson(),
-                                verified.result().bytesProcessed(), ms, BilledUnits.NONE, verified.where());
+                        return (ExecutionOutcome) new ExecutionOutcome.Success(
+                                verified.result().toJson(),
+                                verified.result().bytesProcessed(),
+                                ms,
+                                BilledUnits.NONE,
+                                verified.where());
                     }
                     Throwable cause = cause(error);
-                    FailureKind kind = cause instanceof Leases.NoVolunteer ? FailureKind.THROTTLED
-                            : cause instanceof RefusedAddress ? FailureKind.UNSUITABLE
-                            : changed(cause) ? (pinnedHere ? FailureKind.ORIGIN : FailureKind.OBJECT_CHANGED)
-                            : FailureKind.RETRYABLE;
+                    FailureKind kind = cause instanceof Leases.NoVolunteer
+                            ? FailureKind.THROTTLED
+                            : cause instanceof RefusedAddress
+                                    ? FailureKind.UNSUITABLE
+                                    : changed(cause)
+                                            ? (pinnedHere ? FailureKind.ORIGIN : FailureKind.OBJECT_CHANGED)
+                                            : FailureKind.RETRYABLE;
                     if (kind == FailureKind.UNSUITABLE) {
                         stats.refused.incrementAndGet();
                     }
@@ -163,7 +188,8 @@ public final class BrowserSubstrate implements SubstrateAdapter {
             return CompletableFuture.failedFuture(cause);
         }
         stats.recomputes.incrementAndGet();
-        return trusted.run(program).toCompletableFuture()
+        return trusted.run(program)
+                .toCompletableFuture()
                 .thenApply(truth -> new TrustPolicy.Verified(truth, "browser/" + v.node() + "+verified"));
     }
 

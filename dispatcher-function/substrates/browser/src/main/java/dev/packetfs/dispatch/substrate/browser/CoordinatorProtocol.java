@@ -30,6 +30,7 @@ final class CoordinatorProtocol {
     private final TrustPolicy trust;
     /** Connections open per remote address, for the per-address cap, and the address of each admitted one. */
     private final Map<String, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+
     private final Map<String, String> admitted = new ConcurrentHashMap<>();
 
     CoordinatorProtocol(BrowserSettings settings, Leases leases, TrustPolicy trust) {
@@ -58,7 +59,8 @@ final class CoordinatorProtocol {
             return;
         }
         admitted.put(nodeId, address);
-        leases.add(new VolunteerNode(nodeId, link, address, settings.unverifiedKept(), settings.maxMessagesPerSecond()));
+        leases.add(
+                new VolunteerNode(nodeId, link, address, settings.unverifiedKept(), settings.maxMessagesPerSecond()));
     }
 
     /** A browser disconnected: its leases go to other browsers. */
@@ -96,7 +98,12 @@ final class CoordinatorProtocol {
             case "hello" -> hello(node, message);
             case "result" -> answer(node, answered, message, true);
             case "error" -> answer(node, answered, message, false);
-            default -> drop(node, 1008, "unknown message type " + abbreviate(message.path("type").asText("")));
+            default ->
+                drop(
+                        node,
+                        1008,
+                        "unknown message type "
+                                + abbreviate(message.path("type").asText("")));
         }
     }
 
@@ -116,7 +123,8 @@ final class CoordinatorProtocol {
         welcome.put("node", node.id);
         welcome.put("concurrency", concurrency);
         node.link.send(welcome.toString());
-        LOG.debug("browser {} joined from {} ({}, {} slots)", node.id, node.address, node.userAgentClass(), concurrency);
+        LOG.debug(
+                "browser {} joined from {} ({}, {} slots)", node.id, node.address, node.userAgentClass(), concurrency);
     }
 
     /**
@@ -129,8 +137,12 @@ final class CoordinatorProtocol {
             return;
         }
         if (!ok) {
-            lease.end(null, new VolunteerError(node.id, message.path("error_code").asText(""),
-                    node.id + ": " + abbreviate(message.path("error").asText("failed"))));
+            lease.end(
+                    null,
+                    new VolunteerError(
+                            node.id,
+                            message.path("error_code").asText(""),
+                            node.id + ": " + abbreviate(message.path("error").asText("failed"))));
             return;
         }
         KernelResult result;

@@ -35,6 +35,7 @@ final class Leases implements AutoCloseable {
     private final Map<String, VolunteerNode> nodes = new ConcurrentHashMap<>();
     /** Nodes with a free slot, in turn: picking is O(1), not a scan of every connection. */
     private final ConcurrentLinkedDeque<VolunteerNode> ready = new ConcurrentLinkedDeque<>();
+
     private final ConcurrentLinkedDeque<Waiter> waiters = new ConcurrentLinkedDeque<>();
     private final AtomicInteger slots = new AtomicInteger();
     private final AtomicInteger untrustedSlots = new AtomicInteger();
@@ -191,11 +192,14 @@ final class Leases implements AutoCloseable {
         }
         Waiter w = new Waiter(program, deadline, excluded, new CompletableFuture<>());
         waiters.add(w);
-        timers.schedule(() -> {
-            if (waiters.remove(w)) {
-                w.answer().completeExceptionally(new NoVolunteer("no volunteer slot freed in time"));
-            }
-        }, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS);
+        timers.schedule(
+                () -> {
+                    if (waiters.remove(w)) {
+                        w.answer().completeExceptionally(new NoVolunteer("no volunteer slot freed in time"));
+                    }
+                },
+                Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())),
+                TimeUnit.MILLISECONDS);
         serveWaiters(); // a slot may have freed since the pick
         return w.answer();
     }
@@ -235,9 +239,14 @@ final class Leases implements AutoCloseable {
     }
 
     /** Leases to {@code node}, which holds a slot for it; if it leaves, to another eligible node. */
-    CompletableFuture<Answer> leaseTo(VolunteerNode node, Program program, long deadline, Set<String> excluded,
+    CompletableFuture<Answer> leaseTo(
+            VolunteerNode node,
+            Program program,
+            long deadline,
+            Set<String> excluded,
             Predicate<VolunteerNode> eligible) {
-        return send(node, program, deadline).thenApply(result -> new Answer(node, result))
+        return send(node, program, deadline)
+                .thenApply(result -> new Answer(node, result))
                 .exceptionallyCompose(error -> {
                     Throwable cause = error instanceof CompletionException ? error.getCause() : error;
                     if (!(cause instanceof NodeLeft) || System.nanoTime() >= deadline) {
@@ -249,7 +258,8 @@ final class Leases implements AutoCloseable {
                     more.add(node.id);
                     VolunteerNode next = pick(n -> !more.contains(n.id) && eligible.test(n), false);
                     if (next == null) {
-                        return CompletableFuture.failedFuture(new NodeLeft(cause.getMessage() + ", and no other volunteer is free"));
+                        return CompletableFuture.failedFuture(
+                                new NodeLeft(cause.getMessage() + ", and no other volunteer is free"));
                     }
                     return leaseTo(next, program, deadline, more, eligible);
                 });
@@ -261,8 +271,11 @@ final class Leases implements AutoCloseable {
         leases.put(lease.id, lease);
         stats.leases.incrementAndGet();
         long remainingMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-        lease.timeout = timers.schedule(() -> lease.end(null, new TimeoutException(
-                "browser " + node.id + " did not answer in " + remainingMs + " ms")), remainingMs, TimeUnit.MILLISECONDS);
+        lease.timeout = timers.schedule(
+                () -> lease.end(
+                        null, new TimeoutException("browser " + node.id + " did not answer in " + remainingMs + " ms")),
+                remainingMs,
+                TimeUnit.MILLISECONDS);
         node.link.send(CoordinatorProtocol.lease(lease.id, program, remainingMs));
         if (node.gone()) {
             lease.end(null, new NodeLeft("browser " + node.id + " left"));

@@ -28,7 +28,8 @@ public class OriginCheck implements HttpUpgradeCheck {
     public Uni<CheckResult> perform(HttpUpgradeContext context) {
         String origin = context.httpRequest().getHeader("Origin");
         String host = context.httpRequest().getHeader("Host");
-        return allowed(origin, host, config.allowedOrigins().orElse(List.of())) ? CheckResult.permitUpgrade()
+        return allowed(origin, host, config.allowedOrigins().orElse(List.of()))
+                ? CheckResult.permitUpgrade()
                 : CheckResult.rejectUpgrade(403);
     }
 

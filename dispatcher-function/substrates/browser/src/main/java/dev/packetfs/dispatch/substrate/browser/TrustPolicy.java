@@ -36,7 +36,11 @@ final class TrustPolicy {
     /** An answer as used, and where it came from ({@code browser/<node>}, with its verifier). */
     record Verified(KernelResult result, String where) {}
 
-    TrustPolicy(BrowserSettings settings, Leases leases, TrustedRecompute trusted, ResultCorrector corrector,
+    TrustPolicy(
+            BrowserSettings settings,
+            Leases leases,
+            TrustedRecompute trusted,
+            ResultCorrector corrector,
             BrowserStats stats) {
         this.settings = settings;
         this.leases = leases;
@@ -51,8 +55,8 @@ final class TrustPolicy {
      * @param alwaysVerify true for a window of a fan-out job: its answer is merged into a result
      *     that no later correction can reach, so it is never taken on trust
      */
-    CompletableFuture<Verified> verify(String jobId, Program program, Leases.Answer first, long deadline,
-            boolean alwaysVerify) {
+    CompletableFuture<Verified> verify(
+            String jobId, Program program, Leases.Answer first, long deadline, boolean alwaysVerify) {
         VolunteerNode a = first.node();
         if (!alwaysVerify && !needsVerification(a)) {
             stats.unverified.incrementAndGet();
@@ -60,8 +64,8 @@ final class TrustPolicy {
             maybeSpotCheck(a);
             return CompletableFuture.completedFuture(new Verified(first.result(), "browser/" + a.id));
         }
-        Predicate<VolunteerNode> independent = n -> !n.id.equals(a.id)
-                && (!settings.distinctAddresses() || !n.address.equals(a.address));
+        Predicate<VolunteerNode> independent =
+                n -> !n.id.equals(a.id) && (!settings.distinctAddresses() || !n.address.equals(a.address));
         VolunteerNode b = leases.pick(independent, false);
         if (b == null) {
             return recomputeAgainst(program, List.of(first));
@@ -76,8 +80,8 @@ final class TrustPolicy {
                     if (second.result().equals(first.result())) {
                         leases.credit(a);
                         leases.credit(second.node());
-                        return CompletableFuture.completedFuture(new Verified(first.result(),
-                                "browser/" + a.id + "+" + second.node().id));
+                        return CompletableFuture.completedFuture(
+                                new Verified(first.result(), "browser/" + a.id + "+" + second.node().id));
                     }
                     return recomputeAgainst(program, List.of(first, second));
                 });
@@ -91,8 +95,10 @@ final class TrustPolicy {
                 if (x.result().equals(truth)) {
                     leases.credit(x.node());
                 } else {
-                    caught(x.node(), program.op() + " answer " + x.result().toJson() + " where the dispatcher computed "
-                            + truth.toJson());
+                    caught(
+                            x.node(),
+                            program.op() + " answer " + x.result().toJson() + " where the dispatcher computed "
+                                    + truth.toJson());
                 }
             }
             return new Verified(truth, "browser/" + answers.get(0).node().id + "+verified");
@@ -125,16 +131,17 @@ final class TrustPolicy {
         byte[] data = new byte[SPOT_CHECK_BYTES];
         ThreadLocalRandom.current().nextBytes(data);
         Op op = Op.values()[ThreadLocalRandom.current().nextInt(Op.values().length)];
-        Program check = new Program(op, ThreadLocalRandom.current().nextInt(256), null, data, 0, Program.TO_END,
-                OptionalLong.empty());
+        Program check = new Program(
+                op, ThreadLocalRandom.current().nextInt(256), null, data, 0, Program.TO_END, OptionalLong.empty());
         KernelResult known = Kernel.execute(check);
-        leases.send(node, check, System.nanoTime() + TimeUnit.SECONDS.toNanos(30)).whenComplete((answer, error) -> {
-            if (error == null && !answer.equals(known)) {
-                caught(node, "spot check: " + op + " answer " + answer.toJson() + ", known " + known.toJson());
-            } else if (error == null) {
-                leases.credit(node);
-            }
-        });
+        leases.send(node, check, System.nanoTime() + TimeUnit.SECONDS.toNanos(30))
+                .whenComplete((answer, error) -> {
+                    if (error == null && !answer.equals(known)) {
+                        caught(node, "spot check: " + op + " answer " + answer.toJson() + ", known " + known.toJson());
+                    } else if (error == null) {
+                        leases.credit(node);
+                    }
+                });
     }
 
     /** A node that gave a wrong answer: disconnected, and everything it was trusted with recomputed. */
@@ -152,7 +159,11 @@ final class TrustPolicy {
         for (VolunteerNode.Unverified u : trustedWith) {
             trusted.run(u.program()).whenComplete((truth, error) -> {
                 if (error != null) {
-                    LOG.warn("re-running job {} after browser {} was caught failed: {}", u.jobId(), node.id, error.toString());
+                    LOG.warn(
+                            "re-running job {} after browser {} was caught failed: {}",
+                            u.jobId(),
+                            node.id,
+                            error.toString());
                 } else if (!truth.equals(u.result())) {
                     stats.corrected.incrementAndGet();
                     corrector.correct(u.jobId(), truth);

@@ -86,12 +86,9 @@ final class VolunteerNode {
         ready = false;
     }
 
-
     synchronized int validRun() {
         return validRun;
     }
-
-
 
     /**
      * A result of this node was checked and found right.

@@ -47,8 +47,13 @@ import org.junit.jupiter.api.Test;
  * page's lease waits for a slot rather than being pushed back; volunteers have no credentials.
  */
 class BrowserSubstrateIT extends SubstrateAdapterContract {
-    private static final Map<String, String> TYPES = Map.of("html", "text/html; charset=utf-8",
-            "js", "text/javascript; charset=utf-8", "mjs", "text/javascript; charset=utf-8");
+    private static final Map<String, String> TYPES = Map.of(
+            "html",
+            "text/html; charset=utf-8",
+            "js",
+            "text/javascript; charset=utf-8",
+            "mjs",
+            "text/javascript; charset=utf-8");
 
     private static ExecutorService executor;
     private static WindowFetcher fetcher;
@@ -60,11 +65,18 @@ class BrowserSubstrateIT extends SubstrateAdapterContract {
     @BeforeAll
     static void startVolunteer() throws Exception {
         Path binary = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
-        assumeTrue(Files.isExecutable(binary), "no Chromium at " + binary + " (apt-get install chromium; ./scripts/test does)");
+        assumeTrue(
+                Files.isExecutable(binary),
+                "no Chromium at " + binary + " (apt-get install chromium; ./scripts/test does)");
         executor = Executors.newCachedThreadPool();
         fetcher = new WindowFetcher(FetchLimits.defaults(), PublicAddressPolicy.allowing("127.0.0.1"));
-        browsers = BrowserBeans.wire(BrowserSettings.defaults(), fetcher, PublicAddressPolicy.allowing("127.0.0.1"),
-                (jobId, truth) -> {}, Duration.ofSeconds(60), executor);
+        browsers = BrowserBeans.wire(
+                BrowserSettings.defaults(),
+                fetcher,
+                PublicAddressPolicy.allowing("127.0.0.1"),
+                (jobId, truth) -> {},
+                Duration.ofSeconds(60),
+                executor);
         vertx = Vertx.vertx();
         HttpServer server = vertx.createHttpServer()
                 .webSocketHandler(BrowserSubstrateIT::join)
@@ -76,21 +88,37 @@ class BrowserSubstrateIT extends SubstrateAdapterContract {
                         return;
                     }
                     String extension = name.isEmpty() ? "html" : name.substring(name.lastIndexOf('.') + 1);
-                    request.response().putHeader("Content-Type", TYPES.getOrDefault(extension, "application/octet-stream"))
-                            .putHeader("Cache-Control", "no-cache").end(Buffer.buffer(file));
+                    request.response()
+                            .putHeader("Content-Type", TYPES.getOrDefault(extension, "application/octet-stream"))
+                            .putHeader("Cache-Control", "no-cache")
+                            .end(Buffer.buffer(file));
                 })
-                .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                .listen(0, "127.0.0.1")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
         profile = Files.createTempDirectory("chromium-volunteer");
-        chromium = new ProcessBuilder(binary.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + profile, "http://127.0.0.1:" + server.actualPort() + "/browser-runtime/")
+        chromium = new ProcessBuilder(
+                        binary.toString(),
+                        "--headless",
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-quic",
+                        "--no-first-run",
+                        "--disable-background-networking",
+                        "--disable-component-update",
+                        "--disable-sync",
+                        "--user-data-dir=" + profile,
+                        "http://127.0.0.1:" + server.actualPort() + "/browser-runtime/")
                 .redirectErrorStream(true)
                 .redirectOutput(profile.resolve("chromium.log").toFile())
                 .start();
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (browsers.nodeCount() == 0 || !browsers.currentHealth().orElseThrow().healthy()) {
+        while (browsers.nodeCount() == 0
+                || !browsers.currentHealth().orElseThrow().healthy()) {
             if (!chromium.isAlive() || System.nanoTime() > until) {
-                throw new IllegalStateException("no volunteer joined: " + Files.readString(profile.resolve("chromium.log")));
+                throw new IllegalStateException(
+                        "no volunteer joined: " + Files.readString(profile.resolve("chromium.log")));
             }
             Thread.sleep(100);
         }
@@ -103,17 +131,20 @@ class BrowserSubstrateIT extends SubstrateAdapterContract {
             return;
         }
         String id = UUID.randomUUID().toString();
-        browsers.join(id, new NodeLink() {
-            @Override
-            public void send(String json) {
-                socket.writeTextMessage(json).onFailure(e -> socket.close());
-            }
+        browsers.join(
+                id,
+                new NodeLink() {
+                    @Override
+                    public void send(String json) {
+                        socket.writeTextMessage(json).onFailure(e -> socket.close());
+                    }
 
-            @Override
-            public void close(int code, String reason) {
-                socket.close((short) code, reason);
-            }
-        }, "127.0.0.1");
+                    @Override
+                    public void close(int code, String reason) {
+                        socket.close((short) code, reason);
+                    }
+                },
+                "127.0.0.1");
         socket.textMessageHandler(text -> browsers.message(id, text));
         socket.closeHandler(closed -> browsers.leave(id));
     }
@@ -164,8 +195,13 @@ class BrowserSubstrateIT extends SubstrateAdapterContract {
     /** A coordinator no volunteer has joined. */
     @Override
     protected SubstrateAdapter unreachableAdapter() {
-        return BrowserBeans.wire(BrowserSettings.defaults(), fetcher, PublicAddressPolicy.allowing("127.0.0.1"),
-                (jobId, truth) -> {}, Duration.ofSeconds(60), executor);
+        return BrowserBeans.wire(
+                BrowserSettings.defaults(),
+                fetcher,
+                PublicAddressPolicy.allowing("127.0.0.1"),
+                (jobId, truth) -> {},
+                Duration.ofSeconds(60),
+                executor);
     }
 
     @Override
@@ -202,7 +238,8 @@ class BrowserSubstrateIT extends SubstrateAdapterContract {
     /** The page computed it (whether the dispatcher also checked it depends on the trust it has earned so far). */
     @Test
     void theVolunteerComputesIt() throws Exception {
-        ExecutionOutcome.Success s = assertInstanceOf(ExecutionOutcome.Success.class,
+        ExecutionOutcome.Success s = assertInstanceOf(
+                ExecutionOutcome.Success.class,
                 run(browsers, job("page", "{\"op\":\"crc32c\",\"data\":\"MTIzNDU2Nzg5\"}"), Duration.ofSeconds(10)));
         assertEquals(3808858755L, s.result().get("checksum").longValue());
         assertTrue(s.location().startsWith("browser/"), s.location());

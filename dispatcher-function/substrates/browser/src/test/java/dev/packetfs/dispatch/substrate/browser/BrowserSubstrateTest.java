@@ -10,8 +10,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.packetfs.dispatch.job.ComputeJob;
-import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.ExecutionRequest;
 import dev.packetfs.kernel.Kernel;
 import dev.packetfs.kernel.KernelResult;
@@ -43,12 +43,18 @@ class BrowserSubstrateTest {
     private final AtomicInteger recomputes = new AtomicInteger();
 
     private BrowserSubstrate coordinator(int trustAfter, double minVerify, double spotCheck) {
-        BrowserSettings settings = new BrowserSettings(2, trustAfter, minVerify, spotCheck, false, 1000, 100,
-                Duration.ofMillis(10), 3);
-        return new BrowserSubstrate(settings, program -> {
-            recomputes.incrementAndGet();
-            return CompletableFuture.completedFuture(Kernel.execute(program));
-        }, corrections::put, program -> null, (url, timeout) -> CompletableFuture.completedFuture(null), Duration.ofSeconds(30));
+        BrowserSettings settings =
+                new BrowserSettings(2, trustAfter, minVerify, spotCheck, false, 1000, 100, Duration.ofMillis(10), 3);
+        return new BrowserSubstrate(
+                settings,
+                program -> {
+                    recomputes.incrementAndGet();
+                    return CompletableFuture.completedFuture(Kernel.execute(program));
+                },
+                corrections::put,
+                program -> null,
+                (url, timeout) -> CompletableFuture.completedFuture(null),
+                Duration.ofSeconds(30));
     }
 
     /** A scripted browser: answers every lease, honestly unless told to lie. */
@@ -59,6 +65,7 @@ class BrowserSubstrateTest {
         volatile boolean silent;
         /** Answers every lease with an object_changed error. */
         volatile boolean sayChanged;
+
         final List<JsonNode> programs = new CopyOnWriteArrayList<>();
         volatile int closedWith;
         final List<String> leases = new CopyOnWriteArrayList<>();
@@ -71,8 +78,10 @@ class BrowserSubstrateTest {
             this.coordinator = coordinator;
             this.id = id;
             coordinator.join(id, this, "10.0.0." + id.hashCode() % 200);
-            coordinator.message(id, "{\"type\":\"hello\",\"capabilities\":{\"concurrency\":" + concurrency
-                    + ",\"ua_class\":\"test\"}}");
+            coordinator.message(
+                    id,
+                    "{\"type\":\"hello\",\"capabilities\":{\"concurrency\":" + concurrency
+                            + ",\"ua_class\":\"test\"}}");
         }
 
         @Override
@@ -88,8 +97,11 @@ class BrowserSubstrateTest {
                     return;
                 }
                 if (sayChanged) {
-                    ObjectNode error = JSON.createObjectNode().put("type", "error").put("lease", m.get("lease").asText())
-                            .put("error", "the object changed").put("error_code", "object_changed");
+                    ObjectNode error = JSON.createObjectNode()
+                            .put("type", "error")
+                            .put("lease", m.get("lease").asText())
+                            .put("error", "the object changed")
+                            .put("error_code", "object_changed");
                     CompletableFuture.runAsync(() -> coordinator.message(id, error.toString()));
                     return;
                 }
@@ -98,7 +110,9 @@ class BrowserSubstrateTest {
                 if (lying) {
                     r = new KernelResult(r.op(), r.value() ^ 1, r.bytesProcessed());
                 }
-                ObjectNode answer = JSON.createObjectNode().put("type", "result").put("lease", m.get("lease").asText());
+                ObjectNode answer = JSON.createObjectNode()
+                        .put("type", "result")
+                        .put("lease", m.get("lease").asText());
                 answer.set("result", r.toJson());
                 CompletableFuture.runAsync(() -> coordinator.message(id, answer.toString()));
             } catch (Exception e) {
@@ -123,7 +137,9 @@ class BrowserSubstrateTest {
     }
 
     private static ExecutionOutcome run(BrowserSubstrate c, ComputeJob job) throws Exception {
-        return c.execute(new ExecutionRequest(job, Duration.ofSeconds(5))).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        return c.execute(new ExecutionRequest(job, Duration.ofSeconds(5)))
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
     }
 
     private static void assertRight(ComputeJob job, ExecutionOutcome outcome) {
@@ -132,21 +148,39 @@ class BrowserSubstrateTest {
     }
 
     /** A coordinator whose dispatcher reads data_url windows as {@code read} says, and pins {@code now}. */
-    private BrowserSubstrate reading(java.util.function.Function<Program, CompletableFuture<KernelResult>> read,
+    private BrowserSubstrate reading(
+            java.util.function.Function<Program, CompletableFuture<KernelResult>> read,
             dev.packetfs.kernel.ObjectVersion now) {
         BrowserSettings settings = new BrowserSettings(2, 1, 0, 0, false, 1000, 100, Duration.ofMillis(10), 3);
-        return new BrowserSubstrate(settings, program -> {
-            recomputes.incrementAndGet();
-            return read.apply(program);
-        }, corrections::put, program -> null, (url, timeout) -> CompletableFuture.completedFuture(now), Duration.ofSeconds(30));
+        return new BrowserSubstrate(
+                settings,
+                program -> {
+                    recomputes.incrementAndGet();
+                    return read.apply(program);
+                },
+                corrections::put,
+                program -> null,
+                (url, timeout) -> CompletableFuture.completedFuture(now),
+                Duration.ofSeconds(30));
     }
 
-    private static final dev.packetfs.kernel.ObjectVersion V1 = new dev.packetfs.kernel.ObjectVersion("\"v1\"", null, 9);
+    private static final dev.packetfs.kernel.ObjectVersion V1 =
+            new dev.packetfs.kernel.ObjectVersion("\"v1\"", null, 9);
     private static final KernelResult DIGITS = Kernel.execute(Program.over(Op.CRC32C, 0, "123456789".getBytes()));
 
     private static ComputeJob urlJob(String id, dev.packetfs.kernel.ObjectVersion version) {
-        return ComputeJob.of(id, new Program(Op.CRC32C, 0, "https://objects.example/digits", null, 0, Program.TO_END,
-                OptionalLong.empty(), version)).withPublic(true);
+        return ComputeJob.of(
+                        id,
+                        new Program(
+                                Op.CRC32C,
+                                0,
+                                "https://objects.example/digits",
+                                null,
+                                0,
+                                Program.TO_END,
+                                OptionalLong.empty(),
+                                version))
+                .withPublic(true);
     }
 
     @Test
@@ -155,7 +189,9 @@ class BrowserSubstrateTest {
         FakeBrowser b = new FakeBrowser(c, "b");
         b.sayChanged = true; // its answer does not matter here; the lease it got does
         run(c, urlJob("pin-me", null));
-        assertEquals("{\"etag\":\"\\\"v1\\\"\",\"size\":9}", b.programs.get(0).get("version").toString());
+        assertEquals(
+                "{\"etag\":\"\\\"v1\\\"\",\"size\":9}",
+                b.programs.get(0).get("version").toString());
     }
 
     @Test
@@ -172,15 +208,20 @@ class BrowserSubstrateTest {
 
     @Test
     void aChangeTheDispatcherConfirmsIsTheJobsWhenItPinnedTheVersionAndARereadWhenTheDispatcherDid() throws Exception {
-        BrowserSubstrate c = reading(p -> CompletableFuture.failedFuture(new dev.packetfs.protocol.fetch.FetchException(
-                dev.packetfs.protocol.fetch.FetchException.Kind.OBJECT_CHANGED, "it is now ETag \"v2\"")), V1);
+        BrowserSubstrate c = reading(
+                p -> CompletableFuture.failedFuture(new dev.packetfs.protocol.fetch.FetchException(
+                        dev.packetfs.protocol.fetch.FetchException.Kind.OBJECT_CHANGED, "it is now ETag \"v2\"")),
+                V1);
         FakeBrowser b = new FakeBrowser(c, "b");
         b.sayChanged = true;
-        ExecutionOutcome.Failure pinnedByJob = assertInstanceOf(ExecutionOutcome.Failure.class, run(c, urlJob("mine", V1)));
+        ExecutionOutcome.Failure pinnedByJob =
+                assertInstanceOf(ExecutionOutcome.Failure.class, run(c, urlJob("mine", V1)));
         assertEquals(FailureKind.OBJECT_CHANGED, pinnedByJob.kind(), pinnedByJob.message());
-        ExecutionOutcome.Failure pinnedHere = assertInstanceOf(ExecutionOutcome.Failure.class, run(c, urlJob("unpinned", null)));
+        ExecutionOutcome.Failure pinnedHere =
+                assertInstanceOf(ExecutionOutcome.Failure.class, run(c, urlJob("unpinned", null)));
         assertEquals(FailureKind.ORIGIN, pinnedHere.kind(), "read again on the next attempt, pinned anew");
-        assertTrue(pinnedHere.message().startsWith("the object changed while volunteers read it"), pinnedHere.message());
+        assertTrue(
+                pinnedHere.message().startsWith("the object changed while volunteers read it"), pinnedHere.message());
     }
 
     @Test
@@ -209,7 +250,8 @@ class BrowserSubstrateTest {
             assertRight(job("t" + i, i), run(c, job("t" + i, i)));
         }
         long verifiedLater = c.stats().quorums.get() - 5;
-        assertTrue(verifiedLater > 0 && c.stats().unverified.get() > 50,
+        assertTrue(
+                verifiedLater > 0 && c.stats().unverified.get() > 50,
                 "trusted nodes are verified only sometimes: " + verifiedLater + " of 100");
     }
 
@@ -226,7 +268,8 @@ class BrowserSubstrateTest {
         assertEquals(0, honest.closedWith);
         assertEquals(1, c.stats().caught.get());
         assertTrue(recomputes.get() >= 1, "the disagreement was settled by the dispatcher's kernel");
-        assertEquals(List.of(2, 0), List.of(c.slotCounts()[0], c.slotCounts()[1]), "only the honest node's slots are left");
+        assertEquals(
+                List.of(2, 0), List.of(c.slotCounts()[0], c.slotCounts()[1]), "only the honest node's slots are left");
     }
 
     @Test
@@ -251,7 +294,9 @@ class BrowserSubstrateTest {
         List<String> answeredByA = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             ExecutionOutcome.Success o = (ExecutionOutcome.Success) run(c, job("bad" + i, i + 10));
-            assertNotEquals(Kernel.execute(job("bad" + i, i + 10).program()).toJson(), o.result(),
+            assertNotEquals(
+                    Kernel.execute(job("bad" + i, i + 10).program()).toJson(),
+                    o.result(),
                     "accepted unverified: the cost of trust");
             if (o.location().equals("browser/a")) {
                 answeredByA.add("bad" + i);
@@ -264,7 +309,8 @@ class BrowserSubstrateTest {
             Thread.sleep(10);
         }
         assertEquals(1008, a.closedWith);
-        assertEquals(Set.copyOf(answeredByA), corrections.keySet(), "every unverified answer of the liar, and only those");
+        assertEquals(
+                Set.copyOf(answeredByA), corrections.keySet(), "every unverified answer of the liar, and only those");
         for (String id : answeredByA) {
             int n = Integer.parseInt(id.substring(3)) + 10;
             assertEquals(Kernel.execute(job(id, n).program()), corrections.get(id));
@@ -286,8 +332,20 @@ class BrowserSubstrateTest {
         long unverifiedBefore = c.stats().unverified.get();
         // (A plain job would be taken unverified with probability 1 - trustAfter / (2 run): see the test above.)
         ComputeJob j = job("w", 8);
-        ComputeJob window = new ComputeJob("p~w3", j.program(), null, null, false, false, "auto", null, true, null,
-                List.of(), new dev.packetfs.dispatch.job.WindowRef("p", 3, false), false);
+        ComputeJob window = new ComputeJob(
+                "p~w3",
+                j.program(),
+                null,
+                null,
+                false,
+                false,
+                "auto",
+                null,
+                true,
+                null,
+                List.of(),
+                new dev.packetfs.dispatch.job.WindowRef("p", 3, false),
+                false);
         assertRight(window, run(c, window));
         assertEquals(1008, a.closedWith, "its window answer was checked, and it was caught");
         assertEquals(0, c.stats().unverified.get() - unverifiedBefore, "nothing was taken on trust");
@@ -301,7 +359,8 @@ class BrowserSubstrateTest {
         run(c, job("w", 1)); // one quorum: both trusted
         a.silent = true;
         b.silent = true;
-        CompletableFuture<ExecutionOutcome> pending = c.execute(new ExecutionRequest(job("moving", 7), Duration.ofSeconds(5)))
+        CompletableFuture<ExecutionOutcome> pending = c.execute(
+                        new ExecutionRequest(job("moving", 7), Duration.ofSeconds(5)))
                 .toCompletableFuture();
         FakeBrowser holder = a.leases.size() > 1 ? a : b;
         FakeBrowser other = holder == a ? b : a;
@@ -315,16 +374,23 @@ class BrowserSubstrateTest {
     void aDataUrlVolunteersMayNotFetchIsNeverLeasedAndGoesElsewhere() throws Exception {
         BrowserSettings settings = new BrowserSettings(2, 5, 0.05, 0, false, 1000, 100, Duration.ofMillis(10), 64);
         PublicAddressPolicy volunteers = PublicAddressPolicy.allowing(null);
-        BrowserSubstrate c = new BrowserSubstrate(settings, p -> CompletableFuture.completedFuture(Kernel.execute(p)),
-                corrections::put, program -> BrowserBeans.volunteerRefusal(volunteers, program),
-                (url, timeout) -> CompletableFuture.completedFuture(null), Duration.ofSeconds(30));
+        BrowserSubstrate c = new BrowserSubstrate(
+                settings,
+                p -> CompletableFuture.completedFuture(Kernel.execute(p)),
+                corrections::put,
+                program -> BrowserBeans.volunteerRefusal(volunteers, program),
+                (url, timeout) -> CompletableFuture.completedFuture(null),
+                Duration.ofSeconds(30));
         FakeBrowser b = new FakeBrowser(c, "b");
         Program intranet = new Program(Op.XOR, 0, "http://10.0.0.1/secret", null, 0, 16, OptionalLong.empty());
-        ExecutionOutcome.Failure f = assertInstanceOf(ExecutionOutcome.Failure.class,
+        ExecutionOutcome.Failure f = assertInstanceOf(
+                ExecutionOutcome.Failure.class,
                 run(c, ComputeJob.of("intranet", intranet).withPublic(true)));
         assertEquals(FailureKind.UNSUITABLE, f.kind(), "another substrate may run it; the job is not at fault");
-        assertEquals("data_url 10.0.0.1 (10.0.0.0/8, private): volunteers are never sent to such an address"
-                + " (packetfs.browser.allow-hosts exempts one)", f.message());
+        assertEquals(
+                "data_url 10.0.0.1 (10.0.0.0/8, private): volunteers are never sent to such an address"
+                        + " (packetfs.browser.allow-hosts exempts one)",
+                f.message());
         assertTrue(b.leases.isEmpty(), "no volunteer was sent there");
         assertEquals(1, c.stats().refused.get());
     }
@@ -333,18 +399,25 @@ class BrowserSubstrateTest {
     @Test
     void volunteersHaveTheirOwnAllowListAndItIsEmptyByDefault() {
         PublicAddressPolicy none = PublicAddressPolicy.allowing(null);
-        for (String url : List.of("http://127.0.0.1:8080/o", "http://[::1]/o", "http://169.254.169.254/latest",
-                "http://[::ffff:10.1.2.3]/o", "http://localhost/o")) {
+        for (String url : List.of(
+                "http://127.0.0.1:8080/o",
+                "http://[::1]/o",
+                "http://169.254.169.254/latest",
+                "http://[::ffff:10.1.2.3]/o",
+                "http://localhost/o")) {
             Program p = new Program(Op.XOR, 0, url, null, 0, 16, OptionalLong.empty());
             String why = BrowserBeans.volunteerRefusal(none, p);
             assertTrue(why != null && why.contains("volunteers are never sent"), url + ": " + why);
         }
-        assertTrue(BrowserBeans.volunteerRefusal(none, new Program(Op.XOR, 0, "http://127.0.0.1/o", null, 0, 16,
-                OptionalLong.empty())).contains("127.0.0.0/8, loopback"));
+        assertTrue(BrowserBeans.volunteerRefusal(
+                        none, new Program(Op.XOR, 0, "http://127.0.0.1/o", null, 0, 16, OptionalLong.empty()))
+                .contains("127.0.0.0/8, loopback"));
         Program loopback = new Program(Op.XOR, 0, "http://127.0.0.1:9/o", null, 0, 16, OptionalLong.empty());
         assertEquals(null, BrowserBeans.volunteerRefusal(PublicAddressPolicy.allowing("127.0.0.1"), loopback));
-        assertEquals(null, BrowserBeans.volunteerRefusal(none,
-                new Program(Op.XOR, 0, "http://93.184.215.14/o", null, 0, 16, OptionalLong.empty())));
+        assertEquals(
+                null,
+                BrowserBeans.volunteerRefusal(
+                        none, new Program(Op.XOR, 0, "http://93.184.215.14/o", null, 0, 16, OptionalLong.empty())));
     }
 
     @Test

@@ -29,14 +29,18 @@ public final class CloudflareAdapter extends WorkerHttpAdapter {
      * Bytes one CPU millisecond covers, per op: the Worker's own table (worker-cloudflare's
      * BYTES_PER_CPU_MS), from which it reports {@code cpu_ms}.
      */
-    private static final Map<Op, Long> BYTES_PER_CPU_MS = Map.of(Op.CRC32C, 300_000L, Op.FNV64, 250_000L,
-            Op.COUNTEQ, 300_000L, Op.XOR, 1_000_000L, Op.ADD, 400_000L);
+    private static final Map<Op, Long> BYTES_PER_CPU_MS =
+            Map.of(Op.CRC32C, 300_000L, Op.FNV64, 250_000L, Op.COUNTEQ, 300_000L, Op.XOR, 1_000_000L, Op.ADD, 400_000L);
 
     /** One request and the CPU time the Worker will report for the job's window. */
     @Override
     public BilledUnits estimate(ComputeJob job) {
         long bytes = WorkerHttpAdapter.windowBytes(job);
-        return BilledUnits.of("requests", 1, "cpu_ms", Math.max(1, (bytes - 1) / BYTES_PER_CPU_MS.get(job.program().op()) + 1));
+        return BilledUnits.of(
+                "requests",
+                1,
+                "cpu_ms",
+                Math.max(1, (bytes - 1) / BYTES_PER_CPU_MS.get(job.program().op()) + 1));
     }
 
     static BilledUnits billed(JsonNode body) {
@@ -44,7 +48,10 @@ public final class CloudflareAdapter extends WorkerHttpAdapter {
         if (billed == null || !billed.path("cpu_ms").canConvertToLong()) {
             return BilledUnits.of("requests", 1);
         }
-        return BilledUnits.of("requests", Math.max(1, billed.path("requests").asLong(1)), "cpu_ms",
+        return BilledUnits.of(
+                "requests",
+                Math.max(1, billed.path("requests").asLong(1)),
+                "cpu_ms",
                 billed.get("cpu_ms").longValue());
     }
 }

@@ -33,9 +33,15 @@ public class CloudflareModule implements SubstrateModule {
 
     @Override
     public Optional<SubstrateAdapter> adapter() {
-        return config.url().map(url -> new CloudflareAdapter(url,
-                secrets.workerTokenFor(config.token(), "packetfs.substrates.cloudflare.url"),
-                new WorkerHttpAdapter.Settings(config.costPerHourUsd(), config.expectedLatency(), config.maxMemoryMb(),
-                        config.maxDuration(), config.maxConcurrency())));
+        return config.url()
+                .map(url -> new CloudflareAdapter(
+                        url,
+                        secrets.workerTokenFor(config.token(), "packetfs.substrates.cloudflare.url"),
+                        new WorkerHttpAdapter.Settings(
+                                config.costPerHourUsd(),
+                                config.expectedLatency(),
+                                config.maxMemoryMb(),
+                                config.maxDuration(),
+                                config.maxConcurrency())));
     }
 }

@@ -1,8 +1,8 @@
 package dev.packetfs.dispatch.substrate.cloudflare;
 
-import dev.packetfs.dispatch.substrate.testing.WorkerdProcess;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
 import dev.packetfs.dispatch.substrate.testing.SubstrateAdapterContract;
+import dev.packetfs.dispatch.substrate.testing.WorkerdProcess;
 import dev.packetfs.dispatch.substrate.worker.WorkerHttpAdapter.Settings;
 import java.net.URI;
 import java.time.Duration;

@@ -27,7 +27,11 @@ public final class CloudRunAdapter extends WorkerHttpAdapter {
 
     /** @param vcpus the service's {@code --cpu}; its memory is {@code settings.maxMemoryMb()} */
     public CloudRunAdapter(URI serviceUrl, String token, Settings settings, double vcpus) {
-        super(settings.capability(NAME), serviceUrl, token, Duration.ofSeconds(5),
+        super(
+                settings.capability(NAME),
+                serviceUrl,
+                token,
+                Duration.ofSeconds(5),
                 body -> billed(body, vcpus, settings.maxMemoryMb() / MIB_PER_GIB));
         this.vcpus = vcpus;
         this.gib = settings.maxMemoryMb() / MIB_PER_GIB;

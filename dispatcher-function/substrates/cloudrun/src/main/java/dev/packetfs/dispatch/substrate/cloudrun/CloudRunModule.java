@@ -31,15 +31,27 @@ public class CloudRunModule implements SubstrateModule {
      */
     @Override
     public Map<String, BigDecimal> listPrices() {
-        return Map.of("requests", new BigDecimal("0.0000004"), "vcpu_seconds", new BigDecimal("0.000024"),
-                "gib_seconds", new BigDecimal("0.0000025"));
+        return Map.of(
+                "requests",
+                new BigDecimal("0.0000004"),
+                "vcpu_seconds",
+                new BigDecimal("0.000024"),
+                "gib_seconds",
+                new BigDecimal("0.0000025"));
     }
 
     @Override
     public Optional<SubstrateAdapter> adapter() {
-        return config.url().map(url -> new CloudRunAdapter(url,
-                secrets.workerTokenFor(config.token(), "packetfs.substrates.cloudrun.url"),
-                new WorkerHttpAdapter.Settings(config.costPerHourUsd(), config.expectedLatency(), config.maxMemoryMb(),
-                        config.maxDuration(), config.maxConcurrency()), config.cpu()));
+        return config.url()
+                .map(url -> new CloudRunAdapter(
+                        url,
+                        secrets.workerTokenFor(config.token(), "packetfs.substrates.cloudrun.url"),
+                        new WorkerHttpAdapter.Settings(
+                                config.costPerHourUsd(),
+                                config.expectedLatency(),
+                                config.maxMemoryMb(),
+                                config.maxDuration(),
+                                config.maxConcurrency()),
+                        config.cpu()));
     }
 }

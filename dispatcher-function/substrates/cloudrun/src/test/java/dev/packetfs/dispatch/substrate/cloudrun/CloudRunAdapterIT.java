@@ -71,7 +71,8 @@ class CloudRunAdapterIT extends SubstrateAdapterContract {
     /** One request, and the instance time in whole 100 ms at the service's 2 vCPU and 1 GiB. */
     @Test
     void anAnswerIsBilledAsCloudRunBillsARequest() throws Exception {
-        ExecutionOutcome.Success s = assertInstanceOf(ExecutionOutcome.Success.class,
+        ExecutionOutcome.Success s = assertInstanceOf(
+                ExecutionOutcome.Success.class,
                 run(adapter, job("bill-run", "{\"op\":\"xor\",\"data\":\"AQI=\"}"), Duration.ofSeconds(10)));
         Map<String, Double> q = s.billed().quantities();
         assertEquals(1.0, q.get("requests"));

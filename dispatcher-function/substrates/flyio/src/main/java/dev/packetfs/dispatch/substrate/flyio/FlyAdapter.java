@@ -32,6 +32,7 @@ public final class FlyAdapter extends WorkerHttpAdapter {
         if (body == null || !body.path("execution_time_ms").canConvertToLong()) {
             return BilledUnits.NONE;
         }
-        return BilledUnits.of("machine_seconds", Math.max(1, body.get("execution_time_ms").longValue()) / 1000.0);
+        return BilledUnits.of(
+                "machine_seconds", Math.max(1, body.get("execution_time_ms").longValue()) / 1000.0);
     }
 }

@@ -33,8 +33,15 @@ public class FlyioModule implements SubstrateModule {
 
     @Override
     public Optional<SubstrateAdapter> adapter() {
-        return config.url().map(url -> new FlyAdapter(url, secrets.workerTokenFor(config.token(), "packetfs.substrates.flyio.url"),
-                new WorkerHttpAdapter.Settings(config.costPerHourUsd(), config.expectedLatency(), config.maxMemoryMb(),
-                        config.maxDuration(), config.maxConcurrency())));
+        return config.url()
+                .map(url -> new FlyAdapter(
+                        url,
+                        secrets.workerTokenFor(config.token(), "packetfs.substrates.flyio.url"),
+                        new WorkerHttpAdapter.Settings(
+                                config.costPerHourUsd(),
+                                config.expectedLatency(),
+                                config.maxMemoryMb(),
+                                config.maxDuration(),
+                                config.maxConcurrency())));
     }
 }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.substrate.BilledUnits;
-import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.ExecutionRequest;
 import dev.packetfs.dispatch.substrate.HealthReport;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
@@ -53,8 +53,16 @@ public final class LambdaAdapter implements SubstrateAdapter {
     public LambdaAdapter(LambdaAsyncClient lambda, LambdaSettings settings) {
         this.lambda = lambda;
         this.settings = settings;
-        this.capability = new SubstrateCapability(NAME, settings.costPerHourUsd(), settings.expectedLatency(),
-                settings.memoryMb(), settings.maxDuration().toMillis(), false, false, settings.maxConcurrency(), true);
+        this.capability = new SubstrateCapability(
+                NAME,
+                settings.costPerHourUsd(),
+                settings.expectedLatency(),
+                settings.memoryMb(),
+                settings.maxDuration().toMillis(),
+                false,
+                false,
+                settings.maxConcurrency(),
+                true);
     }
 
     @Override
@@ -64,14 +72,17 @@ public final class LambdaAdapter implements SubstrateAdapter {
 
     @Override
     public CompletionStage<ExecutionOutcome> execute(ExecutionRequest request) {
-        String payload = new WorkerRequest(request.jobId(), request.job().program(), request.timeout()).toJson().toString();
+        String payload = new WorkerRequest(request.jobId(), request.job().program(), request.timeout())
+                .toJson()
+                .toString();
         long start = System.nanoTime();
         return lambda.invoke(b -> b.functionName(settings.functionName())
                         .qualifier(settings.qualifier())
                         .invocationType(InvocationType.REQUEST_RESPONSE)
                         .logType(LogType.TAIL)
                         .payload(SdkBytes.fromString(payload, StandardCharsets.UTF_8))
-                        .overrideConfiguration(o -> o.apiCallTimeout(request.timeout().plus(Duration.ofSeconds(2)))))
+                        .overrideConfiguration(
+                                o -> o.apiCallTimeout(request.timeout().plus(Duration.ofSeconds(2)))))
                 .thenApply(response -> answer(response, millisSince(start)))
                 .exceptionally(e -> failed(e, millisSince(start)));
     }
@@ -87,9 +98,14 @@ public final class LambdaAdapter implements SubstrateAdapter {
         if (response.functionError() != null) {
             // Unhandled: the function crashed, ran out of memory or hit its timeout. The next
             // environment may well succeed.
-            String message = body != null && body.has("errorMessage") ? body.get("errorMessage").asText() : String.valueOf(body);
-            return new ExecutionOutcome.Failure(FailureKind.RETRYABLE,
-                    NAME + " function error (" + response.functionError() + "): " + message, elapsedMs, billed);
+            String message = body != null && body.has("errorMessage")
+                    ? body.get("errorMessage").asText()
+                    : String.valueOf(body);
+            return new ExecutionOutcome.Failure(
+                    FailureKind.RETRYABLE,
+                    NAME + " function error (" + response.functionError() + "): " + message,
+                    elapsedMs,
+                    billed);
         }
         return WorkerAnswers.outcome(NAME, 0, body, elapsedMs, billed);
     }
@@ -116,7 +132,9 @@ public final class LambdaAdapter implements SubstrateAdapter {
                 memoryMb = Long.parseLong(m.group(1));
             }
         }
-        if (durationMs < 0 && body != null && body.path("billed").path("duration_ms").canConvertToLong()) {
+        if (durationMs < 0
+                && body != null
+                && body.path("billed").path("duration_ms").canConvertToLong()) {
             durationMs = body.get("billed").get("duration_ms").longValue();
             memoryMb = body.get("billed").path("memory_mb").asLong(memoryMb);
         }
@@ -129,16 +147,20 @@ public final class LambdaAdapter implements SubstrateAdapter {
     private ExecutionOutcome failed(Throwable e, long elapsedMs) {
         Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
         if (cause instanceof LambdaException lambdaError) {
-            return new ExecutionOutcome.Failure(kindOf(lambdaError), NAME + " " + errorCode(lambdaError) + ": "
-                    + lambdaError.awsErrorDetails().errorMessage(), elapsedMs, BilledUnits.NONE);
-        }
-        if (cause instanceof ApiCallTimeoutException || cause instanceof ApiCallAttemptTimeoutException) {
-            return new ExecutionOutcome.Failure(FailureKind.RETRYABLE, NAME + " timed out: " + cause.getMessage(), elapsedMs,
+            return new ExecutionOutcome.Failure(
+                    kindOf(lambdaError),
+                    NAME + " " + errorCode(lambdaError) + ": "
+                            + lambdaError.awsErrorDetails().errorMessage(),
+                    elapsedMs,
                     BilledUnits.NONE);
         }
+        if (cause instanceof ApiCallTimeoutException || cause instanceof ApiCallAttemptTimeoutException) {
+            return new ExecutionOutcome.Failure(
+                    FailureKind.RETRYABLE, NAME + " timed out: " + cause.getMessage(), elapsedMs, BilledUnits.NONE);
+        }
         String detail = cause instanceof SdkClientException ? cause.getMessage() : String.valueOf(cause);
-        return new ExecutionOutcome.Failure(FailureKind.RETRYABLE, NAME + " invoke failed: " + detail, elapsedMs,
-                BilledUnits.NONE);
+        return new ExecutionOutcome.Failure(
+                FailureKind.RETRYABLE, NAME + " invoke failed: " + detail, elapsedMs, BilledUnits.NONE);
     }
 
     /**
@@ -163,8 +185,12 @@ public final class LambdaAdapter implements SubstrateAdapter {
             default:
                 break;
         }
-        if (status == 401 || status == 403 || status == 404 || code.equals("ResourceNotFoundException")
-                || code.equals("UnrecognizedClientException") || code.equals("AccessDeniedException")
+        if (status == 401
+                || status == 403
+                || status == 404
+                || code.equals("ResourceNotFoundException")
+                || code.equals("UnrecognizedClientException")
+                || code.equals("AccessDeniedException")
                 || code.equals("InvalidSignatureException")) {
             return FailureKind.CONFIGURATION;
         }
@@ -172,13 +198,16 @@ public final class LambdaAdapter implements SubstrateAdapter {
     }
 
     private static String errorCode(LambdaException e) {
-        return e.awsErrorDetails() == null || e.awsErrorDetails().errorCode() == null ? "" : e.awsErrorDetails().errorCode();
+        return e.awsErrorDetails() == null || e.awsErrorDetails().errorCode() == null
+                ? ""
+                : e.awsErrorDetails().errorCode();
     }
 
     /** The function's state from GetFunctionConfiguration: free, and no invocation is spent. */
     @Override
     public CompletionStage<HealthReport> health() {
-        return lambda.getFunctionConfiguration(b -> b.functionName(settings.functionName()).qualifier(settings.qualifier())
+        return lambda.getFunctionConfiguration(b -> b.functionName(settings.functionName())
+                        .qualifier(settings.qualifier())
                         .overrideConfiguration(o -> o.apiCallTimeout(Duration.ofSeconds(5))))
                 .thenApply(c -> c.state() == null || "Active".equals(c.stateAsString())
                         ? HealthReport.up()

@@ -30,9 +30,16 @@ public class LambdaModule implements SubstrateModule {
     @Override
     public Optional<SubstrateAdapter> adapter() {
         return config.functionName().map(name -> {
-            LambdaSettings settings = new LambdaSettings(name, config.qualifier().orElse(null), config.region(),
-                    config.endpoint(), config.memoryMb(), config.maxDuration(), config.maxConcurrency(),
-                    config.costPerHourUsd(), config.expectedLatency());
+            LambdaSettings settings = new LambdaSettings(
+                    name,
+                    config.qualifier().orElse(null),
+                    config.region(),
+                    config.endpoint(),
+                    config.memoryMb(),
+                    config.maxDuration(),
+                    config.maxConcurrency(),
+                    config.costPerHourUsd(),
+                    config.expectedLatency());
             return new LambdaAdapter(settings.client(null), settings);
         });
     }

@@ -18,14 +18,25 @@ import software.amazon.awssdk.services.lambda.LambdaAsyncClientBuilder;
  * @param memoryMb the function's configured memory (the GB of GB-seconds)
  * @param maxConcurrency invocations at once, at most the function's reserved concurrency
  */
-public record LambdaSettings(String functionName, String qualifier, String region, Optional<URI> endpoint, int memoryMb,
-        Duration maxDuration, int maxConcurrency, double costPerHourUsd, Duration expectedLatency) {
+public record LambdaSettings(
+        String functionName,
+        String qualifier,
+        String region,
+        Optional<URI> endpoint,
+        int memoryMb,
+        Duration maxDuration,
+        int maxConcurrency,
+        double costPerHourUsd,
+        Duration expectedLatency) {
 
     /** The SDK client for these settings; credentials from the default chain unless given. */
     public LambdaAsyncClient client(AwsCredentialsProvider credentials) {
         LambdaAsyncClientBuilder builder = LambdaAsyncClient.builder()
                 .region(Region.of(region))
-                .credentialsProvider(credentials == null ? DefaultCredentialsProvider.builder().build() : credentials)
+                .credentialsProvider(
+                        credentials == null
+                                ? DefaultCredentialsProvider.builder().build()
+                                : credentials)
                 // The dispatcher retries and fails over itself; the SDK's own retries would hide
                 // throttling from it and stack delays on top of its backoff.
                 .overrideConfiguration(o -> o.retryStrategy(b -> b.maxAttempts(1)))

@@ -3,10 +3,10 @@ package dev.packetfs.dispatch.substrate.lambda;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.packetfs.dispatch.substrate.testing.LambdaEmulators;
-import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
+import dev.packetfs.dispatch.substrate.testing.LambdaEmulators;
 import dev.packetfs.dispatch.substrate.testing.SubstrateAdapterContract;
 import dev.packetfs.lambdalocal.LambdaEmulator;
 import java.net.URI;
@@ -33,17 +33,34 @@ class LambdaAdapterIT extends SubstrateAdapterContract {
 
     @BeforeAll
     static void startLambda() throws Exception {
-        lambda = LambdaEmulators.worker(Map.of("PACKETFS_WORKER_TOKEN", "lambda-contract-token-0123",
-                "PACKETFS_FETCH_ALLOW_HOSTS", "127.0.0.1"), ENVIRONMENTS, ENVIRONMENTS, 1024, Duration.ofSeconds(8));
+        lambda = LambdaEmulators.worker(
+                Map.of(
+                        "PACKETFS_WORKER_TOKEN",
+                        "lambda-contract-token-0123",
+                        "PACKETFS_FETCH_ALLOW_HOSTS",
+                        "127.0.0.1"),
+                ENVIRONMENTS,
+                ENVIRONMENTS,
+                1024,
+                Duration.ofSeconds(8));
         lambda.awaitWarm(Duration.ofSeconds(60));
         adapter = adapter(lambda.endpoint(), LambdaEmulator.ACCESS_KEY);
     }
 
     static LambdaAdapter adapter(URI endpoint, String accessKey) {
-        LambdaSettings settings = new LambdaSettings(LambdaEmulator.FUNCTION, null, "us-east-1", Optional.of(endpoint), 1024,
-                Duration.ofSeconds(8), ENVIRONMENTS, 0.06, Duration.ofMillis(30));
-        return new LambdaAdapter(settings.client(StaticCredentialsProvider.create(
-                AwsBasicCredentials.create(accessKey, "test-secret"))), settings);
+        LambdaSettings settings = new LambdaSettings(
+                LambdaEmulator.FUNCTION,
+                null,
+                "us-east-1",
+                Optional.of(endpoint),
+                1024,
+                Duration.ofSeconds(8),
+                ENVIRONMENTS,
+                0.06,
+                Duration.ofMillis(30));
+        return new LambdaAdapter(
+                settings.client(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, "test-secret"))),
+                settings);
     }
 
     @AfterAll
@@ -84,8 +101,10 @@ class LambdaAdapterIT extends SubstrateAdapterContract {
         // reads its deadline from the runtime and gives up in time, so Lambda never kills it and
         // the environment stays warm.
         long start = System.nanoTime();
-        ExecutionOutcome outcome = run(adapter, job("deadline", "{\"op\":\"xor\",\"data_url\":\""
-                + origin.url("/delay/12000/ranged/digits") + "\"}"), Duration.ofSeconds(20));
+        ExecutionOutcome outcome = run(
+                adapter,
+                job("deadline", "{\"op\":\"xor\",\"data_url\":\"" + origin.url("/delay/12000/ranged/digits") + "\"}"),
+                Duration.ofSeconds(20));
         long tookMs = (System.nanoTime() - start) / 1_000_000;
         assertFailure(outcome, FailureKind.ORIGIN);
         assertTrue(((ExecutionOutcome.Failure) outcome).message().contains("(504)"), outcome.toString());

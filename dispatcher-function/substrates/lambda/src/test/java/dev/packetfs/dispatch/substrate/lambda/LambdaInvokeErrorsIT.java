@@ -67,11 +67,18 @@ class LambdaInvokeErrorsIT {
         });
         server.setExecutor(Executors.newCachedThreadPool());
         server.start();
-        LambdaSettings settings = new LambdaSettings("packetfs-worker", null, "us-east-1",
-                Optional.of(URI.create("http://127.0.0.1:" + server.getAddress().getPort())), 512, Duration.ofSeconds(30), 4,
-                0.03, Duration.ofMillis(30));
-        adapter = new LambdaAdapter(settings.client(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIA0", "s"))),
-                settings);
+        LambdaSettings settings = new LambdaSettings(
+                "packetfs-worker",
+                null,
+                "us-east-1",
+                Optional.of(URI.create("http://127.0.0.1:" + server.getAddress().getPort())),
+                512,
+                Duration.ofSeconds(30),
+                4,
+                0.03,
+                Duration.ofMillis(30));
+        adapter = new LambdaAdapter(
+                settings.client(StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIA0", "s"))), settings);
     }
 
     @AfterAll
@@ -86,8 +93,11 @@ class LambdaInvokeErrorsIT {
     }
 
     private static ExecutionOutcome run(LambdaAdapter adapter, Duration timeout) throws Exception {
-        ComputeJob job = ComputeJob.of("j", new Program(Op.XOR, 0, null, new byte[] {1, 2}, 0, Program.TO_END, OptionalLong.empty()));
-        return adapter.execute(new ExecutionRequest(job, timeout)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        ComputeJob job = ComputeJob.of(
+                "j", new Program(Op.XOR, 0, null, new byte[] {1, 2}, 0, Program.TO_END, OptionalLong.empty()));
+        return adapter.execute(new ExecutionRequest(job, timeout))
+                .toCompletableFuture()
+                .get(30, TimeUnit.SECONDS);
     }
 
     @ParameterizedTest(name = "{0} {1} → {2}")
@@ -106,20 +116,32 @@ class LambdaInvokeErrorsIT {
         "400, InvalidRequestContentException, JOB_ERROR",
     })
     void documentedInvokeErrors(int status, String type, FailureKind expected) throws Exception {
-        LambdaAdapter adapter = adapterAnswering(status, Map.of("x-amzn-ErrorType", type, "Content-Type", "application/json"),
-                "{\"Type\":\"User\",\"message\":\"" + type + " from the test\"}", 0);
-        ExecutionOutcome.Failure failure = assertInstanceOf(ExecutionOutcome.Failure.class, run(adapter, Duration.ofSeconds(5)));
+        LambdaAdapter adapter = adapterAnswering(
+                status,
+                Map.of("x-amzn-ErrorType", type, "Content-Type", "application/json"),
+                "{\"Type\":\"User\",\"message\":\"" + type + " from the test\"}",
+                0);
+        ExecutionOutcome.Failure failure =
+                assertInstanceOf(ExecutionOutcome.Failure.class, run(adapter, Duration.ofSeconds(5)));
         assertEquals(expected, failure.kind(), failure.message());
         assertTrue(failure.message().contains(type), failure.message());
     }
 
     @Test
     void anUnhandledFunctionErrorIsRetryableAndStillBilled() throws Exception {
-        String report = "REPORT RequestId: x\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 2048 MB\tMax Memory Used: 200 MB\t\n";
-        LambdaAdapter adapter = adapterAnswering(200, Map.of("X-Amz-Function-Error", "Unhandled",
-                        "X-Amz-Log-Result", Base64.getEncoder().encodeToString(report.getBytes(StandardCharsets.UTF_8))),
-                "{\"errorType\":\"Sandbox.Timedout\",\"errorMessage\":\"Task timed out after 3.00 seconds\"}", 0);
-        ExecutionOutcome.Failure failure = assertInstanceOf(ExecutionOutcome.Failure.class, run(adapter, Duration.ofSeconds(5)));
+        String report =
+                "REPORT RequestId: x\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 2048 MB\tMax Memory Used: 200 MB\t\n";
+        LambdaAdapter adapter = adapterAnswering(
+                200,
+                Map.of(
+                        "X-Amz-Function-Error",
+                        "Unhandled",
+                        "X-Amz-Log-Result",
+                        Base64.getEncoder().encodeToString(report.getBytes(StandardCharsets.UTF_8))),
+                "{\"errorType\":\"Sandbox.Timedout\",\"errorMessage\":\"Task timed out after 3.00 seconds\"}",
+                0);
+        ExecutionOutcome.Failure failure =
+                assertInstanceOf(ExecutionOutcome.Failure.class, run(adapter, Duration.ofSeconds(5)));
         assertEquals(FailureKind.RETRYABLE, failure.kind());
         assertTrue(failure.message().contains("Task timed out"));
         assertEquals(6.0, failure.billed().quantities().get("gb_seconds"), 1e-9); // 3 s × 2 GB
@@ -128,10 +150,14 @@ class LambdaInvokeErrorsIT {
 
     @Test
     void aWorkerRefusalInsideA200IsReadFromItsErrorCode() throws Exception {
-        LambdaAdapter adapter = adapterAnswering(200, Map.of(),
+        LambdaAdapter adapter = adapterAnswering(
+                200,
+                Map.of(),
                 "{\"success\":false,\"error\":\"all 4 slots of this worker are busy\",\"error_code\":\"busy\","
-                        + "\"billed\":{\"duration_ms\":2,\"memory_mb\":512}}", 0);
-        ExecutionOutcome.Failure failure = assertInstanceOf(ExecutionOutcome.Failure.class, run(adapter, Duration.ofSeconds(5)));
+                        + "\"billed\":{\"duration_ms\":2,\"memory_mb\":512}}",
+                0);
+        ExecutionOutcome.Failure failure =
+                assertInstanceOf(ExecutionOutcome.Failure.class, run(adapter, Duration.ofSeconds(5)));
         assertEquals(FailureKind.THROTTLED, failure.kind());
         assertEquals(0.001, failure.billed().quantities().get("gb_seconds"), 1e-9);
     }
@@ -140,7 +166,8 @@ class LambdaInvokeErrorsIT {
     void aHangingInvokeTimesOutRetryably() throws Exception {
         LambdaAdapter adapter = adapterAnswering(200, Map.of(), "{}", 6_000);
         long start = System.nanoTime();
-        ExecutionOutcome.Failure failure = assertInstanceOf(ExecutionOutcome.Failure.class, run(adapter, Duration.ofMillis(500)));
+        ExecutionOutcome.Failure failure =
+                assertInstanceOf(ExecutionOutcome.Failure.class, run(adapter, Duration.ofMillis(500)));
         assertEquals(FailureKind.RETRYABLE, failure.kind());
         assertTrue(failure.message().contains("timed out"), failure.message());
         assertTrue((System.nanoTime() - start) / 1_000_000 < 4_000);

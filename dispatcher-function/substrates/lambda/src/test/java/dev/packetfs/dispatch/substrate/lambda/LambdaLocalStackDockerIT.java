@@ -33,8 +33,9 @@ import software.amazon.awssdk.services.lambda.model.Runtime;
  * which (the same paths run against the runtime interface client in {@link LambdaAdapterIT}).
  * Objects travel inline: LocalStack's function containers cannot reach this JVM's loopback origin.
  */
-@RequiresLocalStack(coveredHereBy = "LambdaAdapterIT runs the adapter against the same function.zip under AWS's runtime"
-        + " interface client")
+@RequiresLocalStack(
+        coveredHereBy = "LambdaAdapterIT runs the adapter against the same function.zip under AWS's runtime"
+                + " interface client")
 class LambdaLocalStackDockerIT {
     private static LocalStackContainer localstack;
     private static LambdaAdapter adapter;
@@ -43,8 +44,16 @@ class LambdaLocalStackDockerIT {
     static void deploy() throws Exception {
         localstack = LocalStackSupport.container().withServices("lambda");
         localstack.start();
-        LambdaSettings settings = new LambdaSettings("packetfs-worker", null, localstack.getRegion(),
-                Optional.of(localstack.getEndpoint()), 1024, Duration.ofSeconds(30), 4, 0.06, Duration.ofMillis(30));
+        LambdaSettings settings = new LambdaSettings(
+                "packetfs-worker",
+                null,
+                localstack.getRegion(),
+                Optional.of(localstack.getEndpoint()),
+                1024,
+                Duration.ofSeconds(30),
+                4,
+                0.06,
+                Duration.ofMillis(30));
         StaticCredentialsProvider credentials = StaticCredentialsProvider.create(
                 AwsBasicCredentials.create(localstack.getAccessKey(), localstack.getSecretKey()));
         LambdaAsyncClient client = settings.client(credentials);
@@ -55,10 +64,13 @@ class LambdaLocalStackDockerIT {
                         .handler("io.quarkus.amazon.lambda.runtime.QuarkusStreamHandler::handleRequest")
                         .memorySize(1024)
                         .timeout(30)
-                        .environment(e -> e.variables(java.util.Map.of("PACKETFS_WORKER_TOKEN", "localstack-token-0123456789")))
+                        .environment(e ->
+                                e.variables(java.util.Map.of("PACKETFS_WORKER_TOKEN", "localstack-token-0123456789")))
                         .code(c -> c.zipFile(SdkBytes.fromByteArray(readAll(zip)))))
                 .get(60, TimeUnit.SECONDS);
-        client.waiter().waitUntilFunctionActiveV2(b -> b.functionName("packetfs-worker")).get(180, TimeUnit.SECONDS);
+        client.waiter()
+                .waitUntilFunctionActiveV2(b -> b.functionName("packetfs-worker"))
+                .get(180, TimeUnit.SECONDS);
         adapter = new LambdaAdapter(client, settings);
     }
 
@@ -95,7 +107,8 @@ class LambdaLocalStackDockerIT {
             }
             ComputeJob job = ComputeJob.of("ls-" + n++, ProgramJson.parse(JobJson.MAPPER.readTree(program.toString())));
             ExecutionOutcome outcome = adapter.execute(new ExecutionRequest(job, Duration.ofSeconds(25)))
-                    .toCompletableFuture().get(60, TimeUnit.SECONDS);
+                    .toCompletableFuture()
+                    .get(60, TimeUnit.SECONDS);
             ExecutionOutcome.Success success = assertInstanceOf(ExecutionOutcome.Success.class, outcome, c.name());
             assertTrue(GoldenVectors.sameJson(c.expected(), success.result()), c.name());
         }
@@ -103,6 +116,7 @@ class LambdaLocalStackDockerIT {
 
     @Test
     void healthSeesTheActiveFunction() throws Exception {
-        assertTrue(adapter.health().toCompletableFuture().get(30, TimeUnit.SECONDS).healthy());
+        assertTrue(
+                adapter.health().toCompletableFuture().get(30, TimeUnit.SECONDS).healthy());
     }
 }

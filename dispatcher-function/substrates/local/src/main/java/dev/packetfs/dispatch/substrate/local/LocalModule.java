@@ -47,8 +47,8 @@ public class LocalModule implements SubstrateModule {
         if (!config.enabled()) {
             return Optional.empty();
         }
-        return Optional.of(new LocalSubstrate(fetcher, fetchExecutor, config.maxConcurrency(), config.maxMemoryMb(),
-                config.maxDuration()));
+        return Optional.of(new LocalSubstrate(
+                fetcher, fetchExecutor, config.maxConcurrency(), config.maxMemoryMb(), config.maxDuration()));
     }
 
     @PreDestroy

@@ -1,8 +1,8 @@
 package dev.packetfs.dispatch.substrate.local;
 
 import dev.packetfs.dispatch.substrate.BilledUnits;
-import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.ExecutionRequest;
 import dev.packetfs.dispatch.substrate.HealthReport;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
@@ -30,12 +30,20 @@ public final class LocalSubstrate implements SubstrateAdapter {
     private final WindowFetcher fetcher;
     private final Executor fetchExecutor;
 
-    public LocalSubstrate(WindowFetcher fetcher, Executor fetchExecutor, int maxConcurrency, int maxMemoryMb,
-            Duration maxDuration) {
+    public LocalSubstrate(
+            WindowFetcher fetcher, Executor fetchExecutor, int maxConcurrency, int maxMemoryMb, Duration maxDuration) {
         this.fetcher = fetcher;
         this.fetchExecutor = fetchExecutor;
-        this.capability = new SubstrateCapability(NAME, 0.0, Duration.ofMillis(1), maxMemoryMb, maxDuration.toMillis(),
-                false, true, maxConcurrency, true);
+        this.capability = new SubstrateCapability(
+                NAME,
+                0.0,
+                Duration.ofMillis(1),
+                maxMemoryMb,
+                maxDuration.toMillis(),
+                false,
+                true,
+                maxConcurrency,
+                true);
     }
 
     @Override
@@ -55,11 +63,10 @@ public final class LocalSubstrate implements SubstrateAdapter {
     private ExecutionOutcome run(Program program, Duration timeout) {
         long start = System.nanoTime();
         try {
-            KernelResult result = program.dataUrl() == null
-                    ? Kernel.execute(program)
-                    : fetcher.fetchAndExecute(program, timeout);
-            return new ExecutionOutcome.Success(result.toJson(), result.bytesProcessed(), millisSince(start),
-                    BilledUnits.NONE, NAME);
+            KernelResult result =
+                    program.dataUrl() == null ? Kernel.execute(program) : fetcher.fetchAndExecute(program, timeout);
+            return new ExecutionOutcome.Success(
+                    result.toJson(), result.bytesProcessed(), millisSince(start), BilledUnits.NONE, NAME);
         } catch (ProgramException e) {
             return failure(FailureKind.JOB_ERROR, e.getMessage(), start);
         } catch (FetchException e) {

@@ -24,7 +24,8 @@ class LocalSubstrateIT extends SubstrateAdapterContract {
 
     @BeforeAll
     static void startFetcher() {
-        fetcher = new WindowFetcher(new FetchLimits(1 << 30, Duration.ofSeconds(5), Duration.ofSeconds(60), 3),
+        fetcher = new WindowFetcher(
+                new FetchLimits(1 << 30, Duration.ofSeconds(5), Duration.ofSeconds(60), 3),
                 PublicAddressPolicy.allowing("127.0.0.1"));
         fetchExecutor = Executors.newCachedThreadPool();
         adapter = new LocalSubstrate(fetcher, fetchExecutor, SLOTS, 2048, Duration.ofMinutes(5));

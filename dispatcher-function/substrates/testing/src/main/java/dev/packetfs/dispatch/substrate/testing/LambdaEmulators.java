@@ -10,10 +10,22 @@ public final class LambdaEmulators {
 
     private LambdaEmulators() {}
 
-    public static LambdaEmulator worker(Map<String, String> functionEnv, int environments, int reservedConcurrency,
-            int memoryMb, Duration functionTimeout) throws IOException {
-        return LambdaEmulator.start(new LambdaEmulator.Settings(RepositoryPaths.find("worker-lambda/target/function.zip"),
-                RepositoryPaths.find("lambda-local/target/lambda-ric"), LambdaEmulator.ACCESS_KEY, 0, functionEnv,
-                environments, reservedConcurrency, memoryMb, functionTimeout));
+    public static LambdaEmulator worker(
+            Map<String, String> functionEnv,
+            int environments,
+            int reservedConcurrency,
+            int memoryMb,
+            Duration functionTimeout)
+            throws IOException {
+        return LambdaEmulator.start(new LambdaEmulator.Settings(
+                RepositoryPaths.find("worker-lambda/target/function.zip"),
+                RepositoryPaths.find("lambda-local/target/lambda-ric"),
+                LambdaEmulator.ACCESS_KEY,
+                0,
+                functionEnv,
+                environments,
+                reservedConcurrency,
+                memoryMb,
+                functionTimeout));
     }
 }

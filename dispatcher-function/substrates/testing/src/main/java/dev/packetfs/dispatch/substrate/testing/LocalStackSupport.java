@@ -39,7 +39,8 @@ public final class LocalStackSupport implements ExecutionCondition {
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
         String coveredBy = context.getTestClass()
                 .flatMap(c -> AnnotationSupport.findAnnotation(c, RequiresLocalStack.class))
-                .map(RequiresLocalStack::coveredHereBy).orElse("");
+                .map(RequiresLocalStack::coveredHereBy)
+                .orElse("");
         if (!dockerAvailable()) {
             return ConditionEvaluationResult.disabled("no Docker engine here, so no LocalStack; " + coveredBy);
         }

@@ -15,6 +15,7 @@ public final class RepositoryPaths {
                 return dir.resolve(path).normalize();
             }
         }
-        throw new IllegalStateException("not found: " + path + " (build from the repository root: mvn install, npm ci)");
+        throw new IllegalStateException(
+                "not found: " + path + " (build from the repository root: mvn install, npm ci)");
     }
 }

@@ -112,8 +112,9 @@ public abstract class SubstrateAdapterContract {
     }
 
     protected static ExecutionOutcome run(SubstrateAdapter adapter, ComputeJob job, Duration timeout) throws Exception {
-        return adapter.execute(new ExecutionRequest(job, timeout)).toCompletableFuture().get(timeout.toMillis() + 15_000,
-                TimeUnit.MILLISECONDS);
+        return adapter.execute(new ExecutionRequest(job, timeout))
+                .toCompletableFuture()
+                .get(timeout.toMillis() + 15_000, TimeUnit.MILLISECONDS);
     }
 
     @Test
@@ -134,34 +135,44 @@ public abstract class SubstrateAdapterContract {
                 program.put("data_url", url);
             }
             ComputeJob job = job("vec-" + n++, program.toString());
-            inFlight.add(adapter().execute(new ExecutionRequest(job, Duration.ofSeconds(30))).toCompletableFuture()
+            inFlight.add(adapter()
+                    .execute(new ExecutionRequest(job, Duration.ofSeconds(30)))
+                    .toCompletableFuture()
                     .thenAccept(outcome -> {
                         if (outcome instanceof ExecutionOutcome.Success s
                                 && GoldenVectors.sameJson(c.expected(), s.result())
-                                && s.bytesProcessed() == c.expected().get("bytes_processed").longValue()) {
+                                && s.bytesProcessed()
+                                        == c.expected().get("bytes_processed").longValue()) {
                             passed.incrementAndGet();
                         } else {
                             failures.add(c.name() + " → " + outcome);
                         }
                     }));
             if (inFlight.size() >= capacity()) {
-                CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+                CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new))
+                        .get(60, TimeUnit.SECONDS);
                 inFlight.clear();
             }
         }
         CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-        assertTrue(failures.isEmpty(), failures.size() + " vectors failed, e.g. " + failures.subList(0, Math.min(3, failures.size())));
+        assertTrue(
+                failures.isEmpty(),
+                failures.size() + " vectors failed, e.g. " + failures.subList(0, Math.min(3, failures.size())));
         assertEquals(GoldenVectors.cases().size(), passed.get());
     }
 
     @Test
     void successCarriesLocationAndBilledUnits() throws Exception {
-        ExecutionOutcome outcome = run(adapter(), job("bill", "{\"op\":\"crc32c\",\"data_url\":\"" + origin.url("/ranged/digits") + "\"}"),
+        ExecutionOutcome outcome = run(
+                adapter(),
+                job("bill", "{\"op\":\"crc32c\",\"data_url\":\"" + origin.url("/ranged/digits") + "\"}"),
                 Duration.ofSeconds(10));
         ExecutionOutcome.Success success = assertInstanceOf(ExecutionOutcome.Success.class, outcome);
         assertEquals(3808858755L, success.result().get("checksum").longValue());
         assertEquals(billedUnits(), success.billed().quantities().keySet());
-        assertTrue(success.billed().quantities().values().stream().allMatch(q -> q > 0), success.billed().toString());
+        assertTrue(
+                success.billed().quantities().values().stream().allMatch(q -> q > 0),
+                success.billed().toString());
         assertTrue(success.location() != null && !success.location().isBlank());
     }
 
@@ -169,8 +180,10 @@ public abstract class SubstrateAdapterContract {
     @Test
     void aSlowOriginTimesOutAsTheOriginsFault() throws Exception {
         long start = System.nanoTime();
-        ExecutionOutcome outcome = run(adapter(), job("slow", "{\"op\":\"xor\",\"data_url\":\""
-                + origin.url("/delay/4000/ranged/digits") + "\"}"), Duration.ofMillis(700));
+        ExecutionOutcome outcome = run(
+                adapter(),
+                job("slow", "{\"op\":\"xor\",\"data_url\":\"" + origin.url("/delay/4000/ranged/digits") + "\"}"),
+                Duration.ofMillis(700));
         long tookMs = (System.nanoTime() - start) / 1_000_000;
         assertFailure(outcome, originFailure());
         assertTrue(tookMs < 3_500, "took " + tookMs + " ms to give up");
@@ -178,10 +191,18 @@ public abstract class SubstrateAdapterContract {
 
     @Test
     void anOriginThatAnswers5xxOr404IsTheOriginsFault() throws Exception {
-        assertFailure(run(adapter(), job("5xx", "{\"op\":\"xor\",\"data_url\":\"" + origin.url("/status/503/x") + "\"}"),
-                Duration.ofSeconds(10)), originFailure());
-        assertFailure(run(adapter(), job("404", "{\"op\":\"xor\",\"data_url\":\"" + origin.url("/status/404/x") + "\"}"),
-                Duration.ofSeconds(10)), originFailure());
+        assertFailure(
+                run(
+                        adapter(),
+                        job("5xx", "{\"op\":\"xor\",\"data_url\":\"" + origin.url("/status/503/x") + "\"}"),
+                        Duration.ofSeconds(10)),
+                originFailure());
+        assertFailure(
+                run(
+                        adapter(),
+                        job("404", "{\"op\":\"xor\",\"data_url\":\"" + origin.url("/status/404/x") + "\"}"),
+                        Duration.ofSeconds(10)),
+                originFailure());
     }
 
     /**
@@ -194,25 +215,41 @@ public abstract class SubstrateAdapterContract {
         String v2 = "\"digits-v2\"";
         for (String mode : new String[] {"strong", "ignoring"}) {
             String url = origin.url("/versioned/" + mode + "/0/digits");
-            ExecutionOutcome stale = run(adapter(), job("stale-" + mode, "{\"op\":\"crc32c\",\"data_url\":\"" + url
-                    + "\",\"version\":{\"etag\":\"\\\"digits-v1\\\"\",\"size\":9}}"), Duration.ofSeconds(10));
+            ExecutionOutcome stale = run(
+                    adapter(),
+                    job(
+                            "stale-" + mode,
+                            "{\"op\":\"crc32c\",\"data_url\":\"" + url
+                                    + "\",\"version\":{\"etag\":\"\\\"digits-v1\\\"\",\"size\":9}}"),
+                    Duration.ofSeconds(10));
             assertFailure(stale, FailureKind.OBJECT_CHANGED);
-            ExecutionOutcome current = run(adapter(), job("current-" + mode, "{\"op\":\"crc32c\",\"data_url\":\"" + url
-                    + "\",\"version\":{\"etag\":" + JobJson.MAPPER.writeValueAsString(v2) + ",\"size\":9}}"), Duration.ofSeconds(10));
+            ExecutionOutcome current = run(
+                    adapter(),
+                    job(
+                            "current-" + mode,
+                            "{\"op\":\"crc32c\",\"data_url\":\"" + url + "\",\"version\":{\"etag\":"
+                                    + JobJson.MAPPER.writeValueAsString(v2) + ",\"size\":9}}"),
+                    Duration.ofSeconds(10));
             byte[] inverted = "123456789".getBytes(StandardCharsets.US_ASCII);
             for (int i = 0; i < inverted.length; i++) {
                 inverted[i] = (byte) ~inverted[i];
             }
-            ExecutionOutcome.Success s = assertInstanceOf(ExecutionOutcome.Success.class, current, String.valueOf(current));
+            ExecutionOutcome.Success s =
+                    assertInstanceOf(ExecutionOutcome.Success.class, current, String.valueOf(current));
             var expected = Kernel.execute(Program.over(Op.CRC32C, 0, inverted)).toJson();
-            assertTrue(GoldenVectors.sameJson(expected, s.result()), mode + ": " + s.result() + ", expected " + expected);
+            assertTrue(
+                    GoldenVectors.sameJson(expected, s.result()), mode + ": " + s.result() + ", expected " + expected);
         }
     }
 
     @Test
     void aRefusedAddressIsAJobError() throws Exception {
-        assertFailure(run(adapter(), job("meta", "{\"op\":\"xor\",\"data_url\":\"http://169.254.169.254/latest/meta-data/\"}"),
-                Duration.ofSeconds(10)), refusedAddressFailure());
+        assertFailure(
+                run(
+                        adapter(),
+                        job("meta", "{\"op\":\"xor\",\"data_url\":\"http://169.254.169.254/latest/meta-data/\"}"),
+                        Duration.ofSeconds(10)),
+                refusedAddressFailure());
     }
 
     @Test
@@ -220,11 +257,18 @@ public abstract class SubstrateAdapterContract {
         assumeTrue(pushesBack(), "this substrate's runtime never pushes back: the selector caps what it is given");
         List<CompletableFuture<ExecutionOutcome>> hold = new ArrayList<>();
         for (int i = 0; i < capacity(); i++) {
-            hold.add(adapter().execute(new ExecutionRequest(job("hold-" + i, "{\"op\":\"xor\",\"data_url\":\""
-                    + origin.url("/delay/2500/ranged/digits") + "\"}"), Duration.ofSeconds(10))).toCompletableFuture());
+            hold.add(adapter()
+                    .execute(new ExecutionRequest(
+                            job(
+                                    "hold-" + i,
+                                    "{\"op\":\"xor\",\"data_url\":\"" + origin.url("/delay/2500/ranged/digits")
+                                            + "\"}"),
+                            Duration.ofSeconds(10)))
+                    .toCompletableFuture());
         }
         Thread.sleep(800); // let every holder reach the runtime
-        ExecutionOutcome extra = run(adapter(), job("extra", "{\"op\":\"xor\",\"data\":\"AQI=\"}"), Duration.ofSeconds(10));
+        ExecutionOutcome extra =
+                run(adapter(), job("extra", "{\"op\":\"xor\",\"data\":\"AQI=\"}"), Duration.ofSeconds(10));
         assertFailure(extra, FailureKind.THROTTLED);
         for (CompletableFuture<ExecutionOutcome> h : hold) {
             assertInstanceOf(ExecutionOutcome.Success.class, h.get(20, TimeUnit.SECONDS));
@@ -236,7 +280,8 @@ public abstract class SubstrateAdapterContract {
         SubstrateAdapter withWrongCredentials = adapterWithWrongCredentials();
         assumeTrue(withWrongCredentials != null, "this substrate takes no credentials");
         try (SubstrateAdapter wrong = withWrongCredentials) {
-            assertFailure(run(wrong, job("auth", "{\"op\":\"xor\",\"data\":\"AQI=\"}"), Duration.ofSeconds(10)),
+            assertFailure(
+                    run(wrong, job("auth", "{\"op\":\"xor\",\"data\":\"AQI=\"}"), Duration.ofSeconds(10)),
                     FailureKind.CONFIGURATION);
         }
     }
@@ -250,13 +295,15 @@ public abstract class SubstrateAdapterContract {
         try (SubstrateAdapter gone = unreachable) {
             HealthReport down = gone.health().toCompletableFuture().get(15, TimeUnit.SECONDS);
             assertFalse(down.healthy());
-            assertFailure(run(gone, job("gone", "{\"op\":\"xor\",\"data\":\"AQI=\"}"), Duration.ofSeconds(5)),
+            assertFailure(
+                    run(gone, job("gone", "{\"op\":\"xor\",\"data\":\"AQI=\"}"), Duration.ofSeconds(5)),
                     unreachableFailure());
         }
     }
 
     protected static void assertFailure(ExecutionOutcome outcome, FailureKind kind) {
-        ExecutionOutcome.Failure failure = assertInstanceOf(ExecutionOutcome.Failure.class, outcome, String.valueOf(outcome));
+        ExecutionOutcome.Failure failure =
+                assertInstanceOf(ExecutionOutcome.Failure.class, outcome, String.valueOf(outcome));
         assertEquals(kind, failure.kind(), failure.message());
     }
 }

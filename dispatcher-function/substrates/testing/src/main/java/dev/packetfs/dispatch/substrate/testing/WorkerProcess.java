@@ -43,8 +43,17 @@ public final class WorkerProcess implements AutoCloseable {
      * location the deploy step sets.
      */
     public static WorkerProcess cloudRun(int maxConcurrency) throws IOException, InterruptedException {
-        WorkerProcess worker = start(maxConcurrency, Map.of("PORT", "0", "K_SERVICE", "packetfs-worker",
-                "K_REVISION", "packetfs-worker-00001-abc", "PACKETFS_WORKER_LOCATION", "loopback-run"));
+        WorkerProcess worker = start(
+                maxConcurrency,
+                Map.of(
+                        "PORT",
+                        "0",
+                        "K_SERVICE",
+                        "packetfs-worker",
+                        "K_REVISION",
+                        "packetfs-worker-00001-abc",
+                        "PACKETFS_WORKER_LOCATION",
+                        "loopback-run"));
         if (worker.port == DEFAULT_PORT) {
             worker.close();
             throw new IllegalStateException("the worker ignored PORT: it listens on " + DEFAULT_PORT);
@@ -56,8 +65,11 @@ public final class WorkerProcess implements AutoCloseable {
             throws IOException, InterruptedException {
         Path jar = RepositoryPaths.find("worker-flyio/target/quarkus-app/quarkus-run.jar");
         Path log = Files.createTempFile("worker", ".log");
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-jar", jar.toString())
+        ProcessBuilder builder = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-XX:+UseSerialGC",
+                        "-jar",
+                        jar.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Map<String, String> env = builder.environment();
@@ -68,21 +80,23 @@ public final class WorkerProcess implements AutoCloseable {
         env.put("PACKETFS_WORKER_MAX_CONCURRENCY", Integer.toString(maxConcurrency));
         env.putAll(platform);
         Process process = builder.start();
-        WorkerProcess worker = new WorkerProcess(process, ListeningPort.await(process, log, Duration.ofSeconds(60)), log);
+        WorkerProcess worker =
+                new WorkerProcess(process, ListeningPort.await(process, log, Duration.ofSeconds(60)), log);
         worker.awaitHealthy(Duration.ofSeconds(60));
         return worker;
     }
 
     private void awaitHealthy(Duration timeout) throws IOException, InterruptedException {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpClient http =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         long until = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < until) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("the worker exited:\n" + Files.readString(log));
             }
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(url().resolve("/health")).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(url().resolve("/health")).build(), HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     return;
                 }

@@ -35,18 +35,29 @@ public final class WorkerdProcess implements AutoCloseable {
 
     /** Starts the Worker with the test token, a loopback allow-list and the given extra vars. */
     public static WorkerdProcess start(Map<String, String> vars) throws IOException, InterruptedException {
-        Path folder = RepositoryPaths.find("worker-cloudflare/test/serve-workerd.mjs").getParent().getParent();
+        Path folder = RepositoryPaths.find("worker-cloudflare/test/serve-workerd.mjs")
+                .getParent()
+                .getParent();
         if (!Files.isDirectory(folder.resolve("node_modules/miniflare"))) {
-            throw new IllegalStateException("worker-cloudflare has no node_modules: run `npm ci` there (./scripts/test does)");
+            throw new IllegalStateException(
+                    "worker-cloudflare has no node_modules: run `npm ci` there (./scripts/test does)");
         }
-        List<String> command = new ArrayList<>(List.of("node", "test/serve-workerd.mjs", "PACKETFS_WORKER_TOKEN=" + TOKEN,
-                "PACKETFS_FETCH_ALLOW_HOSTS=127.0.0.1", "PACKETFS_FETCH_DOH_URL=", "PACKETFS_WORKER_LOCATION=loopback"));
+        List<String> command = new ArrayList<>(List.of(
+                "node",
+                "test/serve-workerd.mjs",
+                "PACKETFS_WORKER_TOKEN=" + TOKEN,
+                "PACKETFS_FETCH_ALLOW_HOSTS=127.0.0.1",
+                "PACKETFS_FETCH_DOH_URL=",
+                "PACKETFS_WORKER_LOCATION=loopback"));
         vars.forEach((k, v) -> command.add(k + "=" + v));
         Path log = Files.createTempFile("workerd", ".log");
-        Process process = new ProcessBuilder(command).directory(folder.toFile())
-                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        Process process = new ProcessBuilder(command)
+                .directory(folder.toFile())
+                .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
         CompletableFuture<URI> ready = CompletableFuture.supplyAsync(() -> {
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader out =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = out.readLine()) != null; ) {
                     if (line.startsWith("READY ")) {
                         return URI.create(line.substring(6).trim());

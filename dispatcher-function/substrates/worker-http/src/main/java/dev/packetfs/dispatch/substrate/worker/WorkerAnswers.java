@@ -3,8 +3,8 @@ package dev.packetfs.dispatch.substrate.worker;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.packetfs.dispatch.substrate.BilledUnits;
-import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.protocol.worker.WorkerError;
 
 /**
@@ -56,22 +56,39 @@ public final class WorkerAnswers {
      *     {@code error_code} decides
      * @param elapsedMs time the dispatcher observed, used when the worker did not report its own
      */
-    public static ExecutionOutcome outcome(String substrate, int status, JsonNode body, long elapsedMs, BilledUnits billed) {
+    public static ExecutionOutcome outcome(
+            String substrate, int status, JsonNode body, long elapsedMs, BilledUnits billed) {
         boolean success = body != null && body.path("success").asBoolean(false);
         if (success && (status == 0 || status == 200)) {
             JsonNode result = body.get("result");
-            if (result == null || !result.isObject() || !body.path("bytes_processed").canConvertToLong()) {
-                return new ExecutionOutcome.Failure(FailureKind.RETRYABLE,
-                        substrate + " answered success without a result: " + abbreviate(body), elapsedMs, billed);
+            if (result == null
+                    || !result.isObject()
+                    || !body.path("bytes_processed").canConvertToLong()) {
+                return new ExecutionOutcome.Failure(
+                        FailureKind.RETRYABLE,
+                        substrate + " answered success without a result: " + abbreviate(body),
+                        elapsedMs,
+                        billed);
             }
-            long executionMs = body.path("execution_time_ms").canConvertToLong() ? body.get("execution_time_ms").longValue() : elapsedMs;
-            return new ExecutionOutcome.Success((ObjectNode) result, body.get("bytes_processed").longValue(), executionMs,
-                    billed, body.path("location").asText(null));
+            long executionMs = body.path("execution_time_ms").canConvertToLong()
+                    ? body.get("execution_time_ms").longValue()
+                    : elapsedMs;
+            return new ExecutionOutcome.Success(
+                    (ObjectNode) result,
+                    body.get("bytes_processed").longValue(),
+                    executionMs,
+                    billed,
+                    body.path("location").asText(null));
         }
-        String message = body != null && body.path("error").isTextual() ? body.get("error").asText() : abbreviate(body);
-        WorkerError error = body == null ? null : WorkerError.fromCode(body.path("error_code").asText(""));
+        String message = body != null && body.path("error").isTextual()
+                ? body.get("error").asText()
+                : abbreviate(body);
+        WorkerError error = body == null
+                ? null
+                : WorkerError.fromCode(body.path("error_code").asText(""));
         int effective = status == 0 || status == 200 ? error == null ? 500 : error.httpStatus() : status;
-        FailureKind kind = error != null && error.httpStatus() == effective ? failureKind(error) : failureKind(effective);
+        FailureKind kind =
+                error != null && error.httpStatus() == effective ? failureKind(error) : failureKind(effective);
         return new ExecutionOutcome.Failure(kind, substrate + " (" + effective + "): " + message, elapsedMs, billed);
     }
 

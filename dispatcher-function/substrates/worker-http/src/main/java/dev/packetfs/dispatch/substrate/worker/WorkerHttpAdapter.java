@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.substrate.BilledUnits;
-import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.ExecutionRequest;
 import dev.packetfs.dispatch.substrate.HealthReport;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
@@ -47,7 +47,11 @@ public class WorkerHttpAdapter implements SubstrateAdapter {
      * @param baseUrl the worker's root, e.g. {@code https://packetfs-worker.fly.dev}
      * @param billing the units one answer bills, from the answer's body (null when there was none)
      */
-    public WorkerHttpAdapter(SubstrateCapability capability, URI baseUrl, String token, Duration connectTimeout,
+    public WorkerHttpAdapter(
+            SubstrateCapability capability,
+            URI baseUrl,
+            String token,
+            Duration connectTimeout,
             Function<JsonNode, BilledUnits> billing) {
         this.capability = capability;
         String base = baseUrl.toString().endsWith("/") ? baseUrl.toString() : baseUrl + "/";
@@ -56,7 +60,10 @@ public class WorkerHttpAdapter implements SubstrateAdapter {
         this.authorization = "Bearer " + token;
         this.billing = billing;
         this.http = HttpClient.newBuilder()
-                .version("https".equalsIgnoreCase(baseUrl.getScheme()) ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1)
+                .version(
+                        "https".equalsIgnoreCase(baseUrl.getScheme())
+                                ? HttpClient.Version.HTTP_2
+                                : HttpClient.Version.HTTP_1_1)
                 .connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
@@ -86,7 +93,9 @@ public class WorkerHttpAdapter implements SubstrateAdapter {
 
     @Override
     public CompletionStage<ExecutionOutcome> execute(ExecutionRequest request) {
-        byte[] body = new WorkerRequest(request.jobId(), request.job().program(), request.timeout()).toJson().toString()
+        byte[] body = new WorkerRequest(request.jobId(), request.job().program(), request.timeout())
+                .toJson()
+                .toString()
                 .getBytes(StandardCharsets.UTF_8);
         HttpRequest post = HttpRequest.newBuilder(compute)
                 .timeout(request.timeout().plus(ANSWER_SLACK))
@@ -106,13 +115,25 @@ public class WorkerHttpAdapter implements SubstrateAdapter {
      * @param costPerHourUsd the score's cost term: an instance busy for an hour at list price
      * @param maxConcurrency jobs in flight at once across the service (machines or isolates × their limit)
      */
-    public record Settings(double costPerHourUsd, Duration expectedLatency, int maxMemoryMb, Duration maxDuration,
+    public record Settings(
+            double costPerHourUsd,
+            Duration expectedLatency,
+            int maxMemoryMb,
+            Duration maxDuration,
             int maxConcurrency) {
 
         /** The capability of an untouched, trusted worker service named {@code name}. */
         public SubstrateCapability capability(String name) {
-            return new SubstrateCapability(name, costPerHourUsd, expectedLatency, maxMemoryMb, maxDuration.toMillis(),
-                    false, false, maxConcurrency, true);
+            return new SubstrateCapability(
+                    name,
+                    costPerHourUsd,
+                    expectedLatency,
+                    maxMemoryMb,
+                    maxDuration.toMillis(),
+                    false,
+                    false,
+                    maxConcurrency,
+                    true);
         }
     }
 
@@ -129,17 +150,20 @@ public class WorkerHttpAdapter implements SubstrateAdapter {
 
     private ExecutionOutcome failed(Throwable e, long elapsedMs) {
         Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-        String what = cause instanceof HttpTimeoutException ? "timed out"
-                : cause instanceof ConnectException ? "unreachable"
-                : "failed";
+        String what = cause instanceof HttpTimeoutException
+                ? "timed out"
+                : cause instanceof ConnectException ? "unreachable" : "failed";
         // The worker may have run and billed; without an answer there is nothing to charge reliably.
-        return new ExecutionOutcome.Failure(FailureKind.RETRYABLE,
-                capability.name() + " " + what + ": " + cause, elapsedMs, BilledUnits.NONE);
+        return new ExecutionOutcome.Failure(
+                FailureKind.RETRYABLE, capability.name() + " " + what + ": " + cause, elapsedMs, BilledUnits.NONE);
     }
 
     @Override
     public CompletionStage<HealthReport> health() {
-        HttpRequest get = HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(5)).GET().build();
+        HttpRequest get = HttpRequest.newBuilder(health)
+                .timeout(Duration.ofSeconds(5))
+                .GET()
+                .build();
         return http.sendAsync(get, HttpResponse.BodyHandlers.ofString())
                 .thenApply(response -> {
                     if (response.statusCode() != 200) {
@@ -149,13 +173,14 @@ public class WorkerHttpAdapter implements SubstrateAdapter {
                         JsonNode body = JSON.readTree(response.body());
                         return "ok".equals(body.path("status").asText())
                                 ? HealthReport.up()
-                                : HealthReport.down(capability.name() + " reports " + body.path("status").asText());
+                                : HealthReport.down(capability.name() + " reports "
+                                        + body.path("status").asText());
                     } catch (IOException e) {
                         return HealthReport.down(capability.name() + " /health is not JSON");
                     }
                 })
-                .exceptionally(e -> HealthReport.down(capability.name() + " /health failed: "
-                        + (e.getCause() == null ? e : e.getCause())))
+                .exceptionally(e -> HealthReport.down(
+                        capability.name() + " /health failed: " + (e.getCause() == null ? e : e.getCause())))
                 .toCompletableFuture();
     }
 

@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.packetfs.dispatch.substrate.BilledUnits;
-import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
+import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.protocol.worker.WorkerError;
 import java.util.EnumSet;
 import java.util.Set;
@@ -27,7 +27,8 @@ class WorkerAnswersTest {
             EnumSet.of(WorkerError.ORIGIN_REJECTED, WorkerError.ORIGIN_FAILED, WorkerError.ORIGIN_TIMEOUT);
 
     private static JsonNode failure(String code) {
-        ObjectNode body = JsonNodeFactory.instance.objectNode().put("success", false).put("error", "it failed");
+        ObjectNode body =
+                JsonNodeFactory.instance.objectNode().put("success", false).put("error", "it failed");
         return code == null ? body : body.put("error_code", code);
     }
 
@@ -55,10 +56,20 @@ class WorkerAnswersTest {
     /** Without the worker's error code, a status is all there is: a proxy's 502 is the substrate failing. */
     @ParameterizedTest(name = "HTTP {0} → {1}")
     @CsvSource({
-        "400, JOB_ERROR", "413, JOB_ERROR", "422, JOB_ERROR", "412, OBJECT_CHANGED",
-        "401, CONFIGURATION", "403, CONFIGURATION", "404, CONFIGURATION", "405, CONFIGURATION",
+        "400, JOB_ERROR",
+        "413, JOB_ERROR",
+        "422, JOB_ERROR",
+        "412, OBJECT_CHANGED",
+        "401, CONFIGURATION",
+        "403, CONFIGURATION",
+        "404, CONFIGURATION",
+        "405, CONFIGURATION",
         "429, THROTTLED",
-        "500, RETRYABLE", "502, RETRYABLE", "503, RETRYABLE", "504, RETRYABLE", "520, RETRYABLE",
+        "500, RETRYABLE",
+        "502, RETRYABLE",
+        "503, RETRYABLE",
+        "504, RETRYABLE",
+        "520, RETRYABLE",
     })
     void statusesWithoutAnErrorCode(int status, FailureKind kind) {
         assertEquals(kind, WorkerAnswers.failureKind(status));
