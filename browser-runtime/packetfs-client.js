@@ -53,8 +53,10 @@ export class PacketFSBrowserCompute extends EventTarget {
     this.stopped = false;
     if (this.useServiceWorker && 'serviceWorker' in navigator) {
       try {
-        this.serviceWorker = await navigator.serviceWorker.register(new URL('packetfs-sw.js', RUNTIME),
-          { type: 'module', scope: RUNTIME.pathname });
+        this.serviceWorker = await navigator.serviceWorker.register(new URL('packetfs-sw.js', RUNTIME), {
+          type: 'module',
+          scope: RUNTIME.pathname,
+        });
       } catch (e) {
         // A page on another origin cannot register this origin's worker; computing does not need it.
         this.serviceWorkerError = String(e?.message ?? e);
@@ -87,7 +89,8 @@ export class PacketFSBrowserCompute extends EventTarget {
       const socket = new WebSocket(url);
       this.socket = socket;
       this.setState('connecting');
-      socket.onopen = () => socket.send(JSON.stringify({ type: 'hello', version: 1, capabilities: this.capabilities() }));
+      socket.onopen = () =>
+        socket.send(JSON.stringify({ type: 'hello', version: 1, capabilities: this.capabilities() }));
       socket.onmessage = (event) => {
         const message = JSON.parse(event.data);
         if (message.type === 'welcome') {
@@ -169,7 +172,9 @@ export class PacketFSBrowserCompute extends EventTarget {
     const poll = async () => {
       if (cancelled) return;
       try {
-        const response = await fetch(new URL(`/results/${encodeURIComponent(jobId)}`, this.dispatcher), { headers: this.headers() });
+        const response = await fetch(new URL(`/results/${encodeURIComponent(jobId)}`, this.dispatcher), {
+          headers: this.headers(),
+        });
         if (response.status === 200) {
           callback(await response.json());
           return;
@@ -181,7 +186,9 @@ export class PacketFSBrowserCompute extends EventTarget {
       setTimeout(poll, delay);
     };
     poll();
-    return () => { cancelled = true; };
+    return () => {
+      cancelled = true;
+    };
   }
 
   headers(extra = {}) {

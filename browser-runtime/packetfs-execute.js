@@ -26,7 +26,10 @@ export async function runProgram(program, { signal, maxWindowBytes = 256 * 1024 
   // No redirects: the dispatcher checked this URL's host before leasing it (docs/security.md), and
   // a page cannot read where a redirect leads before following it, so it may not follow one.
   const response = await fetch(p.dataUrl, {
-    headers: { range: rangeHeader(p), ...preconditionHeaders(p.version) }, signal, cache: 'no-store', redirect: 'error',
+    headers: { range: rangeHeader(p), ...preconditionHeaders(p.version) },
+    signal,
+    cache: 'no-store',
+    redirect: 'error',
   });
   const scan = windowScan(program, p.op);
   await readWindow(response, p, { maxBytes: maxWindowBytes, onBytes: scan.add, signal, url: p.dataUrl });

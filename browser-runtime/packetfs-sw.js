@@ -16,7 +16,8 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== scope.origin || !url.pathname.startsWith(scope.pathname)) return;
   const path = url.pathname.slice(scope.pathname.length);
   if (path === 'execute' && event.request.method === 'POST') event.respondWith(execute(event.request));
-  else if (path === 'health' && event.request.method === 'GET') event.respondWith(json(200, { status: 'ok', ops: OPS }));
+  else if (path === 'health' && event.request.method === 'GET')
+    event.respondWith(json(200, { status: 'ok', ops: OPS }));
 });
 
 async function execute(request) {

@@ -73,11 +73,21 @@ async function main(argv) {
   const portBase = integer('--port-base', parsed['port-base'], 1024, 65530);
   const volunteers = integer('--volunteers', parsed.volunteers, 0, 16);
   if (parsed.serverless && target !== 'local') throw new UsageError('--serverless is for --target local');
-  const stateDir = parsed['state-dir'] ?? process.env.PACKETFS_DEPLOY_STATE
-    ?? join(root, '.packetfs', 'deploy', parsed.serverless ? 'local-serverless' : target);
-  const options = { portBase, volunteers, requireApproval: parsed['require-approval'], stateDir, target,
-    serverless: parsed.serverless, scheduleSeconds: integer('--schedule-seconds', parsed['schedule-seconds'], 1, 86400),
-    maxDrains: integer('--max-drains', parsed['max-drains'], 1, 16), kicks: parsed.kicks !== 'off' };
+  const stateDir =
+    parsed['state-dir'] ??
+    process.env.PACKETFS_DEPLOY_STATE ??
+    join(root, '.packetfs', 'deploy', parsed.serverless ? 'local-serverless' : target);
+  const options = {
+    portBase,
+    volunteers,
+    requireApproval: parsed['require-approval'],
+    stateDir,
+    target,
+    serverless: parsed.serverless,
+    scheduleSeconds: integer('--schedule-seconds', parsed['schedule-seconds'], 1, 86400),
+    maxDrains: integer('--max-drains', parsed['max-drains'], 1, 16),
+    kicks: parsed.kicks !== 'off',
+  };
   if (!['on', 'off'].includes(parsed.kicks)) throw new UsageError(`--kicks ${parsed.kicks}: on or off`);
   const all = target === 'local' ? localSteps(options) : awsSteps(options);
   const steps = only(all, parsed.only);
@@ -99,7 +109,10 @@ async function main(argv) {
   if (!parsed['dry-run'] && target === 'local') {
     if (!parsed.only) rmSync(stateDir, { recursive: true, force: true });
     const still = await assertPortsFree(steps);
-    if (still.length) throw new DeployError(`still listening on 127.0.0.1: ${still.join(', ')} (not started by deploy-all, or not stopped)`);
+    if (still.length)
+      throw new DeployError(
+        `still listening on 127.0.0.1: ${still.join(', ')} (not started by deploy-all, or not stopped)`,
+      );
     say('nothing of the local fabric is left running');
   }
   return 0;
@@ -112,38 +125,51 @@ function reach(url, outputs, target) {
     return ['reach it:', `  ./scripts/pfs run --server ${url} ${job}`, `  open ${url}/dashboard`];
   }
   if (outputs.signWith) {
-    return ['reach it (signed with the credentials above):',
+    return [
+      'reach it (signed with the credentials above):',
       `  env ${outputs.signWith} ./scripts/pfs run --aws-sigv4 --server ${url} ${job}`,
-      `  env ${outputs.signWith} ./scripts/pfs dashboard --aws-sigv4 --server ${url}`];
+      `  env ${outputs.signWith} ./scripts/pfs dashboard --aws-sigv4 --server ${url}`,
+    ];
   }
   // AWS: pfs signs a *.lambda-url.* URL with the default credentials chain (auth AWS_IAM, the
   // default); a URL deployed with auth NONE takes the API key instead.
-  const lines = ['reach it (pfs signs with your AWS credentials, which need lambda:InvokeFunctionUrl on the URL):',
-    `  ./scripts/pfs run --server ${url} ${job}`, `  ./scripts/pfs dashboard --server ${url}`];
+  const lines = [
+    'reach it (pfs signs with your AWS credentials, which need lambda:InvokeFunctionUrl on the URL):',
+    `  ./scripts/pfs run --server ${url} ${job}`,
+    `  ./scripts/pfs dashboard --server ${url}`,
+  ];
   if (outputs.ApiKeySecretArn) {
-    lines.push('  # deployed with packetfs:dispatcherUrlAuth=NONE: no signature, the API key instead',
-      `  export PACKETFS_API_KEY="$(aws secretsmanager get-secret-value --secret-id ${outputs.ApiKeySecretArn} --query SecretString --output text)"`);
+    lines.push(
+      '  # deployed with packetfs:dispatcherUrlAuth=NONE: no signature, the API key instead',
+      `  export PACKETFS_API_KEY="$(aws secretsmanager get-secret-value --secret-id ${outputs.ApiKeySecretArn} --query SecretString --output text)"`,
+    );
   }
   return lines;
 }
 
 function integer(name, text, min, max) {
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min || n > max) throw new UsageError(`${name} ${text}: a whole number from ${min} to ${max}`);
+  if (!/^\d+$/.test(text) || n < min || n > max)
+    throw new UsageError(`${name} ${text}: a whole number from ${min} to ${max}`);
   return n;
 }
 
 class UsageError extends Error {}
 
-main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
-  if (e instanceof UsageError) {
-    process.stderr.write(`${process.argv[2] === 'deploy' ? 'deploy-all' : 'destroy-all'}: ${e.message}\n\n${USAGE}\n`);
-    process.exit(2);
-  }
-  if (e instanceof DeployError) {
-    process.stderr.write(`error: ${e.message}\n`);
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(
+        `${process.argv[2] === 'deploy' ? 'deploy-all' : 'destroy-all'}: ${e.message}\n\n${USAGE}\n`,
+      );
+      process.exit(2);
+    }
+    if (e instanceof DeployError) {
+      process.stderr.write(`error: ${e.message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`${e.stack}\n`);
     process.exit(1);
-  }
-  process.stderr.write(`${e.stack}\n`);
-  process.exit(1);
-});
+  },
+);

@@ -36,20 +36,28 @@ try {
   const connectStart = Date.now();
   // Opened 250 at a time: a bounded ramp, not a SYN flood.
   for (let i = 0; i < NODES; i += 250) {
-    await Promise.all(Array.from({ length: Math.min(250, NODES - i) }, () => new Promise((resolve, reject) => {
-      const socket = new WebSocket(wsUrl);
-      socket.on('open', () => socket.send(JSON.stringify({ type: 'hello', capabilities: { concurrency: 1, ua_class: 'loadgen' } })));
-      socket.on('message', (data) => {
-        const m = JSON.parse(data);
-        if (m.type === 'welcome') resolve();
-        else if (m.type === 'lease') {
-          answered++;
-          socket.send(JSON.stringify({ type: 'result', lease: m.lease, result: execute(m.program) }));
-        }
-      });
-      socket.on('error', reject);
-      sockets.push(socket);
-    })));
+    await Promise.all(
+      Array.from(
+        { length: Math.min(250, NODES - i) },
+        () =>
+          new Promise((resolve, reject) => {
+            const socket = new WebSocket(wsUrl);
+            socket.on('open', () =>
+              socket.send(JSON.stringify({ type: 'hello', capabilities: { concurrency: 1, ua_class: 'loadgen' } })),
+            );
+            socket.on('message', (data) => {
+              const m = JSON.parse(data);
+              if (m.type === 'welcome') resolve();
+              else if (m.type === 'lease') {
+                answered++;
+                socket.send(JSON.stringify({ type: 'result', lease: m.lease, result: execute(m.program) }));
+              }
+            });
+            socket.on('error', reject);
+            sockets.push(socket);
+          }),
+      ),
+    );
   }
   const connectSeconds = (Date.now() - connectStart) / 1000;
   await sleep(3000);
@@ -61,12 +69,20 @@ try {
   const ids = [];
   const start = Date.now();
   let next = 0;
-  await Promise.all(Array.from({ length: 32 }, async () => {
-    while (next < JOBS) {
-      next++;
-      ids.push(await dispatcher.submit({ public: true, substrate: 'browser', program: { op: 'add', imm: next % 256, data } }));
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < JOBS) {
+        next++;
+        ids.push(
+          await dispatcher.submit({
+            public: true,
+            substrate: 'browser',
+            program: { op: 'add', imm: next % 256, data },
+          }),
+        );
+      }
+    }),
+  );
   let last = start;
   for (const id of ids) last = Math.max(last, Date.parse((await dispatcher.awaitResult(id, 300_000)).completed_at));
   const after = await dispatcher.browserMetrics();
@@ -85,7 +101,11 @@ try {
     leases_per_s: Math.round((after.leases - metrics.leases) / seconds),
     rss_after_jobs_mb: +(rssBytes(dispatcher.pid) / 2 ** 20).toFixed(1),
   };
-  console.error(Object.entries(row).map(([k, v]) => `${k.padEnd(20)} ${v}`).join('\n'));
+  console.error(
+    Object.entries(row)
+      .map(([k, v]) => `${k.padEnd(20)} ${v}`)
+      .join('\n'),
+  );
   console.log(JSON.stringify(row));
 } finally {
   for (const s of sockets) s.terminate();

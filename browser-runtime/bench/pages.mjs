@@ -19,15 +19,17 @@ async function throughput(dispatcher, n) {
   const start = Date.now();
   // Submitted from 16 concurrent HTTP clients, as fast as the dispatcher takes them.
   let next = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (next < n) {
-      const i = next++;
-      const t = Date.now();
-      const id = await dispatcher.submit({ public: true, substrate: 'browser', program: { op: 'crc32c', data } });
-      submitted.set(id, t);
-      ids.push(id);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < n) {
+        const i = next++;
+        const t = Date.now();
+        const id = await dispatcher.submit({ public: true, substrate: 'browser', program: { op: 'crc32c', data } });
+        submitted.set(id, t);
+        ids.push(id);
+      }
+    }),
+  );
   // One poller in order: completion times come from the results, so polling speed is no part of them.
   const results = [];
   for (const id of ids) results.push(await dispatcher.awaitResult(id, 300_000));
@@ -41,7 +43,12 @@ async function throughput(dispatcher, n) {
     latencies.push(done - submitted.get(r.job_id));
   }
   latencies.sort((a, b) => a - b);
-  return { jobs: n, jobs_per_s: Math.round((n / (last - start)) * 1000), p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99) };
+  return {
+    jobs: n,
+    jobs_per_s: Math.round((n / (last - start)) * 1000),
+    p50_ms: percentile(latencies, 50),
+    p99_ms: percentile(latencies, 99),
+  };
 }
 
 async function kernelInPage(page) {
@@ -77,8 +84,12 @@ for (const pages of [1, 4]) {
     await throughput(dispatcher, Math.min(200, JOBS)); // warm-up: JIT, and the pages earn trust
     const r = await throughput(dispatcher, JOBS);
     const m = await dispatcher.browserMetrics();
-    rows.push({ pages, slots: pages * (await open[0].evaluate(() => window.packetfs.concurrency)), ...r,
-      leases_per_job: +(m.leases / m.jobs).toFixed(2) });
+    rows.push({
+      pages,
+      slots: pages * (await open[0].evaluate(() => window.packetfs.concurrency)),
+      ...r,
+      leases_per_job: +(m.leases / m.jobs).toFixed(2),
+    });
     if (pages === 1) kernel = await kernelInPage(open[0]);
   } finally {
     await chromium.close();
@@ -87,7 +98,9 @@ for (const pages of [1, 4]) {
 }
 console.error('pages  slots  jobs   jobs/s  p50 ms  p99 ms  leases/job');
 for (const r of rows) {
-  console.error(`${String(r.pages).padStart(5)}  ${String(r.slots).padStart(5)}  ${String(r.jobs).padStart(5)}  ${String(r.jobs_per_s).padStart(6)}  ${String(r.p50_ms).padStart(6)}  ${String(r.p99_ms).padStart(6)}  ${r.leases_per_job}`);
+  console.error(
+    `${String(r.pages).padStart(5)}  ${String(r.slots).padStart(5)}  ${String(r.jobs).padStart(5)}  ${String(r.jobs_per_s).padStart(6)}  ${String(r.p50_ms).padStart(6)}  ${String(r.p99_ms).padStart(6)}  ${r.leases_per_job}`,
+  );
 }
 console.error('kernel in a Chromium page, 1 MiB window:');
 for (const [op, k] of Object.entries(kernel)) console.error(`  ${op.padEnd(8)} ${k.ms_per_mib} ms  ${k.gb_per_s} GB/s`);

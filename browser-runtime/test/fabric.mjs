@@ -13,8 +13,16 @@ const root = new URL('../..', import.meta.url).pathname;
 const JAR = join(root, 'dispatcher-function/server/target/quarkus-app/quarkus-run.jar');
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 // The flags this machine needs (README): no sandbox as root, no GPU, no calls home.
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /**
  * The dispatcher jar on a port of the kernel's choosing (QUARKUS_HTTP_PORT=0: nothing can take
@@ -37,8 +45,12 @@ export async function startDispatcher(env = {}) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
-  child.stdout.on('data', (d) => { log += d; });
-  child.stderr.on('data', (d) => { log += d; });
+  child.stdout.on('data', (d) => {
+    log += d;
+  });
+  child.stderr.on('data', (d) => {
+    log += d;
+  });
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the dispatcher did not start in 60 s:\n${log}`)), 60_000);
     const listening = () => {
@@ -50,7 +62,10 @@ export async function startDispatcher(env = {}) {
     };
     child.stdout.on('data', listening);
     child.stderr.on('data', listening);
-    child.once('exit', () => { clearTimeout(timer); reject(new Error(`the dispatcher exited:\n${log}`)); });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`the dispatcher exited:\n${log}`));
+    });
   });
   return {
     url,
@@ -64,11 +79,16 @@ export async function startDispatcher(env = {}) {
     async browserMetrics() {
       const text = await (await fetch(`${url}/q/metrics`)).text();
       const metrics = {};
-      for (const m of text.matchAll(/^packetfs_browser_(\w+?)(?:_total)? ([0-9.eE+-]+)$/gm)) metrics[m[1]] = Number(m[2]);
+      for (const m of text.matchAll(/^packetfs_browser_(\w+?)(?:_total)? ([0-9.eE+-]+)$/gm))
+        metrics[m[1]] = Number(m[2]);
       return metrics;
     },
     async submit(job) {
-      const r = await fetch(`${url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(job) });
+      const r = await fetch(`${url}/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(job),
+      });
       if (r.status !== 202) throw new Error(`submit: HTTP ${r.status} ${await r.text()}`);
       return (await r.json()).job_id;
     },

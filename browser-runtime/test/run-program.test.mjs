@@ -13,8 +13,14 @@ import { execute } from '../../kernel/js/packetfs-kernel.mjs';
 import { pseudoRandomBytes as bytes, startOrigin } from '../../scripts/lib/loopback-origin.mjs';
 
 const SERVED_FLAT = {
-  [new URL('../packetfs-kernel.mjs', import.meta.url).href]: new URL('../../kernel/js/packetfs-kernel.mjs', import.meta.url).href,
-  [new URL('../range-window.mjs', import.meta.url).href]: new URL('../../worker-protocol/js/range-window.mjs', import.meta.url).href,
+  [new URL('../packetfs-kernel.mjs', import.meta.url).href]: new URL(
+    '../../kernel/js/packetfs-kernel.mjs',
+    import.meta.url,
+  ).href,
+  [new URL('../range-window.mjs', import.meta.url).href]: new URL(
+    '../../worker-protocol/js/range-window.mjs',
+    import.meta.url,
+  ).href,
 };
 const HOOKS = `
 let servedFlat;
@@ -34,7 +40,12 @@ const HUGE = new Uint8Array(64 << 20);
 let origin;
 
 before(async () => {
-  origin = await startOrigin(new Map([['object', OBJECT], ['huge', HUGE]]));
+  origin = await startOrigin(
+    new Map([
+      ['object', OBJECT],
+      ['huge', HUGE],
+    ]),
+  );
 });
 
 after(() => origin?.close());
@@ -42,11 +53,28 @@ after(() => origin?.close());
 describe('runProgram reads the window and streams it through the kernel', () => {
   for (const path of ['/ranged/object', '/whole/object']) {
     test(`every op over windows of ${path}`, async () => {
-      for (const [offset, length] of [[0, null], [1, 1], [123_457, 1_000_000], [OBJECT.length - 10, 100], [OBJECT.length + 5, 10], [7, 0]]) {
+      for (const [offset, length] of [
+        [0, null],
+        [1, 1],
+        [123_457, 1_000_000],
+        [OBJECT.length - 10, 100],
+        [OBJECT.length + 5, 10],
+        [7, 0],
+      ]) {
         for (const op of OPS) {
-          const program = { op, imm: 0x5a, data_url: origin.url(path), offset, ...(length === null ? {} : { length }),
-            ...(op === 'fnv64' ? { fnv_state: '0123456789abcdef' } : {}) };
-          assert.deepEqual(await runProgram(program), execute(program, OBJECT), `${op} ${path} [${offset}, +${length})`);
+          const program = {
+            op,
+            imm: 0x5a,
+            data_url: origin.url(path),
+            offset,
+            ...(length === null ? {} : { length }),
+            ...(op === 'fnv64' ? { fnv_state: '0123456789abcdef' } : {}),
+          };
+          assert.deepEqual(
+            await runProgram(program),
+            execute(program, OBJECT),
+            `${op} ${path} [${offset}, +${length})`,
+          );
         }
       }
     });
@@ -85,14 +113,36 @@ describe('maxWindowBytes', () => {
 describe('versions', () => {
   const V1_DATE = 'Sun, 06 Dec 2026 00:00:01 GMT';
   const modes = [
-    ['strong', { etag: '"object-v1"', size: OBJECT.length }, /answered 412 Precondition Failed: the object is no longer ETag "object-v1", \d+ bytes$/],
-    ['date', { last_modified: V1_DATE, size: OBJECT.length }, /answered 412 Precondition Failed: the object is no longer Last-Modified/],
-    ['weak', { etag: 'W/"object-v1"', size: OBJECT.length }, /it answered ETag W\/"object-v2" where the program pins ETag W\/"object-v1"$/],
-    ['ignoring', { etag: '"object-v1"', size: OBJECT.length }, /it answered ETag "object-v2" where the program pins ETag "object-v1"$/],
+    [
+      'strong',
+      { etag: '"object-v1"', size: OBJECT.length },
+      /answered 412 Precondition Failed: the object is no longer ETag "object-v1", \d+ bytes$/,
+    ],
+    [
+      'date',
+      { last_modified: V1_DATE, size: OBJECT.length },
+      /answered 412 Precondition Failed: the object is no longer Last-Modified/,
+    ],
+    [
+      'weak',
+      { etag: 'W/"object-v1"', size: OBJECT.length },
+      /it answered ETag W\/"object-v2" where the program pins ETag W\/"object-v1"$/,
+    ],
+    [
+      'ignoring',
+      { etag: '"object-v1"', size: OBJECT.length },
+      /it answered ETag "object-v2" where the program pins ETag "object-v1"$/,
+    ],
   ];
   for (const [mode, version, how] of modes) {
     test(`${mode}: the pinned version is read; once the object changed, the window is refused with object_changed`, async () => {
-      const program = { op: 'fnv64', data_url: origin.url(`/versioned/${mode}/1/object`), offset: 4096, length: 1_000_000, version };
+      const program = {
+        op: 'fnv64',
+        data_url: origin.url(`/versioned/${mode}/1/object`),
+        offset: 4096,
+        length: 1_000_000,
+        version,
+      };
       assert.deepEqual(await runProgram(program), execute(program, OBJECT));
       await assert.rejects(runProgram(program), (e) => {
         assert.equal(e.code, 'object_changed', e.message);
@@ -104,17 +154,34 @@ describe('versions', () => {
   }
 
   test('none: a size alone cannot tell two versions of one size apart', async () => {
-    const program = { op: 'crc32c', data_url: origin.url('/versioned/none/0/object'), version: { size: OBJECT.length } };
-    assert.deepEqual(await runProgram(program), execute(program, OBJECT.map((b) => b ^ 0xff)));
+    const program = {
+      op: 'crc32c',
+      data_url: origin.url('/versioned/none/0/object'),
+      version: { size: OBJECT.length },
+    };
+    assert.deepEqual(
+      await runProgram(program),
+      execute(
+        program,
+        OBJECT.map((b) => b ^ 0xff),
+      ),
+    );
   });
 
   test('an answer without the pinned validator is origin_rejected', async () => {
-    const program = { op: 'crc32c', data_url: origin.url('/versioned/date/5/object'), version: { etag: '"object-v1"' } };
-    await assert.rejects(runProgram(program), (e) => e.code === 'origin_rejected' && /without the ETag the program pins/.test(e.message));
+    const program = {
+      op: 'crc32c',
+      data_url: origin.url('/versioned/date/5/object'),
+      version: { etag: '"object-v1"' },
+    };
+    await assert.rejects(
+      runProgram(program),
+      (e) => e.code === 'origin_rejected' && /without the ETag the program pins/.test(e.message),
+    );
   });
 });
 
-describe('a lease\'s answer', () => {
+describe("a lease's answer", () => {
   // packetfs-worker.js is a Web Worker script: it answers through self.postMessage.
   const posted = [];
   let onmessage;
@@ -123,7 +190,9 @@ describe('a lease\'s answer', () => {
     await import('../packetfs-worker.js');
     onmessage = globalThis.self.onmessage;
   });
-  after(() => { delete globalThis.self; });
+  after(() => {
+    delete globalThis.self;
+  });
 
   async function answer(lease, program) {
     await onmessage({ data: { lease, program } });
@@ -134,7 +203,12 @@ describe('a lease\'s answer', () => {
     const version = { etag: '"object-v1"', size: OBJECT.length };
     const changed = await answer('L1', { op: 'xor', data_url: origin.url('/versioned/strong/0/object'), version });
     assert.equal(changed.code, 'object_changed');
-    assert.deepEqual(leaseAnswer(changed), { type: 'error', lease: 'L1', error: changed.error, error_code: 'object_changed' });
+    assert.deepEqual(leaseAnswer(changed), {
+      type: 'error',
+      lease: 'L1',
+      error: changed.error,
+      error_code: 'object_changed',
+    });
     assert.match(changed.error, /no longer ETag "object-v1"/);
   });
 
@@ -145,6 +219,10 @@ describe('a lease\'s answer', () => {
     const redirected = await answer('L3', { op: 'xor', data_url: origin.url('/redirect/1/ranged/object') });
     assert.equal(redirected.code, null);
     const computed = await answer('L4', { op: 'crc32c', data: 'MTIzNDU2Nzg5' });
-    assert.deepEqual(leaseAnswer(computed), { type: 'result', lease: 'L4', result: { checksum: 3808858755, bytes_processed: 9 } });
+    assert.deepEqual(leaseAnswer(computed), {
+      type: 'result',
+      lease: 'L4',
+      result: { checksum: 3808858755, bytes_processed: 9 },
+    });
   });
 });

@@ -74,7 +74,10 @@ describe('volunteer browsers', () => {
       assert.deepEqual(r.result, jobs[n].expected, `job ${n}: ${JSON.stringify(jobs[n].job.program).slice(0, 120)}`);
     });
     const computed = await Promise.all(pages.map((p) => p.evaluate(() => window.packetfs.computed)));
-    assert.ok(computed.every((c) => c > 0), `every page computed: ${computed}`);
+    assert.ok(
+      computed.every((c) => c > 0),
+      `every page computed: ${computed}`,
+    );
     const m = await dispatcher.browserMetrics();
     assert.ok(m.quorums > 0, 'new pages were checked against each other');
     assert.equal(m.caught, 0, 'no honest page was accused');
@@ -89,7 +92,9 @@ describe('volunteer browsers', () => {
     const jobs = Array.from({ length: 36 }, (_, n) => job(n + 1, { slowMs: 400 }));
     const ids = [];
     for (const j of jobs) ids.push(await dispatcher.submit(j.job));
-    await pages[0].waitForFunction(() => window.packetfs.idle.length < window.packetfs.workers.length, null, { timeout: 30_000 });
+    await pages[0].waitForFunction(() => window.packetfs.idle.length < window.packetfs.workers.length, null, {
+      timeout: 30_000,
+    });
     await pages[0].close();
     const results = await Promise.all(ids.map((id) => dispatcher.awaitResult(id, 120_000)));
     results.forEach((r, n) => {
@@ -97,12 +102,18 @@ describe('volunteer browsers', () => {
       assert.deepEqual(r.result, jobs[n].expected, `job ${n}`);
     });
     const m = await dispatcher.browserMetrics();
-    assert.ok(m.releases > before.releases, `leases of the closed page were handed on (${before.releases} → ${m.releases})`);
+    assert.ok(
+      m.releases > before.releases,
+      `leases of the closed page were handed on (${before.releases} → ${m.releases})`,
+    );
     await Promise.all(pages.slice(1).map((p) => p.close()));
   });
 
   test('a page that corrupts results is caught, dropped, and no wrong result is stored', async () => {
-    const honest = [await volunteer(chromium.context, dispatcher.url), await volunteer(chromium.context, dispatcher.url)];
+    const honest = [
+      await volunteer(chromium.context, dispatcher.url),
+      await volunteer(chromium.context, dispatcher.url),
+    ];
     // A page of the dispatcher's own origin (so the Origin check lets it in) that speaks the
     // coordinator's protocol itself and answers every lease with a result one off.
     const liar = await chromium.context.newPage();
@@ -112,7 +123,8 @@ describe('volunteer browsers', () => {
       window.closeCode = null;
       window.answered = 0;
       const socket = new WebSocket(`ws://${location.host}/browser`);
-      socket.onopen = () => socket.send(JSON.stringify({ type: 'hello', capabilities: { concurrency: 4, ua_class: 'liar' } }));
+      socket.onopen = () =>
+        socket.send(JSON.stringify({ type: 'hello', capabilities: { concurrency: 4, ua_class: 'liar' } }));
       socket.onmessage = (event) => {
         const m = JSON.parse(event.data);
         if (m.type !== 'lease') return;
@@ -123,13 +135,17 @@ describe('volunteer browsers', () => {
         window.answered++;
         socket.send(JSON.stringify({ type: 'result', lease: m.lease, result }));
       };
-      socket.onclose = (event) => { window.closeCode = event.code; };
-      await new Promise((resolve) => { socket.addEventListener('message', resolve, { once: true }); });
+      socket.onclose = (event) => {
+        window.closeCode = event.code;
+      };
+      await new Promise((resolve) => {
+        socket.addEventListener('message', resolve, { once: true });
+      });
     });
     const jobs = Array.from({ length: 200 }, (_, n) => job(n + 1000));
     const results = await runAll(jobs);
     results.forEach((r, n) => assert.deepEqual(r.result, jobs[n].expected, `job ${n}: a wrong result was stored`));
-    assert.ok(await liar.evaluate(() => window.answered) > 0, 'the liar was given work');
+    assert.ok((await liar.evaluate(() => window.answered)) > 0, 'the liar was given work');
     assert.equal(await liar.evaluate(() => window.closeCode), 1008, 'the liar was disconnected');
     const m = await dispatcher.browserMetrics();
     assert.ok(m.caught >= 1);
@@ -143,21 +159,28 @@ describe('volunteers and private networks', () => {
   // The operator's setup that once sent volunteers to loopback: the trusted substrates may fetch
   // from 127.0.0.1, the volunteers have no allow-list of their own.
   let guarded;
-  before(async () => { guarded = await startDispatcher({ PACKETFS_BROWSER_ALLOW_HOSTS: '' }); });
-  after(async () => { await guarded?.stop(); });
+  before(async () => {
+    guarded = await startDispatcher({ PACKETFS_BROWSER_ALLOW_HOSTS: '' });
+  });
+  after(async () => {
+    await guarded?.stop();
+  });
 
   /** A volunteer scripted in Node: says hello and records every lease it is sent, answering none. */
-  const scripted = () => new Promise((resolve, reject) => {
-    const leases = [];
-    const socket = new WebSocket(`${guarded.url.replace('http', 'ws')}/browser`);
-    socket.on('open', () => socket.send(JSON.stringify({ type: 'hello', capabilities: { concurrency: 4, ua_class: 'script' } })));
-    socket.on('message', (data) => {
-      const m = JSON.parse(data);
-      if (m.type === 'welcome') resolve({ leases, close: () => socket.close() });
-      if (m.type === 'lease') leases.push(m);
+  const scripted = () =>
+    new Promise((resolve, reject) => {
+      const leases = [];
+      const socket = new WebSocket(`${guarded.url.replace('http', 'ws')}/browser`);
+      socket.on('open', () =>
+        socket.send(JSON.stringify({ type: 'hello', capabilities: { concurrency: 4, ua_class: 'script' } })),
+      );
+      socket.on('message', (data) => {
+        const m = JSON.parse(data);
+        if (m.type === 'welcome') resolve({ leases, close: () => socket.close() });
+        if (m.type === 'lease') leases.push(m);
+      });
+      socket.on('error', reject);
     });
-    socket.on('error', reject);
-  });
 
   test('a loopback data_url never reaches a volunteer: pinned it fails naming the rule, auto it runs on a trusted substrate', async () => {
     const page = await volunteer(chromium.context, guarded.url);
@@ -181,26 +204,31 @@ describe('volunteers and private networks', () => {
   });
 });
 
-describe('the coordinator\'s door', () => {
-  const handshake = (headers) => new Promise((resolve) => {
-    const socket = new WebSocket(`${dispatcher.url.replace('http', 'ws')}/browser`, { headers });
-    socket.on('open', () => { socket.close(); resolve(101); });
-    socket.on('unexpected-response', (request, response) => resolve(response.statusCode));
-    socket.on('error', () => resolve('error'));
-  });
+describe("the coordinator's door", () => {
+  const handshake = (headers) =>
+    new Promise((resolve) => {
+      const socket = new WebSocket(`${dispatcher.url.replace('http', 'ws')}/browser`, { headers });
+      socket.on('open', () => {
+        socket.close();
+        resolve(101);
+      });
+      socket.on('unexpected-response', (request, response) => resolve(response.statusCode));
+      socket.on('error', () => resolve('error'));
+    });
 
-  test('a page from a foreign origin is refused; the dispatcher\'s own pages and programs are let in', async () => {
+  test("a page from a foreign origin is refused; the dispatcher's own pages and programs are let in", async () => {
     assert.equal(await handshake({ origin: 'https://evil.example' }), 403);
     assert.equal(await handshake({ origin: dispatcher.url }), 101);
     assert.equal(await handshake({}), 101);
   });
 
   test('a volunteer that floods or sends garbage is disconnected', async () => {
-    const closed = (messages) => new Promise((resolve) => {
-      const socket = new WebSocket(`${dispatcher.url.replace('http', 'ws')}/browser`);
-      socket.on('open', () => messages.forEach((m) => socket.send(m)));
-      socket.on('close', (code) => resolve(code));
-    });
+    const closed = (messages) =>
+      new Promise((resolve) => {
+        const socket = new WebSocket(`${dispatcher.url.replace('http', 'ws')}/browser`);
+        socket.on('open', () => messages.forEach((m) => socket.send(m)));
+        socket.on('close', (code) => resolve(code));
+      });
     assert.equal(await closed(['this is not JSON']), 1003);
     assert.equal(await closed(Array.from({ length: 300 }, () => '{"type":"result","lease":"none"}')), 1008);
     // Over the 64 KiB message limit: Vert.x drops the connection (1009 or, without a close frame, 1006).
@@ -220,10 +248,16 @@ describe('the Service Worker', () => {
     let size = 0;
     let checked = 0;
     const flush = async () => {
-      const answers = await page.evaluate(async (programs) => Promise.all(programs.map(async (p) => {
-        const r = await fetch('/browser-runtime/execute', { method: 'POST', body: JSON.stringify(p) });
-        return { status: r.status, body: await r.json() };
-      })), batch.map((b) => b.program));
+      const answers = await page.evaluate(
+        async (programs) =>
+          Promise.all(
+            programs.map(async (p) => {
+              const r = await fetch('/browser-runtime/execute', { method: 'POST', body: JSON.stringify(p) });
+              return { status: r.status, body: await r.json() };
+            }),
+          ),
+        batch.map((b) => b.program),
+      );
       answers.forEach((a, i) => {
         assert.equal(a.status, 200, `${batch[i].name}: ${JSON.stringify(a.body)}`);
         assert.deepEqual(a.body, batch[i].expected, batch[i].name);

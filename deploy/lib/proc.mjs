@@ -106,8 +106,14 @@ export function listening(port) {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
     socket.setTimeout(2000);
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
-    socket.once('timeout', () => { socket.destroy(); resolve(false); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
     socket.once('error', () => resolve(false));
   });
 }
@@ -121,9 +127,15 @@ export function redisCommand(port, line) {
     socket.once('connect', () => socket.write(`${line}\r\n`));
     socket.on('data', (d) => {
       reply += d;
-      if (reply.includes('\r\n')) { socket.end(); resolve(reply.split('\r\n')[0]); }
+      if (reply.includes('\r\n')) {
+        socket.end();
+        resolve(reply.split('\r\n')[0]);
+      }
     });
-    socket.once('timeout', () => { socket.destroy(); reject(new Error('no reply')); });
+    socket.once('timeout', () => {
+      socket.destroy();
+      reject(new Error('no reply'));
+    });
     socket.once('error', reject);
   });
 }
@@ -148,7 +160,8 @@ export async function waitUntil(what, ready, { pid, log, timeoutMs = 180_000 }) 
     const value = await ready();
     if (value) return value;
     if (pid && !alive(pid)) throw new DeployError(`${what} exited while starting; the end of ${log}:\n${tail(log)}`);
-    if (Date.now() > until) throw new DeployError(`${what} was not ready in ${timeoutMs / 1000} s; the end of ${log}:\n${tail(log)}`);
+    if (Date.now() > until)
+      throw new DeployError(`${what} was not ready in ${timeoutMs / 1000} s; the end of ${log}:\n${tail(log)}`);
     await sleep(200);
   }
 }

@@ -41,7 +41,11 @@ export async function deploy({ target, stateDir, steps, dryRun, ctx = {} }) {
       }
       const fingerprint = step.fingerprint ? await step.fingerprint(ctx) : '';
       const saved = state.step(step.name);
-      if (saved?.status === 'done' && saved.fingerprint === fingerprint && (await (step.upToDate?.(saved, ctx) ?? true))) {
+      if (
+        saved?.status === 'done' &&
+        saved.fingerprint === fingerprint &&
+        (await (step.upToDate?.(saved, ctx) ?? true))
+      ) {
         say(`✓ ${step.name}: up to date`);
         Object.assign(ctx.outputs, saved.outputs);
         upToDate++;
@@ -76,7 +80,9 @@ export async function destroy({ target, stateDir, steps, dryRun, ctx = {} }) {
     say(`Plan to destroy --target ${target} (dry run: nothing is stopped or deleted):`);
     [...steps].reverse().forEach((step, i) => {
       const saved = state.step(step.name);
-      say(`${String(i + 1).padStart(2)}. [${step.part}] ${step.name}: ${saved ? step.undo ?? 'remove' : 'nothing recorded'}`);
+      say(
+        `${String(i + 1).padStart(2)}. [${step.part}] ${step.name}: ${saved ? (step.undo ?? 'remove') : 'nothing recorded'}`,
+      );
       for (const command of step.destroyCommands?.(saved, ctx) ?? []) say(`      $ ${command}`);
     });
     return;
@@ -105,12 +111,17 @@ const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 /** Keeps the steps of the named parts; names nothing known: an error listing what is. */
 export function only(steps, names) {
   if (!names) return steps;
-  const wanted = names.split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = names
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const known = [...new Set(steps.filter((s) => !s.always).map((s) => s.part))];
   const unknown = wanted.filter((w) => !known.includes(w));
   if (wanted.length === 0 || unknown.length > 0) {
-    throw new DeployError(`--only ${names}: ${unknown.length ? `unknown part(s) ${unknown.join(', ')}` : 'names nothing'};`
-      + ` this target's parts are ${known.join(', ')}`);
+    throw new DeployError(
+      `--only ${names}: ${unknown.length ? `unknown part(s) ${unknown.join(', ')}` : 'names nothing'};` +
+        ` this target's parts are ${known.join(', ')}`,
+    );
   }
   return steps.filter((s) => s.always || wanted.includes(s.part));
 }

@@ -1,7 +1,17 @@
 // The deployment's state: one folder per target (git-ignored), holding state.json (each step's
 // status, fingerprint and outputs), the processes' logs, and secrets/ (mode 0700; files 0600).
 // Written atomically, so an interrupted run leaves the last complete state behind.
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 export class State {
@@ -61,7 +71,9 @@ export class State {
         if (e.code !== 'EEXIST') throw e;
         const holder = Number(readFileSync(file, 'utf8'));
         if (holder && alive(holder)) {
-          throw new DeployError(`another deploy-all or destroy-all (pid ${holder}) is using ${this.dir}; wait for it to end`);
+          throw new DeployError(
+            `another deploy-all or destroy-all (pid ${holder}) is using ${this.dir}; wait for it to end`,
+          );
         }
         rmSync(file, { force: true });
       }

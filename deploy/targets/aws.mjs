@@ -19,8 +19,11 @@ const root = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 const infra = join(root, 'infra');
 const cdkOut = join(infra, 'cdk.out');
 
-const ZIPS = ['worker-lambda/target/function.zip', 'dispatcher-function/lambda-url/target/function.zip',
-  'dispatcher-function/lambda-drain/target/function.zip'];
+const ZIPS = [
+  'worker-lambda/target/function.zip',
+  'dispatcher-function/lambda-url/target/function.zip',
+  'dispatcher-function/lambda-drain/target/function.zip',
+];
 const INFRA_JAR = 'infra/target/packetfs-infra.jar';
 const FLY_JAR = 'worker-flyio/target/quarkus-app/quarkus-run.jar';
 const LOCALSTACK_ENDPOINT = 'http://localhost.localstack.cloud:4566';
@@ -32,8 +35,20 @@ const CLOUDRUN_SECRET = 'packetfs-worker-token';
  * instance as the worker takes (PACKETFS_WORKER_MAX_CONCURRENCY, 64), and 1 vCPU with 512 MiB,
  * which the cloudrun substrate's defaults bill.
  */
-const CLOUDRUN_FLAGS = ['--allow-unauthenticated', '--port', '8080', '--concurrency', '64', '--cpu', '1', '--memory', '512Mi',
-  '--timeout', '120', '--quiet'];
+const CLOUDRUN_FLAGS = [
+  '--allow-unauthenticated',
+  '--port',
+  '8080',
+  '--concurrency',
+  '64',
+  '--cpu',
+  '1',
+  '--memory',
+  '512Mi',
+  '--timeout',
+  '120',
+  '--quiet',
+];
 
 const hash = (...parts) => createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
 const stamp = (relative) => {
@@ -44,10 +59,17 @@ const stamp = (relative) => {
 export function awsSteps(options) {
   const localstack = options.target === 'localstack';
   /** The environment of every aws/cdk command: LocalStack's endpoint and test credentials for localstack. */
-  const awsEnv = () => (localstack
-    ? { ...process.env, AWS_ENDPOINT_URL: LOCALSTACK_ENDPOINT, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' }
-    : { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' });
+  const awsEnv = () =>
+    localstack
+      ? {
+          ...process.env,
+          AWS_ENDPOINT_URL: LOCALSTACK_ENDPOINT,
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+          AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+          JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20',
+        }
+      : { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' };
   const aws = (args, opts = {}) => run('aws', args, { env: awsEnv(), capture: true, ...opts });
   const cdkCommand = () => process.env.PACKETFS_CDK ?? join(infra, 'node_modules/.bin/cdk');
   const cdk = (args, opts = {}) => run(cdkCommand(), args, { cwd: infra, env: awsEnv(), ...opts });
@@ -81,35 +103,70 @@ export function awsSteps(options) {
   /** Deploys stacks from the synthesized assembly; returns their outputs. */
   const deployStacks = (ctx, stacks) => {
     const outputsFile = join(ctx.state.dir, `outputs-${stacks[0]}.json`);
-    cdk(['deploy', '--app', 'cdk.out', ...stacks, '--require-approval', options.requireApproval,
-      '--outputs-file', outputsFile, '--progress', 'events']);
+    cdk([
+      'deploy',
+      '--app',
+      'cdk.out',
+      ...stacks,
+      '--require-approval',
+      options.requireApproval,
+      '--outputs-file',
+      outputsFile,
+      '--progress',
+      'events',
+    ]);
     const all = JSON.parse(readFileSync(outputsFile, 'utf8'));
     return Object.assign({}, ...stacks.map((s) => all[s] ?? {}));
   };
   /** A stack that still exists in a state CloudFormation calls complete (not a rollback). */
   const stackIsUp = (stack) => {
-    const r = aws(['cloudformation', 'describe-stacks', '--stack-name', stack, '--query', 'Stacks[0].StackStatus',
-      '--output', 'text'], { check: false });
+    const r = aws(
+      [
+        'cloudformation',
+        'describe-stacks',
+        '--stack-name',
+        stack,
+        '--query',
+        'Stacks[0].StackStatus',
+        '--output',
+        'text',
+      ],
+      { check: false },
+    );
     return r.status === 0 && /_COMPLETE$/.test(r.stdout.trim()) && !/ROLLBACK|DELETE/.test(r.stdout);
   };
   /** The worker token, read from Secrets Manager into memory. */
   const workerToken = (ctx) => {
     const arn = ctx.outputs.WorkerTokenSecretArn;
     if (!arn) throw new DeployError('the worker token comes from the worker stack: deploy it first (--only worker)');
-    return aws(['secretsmanager', 'get-secret-value', '--secret-id', arn, '--query', 'SecretString', '--output', 'text']).stdout.trim();
+    return aws([
+      'secretsmanager',
+      'get-secret-value',
+      '--secret-id',
+      arn,
+      '--query',
+      'SecretString',
+      '--output',
+      'text',
+    ]).stdout.trim();
   };
 
   // ---- prerequisites, each with how to fix it ----
   const awsCredentials = () => {
-    if (!which('aws')) return 'the AWS CLI is not installed: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html';
+    if (!which('aws'))
+      return 'the AWS CLI is not installed: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html';
     if (localstack) return null; // LocalStack takes any credentials: the test ones are set
     const r = aws(['sts', 'get-caller-identity', '--output', 'json'], { check: false });
-    if (r.status !== 0) return 'no AWS credentials: run `aws configure` (or `aws sso login`), or export AWS_PROFILE / AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
+    if (r.status !== 0)
+      return 'no AWS credentials: run `aws configure` (or `aws sso login`), or export AWS_PROFILE / AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
     return null;
   };
   const bootstrapped = () => {
-    const r = aws(['cloudformation', 'describe-stacks', '--stack-name', 'CDKToolkit', '--output', 'json'], { check: false });
-    return r.status === 0 ? null
+    const r = aws(['cloudformation', 'describe-stacks', '--stack-name', 'CDKToolkit', '--output', 'json'], {
+      check: false,
+    });
+    return r.status === 0
+      ? null
       : `this account and region are not bootstrapped for the CDK: run \`${localstack ? 'AWS_ENDPOINT_URL=' + LOCALSTACK_ENDPOINT + ' ' : ''}npx aws-cdk@2 bootstrap\` once`;
   };
   const localstackUp = () => {
@@ -119,7 +176,9 @@ export function awsSteps(options) {
       reasons.push('no Docker engine (LocalStack runs in Docker; start dockerd, or use --target local)');
     }
     if (!process.env.LOCALSTACK_AUTH_TOKEN) {
-      reasons.push('LOCALSTACK_AUTH_TOKEN is not set (LocalStack images need one since March 2026: https://app.localstack.cloud)');
+      reasons.push(
+        'LOCALSTACK_AUTH_TOKEN is not set (LocalStack images need one since March 2026: https://app.localstack.cloud)',
+      );
     }
     return reasons.length ? reasons.join('; ') : null;
   };
@@ -177,8 +236,10 @@ export function awsSteps(options) {
       name,
       part: name,
       summary: `cdk deploy ${stacks.join(' ')}: ${summary}`,
-      commands: () => [`cdk deploy --app cdk.out ${stacks.join(' ')} --require-approval ${options.requireApproval}`
-        + ` --outputs-file <state>/outputs-${stacks[0]}.json${note}`],
+      commands: () => [
+        `cdk deploy --app cdk.out ${stacks.join(' ')} --require-approval ${options.requireApproval}` +
+          ` --outputs-file <state>/outputs-${stacks[0]}.json${note}`,
+      ],
       fingerprint: (ctx) => {
         synth(ctx);
         return hash(...stacks.map(template));
@@ -199,8 +260,10 @@ export function awsSteps(options) {
       part: 'aws',
       always: true,
       summary: 'the tools, credentials and logins each part needs',
-      commands: () => ['aws sts get-caller-identity; aws cloudformation describe-stacks --stack-name CDKToolkit',
-        'flyctl auth whoami (or FLY_API_TOKEN); gcloud auth list and its project; CLOUDFLARE_API_TOKEN and worker-cloudflare/node_modules/.bin/wrangler'],
+      commands: () => [
+        'aws sts get-caller-identity; aws cloudformation describe-stacks --stack-name CDKToolkit',
+        'flyctl auth whoami (or FLY_API_TOKEN); gcloud auth list and its project; CLOUDFLARE_API_TOKEN and worker-cloudflare/node_modules/.bin/wrangler',
+      ],
       async run(ctx) {
         for (const tool of ['java', 'node']) if (!which(tool)) throw new DeployError(`${tool} is not installed`);
         const stopped = [];
@@ -222,12 +285,19 @@ export function awsSteps(options) {
       name: 'build',
       part: 'aws',
       always: true,
-      summary: 'the three function.zip files, the CDK app and the HTTP worker for Fly.io and Cloud Run (built if missing); the CDK CLI',
-      commands: () => ['mvn -B -pl worker-lambda,dispatcher-function/lambda-url,dispatcher-function/lambda-drain,worker-flyio,infra -am package -DskipTests  # if missing',
-        '(cd infra && npm ci)  # the aws-cdk CLI, for diff and deploy'],
+      summary:
+        'the three function.zip files, the CDK app and the HTTP worker for Fly.io and Cloud Run (built if missing); the CDK CLI',
+      commands: () => [
+        'mvn -B -pl worker-lambda,dispatcher-function/lambda-url,dispatcher-function/lambda-drain,worker-flyio,infra -am package -DskipTests  # if missing',
+        '(cd infra && npm ci)  # the aws-cdk CLI, for diff and deploy',
+      ],
       async run(ctx) {
         build();
-        if (!process.env.PACKETFS_CDK && !existsSync(cdkCommand()) && parts(ctx).some((p) => ['worker', 'dispatcher', 'browser'].includes(p))) {
+        if (
+          !process.env.PACKETFS_CDK &&
+          !existsSync(cdkCommand()) &&
+          parts(ctx).some((p) => ['worker', 'dispatcher', 'browser'].includes(p))
+        ) {
           say('  installing the AWS CDK CLI (npm ci in infra)');
           run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: infra });
         }
@@ -255,101 +325,192 @@ export function awsSteps(options) {
         }
       },
     },
-    stackStep('worker', 'the Lambda worker (SnapStart, alias live, IAM function URL) and its token secret', ['PacketfsWorker']),
+    stackStep('worker', 'the Lambda worker (SnapStart, alias live, IAM function URL) and its token secret', [
+      'PacketfsWorker',
+    ]),
   ];
   if (!localstack) {
-    steps.push({
-      name: 'flyio',
-      part: 'flyio',
-      summary: 'the Fly.io app: created if missing, the worker token as a Fly secret, fly deploy',
-      commands: () => ['flyctl status --app APP || flyctl apps create APP',
-        'aws secretsmanager get-secret-value … | flyctl secrets import --app APP --stage   # the token through stdin',
-        '(cd worker-flyio && flyctl deploy --app APP --remote-only --yes)'],
-      fingerprint: (ctx) => hash(stamp(FLY_JAR), stamp('worker-flyio/fly.toml'), stamp('worker-flyio/Dockerfile'),
-        ctx.outputs.WorkerTokenSecretArn ?? '', flyApp(ctx)),
-      upToDate: (saved, ctx) => run(fly(), ['status', '--app', flyApp(ctx)], { capture: true, check: false }).status === 0,
-      run(ctx) {
-        const app = flyApp(ctx);
-        if (run(fly(), ['status', '--app', app], { capture: true, check: false }).status !== 0) {
-          run(fly(), ['apps', 'create', app, '--org', process.env.FLY_ORG ?? 'personal']);
-        }
-        run(fly(), ['secrets', 'import', '--app', app, '--stage'], { input: `PACKETFS_WORKER_TOKEN=${workerToken(ctx)}\n`, capture: true });
-        run(fly(), ['deploy', '--app', app, '--remote-only', '--yes'], { cwd: join(root, 'worker-flyio') });
-        return { flyApp: app, flyioUrl: `https://${app}.fly.dev` };
+    steps.push(
+      {
+        name: 'flyio',
+        part: 'flyio',
+        summary: 'the Fly.io app: created if missing, the worker token as a Fly secret, fly deploy',
+        commands: () => [
+          'flyctl status --app APP || flyctl apps create APP',
+          'aws secretsmanager get-secret-value … | flyctl secrets import --app APP --stage   # the token through stdin',
+          '(cd worker-flyio && flyctl deploy --app APP --remote-only --yes)',
+        ],
+        fingerprint: (ctx) =>
+          hash(
+            stamp(FLY_JAR),
+            stamp('worker-flyio/fly.toml'),
+            stamp('worker-flyio/Dockerfile'),
+            ctx.outputs.WorkerTokenSecretArn ?? '',
+            flyApp(ctx),
+          ),
+        upToDate: (saved, ctx) =>
+          run(fly(), ['status', '--app', flyApp(ctx)], { capture: true, check: false }).status === 0,
+        run(ctx) {
+          const app = flyApp(ctx);
+          if (run(fly(), ['status', '--app', app], { capture: true, check: false }).status !== 0) {
+            run(fly(), ['apps', 'create', app, '--org', process.env.FLY_ORG ?? 'personal']);
+          }
+          run(fly(), ['secrets', 'import', '--app', app, '--stage'], {
+            input: `PACKETFS_WORKER_TOKEN=${workerToken(ctx)}\n`,
+            capture: true,
+          });
+          run(fly(), ['deploy', '--app', app, '--remote-only', '--yes'], { cwd: join(root, 'worker-flyio') });
+          return { flyApp: app, flyioUrl: `https://${app}.fly.dev` };
+        },
+        undo: 'flyctl apps destroy',
+        destroyCommands: (saved) => [`flyctl apps destroy ${saved?.outputs?.flyApp ?? 'APP'} --yes`],
+        destroy: (saved) => run(fly(), ['apps', 'destroy', saved.outputs.flyApp, '--yes']),
       },
-      undo: 'flyctl apps destroy',
-      destroyCommands: (saved) => [`flyctl apps destroy ${saved?.outputs?.flyApp ?? 'APP'} --yes`],
-      destroy: (saved) => run(fly(), ['apps', 'destroy', saved.outputs.flyApp, '--yes']),
-    }, {
-      name: 'cloudrun',
-      part: 'cloudrun',
-      summary: 'the Cloud Run service: the same worker image, the worker token in Secret Manager, gcloud run deploy',
-      commands: () => ['gcloud secrets describe packetfs-worker-token || gcloud secrets create packetfs-worker-token',
-        'aws secretsmanager get-secret-value … | gcloud secrets versions add packetfs-worker-token --data-file=-   # the token through stdin',
-        'gcloud secrets add-iam-policy-binding packetfs-worker-token --member serviceAccount:<runtime> --role roles/secretmanager.secretAccessor',
-        `(cd worker-flyio && gcloud run deploy SERVICE --source . --region REGION --set-secrets PACKETFS_WORKER_TOKEN=packetfs-worker-token:latest ${CLOUDRUN_FLAGS.join(' ')})`],
-      fingerprint: (ctx) => hash(stamp(FLY_JAR), stamp('worker-flyio/Dockerfile'), stamp('worker-flyio/.gcloudignore'),
-        ctx.outputs.WorkerTokenSecretArn ?? '', gcloudProject() ?? '', cloudRunService(), cloudRunRegion(), CLOUDRUN_FLAGS.join(' ')),
-      upToDate: () => serviceUrl() !== null,
-      run(ctx) {
-        const token = workerToken(ctx);
-        if (gcloud(['secrets', 'describe', CLOUDRUN_SECRET], { check: false }).status !== 0) {
-          gcloud(['secrets', 'create', CLOUDRUN_SECRET, '--replication-policy', 'automatic']);
-        }
-        gcloud(['secrets', 'versions', 'add', CLOUDRUN_SECRET, '--data-file=-'], { input: token });
-        // The service runs as the project's default compute account unless told otherwise; it reads the token.
-        const number = gcloud(['projects', 'describe', gcloudProject(), '--format=value(projectNumber)']).stdout.trim();
-        gcloud(['secrets', 'add-iam-policy-binding', CLOUDRUN_SECRET, '--member',
-          `serviceAccount:${number}-compute@developer.gserviceaccount.com`, '--role', 'roles/secretmanager.secretAccessor']);
-        gcloud(['run', 'deploy', cloudRunService(), '--source', '.', '--region', cloudRunRegion(),
-          '--set-secrets', `PACKETFS_WORKER_TOKEN=${CLOUDRUN_SECRET}:latest`,
-          '--set-env-vars', `PACKETFS_WORKER_LOCATION=${cloudRunRegion()}`, ...CLOUDRUN_FLAGS],
-        { cwd: join(root, 'worker-flyio'), capture: false });
-        const url = serviceUrl();
-        if (!url) throw new DeployError(`gcloud run deploy finished but the service ${cloudRunService()} has no URL`);
-        return { cloudrunService: cloudRunService(), cloudrunRegion: cloudRunRegion(), cloudrunUrl: url };
+      {
+        name: 'cloudrun',
+        part: 'cloudrun',
+        summary: 'the Cloud Run service: the same worker image, the worker token in Secret Manager, gcloud run deploy',
+        commands: () => [
+          'gcloud secrets describe packetfs-worker-token || gcloud secrets create packetfs-worker-token',
+          'aws secretsmanager get-secret-value … | gcloud secrets versions add packetfs-worker-token --data-file=-   # the token through stdin',
+          'gcloud secrets add-iam-policy-binding packetfs-worker-token --member serviceAccount:<runtime> --role roles/secretmanager.secretAccessor',
+          `(cd worker-flyio && gcloud run deploy SERVICE --source . --region REGION --set-secrets PACKETFS_WORKER_TOKEN=packetfs-worker-token:latest ${CLOUDRUN_FLAGS.join(' ')})`,
+        ],
+        fingerprint: (ctx) =>
+          hash(
+            stamp(FLY_JAR),
+            stamp('worker-flyio/Dockerfile'),
+            stamp('worker-flyio/.gcloudignore'),
+            ctx.outputs.WorkerTokenSecretArn ?? '',
+            gcloudProject() ?? '',
+            cloudRunService(),
+            cloudRunRegion(),
+            CLOUDRUN_FLAGS.join(' '),
+          ),
+        upToDate: () => serviceUrl() !== null,
+        run(ctx) {
+          const token = workerToken(ctx);
+          if (gcloud(['secrets', 'describe', CLOUDRUN_SECRET], { check: false }).status !== 0) {
+            gcloud(['secrets', 'create', CLOUDRUN_SECRET, '--replication-policy', 'automatic']);
+          }
+          gcloud(['secrets', 'versions', 'add', CLOUDRUN_SECRET, '--data-file=-'], { input: token });
+          // The service runs as the project's default compute account unless told otherwise; it reads the token.
+          const number = gcloud([
+            'projects',
+            'describe',
+            gcloudProject(),
+            '--format=value(projectNumber)',
+          ]).stdout.trim();
+          gcloud([
+            'secrets',
+            'add-iam-policy-binding',
+            CLOUDRUN_SECRET,
+            '--member',
+            `serviceAccount:${number}-compute@developer.gserviceaccount.com`,
+            '--role',
+            'roles/secretmanager.secretAccessor',
+          ]);
+          gcloud(
+            [
+              'run',
+              'deploy',
+              cloudRunService(),
+              '--source',
+              '.',
+              '--region',
+              cloudRunRegion(),
+              '--set-secrets',
+              `PACKETFS_WORKER_TOKEN=${CLOUDRUN_SECRET}:latest`,
+              '--set-env-vars',
+              `PACKETFS_WORKER_LOCATION=${cloudRunRegion()}`,
+              ...CLOUDRUN_FLAGS,
+            ],
+            { cwd: join(root, 'worker-flyio'), capture: false },
+          );
+          const url = serviceUrl();
+          if (!url) throw new DeployError(`gcloud run deploy finished but the service ${cloudRunService()} has no URL`);
+          return { cloudrunService: cloudRunService(), cloudrunRegion: cloudRunRegion(), cloudrunUrl: url };
+        },
+        undo: 'gcloud run services delete',
+        destroyCommands: (saved) => [
+          `gcloud run services delete ${saved?.outputs?.cloudrunService ?? 'SERVICE'} --region ${saved?.outputs?.cloudrunRegion ?? 'REGION'} --quiet`,
+          `gcloud secrets delete ${CLOUDRUN_SECRET} --quiet`,
+        ],
+        destroy(saved) {
+          gcloud([
+            'run',
+            'services',
+            'delete',
+            saved.outputs.cloudrunService,
+            '--region',
+            saved.outputs.cloudrunRegion,
+            '--quiet',
+          ]);
+          gcloud(['secrets', 'delete', CLOUDRUN_SECRET, '--quiet'], { check: false });
+        },
       },
-      undo: 'gcloud run services delete',
-      destroyCommands: (saved) => [`gcloud run services delete ${saved?.outputs?.cloudrunService ?? 'SERVICE'} --region ${saved?.outputs?.cloudrunRegion ?? 'REGION'} --quiet`,
-        `gcloud secrets delete ${CLOUDRUN_SECRET} --quiet`],
-      destroy(saved) {
-        gcloud(['run', 'services', 'delete', saved.outputs.cloudrunService, '--region', saved.outputs.cloudrunRegion, '--quiet']);
-        gcloud(['secrets', 'delete', CLOUDRUN_SECRET, '--quiet'], { check: false });
+      {
+        name: 'cloudflare',
+        part: 'cloudflare',
+        summary: 'wrangler deploy of the Worker, then the worker token as a Worker secret',
+        commands: () => [
+          '(cd worker-cloudflare && wrangler deploy)',
+          'aws secretsmanager get-secret-value … | wrangler secret put PACKETFS_WORKER_TOKEN   # the token through stdin',
+        ],
+        fingerprint: (ctx) => hash(...workerSources().map(stamp), ctx.outputs.WorkerTokenSecretArn ?? ''),
+        upToDate: () =>
+          run(wrangler(), ['deployments', 'status'], {
+            cwd: join(root, 'worker-cloudflare'),
+            capture: true,
+            check: false,
+          }).status === 0,
+        run(ctx) {
+          const token = workerToken(ctx);
+          const out = run(wrangler(), ['deploy'], {
+            cwd: join(root, 'worker-cloudflare'),
+            capture: true,
+            env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+          });
+          const url = /https:\/\/[\w.-]+\.workers\.dev/.exec(out.stdout)?.[0];
+          if (!url) throw new DeployError(`wrangler deploy did not print the Worker's workers.dev URL:\n${out.stdout}`);
+          run(wrangler(), ['secret', 'put', 'PACKETFS_WORKER_TOKEN'], {
+            cwd: join(root, 'worker-cloudflare'),
+            input: `${token}\n`,
+            capture: true,
+          });
+          return { cloudflareUrl: url };
+        },
+        undo: 'wrangler delete',
+        destroyCommands: () => ['(cd worker-cloudflare && wrangler delete --force)'],
+        destroy: () => run(wrangler(), ['delete', '--force'], { cwd: join(root, 'worker-cloudflare') }),
       },
-    }, {
-      name: 'cloudflare',
-      part: 'cloudflare',
-      summary: 'wrangler deploy of the Worker, then the worker token as a Worker secret',
-      commands: () => ['(cd worker-cloudflare && wrangler deploy)',
-        'aws secretsmanager get-secret-value … | wrangler secret put PACKETFS_WORKER_TOKEN   # the token through stdin'],
-      fingerprint: (ctx) => hash(...workerSources().map(stamp), ctx.outputs.WorkerTokenSecretArn ?? ''),
-      upToDate: () => run(wrangler(), ['deployments', 'status'], { cwd: join(root, 'worker-cloudflare'), capture: true, check: false }).status === 0,
-      run(ctx) {
-        const token = workerToken(ctx);
-        const out = run(wrangler(), ['deploy'], { cwd: join(root, 'worker-cloudflare'), capture: true,
-          env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } });
-        const url = /https:\/\/[\w.-]+\.workers\.dev/.exec(out.stdout)?.[0];
-        if (!url) throw new DeployError(`wrangler deploy did not print the Worker's workers.dev URL:\n${out.stdout}`);
-        run(wrangler(), ['secret', 'put', 'PACKETFS_WORKER_TOKEN'], { cwd: join(root, 'worker-cloudflare'), input: `${token}\n`, capture: true });
-        return { cloudflareUrl: url };
-      },
-      undo: 'wrangler delete',
-      destroyCommands: () => ['(cd worker-cloudflare && wrangler delete --force)'],
-      destroy: () => run(wrangler(), ['delete', '--force'], { cwd: join(root, 'worker-cloudflare') }),
-    });
+    );
   }
   steps.push(
-    stackStep('dispatcher', 'the API and the scheduled drain (told the Fly.io, Cloud Run and Worker URLs), the cost dashboard and alarms',
-      ['PacketfsDispatcher', 'PacketfsCost'], {
+    stackStep(
+      'dispatcher',
+      'the API and the scheduled drain (told the Fly.io, Cloud Run and Worker URLs), the cost dashboard and alarms',
+      ['PacketfsDispatcher', 'PacketfsCost'],
+      {
         note: '   # cdk.out synthesized again with packetfs:flyioUrl, packetfs:cloudrunUrl and packetfs:cloudflareUrl',
         after(o, ctx) {
           if (localstack && ctx.outputs.localRedisUrl) {
-            aws(['secretsmanager', 'put-secret-value', '--secret-id', o.RedisUrlSecretArn, '--secret-string', ctx.outputs.localRedisUrl]);
+            aws([
+              'secretsmanager',
+              'put-secret-value',
+              '--secret-id',
+              o.RedisUrlSecretArn,
+              '--secret-string',
+              ctx.outputs.localRedisUrl,
+            ]);
           }
           return { ...o, dispatcherUrl: o.DispatcherUrl };
         },
-      }),
-    stackStep('browser', 'browser-runtime/ and the kernel uploaded to a private bucket behind CloudFront', ['PacketfsBrowserRuntime']),
+      },
+    ),
+    stackStep('browser', 'browser-runtime/ and the kernel uploaded to a private bucket behind CloudFront', [
+      'PacketfsBrowserRuntime',
+    ]),
   );
   if (localstack) {
     steps.unshift(...localstackSteps());
@@ -362,8 +523,20 @@ export function awsSteps(options) {
     if (missing.length === 0) return;
     if (!which('mvn')) throw new DeployError(`not built: ${missing.join(', ')}; and Maven is not installed`);
     say(`  building: ${missing.join(', ')}`);
-    run('mvn', ['-B', '-q', '-ntp', '-pl', 'worker-lambda,dispatcher-function/lambda-url,dispatcher-function/lambda-drain,worker-flyio,infra',
-      '-am', 'package', '-DskipTests'], { cwd: root });
+    run(
+      'mvn',
+      [
+        '-B',
+        '-q',
+        '-ntp',
+        '-pl',
+        'worker-lambda,dispatcher-function/lambda-url,dispatcher-function/lambda-drain,worker-flyio,infra',
+        '-am',
+        'package',
+        '-DskipTests',
+      ],
+      { cwd: root },
+    );
   }
 
   /** The Google Cloud project gcloud deploys into: CLOUDSDK_CORE_PROJECT, else gcloud's configured one. */
@@ -385,15 +558,20 @@ export function awsSteps(options) {
 
   /** The deployed service's https URL, or null when it does not exist. */
   function serviceUrl() {
-    const r = gcloud(['run', 'services', 'describe', cloudRunService(), '--region', cloudRunRegion(), '--format=value(status.url)'],
-      { check: false });
+    const r = gcloud(
+      ['run', 'services', 'describe', cloudRunService(), '--region', cloudRunRegion(), '--format=value(status.url)'],
+      { check: false },
+    );
     const url = r.status === 0 ? r.stdout.trim() : '';
     return url.startsWith('https://') ? url : null;
   }
 
   /** The Fly.io app's name: PACKETFS_FLY_APP, else one made up once (app names are global on Fly.io). */
   function flyApp(ctx) {
-    return process.env.PACKETFS_FLY_APP ?? ctx.state.secret('fly-app-name', () => `packetfs-worker-${randomBytes(3).toString('hex')}`);
+    return (
+      process.env.PACKETFS_FLY_APP ??
+      ctx.state.secret('fly-app-name', () => `packetfs-worker-${randomBytes(3).toString('hex')}`)
+    );
   }
 
   /** localstack: the LocalStack and Redis containers, and the CDK bootstrap inside LocalStack. */
@@ -404,7 +582,9 @@ export function awsSteps(options) {
       summary: `the ${image} container ${name}`,
       commands: () => [`docker run -d --name ${name} ${args.join(' ')} ${image}`],
       fingerprint: () => hash(image, ...args),
-      upToDate: () => run('docker', ['inspect', '-f', '{{.State.Running}}', name], { capture: true, check: false }).stdout.trim() === 'true',
+      upToDate: () =>
+        run('docker', ['inspect', '-f', '{{.State.Running}}', name], { capture: true, check: false }).stdout.trim() ===
+        'true',
       run() {
         run('docker', ['rm', '-f', name], { capture: true, check: false });
         run('docker', ['run', '-d', '--name', name, ...args, image], { capture: true });
@@ -414,8 +594,14 @@ export function awsSteps(options) {
       destroy: () => run('docker', ['rm', '-f', name], { capture: true, check: false }),
     });
     return [
-      container('packetfs-localstack', 'localstack/localstack:latest', ['-p', '127.0.0.1:4566:4566', '-e', 'LOCALSTACK_AUTH_TOKEN',
-        '-v', '/var/run/docker.sock:/var/run/docker.sock']),
+      container('packetfs-localstack', 'localstack/localstack:latest', [
+        '-p',
+        '127.0.0.1:4566:4566',
+        '-e',
+        'LOCALSTACK_AUTH_TOKEN',
+        '-v',
+        '/var/run/docker.sock:/var/run/docker.sock',
+      ]),
       container('packetfs-redis', 'redis:7-alpine', []),
       {
         name: 'bootstrap',
@@ -431,5 +617,7 @@ export function awsSteps(options) {
 }
 
 function containerIp(name) {
-  return run('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', name], { capture: true }).stdout.trim();
+  return run('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', name], {
+    capture: true,
+  }).stdout.trim();
 }

@@ -26,7 +26,10 @@ const LAMBDA_FUNCTION = 'packetfs-worker';
 const LAMBDA_ACCESS_KEY = 'AKIAPACKETFSLOCAL001';
 
 const ARTIFACTS = {
-  dispatcher: { file: 'dispatcher-function/server/target/quarkus-app/quarkus-run.jar', module: 'dispatcher-function/server' },
+  dispatcher: {
+    file: 'dispatcher-function/server/target/quarkus-app/quarkus-run.jar',
+    module: 'dispatcher-function/server',
+  },
   flyio: { file: 'worker-flyio/target/quarkus-app/quarkus-run.jar', module: 'worker-flyio' },
   lambdaZip: { file: 'worker-lambda/target/function.zip', module: 'worker-lambda' },
   lambdaService: { file: 'lambda-local/target/packetfs-lambda-local.jar', module: 'lambda-local' },
@@ -35,7 +38,10 @@ const ARTIFACTS = {
 /** What --serverless runs instead of the dispatcher's jar. */
 const SERVERLESS_ARTIFACTS = {
   apiZip: { file: 'dispatcher-function/lambda-url/target/function.zip', module: 'dispatcher-function/lambda-url' },
-  drainZip: { file: 'dispatcher-function/lambda-drain/target/function.zip', module: 'dispatcher-function/lambda-drain' },
+  drainZip: {
+    file: 'dispatcher-function/lambda-drain/target/function.zip',
+    module: 'dispatcher-function/lambda-drain',
+  },
 };
 const DRAIN_FUNCTION = 'packetfs-drain';
 const DRAIN_ALIAS_ARN = `arn:aws:lambda:us-east-1:123456789012:function:${DRAIN_FUNCTION}:live`;
@@ -91,8 +97,15 @@ export function localSteps(options) {
   const base = options.portBase;
   const serverless = options.serverless === true;
   const maxDrains = options.maxDrains ?? LOCAL_MAX_DRAINS;
-  const ports = { dispatcher: base, flyio: base + 1, cloudflare: base + 2, lambda: base + 3, redis: base + 4, cloudrun: base + 5,
-    ...(serverless ? { api: base + 6, drain: base + 7, secrets: base + 8 } : {}) };
+  const ports = {
+    dispatcher: base,
+    flyio: base + 1,
+    cloudflare: base + 2,
+    lambda: base + 3,
+    redis: base + 4,
+    cloudrun: base + 5,
+    ...(serverless ? { api: base + 6, drain: base + 7, secrets: base + 8 } : {}),
+  };
   const artifacts = serverless
     ? Object.fromEntries(Object.entries({ ...ARTIFACTS, ...SERVERLESS_ARTIFACTS }).filter(([k]) => k !== 'dispatcher'))
     : ARTIFACTS;
@@ -135,12 +148,18 @@ export function localSteps(options) {
       part: 'local',
       always: true,
       summary: 'the tools on PATH, the ports free',
-      commands: () => [`ports: ${Object.entries(ports).map(([k, v]) => `${k} ${v}`).join(', ')} on 127.0.0.1`],
+      commands: () => [
+        `ports: ${Object.entries(ports)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')} on 127.0.0.1`,
+      ],
       async run(ctx) {
         const missing = [];
-        if (serverless && !which('moto_server')) missing.push('moto_server (the Secrets Manager on loopback; Python\'s moto[server])');
+        if (serverless && !which('moto_server'))
+          missing.push("moto_server (the Secrets Manager on loopback; Python's moto[server])");
         if (!which('java')) missing.push('java (a JDK 17 or newer: apt-get install openjdk-17-jdk-headless)');
-        if (selected(ctx, 'redis') && !which('redis-server')) missing.push('redis-server (apt-get install redis-server)');
+        if (selected(ctx, 'redis') && !which('redis-server'))
+          missing.push('redis-server (apt-get install redis-server)');
         if (missing.length) throw new DeployError(`missing: ${missing.join('; ')}`);
         const taken = [];
         for (const step of ctx.steps.filter((s) => s.port)) {
@@ -149,8 +168,10 @@ export function localSteps(options) {
           if (!ours && (await listening(step.port))) taken.push(`${step.port} (${step.name})`);
         }
         if (taken.length) {
-          throw new DeployError(`port ${taken.join(', ')} already taken by another process; nothing was started.`
-            + ` Stop it, or choose other ports with --port-base N (uses N to N+${serverless ? 8 : 5})`);
+          throw new DeployError(
+            `port ${taken.join(', ')} already taken by another process; nothing was started.` +
+              ` Stop it, or choose other ports with --port-base N (uses N to N+${serverless ? 8 : 5})`,
+          );
         }
       },
     },
@@ -159,11 +180,15 @@ export function localSteps(options) {
       part: 'local',
       always: true,
       summary: 'the artifacts each process runs (built if missing)',
-      commands: () => Object.values(artifacts).map((a) => `test -e ${a.file}  # else: mvn -B -pl ${a.module} -am package -DskipTests`),
+      commands: () =>
+        Object.values(artifacts).map(
+          (a) => `test -e ${a.file}  # else: mvn -B -pl ${a.module} -am package -DskipTests`,
+        ),
       async run(ctx) {
         const missing = Object.values(artifacts).filter((a) => !existsSync(join(root, a.file)));
         if (missing.length) {
-          if (!which('mvn')) throw new DeployError(`not built: ${missing.map((a) => a.file).join(', ')}; and Maven is not installed`);
+          if (!which('mvn'))
+            throw new DeployError(`not built: ${missing.map((a) => a.file).join(', ')}; and Maven is not installed`);
           const modules = [...new Set(missing.map((a) => a.module))].join(',');
           say(`  building ${modules}`);
           run('mvn', ['-B', '-q', '-ntp', '-pl', modules, '-am', 'package', '-DskipTests'], { cwd: root });
@@ -200,20 +225,35 @@ export function localSteps(options) {
       marker: 'packetfs-lambda-local.jar',
       inputs: (ctx) => [stamp(ARTIFACTS.lambdaZip.file), stamp(ARTIFACTS.lambdaService.file), hash(token(ctx))],
       command: (ctx) => {
-        const args = ['-jar', ARTIFACTS.lambdaService.file, '--function-zip', ARTIFACTS.lambdaZip.file,
-          '--ric-dir', ARTIFACTS.lambdaRic.file, '--port', String(ports.lambda), '--environments', '2',
-          '--reserved-concurrency', '8'];
+        const args = [
+          '-jar',
+          ARTIFACTS.lambdaService.file,
+          '--function-zip',
+          ARTIFACTS.lambdaZip.file,
+          '--ric-dir',
+          ARTIFACTS.lambdaRic.file,
+          '--port',
+          String(ports.lambda),
+          '--environments',
+          '2',
+          '--reserved-concurrency',
+          '8',
+        ];
         if (!ctx) return { display: `PACKETFS_WORKER_TOKEN=<secret> java ${args.join(' ')}` };
         return {
           cmd: 'java',
           args,
           cwd: root,
-          env: childEnv({ PACKETFS_WORKER_TOKEN: token(ctx), PACKETFS_FETCH_ALLOW_HOSTS: '127.0.0.1',
-            AWS_ACCESS_KEY_ID: LAMBDA_ACCESS_KEY }),
+          env: childEnv({
+            PACKETFS_WORKER_TOKEN: token(ctx),
+            PACKETFS_FETCH_ALLOW_HOSTS: '127.0.0.1',
+            AWS_ACCESS_KEY_ID: LAMBDA_ACCESS_KEY,
+          }),
         };
       },
       // Unsigned, the Invoke API answers 403: it is up.
-      healthy: async () => (await probe(`${url(ports.lambda)}/2015-03-31/functions/${LAMBDA_FUNCTION}/configuration`))?.status === 403,
+      healthy: async () =>
+        (await probe(`${url(ports.lambda)}/2015-03-31/functions/${LAMBDA_FUNCTION}/configuration`))?.status === 403,
       // It prints READY once every execution environment has initialised.
       ready: readyLine('lambda'),
     }),
@@ -227,13 +267,19 @@ export function localSteps(options) {
       inputs: (ctx) => [stamp(ARTIFACTS.flyio.file), hash(token(ctx))],
       command: (ctx) => {
         const args = ['-jar', ARTIFACTS.flyio.file];
-        if (!ctx) return { display: `PACKETFS_WORKER_TOKEN=<secret> QUARKUS_HTTP_PORT=${ports.flyio} java ${args.join(' ')}` };
+        if (!ctx)
+          return { display: `PACKETFS_WORKER_TOKEN=<secret> QUARKUS_HTTP_PORT=${ports.flyio} java ${args.join(' ')}` };
         return {
           cmd: 'java',
           args,
           cwd: root,
-          env: childEnv({ PACKETFS_WORKER_TOKEN: token(ctx), PACKETFS_FETCH_ALLOW_HOSTS: '127.0.0.1',
-            QUARKUS_HTTP_HOST: '127.0.0.1', QUARKUS_HTTP_PORT: String(ports.flyio), PACKETFS_WORKER_LOCATION: 'local' }),
+          env: childEnv({
+            PACKETFS_WORKER_TOKEN: token(ctx),
+            PACKETFS_FETCH_ALLOW_HOSTS: '127.0.0.1',
+            QUARKUS_HTTP_HOST: '127.0.0.1',
+            QUARKUS_HTTP_PORT: String(ports.flyio),
+            PACKETFS_WORKER_LOCATION: 'local',
+          }),
         };
       },
       healthy: healthOk(ports.flyio),
@@ -248,14 +294,23 @@ export function localSteps(options) {
       inputs: (ctx) => [stamp(ARTIFACTS.flyio.file), hash(token(ctx))],
       command: (ctx) => {
         const args = ['-jar', ARTIFACTS.flyio.file];
-        if (!ctx) return { display: `PACKETFS_WORKER_TOKEN=<secret> PORT=${ports.cloudrun} K_SERVICE=packetfs-worker java ${args.join(' ')}` };
+        if (!ctx)
+          return {
+            display: `PACKETFS_WORKER_TOKEN=<secret> PORT=${ports.cloudrun} K_SERVICE=packetfs-worker java ${args.join(' ')}`,
+          };
         return {
           cmd: 'java',
           args,
           cwd: root,
           // Cloud Run's container contract: PORT and K_SERVICE; only loopback here.
-          env: childEnv({ PACKETFS_WORKER_TOKEN: token(ctx), PACKETFS_FETCH_ALLOW_HOSTS: '127.0.0.1', PORT: String(ports.cloudrun),
-            K_SERVICE: 'packetfs-worker', QUARKUS_HTTP_HOST: '127.0.0.1', PACKETFS_WORKER_LOCATION: 'local' }),
+          env: childEnv({
+            PACKETFS_WORKER_TOKEN: token(ctx),
+            PACKETFS_FETCH_ALLOW_HOSTS: '127.0.0.1',
+            PORT: String(ports.cloudrun),
+            K_SERVICE: 'packetfs-worker',
+            QUARKUS_HTTP_HOST: '127.0.0.1',
+            PACKETFS_WORKER_LOCATION: 'local',
+          }),
         };
       },
       healthy: healthOk(ports.cloudrun),
@@ -269,66 +324,113 @@ export function localSteps(options) {
       marker: 'serve-workerd.mjs',
       inputs: (ctx) => [...workerSources().map(stamp), hash(token(ctx))],
       command: (ctx) => {
-        const args = ['test/serve-workerd.mjs', '--port', String(ports.cloudflare), '--from-env', 'PACKETFS_WORKER_TOKEN',
-          'PACKETFS_FETCH_ALLOW_HOSTS=127.0.0.1', 'PACKETFS_FETCH_DOH_URL=', 'PACKETFS_WORKER_LOCATION=local'];
+        const args = [
+          'test/serve-workerd.mjs',
+          '--port',
+          String(ports.cloudflare),
+          '--from-env',
+          'PACKETFS_WORKER_TOKEN',
+          'PACKETFS_FETCH_ALLOW_HOSTS=127.0.0.1',
+          'PACKETFS_FETCH_DOH_URL=',
+          'PACKETFS_WORKER_LOCATION=local',
+        ];
         if (!ctx) return { display: `(cd worker-cloudflare && PACKETFS_WORKER_TOKEN=<secret> node ${args.join(' ')})` };
-        return { cmd: process.execPath, args, cwd: join(root, 'worker-cloudflare'), env: childEnv({ PACKETFS_WORKER_TOKEN: token(ctx) }) };
+        return {
+          cmd: process.execPath,
+          args,
+          cwd: join(root, 'worker-cloudflare'),
+          env: childEnv({ PACKETFS_WORKER_TOKEN: token(ctx) }),
+        };
       },
       healthy: healthOk(ports.cloudflare),
     }),
-    ...(serverless ? serverlessSteps() : [service({
-      name: 'dispatcher',
-      part: 'dispatcher',
-      names: (pid) => ({ dispatcherUrl: url(ports.dispatcher), dispatcherPid: String(pid) }),
-      summary: `the dispatcher (pfs serve) on ${url(ports.dispatcher)}, its queue on the Redis, every running substrate configured`,
-      port: ports.dispatcher,
-      marker: 'dispatcher-function/server/target/quarkus-app/quarkus-run.jar',
-      inputs: (ctx) => [stamp(ARTIFACTS.dispatcher.file), hash(token(ctx)), JSON.stringify(dispatcherEnv(ctx, true))],
-      command: (ctx) => {
-        const args = ['-Xmx1g', '-jar', ARTIFACTS.dispatcher.file];
-        if (!ctx) {
-          return { display: `PACKETFS_REDIS_URL=redis://127.0.0.1:${ports.redis} PACKETFS_WORKER_TOKEN=<secret> `
-            + `PACKETFS_SUBSTRATES_{FLYIO,CLOUDRUN,CLOUDFLARE}_URL=… PACKETFS_SUBSTRATES_LAMBDA_ENDPOINT=${url(ports.lambda)} `
-            + `QUARKUS_HTTP_PORT=${ports.dispatcher} java ${args.join(' ')}` };
-        }
-        return { cmd: 'java', args, cwd: root, env: childEnv(dispatcherEnv(ctx, false)) };
-      },
-      healthy: async () => (await probe(`${url(ports.dispatcher)}/health`))?.status === 200,
-    }),
-    {
-      name: 'browsers',
-      part: 'browsers',
-      summary: `${volunteers} headless Chromium volunteer(s) on ${url(ports.dispatcher)}/browser-runtime/ (when chromium is installed)`,
-      commands: () => [`chromium --headless --no-sandbox --disable-gpu … --user-data-dir=<state>/chromium-N ${url(ports.dispatcher)}/browser-runtime/`],
-      fingerprint: (ctx) => hash(String(volunteers), String(chromium()), ctx.outputs.dispatcherPid ?? ''),
-      upToDate: async (saved) => (saved.outputs.pids ?? []).every((pid) => running(pid, 'chrom')),
-      async run(ctx, saved) {
-        for (const pid of saved?.outputs?.pids ?? []) if (running(pid, 'chrom')) await stopGroup(pid);
-        const browser = chromium();
-        if (!browser || volunteers === 0) {
-          say(`  no volunteers: ${browser ? '--volunteers 0' : 'chromium is not installed (apt-get install chromium)'}`);
-          return { pids: [] };
-        }
-        if (!ctx.outputs.dispatcherPid) throw new DeployError('volunteers need the dispatcher: deploy it too (--only dispatcher,browsers)');
-        const before = await browserNodes(ports.dispatcher);
-        const pids = [];
-        for (let i = 0; i < volunteers; i++) {
-          const profile = join(ctx.state.dir, `chromium-${i}`);
-          rmSync(profile, { recursive: true, force: true });
-          const log = ctx.state.logFile(`browser-${i}`);
-          pids.push(daemon(browser, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-            '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`,
-            `${url(ports.dispatcher)}/browser-runtime/`], { env: childEnv({}), log }));
-        }
-        await waitUntil('the volunteers', async () => (await browserNodes(ports.dispatcher)) >= before + volunteers,
-          { log: ctx.state.logFile('browser-0'), timeoutMs: 60_000 });
-        return { pids };
-      },
-      undo: 'close the volunteers',
-      async destroy(saved) {
-        for (const pid of saved.outputs?.pids ?? []) if (running(pid, 'chrom')) await stopGroup(pid, 5000);
-      },
-    }]),
+    ...(serverless
+      ? serverlessSteps()
+      : [
+          service({
+            name: 'dispatcher',
+            part: 'dispatcher',
+            names: (pid) => ({ dispatcherUrl: url(ports.dispatcher), dispatcherPid: String(pid) }),
+            summary: `the dispatcher (pfs serve) on ${url(ports.dispatcher)}, its queue on the Redis, every running substrate configured`,
+            port: ports.dispatcher,
+            marker: 'dispatcher-function/server/target/quarkus-app/quarkus-run.jar',
+            inputs: (ctx) => [
+              stamp(ARTIFACTS.dispatcher.file),
+              hash(token(ctx)),
+              JSON.stringify(dispatcherEnv(ctx, true)),
+            ],
+            command: (ctx) => {
+              const args = ['-Xmx1g', '-jar', ARTIFACTS.dispatcher.file];
+              if (!ctx) {
+                return {
+                  display:
+                    `PACKETFS_REDIS_URL=redis://127.0.0.1:${ports.redis} PACKETFS_WORKER_TOKEN=<secret> ` +
+                    `PACKETFS_SUBSTRATES_{FLYIO,CLOUDRUN,CLOUDFLARE}_URL=… PACKETFS_SUBSTRATES_LAMBDA_ENDPOINT=${url(ports.lambda)} ` +
+                    `QUARKUS_HTTP_PORT=${ports.dispatcher} java ${args.join(' ')}`,
+                };
+              }
+              return { cmd: 'java', args, cwd: root, env: childEnv(dispatcherEnv(ctx, false)) };
+            },
+            healthy: async () => (await probe(`${url(ports.dispatcher)}/health`))?.status === 200,
+          }),
+          {
+            name: 'browsers',
+            part: 'browsers',
+            summary: `${volunteers} headless Chromium volunteer(s) on ${url(ports.dispatcher)}/browser-runtime/ (when chromium is installed)`,
+            commands: () => [
+              `chromium --headless --no-sandbox --disable-gpu … --user-data-dir=<state>/chromium-N ${url(ports.dispatcher)}/browser-runtime/`,
+            ],
+            fingerprint: (ctx) => hash(String(volunteers), String(chromium()), ctx.outputs.dispatcherPid ?? ''),
+            upToDate: async (saved) => (saved.outputs.pids ?? []).every((pid) => running(pid, 'chrom')),
+            async run(ctx, saved) {
+              for (const pid of saved?.outputs?.pids ?? []) if (running(pid, 'chrom')) await stopGroup(pid);
+              const browser = chromium();
+              if (!browser || volunteers === 0) {
+                say(
+                  `  no volunteers: ${browser ? '--volunteers 0' : 'chromium is not installed (apt-get install chromium)'}`,
+                );
+                return { pids: [] };
+              }
+              if (!ctx.outputs.dispatcherPid)
+                throw new DeployError('volunteers need the dispatcher: deploy it too (--only dispatcher,browsers)');
+              const before = await browserNodes(ports.dispatcher);
+              const pids = [];
+              for (let i = 0; i < volunteers; i++) {
+                const profile = join(ctx.state.dir, `chromium-${i}`);
+                rmSync(profile, { recursive: true, force: true });
+                const log = ctx.state.logFile(`browser-${i}`);
+                pids.push(
+                  daemon(
+                    browser,
+                    [
+                      '--headless',
+                      '--no-sandbox',
+                      '--disable-gpu',
+                      '--disable-quic',
+                      '--no-first-run',
+                      '--disable-background-networking',
+                      '--disable-component-update',
+                      '--disable-sync',
+                      `--user-data-dir=${profile}`,
+                      `${url(ports.dispatcher)}/browser-runtime/`,
+                    ],
+                    { env: childEnv({}), log },
+                  ),
+                );
+              }
+              await waitUntil(
+                'the volunteers',
+                async () => (await browserNodes(ports.dispatcher)) >= before + volunteers,
+                { log: ctx.state.logFile('browser-0'), timeoutMs: 60_000 },
+              );
+              return { pids };
+            },
+            undo: 'close the volunteers',
+            async destroy(saved) {
+              for (const pid of saved.outputs?.pids ?? []) if (running(pid, 'chrom')) await stopGroup(pid, 5000);
+            },
+          },
+        ]),
   ];
 
   /** The secret key of the local AWS: the function URL checks signatures with it. */
@@ -350,7 +452,10 @@ export function localSteps(options) {
       inputs: (ctx) => [ctx.outputs.redisUrl ?? '', hash(token(ctx))],
       command: (ctx) => {
         const args = ['-H', '127.0.0.1', '-p', String(ports.secrets)];
-        if (!ctx) return { display: `moto_server ${args.join(' ')}  # then CreateSecret packetfs/redis-url, packetfs/worker-token` };
+        if (!ctx)
+          return {
+            display: `moto_server ${args.join(' ')}  # then CreateSecret packetfs/redis-url, packetfs/worker-token`,
+          };
         return { cmd: 'moto_server', args, env: childEnv({}) };
       },
       healthy: async () => (await probe(`${url(ports.secrets)}/moto-api/data.json`))?.status === 200,
@@ -365,24 +470,42 @@ export function localSteps(options) {
         tokenSecretArn: await createSecret(endpoint, 'packetfs/worker-token', token(ctx)),
       };
     };
-    const lambdaService = (name, zip, port, extraArgs, env, summary) => service({
-      name,
-      part: 'dispatcher',
-      names: () => ({}),
-      summary,
-      port,
-      marker: 'packetfs-lambda-local.jar',
-      inputs: (ctx) => [stamp(zip), stamp(ARTIFACTS.lambdaService.file), hash(secretKey(ctx)), extraArgs.join(' '),
-        JSON.stringify(env(ctx, true))],
-      command: (ctx) => {
-        const args = ['-jar', ARTIFACTS.lambdaService.file, '--function-zip', zip, '--ric-dir', ARTIFACTS.lambdaRic.file,
-          '--port', String(port), ...extraArgs];
-        if (!ctx) return { display: `AWS_ACCESS_KEY_ID=${LAMBDA_ACCESS_KEY} AWS_SECRET_ACCESS_KEY=<secret> PACKETFS_…_SECRET_ARN=… java ${args.join(' ')}` };
-        return { cmd: 'java', args, cwd: root, env: childEnv(env(ctx, false)) };
-      },
-      healthy: async () => (await probe(`${url(port)}/2015-03-31/functions/x/configuration`))?.status === 403,
-      ready: readyLine(name),
-    });
+    const lambdaService = (name, zip, port, extraArgs, env, summary) =>
+      service({
+        name,
+        part: 'dispatcher',
+        names: () => ({}),
+        summary,
+        port,
+        marker: 'packetfs-lambda-local.jar',
+        inputs: (ctx) => [
+          stamp(zip),
+          stamp(ARTIFACTS.lambdaService.file),
+          hash(secretKey(ctx)),
+          extraArgs.join(' '),
+          JSON.stringify(env(ctx, true)),
+        ],
+        command: (ctx) => {
+          const args = [
+            '-jar',
+            ARTIFACTS.lambdaService.file,
+            '--function-zip',
+            zip,
+            '--ric-dir',
+            ARTIFACTS.lambdaRic.file,
+            '--port',
+            String(port),
+            ...extraArgs,
+          ];
+          if (!ctx)
+            return {
+              display: `AWS_ACCESS_KEY_ID=${LAMBDA_ACCESS_KEY} AWS_SECRET_ACCESS_KEY=<secret> PACKETFS_…_SECRET_ARN=… java ${args.join(' ')}`,
+            };
+          return { cmd: 'java', args, cwd: root, env: childEnv(env(ctx, false)) };
+        },
+        healthy: async () => (await probe(`${url(port)}/2015-03-31/functions/x/configuration`))?.status === 403,
+        ready: readyLine(name),
+      });
     /** As on AWS: the functions find their secrets by ARN, and this machine's AWS is the local one. */
     const awsEnv = (ctx, forFingerprint) => ({
       AWS_ACCESS_KEY_ID: LAMBDA_ACCESS_KEY,
@@ -392,32 +515,82 @@ export function localSteps(options) {
       PACKETFS_DRAIN_MAX_DRAINS: String(maxDrains),
       PACKETFS_FETCH_ALLOW_HOSTS: '127.0.0.1',
     });
-    const drain = lambdaService('drain', SERVERLESS_ARTIFACTS.drainZip.file, ports.drain,
-      ['--function-name', DRAIN_FUNCTION, '--environments', String(maxDrains), '--reserved-concurrency', '8',
-        '--timeout-seconds', '900', '--schedule-seconds', String(options.scheduleSeconds ?? 60)],
+    const drain = lambdaService(
+      'drain',
+      SERVERLESS_ARTIFACTS.drainZip.file,
+      ports.drain,
+      [
+        '--function-name',
+        DRAIN_FUNCTION,
+        '--environments',
+        String(maxDrains),
+        '--reserved-concurrency',
+        '8',
+        '--timeout-seconds',
+        '900',
+        '--schedule-seconds',
+        String(options.scheduleSeconds ?? 60),
+      ],
       (ctx, forFingerprint) => {
         // The substrates as pfs serve has them; the Redis URL and the worker token by ARN instead.
         const env = dispatcherEnv(ctx, forFingerprint);
-        for (const k of ['QUARKUS_HTTP_HOST', 'QUARKUS_HTTP_PORT', 'PACKETFS_BROWSER_ALLOW_HOSTS', 'PACKETFS_BROWSER_DISTINCT_ADDRESSES',
-          'PACKETFS_REDIS_URL', 'PACKETFS_WORKER_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION']) delete env[k];
+        for (const k of [
+          'QUARKUS_HTTP_HOST',
+          'QUARKUS_HTTP_PORT',
+          'PACKETFS_BROWSER_ALLOW_HOSTS',
+          'PACKETFS_BROWSER_DISTINCT_ADDRESSES',
+          'PACKETFS_REDIS_URL',
+          'PACKETFS_WORKER_TOKEN',
+          'AWS_ACCESS_KEY_ID',
+          'AWS_SECRET_ACCESS_KEY',
+          'AWS_REGION',
+        ])
+          delete env[k];
         Object.assign(env, awsEnv(ctx, forFingerprint));
         if (ctx.outputs.tokenSecretArn) env.PACKETFS_WORKER_TOKEN_SECRET_ARN = ctx.outputs.tokenSecretArn;
         return env;
       },
-      `the drain's function.zip under AWS's runtime interface client, Invoke API on ${url(ports.drain)}, `
-        + `started by ${options.kicks === false ? 'nothing but' : 'submissions and'} every ${options.scheduleSeconds ?? 60} s by a schedule, `
-        + `at most ${maxDrains} at once`);
-    const api = lambdaService('dispatcher', SERVERLESS_ARTIFACTS.apiZip.file, ports.api,
-      ['--function-name', 'packetfs-api', '--environments', '2', '--reserved-concurrency', '16', '--timeout-seconds', '30',
-        '--function-url-port', String(ports.dispatcher), '--function-url-auth', 'AWS_IAM'],
-      (ctx, forFingerprint) => ({ ...awsEnv(ctx, forFingerprint), PACKETFS_DRAIN_KICK_FUNCTION: DRAIN_ALIAS_ARN,
-        PACKETFS_DRAIN_KICK_ENDPOINT: url(ports.drain), PACKETFS_DRAIN_KICK_ENABLED: String(options.kicks !== false),
+      `the drain's function.zip under AWS's runtime interface client, Invoke API on ${url(ports.drain)}, ` +
+        `started by ${options.kicks === false ? 'nothing but' : 'submissions and'} every ${options.scheduleSeconds ?? 60} s by a schedule, ` +
+        `at most ${maxDrains} at once`,
+    );
+    const api = lambdaService(
+      'dispatcher',
+      SERVERLESS_ARTIFACTS.apiZip.file,
+      ports.api,
+      [
+        '--function-name',
+        'packetfs-api',
+        '--environments',
+        '2',
+        '--reserved-concurrency',
+        '16',
+        '--timeout-seconds',
+        '30',
+        '--function-url-port',
+        String(ports.dispatcher),
+        '--function-url-auth',
+        'AWS_IAM',
+      ],
+      (ctx, forFingerprint) => ({
+        ...awsEnv(ctx, forFingerprint),
+        PACKETFS_DRAIN_KICK_FUNCTION: DRAIN_ALIAS_ARN,
+        PACKETFS_DRAIN_KICK_ENDPOINT: url(ports.drain),
+        PACKETFS_DRAIN_KICK_ENABLED: String(options.kicks !== false),
         // The drain runs the jobs: a job may name the substrates it has.
-        PACKETFS_API_SUBSTRATES: ['local', ...['lambda', 'flyio', 'cloudrun', 'cloudflare'].filter((s) => ctx.outputs[`${s}Url`])].join(',') }),
-      `the API's function.zip under AWS's runtime interface client, its function URL (AWS_IAM) on ${url(ports.dispatcher)}`);
+        PACKETFS_API_SUBSTRATES: [
+          'local',
+          ...['lambda', 'flyio', 'cloudrun', 'cloudflare'].filter((s) => ctx.outputs[`${s}Url`]),
+        ].join(','),
+      }),
+      `the API's function.zip under AWS's runtime interface client, its function URL (AWS_IAM) on ${url(ports.dispatcher)}`,
+    );
     const runApi = api.run;
-    api.run = async (ctx, saved) => ({ ...(await runApi(ctx, saved)), dispatcherUrl: url(ports.dispatcher),
-      signWith: `AWS_ACCESS_KEY_ID=${LAMBDA_ACCESS_KEY} AWS_SECRET_ACCESS_KEY=${secretKey(ctx)} AWS_REGION=us-east-1` });
+    api.run = async (ctx, saved) => ({
+      ...(await runApi(ctx, saved)),
+      dispatcherUrl: url(ports.dispatcher),
+      signWith: `AWS_ACCESS_KEY_ID=${LAMBDA_ACCESS_KEY} AWS_SECRET_ACCESS_KEY=${secretKey(ctx)} AWS_REGION=us-east-1`,
+    });
     return [secrets, drain, api];
   }
 
@@ -455,7 +628,8 @@ export function localSteps(options) {
         AWS_REGION: 'us-east-1',
       });
     }
-    if (o.flyioUrl || o.cloudrunUrl || o.cloudflareUrl) env.PACKETFS_WORKER_TOKEN = forFingerprint ? hash(token(ctx)) : token(ctx);
+    if (o.flyioUrl || o.cloudrunUrl || o.cloudflareUrl)
+      env.PACKETFS_WORKER_TOKEN = forFingerprint ? hash(token(ctx)) : token(ctx);
     return env;
   }
 
@@ -466,8 +640,11 @@ export function localSteps(options) {
 async function createSecret(endpoint, name, value) {
   const r = await fetch(`${endpoint}/`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'secretsmanager.CreateSecret',
-      authorization: `AWS4-HMAC-SHA256 Credential=${LAMBDA_ACCESS_KEY}/20260101/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=0` },
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'secretsmanager.CreateSecret',
+      authorization: `AWS4-HMAC-SHA256 Credential=${LAMBDA_ACCESS_KEY}/20260101/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=0`,
+    },
     body: JSON.stringify({ Name: name, SecretString: value }),
   });
   if (!r.ok) throw new DeployError(`creating the secret ${name} failed: ${r.status} ${await r.text()}`);

@@ -19,10 +19,17 @@ function listening(port) {
 }
 
 test('the demo shows the whole fabric at work and stops it on Ctrl-C', { timeout: 900_000 }, async () => {
-  const child = spawn(`${root}/scripts/demo`, ['--size', '48', '--window', '1MiB'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(`${root}/scripts/demo`, ['--size', '48', '--window', '1MiB'], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { out += d; });
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    out += d;
+  });
   const exited = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
   try {
     await runAndInterrupt(child, () => out, exited);
@@ -48,17 +55,30 @@ async function runAndInterrupt(child, output, exited) {
   assert.match(out, /the same\./, out);
   const port = Number(/Dashboard: http:\/\/127\.0\.0\.1:(\d+)\/dashboard/.exec(out)?.[1]);
   assert.ok(port > 0, out);
-  assert.equal((await fetch(`http://127.0.0.1:${port}/dashboard`)).status, 200, 'the dashboard is up while the demo waits');
+  assert.equal(
+    (await fetch(`http://127.0.0.1:${port}/dashboard`)).status,
+    200,
+    'the dashboard is up while the demo waits',
+  );
   // Each substrate answered the job pinned to it; where the fan-out's windows land depends on the
   // moment's latencies and is not promised, but every substrate is in its books.
-  const substrates = ['local', 'lambda', 'flyio', 'cloudrun', 'cloudflare', ...(existsSync(process.env.CHROMIUM ?? '/usr/bin/chromium') ? ['browser'] : [])];
+  const substrates = [
+    'local',
+    'lambda',
+    'flyio',
+    'cloudrun',
+    'cloudflare',
+    ...(existsSync(process.env.CHROMIUM ?? '/usr/bin/chromium') ? ['browser'] : []),
+  ];
   for (const s of substrates) {
     assert.match(out, new RegExp(`^  ${s}\\s+succeeded  checksum \\d+ in \\d+ ms, the same as pfs exec$`, 'm'), out);
     assert.match(out, new RegExp(`^${s}\\s+\\d+\\s+[0-9.]+\\s+\\d+\\s`, 'm'), `${s} is in the books:\n${out}`);
   }
   process.kill(-child.pid, 'SIGINT');
-  const { code } = await Promise.race([exited,
-    new Promise((resolve) => setTimeout(() => resolve({ code: 'still running' }), 120_000).unref())]);
+  const { code } = await Promise.race([
+    exited,
+    new Promise((resolve) => setTimeout(() => resolve({ code: 'still running' }), 120_000).unref()),
+  ]);
   out = output();
   assert.equal(code, 130, out);
   assert.match(out, /Stopping the fabric/);

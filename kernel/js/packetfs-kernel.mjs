@@ -21,7 +21,8 @@ const VERSION_FIELDS = ['etag', 'last_modified', 'size'];
 /** Longest entity tag accepted in a version, quotes included. */
 export const MAX_ETAG_LENGTH = 256;
 const ETAG = /^(W\/)?"[\x21\x23-\x7E]*"$/;
-const IMF_FIXDATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
+const IMF_FIXDATE =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
 const BASE64 = /^[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const HEX16 = /^[0-9a-fA-F]{16}$/;
 
@@ -107,9 +108,14 @@ function versionOf(value) {
   const etag = field('etag');
   const lastModified = field('last_modified');
   const sizeValue = present(value.size);
-  if (sizeValue !== undefined && (typeof sizeValue !== 'number' || !Number.isInteger(sizeValue) || sizeValue < 0
-    || sizeValue > MAX_POSITION)) {
-    throw new ProgramError('version', `size must be an integer 0..${MAX_POSITION}, got ${typeof sizeValue === 'number' ? sizeValue : describe(sizeValue)}`);
+  if (
+    sizeValue !== undefined &&
+    (typeof sizeValue !== 'number' || !Number.isInteger(sizeValue) || sizeValue < 0 || sizeValue > MAX_POSITION)
+  ) {
+    throw new ProgramError(
+      'version',
+      `size must be an integer 0..${MAX_POSITION}, got ${typeof sizeValue === 'number' ? sizeValue : describe(sizeValue)}`,
+    );
   }
   const size = sizeValue ?? null;
   if (etag === null && lastModified === null && size === null) {
@@ -119,12 +125,18 @@ function versionOf(value) {
     throw new ProgramError('version', 'give etag or last_modified, not both (etag is the stronger check)');
   }
   if (etag !== null && (etag.length > MAX_ETAG_LENGTH || !ETAG.test(etag))) {
-    throw new ProgramError('version', 'etag must be an entity tag: a quoted string of visible ASCII without quotes'
-      + ` inside, W/ before it when weak, at most ${MAX_ETAG_LENGTH} characters, as in "5d41402a"; got '${visible(etag)}'`);
+    throw new ProgramError(
+      'version',
+      'etag must be an entity tag: a quoted string of visible ASCII without quotes' +
+        ` inside, W/ before it when weak, at most ${MAX_ETAG_LENGTH} characters, as in "5d41402a"; got '${visible(etag)}'`,
+    );
   }
   if (lastModified !== null && !isImfFixdate(lastModified)) {
-    throw new ProgramError('version', 'last_modified must be an HTTP date in IMF-fixdate form'
-      + ` (Sun, 06 Nov 1994 08:49:37 GMT), got '${visible(lastModified)}'`);
+    throw new ProgramError(
+      'version',
+      'last_modified must be an HTTP date in IMF-fixdate form' +
+        ` (Sun, 06 Nov 1994 08:49:37 GMT), got '${visible(lastModified)}'`,
+    );
   }
   return { etag, lastModified, size };
 }
@@ -139,8 +151,12 @@ export function isImfFixdate(textValue) {
   const [year, month, day] = [Number(m[4]), MONTHS.indexOf(m[3]), Number(m[2])];
   if (year < 1970 || Number(m[5]) > 23 || Number(m[6]) > 59 || Number(m[7]) > 59) return false;
   const date = new Date(Date.UTC(year, month, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month && date.getUTCDate() === day
-    && DAYS[date.getUTCDay()] === m[1];
+  return (
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month &&
+    date.getUTCDate() === day &&
+    DAYS[date.getUTCDay()] === m[1]
+  );
 }
 
 function visible(s) {
@@ -239,8 +255,10 @@ export function ipv4SpellingProblem(url, base = null) {
   const host = written.toLowerCase();
   const decoded = decodedHost(written);
   if (!(endsInNumber(host) || (decoded !== null && endsInNumber(decoded))) || canonical(host)) return null;
-  return `the host ${abbreviate(host)} is an IPv4 address written in a non-canonical form (leading zeros, `
-    + 'hex or octal parts, fewer than four parts, or a single number); write it as four decimal numbers';
+  return (
+    `the host ${abbreviate(host)} is an IPv4 address written in a non-canonical form (leading zeros, ` +
+    'hex or octal parts, fewer than four parts, or a single number); write it as four decimal numbers'
+  );
 }
 
 /** The host as written in `url` (userinfo and port removed), or null when it has none of its own. */
@@ -425,7 +443,7 @@ function addWrapped(w, imm) {
   const patternLow = pattern & 0x7f7f7f7f;
   const patternHigh = pattern & 0x80808080;
   // Each word adds at most 2*255 to a 16-bit lane, so 128 words cannot overflow one.
-  for (let i = 0; i < words.length; ) {
+  for (let i = 0; i < words.length;) {
     const blockEnd = Math.min(words.length, i + 128);
     let lanes = 0;
     for (; i < blockEnd; i++) {
@@ -468,8 +486,14 @@ function crc32c(w) {
   for (; i <= stop; i += 8) {
     const a = crc ^ (w[i] | (w[i + 1] << 8) | (w[i + 2] << 16) | (w[i + 3] << 24));
     crc =
-      t[1792 + (a & 0xff)] ^ t[1536 + ((a >>> 8) & 0xff)] ^ t[1280 + ((a >>> 16) & 0xff)] ^ t[1024 + (a >>> 24)] ^
-      t[768 + w[i + 4]] ^ t[512 + w[i + 5]] ^ t[256 + w[i + 6]] ^ t[w[i + 7]];
+      t[1792 + (a & 0xff)] ^
+      t[1536 + ((a >>> 8) & 0xff)] ^
+      t[1280 + ((a >>> 16) & 0xff)] ^
+      t[1024 + (a >>> 24)] ^
+      t[768 + w[i + 4]] ^
+      t[512 + w[i + 5]] ^
+      t[256 + w[i + 6]] ^
+      t[w[i + 7]];
   }
   for (; i < w.length; i++) crc = t[(crc ^ w[i]) & 0xff] ^ (crc >>> 8);
   return (crc ^ -1) >>> 0;

@@ -26,8 +26,11 @@ let seq = 0;
 
 function deployAll(command, extra) {
   const state = join(scratch, 'state');
-  const r = spawnSync(join(root, 'scripts', command), ['--target', 'local', '--serverless', '--port-base', String(base),
-    '--state-dir', state, ...extra], { encoding: 'utf8' });
+  const r = spawnSync(
+    join(root, 'scripts', command),
+    ['--target', 'local', '--serverless', '--port-base', String(base), '--state-dir', state, ...extra],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`${command} failed:\n${r.stdout}${r.stderr}`);
   return r.stdout + r.stderr;
 }
@@ -39,8 +42,13 @@ async function up(extra) {
 }
 
 const down = () => deployAll('destroy-all', []);
-const post = (body) => signedFetch(`${url}/jobs`, { method: 'POST', credentials, body: JSON.stringify(body),
-  headers: { 'content-type': 'application/json' } });
+const post = (body) =>
+  signedFetch(`${url}/jobs`, {
+    method: 'POST',
+    credentials,
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json' },
+  });
 const job = () => ({ job_id: `bench-${process.pid}-${seq++}`, program: { op: 'crc32c', data: 'MTIzNDU2Nzg5' } });
 const drains = async () => Number((await redisCommand(redisPort, 'ZCARD packetfs:drains')).slice(1));
 
@@ -74,7 +82,12 @@ const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
-const stats = (xs) => ({ n: xs.length, p50_ms: Math.round(pct(xs, 50)), p99_ms: Math.round(pct(xs, 99)), max_ms: Math.round(Math.max(...xs)) });
+const stats = (xs) => ({
+  n: xs.length,
+  p50_ms: Math.round(pct(xs, 50)),
+  p99_ms: Math.round(pct(xs, 99)),
+  max_ms: Math.round(Math.max(...xs)),
+});
 
 async function latencies() {
   const fromIdle = [];
@@ -100,19 +113,47 @@ async function throughput() {
   const last = jobs.map((j) => j.job_id);
   for (;;) {
     most = Math.max(most, await drains());
-    const missing = Number((await redisCommand(redisPort, `EXISTS ${last.map((id) => `packetfs:results:${id}`).slice(-200).join(' ')}`)).slice(1));
+    const missing = Number(
+      (
+        await redisCommand(
+          redisPort,
+          `EXISTS ${last
+            .map((id) => `packetfs:results:${id}`)
+            .slice(-200)
+            .join(' ')}`,
+        )
+      ).slice(1),
+    );
     if (missing === Math.min(200, last.length)) {
       let all = true;
       for (let i = 0; i < last.length; i += 200) {
-        const n = Number((await redisCommand(redisPort, `EXISTS ${last.slice(i, i + 200).map((id) => `packetfs:results:${id}`).join(' ')}`)).slice(1));
-        if (n !== Math.min(200, last.length - i)) { all = false; break; }
+        const n = Number(
+          (
+            await redisCommand(
+              redisPort,
+              `EXISTS ${last
+                .slice(i, i + 200)
+                .map((id) => `packetfs:results:${id}`)
+                .join(' ')}`,
+            )
+          ).slice(1),
+        );
+        if (n !== Math.min(200, last.length - i)) {
+          all = false;
+          break;
+        }
       }
       if (all) break;
     }
     await sleep(50);
   }
   const seconds = (performance.now() - t0) / 1000;
-  return { jobs: jobs.length, seconds: +seconds.toFixed(2), jobs_per_s: Math.round(jobs.length / seconds), most_drains: most };
+  return {
+    jobs: jobs.length,
+    seconds: +seconds.toFixed(2),
+    jobs_per_s: Math.round(jobs.length / seconds),
+    most_drains: most,
+  };
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'packetfs-bench-serverless-'));
@@ -121,7 +162,9 @@ try {
   log('kicks on (a submission starts a drain), schedule every 60 s...');
   await up(['--schedule-seconds', '60', '--max-drains', '2']);
   Object.assign(results, { kicks: await latencies() });
-  log(`  from idle: ${JSON.stringify(results.kicks.fromIdle)}; while a drain runs: ${JSON.stringify(results.kicks.running)}`);
+  log(
+    `  from idle: ${JSON.stringify(results.kicks.fromIdle)}; while a drain runs: ${JSON.stringify(results.kicks.running)}`,
+  );
 
   log(`kicks off: only the schedule (every ${SCHEDULE_SECONDS} s) starts drains...`);
   await up(['--schedule-seconds', String(SCHEDULE_SECONDS), '--kicks', 'off']);
@@ -144,14 +187,24 @@ try {
     log(`  ${JSON.stringify(t)}`);
   }
 } finally {
-  try { down(); } catch (e) { log(String(e)); }
+  try {
+    down();
+  } catch (e) {
+    log(String(e));
+  }
   rmSync(scratch, { recursive: true, force: true });
 }
 log('');
 log('                           p50 ms   p99 ms   max ms   n');
-const row = (name, s) => log(`${name.padEnd(26)} ${String(s.p50_ms).padStart(6)} ${String(s.p99_ms).padStart(8)} ${String(s.max_ms).padStart(8)}   ${s.n}`);
+const row = (name, s) =>
+  log(
+    `${name.padEnd(26)} ${String(s.p50_ms).padStart(6)} ${String(s.p99_ms).padStart(8)} ${String(s.max_ms).padStart(8)}   ${s.n}`,
+  );
 row('from idle (kick)', results.kicks.fromIdle);
 row('while a drain runs', results.kicks.running);
 row(`schedule only (${SCHEDULE_SECONDS} s)`, results.schedule_only);
-for (const t of results.throughput) log(`${`throughput, ${t.max_drains} drain(s)`.padEnd(26)} ${t.jobs_per_s} jobs/s (${t.jobs} in ${t.seconds} s, ${t.most_drains} at most)`);
+for (const t of results.throughput)
+  log(
+    `${`throughput, ${t.max_drains} drain(s)`.padEnd(26)} ${t.jobs_per_s} jobs/s (${t.jobs} in ${t.seconds} s, ${t.most_drains} at most)`,
+  );
 console.log(JSON.stringify({ date: new Date().toISOString(), ...results }));

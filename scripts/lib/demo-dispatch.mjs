@@ -11,10 +11,19 @@ const windows = Number(windowsArg);
 const object = new Uint8Array(readFileSync(objectPath));
 const size = object.length;
 const step = Math.ceil(size / windows);
-const OPS = [['counteq', 0], ['crc32c', 0], ['xor', 90], ['add', 90]];
+const OPS = [
+  ['counteq', 0],
+  ['crc32c', 0],
+  ['xor', 90],
+  ['add', 90],
+];
 
 async function post(jobs) {
-  const r = await fetch(`${dispatcher}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(jobs) });
+  const r = await fetch(`${dispatcher}/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(jobs),
+  });
   if (r.status !== 202) throw new Error(`POST /jobs: ${r.status} ${await r.text()}`);
   return r.json();
 }
@@ -38,7 +47,10 @@ console.log(`op       ${windows} windows through the dispatcher, merged         
 const batch = [];
 for (const [op, imm] of OPS) {
   for (let k = 0; k < windows; k++) {
-    batch.push({ job_id: `demo-${run}-${op}-${k}`, program: { op, imm, data_url: objectUrl, offset: k * step, length: step } });
+    batch.push({
+      job_id: `demo-${run}-${op}-${k}`,
+      program: { op, imm, data_url: objectUrl, offset: k * step, length: step },
+    });
   }
 }
 await post(batch);
@@ -69,13 +81,17 @@ report('fnv64', chained, execute({ op: 'fnv64', data_url: objectUrl }, object));
 function report(op, fromFabric, single) {
   const same = JSON.stringify(fromFabric) === JSON.stringify(single);
   if (!same) failures++;
-  console.log(`${op.padEnd(8)} ${JSON.stringify(fromFabric).padEnd(56)} ${same ? 'same' : `DIFFERENT: ${JSON.stringify(single)}`}`);
+  console.log(
+    `${op.padEnd(8)} ${JSON.stringify(fromFabric).padEnd(56)} ${same ? 'same' : `DIFFERENT: ${JSON.stringify(single)}`}`,
+  );
 }
 
 const metrics = await (await fetch(`${dispatcher}/metrics`)).json();
 console.log(`\n${jobCount} jobs in ${((Date.now() - started) / 1000).toFixed(2)} s. Cost per provider (GET /metrics):`);
 for (const [name, s] of Object.entries(metrics.substrates)) {
-  console.log(`  ${name.padEnd(10)} ${String(s.jobs).padStart(5)} jobs  p50 ${s.p50_ms} ms  p99 ${s.p99_ms} ms  ` +
-    `${(s.bytes_processed / 1e6).toFixed(1)} MB  cost $${s.total_cost_usd}`);
+  console.log(
+    `  ${name.padEnd(10)} ${String(s.jobs).padStart(5)} jobs  p50 ${s.p50_ms} ms  p99 ${s.p99_ms} ms  ` +
+      `${(s.bytes_processed / 1e6).toFixed(1)} MB  cost $${s.total_cost_usd}`,
+  );
 }
 process.exitCode = failures === 0 ? 0 : 1;

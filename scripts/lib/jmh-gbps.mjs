@@ -15,6 +15,8 @@ const rows = runs.map((r) => {
 });
 console.log('op        window       GB/s   (99.9% error)');
 for (const r of rows) {
-  console.log(`${r.op.padEnd(9)} ${String(r.bytes).padStart(9)} ${r.gb_per_s.toFixed(2).padStart(8)}   ± ${r.error_gb_per_s}`);
+  console.log(
+    `${r.op.padEnd(9)} ${String(r.bytes).padStart(9)} ${r.gb_per_s.toFixed(2).padStart(8)}   ± ${r.error_gb_per_s}`,
+  );
 }
 console.log(JSON.stringify({ runtime: `java ${runs[0].jdkVersion} ${runs[0].vmName}`, results: rows }));

@@ -69,7 +69,9 @@ export async function startOrigin(objects = new Map(), dns = {}) {
   const gate = (first) => {
     if (!gates.has(first)) {
       let open;
-      const opened = new Promise((resolve) => { open = resolve; });
+      const opened = new Promise((resolve) => {
+        open = resolve;
+      });
       gates.set(first, { opened, open });
     }
     return gates.get(first);
@@ -85,7 +87,8 @@ export async function startOrigin(objects = new Map(), dns = {}) {
     const gated = /^\/gated\/(\d+)(\/.*)$/.exec(url.pathname);
     if (gated) {
       url.pathname = gated[2];
-      if (req.method === 'GET' && (req.headers.range ?? '').startsWith(`bytes=${gated[1]}-`)) gate(gated[1]).opened.then(() => answer(url, req, res));
+      if (req.method === 'GET' && (req.headers.range ?? '').startsWith(`bytes=${gated[1]}-`))
+        gate(gated[1]).opened.then(() => answer(url, req, res));
       else answer(url, req, res);
     } else if (delayed) {
       url.pathname = delayed[2];
@@ -114,7 +117,10 @@ export async function startOrigin(objects = new Map(), dns = {}) {
       const first = Number(m[1]);
       if (first >= object.length) return res.writeHead(416, { 'content-range': `bytes */${object.length}` }).end();
       const last = m[2] === '' ? object.length - 1 : Math.min(Number(m[2]), object.length - 1);
-      res.writeHead(206, { 'content-range': `bytes ${first}-${last}/${object.length}`, 'content-length': last - first + 1 });
+      res.writeHead(206, {
+        'content-range': `bytes ${first}-${last}/${object.length}`,
+        'content-length': last - first + 1,
+      });
       return res.end(object.subarray(first, last + 1));
     }
     if (kind === 'versioned') return versioned(parts, req, res);
@@ -145,7 +151,12 @@ export async function startOrigin(objects = new Map(), dns = {}) {
       const type = url.searchParams.get('type') === 'AAAA' ? 28 : 1;
       const answers = (dns[url.searchParams.get('name')] ?? []).filter((a) => (a.includes(':') ? 28 : 1) === type);
       res.writeHead(200, { 'content-type': 'application/dns-json' });
-      return res.end(JSON.stringify({ Status: 0, Answer: answers.map((data) => ({ name: url.searchParams.get('name'), type, TTL: 60, data })) }));
+      return res.end(
+        JSON.stringify({
+          Status: 0,
+          Answer: answers.map((data) => ({ name: url.searchParams.get('name'), type, TTL: 60, data })),
+        }),
+      );
     }
     res.writeHead(404).end();
   }
@@ -160,7 +171,10 @@ export async function startOrigin(objects = new Map(), dns = {}) {
     const key = `${mode}/${n}/${name}`;
     if (!stats.versioned.has(key)) stats.versioned.set(key, { gets: 0, served: { 1: 0, 2: 0 }, requests: [] });
     const route = stats.versioned.get(key);
-    const conditions = { 'if-match': req.headers['if-match'] ?? null, 'if-unmodified-since': req.headers['if-unmodified-since'] ?? null };
+    const conditions = {
+      'if-match': req.headers['if-match'] ?? null,
+      'if-unmodified-since': req.headers['if-unmodified-since'] ?? null,
+    };
     route.requests.push({ method: req.method, range: req.headers.range ?? null, ...conditions });
     const get = req.method === 'GET';
     const counted = get && req.headers.range !== 'bytes=0-0';
@@ -182,7 +196,8 @@ export async function startOrigin(objects = new Map(), dns = {}) {
       if (!ifMatch(conditions['if-match'], validators.etag)) return res.writeHead(412, { 'content-length': 0 }).end();
     } else if (honoursDate && conditions['if-unmodified-since'] !== null) {
       const since = Date.parse(conditions['if-unmodified-since']);
-      if (!Number.isNaN(since) && Date.parse(lastModified) > since) return res.writeHead(412, { 'content-length': 0 }).end();
+      if (!Number.isNaN(since) && Date.parse(lastModified) > since)
+        return res.writeHead(412, { 'content-length': 0 }).end();
     }
     const headers = { ...validators, 'accept-ranges': 'bytes' };
     if (get) route.served[k]++;
@@ -192,14 +207,23 @@ export async function startOrigin(objects = new Map(), dns = {}) {
       return res.end(get ? object : undefined);
     }
     const first = Number(m[1]);
-    if (first >= object.length) return res.writeHead(416, { ...headers, 'content-range': `bytes */${object.length}` }).end();
+    if (first >= object.length)
+      return res.writeHead(416, { ...headers, 'content-range': `bytes */${object.length}` }).end();
     const last = m[2] === '' ? object.length - 1 : Math.min(Number(m[2]), object.length - 1);
-    res.writeHead(206, { ...headers, 'content-range': `bytes ${first}-${last}/${object.length}`, 'content-length': last - first + 1 });
+    res.writeHead(206, {
+      ...headers,
+      'content-range': `bytes ${first}-${last}/${object.length}`,
+      'content-length': last - first + 1,
+    });
     return res.end(object.subarray(first, last + 1));
   }
 
   function flip(object) {
-    if (!flipped.has(object)) flipped.set(object, object.map((b) => b ^ 0xff));
+    if (!flipped.has(object))
+      flipped.set(
+        object,
+        object.map((b) => b ^ 0xff),
+      );
     return flipped.get(object);
   }
 
@@ -234,11 +258,13 @@ export async function startOrigin(objects = new Map(), dns = {}) {
         res.end();
       }
     }, ms);
-    answer.done = new Promise((resolve) => res.once('close', () => {
-      answer.closedAt = Date.now();
-      clearInterval(timer);
-      resolve(res.writableFinished);
-    }));
+    answer.done = new Promise((resolve) =>
+      res.once('close', () => {
+        answer.closedAt = Date.now();
+        clearInterval(timer);
+        resolve(res.writableFinished);
+      }),
+    );
   }
 
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -247,7 +273,11 @@ export async function startOrigin(objects = new Map(), dns = {}) {
     url: (path) => base + path,
     stats,
     openGate: (first) => gate(String(first)).open(),
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(resolve);
+      }),
   };
 }
 

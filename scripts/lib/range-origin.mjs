@@ -20,12 +20,12 @@ const LAST_MODIFIED_MS = Math.floor(mtimeMs / 1000) * 1000;
 const LAST_MODIFIED = new Date(LAST_MODIFIED_MS).toUTCString();
 const IN_MEMORY = 2 ** 31;
 const whole = size <= IN_MEMORY ? Buffer.allocUnsafe(size) : null;
-for (let at = 0; whole && at < size; ) at += readSync(fd, whole, at, Math.min(1 << 26, size - at), at);
+for (let at = 0; whole && at < size;) at += readSync(fd, whole, at, Math.min(1 << 26, size - at), at);
 
 function slice(start, end) {
   if (whole) return whole.subarray(start, end + 1);
   const out = Buffer.allocUnsafe(end - start + 1);
-  for (let at = 0; at < out.length; ) at += readSync(fd, out, at, out.length - at, start + at);
+  for (let at = 0; at < out.length;) at += readSync(fd, out, at, out.length - at, start + at);
   return out;
 }
 
@@ -60,7 +60,12 @@ const server = createServer((req, res) => {
   let start = 0;
   let end = size - 1;
   let status = 200;
-  const headers = { 'Accept-Ranges': 'bytes', 'Content-Type': 'application/octet-stream', ETag: ETAG, 'Last-Modified': LAST_MODIFIED };
+  const headers = {
+    'Accept-Ranges': 'bytes',
+    'Content-Type': 'application/octet-stream',
+    ETag: ETAG,
+    'Last-Modified': LAST_MODIFIED,
+  };
   if (m) {
     start = Number(m[1]);
     if (start >= size) {

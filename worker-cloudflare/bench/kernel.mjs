@@ -38,7 +38,11 @@ export default {
 const mf = new Miniflare({
   modules: [
     { type: 'ESModule', path: 'bench.mjs', contents: benchWorker },
-    { type: 'ESModule', path: 'packetfs-kernel.mjs', contents: readFileSync(new URL('../../kernel/js/packetfs-kernel.mjs', import.meta.url), 'utf8') },
+    {
+      type: 'ESModule',
+      path: 'packetfs-kernel.mjs',
+      contents: readFileSync(new URL('../../kernel/js/packetfs-kernel.mjs', import.meta.url), 'utf8'),
+    },
   ],
   compatibilityDate: '2026-04-20',
 });
@@ -66,7 +70,12 @@ async function inWorkerd(op, size) {
 function inNode(op, size) {
   const b = new Uint8Array(size);
   let x = 0x9e3779b9;
-  for (let i = 0; i < size; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; b[i] = x & 0xff; }
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b[i] = x & 0xff;
+  }
   const program = { op, imm: 7, data_url: 'https://objects.example/o' };
   for (let i = 0; i < 20; i++) executeWindow(program, b);
   let best = Infinity;
@@ -85,10 +94,18 @@ function inNode(op, size) {
 const rows = [];
 for (const op of OPS) {
   for (const size of SIZES) {
-    rows.push({ op, size, workerd_gbps: +(await inWorkerd(op, size)).toFixed(3), node_gbps: +inNode(op, size).toFixed(3) });
+    rows.push({
+      op,
+      size,
+      workerd_gbps: +(await inWorkerd(op, size)).toFixed(3),
+      node_gbps: +inNode(op, size).toFixed(3),
+    });
   }
 }
 await mf.dispose();
 console.error('op       window    workerd GB/s   node GB/s');
-for (const r of rows) console.error(`${r.op.padEnd(8)} ${String(r.size).padStart(8)}   ${String(r.workerd_gbps).padStart(10)}   ${String(r.node_gbps).padStart(9)}`);
+for (const r of rows)
+  console.error(
+    `${r.op.padEnd(8)} ${String(r.size).padStart(8)}   ${String(r.workerd_gbps).padStart(10)}   ${String(r.node_gbps).padStart(9)}`,
+  );
 console.log(JSON.stringify({ kernel: rows }));

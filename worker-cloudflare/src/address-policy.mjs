@@ -93,7 +93,10 @@ function embeddedIPv4(bytes) {
 export function refusedAddress(bytes) {
   if (REFUSED.some((block) => inBlock(bytes, block))) return true;
   const v4 = embeddedIPv4(bytes);
-  return v4 !== null && REFUSED.some((block) => inBlock(Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...v4), block));
+  return (
+    v4 !== null &&
+    REFUSED.some((block) => inBlock(Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...v4), block))
+  );
 }
 
 export class AddressRefused extends Error {}
@@ -107,7 +110,10 @@ export class AddressPolicy {
   constructor(allowList, resolve) {
     this.hosts = new Set();
     this.blocks = [];
-    for (const entry of (allowList ?? '').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)) {
+    for (const entry of (allowList ?? '')
+      .split(',')
+      .map((e) => e.trim().toLowerCase())
+      .filter(Boolean)) {
       const address = entry.split('/')[0];
       if (parseAddress(address)) this.blocks.push(parseCidr(entry));
       else this.hosts.add(entry);
@@ -146,7 +152,10 @@ export class AddressPolicy {
     // fetch() resolves a local or metadata name its own way, whatever the DNS-over-HTTPS look-up
     // said: such a name passes only when every address the look-up gave is one the allow-list
     // exempts (as a test's 127.0.0.1 does), never for merely being public.
-    if (REFUSED_NAMES.some((pattern) => pattern.test(name)) && !(addresses.length > 0 && addresses.every((a) => this.exempt(a)))) {
+    if (
+      REFUSED_NAMES.some((pattern) => pattern.test(name)) &&
+      !(addresses.length > 0 && addresses.every((a) => this.exempt(a)))
+    ) {
       throw new AddressRefused(`${host} names a local or metadata host, which workers may not fetch from`);
     }
     for (const address of addresses) {

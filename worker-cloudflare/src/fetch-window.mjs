@@ -39,16 +39,21 @@ export async function fetchAndExecute(p, program, limits, policy, deadline) {
   }
   const abort = new AbortController();
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    abort.abort(new DOMException(`${p.dataUrl} not read in time`, 'TimeoutError'));
-  }, Math.max(0, deadline - Date.now()));
+  const timer = setTimeout(
+    () => {
+      timedOut = true;
+      abort.abort(new DOMException(`${p.dataUrl} not read in time`, 'TimeoutError'));
+    },
+    Math.max(0, deadline - Date.now()),
+  );
   const read = (cache) => readThroughRedirects(p, program, limits, policy, deadline, abort.signal, cache);
   try {
     // On Cloudflare: keep the object at the edge, so the next window of it is a cache read.
     const cached = limits.cacheTtl > 0;
     try {
-      return await read(cached ? { cf: { cacheEverything: true, cacheTtl: limits.cacheTtl } } : { cf: { cacheTtl: 0 } });
+      return await read(
+        cached ? { cf: { cacheEverything: true, cacheTtl: limits.cacheTtl } } : { cf: { cacheTtl: 0 } },
+      );
     } catch (e) {
       if (e?.code !== 'object_changed' || !cached) throw e;
       // Past the cache (the fetch cache option, compatibility date 2024-11-11 on).
@@ -56,7 +61,8 @@ export async function fetchAndExecute(p, program, limits, policy, deadline) {
     }
   } catch (e) {
     // Whatever the abort made fail (a fetch, a read, a DNS look-up), the cause is the deadline.
-    if (timedOut && e?.code !== 'origin_timeout') throw new FetchError('origin_timeout', `${p.dataUrl} was not read in time`);
+    if (timedOut && e?.code !== 'origin_timeout')
+      throw new FetchError('origin_timeout', `${p.dataUrl} was not read in time`);
     throw e;
   } finally {
     clearTimeout(timer);
@@ -81,7 +87,13 @@ async function readThroughRedirects(p, program, limits, policy, deadline, signal
       continue;
     }
     const scan = new StreamingScan(program, p.op);
-    await readWindow(response, p, { maxBytes: limits.maxWindowBytes, onBytes: (piece) => scan.update(piece), deadline, signal, url });
+    await readWindow(response, p, {
+      maxBytes: limits.maxWindowBytes,
+      onBytes: (piece) => scan.update(piece),
+      deadline,
+      signal,
+      url,
+    });
     return scan.result();
   }
   throw new FetchError('origin_rejected', `more than ${limits.maxRedirects} redirects from ${p.dataUrl}`);
@@ -111,12 +123,15 @@ function redirectTarget(location, base) {
   if (target.protocol !== 'http:' && target.protocol !== 'https:') {
     throw new FetchError('origin_rejected', `${base} redirects to a non-HTTP URL: '${abbreviate(location)}'`);
   }
-  const problem = target.href.length > MAX_URL_LENGTH
-    ? `is longer than ${MAX_URL_LENGTH} characters`
-    : ipv4SpellingProblem(location, base);
+  const problem =
+    target.href.length > MAX_URL_LENGTH
+      ? `is longer than ${MAX_URL_LENGTH} characters`
+      : ipv4SpellingProblem(location, base);
   if (problem !== null) {
-    throw new FetchError('origin_rejected',
-      `${base} redirects to '${abbreviate(location)}', which is not a URL a program may name: ${problem}`);
+    throw new FetchError(
+      'origin_rejected',
+      `${base} redirects to '${abbreviate(location)}', which is not a URL a program may name: ${problem}`,
+    );
   }
   return target;
 }

@@ -36,13 +36,17 @@ export default {
       return health(request, settings);
     }
     if (url.pathname !== '/compute') {
-      return routingReply(404, `no such endpoint: ${request.method} ${url.pathname}; this worker serves POST /compute and GET /health`);
+      return routingReply(
+        404,
+        `no such endpoint: ${request.method} ${url.pathname}; this worker serves POST /compute and GET /health`,
+      );
     }
     if (request.method !== 'POST') return routingReply(405, '/compute takes POST');
     if (settings.misconfigured) return failureReply('internal', settings.misconfigured);
     if (!(await authorized(request.headers.get('authorization'), settings.token))) {
-      return failureReply('unauthorized', 'Authorization: Bearer <PACKETFS_WORKER_TOKEN> is missing or wrong', null,
-        { 'www-authenticate': 'Bearer' });
+      return failureReply('unauthorized', 'Authorization: Bearer <PACKETFS_WORKER_TOKEN> is missing or wrong', null, {
+        'www-authenticate': 'Bearer',
+      });
     }
     // Requests in one isolate share its 128 MB: past the cap, push back rather than run out.
     if (inFlight >= settings.maxConcurrency) {
@@ -57,16 +61,16 @@ export default {
   },
 };
 
-
 /** Settings from the Worker's vars and secrets (wrangler.toml, `wrangler secret`, .dev.vars). */
 function configure(env) {
   const token = env.PACKETFS_WORKER_TOKEN ?? '';
   const doh = env.PACKETFS_FETCH_DOH_URL ?? '';
   return {
     token,
-    misconfigured: token.trim().length < MIN_TOKEN_LENGTH
-      ? `this worker has no usable PACKETFS_WORKER_TOKEN secret (at least ${MIN_TOKEN_LENGTH} characters)`
-      : null,
+    misconfigured:
+      token.trim().length < MIN_TOKEN_LENGTH
+        ? `this worker has no usable PACKETFS_WORKER_TOKEN secret (at least ${MIN_TOKEN_LENGTH} characters)`
+        : null,
     location: env.PACKETFS_WORKER_LOCATION ?? '',
     maxBodyBytes: positive(env.PACKETFS_WORKER_MAX_BODY_BYTES, 6 * 1024 * 1024),
     maxDurationMs: positive(env.PACKETFS_WORKER_MAX_DURATION_MS, 30_000),
@@ -77,7 +81,10 @@ function configure(env) {
       maxRedirects: positive(env.PACKETFS_FETCH_MAX_REDIRECTS, 3),
       cacheTtl: positive(env.PACKETFS_FETCH_CACHE_TTL, 0),
     },
-    policy: new AddressPolicy(env.PACKETFS_FETCH_ALLOW_HOSTS, doh ? (name, signal) => resolve(doh, name, signal) : null),
+    policy: new AddressPolicy(
+      env.PACKETFS_FETCH_ALLOW_HOSTS,
+      doh ? (name, signal) => resolve(doh, name, signal) : null,
+    ),
   };
 }
 
@@ -94,8 +101,9 @@ async function authorized(header, token) {
   const bearer = /^\s*bearer +(\S+)\s*$/i.exec(header ?? '');
   if (!bearer) return false;
   const encoder = new TextEncoder();
-  const [given, wanted] = await Promise.all([bearer[1], token].map((t) =>
-    crypto.subtle.digest('SHA-256', encoder.encode(t))));
+  const [given, wanted] = await Promise.all(
+    [bearer[1], token].map((t) => crypto.subtle.digest('SHA-256', encoder.encode(t))),
+  );
   return crypto.subtle.timingSafeEqual(given, wanted);
 }
 
@@ -141,11 +149,13 @@ async function compute(request, settings) {
   const deadline = started + Math.min(job.timeoutMs ?? settings.maxDurationMs, settings.maxDurationMs);
   let result;
   try {
-    result = job.p.dataUrl === null
-      ? executeWindow(job.program, windowOf(job.p))
-      : await fetchAndExecute(job.p, job.program, settings.limits, settings.policy, deadline);
+    result =
+      job.p.dataUrl === null
+        ? executeWindow(job.program, windowOf(job.p))
+        : await fetchAndExecute(job.p, job.program, settings.limits, settings.policy, deadline);
   } catch (e) {
-    if (e instanceof FetchError || e instanceof WindowError) return failureReply(e.code, `data_url: ${e.message}`, job.jobId);
+    if (e instanceof FetchError || e instanceof WindowError)
+      return failureReply(e.code, `data_url: ${e.message}`, job.jobId);
     if (e instanceof ProgramError) return failureReply('bad_request', e.message, job.jobId);
     return failureReply('internal', `worker failed: ${e}`, job.jobId);
   }
@@ -266,25 +276,30 @@ function routingReply(status, message) {
  * deadline) ends the look-up.
  */
 async function resolve(dohUrl, name, signal) {
-  const answers = await Promise.all(['A', 'AAAA'].map(async (type) => {
-    const query = new URL(dohUrl);
-    query.searchParams.set('name', name);
-    query.searchParams.set('type', type);
-    let json;
-    try {
-      const response = await fetch(query, { headers: { accept: 'application/dns-json' }, signal });
-      if (!response.ok) {
-        response.body?.cancel().catch(() => {});
-        throw new FetchError('origin_failed', `could not resolve ${name}: DNS answered HTTP ${response.status}`);
+  const answers = await Promise.all(
+    ['A', 'AAAA'].map(async (type) => {
+      const query = new URL(dohUrl);
+      query.searchParams.set('name', name);
+      query.searchParams.set('type', type);
+      let json;
+      try {
+        const response = await fetch(query, { headers: { accept: 'application/dns-json' }, signal });
+        if (!response.ok) {
+          response.body?.cancel().catch(() => {});
+          throw new FetchError('origin_failed', `could not resolve ${name}: DNS answered HTTP ${response.status}`);
+        }
+        json = await response.json();
+      } catch (e) {
+        if (e instanceof FetchError) throw e;
+        if (signal?.aborted) throw new FetchError('origin_timeout', `no time left to resolve ${name}`);
+        throw new FetchError('origin_failed', `could not resolve ${name}: ${e?.message ?? e}`);
       }
-      json = await response.json();
-    } catch (e) {
-      if (e instanceof FetchError) throw e;
-      if (signal?.aborted) throw new FetchError('origin_timeout', `no time left to resolve ${name}`);
-      throw new FetchError('origin_failed', `could not resolve ${name}: ${e?.message ?? e}`);
-    }
-    const records = Array.isArray(json?.Answer) ? json.Answer : [];
-    return records.filter((a) => (a?.type === 1 || a?.type === 28) && typeof a.data === 'string').map((a) => parseAddress(a.data)).filter(Boolean);
-  }));
+      const records = Array.isArray(json?.Answer) ? json.Answer : [];
+      return records
+        .filter((a) => (a?.type === 1 || a?.type === 28) && typeof a.data === 'string')
+        .map((a) => parseAddress(a.data))
+        .filter(Boolean);
+    }),
+  );
   return answers.flat();
 }

@@ -35,7 +35,11 @@ describe('the shared cases of address-rules.json', () => {
   test('every refused URL is refused before any fetch, its literal never sent to the resolver', async () => {
     for (const { url, why } of rules.refused_urls) {
       const { resolve, asked } = resolver();
-      await assert.rejects(new AddressPolicy('', resolve).check(new URL(url), { written: url }), AddressRefused, `${url} (${why})`);
+      await assert.rejects(
+        new AddressPolicy('', resolve).check(new URL(url), { written: url }),
+        AddressRefused,
+        `${url} (${why})`,
+      );
       assert.deepEqual(asked, [], `${url} went to the resolver`);
     }
   });
@@ -57,7 +61,9 @@ describe('the shared cases of address-rules.json', () => {
 
   test('every canonical IPv4 spelling and name passes the spelling rule', async () => {
     for (const { url, why } of rules.canonical_ipv4_urls) {
-      await new AddressPolicy('', resolver().resolve).check(new URL(url), { written: url }).catch((e) => assert.fail(`${url} (${why}): ${e}`));
+      await new AddressPolicy('', resolver().resolve)
+        .check(new URL(url), { written: url })
+        .catch((e) => assert.fail(`${url} (${why}): ${e}`));
     }
   });
 
@@ -107,7 +113,13 @@ describe('redirect targets: a Location is checked as written, resolved against t
     policy.check(new URL(location, base), { written: location, base });
 
   test('a non-canonical IPv4 host is refused in every way a Location can name one', async () => {
-    for (const location of ['http://0177.0.0.1/', '//0177.0.0.1:8080/o', '\\\\0x7f.1/', 'https:2130706433/', 'HTTP://127.1/']) {
+    for (const location of [
+      'http://0177.0.0.1/',
+      '//0177.0.0.1:8080/o',
+      '\\\\0x7f.1/',
+      'https:2130706433/',
+      'HTTP://127.1/',
+    ]) {
       await assert.rejects(check(location), /written in a non-canonical form/, location);
     }
   });
@@ -120,8 +132,15 @@ describe('redirect targets: a Location is checked as written, resolved against t
 describe('names', () => {
   test('local and metadata names are refused without a resolver, or when it answers nothing', async () => {
     for (const resolve of [null, resolver().resolve]) {
-      for (const url of ['http://localhost/', 'http://a.localhost/', 'http://metadata.google.internal/', 'http://metadata/',
-        'http://instance-data/', 'http://printer.local/', 'http://localhost./']) {
+      for (const url of [
+        'http://localhost/',
+        'http://a.localhost/',
+        'http://metadata.google.internal/',
+        'http://metadata/',
+        'http://instance-data/',
+        'http://printer.local/',
+        'http://localhost./',
+      ]) {
         await assert.rejects(new AddressPolicy('', resolve).check(new URL(url)), AddressRefused, url);
       }
     }
@@ -129,11 +148,17 @@ describe('names', () => {
 
   test('a local name is refused even when it resolves to public addresses only', async () => {
     const { resolve } = resolver({ 'metadata.google.internal': ['8.8.8.8'] });
-    await assert.rejects(new AddressPolicy('', resolve).check(new URL('http://metadata.google.internal/')), AddressRefused);
+    await assert.rejects(
+      new AddressPolicy('', resolve).check(new URL('http://metadata.google.internal/')),
+      AddressRefused,
+    );
   });
 
   test('a resolver answer in a refused range refuses the name', async () => {
-    const { resolve } = resolver({ 'evil.example': ['93.184.215.14', '192.168.0.10'], 'good.example': ['93.184.215.14'] });
+    const { resolve } = resolver({
+      'evil.example': ['93.184.215.14', '192.168.0.10'],
+      'good.example': ['93.184.215.14'],
+    });
     const policy = new AddressPolicy('', resolve);
     await assert.rejects(policy.check(new URL('https://evil.example/o')), AddressRefused);
     await policy.check(new URL('https://good.example/o'));

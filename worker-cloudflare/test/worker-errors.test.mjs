@@ -16,14 +16,20 @@ test('the lookup agrees with the table for every code', () => {
 });
 
 test('a code outside the table is refused, not sent with a guessed status', () => {
-  for (const code of ['not_a_code', 'BAD_REQUEST', '', undefined]) assert.throws(() => statusOf(code), /worker-errors.json/);
+  for (const code of ['not_a_code', 'BAD_REQUEST', '', undefined])
+    assert.throws(() => statusOf(code), /worker-errors.json/);
 });
 
 test('a failure reply carries the code, the message, the job id and the table status', async () => {
   for (const { code, status } of table.errors) {
     const reply = failureReply(code, `because ${code}`, 'job-7');
     assert.equal(reply.status, status, code);
-    assert.deepEqual(await reply.json(), { success: false, job_id: 'job-7', error: `because ${code}`, error_code: code });
+    assert.deepEqual(await reply.json(), {
+      success: false,
+      job_id: 'job-7',
+      error: `because ${code}`,
+      error_code: code,
+    });
   }
   assert.equal(failureReply('busy', 'full').headers.get('retry-after'), '1');
   assert.equal((await failureReply('internal', 'x').json()).job_id, undefined);
@@ -33,7 +39,8 @@ test('every error code the Worker code names is in the table', () => {
   const known = new Set(table.errors.map((e) => e.code));
   const named = codesNamed([...readdirSync(sources).map((f) => new URL(f, sources)), shared]);
   assert.ok(named.size >= 8, `found only ${[...named]}: has the code changed shape?`);
-  for (const code of named) assert.ok(known.has(code), `the Worker can answer '${code}', which worker-errors.json lacks`);
+  for (const code of named)
+    assert.ok(known.has(code), `the Worker can answer '${code}', which worker-errors.json lacks`);
 });
 
 test('no status number is written next to an error code', () => {

@@ -50,12 +50,14 @@ function agreesWithTable(reply) {
 /** Runs `fn` over `items`, `width` at a time. */
 async function each(items, width, fn) {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i], i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i], i);
+      }
+    }),
+  );
 }
 
 before(async () => {
@@ -142,7 +144,11 @@ describe('auth', () => {
       assert.equal(body.error_code, 'unauthorized');
       assert.equal(headers.get('www-authenticate'), 'Bearer');
     }
-    const basic = await fetch(`${worker.url}/compute`, { method: 'POST', headers: { authorization: `Basic ${TOKEN}` }, body: '{}' });
+    const basic = await fetch(`${worker.url}/compute`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${TOKEN}` },
+      body: '{}',
+    });
     assert.equal(agreesWithTable({ status: basic.status, body: await basic.json() }).status, 401);
     assert.equal(origin.stats.requests, before, 'a refused request reached the origin');
     assert.equal((await compute(job)).body.result.count, 1);
@@ -151,7 +157,8 @@ describe('auth', () => {
   test('the Bearer scheme is matched in any case (RFC 7235)', async () => {
     for (const scheme of ['bearer', 'BEARER', 'bEaReR']) {
       const response = await fetch(`${worker.url}/compute`, {
-        method: 'POST', headers: { 'content-type': 'application/json', authorization: `${scheme} ${TOKEN}` },
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `${scheme} ${TOKEN}` },
         body: JSON.stringify({ program: { op: 'crc32c', data: 'MTIzNDU2Nzg5' } }),
       });
       assert.equal(response.status, 200, scheme);
@@ -193,8 +200,12 @@ describe('bad input gets 400 with a message naming what is wrong', () => {
     });
   }
 
-  test('unknown paths and methods get HTTP\'s answer, with no error_code (whose status the table fixes)', async () => {
-    for (const [path, method, status] of [['/nothing', 'GET', 404], ['/compute', 'GET', 405], ['/health', 'POST', 405]]) {
+  test("unknown paths and methods get HTTP's answer, with no error_code (whose status the table fixes)", async () => {
+    for (const [path, method, status] of [
+      ['/nothing', 'GET', 404],
+      ['/compute', 'GET', 405],
+      ['/health', 'POST', 405],
+    ]) {
       const response = await fetch(`${worker.url}${path}`, { method });
       assert.equal(response.status, status, `${method} ${path}`);
       const body = await response.json();
@@ -219,15 +230,23 @@ describe('limits', () => {
       },
     });
     const streamed = await fetch(`${worker.url}/compute`, {
-      method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: chunks, duplex: 'half',
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: chunks,
+      duplex: 'half',
     });
     assert.equal(streamed.status, 413);
-    assert.equal(agreesWithTable({ status: streamed.status, body: await streamed.json() }).body.error_code, 'too_large');
+    assert.equal(
+      agreesWithTable({ status: streamed.status, body: await streamed.json() }).body.error_code,
+      'too_large',
+    );
   });
 
   test('a window over the limit is refused before any fetch', async () => {
     const before = origin.stats.requests;
-    const { status, body } = await compute({ program: { op: 'add', data_url: origin.url('/ranged/digits'), length: (4 << 20) + 1 } });
+    const { status, body } = await compute({
+      program: { op: 'add', data_url: origin.url('/ranged/digits'), length: (4 << 20) + 1 },
+    });
     assert.equal(status, 413);
     assert.equal(body.error_code, 'too_large');
     assert.equal(origin.stats.requests, before);
@@ -290,10 +309,16 @@ describe('address rules', () => {
   // As the Java fetcher: the program was fine, the origin's answer names a URL no program may.
   test('a redirect to a non-canonical IPv4 spelling is origin_rejected before it is followed', async () => {
     const port = new URL(origin.url('/')).port;
-    for (const location of [`http://0177.0.0.1:${port}/ranged/digits`, `//0x7f.1:${port}/ranged/digits`, `https:2130706433:${port}/x`,
-      `http://127.0.0.1.:${port}/ranged/digits`]) {
+    for (const location of [
+      `http://0177.0.0.1:${port}/ranged/digits`,
+      `//0x7f.1:${port}/ranged/digits`,
+      `https:2130706433:${port}/x`,
+      `http://127.0.0.1.:${port}/ranged/digits`,
+    ]) {
       const before = origin.stats.requests;
-      const { status, body } = await compute({ program: { op: 'xor', data_url: origin.url(`/to/${encodeURIComponent(location)}`) } });
+      const { status, body } = await compute({
+        program: { op: 'xor', data_url: origin.url(`/to/${encodeURIComponent(location)}`) },
+      });
       assert.equal(status, 422, `${location}: ${JSON.stringify(body)}`);
       assert.equal(body.error_code, 'origin_rejected', location);
       assert.match(body.error, /which is not a URL a program may name: the host .* non-canonical form/, location);
@@ -310,10 +335,21 @@ describe('address rules', () => {
   });
 
   test('a redirect to anything but http or https, or to no URL at all, is origin_rejected', async () => {
-    for (const location of ['gopher://example.com/x', 'ftp://example.com/x', 'file:///etc/passwd', 'data:,abc', 'javascript:alert(1)',
-      'http://[oops/', 'http://exa mple.com/', 'https://', 'http://1.2.3.256/']) {
+    for (const location of [
+      'gopher://example.com/x',
+      'ftp://example.com/x',
+      'file:///etc/passwd',
+      'data:,abc',
+      'javascript:alert(1)',
+      'http://[oops/',
+      'http://exa mple.com/',
+      'https://',
+      'http://1.2.3.256/',
+    ]) {
       const before = origin.stats.requests;
-      const { status, body } = await compute({ program: { op: 'xor', data_url: origin.url(`/to/${encodeURIComponent(location)}`) } });
+      const { status, body } = await compute({
+        program: { op: 'xor', data_url: origin.url(`/to/${encodeURIComponent(location)}`) },
+      });
       assert.equal(status, 422, `${location}: ${JSON.stringify(body)}`);
       assert.equal(body.error_code, 'origin_rejected', location);
       assert.match(body.error, /redirects to a (non-HTTP|malformed) URL/, location);
@@ -323,7 +359,9 @@ describe('address rules', () => {
 
   test('a Content-Range with numbers past 2^53 - 1 is origin_rejected', async () => {
     for (const range of ['bytes 0-8/9007199254740993', 'bytes 0-99999999999999999999/*']) {
-      const { status, body } = await compute({ program: { op: 'xor', data_url: origin.url(`/content-range/${encodeURIComponent(range)}/digits`) } });
+      const { status, body } = await compute({
+        program: { op: 'xor', data_url: origin.url(`/content-range/${encodeURIComponent(range)}/digits`) },
+      });
       assert.equal(status, 422, `${range}: ${JSON.stringify(body)}`);
       assert.equal(body.error_code, 'origin_rejected');
       assert.match(body.error, /past 2\^53/);
@@ -331,14 +369,19 @@ describe('address rules', () => {
   });
 
   test('origin errors map to the error vocabulary', async () => {
-    assert.equal((await compute({ program: { op: 'xor', data_url: origin.url('/status/404') } })).body.error_code, 'origin_rejected');
+    assert.equal(
+      (await compute({ program: { op: 'xor', data_url: origin.url('/status/404') } })).body.error_code,
+      'origin_rejected',
+    );
     const failed = await compute({ program: { op: 'xor', data_url: origin.url('/status/503') } });
     assert.equal(failed.status, 502);
     assert.equal(failed.body.error_code, 'origin_failed');
     const loop = await compute({ program: { op: 'xor', data_url: origin.url('/redirect/5/ranged/digits') } });
     assert.equal(loop.body.error_code, 'origin_rejected');
     const late = encodeURIComponent('bytes 5-8/9');
-    const misplaced = await compute({ program: { op: 'xor', data_url: origin.url(`/content-range/${late}/digits`), offset: 2, length: 3 } });
+    const misplaced = await compute({
+      program: { op: 'xor', data_url: origin.url(`/content-range/${late}/digits`), offset: 2, length: 3 },
+    });
     assert.equal(misplaced.body.error_code, 'origin_rejected');
     assert.match(misplaced.body.error, /starting at 5, after the requested 2/);
   });
@@ -391,7 +434,9 @@ describe('versions', () => {
   async function job(path, fields, on = worker) {
     const program = { op: 'fnv64', offset: 1000, length: 200_000, ...fields, data_url: origin.url(path) };
     const response = await fetch(`${on.url}/compute`, {
-      method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ job_id: 'v', program }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ job_id: 'v', program }),
     });
     return { program, ...agreesWithTable({ status: response.status, body: await response.json() }) };
   }
@@ -411,8 +456,11 @@ describe('versions', () => {
         assert.deepEqual(body.result, execute(program, V1), `${mode} ${op}`);
       }
       const { requests } = origin.stats.versioned.get(`${mode}/1000/ver`);
-      assert.deepEqual(requests.map((r) => ({ 'if-match': r['if-match'], 'if-unmodified-since': r['if-unmodified-since'] })),
-        [SENT[mode], SENT[mode], SENT[mode]], mode);
+      assert.deepEqual(
+        requests.map((r) => ({ 'if-match': r['if-match'], 'if-unmodified-since': r['if-unmodified-since'] })),
+        [SENT[mode], SENT[mode], SENT[mode]],
+        mode,
+      );
     }
   });
 
@@ -428,7 +476,10 @@ describe('versions', () => {
 
   for (const mode of ['strong', 'date', 'weak', 'ignoring']) {
     test(`${mode}: a job whose object changed before the read gets 412 object_changed`, async () => {
-      const { out: { status, body }, gets } = await getsDuring(`${mode}/0/ver`, () => job(`/versioned/${mode}/0/ver`, { version: PINS[mode] }));
+      const {
+        out: { status, body },
+        gets,
+      } = await getsDuring(`${mode}/0/ver`, () => job(`/versioned/${mode}/0/ver`, { version: PINS[mode] }));
       assert.equal(status, 412, JSON.stringify(body));
       assert.equal(body.error_code, 'object_changed');
       assert.equal(body.job_id, 'v');
@@ -442,7 +493,13 @@ describe('versions', () => {
   test('none: with only a size pinned and the same size, nothing tells the versions apart: version 2 is read', async () => {
     const { status, body, program } = await job('/versioned/none/0/ver', { version: PINS.none });
     assert.equal(status, 200, JSON.stringify(body));
-    assert.deepEqual(body.result, execute(program, V1.map((b) => b ^ 0xff)));
+    assert.deepEqual(
+      body.result,
+      execute(
+        program,
+        V1.map((b) => b ^ 0xff),
+      ),
+    );
   });
 
   test('a size pinned: an object of another size is object_changed', async () => {
@@ -453,7 +510,10 @@ describe('versions', () => {
   });
 
   test('an answer without the pinned ETag is origin_rejected, read once', async () => {
-    const { out: { status, body }, gets } = await getsDuring('date/1000/ver', () => job('/versioned/date/1000/ver', { version: PINS.strong }));
+    const {
+      out: { status, body },
+      gets,
+    } = await getsDuring('date/1000/ver', () => job('/versioned/date/1000/ver', { version: PINS.strong }));
     assert.equal(status, 422, JSON.stringify(body));
     assert.equal(body.error_code, 'origin_rejected');
     assert.match(body.error, /answered without the ETag the program pins/);
@@ -461,13 +521,19 @@ describe('versions', () => {
   });
 
   test('through the cache, a changed object costs one more request; an unchanged one, or without the cache, none', async () => {
-    const changed = await getsDuring('strong/0/ver', () => job('/versioned/strong/0/ver', { version: PINS.strong }, uncached));
+    const changed = await getsDuring('strong/0/ver', () =>
+      job('/versioned/strong/0/ver', { version: PINS.strong }, uncached),
+    );
     assert.equal(changed.out.body.error_code, 'object_changed', JSON.stringify(changed.out.body));
     assert.equal(changed.gets, 1, 'read again without a cache');
-    const ignored = await getsDuring('ignoring/0/ver', () => job('/versioned/ignoring/0/ver', { version: PINS.ignoring }, uncached));
+    const ignored = await getsDuring('ignoring/0/ver', () =>
+      job('/versioned/ignoring/0/ver', { version: PINS.ignoring }, uncached),
+    );
     assert.equal(ignored.out.body.error_code, 'object_changed', JSON.stringify(ignored.out.body));
     assert.equal(ignored.gets, 1, 'read again without a cache');
-    const unchanged = await getsDuring('strong/1000/ver', () => job('/versioned/strong/1000/ver', { version: PINS.strong }));
+    const unchanged = await getsDuring('strong/1000/ver', () =>
+      job('/versioned/strong/1000/ver', { version: PINS.strong }),
+    );
     assert.equal(unchanged.out.status, 200, JSON.stringify(unchanged.out.body));
     assert.equal(unchanged.gets, 1, 'an unchanged object read twice');
   });
@@ -498,7 +564,9 @@ describe('deadlines', () => {
   async function timed(job) {
     const started = Date.now();
     const response = await fetch(`${single.url}/compute`, {
-      method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(job),
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify(job),
     });
     const reply = agreesWithTable({ status: response.status, body: await response.json() });
     return { ...reply, elapsed: Date.now() - started, answeredAt: Date.now() };
@@ -507,7 +575,10 @@ describe('deadlines', () => {
   /** The origin's last trickled answer, once its connection ended or after `wait` ms: {complete, sent, closedAt}. */
   async function lastTrickled(wait = 2000) {
     const answer = origin.stats.trickled.at(-1);
-    const complete = await Promise.race([answer.done, new Promise((resolve) => setTimeout(resolve, wait, 'still open'))]);
+    const complete = await Promise.race([
+      answer.done,
+      new Promise((resolve) => setTimeout(resolve, wait, 'still open')),
+    ]);
     return { complete, sent: answer.sent, closedAt: answer.closedAt };
   }
 
@@ -519,11 +590,14 @@ describe('deadlines', () => {
   for (const [what, path, timeoutMs, limit] of [
     ['an origin sending one byte a second', '/trickle/1000/slow', 2000, 2000],
     ['an origin that sends its headers, then nothing', '/trickle/600000/slow', 2000, 2000],
-    ['the same without timeout_ms: the Worker\'s maximum applies', '/trickle/600000/slow', null, 3000],
+    ["the same without timeout_ms: the Worker's maximum applies", '/trickle/600000/slow', null, 3000],
     ['timeout_ms over the maximum is cut to it', '/trickle/1000/slow', 60_000, 3000],
   ]) {
     test(`${what}: 504 in time, and the origin is hung up on`, { timeout: 15_000 }, async () => {
-      const job = { program: { op: 'crc32c', data_url: origin.url(path) }, ...(timeoutMs ? { timeout_ms: timeoutMs } : {}) };
+      const job = {
+        program: { op: 'crc32c', data_url: origin.url(path) },
+        ...(timeoutMs ? { timeout_ms: timeoutMs } : {}),
+      };
       const { status, body, elapsed, answeredAt } = await timed(job);
       assert.equal(status, 504, JSON.stringify(body));
       assert.equal(body.error_code, 'origin_timeout');
@@ -531,7 +605,10 @@ describe('deadlines', () => {
       assert.ok(elapsed >= limit - 50, `answered after ${elapsed} ms, before the deadline of ${limit} ms`);
       const { complete, sent, closedAt } = await lastTrickled();
       assert.equal(complete, false, 'the origin sent the whole object');
-      assert.ok(closedAt !== null && closedAt - answeredAt < 1000, `the origin's connection was still open ${closedAt === null ? 'after 2 s' : `${closedAt - answeredAt} ms after the answer`}`);
+      assert.ok(
+        closedAt !== null && closedAt - answeredAt < 1000,
+        `the origin's connection was still open ${closedAt === null ? 'after 2 s' : `${closedAt - answeredAt} ms after the answer`}`,
+      );
       assert.ok(sent < 6, `${sent} bytes sent`);
       await slotIsFree();
     });
@@ -563,7 +640,9 @@ describe('without a token secret', () => {
     assert.equal(health.status, 503);
     assert.equal((await health.json()).status, 'misconfigured');
     const response = await fetch(`${bare.url}/compute`, {
-      method: 'POST', headers: { authorization: 'Bearer ' }, body: '{"program":{"op":"add","data":""}}',
+      method: 'POST',
+      headers: { authorization: 'Bearer ' },
+      body: '{"program":{"op":"add","data":""}}',
     });
     const body = agreesWithTable({ status: response.status, body: await response.json() }).body;
     assert.equal(response.status, 500);

@@ -12,7 +12,9 @@ export async function startWorker(vars) {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let log = '';
-  child.stderr.on('data', (d) => { log += d; });
+  child.stderr.on('data', (d) => {
+    log += d;
+  });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const url = await new Promise((resolve, reject) => {
     let out = '';

@@ -65,32 +65,46 @@ export function preconditionHeaders(version) {
 export function versionProblem(version, status, headers, url) {
   if (!version) return null;
   const { etag = null, lastModified = null, size = null } = version;
-  const [validator, pinned] = etag !== null ? ['ETag', etag] : lastModified !== null ? ['Last-Modified', lastModified] : [null, null];
+  const [validator, pinned] =
+    etag !== null ? ['ETag', etag] : lastModified !== null ? ['Last-Modified', lastModified] : [null, null];
   if (status === 412) {
     // As the Java fetcher words it; many origins name the version they hold now in the 412 itself.
     const what = [validator && `${validator} ${pinned}`, size !== null && `${size} bytes`].filter(Boolean).join(', ');
     const nowTag = headers.get('etag')?.trim();
     const nowDate = headers.get('last-modified')?.trim();
-    const now = nowTag ? `; it is now ETag ${abbreviate(nowTag)}` : nowDate ? `; it is now Last-Modified ${abbreviate(nowDate)}` : '';
-    return new WindowError('object_changed', `${url} answered 412 Precondition Failed: the object is no longer ${what}${now}`);
+    const now = nowTag
+      ? `; it is now ETag ${abbreviate(nowTag)}`
+      : nowDate
+        ? `; it is now Last-Modified ${abbreviate(nowDate)}`
+        : '';
+    return new WindowError(
+      'object_changed',
+      `${url} answered 412 Precondition Failed: the object is no longer ${what}${now}`,
+    );
   }
   if (status !== 200 && status !== 206 && status !== 416) return null;
   if (validator) {
     const answered = headers.get(validator)?.trim();
     if (answered === undefined) {
       // Cross-origin readers (browsers) see ETag and Last-Modified only when the origin exposes them.
-      return new WindowError('origin_rejected',
-        `${url} answered without the ${validator} the program pins (an origin read cross-origin must expose ${validator} by CORS)`);
+      return new WindowError(
+        'origin_rejected',
+        `${url} answered without the ${validator} the program pins (an origin read cross-origin must expose ${validator} by CORS)`,
+      );
     }
     if (answered !== pinned) {
-      return new WindowError('object_changed',
-        `${url} is no longer the version the program pins: it answered ${validator} ${abbreviate(answered)} where the program pins ${validator} ${pinned}`);
+      return new WindowError(
+        'object_changed',
+        `${url} is no longer the version the program pins: it answered ${validator} ${abbreviate(answered)} where the program pins ${validator} ${pinned}`,
+      );
     }
   }
   const stated = size === null ? null : statedSize(status, headers);
   if (stated !== null && stated !== String(size)) {
-    return new WindowError('object_changed',
-      `${url} is no longer the version the program pins: its size is ${stated} bytes where the program pins ${size}`);
+    return new WindowError(
+      'object_changed',
+      `${url} is no longer the version the program pins: its size is ${stated} bytes where the program pins ${size}`,
+    );
   }
   return null;
 }
@@ -111,7 +125,11 @@ export function versionProblem(version, status, headers, url) {
  *                     a body read already waiting
  *          url        names the origin in error messages (default: response.url)
  */
-export async function readWindow(response, { offset, length, version = null }, { maxBytes, onBytes, deadline = Infinity, signal, url = response.url }) {
+export async function readWindow(
+  response,
+  { offset, length, version = null },
+  { maxBytes, onBytes, deadline = Infinity, signal, url = response.url },
+) {
   let span;
   try {
     const problem = versionProblem(version, response.status, response.headers, url);
@@ -148,11 +166,17 @@ function bodySpan(response, offset, length, url) {
   if (response.status !== 206) {
     // 408, 429 and 5xx may pass on a retry or elsewhere; anything else will be refused again.
     const passing = response.status >= 500 || response.status === 429 || response.status === 408;
-    throw new WindowError(passing ? 'origin_failed' : 'origin_rejected', `${url} answered HTTP ${response.status} to a range request`);
+    throw new WindowError(
+      passing ? 'origin_failed' : 'origin_rejected',
+      `${url} answered HTTP ${response.status} to a range request`,
+    );
   }
   const range = contentRange(response, url);
   if (range.first > offset) {
-    throw new WindowError('origin_rejected', `${url} sent a range starting at ${range.first}, after the requested ${offset}`);
+    throw new WindowError(
+      'origin_rejected',
+      `${url} sent a range starting at ${range.first}, after the requested ${offset}`,
+    );
   }
   // A range that stops short of both the window's end and the object's end would compute a
   // smaller window and call it a success. With the length unknown ("*"), the object may end there.
@@ -169,9 +193,10 @@ function bodySpan(response, offset, length, url) {
  * 2^53 - 1 is compared as written rather than rounded onto the pinned one.
  */
 function statedSize(status, headers) {
-  const m = status === 200
-    ? /^(\d+)$/.exec((headers.get('content-length') ?? '').trim())
-    : /\/(\d+)$/.exec((headers.get('content-range') ?? '').trim());
+  const m =
+    status === 200
+      ? /^(\d+)$/.exec((headers.get('content-length') ?? '').trim())
+      : /\/(\d+)$/.exec((headers.get('content-range') ?? '').trim());
   return m === null ? null : m[1].replace(/^0+(?=\d)/, '');
 }
 
@@ -182,12 +207,17 @@ function contentRange(response, url) {
   const range = m && { text, first: Number(m[1]), last: Number(m[2]), total: m[3] === '*' ? Infinity : Number(m[3]) };
   // Past 2^53 - 1 a number is no longer held exactly, and no window reaches there.
   if (range && ![range.first, range.last, range.total].every((n) => Number.isSafeInteger(n) || n === Infinity)) {
-    throw new WindowError('origin_rejected', `${url} answered 206 with a Content-Range past 2^53 - 1: ${text.slice(0, 100)}`);
+    throw new WindowError(
+      'origin_rejected',
+      `${url} answered 206 with a Content-Range past 2^53 - 1: ${text.slice(0, 100)}`,
+    );
   }
   if (!range || range.first > range.last || range.last >= range.total) {
     // Cross-origin readers (browsers) see Content-Range only when the origin exposes it by CORS.
-    throw new WindowError('origin_rejected',
-      `${url} answered 206 without a usable Content-Range (an origin read cross-origin must expose it by CORS)`);
+    throw new WindowError(
+      'origin_rejected',
+      `${url} answered 206 without a usable Content-Range (an origin read cross-origin must expose it by CORS)`,
+    );
   }
   return range;
 }
@@ -226,7 +256,10 @@ async function stream(body, { skip, take, bodyLength }, { maxBytes, onBytes, dea
     reader?.cancel().catch(() => {});
   }
   if (bodyLength !== null && taken < take && read < bodyLength) {
-    throw new WindowError('origin_failed', `${url} ended after ${read} of the ${bodyLength} bytes its Content-Range announced`);
+    throw new WindowError(
+      'origin_failed',
+      `${url} ended after ${read} of the ${bodyLength} bytes its Content-Range announced`,
+    );
   }
   return taken;
 }
@@ -240,8 +273,10 @@ function stopper(deadline, signal, url) {
   let onAbort;
   const promise = new Promise((resolve, reject) => {
     if (deadline !== Infinity) {
-      timer = setTimeout(() => reject(new WindowError('origin_timeout', `window from ${url} not read in time`)),
-        Math.max(0, deadline - Date.now()));
+      timer = setTimeout(
+        () => reject(new WindowError('origin_timeout', `window from ${url} not read in time`)),
+        Math.max(0, deadline - Date.now()),
+      );
     }
     if (signal) {
       onAbort = () => reject(originFailure(signal.reason, url));

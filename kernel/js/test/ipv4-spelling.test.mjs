@@ -10,8 +10,11 @@ import rules from '../../../worker-protocol/spec/address-rules.json' with { type
 import { ipv4SpellingProblem, ProgramError, validate } from '../packetfs-kernel.mjs';
 
 function refused(url) {
-  assert.throws(() => validate({ op: 'crc32c', data_url: url }),
-    (e) => e instanceof ProgramError && e.field === 'data_url' && e.message.startsWith('data_url: '), url);
+  assert.throws(
+    () => validate({ op: 'crc32c', data_url: url }),
+    (e) => e instanceof ProgramError && e.field === 'data_url' && e.message.startsWith('data_url: '),
+    url,
+  );
 }
 
 function accepted(url) {
@@ -26,8 +29,9 @@ describe('the shared cases of address-rules.json', () => {
 
   test('the message says what is wrong and how to write it', () => {
     assert.throws(() => validate({ op: 'crc32c', data_url: 'http://u:p@0177.0.0.1:8080/o' }), {
-      message: 'data_url: the host 0177.0.0.1 is an IPv4 address written in a non-canonical form (leading zeros, '
-        + 'hex or octal parts, fewer than four parts, or a single number); write it as four decimal numbers',
+      message:
+        'data_url: the host 0177.0.0.1 is an IPv4 address written in a non-canonical form (leading zeros, ' +
+        'hex or octal parts, fewer than four parts, or a single number); write it as four decimal numbers',
     });
   });
 
@@ -72,22 +76,43 @@ describe('redirect targets, resolved against the URL that redirected', () => {
   const base = new URL('http://objects.example/a/b');
 
   test('a reference that names a host is checked', () => {
-    for (const location of ['http://0177.0.0.1/', '//0177.0.0.1/', '\\\\0177.0.0.1/', '/\\0177.0.0.1/', 'https:0177.0.0.1/',
-      'HTTP://0x7f.1/', 'https://2130706433:443/']) {
+    for (const location of [
+      'http://0177.0.0.1/',
+      '//0177.0.0.1/',
+      '\\\\0177.0.0.1/',
+      '/\\0177.0.0.1/',
+      'https:0177.0.0.1/',
+      'HTTP://0x7f.1/',
+      'https://2130706433:443/',
+    ]) {
       assert.match(ipv4SpellingProblem(location, base) ?? 'accepted', /non-canonical/, location);
     }
   });
 
-  test('a reference that keeps the base\'s host is not', () => {
+  test("a reference that keeps the base's host is not", () => {
     // 'http:0177.0.0.1' against an http base is the path /a/0177.0.0.1, not a host.
-    for (const location of ['http:0177.0.0.1/', 'http:/0177.0.0.1/', 'http:\\0177.0.0.1/', '/0177.0.0.1', '0177.0.0.1', '?0x7f', '#127.1']) {
+    for (const location of [
+      'http:0177.0.0.1/',
+      'http:/0177.0.0.1/',
+      'http:\\0177.0.0.1/',
+      '/0177.0.0.1',
+      '0177.0.0.1',
+      '?0x7f',
+      '#127.1',
+    ]) {
       assert.equal(new URL(location, base).hostname, 'objects.example', location);
       assert.equal(ipv4SpellingProblem(location, base), null, location);
     }
   });
 
-  test('canonical addresses, names, IPv6 and other schemes are not this rule\'s business', () => {
-    for (const location of ['http://1.2.3.4/', '//example.com/x', 'http://[::1]/', 'gopher://0177.0.0.1/', 'ftp://0177.0.0.1/']) {
+  test("canonical addresses, names, IPv6 and other schemes are not this rule's business", () => {
+    for (const location of [
+      'http://1.2.3.4/',
+      '//example.com/x',
+      'http://[::1]/',
+      'gopher://0177.0.0.1/',
+      'ftp://0177.0.0.1/',
+    ]) {
       assert.equal(ipv4SpellingProblem(location, base), null, location);
     }
   });
@@ -96,27 +121,54 @@ describe('redirect targets, resolved against the URL that redirected', () => {
 // Hosts built from the pieces IPv4 spellings are made of: digits, hex, dots, escapes, full-width
 // forms. Whenever the parser reads one as an IPv4 address and the kernel accepts it, the host
 // must have been written exactly as the parser reads it: one URL, one address.
-const PIECES = ['0', '1', '2', '5', '7', '9', '12', '255', '256', '0x', '0X', 'f', 'a', 'x', '.', '.', '.', '%30', '%31',
-  '%2e', '\uff11', '\u3002', '\uff0e', '-'];
+const PIECES = [
+  '0',
+  '1',
+  '2',
+  '5',
+  '7',
+  '9',
+  '12',
+  '255',
+  '256',
+  '0x',
+  '0X',
+  'f',
+  'a',
+  'x',
+  '.',
+  '.',
+  '.',
+  '%30',
+  '%31',
+  '%2e',
+  '\uff11',
+  '\u3002',
+  '\uff0e',
+  '-',
+];
 
 test('property: an accepted host the parser reads as IPv4 is written in canonical form', () => {
-  fc.assert(fc.property(fc.array(fc.constantFrom(...PIECES), { minLength: 1, maxLength: 14 }), (pieces) => {
-    const host = pieces.join('');
-    const url = `http://${host}/o`;
-    let hostname;
-    try {
-      hostname = new URL(url).hostname;
-    } catch {
-      return; // not a URL anywhere
-    }
-    if (!/^\d+\.\d+\.\d+\.\d+$/.test(hostname)) return; // a name
-    let valid = true;
-    try {
-      validate({ op: 'xor', data_url: url });
-    } catch (e) {
-      assert.equal(e.field, 'data_url');
-      valid = false;
-    }
-    if (valid) assert.equal(host, hostname, `${url} was accepted and reads as ${hostname}`);
-  }), { numRuns: 20_000 });
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...PIECES), { minLength: 1, maxLength: 14 }), (pieces) => {
+      const host = pieces.join('');
+      const url = `http://${host}/o`;
+      let hostname;
+      try {
+        hostname = new URL(url).hostname;
+      } catch {
+        return; // not a URL anywhere
+      }
+      if (!/^\d+\.\d+\.\d+\.\d+$/.test(hostname)) return; // a name
+      let valid = true;
+      try {
+        validate({ op: 'xor', data_url: url });
+      } catch (e) {
+        assert.equal(e.field, 'data_url');
+        valid = false;
+      }
+      if (valid) assert.equal(host, hostname, `${url} was accepted and reads as ${hostname}`);
+    }),
+    { numRuns: 20_000 },
+  );
 });

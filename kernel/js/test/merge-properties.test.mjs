@@ -25,10 +25,7 @@ function mergedOverCuts(op, imm, object, cuts) {
 const objectAndCuts = fc
   .oneof(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ minLength: 300, maxLength: 70_000 }))
   .chain((object) =>
-    fc.tuple(
-      fc.constant(object),
-      fc.array(fc.integer({ min: 0, max: object.length }), { maxLength: 8 }),
-    ),
+    fc.tuple(fc.constant(object), fc.array(fc.integer({ min: 0, max: object.length }), { maxLength: 8 })),
   )
   .map(([object, inner]) => [object, [0, ...inner.sort((a, b) => a - b), object.length]]);
 
@@ -49,7 +46,10 @@ test('crc32c combine over very long right-hand runs stays exact', () => {
   const zeros = new Uint8Array(1 << 20);
   const a = execute({ op: 'crc32c', data: 'MTIzNDU2Nzg5' });
   const z = execute({ op: 'crc32c', data_url: URL_ }, zeros);
-  const direct = execute({ op: 'crc32c', data_url: URL_ }, new Uint8Array([...new TextEncoder().encode('123456789'), ...zeros]));
+  const direct = execute(
+    { op: 'crc32c', data_url: URL_ },
+    new Uint8Array([...new TextEncoder().encode('123456789'), ...zeros]),
+  );
   assert.deepEqual(merge('crc32c', a, z), direct);
   // 5 GiB of zeros as 5120 merged MiB windows equals combining once with the whole length.
   let run = z;

@@ -25,11 +25,13 @@ function versionOf(json) {
 }
 
 before(async () => {
-  origin = await startOrigin(new Map([
-    ['object', OBJECT],
-    ['grown', GROWN],
-    ['grown@2', new Uint8Array(GROWN.length + 1)],
-  ]));
+  origin = await startOrigin(
+    new Map([
+      ['object', OBJECT],
+      ['grown', GROWN],
+      ['grown@2', new Uint8Array(GROWN.length + 1)],
+    ]),
+  );
 });
 
 after(() => origin?.close());
@@ -37,8 +39,9 @@ after(() => origin?.close());
 describe('the preconditions sent', () => {
   test('If-Match for a strong ETag, If-Unmodified-Since for a date, nothing for a weak ETag or a size', () => {
     assert.deepEqual(preconditionHeaders(versionOf({ etag: '"v1"', size: 10 })), { 'if-match': '"v1"' });
-    assert.deepEqual(preconditionHeaders(versionOf({ last_modified: 'Sun, 06 Dec 2026 00:20:21 GMT' })),
-      { 'if-unmodified-since': 'Sun, 06 Dec 2026 00:20:21 GMT' });
+    assert.deepEqual(preconditionHeaders(versionOf({ last_modified: 'Sun, 06 Dec 2026 00:20:21 GMT' })), {
+      'if-unmodified-since': 'Sun, 06 Dec 2026 00:20:21 GMT',
+    });
     assert.deepEqual(preconditionHeaders(versionOf({ etag: 'W/"v1"', size: 10 })), {});
     assert.deepEqual(preconditionHeaders(versionOf({ size: 10 })), {});
     assert.deepEqual(preconditionHeaders(null), {});
@@ -68,8 +71,17 @@ describe('version-checks.json', () => {
       const body = c.status === 200 || c.status === 206 ? new Uint8Array(c.status === 200 ? 100 : 10).fill(1) : null;
       const response = new Response(body, { status: c.status, headers: c.headers });
       let calls = 0;
-      const read = readWindow(response, { offset: 0, length: 10, version: versionOf(c.version) },
-        { maxBytes: 100, url: URL_IN_CASES, onBytes() { calls++; } });
+      const read = readWindow(
+        response,
+        { offset: 0, length: 10, version: versionOf(c.version) },
+        {
+          maxBytes: 100,
+          url: URL_IN_CASES,
+          onBytes() {
+            calls++;
+          },
+        },
+      );
       if (c.outcome === 'ok') {
         assert.equal(await read, c.status === 416 ? 0 : 10, c.name);
       } else {
@@ -82,19 +94,31 @@ describe('version-checks.json', () => {
   test('the messages name what differs', () => {
     const v1 = versionOf({ etag: '"v1"', size: 100 });
     const url = URL_IN_CASES;
-    assert.equal(versionProblem(v1, 206, new Headers({ etag: '"v2"', 'content-range': 'bytes 0-9/100' }), url).message,
-      `${url} is no longer the version the program pins: it answered ETag "v2" where the program pins ETag "v1"`);
-    assert.equal(versionProblem(v1, 206, new Headers({ etag: '"v1"', 'content-range': 'bytes 0-9/101' }), url).message,
-      `${url} is no longer the version the program pins: its size is 101 bytes where the program pins 100`);
-    assert.equal(versionProblem(v1, 412, new Headers(), url).message,
-      `${url} answered 412 Precondition Failed: the object is no longer ETag "v1", 100 bytes`);
-    assert.equal(versionProblem(v1, 412, new Headers({ etag: '"v2"' }), url).message,
-      `${url} answered 412 Precondition Failed: the object is no longer ETag "v1", 100 bytes; it is now ETag "v2"`);
-    assert.equal(versionProblem(v1, 206, new Headers({ 'content-range': 'bytes 0-9/100' }), url).message,
-      `${url} answered without the ETag the program pins (an origin read cross-origin must expose ETag by CORS)`);
+    assert.equal(
+      versionProblem(v1, 206, new Headers({ etag: '"v2"', 'content-range': 'bytes 0-9/100' }), url).message,
+      `${url} is no longer the version the program pins: it answered ETag "v2" where the program pins ETag "v1"`,
+    );
+    assert.equal(
+      versionProblem(v1, 206, new Headers({ etag: '"v1"', 'content-range': 'bytes 0-9/101' }), url).message,
+      `${url} is no longer the version the program pins: its size is 101 bytes where the program pins 100`,
+    );
+    assert.equal(
+      versionProblem(v1, 412, new Headers(), url).message,
+      `${url} answered 412 Precondition Failed: the object is no longer ETag "v1", 100 bytes`,
+    );
+    assert.equal(
+      versionProblem(v1, 412, new Headers({ etag: '"v2"' }), url).message,
+      `${url} answered 412 Precondition Failed: the object is no longer ETag "v1", 100 bytes; it is now ETag "v2"`,
+    );
+    assert.equal(
+      versionProblem(v1, 206, new Headers({ 'content-range': 'bytes 0-9/100' }), url).message,
+      `${url} answered without the ETag the program pins (an origin read cross-origin must expose ETag by CORS)`,
+    );
     const dated = versionOf({ last_modified: 'Sun, 06 Dec 2026 00:20:21 GMT' });
-    assert.match(versionProblem(dated, 200, new Headers({ 'last-modified': 'Sun, 06 Dec 2026 00:20:22 GMT' }), url).message,
-      /it answered Last-Modified Sun, 06 Dec 2026 00:20:22 GMT where the program pins Last-Modified Sun, 06 Dec 2026 00:20:21 GMT$/);
+    assert.match(
+      versionProblem(dated, 200, new Headers({ 'last-modified': 'Sun, 06 Dec 2026 00:20:22 GMT' }), url).message,
+      /it answered Last-Modified Sun, 06 Dec 2026 00:20:22 GMT where the program pins Last-Modified Sun, 06 Dec 2026 00:20:21 GMT$/,
+    );
   });
 
   test('a size past 2^53 - 1 differs from the pinned one rather than being rounded onto it', () => {
@@ -107,7 +131,8 @@ describe('version-checks.json', () => {
 
   test('statuses that say nothing of the version are left to the window reader', () => {
     const v1 = versionOf({ etag: '"v1"', size: 100 });
-    for (const status of [404, 500, 302, 429]) assert.equal(versionProblem(v1, status, new Headers(), URL_IN_CASES), null, `${status}`);
+    for (const status of [404, 500, 302, 429])
+      assert.equal(versionProblem(v1, status, new Headers(), URL_IN_CASES), null, `${status}`);
   });
 });
 
@@ -117,12 +142,26 @@ describe('version-checks.json', () => {
  * the read fails.
  */
 async function readVersioned(path, version, { offset = 0, length = null, range = true } = {}) {
-  const p = validate({ op: 'crc32c', data_url: origin.url(path), offset, ...(length === null ? {} : { length }), version });
+  const p = validate({
+    op: 'crc32c',
+    data_url: origin.url(path),
+    offset,
+    ...(length === null ? {} : { length }),
+    version,
+  });
   const result = { calls: 0, bytes: null, error: null };
-  const response = await fetch(p.dataUrl, { headers: { ...(range ? { range: rangeHeader(p) } : {}), ...preconditionHeaders(p.version) } });
+  const response = await fetch(p.dataUrl, {
+    headers: { ...(range ? { range: rangeHeader(p) } : {}), ...preconditionHeaders(p.version) },
+  });
   const pieces = [];
   try {
-    await readWindow(response, p, { maxBytes: 1 << 30, onBytes: (piece) => { result.calls++; pieces.push(piece.slice()); } });
+    await readWindow(response, p, {
+      maxBytes: 1 << 30,
+      onBytes: (piece) => {
+        result.calls++;
+        pieces.push(piece.slice());
+      },
+    });
     result.bytes = new Uint8Array(pieces.reduce((n, piece) => n + piece.length, 0));
     pieces.reduce((at, piece) => (result.bytes.set(piece, at), at + piece.length), 0);
   } catch (e) {
@@ -146,10 +185,30 @@ const DATE_V1 = { last_modified: 'Sun, 06 Dec 2026 00:00:01 GMT', size: OBJECT.l
 
 describe('reading an object that changes', () => {
   for (const [mode, version, sent, how] of [
-    ['strong', STRONG_V1, { 'if-match': '"object-v1"', 'if-unmodified-since': null }, /answered 412 Precondition Failed: the object is no longer ETag "object-v1", \d+ bytes$/],
-    ['date', DATE_V1, { 'if-match': null, 'if-unmodified-since': DATE_V1.last_modified }, /answered 412 .* no longer Last-Modified Sun, 06 Dec 2026 00:00:01 GMT, \d+ bytes$/],
-    ['weak', { etag: 'W/"object-v1"', size: OBJECT.length }, { 'if-match': null, 'if-unmodified-since': null }, /it answered ETag W\/"object-v2" where the program pins ETag W\/"object-v1"$/],
-    ['ignoring', STRONG_V1, { 'if-match': '"object-v1"', 'if-unmodified-since': null }, /it answered ETag "object-v2" where the program pins ETag "object-v1"$/],
+    [
+      'strong',
+      STRONG_V1,
+      { 'if-match': '"object-v1"', 'if-unmodified-since': null },
+      /answered 412 Precondition Failed: the object is no longer ETag "object-v1", \d+ bytes$/,
+    ],
+    [
+      'date',
+      DATE_V1,
+      { 'if-match': null, 'if-unmodified-since': DATE_V1.last_modified },
+      /answered 412 .* no longer Last-Modified Sun, 06 Dec 2026 00:00:01 GMT, \d+ bytes$/,
+    ],
+    [
+      'weak',
+      { etag: 'W/"object-v1"', size: OBJECT.length },
+      { 'if-match': null, 'if-unmodified-since': null },
+      /it answered ETag W\/"object-v2" where the program pins ETag W\/"object-v1"$/,
+    ],
+    [
+      'ignoring',
+      STRONG_V1,
+      { 'if-match': '"object-v1"', 'if-unmodified-since': null },
+      /it answered ETag "object-v2" where the program pins ETag "object-v1"$/,
+    ],
   ]) {
     test(`${mode}: the pinned version is read, with its precondition; once the object changed, the read is refused`, async () => {
       const path = `/versioned/${mode}/1/object`;
@@ -159,7 +218,10 @@ describe('reading an object that changes', () => {
       const second = await readVersioned(path, version, WINDOW);
       refused(second, 'object_changed', how);
       const route = origin.stats.versioned.get(`${mode}/1/object`);
-      assert.deepEqual(route.requests.map((r) => ({ 'if-match': r['if-match'], 'if-unmodified-since': r['if-unmodified-since'] })), [sent, sent]);
+      assert.deepEqual(
+        route.requests.map((r) => ({ 'if-match': r['if-match'], 'if-unmodified-since': r['if-unmodified-since'] })),
+        [sent, sent],
+      );
       assert.equal(route.gets, 2);
       // An origin that honours the precondition sends nothing of version 2; the others do, unread.
       assert.deepEqual(route.served, { 1: 1, 2: mode === 'strong' || mode === 'date' ? 0 : 1 });
@@ -177,7 +239,11 @@ describe('reading an object that changes', () => {
     const pattern = new RegExp(`its size is ${GROWN.length + 1} bytes where the program pins ${GROWN.length}$`);
     const pinned = { size: GROWN.length };
     refused(await readVersioned('/versioned/none/0/grown', pinned, WINDOW), 'object_changed', pattern);
-    refused(await readVersioned('/versioned/none/0/grown', pinned, { offset: GROWN.length + 10, length: 5 }), 'object_changed', pattern);
+    refused(
+      await readVersioned('/versioned/none/0/grown', pinned, { offset: GROWN.length + 10, length: 5 }),
+      'object_changed',
+      pattern,
+    );
     refused(await readVersioned('/versioned/none/0/grown', pinned, { range: false }), 'object_changed', pattern);
     const before = await readVersioned('/versioned/none/3/grown', pinned, { range: false });
     assert.deepEqual(before.bytes, GROWN);
@@ -189,18 +255,37 @@ describe('reading an object that changes', () => {
     assert.equal(first.error, null, first.error?.message);
     assert.equal(first.bytes.length, 0);
     await readVersioned('/versioned/ignoring/2/object', STRONG_V1, past);
-    refused(await readVersioned('/versioned/ignoring/2/object', STRONG_V1, past), 'object_changed', /answered ETag "object-v2"/);
+    refused(
+      await readVersioned('/versioned/ignoring/2/object', STRONG_V1, past),
+      'object_changed',
+      /answered ETag "object-v2"/,
+    );
   });
 
   test('an answer without the pinned validator cannot be checked: origin_rejected', async () => {
-    refused(await readVersioned('/versioned/date/5/object', STRONG_V1, WINDOW), 'origin_rejected',
-      /answered without the ETag the program pins \(an origin read cross-origin must expose ETag by CORS\)$/);
-    refused(await readVersioned('/versioned/weak/5/object', DATE_V1, WINDOW), 'origin_rejected', /without the Last-Modified the program pins/);
-    refused(await readVersioned('/versioned/none/5/object', { etag: 'W/"object-v1"' }, WINDOW), 'origin_rejected', /without the ETag/);
+    refused(
+      await readVersioned('/versioned/date/5/object', STRONG_V1, WINDOW),
+      'origin_rejected',
+      /answered without the ETag the program pins \(an origin read cross-origin must expose ETag by CORS\)$/,
+    );
+    refused(
+      await readVersioned('/versioned/weak/5/object', DATE_V1, WINDOW),
+      'origin_rejected',
+      /without the Last-Modified the program pins/,
+    );
+    refused(
+      await readVersioned('/versioned/none/5/object', { etag: 'W/"object-v1"' }, WINDOW),
+      'origin_rejected',
+      /without the ETag/,
+    );
   });
 
   test('a strong ETag pinned where the origin has only a weak one: If-Match never matches it', async () => {
-    refused(await readVersioned('/versioned/weak/5/object', { etag: '"object-v1"' }, WINDOW), 'object_changed', /answered 412/);
+    refused(
+      await readVersioned('/versioned/weak/5/object', { etag: '"object-v1"' }, WINDOW),
+      'object_changed',
+      /answered 412/,
+    );
   });
 });
 
@@ -222,17 +307,38 @@ describe('the versioned route of the loopback origin', () => {
     assert.deepEqual(unchanged, ['"grown-v1"', '"grown-v1"', '"grown-v1"']);
     assert.equal(await etagOf(path, { method: 'HEAD' }), '"grown-v2"');
     assert.equal(await etagOf(path, { headers: { range: 'bytes=0-0' } }), '"grown-v2"');
-    assert.deepEqual({ gets: origin.stats.versioned.get(key).gets, served: origin.stats.versioned.get(key).served }, { gets: 1, served: { 1: 2, 2: 1 } });
+    assert.deepEqual(
+      { gets: origin.stats.versioned.get(key).gets, served: origin.stats.versioned.get(key).served },
+      { gets: 1, served: { 1: 2, 2: 1 } },
+    );
   });
 
   test('If-Match: * passes; If-Match takes precedence over If-Unmodified-Since', async () => {
     const status = async (path, headers) => (await fetch(origin.url(path), { headers })).status;
     assert.equal(await status('/versioned/strong/9/object', { 'if-match': '*', range: 'bytes=0-9' }), 206);
-    assert.equal(await status('/versioned/strong/9/object', { 'if-match': '"a", "object-v1"', range: 'bytes=0-9' }), 206);
+    assert.equal(
+      await status('/versioned/strong/9/object', { 'if-match': '"a", "object-v1"', range: 'bytes=0-9' }),
+      206,
+    );
     assert.equal(await status('/versioned/strong/9/object', { 'if-match': 'W/"object-v1"' }), 412);
-    assert.equal(await status('/versioned/strong/9/object', { 'if-match': '"object-v1"', 'if-unmodified-since': 'Sun, 06 Nov 1994 08:49:37 GMT' }), 200);
-    assert.equal(await status('/versioned/strong/9/object', { 'if-unmodified-since': 'Sun, 06 Nov 1994 08:49:37 GMT' }), 412);
-    assert.equal(await status('/versioned/ignoring/9/object', { 'if-match': '"nope"', 'if-unmodified-since': 'Sun, 06 Nov 1994 08:49:37 GMT' }), 200);
+    assert.equal(
+      await status('/versioned/strong/9/object', {
+        'if-match': '"object-v1"',
+        'if-unmodified-since': 'Sun, 06 Nov 1994 08:49:37 GMT',
+      }),
+      200,
+    );
+    assert.equal(
+      await status('/versioned/strong/9/object', { 'if-unmodified-since': 'Sun, 06 Nov 1994 08:49:37 GMT' }),
+      412,
+    );
+    assert.equal(
+      await status('/versioned/ignoring/9/object', {
+        'if-match': '"nope"',
+        'if-unmodified-since': 'Sun, 06 Nov 1994 08:49:37 GMT',
+      }),
+      200,
+    );
     assert.equal(await status('/versioned/date/9/object', { 'if-match': '"nope"' }), 200);
   });
 
@@ -241,6 +347,7 @@ describe('the versioned route of the loopback origin', () => {
     const allowed = response.headers.get('access-control-allow-headers').split(/,\s*/);
     const exposed = response.headers.get('access-control-expose-headers').split(/,\s*/);
     for (const name of ['range', 'if-match', 'if-unmodified-since']) assert.ok(allowed.includes(name), name);
-    for (const name of ['content-range', 'content-length', 'etag', 'last-modified', 'accept-ranges']) assert.ok(exposed.includes(name), name);
+    for (const name of ['content-range', 'content-length', 'etag', 'last-modified', 'accept-ranges'])
+      assert.ok(exposed.includes(name), name);
   });
 });

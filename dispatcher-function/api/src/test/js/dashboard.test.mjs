@@ -72,12 +72,20 @@ test('the dashboard shows what /metrics returns, in charts, live, and nothing le
   // stays in progress, unchanging, while the page is read.
   const jobs = [];
   for (let i = 0; i < 40; i++) jobs.push({ job_id: `ok-${i}`, program: { op: 'crc32c', data: 'MTIzNDU2Nzg5' } });
-  await fetch(`${dispatcher.url}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(jobs) });
+  await fetch(`${dispatcher.url}/jobs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(jobs),
+  });
   for (const j of jobs) await dispatcher.awaitResult(j.job_id);
-  await dispatcher.submit({ job_id: 'dead-1', program: { op: 'add', data_url: origin.url("/status/503") } });
+  await dispatcher.submit({ job_id: 'dead-1', program: { op: 'add', data_url: origin.url('/status/503') } });
   const dead = await dispatcher.awaitResult('dead-1');
   assert.equal(dead.status, 'failed');
-  await dispatcher.submit({ job_id: 'fan-1', window_bytes: 65536, program: { op: 'crc32c', data_url: origin.url("/probe-only/obj") } });
+  await dispatcher.submit({
+    job_id: 'fan-1',
+    window_bytes: 65536,
+    program: { op: 'crc32c', data_url: origin.url('/probe-only/obj') },
+  });
   await until('fan-1 planned', async () => (await json('/jobs/fan-1')).fanout);
 
   const { page, requests, refused, errors } = await watchedPage(browser.context);
@@ -85,15 +93,24 @@ test('the dashboard shows what /metrics returns, in charts, live, and nothing le
   await page.goto(`${dispatcher.url}/dashboard`);
   const before = await json('/metrics?range=15m');
   // The page's own render, made after ours was read: the same numbers, the workload being still.
-  await page.waitForFunction((t) => window.packetfsDashboard?.metrics?.generated_at > t && window.packetfsDashboard.mode === 'live',
-    before.generated_at, { timeout: 30_000 });
+  await page.waitForFunction(
+    (t) => window.packetfsDashboard?.metrics?.generated_at > t && window.packetfsDashboard.mode === 'live',
+    before.generated_at,
+    { timeout: 30_000 },
+  );
   await page.waitForSelector('#dead-rows tr', { timeout: 30_000 });
   const shown = await page.evaluate(() => window.packetfsDashboard.metrics);
 
   // The table: every substrate of /metrics, with its exact numbers.
-  const rows = await page.$$eval('#rows tr', (trs) => trs.map((tr) => Object.fromEntries(
-    [...tr.cells].filter((c) => c.dataset.field).map((c) => [c.dataset.field, c.dataset.value]))));
-  assert.deepEqual(rows.map((r) => r.name), Object.keys(before.substrates));
+  const rows = await page.$$eval('#rows tr', (trs) =>
+    trs.map((tr) =>
+      Object.fromEntries([...tr.cells].filter((c) => c.dataset.field).map((c) => [c.dataset.field, c.dataset.value])),
+    ),
+  );
+  assert.deepEqual(
+    rows.map((r) => r.name),
+    Object.keys(before.substrates),
+  );
   for (const row of rows) {
     const s = before.substrates[row.name];
     assert.equal(Number(row.jobs), s.jobs, row.name);
@@ -113,12 +130,20 @@ test('the dashboard shows what /metrics returns, in charts, live, and nothing le
   assert.equal(await page.textContent('#dead'), String(before.queue.dead));
 
   // The charts hold the series of the range, step for step (the page may be a step later).
-  const charts = await page.evaluate(() => Object.fromEntries(Object.entries(window.packetfsDashboard.charts)
-    .map(([id, u]) => [id, u.data.map((a) => Array.from(a))])));
+  const charts = await page.evaluate(() =>
+    Object.fromEntries(
+      Object.entries(window.packetfsDashboard.charts).map(([id, u]) => [id, u.data.map((a) => Array.from(a))]),
+    ),
+  );
   const series = before.series;
   const names = Object.keys(series.substrates);
-  const fields = { 'chart-jobs': ['jobs_per_s'], 'chart-success': ['success_rate'], 'chart-latency': ['p50_ms', 'p99_ms'],
-    'chart-cost': ['cumulative_cost_usd'], 'chart-pergb': ['cost_per_gb_usd'] };
+  const fields = {
+    'chart-jobs': ['jobs_per_s'],
+    'chart-success': ['success_rate'],
+    'chart-latency': ['p50_ms', 'p99_ms'],
+    'chart-cost': ['cumulative_cost_usd'],
+    'chart-pergb': ['cost_per_gb_usd'],
+  };
   let compared = 0;
   for (const [id, wanted] of Object.entries(fields)) {
     const data = charts[id];
@@ -132,7 +157,11 @@ test('the dashboard shows what /metrics returns, in charts, live, and nothing le
           if (j < 0 || j === data[0].length - 1) return; // the page's last step may still be filling
           const a = data[column][j];
           const b = series.substrates[name][f][i];
-          assert.equal(a === null || a === undefined ? null : Number(a), b === null ? null : Number(b), `${id} ${name} ${f} at ${t}`);
+          assert.equal(
+            a === null || a === undefined ? null : Number(a),
+            b === null ? null : Number(b),
+            `${id} ${name} ${f} at ${t}`,
+          );
           compared++;
         });
         column++;
@@ -142,15 +171,17 @@ test('the dashboard shows what /metrics returns, in charts, live, and nothing le
   assert.ok(compared > 100, `chart points compared: ${compared}`);
 
   // Small amounts on the cost axes are written whole and have room: no label is cut.
-  const costAxes = await page.evaluate(() => ['chart-cost', 'chart-pergb'].map((id) => {
-    const u = window.packetfsDashboard.charts[id];
-    const axis = u.axes[1];
-    const labels = axis.values(u, [0.0002, 0.0004, 0.0006], 1);
-    const size = axis.size(u, labels, 1, 0);
-    u.ctx.font = axis.font[0];
-    const widest = Math.max(...labels.map((l) => u.ctx.measureText(l).width)) / devicePixelRatio;
-    return { id, labels, room: size - axis.ticks.size - axis.gap, widest };
-  }));
+  const costAxes = await page.evaluate(() =>
+    ['chart-cost', 'chart-pergb'].map((id) => {
+      const u = window.packetfsDashboard.charts[id];
+      const axis = u.axes[1];
+      const labels = axis.values(u, [0.0002, 0.0004, 0.0006], 1);
+      const size = axis.size(u, labels, 1, 0);
+      u.ctx.font = axis.font[0];
+      const widest = Math.max(...labels.map((l) => u.ctx.measureText(l).width)) / devicePixelRatio;
+      return { id, labels, room: size - axis.ticks.size - axis.gap, widest };
+    }),
+  );
   for (const a of costAxes) {
     assert.deepEqual(a.labels, ['$0.0002', '$0.0004', '$0.0006'], a.id);
     assert.ok(a.room >= a.widest, `${a.id}: ${a.room} px for labels ${a.widest} px wide`);
@@ -161,8 +192,9 @@ test('the dashboard shows what /metrics returns, in charts, live, and nothing le
   // The fan-out job in progress, as /metrics lists it.
   const fan = before.fanouts.find((f) => f.job_id === 'fan-1');
   assert.ok(fan, 'listed by /metrics');
-  const fanRow = await page.$eval('#fanout-rows tr[data-job-id="fan-1"]', (tr) => Object.fromEntries(
-    [...tr.cells].filter((c) => c.dataset.field).map((c) => [c.dataset.field, c.dataset.value])));
+  const fanRow = await page.$eval('#fanout-rows tr[data-job-id="fan-1"]', (tr) =>
+    Object.fromEntries([...tr.cells].filter((c) => c.dataset.field).map((c) => [c.dataset.field, c.dataset.value])),
+  );
   assert.equal(fanRow.windows, `${fan.windows_done}/${fan.windows}`);
   assert.equal(fanRow.bytes, `${fan.bytes_done}/${fan.bytes}`);
   assert.equal(fan.windows, 32);
@@ -180,17 +212,25 @@ test('the dashboard shows what /metrics returns, in charts, live, and nothing le
   await page.screenshot({ path: `${ARTIFACTS}dashboard.png`, fullPage: true });
   await page.click(`#dead-rows tr[data-id="${letter.id}"] button.requeue`);
   await page.waitForSelector(`#dead-rows tr[data-id="${letter.id}"]`, { state: 'detached', timeout: 10_000 });
-  assert.ok(requests.some((u) => u.endsWith(`/dead-letters/${letter.id}/requeue`)), 'requeued through the API');
+  assert.ok(
+    requests.some((u) => u.endsWith(`/dead-letters/${letter.id}/requeue`)),
+    'requeued through the API',
+  );
   const requeued = (await json('/dead-letters')).dead_letters.find((l) => l.id === letter.id);
   assert.equal(requeued, undefined, 'gone from the dead letters');
 
   // Another range: the page reads it at once.
   await page.click('button[data-range="1h"]');
-  await page.waitForFunction(() => window.packetfsDashboard.charts['chart-jobs']?.data[0].length === 120, null, { timeout: 10_000 });
+  await page.waitForFunction(() => window.packetfsDashboard.charts['chart-jobs']?.data[0].length === 120, null, {
+    timeout: 10_000,
+  });
 
   assert.deepEqual(refused, [], 'no request left loopback');
   for (const u of requests) assert.equal(new URL(u).hostname, '127.0.0.1', u);
-  assert.ok(requests.some((u) => u.endsWith('/dashboard/uplot.js')), 'uPlot came from the dispatcher');
+  assert.ok(
+    requests.some((u) => u.endsWith('/dashboard/uplot.js')),
+    'uPlot came from the dispatcher',
+  );
   assert.deepEqual(errors, []);
   assert.equal(shown.substrates.local.jobs, before.substrates.local.jobs);
   await page.close();
@@ -206,8 +246,11 @@ test('with an API key the page asks for it, and shows nothing until it has it', 
     assert.equal(await page.evaluate(() => window.packetfsDashboard.metrics), null);
     await page.fill('#key', 'dash-key-123');
     await page.click('#save');
-    await page.waitForFunction(() => window.packetfsDashboard.metrics !== null && window.packetfsDashboard.mode === 'live',
-      null, { timeout: 15_000 });
+    await page.waitForFunction(
+      () => window.packetfsDashboard.metrics !== null && window.packetfsDashboard.mode === 'live',
+      null,
+      { timeout: 15_000 },
+    );
     assert.ok(await page.isHidden('#auth'));
     assert.deepEqual(refused, []);
     await page.close();

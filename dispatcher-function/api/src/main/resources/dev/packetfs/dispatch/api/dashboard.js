@@ -33,7 +33,11 @@ function authHeaders() {
 
 function bytes(n) {
   if (n < 1e3) return `${n} B`;
-  const units = [['GB', 1e9], ['MB', 1e6], ['kB', 1e3]];
+  const units = [
+    ['GB', 1e9],
+    ['MB', 1e6],
+    ['kB', 1e3],
+  ];
   const [unit, size] = units.find(([, s]) => n >= s);
   return `${(n / size).toFixed(n >= 100 * size ? 0 : 2)} ${unit}`;
 }
@@ -112,9 +116,16 @@ function renderSubstrates(m) {
     cell(row, s.successes, { field: 'successes', value: s.successes });
     cell(row, s.failures, { cls: s.failures ? 'bad' : '', field: 'failures', value: s.failures });
     cell(row, s.throttled, { cls: s.throttled ? 'warn' : '', field: 'throttled', value: s.throttled });
-    const lat = cell(row, `${s.p50_ms} / ${s.p95_ms} / ${s.p99_ms}`, { field: 'latency', value: `${s.p50_ms}/${s.p95_ms}/${s.p99_ms}` });
+    const lat = cell(row, `${s.p50_ms} / ${s.p95_ms} / ${s.p99_ms}`, {
+      field: 'latency',
+      value: `${s.p50_ms}/${s.p95_ms}/${s.p99_ms}`,
+    });
     lat.title = `over the latest ${s.latency_sample} executions`;
-    cell(row, bytes(s.bytes_processed), { field: 'bytes_processed', value: s.bytes_processed, title: `${s.bytes_processed} bytes` });
+    cell(row, bytes(s.bytes_processed), {
+      field: 'bytes_processed',
+      value: s.bytes_processed,
+      title: `${s.bytes_processed} bytes`,
+    });
     cell(row, s.total_cost_usd, { field: 'total_cost_usd', value: s.total_cost_usd });
     cell(row, s.cost_per_gb_usd ?? '–', { field: 'cost_per_gb_usd', value: s.cost_per_gb_usd });
     const bar = document.createElement('div');
@@ -174,23 +185,29 @@ function renderCharts(series) {
       host.replaceChildren();
       const lines = [{}];
       for (const name of names) {
-        def.fields.forEach((f, i) => lines.push({
-          label: def.fields.length > 1 ? `${name} ${f.replace('_ms', '')}` : name,
-          stroke: color(name),
-          width: 2,
-          dash: i === 1 ? [6, 4] : undefined,
-          points: { show: true, size: 4 },
-          value: (u, v) => (v === null || v === undefined ? '–' : def.fmt(v)),
-        }));
+        def.fields.forEach((f, i) =>
+          lines.push({
+            label: def.fields.length > 1 ? `${name} ${f.replace('_ms', '')}` : name,
+            stroke: color(name),
+            width: 2,
+            dash: i === 1 ? [6, 4] : undefined,
+            points: { show: true, size: 4 },
+            value: (u, v) => (v === null || v === undefined ? '–' : def.fmt(v)),
+          }),
+        );
       }
-      state.charts[def.id] = new uPlot({
-        width: Math.max(300, host.clientWidth || 360),
-        height: 190,
-        legend: { show: false },
-        scales: { x: { time: true }, y: def.range ? { range: def.range } : { auto: true } },
-        axes: [{}, { values: (u, ticks) => ticks.map((v) => def.fmt(v)), size: axisSize }],
-        series: lines,
-      }, chartData(series, def, names), host);
+      state.charts[def.id] = new uPlot(
+        {
+          width: Math.max(300, host.clientWidth || 360),
+          height: 190,
+          legend: { show: false },
+          scales: { x: { time: true }, y: def.range ? { range: def.range } : { auto: true } },
+          axes: [{}, { values: (u, ticks) => ticks.map((v) => def.fmt(v)), size: axisSize }],
+          series: lines,
+        },
+        chartData(series, def, names),
+        host,
+      );
     }
   } else {
     for (const def of CHARTS) state.charts[def.id].setData(chartData(series, def, names));
@@ -293,10 +310,13 @@ async function refreshDeadLetters() {
 async function requeue(letter, button) {
   button.disabled = true;
   const r = await fetch(`dead-letters/${encodeURIComponent(letter.id)}/requeue`, {
-    method: 'POST', headers: { ...authHeaders(), 'Content-Type': 'application/json' }, body: '{}',
+    method: 'POST',
+    headers: { ...authHeaders(), 'Content-Type': 'application/json' },
+    body: '{}',
   });
   if (r.status !== 202) {
-    $('error').textContent = `Requeue of ${letter.job_id}: ${(await r.json().catch(() => ({}))).error ?? `HTTP ${r.status}`}`;
+    $('error').textContent =
+      `Requeue of ${letter.job_id}: ${(await r.json().catch(() => ({}))).error ?? `HTTP ${r.status}`}`;
     button.disabled = false;
     return;
   }
@@ -316,7 +336,11 @@ async function readEvents(response, onEvent) {
     while ((end = buffer.search(/\r?\n\r?\n/)) >= 0) {
       const event = buffer.slice(0, end);
       buffer = buffer.slice(end).replace(/^\r?\n\r?\n/, '');
-      const data = event.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
+      const data = event
+        .split(/\r?\n/)
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5).trimStart())
+        .join('\n');
       if (data) onEvent(JSON.parse(data));
     }
   }
@@ -329,7 +353,8 @@ async function connect() {
   connection = ctrl;
   try {
     const r = await fetch(`metrics/stream?range=${state.range}`, {
-      headers: { ...authHeaders(), Accept: 'text/event-stream' }, signal: ctrl.signal,
+      headers: { ...authHeaders(), Accept: 'text/event-stream' },
+      signal: ctrl.signal,
     });
     if (r.status === 401) return needKey(Boolean(sessionStorage.getItem(KEY)));
     if (!r.ok) return poll(ctrl);
@@ -357,7 +382,9 @@ async function poll(ctrl) {
       if (ctrl.signal.aborted) return;
       $('error').textContent = `Cannot read /metrics: ${e.message}`;
     }
-    await new Promise((resolve) => { pollTimer = setTimeout(resolve, POLL_MS); });
+    await new Promise((resolve) => {
+      pollTimer = setTimeout(resolve, POLL_MS);
+    });
   }
 }
 
