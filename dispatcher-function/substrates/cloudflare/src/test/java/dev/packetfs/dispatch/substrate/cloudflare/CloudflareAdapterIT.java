@@ -1,7 +1,7 @@
 package dev.packetfs.dispatch.substrate.cloudflare;
 
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
-import dev.packetfs.dispatch.substrate.testing.SubstrateAdapterContract;
+import dev.packetfs.dispatch.substrate.testing.WorkerProtocolContract;
 import dev.packetfs.dispatch.substrate.testing.WorkerdProcess;
 import dev.packetfs.dispatch.substrate.worker.WorkerHttpAdapter.Settings;
 import java.net.URI;
@@ -16,45 +16,33 @@ import org.junit.jupiter.api.BeforeAll;
  * {@code wrangler deploy}. Real: the adapter, the HTTP client, workerd, the Worker, the shared
  * JavaScript kernel, its fetch of the window. Not here: Cloudflare's edge in front of it.
  */
-class CloudflareAdapterIT extends SubstrateAdapterContract {
-    private static final int ISOLATE_SLOTS = 4;
+class CloudflareAdapterIT extends WorkerProtocolContract {
     private static WorkerdProcess worker;
-    private static CloudflareAdapter adapter;
 
     @BeforeAll
     static void startWorker() throws Exception {
-        worker = WorkerdProcess.start(Map.of("PACKETFS_WORKER_MAX_CONCURRENCY", Integer.toString(ISOLATE_SLOTS)));
-        adapter = new CloudflareAdapter(worker.url(), WorkerdProcess.TOKEN, settings());
-    }
-
-    private static Settings settings() {
-        return new Settings(0.072, Duration.ofMillis(15), 128, Duration.ofSeconds(30), ISOLATE_SLOTS);
+        worker = WorkerdProcess.start(Map.of("PACKETFS_WORKER_MAX_CONCURRENCY", Integer.toString(WORKER_SLOTS)));
     }
 
     @AfterAll
     static void stopWorker() throws Exception {
-        adapter.close();
         worker.close();
     }
 
     @Override
-    protected SubstrateAdapter adapter() {
-        return adapter;
+    protected SubstrateAdapter adapterFor(URI url, String token) {
+        return new CloudflareAdapter(
+                url, token, new Settings(0.072, Duration.ofMillis(15), 128, Duration.ofSeconds(30), WORKER_SLOTS));
     }
 
     @Override
-    protected SubstrateAdapter adapterWithWrongCredentials() {
-        return new CloudflareAdapter(worker.url(), "not-the-token-0123456789", settings());
+    protected URI workerUrl() {
+        return worker.url();
     }
 
     @Override
-    protected SubstrateAdapter unreachableAdapter() {
-        return new CloudflareAdapter(URI.create("http://127.0.0.1:9"), WorkerdProcess.TOKEN, settings());
-    }
-
-    @Override
-    protected int capacity() {
-        return ISOLATE_SLOTS;
+    protected String workerToken() {
+        return WorkerdProcess.TOKEN;
     }
 
     @Override

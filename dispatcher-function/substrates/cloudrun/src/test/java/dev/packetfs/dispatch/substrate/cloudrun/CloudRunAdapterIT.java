@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
-import dev.packetfs.dispatch.substrate.testing.SubstrateAdapterContract;
 import dev.packetfs.dispatch.substrate.testing.WorkerProcess;
+import dev.packetfs.dispatch.substrate.testing.WorkerProtocolContract;
 import dev.packetfs.dispatch.substrate.worker.WorkerHttpAdapter.Settings;
 import java.net.URI;
 import java.time.Duration;
@@ -21,46 +21,37 @@ import org.junit.jupiter.api.Test;
  * its port only from {@code PORT}, the worker token from the environment. Every part is real but
  * Google's front end (TLS, the request timeout, autoscaling), which is not on this machine.
  */
-class CloudRunAdapterIT extends SubstrateAdapterContract {
-    private static final int WORKER_SLOTS = 4;
+class CloudRunAdapterIT extends WorkerProtocolContract {
     private static final double VCPUS = 2;
     private static WorkerProcess worker;
-    private static CloudRunAdapter adapter;
 
     @BeforeAll
     static void startWorker() throws Exception {
         worker = WorkerProcess.cloudRun(WORKER_SLOTS);
-        adapter = new CloudRunAdapter(worker.url(), WorkerProcess.TOKEN, settings(), VCPUS);
-    }
-
-    private static Settings settings() {
-        return new Settings(0.091, Duration.ofMillis(20), 1024, Duration.ofSeconds(60), WORKER_SLOTS);
     }
 
     @AfterAll
     static void stopWorker() throws Exception {
-        adapter.close();
         worker.close();
     }
 
     @Override
-    protected SubstrateAdapter adapter() {
-        return adapter;
+    protected SubstrateAdapter adapterFor(URI url, String token) {
+        return new CloudRunAdapter(
+                url,
+                token,
+                new Settings(0.091, Duration.ofMillis(20), 1024, Duration.ofSeconds(60), WORKER_SLOTS),
+                VCPUS);
     }
 
     @Override
-    protected SubstrateAdapter adapterWithWrongCredentials() {
-        return new CloudRunAdapter(worker.url(), "not-the-token-0123456789", settings(), VCPUS);
+    protected URI workerUrl() {
+        return worker.url();
     }
 
     @Override
-    protected SubstrateAdapter unreachableAdapter() {
-        return new CloudRunAdapter(URI.create("http://127.0.0.1:9"), WorkerProcess.TOKEN, settings(), VCPUS);
-    }
-
-    @Override
-    protected int capacity() {
-        return WORKER_SLOTS;
+    protected String workerToken() {
+        return WorkerProcess.TOKEN;
     }
 
     @Override
@@ -73,7 +64,7 @@ class CloudRunAdapterIT extends SubstrateAdapterContract {
     void anAnswerIsBilledAsCloudRunBillsARequest() throws Exception {
         ExecutionOutcome.Success s = assertInstanceOf(
                 ExecutionOutcome.Success.class,
-                run(adapter, job("bill-run", "{\"op\":\"xor\",\"data\":\"AQI=\"}"), Duration.ofSeconds(10)));
+                run(adapter(), job("bill-run", "{\"op\":\"xor\",\"data\":\"AQI=\"}"), Duration.ofSeconds(10)));
         Map<String, Double> q = s.billed().quantities();
         assertEquals(1.0, q.get("requests"));
         double tenths = q.get("gib_seconds") * 10;
