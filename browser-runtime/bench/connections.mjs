@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
-import { execute } from '../../kernel/js/packetfs-kernel.mjs';
+import { execute } from '@packetfs/kernel';
 import { startDispatcher } from '../test/fabric.mjs';
 
 const arg = (name, fallback) => {

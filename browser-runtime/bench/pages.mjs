@@ -2,7 +2,7 @@
 // pages, and the shared kernel's speed inside a page. Bounded: a fixed number of jobs per run.
 //
 //   node bench/pages.mjs [--jobs N]     prints a table and, last, one line of JSON
-import { execute } from '../../kernel/js/packetfs-kernel.mjs';
+import { execute } from '@packetfs/kernel';
 import { launchChromium, startDispatcher, volunteer } from '../test/fabric.mjs';
 
 const jobsArg = process.argv.indexOf('--jobs');

@@ -9,18 +9,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { register } from 'node:module';
-import { execute } from '../../kernel/js/packetfs-kernel.mjs';
+import { execute } from '@packetfs/kernel';
 import { pseudoRandomBytes as bytes, startOrigin } from '../../scripts/lib/loopback-origin.mjs';
 
 const SERVED_FLAT = {
-  [new URL('../packetfs-kernel.mjs', import.meta.url).href]: new URL(
-    '../../kernel/js/packetfs-kernel.mjs',
-    import.meta.url,
-  ).href,
-  [new URL('../range-window.mjs', import.meta.url).href]: new URL(
-    '../../worker-protocol/js/range-window.mjs',
-    import.meta.url,
-  ).href,
+  [new URL('../packetfs-kernel.mjs', import.meta.url).href]: import.meta.resolve('@packetfs/kernel'),
+  [new URL('../range-window.mjs', import.meta.url).href]: import.meta.resolve('@packetfs/worker-protocol'),
 };
 const HOOKS = `
 let servedFlat;

@@ -3,8 +3,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { execute } from '../../kernel/js/packetfs-kernel.mjs';
-import { inlined, vectors } from '../../kernel/js/test/vectors.mjs';
+import { execute } from '@packetfs/kernel';
+import { inlined, vectors } from '@packetfs/kernel/test/vectors.mjs';
 import { launchChromium, startDispatcher, startOrigin, volunteer } from './fabric.mjs';
 
 const OPS = ['counteq', 'crc32c', 'fnv64', 'xor', 'add'];

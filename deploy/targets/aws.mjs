@@ -73,7 +73,7 @@ export function awsSteps(options) {
   const aws = (args, opts = {}) => run('aws', args, { env: awsEnv(), capture: true, ...opts });
   const cdkCommand = () => process.env.PACKETFS_CDK ?? join(infra, 'node_modules/.bin/cdk');
   const cdk = (args, opts = {}) => run(cdkCommand(), args, { cwd: infra, env: awsEnv(), ...opts });
-  const wrangler = () => process.env.PACKETFS_WRANGLER ?? join(root, 'worker-cloudflare/node_modules/.bin/wrangler');
+  const wrangler = () => process.env.PACKETFS_WRANGLER ?? join(root, 'node_modules/.bin/wrangler');
   const fly = () => which('flyctl') ?? which('fly');
   const gcloudCommand = () => process.env.PACKETFS_GCLOUD ?? which('gcloud');
   const gcloud = (args, opts = {}) => run(gcloudCommand(), args, { capture: true, ...opts });
@@ -203,7 +203,7 @@ export function awsSteps(options) {
     return null;
   };
   const cloudflareReady = () => {
-    if (!existsSync(wrangler())) return 'wrangler is not installed: (cd worker-cloudflare && npm ci)';
+    if (!existsSync(wrangler())) return "wrangler is not installed: npm ci (at the repository's root)";
     if (!process.env.CLOUDFLARE_API_TOKEN) {
       return 'no Cloudflare API token: export CLOUDFLARE_API_TOKEN (My Profile → API Tokens → "Edit Cloudflare Workers"), and CLOUDFLARE_ACCOUNT_ID if it can see several accounts';
     }
@@ -262,7 +262,7 @@ export function awsSteps(options) {
       summary: 'the tools, credentials and logins each part needs',
       commands: () => [
         'aws sts get-caller-identity; aws cloudformation describe-stacks --stack-name CDKToolkit',
-        'flyctl auth whoami (or FLY_API_TOKEN); gcloud auth list and its project; CLOUDFLARE_API_TOKEN and worker-cloudflare/node_modules/.bin/wrangler',
+        'flyctl auth whoami (or FLY_API_TOKEN); gcloud auth list and its project; CLOUDFLARE_API_TOKEN and node_modules/.bin/wrangler',
       ],
       async run(ctx) {
         for (const tool of ['java', 'node']) if (!which(tool)) throw new DeployError(`${tool} is not installed`);

@@ -14,8 +14,8 @@
 // one every minute; both read their secrets by ARN, through the AWS SDK, from a Secrets Manager
 // on loopback (moto_server). No volunteers: the coordinator needs `pfs serve`.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { daemon, listening, probe, redisCommand, run, running, stopGroup, waitUntil, which } from '../lib/proc.mjs';
 import { say } from '../lib/runner.mjs';
 import { DeployError } from '../lib/state.mjs';
@@ -48,23 +48,29 @@ const DRAIN_ALIAS_ARN = `arn:aws:lambda:us-east-1:123456789012:function:${DRAIN_
 /** Drains at once on this machine unless told (--max-drains): each is a JVM on the same cores. */
 const LOCAL_MAX_DRAINS = 2;
 
+let workerFiles = null;
+
 /**
- * What the Worker's bundle is made of: wrangler.toml, its sources and every file they import,
- * followed through relative imports (as wrangler's bundler does), relative to the repository.
+ * What the Worker's bundle is made of, relative to the repository: the files npm packs of
+ * worker-cloudflare and of each workspace package it depends on (their package.json's "files":
+ * the sources, wrangler.toml, the kernel, the window reader, the rules it imports).
  */
 export function workerSources() {
-  const found = new Set(['worker-cloudflare/wrangler.toml']);
-  const pending = readdirSync(join(root, 'worker-cloudflare/src')).map((f) => `worker-cloudflare/src/${f}`);
-  while (pending.length) {
-    const file = pending.pop();
-    if (found.has(file)) continue;
-    found.add(file);
-    if (!file.endsWith('.mjs')) continue;
-    for (const m of readFileSync(join(root, file), 'utf8').matchAll(/^import\s[^;]*?from\s+'(\.{1,2}\/[^']+)'/gms)) {
-      pending.push(relative(root, resolve(dirname(join(root, file)), m[1])));
-    }
+  if (workerFiles) return workerFiles;
+  const dirs = new Map(); // package name → its folder in the workspace
+  for (const folder of JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).workspaces) {
+    dirs.set(JSON.parse(readFileSync(join(root, folder, 'package.json'), 'utf8')).name, folder);
   }
-  return [...found].sort();
+  const worker = JSON.parse(readFileSync(join(root, 'worker-cloudflare/package.json'), 'utf8'));
+  const packages = [worker.name, ...Object.keys(worker.dependencies ?? {})].map((name) => dirs.get(name));
+  const packed = JSON.parse(
+    run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts', ...packages.flatMap((p) => ['--workspace', p])], {
+      cwd: root,
+      capture: true,
+    }).stdout,
+  );
+  workerFiles = packed.flatMap((p) => p.files.map((f) => `${dirs.get(p.name)}/${f.path}`)).sort();
+  return workerFiles;
 }
 
 /** Size and modification time: what changes when a build changes the file. */
@@ -193,9 +199,9 @@ export function localSteps(options) {
           say(`  building ${modules}`);
           run('mvn', ['-B', '-q', '-ntp', '-pl', modules, '-am', 'package', '-DskipTests'], { cwd: root });
         }
-        if (selected(ctx, 'cloudflare') && !existsSync(join(root, 'worker-cloudflare/node_modules/miniflare'))) {
-          say('  installing workerd (npm ci in worker-cloudflare)');
-          run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: join(root, 'worker-cloudflare') });
+        if (selected(ctx, 'cloudflare') && !existsSync(join(root, 'node_modules/miniflare'))) {
+          say("  installing workerd (npm ci at the repository's root)");
+          run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root });
         }
       },
     },

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { execute } from '../../kernel/js/packetfs-kernel.mjs';
+import { execute } from '@packetfs/kernel';
 import { startOrigin } from '../../scripts/lib/loopback-origin.mjs';
 import { cli, root } from './scripts.mjs';
 

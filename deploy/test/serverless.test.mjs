@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { execute } from '../../kernel/js/packetfs-kernel.mjs';
+import { execute } from '@packetfs/kernel';
 import { startOrigin } from '../../scripts/lib/loopback-origin.mjs';
 import { signedFetch } from '../lib/sigv4.mjs';
 import { redisCommand } from '../lib/proc.mjs';

@@ -107,5 +107,9 @@ ensure_command() {
 
 # Every directory holding a package.json of ours (not node_modules).
 package_dirs() {
-  find "$root" -name package.json -not -path '*/node_modules/*' -not -path '*/target/*' -printf '%h\n' | sort
+  # The workspace's root installs its packages; the rest (infra's CDK CLI) install on their own.
+  local members
+  members="$(node -p "require('$root/package.json').workspaces.map((w) => '$root/' + w).join('\\n')")"
+  find "$root" -name package.json -not -path '*/node_modules/*' -not -path '*/target/*' -printf '%h\n' | sort |
+    grep -vxF "$members"
 }

@@ -5,7 +5,7 @@
 //   node bench/kernel.mjs [--quick]     prints a table and, last, one line of JSON
 import { readFileSync } from 'node:fs';
 import { Miniflare } from 'miniflare';
-import { executeWindow } from '../../kernel/js/packetfs-kernel.mjs';
+import { executeWindow } from '@packetfs/kernel';
 
 const OPS = ['crc32c', 'fnv64', 'counteq', 'xor', 'add'];
 const SIZES = [64 * 1024, 1 << 20];
@@ -41,7 +41,7 @@ const mf = new Miniflare({
     {
       type: 'ESModule',
       path: 'packetfs-kernel.mjs',
-      contents: readFileSync(new URL('../../kernel/js/packetfs-kernel.mjs', import.meta.url), 'utf8'),
+      contents: readFileSync(new URL(import.meta.resolve('@packetfs/kernel')), 'utf8'),
     },
   ],
   compatibilityDate: '2026-04-20',

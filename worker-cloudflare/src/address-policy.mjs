@@ -11,8 +11,8 @@
 // the fetch) is closed by the platform: subrequests leave from Cloudflare's edge, which does not
 // route to a customer's private or loopback addresses.
 
-import { ipv4SpellingProblem } from '../../kernel/js/packetfs-kernel.mjs';
-import rules from '../../worker-protocol/spec/address-rules.json' with { type: 'json' };
+import { ipv4SpellingProblem } from '@packetfs/kernel';
+import rules from '@packetfs/worker-protocol/spec/address-rules.json' with { type: 'json' };
 
 // The refused ranges and the IPv6 forms that carry an IPv4 address are the Java workers' too:
 // one file, worker-protocol/spec/address-rules.json, with the reason for each.

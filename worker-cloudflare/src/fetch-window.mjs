@@ -4,8 +4,8 @@
 // whole object, 416), and whether it is the version the program pins, is
 // worker-protocol/js/range-window.mjs, shared with the volunteer browsers.
 
-import { MAX_URL_LENGTH, executeWindow, ipv4SpellingProblem, merge } from '../../kernel/js/packetfs-kernel.mjs';
-import { originFailure, preconditionHeaders, rangeHeader, readWindow } from '../../worker-protocol/js/range-window.mjs';
+import { MAX_URL_LENGTH, executeWindow, ipv4SpellingProblem, merge } from '@packetfs/kernel';
+import { originFailure, preconditionHeaders, rangeHeader, readWindow } from '@packetfs/worker-protocol';
 import { AddressRefused } from './address-policy.mjs';
 
 const STAGING_BYTES = 256 * 1024;

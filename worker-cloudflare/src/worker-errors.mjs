@@ -2,7 +2,7 @@
 // table the Java workers keep too): each error_code travels with the status the table gives it,
 // because a dispatcher adapter decides retry, failover or failure from the status alone.
 
-import table from '../../worker-protocol/spec/worker-errors.json' with { type: 'json' };
+import table from '@packetfs/worker-protocol/spec/worker-errors.json' with { type: 'json' };
 
 const STATUS = new Map(table.errors.map((e) => [e.code, e.status]));
 

@@ -10,8 +10,8 @@
 // No Durable Object: a job is one request with no state between requests; the dispatcher keeps
 // job state in Redis.
 
-import { OPS, ProgramError, executeWindow, validate } from '../../kernel/js/packetfs-kernel.mjs';
-import { WindowError } from '../../worker-protocol/js/range-window.mjs';
+import { OPS, ProgramError, executeWindow, validate } from '@packetfs/kernel';
+import { WindowError } from '@packetfs/worker-protocol';
 import { AddressPolicy, parseAddress } from './address-policy.mjs';
 import { FetchError, fetchAndExecute } from './fetch-window.mjs';
 import { failureReply, jsonReply } from './worker-errors.mjs';

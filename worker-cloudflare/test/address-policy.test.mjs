@@ -2,7 +2,7 @@
 // worker.test.mjs), over the cases every runtime shares: worker-protocol/spec/address-rules.json.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import rules from '../../worker-protocol/spec/address-rules.json' with { type: 'json' };
+import rules from '@packetfs/worker-protocol/spec/address-rules.json' with { type: 'json' };
 import { AddressPolicy, AddressRefused, parseAddress, refusedAddress } from '../src/address-policy.mjs';
 
 const refused = (text) => refusedAddress(parseAddress(text));

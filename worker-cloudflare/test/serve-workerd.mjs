@@ -11,7 +11,8 @@
 import { execFileSync } from 'node:child_process';
 import { fstatSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { unstable_readConfig } from 'wrangler';
 
@@ -33,7 +34,9 @@ for (let i = 0; i < args.length; i++) {
 }
 
 const out = mkdtempSync(join(tmpdir(), 'packetfs-worker-bundle-'));
-execFileSync(join(folder, 'node_modules/.bin/wrangler'), ['deploy', '--dry-run', '--outdir', out], {
+// wrangler as this package declares it, wherever the workspace installed it.
+const wrangler = join(dirname(createRequire(import.meta.url).resolve('wrangler/package.json')), 'bin/wrangler.js');
+execFileSync(process.execPath, [wrangler, 'deploy', '--dry-run', '--outdir', out], {
   cwd: folder,
   stdio: ['ignore', 'ignore', 'inherit'],
   env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },

@@ -4,11 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import table from '../../worker-protocol/spec/worker-errors.json' with { type: 'json' };
+import table from '@packetfs/worker-protocol/spec/worker-errors.json' with { type: 'json' };
 import { failureReply, statusOf } from '../src/worker-errors.mjs';
 
 const sources = new URL('../src/', import.meta.url);
-const shared = new URL('../../worker-protocol/js/range-window.mjs', import.meta.url);
+const shared = new URL(import.meta.resolve('@packetfs/worker-protocol'));
 
 test('the lookup agrees with the table for every code', () => {
   assert.ok(table.errors.length > 0);

@@ -4,11 +4,11 @@
 // Every error reply's status is checked against the table of worker-protocol/spec/worker-errors.json.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execute } from '../../kernel/js/packetfs-kernel.mjs';
-import { inlined, vectors, objectBytes } from '../../kernel/js/test/vectors.mjs';
+import { execute } from '@packetfs/kernel';
+import { inlined, vectors, objectBytes } from '@packetfs/kernel/test/vectors.mjs';
 import { startOrigin } from '../../scripts/lib/loopback-origin.mjs';
-import rules from '../../worker-protocol/spec/address-rules.json' with { type: 'json' };
-import errorTable from '../../worker-protocol/spec/worker-errors.json' with { type: 'json' };
+import rules from '@packetfs/worker-protocol/spec/address-rules.json' with { type: 'json' };
+import errorTable from '@packetfs/worker-protocol/spec/worker-errors.json' with { type: 'json' };
 import { startWorker } from './workerd.mjs';
 
 const STATUS_OF = new Map(errorTable.errors.map((e) => [e.code, e.status]));

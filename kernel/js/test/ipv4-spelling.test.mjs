@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import rules from '../../../worker-protocol/spec/address-rules.json' with { type: 'json' };
+import rules from '@packetfs/worker-protocol/spec/address-rules.json' with { type: 'json' };
 import { ipv4SpellingProblem, ProgramError, validate } from '../packetfs-kernel.mjs';
 
 function refused(url) {

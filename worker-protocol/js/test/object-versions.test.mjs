@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { validate } from '../../../kernel/js/packetfs-kernel.mjs';
+import { validate } from '@packetfs/kernel';
 import { pseudoRandomBytes as bytes, startOrigin } from '../../../scripts/lib/loopback-origin.mjs';
 import { WindowError, preconditionHeaders, rangeHeader, readWindow, versionProblem } from '../range-window.mjs';
 

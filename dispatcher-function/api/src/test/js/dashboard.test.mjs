@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { launchChromium, startDispatcher, startOrigin } from '../../../../../browser-runtime/test/fabric.mjs';
+import { launchChromium, startDispatcher, startOrigin } from '@packetfs/browser-runtime/test/fabric.mjs';
 
 const ARTIFACTS = new URL('../../../target/dashboard-test/', import.meta.url).pathname;
 const OBJECT = new Uint8Array(2 * 1024 * 1024).map((_, i) => (i * 7919) & 0xff);

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeoutException;
 /**
  * worker-cloudflare in workerd on a free loopback port: {@code test/serve-workerd.mjs} bundles
  * {@code src/worker.mjs} with the shared kernel as {@code wrangler deploy} would and runs it with
- * Miniflare. Needs {@code npm ci} in worker-cloudflare (./scripts/test runs it first).
+ * Miniflare. Needs {@code npm ci} at the repository's root (./scripts/test runs it first).
  */
 public final class WorkerdProcess implements AutoCloseable {
     public static final String TOKEN = "cloudflare-contract-token-0123456789";
@@ -38,9 +38,10 @@ public final class WorkerdProcess implements AutoCloseable {
         Path folder = RepositoryPaths.find("worker-cloudflare/test/serve-workerd.mjs")
                 .getParent()
                 .getParent();
-        if (!Files.isDirectory(folder.resolve("node_modules/miniflare"))) {
+        // The npm workspace installs every package's dependencies at the repository's root.
+        if (!Files.isDirectory(folder.getParent().resolve("node_modules/miniflare"))) {
             throw new IllegalStateException(
-                    "worker-cloudflare has no node_modules: run `npm ci` there (./scripts/test does)");
+                    "the npm workspace is not installed: run `npm ci` at the repository's root (./scripts/test does)");
         }
         List<String> command = new ArrayList<>(List.of(
                 "node",
