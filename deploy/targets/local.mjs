@@ -148,6 +148,39 @@ export function localSteps(options) {
   const healthOk = (port) => async () => (await probe(`${url(port)}/health`))?.status === 200;
   const token = (ctx) => ctx.state.secret('worker-token', () => randomBytes(32).toString('hex'));
 
+  /**
+   * worker-flyio's jar on loopback as the platform `name` starts it: `platform` is the environment
+   * that tells it its port (and whatever else that platform sets).
+   */
+  const httpWorker = (name, summary, platform) =>
+    service({
+      name,
+      part: name,
+      names: () => ({ [`${name}Url`]: url(ports[name]) }),
+      summary,
+      port: ports[name],
+      marker: ARTIFACTS.flyio.file,
+      inputs: (ctx) => [stamp(ARTIFACTS.flyio.file), hash(token(ctx))],
+      command: (ctx) => {
+        const args = ['-jar', ARTIFACTS.flyio.file];
+        const shown = Object.entries(platform).map(([k, v]) => `${k}=${v}`);
+        if (!ctx) return { display: `PACKETFS_WORKER_TOKEN=<secret> ${shown.join(' ')} java ${args.join(' ')}` };
+        return {
+          cmd: 'java',
+          args,
+          cwd: root,
+          env: childEnv({
+            PACKETFS_WORKER_TOKEN: token(ctx),
+            PACKETFS_FETCH_ALLOW_HOSTS: '127.0.0.1',
+            QUARKUS_HTTP_HOST: '127.0.0.1',
+            PACKETFS_WORKER_LOCATION: 'local',
+            ...platform,
+          }),
+        };
+      },
+      healthy: healthOk(ports[name]),
+    });
+
   const steps = [
     {
       name: 'check',
@@ -263,64 +296,13 @@ export function localSteps(options) {
       // It prints READY once every execution environment has initialised.
       ready: readyLine('lambda'),
     }),
-    service({
-      name: 'flyio',
-      part: 'flyio',
-      names: () => ({ flyioUrl: url(ports.flyio) }),
-      summary: `worker-flyio's jar on ${url(ports.flyio)}`,
-      port: ports.flyio,
-      marker: 'worker-flyio/target/quarkus-app/quarkus-run.jar',
-      inputs: (ctx) => [stamp(ARTIFACTS.flyio.file), hash(token(ctx))],
-      command: (ctx) => {
-        const args = ['-jar', ARTIFACTS.flyio.file];
-        if (!ctx)
-          return { display: `PACKETFS_WORKER_TOKEN=<secret> QUARKUS_HTTP_PORT=${ports.flyio} java ${args.join(' ')}` };
-        return {
-          cmd: 'java',
-          args,
-          cwd: root,
-          env: childEnv({
-            PACKETFS_WORKER_TOKEN: token(ctx),
-            PACKETFS_FETCH_ALLOW_HOSTS: '127.0.0.1',
-            QUARKUS_HTTP_HOST: '127.0.0.1',
-            QUARKUS_HTTP_PORT: String(ports.flyio),
-            PACKETFS_WORKER_LOCATION: 'local',
-          }),
-        };
-      },
-      healthy: healthOk(ports.flyio),
-    }),
-    service({
-      name: 'cloudrun',
-      part: 'cloudrun',
-      names: () => ({ cloudrunUrl: url(ports.cloudrun) }),
-      summary: `worker-flyio's jar again, as Google Cloud Run runs its image (its port from PORT), on ${url(ports.cloudrun)}`,
-      port: ports.cloudrun,
-      marker: 'worker-flyio/target/quarkus-app/quarkus-run.jar',
-      inputs: (ctx) => [stamp(ARTIFACTS.flyio.file), hash(token(ctx))],
-      command: (ctx) => {
-        const args = ['-jar', ARTIFACTS.flyio.file];
-        if (!ctx)
-          return {
-            display: `PACKETFS_WORKER_TOKEN=<secret> PORT=${ports.cloudrun} K_SERVICE=packetfs-worker java ${args.join(' ')}`,
-          };
-        return {
-          cmd: 'java',
-          args,
-          cwd: root,
-          // Cloud Run's container contract: PORT and K_SERVICE; only loopback here.
-          env: childEnv({
-            PACKETFS_WORKER_TOKEN: token(ctx),
-            PACKETFS_FETCH_ALLOW_HOSTS: '127.0.0.1',
-            PORT: String(ports.cloudrun),
-            K_SERVICE: 'packetfs-worker',
-            QUARKUS_HTTP_HOST: '127.0.0.1',
-            PACKETFS_WORKER_LOCATION: 'local',
-          }),
-        };
-      },
-      healthy: healthOk(ports.cloudrun),
-    }),
+    httpWorker('flyio', `worker-flyio's jar on ${url(ports.flyio)}`, { QUARKUS_HTTP_PORT: String(ports.flyio) }),
+    // Cloud Run's container contract: the port from PORT, and K_SERVICE.
+    httpWorker(
+      'cloudrun',
+      `worker-flyio's jar again, as Google Cloud Run runs its image (its port from PORT), on ${url(ports.cloudrun)}`,
+      { PORT: String(ports.cloudrun), K_SERVICE: 'packetfs-worker' },
+    ),
     service({
       name: 'cloudflare',
       part: 'cloudflare',
