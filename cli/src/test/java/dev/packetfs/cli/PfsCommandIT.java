@@ -4,14 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.packetfs.protocol.fetch.RangeOrigin;
+import dev.packetfs.testing.ChildProcess;
+import dev.packetfs.testing.ChildProcess.Finished;
+import dev.packetfs.testing.RangeOrigin;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,31 +22,23 @@ class PfsCommandIT {
     private static final Path PFS =
             Path.of("..", "scripts", "pfs").toAbsolutePath().normalize();
 
-    record Run(int code, String out, String err) {}
-
-    static Run pfs(String... args) throws IOException, InterruptedException {
+    static Finished pfs(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(PFS.toString()));
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).start();
-        process.getOutputStream().close();
-        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "pfs did not finish");
-        return new Run(
-                process.exitValue(),
-                new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
-                new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+        return ChildProcess.command("pfs", command).run(Duration.ofSeconds(120));
     }
 
     @Test
     void printsStandardCheckValues() throws Exception {
         assertEquals(
-                new Run(0, "{\"checksum\":3808858755,\"bytes_processed\":9}\n", ""),
+                new Finished(0, "{\"checksum\":3808858755,\"bytes_processed\":9}\n", ""),
                 pfs("exec", "--op", "crc32c", "--data-base64", "MTIzNDU2Nzg5"));
         // Twice: the second run reads the class-data archive the first one wrote.
         assertEquals(
-                new Run(0, "{\"hash\":\"85944171f73967e8\",\"bytes_processed\":6}\n", ""),
+                new Finished(0, "{\"hash\":\"85944171f73967e8\",\"bytes_processed\":6}\n", ""),
                 pfs("exec", "--op", "fnv64", "--data-base64", "Zm9vYmFy"));
         assertEquals(
-                new Run(0, "{\"hash\":\"85944171f73967e8\",\"bytes_processed\":6}\n", ""),
+                new Finished(0, "{\"hash\":\"85944171f73967e8\",\"bytes_processed\":6}\n", ""),
                 pfs("exec", "--op", "fnv64", "--data-base64", "Zm9vYmFy"));
     }
 
@@ -53,7 +47,7 @@ class PfsCommandIT {
         Path file = dir.resolve("o.bin");
         Files.write(file, new byte[] {9, 9, 9, 1, 1});
         assertEquals(
-                new Run(0, "{\"count\":2,\"bytes_processed\":3}\n", ""),
+                new Finished(0, "{\"count\":2,\"bytes_processed\":3}\n", ""),
                 pfs(
                         "exec",
                         "--op",
@@ -73,9 +67,9 @@ class PfsCommandIT {
         try (RangeOrigin origin = new RangeOrigin()) {
             origin.put("digits", "xx123456789".getBytes(StandardCharsets.US_ASCII));
             assertEquals(
-                    new Run(0, "{\"checksum\":3808858755,\"bytes_processed\":9}\n", ""),
+                    new Finished(0, "{\"checksum\":3808858755,\"bytes_processed\":9}\n", ""),
                     pfs("exec", "--op", "crc32c", "--offset", "2", "--url", origin.url("/ranged/digits")));
-            Run missing = pfs("exec", "--op", "crc32c", "--url", origin.url("/status/404"));
+            Finished missing = pfs("exec", "--op", "crc32c", "--url", origin.url("/status/404"));
             assertEquals(1, missing.code());
             assertEquals(
                     "pfs exec: " + origin.url("/status/404") + " answered HTTP 404 to a range request\n",
@@ -91,7 +85,7 @@ class PfsCommandIT {
             {"exec", "--op", "add"},
             {"frobnicate"},
         }) {
-            Run run = pfs(args);
+            Finished run = pfs(args);
             assertEquals(2, run.code(), String.join(" ", args));
             assertEquals("", run.out(), String.join(" ", args));
             assertFalse(run.err().contains("\tat "), run.err());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.packetfs.testing.GoldenVectors;
 import org.junit.jupiter.api.Test;
 
 class ProgramJsonTest {

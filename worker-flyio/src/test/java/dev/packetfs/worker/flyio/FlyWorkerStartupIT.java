@@ -3,10 +3,9 @@ package dev.packetfs.worker.flyio;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import dev.packetfs.testing.ChildProcess;
+import java.time.Duration;
+import java.util.OptionalInt;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -16,25 +15,18 @@ class FlyWorkerStartupIT {
     @ParameterizedTest
     @ValueSource(strings = {"", "short"})
     void refusesToStartWithoutAUsableToken(String token) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-jar",
-                        "target/quarkus-app/quarkus-run.jar")
-                .redirectErrorStream(true);
-        Map<String, String> env = builder.environment();
-        env.remove("PACKETFS_WORKER_TOKEN");
+        ChildProcess.Builder worker = ChildProcess.command(
+                        "worker-flyio", ChildProcess.java(), "-jar", "target/quarkus-app/quarkus-run.jar")
+                .dropInherited(key -> key.equals("PACKETFS_WORKER_TOKEN"))
+                .env("QUARKUS_HTTP_PORT", "0");
         if (!token.isEmpty()) {
-            env.put("PACKETFS_WORKER_TOKEN", token);
+            worker.env("PACKETFS_WORKER_TOKEN", token);
         }
-        env.put("QUARKUS_HTTP_PORT", "0");
-        Process process = builder.start();
-        boolean exited = process.waitFor(60, TimeUnit.SECONDS);
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!exited) {
-            process.destroyForcibly();
+        try (ChildProcess process = worker.start()) {
+            OptionalInt exit = process.awaitExit(Duration.ofSeconds(60));
+            assertTrue(exit.isPresent(), "the worker kept running without a token:\n" + process.log());
+            assertNotEquals(0, exit.getAsInt());
+            assertTrue(process.log().contains("PACKETFS_WORKER_TOKEN"), process.log());
         }
-        assertTrue(exited, "the worker kept running without a token:\n" + output);
-        assertNotEquals(0, process.exitValue());
-        assertTrue(output.contains("PACKETFS_WORKER_TOKEN"), output);
     }
 }

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.packetfs.protocol.fetch.FetchLimits;
 import dev.packetfs.protocol.fetch.PublicAddressPolicy;
-import dev.packetfs.protocol.fetch.RangeOrigin;
 import dev.packetfs.protocol.fetch.WindowFetcher;
+import dev.packetfs.testing.RangeOrigin;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;

@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  *
  * <p>The in-memory queue runs these rules as they are, under its lock. The Redis queue runs them
  * in Lua (fanout.lua and the scripts that include it), where they must be atomic; the table of
- * cases {@code FanOutCases} generates from this class (the test resource fanout-cases.json) is
+ * cases {@code FanOutCases} generates from this class (fanout-cases.json, in dispatcher-function/contracts) is
  * replayed through every backend, and a backend that disagrees on any case fails, as
  * kernel/spec/vectors.json pins the kernels. Not thread-safe: the caller holds a lock.
  */

@@ -20,11 +20,13 @@ import dev.packetfs.dispatch.substrate.BilledUnits;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.ExecutionRequest;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
-import dev.packetfs.dispatch.testing.Jobs;
 import dev.packetfs.dispatch.testing.ScriptedSubstrate;
 import dev.packetfs.kernel.Kernel;
+import dev.packetfs.kernel.Op;
+import dev.packetfs.kernel.Program;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +39,11 @@ import org.junit.jupiter.api.Test;
 
 /** The dispatch loop over the in-memory queue, with substrates scripted to misbehave. */
 class DispatcherTest {
+    /** crc32c over inline text, so every result is easy to check by recomputing. */
+    private static ComputeJob crc(String jobId, String text) {
+        return ComputeJob.of(jobId, Program.over(Op.CRC32C, 0, text.getBytes(StandardCharsets.UTF_8)));
+    }
+
     static final RetryPolicy FAST_RETRY =
             new RetryPolicy(3, Duration.ofMillis(10), 2, 0.5, Duration.ofMillis(100), Duration.ofMillis(10), 100);
     static final PriceList PRICES = new PriceList(Map.of("paid", Map.of("requests", new BigDecimal("0.0000002"))));
@@ -82,7 +89,7 @@ class DispatcherTest {
         start(ScriptedSubstrate.always("local", RUN));
         List<ComputeJob> jobs = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
-            jobs.add(Jobs.crc("job-" + i, "payload " + i));
+            jobs.add(crc("job-" + i, "payload " + i));
         }
         queue.intake().submit(jobs);
         for (ComputeJob job : jobs) {
@@ -100,7 +107,7 @@ class DispatcherTest {
     @Test
     void aPoisonJobIsDeadLetteredAfterItsLastAttempt() throws Exception {
         start(ScriptedSubstrate.always("local", FAIL));
-        queue.intake().submit(Jobs.crc("poison", "x"));
+        queue.intake().submit(crc("poison", "x"));
         JobResult r = await("poison");
         assertEquals(JobResult.Status.FAILED, r.status());
         assertEquals(3, r.attempts());
@@ -117,14 +124,14 @@ class DispatcherTest {
         ScriptedSubstrate local =
                 new ScriptedSubstrate("local", 0, Duration.ofMillis(5), (j, n) -> RUN, Duration.ZERO, BilledUnits.NONE);
         start(flaky, local);
-        queue.intake().submit(Jobs.crc("first", "x"));
+        queue.intake().submit(crc("first", "x"));
         JobResult r = await("first");
         assertEquals(JobResult.Status.SUCCEEDED, r.status());
         assertEquals("local", r.substrate());
         assertEquals(2, r.attempts(), "one failed attempt on flaky, then local");
         // Enough failures open flaky's breaker (and its failure rate sinks its score): traffic moves.
         for (int i = 0; i < 100; i++) {
-            queue.intake().submit(Jobs.crc("more-" + i, "x" + i));
+            queue.intake().submit(crc("more-" + i, "x" + i));
         }
         for (int i = 0; i < 100; i++) {
             assertEquals(JobResult.Status.SUCCEEDED, await("more-" + i).status());
@@ -137,7 +144,7 @@ class DispatcherTest {
         // Throttled five times, then served; with max 3 attempts it still succeeds on attempt 1.
         start(new ScriptedSubstrate(
                 "local", 0, Duration.ofMillis(1), (j, n) -> n <= 5 ? THROTTLE : RUN, Duration.ZERO, BilledUnits.NONE));
-        queue.intake().submit(Jobs.crc("busy", "x"));
+        queue.intake().submit(crc("busy", "x"));
         JobResult r = await("busy");
         assertEquals(JobResult.Status.SUCCEEDED, r.status());
         assertEquals(1, r.attempts());
@@ -149,7 +156,7 @@ class DispatcherTest {
     void aBadJobFailsAtOnceWithoutRetries() throws Exception {
         ScriptedSubstrate local = ScriptedSubstrate.always("local", BAD_INPUT);
         start(local);
-        queue.intake().submit(Jobs.crc("bad", "x"));
+        queue.intake().submit(crc("bad", "x"));
         JobResult r = await("bad");
         assertEquals(JobResult.Status.FAILED, r.status());
         assertEquals("local: HTTP 400: bad", r.error());
@@ -159,12 +166,11 @@ class DispatcherTest {
     @Test
     void aJobNoSubstrateCanRunFailsWithTheReason() throws Exception {
         start(ScriptedSubstrate.always("local", RUN));
-        ComputeJob gpu =
-                new ComputeJob("gpu", Jobs.crc("x", "y").program(), null, null, true, false, "auto", null, false);
+        ComputeJob gpu = new ComputeJob("gpu", crc("x", "y").program(), null, null, true, false, "auto", null, false);
         queue.intake().submit(gpu);
         assertEquals(
                 "no substrate can run this job: local has no GPU", await("gpu").error());
-        queue.intake().submit(Jobs.crc("pinned", "x").withSubstrate("lambda"));
+        queue.intake().submit(crc("pinned", "x").withSubstrate("lambda"));
         assertTrue(await("pinned").error().contains("substrate 'lambda' is not configured here"));
     }
 
@@ -174,7 +180,7 @@ class DispatcherTest {
                 "local", 0, Duration.ofMillis(1), (j, n) -> RUN, Duration.ofMillis(10), BilledUnits.NONE, 2);
         start(narrow);
         for (int i = 0; i < 60; i++) {
-            queue.intake().submit(Jobs.crc("w-" + i, "x" + i));
+            queue.intake().submit(crc("w-" + i, "x" + i));
         }
         for (int i = 0; i < 60; i++) {
             assertEquals(1, await("w-" + i).attempts());
@@ -204,11 +210,11 @@ class DispatcherTest {
                     }
                 };
         start(wide, narrow);
-        queue.intake().submit(Jobs.crc("slow-0", "s").withSubstrate("narrow"));
+        queue.intake().submit(crc("slow-0", "s").withSubstrate("narrow"));
         Thread.sleep(100);
         List<ComputeJob> jobs = new ArrayList<>();
         for (int i = 0; i < 4000; i++) {
-            jobs.add(Jobs.crc("quick-" + i, "q" + i).withSubstrate("narrow"));
+            jobs.add(crc("quick-" + i, "q" + i).withSubstrate("narrow"));
         }
         queue.intake().submit(jobs);
         for (ComputeJob job : jobs) {
@@ -225,7 +231,7 @@ class DispatcherTest {
                 new ScriptedSubstrate("fast", 0, Duration.ofMillis(5), (j, n) -> RUN, Duration.ZERO, BilledUnits.NONE);
         start(slow, fast);
         for (int i = 0; i < 200; i++) {
-            queue.intake().submit(Jobs.crc("s-" + i, "x" + i));
+            queue.intake().submit(crc("s-" + i, "x" + i));
             await("s-" + i);
         }
         assertTrue(fast.executions.get() > 150, "slow " + slow.executions.get() + ", fast " + fast.executions.get());
@@ -241,7 +247,7 @@ class DispatcherTest {
                 Duration.ZERO,
                 BilledUnits.of("requests", 1));
         start(paid);
-        queue.intake().submit(Jobs.crc("charged", "x"));
+        queue.intake().submit(crc("charged", "x"));
         JobResult r = await("charged");
         assertEquals(2, r.attempts());
         assertEquals(400_000, r.costPicoUsd(), "two requests at $0.0000002");

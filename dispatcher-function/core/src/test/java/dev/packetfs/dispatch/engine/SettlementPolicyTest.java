@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.ledger.ExecutionRecord;
 import dev.packetfs.dispatch.queue.Delivery;
@@ -14,7 +15,9 @@ import dev.packetfs.dispatch.queue.Settlement;
 import dev.packetfs.dispatch.substrate.BilledUnits;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
-import dev.packetfs.dispatch.testing.Jobs;
+import dev.packetfs.kernel.Op;
+import dev.packetfs.kernel.Program;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,7 +37,7 @@ class SettlementPolicyTest {
 
     private static Delivery delivery(int attempts, int throttles, Set<String> avoid, long costPico) {
         return new Delivery(
-                Jobs.crc("j1", "123456789"),
+                ComputeJob.of("j1", Program.over(Op.CRC32C, 0, "123456789".getBytes(StandardCharsets.UTF_8))),
                 "1-0",
                 "t",
                 attempts,

@@ -8,9 +8,11 @@ import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.ledger.PriceList;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
-import dev.packetfs.dispatch.testing.Jobs;
 import dev.packetfs.dispatch.testing.ScriptedSubstrate;
+import dev.packetfs.kernel.Op;
+import dev.packetfs.kernel.Program;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * (the job's origin) must never open it.
  */
 class SubstrateBreakerTest {
-    private static final ComputeJob JOB = Jobs.crc("j", "123456789");
+    private static final ComputeJob JOB =
+            ComputeJob.of("j", Program.over(Op.CRC32C, 0, "123456789".getBytes(StandardCharsets.UTF_8)));
 
     private static SubstrateSelector selector(Duration wait) {
         return new SubstrateSelector(

@@ -2,7 +2,7 @@ package dev.packetfs.dispatch.server;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.packetfs.protocol.testing.TricklingClients;
+import dev.packetfs.testing.TricklingClients;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;

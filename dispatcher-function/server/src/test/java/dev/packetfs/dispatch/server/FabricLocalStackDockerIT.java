@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.packetfs.dispatch.substrate.testing.LocalStackSupport;
-import dev.packetfs.dispatch.substrate.testing.LocalStackSupport.RequiresLocalStack;
-import dev.packetfs.dispatch.substrate.testing.RepositoryPaths;
+import dev.packetfs.dispatch.contract.LocalStackSupport;
+import dev.packetfs.dispatch.contract.LocalStackSupport.RequiresLocalStack;
+import dev.packetfs.testing.RepositoryPaths;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.ByteArrayOutputStream;

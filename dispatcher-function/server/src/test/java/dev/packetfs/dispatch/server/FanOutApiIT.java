@@ -13,7 +13,7 @@ import dev.packetfs.dispatch.job.JobJson;
 import dev.packetfs.kernel.Kernel;
 import dev.packetfs.kernel.Op;
 import dev.packetfs.kernel.Program;
-import dev.packetfs.protocol.fetch.RangeOrigin;
+import dev.packetfs.testing.RangeOrigin;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;

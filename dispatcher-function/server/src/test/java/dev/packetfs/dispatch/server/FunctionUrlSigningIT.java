@@ -16,11 +16,11 @@ import dev.packetfs.client.PacketfsClient;
 import dev.packetfs.client.Signing;
 import dev.packetfs.client.Submission;
 import dev.packetfs.dispatch.job.JobJson;
-import dev.packetfs.dispatch.testing.RedisServer;
 import dev.packetfs.lambdalocal.SigV4Verifier;
-import java.io.BufferedReader;
+import dev.packetfs.testing.ChildProcess;
+import dev.packetfs.testing.ChildProcess.Finished;
+import dev.packetfs.testing.RedisServer;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -28,8 +28,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,6 +39,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -175,7 +174,7 @@ class FunctionUrlSigningIT {
     void pfsRunSignsWithAwsSigV4() throws Exception {
         Map<String, String> env = new java.util.HashMap<>(SIGNING_ENV);
         env.put("PACKETFS_SERVER", front.url());
-        PfsCommandsIT.Run run = PfsCommandsIT.pfs(
+        Finished run = PfsCommandsIT.pfs(
                 env,
                 "run",
                 "--aws-sigv4",
@@ -189,7 +188,7 @@ class FunctionUrlSigningIT {
         assertEquals("", run.err());
         JsonNode r = JobJson.readTree(run.out());
         assertEquals(3808858755L, r.get("result").get("checksum").asLong());
-        PfsCommandsIT.Run result = PfsCommandsIT.pfs(
+        Finished result = PfsCommandsIT.pfs(
                 Map.of(
                         "PACKETFS_SERVER",
                         front.url(),
@@ -205,14 +204,13 @@ class FunctionUrlSigningIT {
                 "pfs-signed-1");
         assertEquals(0, result.code(), result.err());
 
-        PfsCommandsIT.Run unsigned =
-                PfsCommandsIT.pfs(Map.of("PACKETFS_SERVER", front.url()), "result", "pfs-signed-1");
+        Finished unsigned = PfsCommandsIT.pfs(Map.of("PACKETFS_SERVER", front.url()), "result", "pfs-signed-1");
         assertEquals(2, unsigned.code());
         assertTrue(
                 unsigned.err().startsWith("pfs result: the dispatcher refused the request (403 Forbidden)"),
                 unsigned.err());
         assertTrue(unsigned.err().contains("--aws-sigv4"), unsigned.err());
-        PfsCommandsIT.Run noCredentials = PfsCommandsIT.pfs(
+        Finished noCredentials = PfsCommandsIT.pfs(
                 Map.of(
                         "PACKETFS_SERVER",
                         front.url(),
@@ -314,10 +312,14 @@ class FunctionUrlSigningIT {
 
     /** {@code pfs dashboard} as a user runs it, until it is stopped. */
     static final class Dashboard implements AutoCloseable {
-        final Process process;
+        /** What {@code pfs dashboard} prints once it serves: the page's address. */
+        private static final Pattern SERVING =
+                Pattern.compile("^dashboard: (http://127\\.0\\.0\\.1:\\d+/dashboard)$", Pattern.MULTILINE);
+
+        final ChildProcess process;
         final URI url;
 
-        private Dashboard(Process process, URI url) {
+        private Dashboard(ChildProcess process, URI url) {
             this.process = process;
             this.url = url;
         }
@@ -325,27 +327,14 @@ class FunctionUrlSigningIT {
         static Dashboard start(Map<String, String> env, String... args) throws Exception {
             List<String> command = new ArrayList<>(List.of(PfsCommandsIT.PFS.toString(), "dashboard"));
             command.addAll(List.of(args));
-            Path errors = Files.createTempFile("pfs-dashboard-", ".err");
-            ProcessBuilder pb = new ProcessBuilder(command).redirectError(errors.toFile());
-            pb.environment().putAll(env);
-            Process p = pb.start();
+            ChildProcess p =
+                    ChildProcess.command("pfs dashboard", command).env(env).start();
             try {
-                BufferedReader out =
-                        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-                String line = CompletableFuture.supplyAsync(() -> {
-                            try {
-                                return out.readLine();
-                            } catch (IOException e) {
-                                return null;
-                            }
-                        })
-                        .get(180, TimeUnit.SECONDS);
-                assertTrue(
-                        line != null && line.matches("dashboard: http://127\\.0\\.0\\.1:\\d+/dashboard"),
-                        line + "\n" + Files.readString(errors));
-                return new Dashboard(p, URI.create(line.substring("dashboard: ".length())));
+                return new Dashboard(
+                        p,
+                        URI.create(p.awaitLog(SERVING, Duration.ofSeconds(180)).group(1)));
             } catch (Exception | Error e) {
-                p.destroyForcibly();
+                p.kill();
                 throw e;
             }
         }
@@ -369,10 +358,7 @@ class FunctionUrlSigningIT {
 
         @Override
         public void close() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
+            process.stop(Duration.ofSeconds(20));
         }
     }
 

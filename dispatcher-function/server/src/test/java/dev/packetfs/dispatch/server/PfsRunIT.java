@@ -5,11 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.packetfs.dispatch.job.JobJson;
-import dev.packetfs.dispatch.testing.RedisServer;
 import dev.packetfs.kernel.Kernel;
 import dev.packetfs.kernel.Op;
 import dev.packetfs.kernel.Program;
-import dev.packetfs.protocol.fetch.RangeOrigin;
+import dev.packetfs.testing.ChildProcess.Finished;
+import dev.packetfs.testing.RangeOrigin;
+import dev.packetfs.testing.RedisServer;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -65,7 +66,7 @@ class PfsRunIT {
 
     @Test
     void offATerminalOnlyTheResultIsPrinted() throws Exception {
-        PfsCommandsIT.Run run = PfsCommandsIT.pfs(
+        Finished run = PfsCommandsIT.pfs(
                 env,
                 "run",
                 "--op",
@@ -91,13 +92,13 @@ class PfsRunIT {
     void aLocalFileIsServedForTheWindows(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("big object.bin");
         Files.write(file, OBJECT);
-        PfsCommandsIT.Run run = PfsCommandsIT.pfs(
+        Finished run = PfsCommandsIT.pfs(
                 env, "run", "--op", "add", "--imm", "7", "--file", file.toString(), "--window", "3MiB", "--json");
         assertEquals(0, run.code(), run.err());
         assertEquals(
                 Kernel.execute(Program.over(Op.ADD, 7, OBJECT)).value(),
                 JobJson.readTree(run.out()).get("result").get("result").asLong());
-        PfsCommandsIT.Run far = PfsCommandsIT.pfs(
+        Finished far = PfsCommandsIT.pfs(
                 Map.of("PACKETFS_SERVER", "http://dispatcher.invalid:8080"),
                 "run",
                 "--op",
@@ -108,7 +109,7 @@ class PfsRunIT {
                 "1MiB");
         assertEquals(2, far.code());
         assertTrue(far.err().contains("cannot reach: serve it over HTTP and use --url"), far.err());
-        PfsCommandsIT.Run bad =
+        Finished bad =
                 PfsCommandsIT.pfs(env, "run", "--op", "add", "--url", origin.url("/ranged/obj"), "--window", "1XB");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("'XB' is not a unit of size"), bad.err());
@@ -246,7 +247,7 @@ class PfsRunIT {
             assertTrue(t.awaitScreen("left running").contains("pfs watch tty-leave"));
             assertEquals(130, t.exitCode());
         }
-        PfsCommandsIT.Run watched = PfsCommandsIT.pfs(env, "watch", "tty-leave");
+        Finished watched = PfsCommandsIT.pfs(env, "watch", "tty-leave");
         assertEquals(0, watched.code(), watched.err());
         assertEquals(
                 single(Op.FNV64),
@@ -261,7 +262,7 @@ class PfsRunIT {
     static JsonNode awaitResult(String id) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
-            PfsCommandsIT.Run r = PfsCommandsIT.pfs(env, "result", id);
+            Finished r = PfsCommandsIT.pfs(env, "result", id);
             if (r.code() != 4) {
                 return JobJson.readTree(r.out());
             }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.packetfs.dispatch.job.JobJson;
-import dev.packetfs.dispatch.testing.RedisServer;
+import dev.packetfs.testing.RedisServer;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

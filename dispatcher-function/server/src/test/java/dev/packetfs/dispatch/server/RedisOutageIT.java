@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.packetfs.dispatch.job.JobJson;
-import dev.packetfs.dispatch.testing.RedisServer;
-import dev.packetfs.dispatch.testing.TcpProxy;
+import dev.packetfs.testing.RedisServer;
+import dev.packetfs.testing.TcpProxy;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.packetfs.dispatch.ledger.PriceList;
 import dev.packetfs.dispatch.runtime.SubstrateModule;
 import dev.packetfs.dispatch.select.SubstrateSelector;
-import dev.packetfs.dispatch.substrate.testing.RepositoryPaths;
+import dev.packetfs.testing.RepositoryPaths;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.packetfs.dispatch.job.JobJson;
-import dev.packetfs.dispatch.testing.RedisServer;
 import dev.packetfs.kernel.Kernel;
 import dev.packetfs.kernel.KernelResult;
 import dev.packetfs.kernel.Op;
 import dev.packetfs.kernel.Program;
-import dev.packetfs.protocol.fetch.RangeOrigin;
+import dev.packetfs.testing.RangeOrigin;
+import dev.packetfs.testing.RedisServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

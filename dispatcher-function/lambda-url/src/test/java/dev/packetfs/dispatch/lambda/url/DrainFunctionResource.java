@@ -1,8 +1,8 @@
 package dev.packetfs.dispatch.lambda.url;
 
-import dev.packetfs.dispatch.substrate.testing.RepositoryPaths;
-import dev.packetfs.dispatch.testing.RedisServer;
 import dev.packetfs.lambdalocal.LambdaEmulator;
+import dev.packetfs.testing.RedisServer;
+import dev.packetfs.testing.RepositoryPaths;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;

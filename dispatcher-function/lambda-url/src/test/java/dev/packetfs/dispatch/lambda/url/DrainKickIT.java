@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.packetfs.dispatch.contract.Jobs;
 import dev.packetfs.dispatch.queue.JobQueue;
 import dev.packetfs.dispatch.queue.redis.DrainLeases;
 import dev.packetfs.dispatch.runtime.DrainStarter;
-import dev.packetfs.dispatch.testing.Jobs;
-import dev.packetfs.protocol.fetch.RangeOrigin;
+import dev.packetfs.testing.RangeOrigin;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;

@@ -5,8 +5,8 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.packetfs.dispatch.testing.RedisServer;
-import dev.packetfs.secrets.testing.LoopbackSecretsManager;
+import dev.packetfs.testing.LoopbackSecretsManager;
+import dev.packetfs.testing.RedisServer;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.packetfs.dispatch.contract.Jobs;
 import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.queue.Delivery;
 import dev.packetfs.dispatch.queue.QueueSettings;
-import dev.packetfs.dispatch.testing.Jobs;
-import dev.packetfs.dispatch.testing.RedisServer;
+import dev.packetfs.testing.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

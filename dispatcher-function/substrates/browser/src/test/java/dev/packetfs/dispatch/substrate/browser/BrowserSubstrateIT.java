@@ -5,13 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.packetfs.dispatch.contract.SubstrateAdapterContract;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
-import dev.packetfs.dispatch.substrate.testing.SubstrateAdapterContract;
 import dev.packetfs.protocol.fetch.FetchLimits;
 import dev.packetfs.protocol.fetch.PublicAddressPolicy;
 import dev.packetfs.protocol.fetch.WindowFetcher;
+import dev.packetfs.testing.ChildProcess;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -59,7 +60,7 @@ class BrowserSubstrateIT extends SubstrateAdapterContract {
     private static WindowFetcher fetcher;
     private static BrowserSubstrate browsers;
     private static Vertx vertx;
-    private static Process chromium;
+    private static ChildProcess chromium;
     private static Path profile;
 
     @BeforeAll
@@ -98,7 +99,8 @@ class BrowserSubstrateIT extends SubstrateAdapterContract {
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
         profile = Files.createTempDirectory("chromium-volunteer");
-        chromium = new ProcessBuilder(
+        chromium = ChildProcess.command(
+                        "chromium",
                         binary.toString(),
                         "--headless",
                         "--no-sandbox",
@@ -110,18 +112,12 @@ class BrowserSubstrateIT extends SubstrateAdapterContract {
                         "--disable-sync",
                         "--user-data-dir=" + profile,
                         "http://127.0.0.1:" + server.actualPort() + "/browser-runtime/")
-                .redirectErrorStream(true)
-                .redirectOutput(profile.resolve("chromium.log").toFile())
                 .start();
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (browsers.nodeCount() == 0
-                || !browsers.currentHealth().orElseThrow().healthy()) {
-            if (!chromium.isAlive() || System.nanoTime() > until) {
-                throw new IllegalStateException(
-                        "no volunteer joined: " + Files.readString(profile.resolve("chromium.log")));
-            }
-            Thread.sleep(100);
-        }
+        chromium.awaitReady(
+                "joined as a volunteer",
+                Duration.ofSeconds(60),
+                () -> browsers.nodeCount() > 0
+                        && browsers.currentHealth().orElseThrow().healthy());
     }
 
     /** As BrowserSocket hands a connection over: join, each message, leave. */
@@ -164,10 +160,7 @@ class BrowserSubstrateIT extends SubstrateAdapterContract {
     @AfterAll
     static void stopVolunteer() throws Exception {
         if (chromium != null) {
-            chromium.destroy();
-            if (!chromium.waitFor(10, TimeUnit.SECONDS)) {
-                chromium.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+            chromium.stop(Duration.ofSeconds(10));
         }
         if (browsers != null) {
             browsers.close();

@@ -1,9 +1,9 @@
 package dev.packetfs.dispatch.substrate.cloudflare;
 
+import dev.packetfs.dispatch.contract.WorkerProtocolContract;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
-import dev.packetfs.dispatch.substrate.testing.WorkerProtocolContract;
-import dev.packetfs.dispatch.substrate.testing.WorkerdProcess;
 import dev.packetfs.dispatch.substrate.worker.WorkerHttpAdapter.Settings;
+import dev.packetfs.testing.WorkerdProcess;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;

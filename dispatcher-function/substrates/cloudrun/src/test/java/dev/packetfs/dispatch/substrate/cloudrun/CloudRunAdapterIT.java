@@ -3,11 +3,11 @@ package dev.packetfs.dispatch.substrate.cloudrun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
+import dev.packetfs.dispatch.contract.WorkerProtocolContract;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
-import dev.packetfs.dispatch.substrate.testing.WorkerProcess;
-import dev.packetfs.dispatch.substrate.testing.WorkerProtocolContract;
 import dev.packetfs.dispatch.substrate.worker.WorkerHttpAdapter.Settings;
+import dev.packetfs.testing.WorkerProcess;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;

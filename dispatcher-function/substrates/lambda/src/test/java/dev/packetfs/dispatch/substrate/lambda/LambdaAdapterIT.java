@@ -3,12 +3,12 @@ package dev.packetfs.dispatch.substrate.lambda;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.packetfs.dispatch.contract.SubstrateAdapterContract;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
-import dev.packetfs.dispatch.substrate.testing.LambdaEmulators;
-import dev.packetfs.dispatch.substrate.testing.SubstrateAdapterContract;
 import dev.packetfs.lambdalocal.LambdaEmulator;
+import dev.packetfs.testing.LambdaEmulators;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;

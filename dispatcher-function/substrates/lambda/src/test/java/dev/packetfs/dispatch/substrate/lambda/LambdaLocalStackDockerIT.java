@@ -4,14 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.packetfs.dispatch.contract.LocalStackSupport;
+import dev.packetfs.dispatch.contract.LocalStackSupport.RequiresLocalStack;
 import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.job.JobJson;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.ExecutionRequest;
-import dev.packetfs.dispatch.substrate.testing.LocalStackSupport;
-import dev.packetfs.dispatch.substrate.testing.LocalStackSupport.RequiresLocalStack;
-import dev.packetfs.kernel.GoldenVectors;
 import dev.packetfs.kernel.ProgramJson;
+import dev.packetfs.testing.GoldenVectors;
+import dev.packetfs.testing.RepositoryPaths;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,7 +58,7 @@ class LambdaLocalStackDockerIT {
         StaticCredentialsProvider credentials = StaticCredentialsProvider.create(
                 AwsBasicCredentials.create(localstack.getAccessKey(), localstack.getSecretKey()));
         LambdaAsyncClient client = settings.client(credentials);
-        Path zip = dev.packetfs.dispatch.substrate.testing.RepositoryPaths.find("worker-lambda/target/function.zip");
+        Path zip = RepositoryPaths.find("worker-lambda/target/function.zip");
         client.createFunction(b -> b.functionName("packetfs-worker")
                         .runtime(Runtime.JAVA17)
                         .role("arn:aws:iam::000000000000:role/packetfs-worker")

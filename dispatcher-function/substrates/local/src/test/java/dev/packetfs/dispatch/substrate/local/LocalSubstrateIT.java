@@ -1,7 +1,7 @@
 package dev.packetfs.dispatch.substrate.local;
 
+import dev.packetfs.dispatch.contract.SubstrateAdapterContract;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
-import dev.packetfs.dispatch.substrate.testing.SubstrateAdapterContract;
 import dev.packetfs.protocol.fetch.FetchLimits;
 import dev.packetfs.protocol.fetch.PublicAddressPolicy;
 import dev.packetfs.protocol.fetch.WindowFetcher;
