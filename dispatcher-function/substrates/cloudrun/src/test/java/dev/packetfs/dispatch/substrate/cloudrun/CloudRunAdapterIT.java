@@ -32,7 +32,9 @@ class CloudRunAdapterIT extends WorkerProtocolContract {
 
     @AfterAll
     static void stopWorker() throws Exception {
-        worker.close();
+        if (worker != null) { // null when it did not start: that failure is the one to report
+            worker.close();
+        }
     }
 
     @Override

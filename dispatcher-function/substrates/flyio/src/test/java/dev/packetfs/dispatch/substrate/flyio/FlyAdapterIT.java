@@ -21,7 +21,9 @@ class FlyAdapterIT extends WorkerProtocolContract {
 
     @AfterAll
     static void stopWorker() throws Exception {
-        worker.close();
+        if (worker != null) { // null when it did not start: that failure is the one to report
+            worker.close();
+        }
     }
 
     @Override

@@ -65,8 +65,12 @@ class LambdaAdapterIT extends SubstrateAdapterContract {
 
     @AfterAll
     static void stopLambda() {
-        adapter.close();
-        lambda.close();
+        if (adapter != null) {
+            adapter.close();
+        }
+        if (lambda != null) { // null when it did not start: that failure is the one to report
+            lambda.close();
+        }
     }
 
     @Override
