@@ -7,14 +7,18 @@
 //
 // Errors use the vocabulary of every worker, worker-protocol/spec/worker-errors.json: an error_code
 // and the HTTP status the table gives it (worker-errors.mjs).
-// No Durable Object: a job is one request with no state between requests; the dispatcher keeps
-// job state in Redis.
+// A job is one request with no state between requests; the dispatcher keeps job state in Redis.
+// The one stateful part is the volunteer coordinator under /browser (coordinator.mjs): Durable
+// Objects holding volunteer browsers' WebSockets, leased to by a dispatcher with this same token.
 
 import { OPS, ProgramError, executeWindow, validate } from '@packetfs/kernel';
 import { WindowError } from '@packetfs/worker-protocol';
 import { AddressPolicy, parseAddress } from './address-policy.mjs';
+import { coordinate } from './coordinator.mjs';
 import { FetchError, fetchAndExecute } from './fetch-window.mjs';
 import { failureReply, jsonReply } from './worker-errors.mjs';
+
+export { VolunteerShard } from './coordinator.mjs';
 
 const MIN_TOKEN_LENGTH = 16;
 const MAX_JOB_ID_CHARS = 200;
@@ -35,19 +39,17 @@ export default {
       if (request.method !== 'GET' && request.method !== 'HEAD') return routingReply(405, '/health takes GET');
       return health(request, settings);
     }
+    const coordinated = await coordinate(request, env, url, (r) => denied(r, settings));
+    if (coordinated) return coordinated;
     if (url.pathname !== '/compute') {
       return routingReply(
         404,
-        `no such endpoint: ${request.method} ${url.pathname}; this worker serves POST /compute and GET /health`,
+        `no such endpoint: ${request.method} ${url.pathname}; this worker serves POST /compute, GET /health and the volunteer coordinator under /browser`,
       );
     }
     if (request.method !== 'POST') return routingReply(405, '/compute takes POST');
-    if (settings.misconfigured) return failureReply('internal', settings.misconfigured);
-    if (!(await authorized(request.headers.get('authorization'), settings.token))) {
-      return failureReply('unauthorized', 'Authorization: Bearer <PACKETFS_WORKER_TOKEN> is missing or wrong', null, {
-        'www-authenticate': 'Bearer',
-      });
-    }
+    const refused = await denied(request, settings);
+    if (refused) return refused;
     // Requests in one isolate share its 128 MB: past the cap, push back rather than run out.
     if (inFlight >= settings.maxConcurrency) {
       return failureReply('busy', `all ${settings.maxConcurrency} slots of this isolate are busy`);
@@ -97,6 +99,17 @@ function positive(value, fallback) {
  * Compares digests, so the time taken says nothing about how much of the token matched. The
  * scheme is matched in any case (RFC 7235 §2.1), as the Java workers and the dispatcher do.
  */
+/** Why a dispatcher's request is refused (no usable token here, or not its token), or null. */
+async function denied(request, settings) {
+  if (settings.misconfigured) return failureReply('internal', settings.misconfigured);
+  if (!(await authorized(request.headers.get('authorization'), settings.token))) {
+    return failureReply('unauthorized', 'Authorization: Bearer <PACKETFS_WORKER_TOKEN> is missing or wrong', null, {
+      'www-authenticate': 'Bearer',
+    });
+  }
+  return null;
+}
+
 async function authorized(header, token) {
   const bearer = /^\s*bearer +(\S+)\s*$/i.exec(header ?? '');
   if (!bearer) return false;

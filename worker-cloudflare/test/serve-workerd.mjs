@@ -50,6 +50,10 @@ const mf = new Miniflare({
   modulesRoot: out,
   scriptPath: join(out, 'worker.js'),
   bindings: { ...config.vars, ...vars },
+  // The volunteer shards, with WebSocket hibernation as on Cloudflare.
+  durableObjects: Object.fromEntries(
+    config.durable_objects.bindings.map((b) => [b.name, { className: b.class_name, useSQLite: true }]),
+  ),
   host: '127.0.0.1',
   port,
 });
