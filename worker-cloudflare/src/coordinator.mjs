@@ -2,7 +2,7 @@
 // lease them programs on a dispatcher's behalf (docs/volunteer-protocol.md, "The edge coordinator").
 //
 //   GET  /browser         a volunteer's WebSocket: the volunteer protocol, unchanged
-//   POST /browser/lease   a dispatcher's lease: {"program", "deadline_ms", "exclude_nodes"?, "exclude_addresses"?}
+//   POST /browser/lease   a dispatcher's lease: {"program", "deadline_ms", "exclude_nodes"?, "exclude_addresses"?, "node"?}
 //   POST /browser/close   a dispatcher's word that a node lied: {"node", "reason"?}
 //   GET  /browser/stats   volunteers, slots and busy slots per shard
 //
@@ -100,7 +100,14 @@ async function lease(body, env, settings) {
     deadline_ms: deadline,
     exclude_nodes: body.exclude_nodes ?? [],
     exclude_addresses: body.exclude_addresses ?? [],
+    node: body.node ?? null,
   });
+  if (body.node !== undefined) {
+    // A spot check: this node only, whether or not it has a free slot.
+    const shard = typeof body.node === 'string' ? shardOfNode(body.node, settings.shards) : null;
+    if (shard === null) return failureReply('bad_request', 'node must be a node id this coordinator gave');
+    return shardStub(env, shard).fetch('https://shard/lease', { method: 'POST', body: payload });
+  }
   const start = Math.floor(Math.random() * settings.shards);
   for (let i = 0; i < settings.shards; i++) {
     const reply = await shardStub(env, (start + i) % settings.shards).fetch('https://shard/lease', {
@@ -197,8 +204,30 @@ export class VolunteerShard extends DurableObject {
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  /** A free volunteer, not one excluded, in turn; its answer, or why there is none. */
-  async lease({ program, deadline_ms: deadlineMs, exclude_nodes: excludeNodes, exclude_addresses: excludeAddresses }) {
+  /**
+   * A free volunteer, not one excluded, in turn, or the one named (even when all its slots are
+   * taken); its answer, or why there is none.
+   */
+  async lease({
+    program,
+    deadline_ms: deadlineMs,
+    exclude_nodes: excludeNodes,
+    exclude_addresses: excludeAddresses,
+    node: only,
+  }) {
+    if (only) {
+      const named = this.ctx
+        .getWebSockets(`n:${only}`)
+        .filter((ws) => ws.readyState === OPEN && ws.deserializeAttachment().concurrency > 0);
+      if (named.length === 0) {
+        return jsonReply(502, {
+          node: only,
+          error: `volunteer ${only} is not connected`,
+          error_code: 'volunteer_left',
+        });
+      }
+      return this.send(named[0], program, deadlineMs);
+    }
     const nodes = new Set(excludeNodes);
     const addresses = new Set(excludeAddresses);
     const free = this.ctx.getWebSockets().filter((ws) => {
@@ -212,7 +241,11 @@ export class VolunteerShard extends DurableObject {
       );
     });
     if (free.length === 0) return jsonReply(409, { error: 'no free volunteer in this shard' });
-    const ws = free[this.cursor++ % free.length];
+    return this.send(free[this.cursor++ % free.length], program, deadlineMs);
+  }
+
+  /** Sends one lease to the volunteer on `ws`; its answer, a timeout, or its leaving. */
+  async send(ws, program, deadlineMs) {
     const { node, address } = ws.deserializeAttachment();
     const id = (this.nextLease++).toString(36) + randomHex(2);
     const answer = new Promise((resolve) => {

@@ -208,6 +208,26 @@ describe('leasing', () => {
     await leave(v);
   });
 
+  test('a spot check goes to the node it names, even with its slots taken; a gone node is 502', async () => {
+    const held = [];
+    const v = volunteer({ address: addressIn(1), answer: (l) => void held.push(l) });
+    const { node } = await v.welcome;
+    const first = lease({ program: PROGRAM, deadline_ms: 10_000 });
+    await statsWhen((s) => s.busy === 1);
+    const check = lease({ program: PROGRAM, deadline_ms: 10_000, node });
+    await statsWhen((s) => s.busy === 2);
+    for (const l of held) v.ws.send(JSON.stringify(checksumOf(l)));
+    for (const r of [await first, await check]) {
+      assert.equal(r.status, 200);
+      assert.equal(r.body.node, node);
+    }
+    await leave(v);
+    const gone = await lease({ program: PROGRAM, deadline_ms: 1000, node });
+    assert.equal(gone.status, 502);
+    assert.equal(gone.body.error_code, 'volunteer_left');
+    assert.equal((await lease({ program: PROGRAM, deadline_ms: 1000, node: 'not-a-node' })).status, 400);
+  });
+
   test('a lease not answered by its deadline ends with 504 timeout', async () => {
     const v = volunteer();
     await v.welcome;
