@@ -35,5 +35,5 @@ export async function startWorker(vars) {
       process.kill(-child.pid, 'SIGKILL'); // anything that outlived it
     } catch {}
   };
-  return { url, stop, log: () => log };
+  return { url, stop, log: () => log, pid: child.pid };
 }
