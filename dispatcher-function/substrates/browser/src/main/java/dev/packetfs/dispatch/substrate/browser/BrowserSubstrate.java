@@ -230,9 +230,6 @@ public final class BrowserSubstrate implements SubstrateAdapter {
     @Override
     public void close() {
         checks.shutdownNow();
-        for (VolunteerNode n : leases.nodes()) {
-            n.link.close(1001, "the dispatcher is stopping");
-        }
         leases.close();
     }
 }

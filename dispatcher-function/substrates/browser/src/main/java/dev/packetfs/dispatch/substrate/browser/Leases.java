@@ -26,7 +26,7 @@ import java.util.function.Predicate;
  * when theirs leaves. The live nodes' slots, and those of nodes not yet trusted, are counted here,
  * for the substrate's capacity.
  */
-final class Leases implements AutoCloseable {
+final class Leases implements VolunteerPool {
     /** Nodes looked at for one pick before giving up (a quorum may rule many out). */
     private static final int PICK_SCAN = 256;
 
@@ -76,11 +76,13 @@ final class Leases implements AutoCloseable {
         nodes.put(node.id, node);
     }
 
-    VolunteerNode node(String id) {
+    @Override
+    public VolunteerNode node(String id) {
         return nodes.get(id);
     }
 
-    int nodeCount() {
+    @Override
+    public int nodeCount() {
         return nodes.size();
     }
 
@@ -97,7 +99,8 @@ final class Leases implements AutoCloseable {
     }
 
     /** A verified answer: the node is trusted a little more, and maybe its slots no longer count as untrusted. */
-    void credit(VolunteerNode node) {
+    @Override
+    public void credit(VolunteerNode node) {
         untrustedSlots.addAndGet(-node.credit(settings.trustAfter()));
     }
 
@@ -121,13 +124,13 @@ final class Leases implements AutoCloseable {
         }
     }
 
-    /** Slots of the live nodes. */
-    int slots() {
+    @Override
+    public int slots() {
         return slots.get();
     }
 
-    /** Slots of the live nodes not yet trusted. */
-    int untrustedSlots() {
+    @Override
+    public int untrustedSlots() {
         return untrustedSlots.get();
     }
 
@@ -182,7 +185,8 @@ final class Leases implements AutoCloseable {
      * Leases the program to the next free node, waiting for a slot to free if none is (until the
      * deadline); if the node leaves, to another.
      */
-    CompletableFuture<Answer> lease(Program program, long deadline, Set<String> excluded) {
+    @Override
+    public CompletableFuture<Answer> lease(Program program, long deadline, Set<String> excluded) {
         VolunteerNode node = pick(n -> !excluded.contains(n.id), false);
         if (node != null) {
             return leaseTo(node, program, deadline, excluded, n -> true);
@@ -283,6 +287,31 @@ final class Leases implements AutoCloseable {
         return lease.answer;
     }
 
+    @Override
+    public CompletableFuture<Answer> second(
+            Program program, long deadline, VolunteerNode first, boolean distinctAddress) {
+        Predicate<VolunteerNode> independent =
+                n -> !n.id.equals(first.id) && (!distinctAddress || !n.address.equals(first.address));
+        VolunteerNode b = pick(independent, false);
+        if (b == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        stats.quorums.incrementAndGet();
+        return leaseTo(b, program, deadline, Set.of(first.id), independent);
+    }
+
+    @Override
+    public CompletableFuture<KernelResult> check(VolunteerNode node, Program program, long deadline) {
+        return node.tryTake(true) ? send(node, program, deadline) : null;
+    }
+
+    @Override
+    public void disconnect(VolunteerNode node, String reason) {
+        retire(node);
+        node.link.close(1008, reason);
+        failLeasesOf(node, "browser " + node.id + " was disconnected");
+    }
+
     /**
      * The next eligible node with a free slot, its slot taken; null if none. Nodes come off the
      * ready queue in turn, so load spreads; ineligible ones go back where they were.
@@ -324,8 +353,12 @@ final class Leases implements AutoCloseable {
         return List.copyOf(nodes.values());
     }
 
+    /** Closes every connection ({@code 1001}: the dispatcher is stopping) and stops the timers. */
     @Override
     public void close() {
+        for (VolunteerNode n : nodes()) {
+            n.link.close(1001, "the dispatcher is stopping");
+        }
         timers.shutdownNow();
         nodes.clear();
     }

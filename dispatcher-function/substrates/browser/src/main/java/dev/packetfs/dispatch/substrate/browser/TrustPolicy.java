@@ -6,11 +6,9 @@ import dev.packetfs.kernel.Op;
 import dev.packetfs.kernel.Program;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +26,7 @@ final class TrustPolicy {
     private static final int SPOT_CHECK_BYTES = 4096;
 
     private final BrowserSettings settings;
-    private final Leases leases;
+    private final VolunteerPool leases;
     private final TrustedRecompute trusted;
     private final ResultCorrector corrector;
     private final BrowserStats stats;
@@ -38,7 +36,7 @@ final class TrustPolicy {
 
     TrustPolicy(
             BrowserSettings settings,
-            Leases leases,
+            VolunteerPool leases,
             TrustedRecompute trusted,
             ResultCorrector corrector,
             BrowserStats stats) {
@@ -64,27 +62,19 @@ final class TrustPolicy {
             maybeSpotCheck(a);
             return CompletableFuture.completedFuture(new Verified(first.result(), "browser/" + a.id));
         }
-        Predicate<VolunteerNode> independent =
-                n -> !n.id.equals(a.id) && (!settings.distinctAddresses() || !n.address.equals(a.address));
-        VolunteerNode b = leases.pick(independent, false);
-        if (b == null) {
-            return recomputeAgainst(program, List.of(first));
-        }
-        stats.quorums.incrementAndGet();
-        return leases.leaseTo(b, program, deadline, Set.of(a.id), independent)
-                .handle((second, error) -> second)
-                .thenCompose(second -> {
-                    if (second == null) {
-                        return recomputeAgainst(program, List.of(first));
-                    }
-                    if (second.result().equals(first.result())) {
-                        leases.credit(a);
-                        leases.credit(second.node());
-                        return CompletableFuture.completedFuture(
-                                new Verified(first.result(), "browser/" + a.id + "+" + second.node().id));
-                    }
-                    return recomputeAgainst(program, List.of(first, second));
-                });
+        CompletableFuture<Leases.Answer> quorum = leases.second(program, deadline, a, settings.distinctAddresses());
+        return quorum.handle((second, error) -> second).thenCompose(second -> {
+            if (second == null) {
+                return recomputeAgainst(program, List.of(first));
+            }
+            if (second.result().equals(first.result())) {
+                leases.credit(a);
+                leases.credit(second.node());
+                return CompletableFuture.completedFuture(
+                        new Verified(first.result(), "browser/" + a.id + "+" + second.node().id));
+            }
+            return recomputeAgainst(program, List.of(first, second));
+        });
     }
 
     /** The dispatcher's own answer decides; a node whose answer differs is caught. */
@@ -124,29 +114,29 @@ final class TrustPolicy {
 
     /** A known-answer check of {@code node} now, on a slot over its capacity if need be. */
     void spotCheck(VolunteerNode node) {
-        if (!node.tryTake(true)) {
-            return;
-        }
-        stats.spotChecks.incrementAndGet();
         byte[] data = new byte[SPOT_CHECK_BYTES];
         ThreadLocalRandom.current().nextBytes(data);
         Op op = Op.values()[ThreadLocalRandom.current().nextInt(Op.values().length)];
         Program check = new Program(
                 op, ThreadLocalRandom.current().nextInt(256), null, data, 0, Program.TO_END, OptionalLong.empty());
         KernelResult known = Kernel.execute(check);
-        leases.send(node, check, System.nanoTime() + TimeUnit.SECONDS.toNanos(30))
-                .whenComplete((answer, error) -> {
-                    if (error == null && !answer.equals(known)) {
-                        caught(node, "spot check: " + op + " answer " + answer.toJson() + ", known " + known.toJson());
-                    } else if (error == null) {
-                        leases.credit(node);
-                    }
-                });
+        CompletableFuture<KernelResult> sent =
+                leases.check(node, check, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+        if (sent == null) {
+            return;
+        }
+        stats.spotChecks.incrementAndGet();
+        sent.whenComplete((answer, error) -> {
+            if (error == null && !answer.equals(known)) {
+                caught(node, "spot check: " + op + " answer " + answer.toJson() + ", known " + known.toJson());
+            } else if (error == null) {
+                leases.credit(node);
+            }
+        });
     }
 
     /** A node that gave a wrong answer: disconnected, and everything it was trusted with recomputed. */
     void caught(VolunteerNode node, String why) {
-        leases.retire(node);
         // Even a node that left already: what it was trusted with is re-run.
         List<VolunteerNode.Unverified> trustedWith = node.catchLying();
         if (trustedWith == null) {
@@ -154,8 +144,7 @@ final class TrustPolicy {
         }
         stats.caught.incrementAndGet();
         LOG.warn("browser {} from {} caught: {}; disconnecting it", node.id, node.address, why);
-        node.link.close(1008, "a result failed verification");
-        leases.failLeasesOf(node, "browser " + node.id + " was disconnected");
+        leases.disconnect(node, "a result failed verification");
         for (VolunteerNode.Unverified u : trustedWith) {
             trusted.run(u.program()).whenComplete((truth, error) -> {
                 if (error != null) {
