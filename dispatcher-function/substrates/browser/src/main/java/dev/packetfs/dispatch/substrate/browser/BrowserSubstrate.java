@@ -9,6 +9,7 @@ import dev.packetfs.dispatch.substrate.SubstrateAdapter;
 import dev.packetfs.dispatch.substrate.SubstrateCapability;
 import dev.packetfs.kernel.Program;
 import dev.packetfs.protocol.fetch.FetchException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
@@ -32,9 +33,11 @@ public final class BrowserSubstrate implements SubstrateAdapter {
     private final VersionPin pin;
     private final SubstrateCapability capability;
     private final BrowserStats stats = new BrowserStats();
-    private final Leases leases;
+    private final VolunteerPool leases;
     private final TrustPolicy trust;
+    /** The coordinator's side of the volunteer protocol; null when the volunteers are at the edge. */
     private final CoordinatorProtocol protocol;
+
     private final TrustedRecompute trusted;
     private final ExecutorService checks = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "packetfs-browser-address-check");
@@ -49,6 +52,35 @@ public final class BrowserSubstrate implements SubstrateAdapter {
             VolunteerAddressCheck addresses,
             VersionPin pin,
             Duration maxDuration) {
+        this(settings, trusted, corrector, addresses, pin, maxDuration, null, null);
+    }
+
+    /**
+     * The substrate with its volunteers at the edge coordinator ({@code coordinator}, the Worker's
+     * base URL), leased to with the worker token: they join the Worker's {@code /browser}, not this
+     * dispatcher's.
+     */
+    public static BrowserSubstrate atEdge(
+            BrowserSettings settings,
+            TrustedRecompute trusted,
+            ResultCorrector corrector,
+            VolunteerAddressCheck addresses,
+            VersionPin pin,
+            Duration maxDuration,
+            URI coordinator,
+            String token) {
+        return new BrowserSubstrate(settings, trusted, corrector, addresses, pin, maxDuration, coordinator, token);
+    }
+
+    private BrowserSubstrate(
+            BrowserSettings settings,
+            TrustedRecompute trusted,
+            ResultCorrector corrector,
+            VolunteerAddressCheck addresses,
+            VersionPin pin,
+            Duration maxDuration,
+            URI edge,
+            String token) {
         this.addresses = addresses;
         this.pin = pin;
         this.trusted = trusted;
@@ -62,9 +94,18 @@ public final class BrowserSubstrate implements SubstrateAdapter {
                 false,
                 Integer.MAX_VALUE,
                 false);
-        this.leases = new Leases(settings, stats);
-        this.trust = new TrustPolicy(settings, leases, trusted, corrector, stats);
-        this.protocol = new CoordinatorProtocol(settings, leases, trust);
+        if (edge == null) {
+            Leases local = new Leases(settings, stats);
+            this.leases = local;
+            this.trust = new TrustPolicy(settings, local, trusted, corrector, stats);
+            this.protocol = new CoordinatorProtocol(settings, local, trust);
+        } else {
+            EdgeVolunteers remote = new EdgeVolunteers(edge, token, settings, stats);
+            this.leases = remote;
+            this.trust = new TrustPolicy(settings, remote, trusted, corrector, stats);
+            this.protocol = null;
+            remote.onMalformed(trust::caught);
+        }
     }
 
     @Override
@@ -206,17 +247,31 @@ public final class BrowserSubstrate implements SubstrateAdapter {
 
     /** A browser connected; it gets work once it has said hello. */
     public void join(String nodeId, NodeLink link, String address) {
-        protocol.join(nodeId, link, address);
+        ownCoordinator().join(nodeId, link, address);
     }
 
     /** A browser disconnected: its leases go to other browsers. */
     public void leave(String nodeId) {
-        protocol.leave(nodeId);
+        ownCoordinator().leave(nodeId);
     }
 
     /** One message from a browser. */
     public void message(String nodeId, String text) {
-        protocol.message(nodeId, text);
+        ownCoordinator().message(nodeId, text);
+    }
+
+    private CoordinatorProtocol ownCoordinator() {
+        if (protocol == null) {
+            throw new IllegalStateException("volunteers join the edge coordinator, not this dispatcher");
+        }
+        return protocol;
+    }
+
+    /** The edge coordinator's stats read now (tests); a no-op for the dispatcher's own volunteers. */
+    void refreshVolunteers() {
+        if (leases instanceof EdgeVolunteers edge) {
+            edge.refresh();
+        }
     }
 
     /** A known-answer check of one node now (tests; an operator's console). */
