@@ -230,15 +230,20 @@ public final class DispatcherStack extends Stack {
         settings.flyioUrl().ifPresent(u -> env.put("PACKETFS_SUBSTRATES_FLYIO_URL", u));
         settings.cloudrunUrl().ifPresent(u -> env.put("PACKETFS_SUBSTRATES_CLOUDRUN_URL", u));
         settings.cloudflareUrl().ifPresent(u -> env.put("PACKETFS_SUBSTRATES_CLOUDFLARE_URL", u));
+        // The Worker holds the volunteers too (its Durable Objects): the drain leases to them there.
+        settings.cloudflareUrl().ifPresent(u -> env.put("PACKETFS_BROWSER_EDGE_URL", u));
         return env;
     }
 
-    /** The drain's substrates: its own JVM, the worker, and Fly.io, Cloud Run and Cloudflare when their URLs are given. */
+    /**
+     * The drain's substrates: its own JVM, the worker, and Fly.io, Cloud Run and Cloudflare when
+     * their URLs are given, with the volunteers Cloudflare's Worker holds.
+     */
     private static List<String> drainSubstrates(DispatcherSettings settings) {
         List<String> names = new ArrayList<>(List.of("local", "lambda"));
         settings.flyioUrl().ifPresent(u -> names.add("flyio"));
         settings.cloudrunUrl().ifPresent(u -> names.add("cloudrun"));
-        settings.cloudflareUrl().ifPresent(u -> names.add("cloudflare"));
+        settings.cloudflareUrl().ifPresent(u -> names.addAll(List.of("cloudflare", "browser")));
         return names;
     }
 

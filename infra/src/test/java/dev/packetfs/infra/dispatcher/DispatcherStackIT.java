@@ -2,6 +2,7 @@ package dev.packetfs.infra.dispatcher;
 
 import static dev.packetfs.infra.IamPolicies.map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.packetfs.infra.ContextValues;
@@ -55,6 +56,8 @@ class DispatcherStackIT {
                         "https://packetfs-worker.fly.dev",
                         "packetfs:cloudrunUrl",
                         "https://packetfs-worker-abc123-uc.a.run.app",
+                        "packetfs:cloudflareUrl",
+                        "https://packetfs-worker.example.workers.dev",
                         "packetfs:drainRateMinutes",
                         5,
                         "packetfs:maxDrains",
@@ -215,6 +218,12 @@ class DispatcherStackIT {
         Map<String, Object> given = environment(publicApi, drain(publicApi));
         assertEquals("https://packetfs-worker.fly.dev", given.get("PACKETFS_SUBSTRATES_FLYIO_URL"));
         assertEquals("https://packetfs-worker-abc123-uc.a.run.app", given.get("PACKETFS_SUBSTRATES_CLOUDRUN_URL"));
+        assertEquals("https://packetfs-worker.example.workers.dev", given.get("PACKETFS_SUBSTRATES_CLOUDFLARE_URL"));
+        assertEquals(
+                "https://packetfs-worker.example.workers.dev",
+                given.get("PACKETFS_BROWSER_EDGE_URL"),
+                "the volunteers are the Worker's: the drain leases to them there");
+        assertFalse(env.containsKey("PACKETFS_BROWSER_EDGE_URL"), "no Worker, no edge coordinator");
     }
 
     @Test
@@ -234,9 +243,9 @@ class DispatcherStackIT {
                 env);
         Map<String, Object> open = environment(publicApi, api(publicApi));
         assertEquals(
-                "local,lambda,flyio,cloudrun",
+                "local,lambda,flyio,cloudrun,cloudflare,browser",
                 open.get("PACKETFS_API_SUBSTRATES"),
-                "the drain's substrates, Fly.io and Cloud Run given");
+                "the drain's substrates, Fly.io, Cloud Run and Cloudflare (with its volunteers) given");
         assertEquals(Map.of("Ref", apiKeySecret(publicApi)), open.get("PACKETFS_API_KEY_SECRET_ARN"));
         assertEquals("7", open.get("PACKETFS_DRAIN_MAX_DRAINS"));
     }
