@@ -46,6 +46,7 @@ class ArchitectureTest {
             "dispatcher-function/substrates/cloudflare",
             "dispatcher-function/substrates/cloudrun",
             "dispatcher-function/substrates/browser",
+            "dispatcher-function/substrates/browser-socket",
             "dispatcher-function/api",
             "dispatcher-function/server",
             "dispatcher-function/lambda-url",

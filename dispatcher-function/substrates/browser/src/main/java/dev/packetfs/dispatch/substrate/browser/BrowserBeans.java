@@ -2,6 +2,7 @@ package dev.packetfs.dispatch.substrate.browser;
 
 import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.queue.JobRecords;
+import dev.packetfs.dispatch.runtime.DeploymentSecrets;
 import dev.packetfs.dispatch.runtime.PacketfsConfig;
 import dev.packetfs.kernel.Kernel;
 import dev.packetfs.kernel.KernelResult;
@@ -47,6 +48,7 @@ public class BrowserBeans {
             PacketfsConfig packetfs,
             WindowFetcher fetcher,
             JobRecords records,
+            DeploymentSecrets secrets,
             MeterRegistry registry) {
         BrowserSettings settings = new BrowserSettings(
                 config.maxNodeConcurrency(),
@@ -63,13 +65,19 @@ public class BrowserBeans {
         PublicAddressPolicy volunteers =
                 PublicAddressPolicy.allowing(config.allowHosts().orElse(null));
         // Corrections read and write the queue, which may block: never on the caller's event loop.
-        BrowserSubstrate browsers = wire(
-                settings,
-                fetcher,
-                volunteers,
-                (jobId, truth) -> recomputeExecutor.execute(() -> correct(records, jobId, truth)),
-                config.maxDuration(),
-                recomputeExecutor);
+        ResultCorrector corrector = (jobId, truth) -> recomputeExecutor.execute(() -> correct(records, jobId, truth));
+        BrowserSubstrate browsers = config.edgeUrl()
+                .map(edge -> wireAtEdge(
+                        settings,
+                        fetcher,
+                        volunteers,
+                        corrector,
+                        config.maxDuration(),
+                        recomputeExecutor,
+                        edge,
+                        secrets.workerTokenFor(config.edgeToken(), "packetfs.browser.edge-url")))
+                .orElseGet(
+                        () -> wire(settings, fetcher, volunteers, corrector, config.maxDuration(), recomputeExecutor));
         register(registry, browsers);
         return browsers;
     }
@@ -79,7 +87,7 @@ public class BrowserBeans {
      * volunteers and pin the versions they read, and to the volunteers' address rules. Reads and
      * recomputations run on {@code executor}, never on the caller's thread.
      */
-    static BrowserSubstrate wire(
+    public static BrowserSubstrate wire(
             BrowserSettings settings,
             WindowFetcher fetcher,
             PublicAddressPolicy volunteers,
@@ -93,6 +101,27 @@ public class BrowserBeans {
                 program -> volunteerRefusal(volunteers, program),
                 (url, timeout) -> probe(fetcher, url, timeout, executor),
                 maxDuration);
+    }
+
+    /** As {@link #wire}, its volunteers at the edge coordinator {@code edge}, leased to with {@code token}. */
+    static BrowserSubstrate wireAtEdge(
+            BrowserSettings settings,
+            WindowFetcher fetcher,
+            PublicAddressPolicy volunteers,
+            ResultCorrector corrector,
+            Duration maxDuration,
+            Executor executor,
+            URI edge,
+            String token) {
+        return BrowserSubstrate.atEdge(
+                settings,
+                program -> recompute(fetcher, program, executor),
+                corrector,
+                program -> volunteerRefusal(volunteers, program),
+                (url, timeout) -> probe(fetcher, url, timeout, executor),
+                maxDuration,
+                edge,
+                token);
     }
 
     /** packetfs_browser_* at /q/metrics: the volunteers, and what verifying them costs and finds. */

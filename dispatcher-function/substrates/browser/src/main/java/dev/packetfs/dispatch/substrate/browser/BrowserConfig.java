@@ -2,6 +2,7 @@ package dev.packetfs.dispatch.substrate.browser;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -9,6 +10,17 @@ import java.util.Optional;
 /** {@code packetfs.browser.*}: the volunteer coordinator. */
 @ConfigMapping(prefix = "packetfs.browser")
 public interface BrowserConfig {
+
+    /**
+     * The edge coordinator's base URL: the Cloudflare Worker whose Durable Objects hold the
+     * volunteers (docs/volunteer-protocol.md, "The edge coordinator"). Set, volunteers join there,
+     * not at this dispatcher's {@code /browser}, and leases go to it over HTTPS with the worker
+     * token. Unset (the default): volunteers join this dispatcher.
+     */
+    Optional<URI> edgeUrl();
+
+    /** The token the edge coordinator takes; unset: the worker token ({@code packetfs.worker.token}). */
+    Optional<String> edgeToken();
 
     /**
      * Page origins whose browsers may join (the {@code Origin} of the WebSocket handshake), e.g.

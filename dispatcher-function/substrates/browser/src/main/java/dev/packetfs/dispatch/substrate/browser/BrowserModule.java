@@ -9,15 +9,20 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The {@code browser} substrate, offered wherever this module is (the long-running server): its
- * capacity is whatever volunteers are connected, none at first.
+ * The {@code browser} substrate, offered where volunteers can join: an edge coordinator
+ * ({@code packetfs.browser.edge-url}), or this dispatcher's own WebSocket (browser-socket, in the
+ * long-running server). Its capacity is whatever volunteers are connected, none at first.
  */
 @ApplicationScoped
 public class BrowserModule implements SubstrateModule {
     private final Instance<BrowserSubstrate> browsers;
+    private final BrowserConfig config;
+    private final Instance<VolunteerSocket> sockets;
 
-    BrowserModule(Instance<BrowserSubstrate> browsers) {
+    BrowserModule(Instance<BrowserSubstrate> browsers, BrowserConfig config, Instance<VolunteerSocket> sockets) {
         this.browsers = browsers;
+        this.config = config;
+        this.sockets = sockets;
     }
 
     @Override
@@ -33,6 +38,6 @@ public class BrowserModule implements SubstrateModule {
 
     @Override
     public Optional<SubstrateAdapter> adapter() {
-        return Optional.of(browsers.get());
+        return config.edgeUrl().isPresent() || sockets.isResolvable() ? Optional.of(browsers.get()) : Optional.empty();
     }
 }

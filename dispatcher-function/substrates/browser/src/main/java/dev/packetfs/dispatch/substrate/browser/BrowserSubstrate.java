@@ -245,26 +245,30 @@ public final class BrowserSubstrate implements SubstrateAdapter {
 
     // -- connections: the coordinator's WebSocket hands each event over -------------------------
 
-    /** A browser connected; it gets work once it has said hello. */
+    /**
+     * A browser connected; it gets work once it has said hello. With the volunteers at the edge it
+     * is closed at once ({@code 1008}), saying so: it should join the edge coordinator.
+     */
     public void join(String nodeId, NodeLink link, String address) {
-        ownCoordinator().join(nodeId, link, address);
+        if (protocol == null) {
+            link.close(1008, "this dispatcher's volunteers join its edge coordinator");
+            return;
+        }
+        protocol.join(nodeId, link, address);
     }
 
     /** A browser disconnected: its leases go to other browsers. */
     public void leave(String nodeId) {
-        ownCoordinator().leave(nodeId);
+        if (protocol != null) {
+            protocol.leave(nodeId);
+        }
     }
 
     /** One message from a browser. */
     public void message(String nodeId, String text) {
-        ownCoordinator().message(nodeId, text);
-    }
-
-    private CoordinatorProtocol ownCoordinator() {
-        if (protocol == null) {
-            throw new IllegalStateException("volunteers join the edge coordinator, not this dispatcher");
+        if (protocol != null) {
+            protocol.message(nodeId, text);
         }
-        return protocol;
     }
 
     /** The edge coordinator's stats read now (tests); a no-op for the dispatcher's own volunteers. */

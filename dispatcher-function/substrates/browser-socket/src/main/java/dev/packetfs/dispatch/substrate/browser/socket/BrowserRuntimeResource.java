@@ -1,4 +1,4 @@
-package dev.packetfs.dispatch.substrate.browser;
+package dev.packetfs.dispatch.substrate.browser.socket;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;

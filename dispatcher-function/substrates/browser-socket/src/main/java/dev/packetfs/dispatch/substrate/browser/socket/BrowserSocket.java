@@ -1,5 +1,8 @@
-package dev.packetfs.dispatch.substrate.browser;
+package dev.packetfs.dispatch.substrate.browser.socket;
 
+import dev.packetfs.dispatch.substrate.browser.BrowserSubstrate;
+import dev.packetfs.dispatch.substrate.browser.NodeLink;
+import dev.packetfs.dispatch.substrate.browser.VolunteerSocket;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnOpen;
@@ -16,7 +19,7 @@ import jakarta.inject.Inject;
  * event loop: they only parse and hand over.
  */
 @WebSocket(path = "/browser")
-public class BrowserSocket {
+public class BrowserSocket implements VolunteerSocket {
 
     @Inject
     BrowserSubstrate browsers;

@@ -1,5 +1,6 @@
-package dev.packetfs.dispatch.substrate.browser;
+package dev.packetfs.dispatch.substrate.browser.socket;
 
+import dev.packetfs.dispatch.substrate.browser.BrowserConfig;
 import io.quarkus.websockets.next.HttpUpgradeCheck;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;

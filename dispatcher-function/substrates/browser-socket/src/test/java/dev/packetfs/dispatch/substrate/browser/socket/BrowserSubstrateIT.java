@@ -1,4 +1,4 @@
-package dev.packetfs.dispatch.substrate.browser;
+package dev.packetfs.dispatch.substrate.browser.socket;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -9,6 +9,10 @@ import dev.packetfs.dispatch.contract.SubstrateAdapterContract;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
+import dev.packetfs.dispatch.substrate.browser.BrowserBeans;
+import dev.packetfs.dispatch.substrate.browser.BrowserSettings;
+import dev.packetfs.dispatch.substrate.browser.BrowserSubstrate;
+import dev.packetfs.dispatch.substrate.browser.NodeLink;
 import dev.packetfs.protocol.fetch.FetchLimits;
 import dev.packetfs.protocol.fetch.PublicAddressPolicy;
 import dev.packetfs.protocol.fetch.WindowFetcher;
