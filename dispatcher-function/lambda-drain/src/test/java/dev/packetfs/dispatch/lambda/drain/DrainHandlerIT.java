@@ -11,6 +11,7 @@ import dev.packetfs.dispatch.job.JobResult;
 import dev.packetfs.dispatch.queue.JobQueue;
 import dev.packetfs.dispatch.queue.redis.DrainLeases;
 import dev.packetfs.dispatch.runtime.DrainStarter;
+import dev.packetfs.dispatch.select.SubstrateSelector;
 import dev.packetfs.kernel.Kernel;
 import dev.packetfs.kernel.Op;
 import dev.packetfs.kernel.Program;
@@ -59,6 +60,9 @@ class DrainHandlerIT {
                     "127.0.0.1");
         }
     }
+
+    @Inject
+    SubstrateSelector selector;
 
     @Inject
     JobQueue queue;
@@ -112,6 +116,13 @@ class DrainHandlerIT {
                         r.result().get("count").asLong());
             }
         }
+    }
+
+    /** No WebSocket of its own and no edge coordinator: no volunteer could ever join, so none is offered. */
+    @Test
+    void withoutAnEdgeCoordinatorItOffersNoVolunteers() {
+        assertFalse(selector.names().contains("browser"), selector.names().toString());
+        assertTrue(selector.names().contains("local"), selector.names().toString());
     }
 
     @Test
