@@ -106,17 +106,44 @@ async function lease(body, env, settings) {
     // A spot check: this node only, whether or not it has a free slot.
     const shard = typeof body.node === 'string' ? shardOfNode(body.node, settings.shards) : null;
     if (shard === null) return failureReply('bad_request', 'node must be a node id this coordinator gave');
-    return shardStub(env, shard).fetch('https://shard/lease', { method: 'POST', body: payload });
+    const reply = await askShard(env, shard, payload);
+    return billedReply(reply, 1, reply.body.active_ms);
   }
   const start = Math.floor(Math.random() * settings.shards);
+  let activeMs = 0;
   for (let i = 0; i < settings.shards; i++) {
-    const reply = await shardStub(env, (start + i) % settings.shards).fetch('https://shard/lease', {
-      method: 'POST',
-      body: payload,
-    });
-    if (reply.status !== 409) return reply;
+    const reply = await askShard(env, (start + i) % settings.shards, payload);
+    activeMs += reply.body.active_ms;
+    if (reply.status !== 409) return billedReply(reply, i + 1, activeMs);
   }
-  return failureReply('busy', 'no volunteer has a free slot');
+  const busy = { success: false, error: 'no volunteer has a free slot', error_code: 'busy' };
+  return billedReply({ status: 429, body: busy }, settings.shards, activeMs, { 'retry-after': '1' });
+}
+
+async function askShard(env, shard, payload) {
+  const reply = await shardStub(env, shard).fetch('https://shard/lease', { method: 'POST', body: payload });
+  return { status: reply.status, body: await reply.json() };
+}
+
+/** Cloudflare bills a Durable Object 128 MB for the time it is active, whatever it uses. */
+const OBJECT_GB = 0.128;
+/** Incoming WebSocket messages are billed as requests at 20 to 1. */
+const MESSAGE_REQUESTS = 1 / 20;
+
+/**
+ * A lease's reply with what Cloudflare bills for it, for the dispatcher's books: this Worker's
+ * request, a request to each shard asked and the volunteer's answer message, and the time the
+ * shards were active (the one that leased is active until the answer comes).
+ */
+function billedReply({ status, body }, shardsAsked, activeMs, headers = {}) {
+  const { active_ms: _, ...reply } = body;
+  const answered = 'result' in reply || ('error' in reply && reply.node && status === 200);
+  reply.billed = {
+    requests: 1,
+    do_requests: shardsAsked + (answered ? MESSAGE_REQUESTS : 0),
+    do_gb_seconds: (OBJECT_GB * activeMs) / 1000,
+  };
+  return jsonReply(status, reply, headers);
 }
 
 async function close(body, env, settings) {
@@ -172,8 +199,12 @@ export class VolunteerShard extends DurableObject {
     switch (new URL(request.url).pathname) {
       case '/join':
         return this.join(request);
-      case '/lease':
-        return this.lease(await request.json());
+      case '/lease': {
+        // Date.now() moves only with I/O here, which the wait for a volunteer's answer is.
+        const start = Date.now();
+        const reply = await this.lease(await request.json());
+        return jsonReply(reply.status, { ...(await reply.json()), active_ms: Date.now() - start });
+      }
       case '/close':
         return this.closeNode(await request.json());
       case '/stats':

@@ -166,7 +166,9 @@ describe('leasing', () => {
     const { node } = await v.welcome;
     const r = await lease({ program: PROGRAM, deadline_ms: 10_000 });
     assert.equal(r.status, 200, JSON.stringify(r.body));
-    assert.deepEqual(r.body, { node, address: v.address, result: { checksum: 3808858755, bytes_processed: 9 } });
+    const { billed, ...answer } = r.body;
+    assert.deepEqual(answer, { node, address: v.address, result: { checksum: 3808858755, bytes_processed: 9 } });
+    assert.equal(billed.requests, 1);
     assert.deepEqual(v.leases[0].program, PROGRAM);
     assert.ok(v.leases[0].deadline_ms > 0 && v.leases[0].deadline_ms <= 10_000);
     await leave(v);
@@ -226,6 +228,25 @@ describe('leasing', () => {
     assert.equal(gone.status, 502);
     assert.equal(gone.body.error_code, 'volunteer_left');
     assert.equal((await lease({ program: PROGRAM, deadline_ms: 1000, node: 'not-a-node' })).status, 400);
+  });
+
+  test("a lease says what Cloudflare bills for it: the Worker's request, each shard asked, the answer, the time awake", async () => {
+    const v = volunteer({
+      address: addressIn(0),
+      answer: (l) => void setTimeout(() => v.ws.send(JSON.stringify(checksumOf(l))), 300),
+    });
+    await v.welcome;
+    const r = await lease({ program: PROGRAM, deadline_ms: 10_000 });
+    assert.equal(r.status, 200);
+    const { requests, do_requests: objects, do_gb_seconds: gbs } = r.body.billed;
+    assert.equal(requests, 1);
+    assert.ok([1.05, 2.05].includes(objects), `one or both shards asked, and one answer message: ${objects}`);
+    assert.ok(gbs >= 0.128 * 0.3 && gbs < 0.128 * 10, `128 MB for at least the 300 ms the answer took: ${gbs}`);
+    await leave(v);
+    const none = await lease({ program: PROGRAM, deadline_ms: 1000 });
+    assert.equal(none.status, 429);
+    assert.equal(none.body.error_code, 'busy');
+    assert.equal(none.body.billed.do_requests, SHARDS, 'every shard was asked');
   });
 
   test('a lease not answered by its deadline ends with 504 timeout', async () => {

@@ -30,10 +30,20 @@ public class BrowserModule implements SubstrateModule {
         return BrowserSubstrate.NAME;
     }
 
-    /** Volunteers are not paid. */
+    /**
+     * Volunteers are not paid; the edge coordinator is: each lease is a Workers request
+     * ($0.30 per million), Durable Object requests ($0.15 per million) and 128 MB of an object's
+     * time while it waits for the answer ($12.50 per million GB-seconds; list prices, 2026).
+     */
     @Override
     public Map<String, BigDecimal> listPrices() {
-        return Map.of();
+        return Map.of(
+                "requests",
+                new BigDecimal("0.0000003"),
+                "do_requests",
+                new BigDecimal("0.00000015"),
+                "do_gb_seconds",
+                new BigDecimal("0.0000125"));
     }
 
     @Override

@@ -198,7 +198,7 @@ public final class BrowserSubstrate implements SubstrateAdapter {
                                 verified.result().toJson(),
                                 verified.result().bytesProcessed(),
                                 ms,
-                                BilledUnits.NONE,
+                                verified.billed(),
                                 verified.where());
                     }
                     Throwable cause = cause(error);
@@ -231,7 +231,8 @@ public final class BrowserSubstrate implements SubstrateAdapter {
         stats.recomputes.incrementAndGet();
         return trusted.run(program)
                 .toCompletableFuture()
-                .thenApply(truth -> new TrustPolicy.Verified(truth, "browser/" + v.node() + "+verified"));
+                .thenApply(truth ->
+                        new TrustPolicy.Verified(truth, "browser/" + v.node() + "+verified", BilledUnits.NONE));
     }
 
     private static Throwable cause(Throwable error) {

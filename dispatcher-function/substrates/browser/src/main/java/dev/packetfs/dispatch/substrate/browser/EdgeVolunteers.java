@@ -3,6 +3,7 @@ package dev.packetfs.dispatch.substrate.browser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.packetfs.dispatch.substrate.BilledUnits;
 import dev.packetfs.kernel.KernelResult;
 import dev.packetfs.kernel.Program;
 import dev.packetfs.kernel.ProgramJson;
@@ -17,6 +18,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
@@ -175,7 +177,8 @@ final class EdgeVolunteers implements VolunteerPool {
                                 settings.maxMessagesPerSecond()));
                 if (reply.has("result")) {
                     try {
-                        return new Leases.Answer(node, KernelResult.fromJson(program.op(), reply.get("result")));
+                        return new Leases.Answer(
+                                node, KernelResult.fromJson(program.op(), reply.get("result")), billed(reply));
                     } catch (RuntimeException e) {
                         malformed.accept(node, "malformed result " + abbreviate(String.valueOf(reply.get("result"))));
                         throw new IllegalStateException(nodeId + " sent a malformed result");
@@ -190,6 +193,17 @@ final class EdgeVolunteers implements VolunteerPool {
                 throw new IllegalStateException("the edge coordinator refused a lease: HTTP " + response.statusCode()
                         + " " + abbreviate(error));
         }
+    }
+
+    /** What the coordinator says Cloudflare billed for the lease: its units as they are. */
+    private static BilledUnits billed(JsonNode reply) {
+        Map<String, Double> units = new TreeMap<>();
+        reply.path("billed").fields().forEachRemaining(e -> {
+            if (e.getValue().isNumber() && e.getValue().asDouble() >= 0) {
+                units.put(e.getKey(), e.getValue().asDouble());
+            }
+        });
+        return new BilledUnits(units);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.packetfs.dispatch.substrate.browser;
 
+import dev.packetfs.dispatch.substrate.BilledUnits;
 import dev.packetfs.kernel.KernelResult;
 import dev.packetfs.kernel.Program;
 import java.util.ArrayList;
@@ -61,8 +62,8 @@ final class Leases implements VolunteerPool {
         }
     }
 
-    /** One node's answer to one lease. */
-    record Answer(VolunteerNode node, KernelResult result) {}
+    /** One node's answer to one lease, and what the provider billed for the lease (nothing here; the edge's). */
+    record Answer(VolunteerNode node, KernelResult result, BilledUnits billed) {}
 
     Leases(BrowserSettings settings, BrowserStats stats) {
         this.settings = settings;
@@ -250,7 +251,7 @@ final class Leases implements VolunteerPool {
             Set<String> excluded,
             Predicate<VolunteerNode> eligible) {
         return send(node, program, deadline)
-                .thenApply(result -> new Answer(node, result))
+                .thenApply(result -> new Answer(node, result, BilledUnits.NONE))
                 .exceptionallyCompose(error -> {
                     Throwable cause = error instanceof CompletionException ? error.getCause() : error;
                     if (!(cause instanceof NodeLeft) || System.nanoTime() >= deadline) {

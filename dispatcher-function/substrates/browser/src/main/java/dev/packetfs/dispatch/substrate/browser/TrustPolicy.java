@@ -1,5 +1,6 @@
 package dev.packetfs.dispatch.substrate.browser;
 
+import dev.packetfs.dispatch.substrate.BilledUnits;
 import dev.packetfs.kernel.Kernel;
 import dev.packetfs.kernel.KernelResult;
 import dev.packetfs.kernel.Op;
@@ -31,8 +32,11 @@ final class TrustPolicy {
     private final ResultCorrector corrector;
     private final BrowserStats stats;
 
-    /** An answer as used, and where it came from ({@code browser/<node>}, with its verifier). */
-    record Verified(KernelResult result, String where) {}
+    /**
+     * An answer as used, where it came from ({@code browser/<node>}, with its verifier), and what its
+     * leases were billed.
+     */
+    record Verified(KernelResult result, String where, BilledUnits billed) {}
 
     TrustPolicy(
             BrowserSettings settings,
@@ -60,7 +64,7 @@ final class TrustPolicy {
             stats.unverified.incrementAndGet();
             a.acceptedUnverified(new VolunteerNode.Unverified(jobId, program, first.result()));
             maybeSpotCheck(a);
-            return CompletableFuture.completedFuture(new Verified(first.result(), "browser/" + a.id));
+            return CompletableFuture.completedFuture(new Verified(first.result(), "browser/" + a.id, first.billed()));
         }
         CompletableFuture<Leases.Answer> quorum = leases.second(program, deadline, a, settings.distinctAddresses());
         return quorum.handle((second, error) -> second).thenCompose(second -> {
@@ -70,8 +74,10 @@ final class TrustPolicy {
             if (second.result().equals(first.result())) {
                 leases.credit(a);
                 leases.credit(second.node());
-                return CompletableFuture.completedFuture(
-                        new Verified(first.result(), "browser/" + a.id + "+" + second.node().id));
+                return CompletableFuture.completedFuture(new Verified(
+                        first.result(),
+                        "browser/" + a.id + "+" + second.node().id,
+                        first.billed().plus(second.billed())));
             }
             return recomputeAgainst(program, List.of(first, second));
         });
@@ -91,7 +97,9 @@ final class TrustPolicy {
                                     + truth.toJson());
                 }
             }
-            return new Verified(truth, "browser/" + answers.get(0).node().id + "+verified");
+            BilledUnits billed =
+                    answers.stream().map(Leases.Answer::billed).reduce(BilledUnits.NONE, BilledUnits::plus);
+            return new Verified(truth, "browser/" + answers.get(0).node().id + "+verified", billed);
         });
     }
 

@@ -160,6 +160,13 @@ class EdgeBrowserSubstrateIT {
                 "two browsers agreed: " + s.location());
         assertEquals(1, browsers.stats().quorums.get());
         assertEquals(2, browsers.stats().leases.get());
+        // Both leases in the books: two Worker requests, a shard or two asked and an answer each.
+        Map<String, Double> billed = s.billed().quantities();
+        assertEquals(2.0, billed.get("requests"));
+        assertTrue(
+                List.of(2.1, 3.1, 4.1).stream().anyMatch(q -> Math.abs(q - billed.get("do_requests")) < 1e-9),
+                billed.toString());
+        assertTrue(billed.get("do_gb_seconds") >= 0, billed.toString());
     }
 
     @Test
