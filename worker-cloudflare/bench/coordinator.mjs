@@ -5,7 +5,7 @@
 //
 //   node bench/coordinator.mjs [--leases N] [--volunteers N]   a table, then one line of JSON
 import { readFileSync, readdirSync } from 'node:fs';
-import WebSocket from 'ws';
+import { volunteer } from '../test/volunteer.mjs';
 import { startWorker } from '../test/workerd.mjs';
 
 const arg = (name, fallback) => {
@@ -26,21 +26,16 @@ const worker = await startWorker({
 const sockets = [];
 try {
   let address = 0;
-  const join = () =>
-    new Promise((resolve, reject) => {
-      const n = ++address;
-      const ws = new WebSocket(`${worker.url.replace('http', 'ws')}/browser`, {
-        headers: { 'cf-connecting-ip': `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}` },
-      });
-      sockets.push(ws);
-      ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', version: 1, capabilities: { concurrency: 1 } })));
-      ws.on('message', (data) => {
-        const m = JSON.parse(data);
-        if (m.type === 'welcome') resolve();
-        if (m.type === 'lease') ws.send(JSON.stringify({ type: 'result', lease: m.lease, result: RESULT }));
-      });
-      ws.on('error', reject);
+  const join = async () => {
+    const n = ++address;
+    const v = volunteer(worker.url, {
+      address: `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`,
+      answer: (lease) => ({ type: 'result', lease: lease.lease, result: RESULT }),
     });
+    sockets.push(v.ws);
+    await v.opened;
+    await v.welcome;
+  };
   const call = async (path, body) => {
     const r = await fetch(`${worker.url}${path}`, {
       method: body ? 'POST' : 'GET',

@@ -19,7 +19,7 @@
 
 import { DurableObject } from 'cloudflare:workers';
 import { coordinatorSettings, originAllowed, shardOf, shardOfNode } from './coordinator-rules.mjs';
-import { failureReply, jsonReply } from './worker-errors.mjs';
+import { failureReply, jsonReply, routingReply } from './worker-errors.mjs';
 
 const MAX_MESSAGE_BYTES = 64 * 1024;
 const MAX_REASON_CHARS = 120;
@@ -137,7 +137,7 @@ const MESSAGE_REQUESTS = 1 / 20;
  */
 function billedReply({ status, body }, shardsAsked, activeMs, headers = {}) {
   const { active_ms: _, ...reply } = body;
-  const answered = 'result' in reply || ('error' in reply && reply.node && status === 200);
+  const answered = status === 200; // the volunteer's result or error message came
   reply.billed = {
     requests: 1,
     do_requests: shardsAsked + (answered ? MESSAGE_REQUESTS : 0),
@@ -168,10 +168,6 @@ async function stats(env, settings) {
   );
   const sum = (key) => shards.reduce((n, s) => n + s[key], 0);
   return jsonReply(200, { volunteers: sum('volunteers'), slots: sum('slots'), busy: sum('busy'), shards });
-}
-
-function routingReply(status, message) {
-  return jsonReply(status, { success: false, error: message });
 }
 
 /**

@@ -20,6 +20,11 @@ export function failureReply(code, message, jobId = null, headers = {}) {
   return jsonReply(statusOf(code), body, code === 'busy' ? { 'retry-after': '1', ...headers } : headers);
 }
 
+/** A request for no endpoint, or with the wrong method: not a job's failure, so no error_code. */
+export function routingReply(status, message) {
+  return jsonReply(status, { success: false, error: message });
+}
+
 export function jsonReply(status, body, headers = {}) {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 }

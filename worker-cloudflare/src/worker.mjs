@@ -16,7 +16,7 @@ import { WindowError } from '@packetfs/worker-protocol';
 import { AddressPolicy, parseAddress } from './address-policy.mjs';
 import { coordinate } from './coordinator.mjs';
 import { FetchError, fetchAndExecute } from './fetch-window.mjs';
-import { failureReply, jsonReply } from './worker-errors.mjs';
+import { failureReply, jsonReply, routingReply } from './worker-errors.mjs';
 
 export { VolunteerShard } from './coordinator.mjs';
 
@@ -279,10 +279,6 @@ function location(settings, request) {
  * with no error_code, because every error_code travels with its table status (a dispatcher only
  * ever calls POST /compute and GET /health).
  */
-function routingReply(status, message) {
-  return jsonReply(status, { success: false, error: message });
-}
-
 /**
  * A name's A and AAAA addresses from a DNS-over-HTTPS JSON resolver (16-byte arrays). A resolver
  * that fails or answers nonsense fails the job for now (origin_failed); `signal` (the job's

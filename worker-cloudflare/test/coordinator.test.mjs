@@ -6,8 +6,8 @@
 // shard it wants.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import WebSocket from 'ws';
 import { originAllowed, shardOf } from '../src/coordinator-rules.mjs';
+import { volunteer as connect } from './volunteer.mjs';
 import { startWorker } from './workerd.mjs';
 
 const TOKEN = 'coordinator-test-token-0123456789';
@@ -25,36 +25,9 @@ function addressIn(shard) {
   }
 }
 
-/**
- * A volunteer: connects, says hello (unless `hello` is false), answers each lease with
- * `answer(lease)` (nothing when it returns undefined). `welcome` and `closed` settle when those
- * happen; `leases` are the leases it was sent.
- */
-function volunteer({ address = addressIn(0), concurrency = 1, hello = true, origin, answer } = {}) {
-  const headers = { 'cf-connecting-ip': address, ...(origin ? { origin } : {}) };
-  const ws = new WebSocket(`${worker.url.replace('http', 'ws')}/browser`, { headers });
-  const leases = [];
-  let welcomed;
-  const welcome = new Promise((resolve) => (welcomed = resolve));
-  const closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
-  const opened = new Promise((resolve, reject) => {
-    ws.on('open', resolve);
-    ws.on('unexpected-response', (_, response) => reject(new Error(`HTTP ${response.statusCode}`)));
-    ws.on('error', reject);
-  });
-  ws.on('message', (data) => {
-    const m = JSON.parse(data);
-    if (m.type === 'welcome') welcomed(m);
-    if (m.type === 'lease') {
-      leases.push(m);
-      const reply = answer?.(m);
-      if (reply !== undefined) ws.send(JSON.stringify(reply));
-    }
-  });
-  ws.on('open', () => {
-    if (hello) ws.send(JSON.stringify({ type: 'hello', version: 1, capabilities: { concurrency, ua_class: 'node' } }));
-  });
-  return { ws, address, welcome, closed, opened, leases };
+/** A volunteer of this test's worker, from a fresh address in shard 0 unless told otherwise. */
+function volunteer({ address = addressIn(0), ...options } = {}) {
+  return connect(worker.url, { address, ...options });
 }
 
 /** Closes these volunteers and waits until each close is through. */

@@ -5,40 +5,34 @@
 // "CLOSED <node> <code> <reason>". Runs until its stdin closes (the test that started it ended).
 //
 //   node test/volunteers.mjs <worker url> <honest> <liars> [concurrency]
-import WebSocket from 'ws';
 import { execute } from '@packetfs/kernel';
+import { volunteer } from './volunteer.mjs';
 
 const [url, honest, liars, concurrency = '1'] = process.argv.slice(2);
 const say = (line) => process.stdout.write(`${line}\n`);
 
 function join(index, lies) {
-  const address = `198.51.100.${index + 1}`;
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/browser`, { headers: { 'cf-connecting-ip': address } });
   let node = '?';
-  ws.on('open', () =>
-    ws.send(JSON.stringify({ type: 'hello', version: 1, capabilities: { concurrency: Number(concurrency) } })),
-  );
-  ws.on('message', (data) => {
-    const m = JSON.parse(data);
-    if (m.type === 'welcome') {
-      node = m.node;
-      say(`JOINED ${node} ${address}`);
-    }
-    if (m.type === 'lease') {
-      say(`LEASED ${node} ${m.lease}`);
-      let reply;
+  const v = volunteer(url, {
+    address: `198.51.100.${index + 1}`,
+    concurrency: Number(concurrency),
+    answer: (lease) => {
+      say(`LEASED ${node} ${lease.lease}`);
       try {
-        const result = execute(m.program);
+        const result = execute(lease.program);
         if (lies && 'checksum' in result) result.checksum = (result.checksum + 1) % 2 ** 32;
-        reply = { type: 'result', lease: m.lease, result };
+        return { type: 'result', lease: lease.lease, result };
       } catch (e) {
-        reply = { type: 'error', lease: m.lease, error: String(e.message ?? e) };
+        return { type: 'error', lease: lease.lease, error: String(e.message ?? e) };
       }
-      ws.send(JSON.stringify(reply));
-    }
+    },
   });
-  ws.on('close', (code, reason) => say(`CLOSED ${node} ${code} ${reason}`));
-  return ws;
+  v.welcome.then((m) => {
+    node = m.node;
+    say(`JOINED ${node} ${v.address}`);
+  });
+  v.closed.then(({ code, reason }) => say(`CLOSED ${node} ${code} ${reason}`));
+  return v.ws;
 }
 
 const sockets = [];
