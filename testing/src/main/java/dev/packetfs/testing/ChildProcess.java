@@ -122,7 +122,7 @@ public final class ChildProcess implements AutoCloseable {
          * the test's JVM does, however that ends.
          */
         public ChildProcess start() throws IOException {
-            Path file = log != null ? log : Files.createTempFile("packetfs-" + name.replaceAll("\\W", "-"), ".log");
+            Path file = log != null ? log : tempFile(".log");
             ProcessBuilder builder =
                     builder().redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(file.toFile()));
             return new ChildProcess(name, builder.start(), file);
@@ -133,8 +133,8 @@ public final class ChildProcess implements AutoCloseable {
          * so that neither can fill and stall it; killed if it outlives {@code timeout}.
          */
         public Finished run(Duration timeout) throws IOException, InterruptedException {
-            Path out = Files.createTempFile("packetfs-" + name.replaceAll("\\W", "-"), ".out");
-            Path err = Files.createTempFile("packetfs-" + name.replaceAll("\\W", "-"), ".err");
+            Path out = tempFile(".out");
+            Path err = tempFile(".err");
             try {
                 Process process = builder()
                         .redirectInput(ProcessBuilder.Redirect.from(
@@ -155,6 +155,10 @@ public final class ChildProcess implements AutoCloseable {
                 Files.deleteIfExists(out);
                 Files.deleteIfExists(err);
             }
+        }
+
+        private Path tempFile(String suffix) throws IOException {
+            return Files.createTempFile("packetfs-" + name.replaceAll("\\W", "-"), suffix);
         }
 
         private ProcessBuilder builder() {
