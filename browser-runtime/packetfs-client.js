@@ -6,8 +6,9 @@
 //   fabric.onResult(id, (result) => console.log(result));
 //
 // initialize() registers the Service Worker (same-origin pages only), starts Web Workers that run
-// the shared kernel off the main thread, and joins the dispatcher's coordinator over a WebSocket
-// (protocol in README.md). It reconnects after a dropped connection, except when the
+// the shared kernel off the main thread, and joins a coordinator over a WebSocket (protocol in
+// README.md): the dispatcher's own `/browser`, or the edge coordinator's (the Cloudflare Worker's)
+// when `coordinator` names it. It reconnects after a dropped connection, except when the
 // coordinator closed it on purpose (1008: e.g. a result failed verification).
 
 const RUNTIME = new URL('./', import.meta.url);
@@ -16,6 +17,8 @@ export class PacketFSBrowserCompute extends EventTarget {
   /**
    * @param {object} [options]
    * @param {string} [options.dispatcher] the dispatcher's base URL; default: where this script came from
+   * @param {string} [options.coordinator] the WebSocket URL volunteers join, e.g. the edge
+   *   coordinator's `wss://<worker>/browser`; default: the dispatcher's `/browser`
    * @param {number} [options.concurrency] leases computed at once (one Web Worker each)
    * @param {string} [options.apiKey] for submitJob/onResult when the dispatcher has PACKETFS_API_KEY
    * @param {boolean} [options.serviceWorker] register the Service Worker (default true)
@@ -23,6 +26,7 @@ export class PacketFSBrowserCompute extends EventTarget {
   constructor(options = {}) {
     super();
     this.dispatcher = new URL(options.dispatcher ?? new URL('/', RUNTIME));
+    this.coordinator = coordinatorUrl(options.coordinator ?? new URL('/browser', this.dispatcher));
     this.concurrency = options.concurrency ?? Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 2) - 1));
     this.apiKey = options.apiKey;
     this.useServiceWorker = options.serviceWorker ?? true;
@@ -83,10 +87,8 @@ export class PacketFSBrowserCompute extends EventTarget {
   }
 
   connect() {
-    const url = new URL('/browser', this.dispatcher);
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url);
+      const socket = new WebSocket(this.coordinator);
       this.socket = socket;
       this.setState('connecting');
       socket.onopen = () =>
@@ -204,6 +206,30 @@ export class PacketFSBrowserCompute extends EventTarget {
 export function leaseAnswer({ lease, result, error, code }) {
   if (error === undefined) return { type: 'result', lease, result };
   return { type: 'error', lease, error, ...(code ? { error_code: code } : {}) };
+}
+
+/**
+ * Where this runtime's deployment says volunteers join: `packetfs-runtime.json` beside this script
+ * (`{"coordinator": "wss://…/browser"}`, written by deploy-all for the CDN, served by a dispatcher
+ * whose volunteers are at the edge); without it, the defaults of the constructor.
+ */
+export async function deploymentOptions() {
+  try {
+    const response = await fetch(new URL('packetfs-runtime.json', RUNTIME), { cache: 'no-cache' });
+    if (!response.ok) return {};
+    const { coordinator } = await response.json();
+    return typeof coordinator === 'string' && coordinator ? { coordinator } : {};
+  } catch {
+    return {};
+  }
+}
+
+/** A WebSocket URL: http(s) becomes ws(s). */
+function coordinatorUrl(url) {
+  const u = new URL(url);
+  if (u.protocol === 'https:') u.protocol = 'wss:';
+  else if (u.protocol === 'http:') u.protocol = 'ws:';
+  return u;
 }
 
 function userAgentClass() {

@@ -20,15 +20,17 @@ const USAGE = `usage: deploy-all  [--target aws|local|localstack] [--dry-run] [-
   --only P,Q          just these parts (aws: worker, flyio, cloudrun, cloudflare, dispatcher, browser;
                       local: redis, lambda, flyio, cloudrun, cloudflare, dispatcher, browsers)
   --require-approval  aws: passed to cdk deploy (never | any-change | broadening; default broadening)
-  --port-base N       local: ports N (dispatcher) to N+5 (default 8080); N+8 with --serverless
+  --port-base N       local: ports N (dispatcher) to N+5 (default 8080); N+9 with --serverless
   --serverless        local: the dispatcher as AWS runs it: the API's and the drain's function.zip
                       under the local Lambda service, the API behind a function URL that checks
                       SigV4 (AWS_IAM), secrets read by ARN from a Secrets Manager on loopback
-                      (moto_server); prints the credentials to sign with. No volunteers.
+                      (moto_server); prints the credentials to sign with. The volunteer pages
+                      are served on N+9, as the CDN serves them
   --schedule-seconds N  local --serverless: the drain's schedule, the safety net (default 60)
   --max-drains N        local --serverless: drains at once (default 2)
   --kicks on|off        local --serverless: off, only the schedule starts drains (for comparison)
-  --volunteers N      local: headless Chromium volunteers (default 2; 0 for none)
+  --volunteers N      local: headless Chromium volunteers, joining the edge coordinator in workerd
+                      (default 2; 0 for none)
   --state-dir DIR     where the deployment's state is kept (default .packetfs/deploy/<target>)
 
 A second run with nothing changed changes nothing; a run that failed resumes at the failed step.

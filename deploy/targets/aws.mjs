@@ -3,7 +3,10 @@
 //   worker stack (creates the worker token in Secrets Manager)
 //   → Fly.io app, Cloud Run service and Cloudflare Worker (given that token through stdin)
 //   → dispatcher and cost stacks (given their URLs as CDK context)
-//   → browser runtime stack (uploads browser-runtime/ to its bucket, behind CloudFront).
+//   → browser runtime stack (uploads browser-runtime/ to its bucket, behind CloudFront, with
+//     packetfs-runtime.json sending its pages to the Worker's volunteer coordinator)
+//   → the Worker again, admitting the CDN's origin (PACKETFS_BROWSER_ALLOWED_ORIGINS): the two
+//     URLs are known only once each is deployed.
 // The token's value passes from `aws secretsmanager get-secret-value` to `fly secrets import`,
 // `gcloud secrets versions add` and `wrangler secret put` through this process's memory only:
 // never an argument, a file or the terminal.
@@ -466,13 +469,7 @@ export function awsSteps(options) {
           }).status === 0,
         run(ctx) {
           const token = workerToken(ctx);
-          const out = run(wrangler(), ['deploy'], {
-            cwd: join(root, 'worker-cloudflare'),
-            capture: true,
-            env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
-          });
-          const url = /https:\/\/[\w.-]+\.workers\.dev/.exec(out.stdout)?.[0];
-          if (!url) throw new DeployError(`wrangler deploy did not print the Worker's workers.dev URL:\n${out.stdout}`);
+          const url = deployWorker(ctx);
           run(wrangler(), ['secret', 'put', 'PACKETFS_WORKER_TOKEN'], {
             cwd: join(root, 'worker-cloudflare'),
             input: `${token}\n`,
@@ -485,6 +482,24 @@ export function awsSteps(options) {
         destroy: () => run(wrangler(), ['delete', '--force'], { cwd: join(root, 'worker-cloudflare') }),
       },
     );
+  }
+  /** The volunteers' pages come from the CDN: the Worker's coordinator admits that origin. */
+  const cdnOrigin = (ctx) => (ctx.outputs.BrowserRuntimeDomain ? `https://${ctx.outputs.BrowserRuntimeDomain}` : null);
+  /** wrangler deploy, admitting the CDN's origin once it is known; the workers.dev URL it printed. */
+  function deployWorker(ctx) {
+    const origin = cdnOrigin(ctx);
+    const out = run(
+      wrangler(),
+      ['deploy', ...(origin ? ['--var', `PACKETFS_BROWSER_ALLOWED_ORIGINS:${origin}`] : [])],
+      {
+        cwd: join(root, 'worker-cloudflare'),
+        capture: true,
+        env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+      },
+    );
+    const url = /https:\/\/[\w.-]+\.workers\.dev/.exec(out.stdout)?.[0];
+    if (!url) throw new DeployError(`wrangler deploy did not print the Worker's workers.dev URL:\n${out.stdout}`);
+    return url;
   }
   steps.push(
     stackStep(
@@ -508,10 +523,31 @@ export function awsSteps(options) {
         },
       },
     ),
-    stackStep('browser', 'browser-runtime/ and the kernel uploaded to a private bucket behind CloudFront', [
-      'PacketfsBrowserRuntime',
-    ]),
+    stackStep(
+      'browser',
+      "browser-runtime/ and the kernel uploaded to a private bucket behind CloudFront; its pages join the Worker's coordinator",
+      ['PacketfsBrowserRuntime'],
+    ),
   );
+  if (!localstack) {
+    steps.push({
+      name: 'cloudflare-origin',
+      part: 'cloudflare',
+      summary: "the Worker deployed again, its volunteer coordinator admitting the CDN's pages",
+      commands: () => [
+        '(cd worker-cloudflare && wrangler deploy --var PACKETFS_BROWSER_ALLOWED_ORIGINS:https://<CDN domain>)',
+      ],
+      fingerprint: (ctx) => hash(...workerSources().map(stamp), cdnOrigin(ctx) ?? ''),
+      run(ctx) {
+        if (!cdnOrigin(ctx)) {
+          say('  no CDN deployed (--only): the Worker admits only its own pages');
+          return {};
+        }
+        deployWorker(ctx);
+        return { volunteerOrigin: cdnOrigin(ctx) };
+      },
+    });
+  }
   if (localstack) {
     steps.unshift(...localstackSteps());
   }

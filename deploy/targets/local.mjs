@@ -2,8 +2,9 @@
 // Lambda worker's function.zip under AWS's runtime interface client behind a loopback Lambda
 // service (lambda-local), so the dispatcher's LambdaAdapter goes through the AWS SDK's Invoke;
 // the Fly.io worker's jar; the same jar as Google Cloud Run runs its image (told its port by PORT);
-// the Cloudflare Worker in workerd; the dispatcher (`pfs serve`) on that
-// Redis with every substrate configured; headless Chromium volunteers when chromium is installed.
+// the Cloudflare Worker in workerd, its Durable Objects the volunteers' coordinator; the dispatcher
+// (`pfs serve`) on that Redis with every substrate configured; headless Chromium volunteers, when
+// chromium is installed, joining the coordinator in workerd.
 // Every process listens on 127.0.0.1 only, runs in a process group of its own, and is recorded
 // by pid, so that destroy-all stops exactly what deploy-all started.
 //
@@ -12,11 +13,13 @@
 // the drain's (dispatcher-function/lambda-drain), each under AWS's runtime interface client in
 // the local Lambda service; the API starts drains with an asynchronous Invoke, a schedule starts
 // one every minute; both read their secrets by ARN, through the AWS SDK, from a Secrets Manager
-// on loopback (moto_server). No volunteers: the coordinator needs `pfs serve`.
+// on loopback (moto_server). Its volunteers join the edge coordinator in workerd, from pages served
+// as the CDN serves them (deploy/lib/runtime-site.mjs).
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { daemon, listening, probe, redisCommand, run, running, stopGroup, waitUntil, which } from '../lib/proc.mjs';
+import { runtimeFiles } from '../lib/runtime-site.mjs';
 import { say } from '../lib/runner.mjs';
 import { DeployError } from '../lib/state.mjs';
 
@@ -110,13 +113,19 @@ export function localSteps(options) {
     lambda: base + 3,
     redis: base + 4,
     cloudrun: base + 5,
-    ...(serverless ? { api: base + 6, drain: base + 7, secrets: base + 8 } : {}),
+    ...(serverless ? { api: base + 6, drain: base + 7, secrets: base + 8, site: base + 9 } : {}),
   };
   const artifacts = serverless
     ? Object.fromEntries(Object.entries({ ...ARTIFACTS, ...SERVERLESS_ARTIFACTS }).filter(([k]) => k !== 'dispatcher'))
     : ARTIFACTS;
   const volunteers = options.volunteers;
   const url = (port) => `http://127.0.0.1:${port}`;
+  /**
+   * Where the volunteer pages come from: `pfs serve`'s /browser-runtime/, or (--serverless, where no
+   * process of the dispatcher serves pages) the runtime site, as the CDN serves them on AWS.
+   */
+  const pages = serverless ? `${url(ports.site)}/` : `${url(ports.dispatcher)}/browser-runtime/`;
+  const pagesOrigin = serverless ? url(ports.site) : url(ports.dispatcher);
 
   /** A service step: a daemon on a port, up when its process runs and `healthy()` says so. */
   const service = ({ name, part, summary, port, marker, inputs, command, healthy, ready, names }) => ({
@@ -209,7 +218,7 @@ export function localSteps(options) {
         if (taken.length) {
           throw new DeployError(
             `port ${taken.join(', ')} already taken by another process; nothing was started.` +
-              ` Stop it, or choose other ports with --port-base N (uses N to N+${serverless ? 8 : 5})`,
+              ` Stop it, or choose other ports with --port-base N (uses N to N+${serverless ? 9 : 5})`,
           );
         }
       },
@@ -321,6 +330,8 @@ export function localSteps(options) {
           'PACKETFS_FETCH_ALLOW_HOSTS=127.0.0.1',
           'PACKETFS_FETCH_DOH_URL=',
           'PACKETFS_WORKER_LOCATION=local',
+          // The volunteer pages' origin: the edge coordinator admits them.
+          `PACKETFS_BROWSER_ALLOWED_ORIGINS=${pagesOrigin}`,
         ];
         if (!ctx) return { display: `(cd worker-cloudflare && PACKETFS_WORKER_TOKEN=<secret> node ${args.join(' ')})` };
         return {
@@ -333,7 +344,7 @@ export function localSteps(options) {
       healthy: healthOk(ports.cloudflare),
     }),
     ...(serverless
-      ? serverlessSteps()
+      ? [...serverlessSteps(), runtimeSite()]
       : [
           service({
             name: 'dispatcher',
@@ -361,65 +372,121 @@ export function localSteps(options) {
             },
             healthy: async () => (await probe(`${url(ports.dispatcher)}/health`))?.status === 200,
           }),
-          {
-            name: 'browsers',
-            part: 'browsers',
-            summary: `${volunteers} headless Chromium volunteer(s) on ${url(ports.dispatcher)}/browser-runtime/ (when chromium is installed)`,
-            commands: () => [
-              `chromium --headless --no-sandbox --disable-gpu … --user-data-dir=<state>/chromium-N ${url(ports.dispatcher)}/browser-runtime/`,
-            ],
-            fingerprint: (ctx) => hash(String(volunteers), String(chromium()), ctx.outputs.dispatcherPid ?? ''),
-            upToDate: async (saved) => (saved.outputs.pids ?? []).every((pid) => running(pid, 'chrom')),
-            async run(ctx, saved) {
-              for (const pid of saved?.outputs?.pids ?? []) if (running(pid, 'chrom')) await stopGroup(pid);
-              const browser = chromium();
-              if (!browser || volunteers === 0) {
-                say(
-                  `  no volunteers: ${browser ? '--volunteers 0' : 'chromium is not installed (apt-get install chromium)'}`,
-                );
-                return { pids: [] };
-              }
-              if (!ctx.outputs.dispatcherPid)
-                throw new DeployError('volunteers need the dispatcher: deploy it too (--only dispatcher,browsers)');
-              const before = await browserNodes(ports.dispatcher);
-              const pids = [];
-              for (let i = 0; i < volunteers; i++) {
-                const profile = join(ctx.state.dir, `chromium-${i}`);
-                rmSync(profile, { recursive: true, force: true });
-                const log = ctx.state.logFile(`browser-${i}`);
-                pids.push(
-                  daemon(
-                    browser,
-                    [
-                      '--headless',
-                      '--no-sandbox',
-                      '--disable-gpu',
-                      '--disable-quic',
-                      '--no-first-run',
-                      '--disable-background-networking',
-                      '--disable-component-update',
-                      '--disable-sync',
-                      `--user-data-dir=${profile}`,
-                      `${url(ports.dispatcher)}/browser-runtime/`,
-                    ],
-                    { env: childEnv({}), log },
-                  ),
-                );
-              }
-              await waitUntil(
-                'the volunteers',
-                async () => (await browserNodes(ports.dispatcher)) >= before + volunteers,
-                { log: ctx.state.logFile('browser-0'), timeoutMs: 60_000 },
-              );
-              return { pids };
-            },
-            undo: 'close the volunteers',
-            async destroy(saved) {
-              for (const pid of saved.outputs?.pids ?? []) if (running(pid, 'chrom')) await stopGroup(pid, 5000);
-            },
-          },
         ]),
+    browsersStep(),
   ];
+
+  /**
+   * Headless Chromium pages as volunteers. They join the edge coordinator in workerd when the
+   * Worker runs (the pages are told so by packetfs-runtime.json), else `pfs serve`'s /browser.
+   */
+  function browsersStep() {
+    return {
+      name: 'browsers',
+      part: 'browsers',
+      summary: `${volunteers} headless Chromium volunteer(s) on ${pages}, joining the edge coordinator in workerd (when chromium is installed)`,
+      commands: () => [`chromium --headless --no-sandbox --disable-gpu … --user-data-dir=<state>/chromium-N ${pages}`],
+      fingerprint: (ctx) =>
+        hash(
+          String(volunteers),
+          String(chromium()),
+          ctx.outputs.dispatcherPid ?? '',
+          ctx.outputs.sitePid ?? '',
+          ctx.outputs.cloudflareUrl ?? '',
+        ),
+      upToDate: async (saved) => (saved.outputs.pids ?? []).every((pid) => running(pid, 'chrom')),
+      async run(ctx, saved) {
+        for (const pid of saved?.outputs?.pids ?? []) if (running(pid, 'chrom')) await stopGroup(pid);
+        const browser = chromium();
+        if (!browser || volunteers === 0) {
+          say(
+            `  no volunteers: ${browser ? '--volunteers 0' : 'chromium is not installed (apt-get install chromium)'}`,
+          );
+          return { pids: [] };
+        }
+        if (serverless ? !ctx.outputs.cloudflareUrl || !ctx.outputs.sitePid : !ctx.outputs.dispatcherPid)
+          throw new DeployError(
+            serverless
+              ? "the serverless fabric's volunteers join the edge coordinator: deploy it too (--only cloudflare,dispatcher,browsers)"
+              : 'volunteers need the dispatcher: deploy it too (--only dispatcher,browsers)',
+          );
+        const count = () => volunteersJoined(ctx, token(ctx));
+        const before = await count();
+        const pids = [];
+        for (let i = 0; i < volunteers; i++) {
+          const profile = join(ctx.state.dir, `chromium-${i}`);
+          rmSync(profile, { recursive: true, force: true });
+          const log = ctx.state.logFile(`browser-${i}`);
+          pids.push(
+            daemon(
+              browser,
+              [
+                '--headless',
+                '--no-sandbox',
+                '--disable-gpu',
+                '--disable-quic',
+                '--no-first-run',
+                '--disable-background-networking',
+                '--disable-component-update',
+                '--disable-sync',
+                `--user-data-dir=${profile}`,
+                pages,
+              ],
+              { env: childEnv({}), log },
+            ),
+          );
+        }
+        await waitUntil('the volunteers', async () => (await count()) >= before + volunteers, {
+          log: ctx.state.logFile('browser-0'),
+          timeoutMs: 60_000,
+        });
+        return { pids };
+      },
+      undo: 'close the volunteers',
+      async destroy(saved) {
+        for (const pid of saved.outputs?.pids ?? []) if (running(pid, 'chrom')) await stopGroup(pid, 5000);
+      },
+    };
+  }
+
+  /** --serverless: the runtime's files and packetfs-runtime.json on loopback, as the CDN serves them. */
+  function runtimeSite() {
+    return service({
+      name: 'site',
+      part: 'browsers',
+      names: (pid) => ({ siteUrl: url(ports.site), sitePid: String(pid) }),
+      summary: `the volunteer runtime's files on ${url(ports.site)}, as the CDN serves them, sending pages to the edge coordinator`,
+      port: ports.site,
+      marker: 'runtime-site.mjs',
+      inputs: (ctx) => [
+        ...runtimeFiles().map(stamp),
+        stamp('deploy/lib/runtime-site.mjs'),
+        ctx.outputs.cloudflareUrl ?? '',
+      ],
+      command: (ctx) => {
+        const coordinator = `ws://127.0.0.1:${ports.cloudflare}/browser`;
+        const args = ['deploy/lib/runtime-site.mjs', '--port', String(ports.site), '--coordinator', coordinator];
+        if (!ctx) return { display: `node ${args.join(' ')}` };
+        return { cmd: process.execPath, args, cwd: root, env: childEnv({}) };
+      },
+      healthy: async () => (await probe(`${url(ports.site)}/packetfs-runtime.json`))?.status === 200,
+    });
+  }
+
+  /**
+   * Volunteers connected now, as the dispatcher that leases to them sees them: `pfs serve`'s count
+   * (which it reads from the edge coordinator when they are there), or for --serverless, whose
+   * drains come and go, the edge coordinator's own.
+   */
+  async function volunteersJoined(ctx, workerToken) {
+    if (serverless) {
+      const r = await fetch(`${ctx.outputs.cloudflareUrl}/browser/stats`, {
+        headers: { authorization: `Bearer ${workerToken}` },
+      }).catch(() => null);
+      return r?.ok ? (await r.json()).volunteers : 0;
+    }
+    return browserNodes(ports.dispatcher);
+  }
 
   /** The secret key of the local AWS: the function URL checks signatures with it. */
   const secretKey = (ctx) => ctx.state.secret('aws-secret-key', () => randomBytes(20).toString('hex'));
@@ -525,8 +592,6 @@ export function localSteps(options) {
         for (const k of [
           'QUARKUS_HTTP_HOST',
           'QUARKUS_HTTP_PORT',
-          'PACKETFS_BROWSER_ALLOW_HOSTS',
-          'PACKETFS_BROWSER_DISTINCT_ADDRESSES',
           'PACKETFS_REDIS_URL',
           'PACKETFS_WORKER_TOKEN',
           'AWS_ACCESS_KEY_ID',
@@ -569,6 +634,8 @@ export function localSteps(options) {
         PACKETFS_API_SUBSTRATES: [
           'local',
           ...['lambda', 'flyio', 'cloudrun', 'cloudflare'].filter((s) => ctx.outputs[`${s}Url`]),
+          // The drain leases to volunteers at the edge coordinator.
+          ...(ctx.outputs.cloudflareUrl ? ['browser'] : []),
         ].join(','),
       }),
       `the API's function.zip under AWS's runtime interface client, its function URL (AWS_IAM) on ${url(ports.dispatcher)}`,
@@ -604,7 +671,11 @@ export function localSteps(options) {
     if (o.redisUrl) env.PACKETFS_REDIS_URL = o.redisUrl;
     if (o.flyioUrl) env.PACKETFS_SUBSTRATES_FLYIO_URL = o.flyioUrl;
     if (o.cloudrunUrl) env.PACKETFS_SUBSTRATES_CLOUDRUN_URL = o.cloudrunUrl;
-    if (o.cloudflareUrl) env.PACKETFS_SUBSTRATES_CLOUDFLARE_URL = o.cloudflareUrl;
+    if (o.cloudflareUrl) {
+      env.PACKETFS_SUBSTRATES_CLOUDFLARE_URL = o.cloudflareUrl;
+      // The volunteers join the Worker's Durable Objects; leases go there with the worker token.
+      env.PACKETFS_BROWSER_EDGE_URL = o.cloudflareUrl;
+    }
     if (o.lambdaUrl) {
       Object.assign(env, {
         PACKETFS_SUBSTRATES_LAMBDA_FUNCTION_NAME: LAMBDA_FUNCTION,

@@ -3,7 +3,7 @@
 // token, with recording stand-ins for the cloud CLIs (fake-cli.mjs; no cloud account here);
 // bad configuration refused before anything starts.
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -255,7 +255,24 @@ describe('--target aws, with recording stand-ins for the cloud CLIs', () => {
         'wrangler secret',
         'cdk deploy PacketfsDispatcher,PacketfsCost',
         'cdk deploy PacketfsBrowserRuntime',
+        'wrangler deploy',
       ]);
+      // The Worker's coordinator admits the CDN's pages, once the CDN's domain is known; and the
+      // CDN's pages are sent to the Worker's coordinator.
+      const workerDeploys = calls.filter((c) => c.cli === 'wrangler' && c.args[0] === 'deploy');
+      assert.deepEqual(workerDeploys[0].args, ['deploy']);
+      assert.deepEqual(workerDeploys[1].args, [
+        'deploy',
+        '--var',
+        'PACKETFS_BROWSER_ALLOWED_ORIGINS:https://d111.cloudfront.net',
+      ]);
+      const runtimeJson = readdirSync(join(root, 'infra/cdk.out'))
+        .map((d) => join(root, 'infra/cdk.out', d, 'packetfs-runtime.json'))
+        .filter((f) => existsSync(f));
+      assert.deepEqual(
+        [...new Set(runtimeJson.map((f) => readFileSync(f, 'utf8')))].map((text) => JSON.parse(text)),
+        [{ coordinator: 'wss://packetfs-worker.ci.workers.dev/browser' }],
+      );
       // Cloud Run: the same worker image from worker-flyio/, the token from Secret Manager, reachable by the dispatcher.
       const runDeploy = calls.find((c) => c.cli === 'gcloud' && c.args[0] === 'run' && c.args[1] === 'deploy');
       assert.deepEqual(runDeploy.args.slice(2, 8), [
@@ -391,6 +408,14 @@ describe('--target local, end to end', () => {
         const substrates = ['local', 'lambda', 'flyio', 'cloudrun', 'cloudflare', ...(volunteers ? ['browser'] : [])];
         for (const s of substrates)
           assert.equal(health.substrates[s]?.healthy, true, `${s}: ${JSON.stringify(health)}`);
+        // The dispatcher's pages send volunteers to the edge coordinator in workerd; they are there.
+        const pages = await (await fetch(`${url}/browser-runtime/packetfs-runtime.json`)).json();
+        assert.deepEqual(pages, { coordinator: `ws://127.0.0.1:${base + 2}/browser` });
+        const workerToken = readFileSync(join(state, 'secrets/worker-token'), 'utf8').trim();
+        const edge = await fetch(`http://127.0.0.1:${base + 2}/browser/stats`, {
+          headers: { authorization: `Bearer ${workerToken}` },
+        });
+        assert.equal((await edge.json()).volunteers, volunteers);
         for (const s of substrates) {
           const job = {
             job_id: `e2e-${s}`,

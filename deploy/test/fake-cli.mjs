@@ -49,7 +49,10 @@ function cdk() {
       },
       PacketfsDispatcher: { DispatcherUrl: 'https://d.lambda-url.us-east-1.on.aws/', RedisUrlSecretArn: 'arn:redis' },
       PacketfsCost: { DashboardName: 'PacketFS' },
-      PacketfsBrowserRuntime: { BrowserRuntimeUrl: 'https://d111.cloudfront.net/' },
+      PacketfsBrowserRuntime: {
+        BrowserRuntimeUrl: 'https://d111.cloudfront.net/',
+        BrowserRuntimeDomain: 'd111.cloudfront.net',
+      },
     }[stack];
   }
   writeFileSync(arg('--outputs-file'), JSON.stringify(outputs));

@@ -1,11 +1,13 @@
 // ./scripts/deploy-all --target local --serverless: the dispatcher as AWS runs it, on this machine.
 // The API's and the drain's function.zip under AWS's runtime interface client in the local Lambda
 // service, the API behind a function URL that checks SigV4 as AWS_IAM does, their secrets read by
-// ARN from a Secrets Manager on loopback. The schedule is set to an hour, so that every job that
-// runs here was started by a submission's drain, never by a tick.
+// ARN from a Secrets Manager on loopback; a headless Chromium volunteer (when chromium is installed)
+// on a page served as the CDN serves it, joined to the edge coordinator in workerd. The schedule is
+// set to an hour, so that every job that runs here was started by a submission's drain, never by a
+// tick.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -54,6 +56,7 @@ describe('--target local --serverless, end to end', () => {
   const base = 27500; // below the ephemeral range: no port-0 socket of another test can hold one
   const state = join(scratch, 'serverless');
   const url = `http://127.0.0.1:${base}`;
+  const volunteers = existsSync(process.env.CHROMIUM ?? '/usr/bin/chromium') ? 1 : 0;
   const args = [
     '--target',
     'local',
@@ -64,6 +67,8 @@ describe('--target local --serverless, end to end', () => {
     state,
     '--schedule-seconds',
     '3600',
+    '--volunteers',
+    String(volunteers),
   ];
   let credentials;
   const call = (path, init = {}) =>
@@ -138,19 +143,37 @@ describe('--target local --serverless, end to end', () => {
           assert.equal(r.result.checksum, 3808858755);
         }
 
-        // The drain runs each job on the substrate it names (the API knows the drain's substrates).
-        const pinned = ['local', 'lambda', 'flyio', 'cloudrun', 'cloudflare'].map((s) => ({
+        // The drain runs each job on the substrate it names (the API knows the drain's substrates),
+        // the volunteer's too: the drain leases to it through the edge coordinator.
+        const substrates = ['local', 'lambda', 'flyio', 'cloudrun', 'cloudflare', ...(volunteers ? ['browser'] : [])];
+        const pinned = substrates.map((s) => ({
           job_id: `sl-on-${s}`,
           substrate: s,
+          public: s === 'browser',
           program: { op: 'crc32c', data: 'MTIzNDU2Nzg5' },
         }));
+        if (volunteers) {
+          // The page came from the runtime site, as from the CDN, and joined the Worker's coordinator.
+          const workerToken = readFileSync(join(state, 'secrets/worker-token'), 'utf8').trim();
+          const edge = await fetch(`http://127.0.0.1:${base + 2}/browser/stats`, {
+            headers: { authorization: `Bearer ${workerToken}` },
+          });
+          assert.equal((await edge.json()).volunteers, volunteers);
+          // A window of an object on loopback, read by the volunteer itself (its allow-list here).
+          pinned.push({
+            job_id: 'sl-on-browser-window',
+            substrate: 'browser',
+            public: true,
+            program: { op: 'fnv64', data_url: origin.url('/ranged/obj'), offset: 12345, length: 65536 },
+          });
+        }
         const batch = await post('/jobs', pinned);
         assert.equal(batch.status, 202, await batch.text());
         for (const job of pinned) {
           const r = await resultOf(job.job_id);
-          assert.equal(r?.status, 'succeeded', `${job.substrate}: ${JSON.stringify(r)}`);
+          assert.equal(r?.status, 'succeeded', `${job.job_id}: ${JSON.stringify(r)}`);
           assert.equal(r.substrate, job.substrate);
-          assert.equal(r.result.checksum, 3808858755);
+          assert.deepEqual(r.result, execute(job.program, object));
         }
 
         // pfs signs with the printed credentials (--aws-sigv4; a *.lambda-url.* URL is signed
@@ -214,7 +237,7 @@ describe('--target local --serverless, end to end', () => {
         // A dead letter (its object's port refuses every attempt), requeued: it runs again at once.
         const refused = {
           job_id: 'sl-dead',
-          program: { op: 'crc32c', data_url: `http://127.0.0.1:${base + 9}/nothing` },
+          program: { op: 'crc32c', data_url: `http://127.0.0.1:${base + 10}/nothing` },
         };
         assert.equal((await post('/jobs', refused)).status, 202);
         assert.equal((await resultOf('sl-dead'))?.status, 'failed');

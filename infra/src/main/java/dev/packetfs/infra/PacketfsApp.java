@@ -78,7 +78,8 @@ public final class PacketfsApp {
                 BROWSER_RUNTIME,
                 props.description("PacketFS: the volunteer browser runtime on S3 and CloudFront")
                         .build(),
-                artifacts.browserSite());
+                artifacts.browserSite(),
+                settings.dispatcher().cloudflareUrl());
         CostStack cost = new CostStack(
                 app,
                 COST,

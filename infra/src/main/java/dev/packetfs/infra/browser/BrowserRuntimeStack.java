@@ -2,8 +2,12 @@ package dev.packetfs.infra.browser;
 
 import dev.packetfs.infra.AwsSolutions;
 import io.github.cdklabs.cdknag.RegexAppliesTo;
+import java.net.URI;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import software.amazon.awscdk.CfnOutput;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.RemovalPolicy;
@@ -22,20 +26,30 @@ import software.amazon.awscdk.services.s3.BucketEncryption;
 import software.amazon.awscdk.services.s3.CfnBucket;
 import software.amazon.awscdk.services.s3.deployment.BucketDeployment;
 import software.amazon.awscdk.services.s3.deployment.CacheControl;
+import software.amazon.awscdk.services.s3.deployment.ISource;
 import software.amazon.awscdk.services.s3.deployment.Source;
 import software.constructs.Construct;
 import software.constructs.IConstruct;
 
 /**
  * The volunteer browser runtime on a CDN: a private S3 bucket that only this CloudFront distribution
- * reads (origin access control), filled from one flat directory.
+ * reads (origin access control), filled from one flat directory, and {@code packetfs-runtime.json}
+ * naming the coordinator its pages join: the edge coordinator's {@code wss://<worker>/browser} when
+ * the Cloudflare Worker is deployed.
  */
 public final class BrowserRuntimeStack extends Stack {
     private final Bucket bucket;
     private final Distribution distribution;
 
-    /** @param site the directory whose files are published flat ({@link BrowserRuntimeSite#stage}) */
-    public BrowserRuntimeStack(Construct scope, String id, StackProps props, Path site) {
+    /** The file beside the page that tells it where volunteers join (browser-runtime/packetfs-client.js). */
+    public static final String RUNTIME_CONFIG = "packetfs-runtime.json";
+
+    /**
+     * @param site the directory whose files are published flat ({@link BrowserRuntimeSite#stage})
+     * @param edgeUrl the Cloudflare Worker's base URL, whose volunteer coordinator the pages join;
+     *     empty: none is named, and a page joins the coordinator of the origin it was loaded from
+     */
+    public BrowserRuntimeStack(Construct scope, String id, StackProps props, Path site, Optional<String> edgeUrl) {
         super(scope, id, props);
         // Its content is rebuilt from the repository on every deploy, so the bucket goes with the stack.
         bucket = Bucket.Builder.create(this, "Site")
@@ -69,8 +83,10 @@ public final class BrowserRuntimeStack extends Stack {
         // with a non-JavaScript type and the deployment's type guess does not know .mjs everywhere.
         // Each one's filters also keep it from pruning the other's files.
         List<CacheControl> shortCache = List.of(CacheControl.setPublic(), CacheControl.maxAge(Duration.minutes(5)));
+        List<ISource> files = new ArrayList<>(List.of(Source.asset(site.toString())));
+        edgeUrl.ifPresent(url -> files.add(Source.jsonData(RUNTIME_CONFIG, Map.of("coordinator", coordinator(url)))));
         BucketDeployment.Builder.create(this, "Files")
-                .sources(List.of(Source.asset(site.toString())))
+                .sources(files)
                 .destinationBucket(bucket)
                 .exclude(List.of("*.mjs"))
                 .cacheControl(shortCache)
@@ -105,6 +121,15 @@ public final class BrowserRuntimeStack extends Stack {
                 .value(bucket.getBucketName())
                 .description("the private bucket behind the distribution")
                 .build();
+    }
+
+    /** The WebSocket URL volunteers join at the Worker {@code edgeUrl}: {@code wss://<host>/browser}. */
+    static String coordinator(String edgeUrl) {
+        URI edge = URI.create(edgeUrl);
+        if (!"https".equals(edge.getScheme()) || edge.getHost() == null) {
+            throw new IllegalArgumentException("the Worker's URL must be https://host, got " + edgeUrl);
+        }
+        return URI.create("wss://" + edge.getRawAuthority() + "/browser").toString();
     }
 
     private static void acceptForTheDistribution(Distribution distribution) {

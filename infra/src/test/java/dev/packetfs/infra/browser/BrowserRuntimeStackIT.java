@@ -2,6 +2,7 @@ package dev.packetfs.infra.browser;
 
 import static dev.packetfs.infra.IamPolicies.map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.packetfs.infra.IamPolicies;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -36,7 +38,60 @@ class BrowserRuntimeStackIT {
         outdir = temp.resolve("cdk.out");
         App app = App.Builder.create().outdir(outdir.toString()).build();
         template = Template.fromStack(new BrowserRuntimeStack(
-                app, "PacketfsBrowserRuntime", StackProps.builder().build(), site));
+                app,
+                "PacketfsBrowserRuntime",
+                StackProps.builder().build(),
+                site,
+                Optional.of("https://packetfs-worker.example.workers.dev")));
+    }
+
+    @Test
+    void pagesAreSentToTheWorkersCoordinator() throws IOException {
+        try (Stream<Path> assets = Files.list(outdir)) {
+            List<String> configs = assets.map(p -> p.resolve(BrowserRuntimeStack.RUNTIME_CONFIG))
+                    .filter(Files::exists)
+                    .map(p -> {
+                        try {
+                            return Files.readString(p);
+                        } catch (IOException e) {
+                            throw new AssertionError(e);
+                        }
+                    })
+                    .toList();
+            assertEquals(List.of("{\"coordinator\":\"wss://packetfs-worker.example.workers.dev/browser\"}"), configs);
+        }
+        // The page files' deployment carries both assets (the site, the configuration), the modules' the site.
+        assertEquals(List.of(1, 2), sourceCounts(template));
+    }
+
+    @Test
+    void withoutAWorkerNoCoordinatorIsNamed(@TempDir Path other) throws IOException {
+        Path site = TestArtifacts.site(Files.createDirectories(other.resolve("site")));
+        App app =
+                App.Builder.create().outdir(other.resolve("cdk.out").toString()).build();
+        Template alone = Template.fromStack(
+                new BrowserRuntimeStack(app, "Alone", StackProps.builder().build(), site, Optional.empty()));
+        // Each of the two deployments has the site alone.
+        assertEquals(List.of(1, 1), sourceCounts(alone));
+    }
+
+    /** How many assets each bucket deployment copies, fewest first. */
+    private static List<Integer> sourceCounts(Template t) {
+        return t.findResources("Custom::CDKBucketDeployment").values().stream()
+                .map(r -> ((List<?>) map(map(r).get("Properties")).get("SourceObjectKeys")).size())
+                .sorted()
+                .toList();
+    }
+
+    @Test
+    void theCoordinatorIsTheWorkersWebSocketOverTls() {
+        assertEquals(
+                "wss://packetfs-worker.acct.workers.dev/browser",
+                BrowserRuntimeStack.coordinator("https://packetfs-worker.acct.workers.dev"));
+        assertEquals(
+                "wss://packetfs-worker.acct.workers.dev/browser",
+                BrowserRuntimeStack.coordinator("https://packetfs-worker.acct.workers.dev/"));
+        assertThrows(IllegalArgumentException.class, () -> BrowserRuntimeStack.coordinator("http://worker.example"));
     }
 
     @Test

@@ -1,5 +1,9 @@
 package dev.packetfs.dispatch.substrate.browser.socket;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.packetfs.dispatch.substrate.browser.BrowserConfig;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -9,6 +13,7 @@ import jakarta.ws.rs.core.UriInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
@@ -16,10 +21,17 @@ import java.util.Map;
  * the Service Worker, the shared kernel file and the shared Range window reader, packaged into
  * this jar from {@code browser-runtime/}, {@code kernel/js/} and {@code worker-protocol/js/}. Scripts go out as {@code text/javascript}
  * (module scripts and module workers refuse anything else) and are revalidated on every load,
- * so a volunteer never runs an outdated kernel.
+ * so a volunteer never runs an outdated kernel. {@code packetfs-runtime.json} tells the page where
+ * volunteers join: the edge coordinator's {@code /browser} when {@code packetfs.browser.edge-url}
+ * is set, else (an empty object) this dispatcher's.
  */
 @Path("/browser-runtime")
 public class BrowserRuntimeResource {
+    static final String RUNTIME_CONFIG = "packetfs-runtime.json";
+
+    @Inject
+    BrowserConfig config;
+
     private static final Map<String, String> TYPES = Map.of(
             "index.html", "text/html; charset=utf-8",
             "packetfs-client.js", "text/javascript; charset=utf-8",
@@ -43,6 +55,10 @@ public class BrowserRuntimeResource {
     @GET
     @Path("{file}")
     public Response file(@PathParam("file") String name) {
+        if (RUNTIME_CONFIG.equals(name)) {
+            return revalidated(
+                    runtimeConfig(config.edgeUrl().orElse(null)).getBytes(StandardCharsets.UTF_8), "application/json");
+        }
         String type = TYPES.get(name);
         if (type == null) {
             return Response.status(Response.Status.NOT_FOUND).build();
@@ -56,6 +72,28 @@ public class BrowserRuntimeResource {
         } catch (IOException e) {
             return Response.serverError().build();
         }
+        return revalidated(bytes, type);
+    }
+
+    /**
+     * The page's deployment options: {@code {"coordinator":"wss://<edge>/browser"}} for volunteers
+     * at the edge coordinator {@code edge}, {@code {}} for this dispatcher's own.
+     */
+    static String runtimeConfig(URI edge) {
+        ObjectNode options = JsonNodeFactory.instance.objectNode();
+        if (edge != null) {
+            String scheme = "https".equalsIgnoreCase(edge.getScheme()) ? "wss" : "ws";
+            options.put(
+                    "coordinator",
+                    URI.create(scheme
+                                    + edge.toString().substring(edge.getScheme().length()))
+                            .resolve("/browser")
+                            .toString());
+        }
+        return options.toString();
+    }
+
+    private static Response revalidated(byte[] bytes, String type) {
         return Response.ok(bytes, type)
                 .header("Cache-Control", "no-cache")
                 .header("X-Content-Type-Options", "nosniff")
