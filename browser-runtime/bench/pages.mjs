@@ -80,7 +80,7 @@ for (const pages of [1, 4]) {
   const chromium = await launchChromium();
   try {
     const open = [];
-    for (let i = 0; i < pages; i++) open.push(await volunteer(chromium.context, dispatcher.url));
+    for (let i = 0; i < pages; i++) open.push(await volunteer(chromium.context, `${dispatcher.url}/browser-runtime/`));
     await throughput(dispatcher, Math.min(200, JOBS)); // warm-up: JIT, and the pages earn trust
     const r = await throughput(dispatcher, JOBS);
     const m = await dispatcher.browserMetrics();

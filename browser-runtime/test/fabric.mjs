@@ -1,11 +1,17 @@
 // The pieces the browser tests run against, all real and on loopback: the packaged dispatcher
-// (`pfs serve`'s jar, embedded queue), an object origin that serves byte ranges to pages (CORS),
-// and Debian's Chromium driven by playwright-core (never a downloaded browser).
+// (`pfs serve`'s jar, embedded queue), the edge coordinator (the Cloudflare Worker's Durable
+// Objects in workerd) with the runtime served as the CDN serves it, an object origin that serves
+// byte ranges to pages (CORS), and Debian's Chromium driven by playwright-core (never a downloaded
+// browser).
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+
+import { startRuntimeSite } from '../../deploy/lib/runtime-site.mjs';
+import { startWorker } from '../../worker-cloudflare/test/workerd.mjs';
 
 export { startOrigin } from '../../scripts/lib/loopback-origin.mjs';
 
@@ -104,6 +110,60 @@ export async function startDispatcher(env = {}) {
   };
 }
 
+/**
+ * A fabric whose volunteers join `coordinator`: 'dispatcher' (its own /browser; the pages it
+ * serves at /browser-runtime/) or 'edge' (the Worker's Durable Objects in workerd; the pages from
+ * the runtime site, as from the CDN, which the Worker admits, and the dispatcher leasing there
+ * with the worker token). Besides the dispatcher's own methods: `pages` (the volunteer page),
+ * `pagesOrigin`, `samePage` (a page of that origin that is not a volunteer), `kernel` (the kernel
+ * module's URL) and `coordinator` (the WebSocket URL volunteers join).
+ */
+export async function startFabric(coordinator, env = {}) {
+  if (coordinator === 'dispatcher') {
+    const dispatcher = await startDispatcher(env);
+    return {
+      ...dispatcher,
+      pages: `${dispatcher.url}/browser-runtime/`,
+      pagesOrigin: dispatcher.url,
+      samePage: `${dispatcher.url}/health`,
+      kernel: `${dispatcher.url}/browser-runtime/packetfs-kernel.mjs`,
+      coordinator: `${dispatcher.url.replace(/^http/, 'ws')}/browser`,
+    };
+  }
+  const token = randomBytes(24).toString('hex');
+  let socket = null;
+  const site = await startRuntimeSite(0, () => socket);
+  const worker = await startWorker({
+    PACKETFS_WORKER_TOKEN: token,
+    PACKETFS_FETCH_ALLOW_HOSTS: '127.0.0.1',
+    PACKETFS_FETCH_DOH_URL: '',
+    PACKETFS_BROWSER_ALLOWED_ORIGINS: site.url,
+  }).catch(async (e) => {
+    await site.close();
+    throw e;
+  });
+  socket = `${worker.url.replace(/^http/, 'ws')}/browser`;
+  const dispatcher = await startDispatcher({
+    PACKETFS_BROWSER_EDGE_URL: worker.url,
+    PACKETFS_WORKER_TOKEN: token,
+    ...env,
+  }).catch(async (e) => {
+    await Promise.all([worker.stop(), site.close()]);
+    throw e;
+  });
+  return {
+    ...dispatcher,
+    pages: `${site.url}/`,
+    pagesOrigin: site.url,
+    samePage: `${site.url}/packetfs-runtime.json`,
+    kernel: `${site.url}/packetfs-kernel.mjs`,
+    coordinator: socket,
+    async stop() {
+      await Promise.all([dispatcher.stop(), worker.stop(), site.close()]);
+    },
+  };
+}
+
 /** Debian's Chromium, headless, with a fresh profile of its own. */
 export async function launchChromium() {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (./scripts/test does)`);
@@ -122,10 +182,10 @@ export async function launchChromium() {
   };
 }
 
-/** A page that opens the demo page and is a connected volunteer. */
-export async function volunteer(context, dispatcherUrl) {
+/** A page that opens the volunteer page at `pages` and is a connected volunteer. */
+export async function volunteer(context, pages) {
   const page = await context.newPage();
-  await page.goto(`${dispatcherUrl}/browser-runtime/`);
+  await page.goto(pages);
   await page.waitForFunction(() => window.packetfs?.state === 'connected', null, { timeout: 30_000 });
   return page;
 }

@@ -23,9 +23,13 @@ export function runtimeFiles() {
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript' };
 
-function serve(port, coordinator) {
+/**
+ * Serves the runtime on 127.0.0.1:`port` (0: one the kernel picks); `coordinator()` is asked on each
+ * request for packetfs-runtime.json, so a test may name it once it is known. Resolves with
+ * {url, close()} once listening.
+ */
+export function startRuntimeSite(port, coordinator) {
   const files = new Map(runtimeFiles().map((f) => [basename(f), f]));
-  const config = JSON.stringify({ coordinator });
   const server = createServer((request, response) => {
     const headers = {
       'access-control-allow-origin': '*',
@@ -36,7 +40,9 @@ function serve(port, coordinator) {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { ...headers, allow: 'GET, HEAD' }).end();
     } else if (name === 'packetfs-runtime.json') {
-      response.writeHead(200, { ...headers, 'content-type': 'application/json' }).end(config);
+      response
+        .writeHead(200, { ...headers, 'content-type': 'application/json' })
+        .end(JSON.stringify({ coordinator: coordinator() }));
     } else if (files.has(name)) {
       const type = TYPES[name.slice(name.lastIndexOf('.'))];
       response.writeHead(200, { ...headers, 'content-type': type }).end(readFileSync(join(root, files.get(name))));
@@ -44,13 +50,19 @@ function serve(port, coordinator) {
       response.writeHead(404, headers).end();
     }
   });
-  server.listen(port, '127.0.0.1', () => console.log(`READY http://127.0.0.1:${server.address().port}`));
-  const stop = () => {
-    server.close(() => process.exit(0));
-    server.closeAllConnections();
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${server.address().port}`,
+        close: () =>
+          new Promise((done) => {
+            server.close(done);
+            server.closeAllConnections();
+          }),
+      }),
+    );
+  });
 }
 
 if (process.argv[1] === new URL(import.meta.url).pathname) {
@@ -61,5 +73,10 @@ if (process.argv[1] === new URL(import.meta.url).pathname) {
       throw new Error(`usage: runtime-site.mjs --port N --coordinator URL (${name} missing)`);
     return args[at + 1];
   };
-  serve(Number(value('--port')), value('--coordinator'));
+  const coordinator = value('--coordinator');
+  const site = await startRuntimeSite(Number(value('--port')), () => coordinator);
+  console.log(`READY ${site.url}`);
+  const stop = () => site.close().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
