@@ -14,6 +14,10 @@ import { startRuntimeSite } from '../../deploy/lib/runtime-site.mjs';
 import { startWorker } from '../../worker-cloudflare/test/workerd.mjs';
 
 export { startOrigin } from '../../scripts/lib/loopback-origin.mjs';
+// A volunteer scripted in Node joining the edge coordinator from a given address, and the shard an
+// address belongs to: for tests that place volunteers in shards.
+export { volunteer as edgeVolunteer } from '../../worker-cloudflare/test/volunteer.mjs';
+export { shardOf } from '../../worker-cloudflare/src/coordinator-rules.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 const JAR = join(root, 'dispatcher-function/server/target/quarkus-app/quarkus-run.jar');
@@ -116,7 +120,8 @@ export async function startDispatcher(env = {}) {
  * the runtime site, as from the CDN, which the Worker admits, and the dispatcher leasing there
  * with the worker token). Besides the dispatcher's own methods: `pages` (the volunteer page),
  * `pagesOrigin`, `samePage` (a page of that origin that is not a volunteer), `kernel` (the kernel
- * module's URL) and `coordinator` (the WebSocket URL volunteers join).
+ * module's URL), `coordinator` (the WebSocket URL volunteers join) and for the edge `edgeUrl` (the
+ * Worker's base URL).
  */
 export async function startFabric(coordinator, env = {}) {
   if (coordinator === 'dispatcher') {
@@ -158,6 +163,7 @@ export async function startFabric(coordinator, env = {}) {
     samePage: `${site.url}/packetfs-runtime.json`,
     kernel: `${site.url}/packetfs-kernel.mjs`,
     coordinator: socket,
+    edgeUrl: worker.url,
     async stop() {
       await Promise.all([dispatcher.stop(), worker.stop(), site.close()]);
     },

@@ -2,12 +2,20 @@
 // dispatcher: after a known workload the page shows exactly what GET /metrics and
 // GET /dead-letters return, its charts hold the series /metrics?range= returns, a fan-out job in
 // progress is listed with its progress, a dead letter can be requeued from it, the browser
-// substrate with no volunteer says so, and no request leaves loopback. A screenshot is kept in
+// substrate with no volunteer says so, the volunteers per shard of the edge coordinator are those
+// /metrics counts, and no request leaves loopback. Screenshots are kept in
 // dispatcher-function/api/target/dashboard-test/.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { launchChromium, startDispatcher, startOrigin } from '@packetfs/browser-runtime/test/fabric.mjs';
+import {
+  edgeVolunteer,
+  launchChromium,
+  shardOf,
+  startDispatcher,
+  startFabric,
+  startOrigin,
+} from '@packetfs/browser-runtime/test/fabric.mjs';
 
 const ARTIFACTS = new URL('../../../target/dashboard-test/', import.meta.url).pathname;
 const OBJECT = new Uint8Array(2 * 1024 * 1024).map((_, i) => (i * 7919) & 0xff);
@@ -37,6 +45,15 @@ async function json(path) {
   const r = await fetch(`${dispatcher.url}${path}`);
   assert.equal(r.status, 200, `${path}: ${r.status}`);
   return r.json();
+}
+
+/** The volunteers table of the page: each shard's row as its data attributes. */
+function shardRows(page) {
+  return page.$$eval('#shard-rows tr', (rows) =>
+    rows.map((tr) =>
+      Object.fromEntries([...tr.cells].filter((c) => c.dataset.field).map((c) => [c.dataset.field, c.dataset.value])),
+    ),
+  );
 }
 
 async function until(what, check, timeoutMs = 30_000) {
@@ -126,6 +143,16 @@ test('the dashboard shows what /metrics returns, in charts, live, and nothing le
   assert.equal(before.substrates.local.successes, 40);
   const browserRow = page.locator('#rows tr[data-substrate="browser"] td[data-field="status"]');
   assert.equal(await browserRow.textContent(), 'no volunteers');
+  // The dispatcher's own coordinator is one shard, empty.
+  assert.deepEqual(before.volunteers, {
+    substrate: 'browser',
+    coordinator: 'dispatcher',
+    shards: [{ shard: '0', volunteers: 0, slots: 0, busy: 0 }],
+    volunteers: 0,
+    slots: 0,
+    busy: 0,
+  });
+  assert.deepEqual(await shardRows(page), [{ shard: '0', volunteers: '0', slots: '0', busy: '0' }]);
   assert.equal(await page.textContent('#total'), String(before.total_cost_usd));
   assert.equal(await page.textContent('#dead'), String(before.queue.dead));
 
@@ -256,5 +283,66 @@ test('with an API key the page asks for it, and shows nothing until it has it', 
     await page.close();
   } finally {
     await keyed.stop();
+  }
+});
+
+test('volunteers at the edge: each shard of the coordinator as /metrics counts it', async () => {
+  const fabric = await startFabric('edge');
+  const joined = [];
+  try {
+    // Two volunteers from addresses of shard 0, one of shard 5 (of the Worker's eight).
+    const addresses = [];
+    for (let i = 1; addresses.length < 3; i++) {
+      const address = `198.51.100.${i}`;
+      const shard = shardOf(address, 8);
+      if (
+        (shard === 0 && addresses.filter((a) => a.shard === 0).length < 2) ||
+        (shard === 5 && !addresses.some((a) => a.shard === 5))
+      )
+        addresses.push({ address, shard });
+    }
+    for (const { address } of addresses) {
+      const v = edgeVolunteer(fabric.edgeUrl, { address, concurrency: 2 });
+      joined.push(v);
+      await v.welcome;
+    }
+    const metrics = await until('the dispatcher to count three volunteers', async () => {
+      const m = await (await fetch(`${fabric.url}/metrics`)).json();
+      return m.volunteers?.volunteers === 3 ? m : null;
+    });
+    assert.equal(metrics.volunteers.coordinator, 'edge');
+    const counts = metrics.volunteers.shards.map((s) => [s.shard, s.volunteers, s.slots]);
+    assert.deepEqual(counts, [
+      ['0', 2, 4],
+      ['1', 0, 0],
+      ['2', 0, 0],
+      ['3', 0, 0],
+      ['4', 0, 0],
+      ['5', 1, 2],
+      ['6', 0, 0],
+      ['7', 0, 0],
+    ]);
+    const { page, refused, errors } = await watchedPage(browser.context);
+    await page.goto(`${fabric.url}/dashboard`);
+    await page.waitForFunction(() => document.querySelectorAll('#shard-rows tr').length === 8, null, {
+      timeout: 30_000,
+    });
+    const rows = await until('the page to count three volunteers', async () => {
+      const r = await shardRows(page);
+      return r.reduce((n, s) => n + Number(s.volunteers), 0) === 3 ? r : null;
+    });
+    assert.deepEqual(
+      rows.map((r) => [r.shard, Number(r.volunteers), Number(r.slots)]),
+      counts,
+    );
+    assert.equal(await page.textContent('#volunteers-total'), '3');
+    assert.match(await page.textContent('#volunteers-where'), /edge coordinator: 8 Durable Objects, 6 slots/);
+    await page.screenshot({ path: `${ARTIFACTS}dashboard-volunteers.png`, fullPage: true });
+    assert.deepEqual(refused, []);
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    for (const v of joined) v.ws.close();
+    await fabric.stop();
   }
 });

@@ -135,6 +135,7 @@ public final class CostStack extends Stack {
         for (String provider : PROVIDERS) {
             dashboard.addWidgets(providerRow(provider).toArray(IWidget[]::new));
         }
+        dashboard.addWidgets(volunteersPerShard());
 
         CfnOutput.Builder.create(this, "DashboardName")
                 .value(dashboard.getDashboardName())
@@ -183,6 +184,26 @@ public final class CostStack extends Stack {
                 metric("Failures", provider, "Sum", "failures"),
                 metric("Throttles", provider, "Sum", "throttles")));
         return row;
+    }
+
+    /**
+     * The volunteers each shard of the edge coordinator holds, as the drain last read them from the
+     * Worker (its Volunteers metric, dimension Shard), stacked: the top line is all of them.
+     */
+    static GraphWidget volunteersPerShard() {
+        return GraphWidget.Builder.create()
+                .title("volunteers per shard of the edge coordinator")
+                .left(List.of(MathExpression.Builder.create()
+                        .expression("SEARCH('{" + NAMESPACE + ",Shard} MetricName=\"Volunteers\"', 'Maximum', "
+                                + (int) PERIOD.toSeconds() + ")")
+                        .usingMetrics(Map.of())
+                        .label("shard ${PROP('Dim.Shard')}")
+                        .period(PERIOD)
+                        .build()))
+                .stacked(true)
+                .width(6 * WIDTH)
+                .height(HEIGHT)
+                .build();
     }
 
     private static Metric metric(String name, String provider, String statistic, String label) {

@@ -62,7 +62,7 @@ class CostStackIT {
         JsonNode alarms = widgets.get(0);
         assertEquals("alarm", alarms.get("type").asText());
         assertEquals(2, alarms.get("properties").get("alarms").size());
-        assertEquals(1 + 6 * CostStack.PROVIDERS.size(), widgets.size());
+        assertEquals(1 + 6 * CostStack.PROVIDERS.size() + 1, widgets.size());
         for (int row = 0; row < CostStack.PROVIDERS.size(); row++) {
             String provider = CostStack.PROVIDERS.get(row);
             List<JsonNode> cells = new ArrayList<>();
@@ -214,6 +214,18 @@ class CostStackIT {
         Map<String, Object> conditions = map(allow.get("Condition"));
         assertEquals(alarms, Set.copyOf(list(map(conditions.get("ArnEquals")).get("aws:SourceArn"))));
         assertEquals(Map.of("aws:SourceAccount", Map.of("Ref", "AWS::AccountId")), conditions.get("StringEquals"));
+    }
+
+    @Test
+    void theLastRowStacksTheVolunteersOfEachShard() {
+        JsonNode volunteers = widgets.get(widgets.size() - 1);
+        assertEquals("metric", volunteers.get("type").asText());
+        assertEquals(24, volunteers.get("width").asInt());
+        assertTrue(volunteers.get("properties").get("stacked").asBoolean());
+        assertEquals(
+                List.of("= SEARCH('{PacketFS,Shard} MetricName=\"Volunteers\"', 'Maximum', 300)"), metrics(volunteers));
+        JsonNode expression = volunteers.get("properties").get("metrics").get(0).get(0);
+        assertEquals("shard ${PROP('Dim.Shard')}", expression.get("label").asText());
     }
 
     @Test

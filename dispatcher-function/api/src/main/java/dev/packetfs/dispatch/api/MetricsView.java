@@ -14,10 +14,12 @@ import dev.packetfs.dispatch.queue.QueueBooks;
 import dev.packetfs.dispatch.queue.QueueDepth;
 import dev.packetfs.dispatch.select.SubstrateSelector;
 import dev.packetfs.dispatch.select.SubstrateState;
+import dev.packetfs.dispatch.substrate.VolunteerCensus;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -65,6 +67,7 @@ public class MetricsView {
         q.put("delayed", depth.delayed());
         q.put("dead", depth.dead());
         root.put("in_flight_here", dispatcher.inFlight());
+        volunteers().ifPresent(v -> root.set("volunteers", v));
         ArrayNode fanOuts = root.putArray("fanouts");
         for (FanOutProgress p : books.fanOuts(FANOUTS_SHOWN)) {
             ObjectNode node = JobJson.MAPPER.createObjectNode().put("job_id", p.parentId());
@@ -84,6 +87,38 @@ public class MetricsView {
         }
         root.put("generated_at", now.toString());
         return root;
+    }
+
+    /**
+     * The volunteers per shard of their coordinator, when a substrate of this dispatcher has them
+     * (the {@code browser} substrate; at the edge, as of the coordinator's last report).
+     */
+    private Optional<ObjectNode> volunteers() {
+        return selector.volunteers().map(s -> censusJson(s.capability().name(), (VolunteerCensus) s.adapter()));
+    }
+
+    static ObjectNode censusJson(String substrate, VolunteerCensus census) {
+        ObjectNode node = JobJson.MAPPER.createObjectNode();
+        node.put("substrate", substrate);
+        node.put("coordinator", census.coordinator());
+        ArrayNode shards = node.putArray("shards");
+        int volunteers = 0;
+        int slots = 0;
+        int busy = 0;
+        for (VolunteerCensus.Shard s : census.shards()) {
+            shards.addObject()
+                    .put("shard", s.shard())
+                    .put("volunteers", s.volunteers())
+                    .put("slots", s.slots())
+                    .put("busy", s.busy());
+            volunteers += s.volunteers();
+            slots += s.slots();
+            busy += s.busy();
+        }
+        node.put("volunteers", volunteers);
+        node.put("slots", slots);
+        node.put("busy", busy);
+        return node;
     }
 
     private ObjectNode live(SubstrateState s) {

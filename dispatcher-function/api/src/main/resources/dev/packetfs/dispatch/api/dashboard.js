@@ -78,6 +78,7 @@ function render(m) {
   $('delayed').textContent = m.queue.delayed;
   $('dead').textContent = m.queue.dead;
   renderSubstrates(m);
+  renderVolunteers(m.volunteers);
   if (m.series) renderCharts(m.series);
   renderFanOuts(m.fanouts ?? []);
   $('updated').textContent = `Updated ${new Date(m.generated_at).toLocaleTimeString()}.`;
@@ -224,6 +225,35 @@ function renderLegend(names) {
     swatch.style.background = color(name);
     item.append(swatch, name);
     legend.append(item);
+  }
+}
+
+/** The volunteers per shard of their coordinator: the edge's Durable Objects, or this dispatcher. */
+function renderVolunteers(v) {
+  $('volunteers').hidden = !v;
+  $('volunteers-card').hidden = !v;
+  if (!v) return;
+  $('volunteers-total').textContent = v.volunteers;
+  $('volunteers-where').textContent =
+    v.coordinator === 'edge'
+      ? `at the edge coordinator: ${v.shards.length} Durable Objects, ${v.slots} slots, ${v.busy} busy`
+      : `on this dispatcher's /browser: ${v.slots} slots, ${v.busy} busy`;
+  const rows = $('shard-rows');
+  rows.replaceChildren();
+  for (const s of v.shards) {
+    const row = rows.insertRow();
+    row.dataset.shard = s.shard;
+    cell(row, s.shard, { field: 'shard', value: s.shard });
+    cell(row, s.volunteers, { field: 'volunteers', value: s.volunteers });
+    cell(row, s.slots, { field: 'slots', value: s.slots });
+    cell(row, s.busy, { field: 'busy', value: s.busy });
+    const track = document.createElement('span');
+    track.className = 'track';
+    const bar = document.createElement('div');
+    bar.className = 'bar';
+    bar.style.width = `${s.slots ? (100 * Math.min(s.busy, s.slots)) / s.slots : 0}%`;
+    track.append(bar);
+    row.insertCell().append(track);
   }
 }
 

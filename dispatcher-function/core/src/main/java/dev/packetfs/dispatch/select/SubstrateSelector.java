@@ -6,6 +6,7 @@ import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.HealthReport;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
 import dev.packetfs.dispatch.substrate.SubstrateCapability;
+import dev.packetfs.dispatch.substrate.VolunteerCensus;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -58,6 +59,13 @@ public final class SubstrateSelector {
 
     public Optional<SubstrateState> state(String name) {
         return Optional.ofNullable(states.get(name));
+    }
+
+    /** The substrate whose workers are volunteers (the {@code browser} substrate), if this selector has one. */
+    public Optional<SubstrateState> volunteers() {
+        return states.values().stream()
+                .filter(s -> s.adapter() instanceof VolunteerCensus)
+                .findFirst();
     }
 
     public double score(SubstrateState s) {

@@ -20,6 +20,7 @@ import dev.packetfs.dispatch.queue.redis.RedisStreamJobQueue;
 import dev.packetfs.dispatch.select.ScoringPolicy;
 import dev.packetfs.dispatch.select.SubstrateSelector;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
+import dev.packetfs.dispatch.substrate.VolunteerCensus;
 import dev.packetfs.protocol.fetch.FetchLimits;
 import dev.packetfs.protocol.fetch.PublicAddressPolicy;
 import dev.packetfs.protocol.fetch.WindowFetcher;
@@ -193,12 +194,16 @@ public class DispatcherBeans {
     /** Per-provider metrics for CloudWatch when {@code packetfs.metrics.emf} is on (the Lambda packagings). */
     @Produces
     @Singleton
-    Optional<EmbeddedMetrics> cloudWatchMetrics(PacketfsConfig config, QueueBooks books) {
+    Optional<EmbeddedMetrics> cloudWatchMetrics(PacketfsConfig config, QueueBooks books, SubstrateSelector selector) {
         if (!config.metrics().emf()) {
             return Optional.empty();
         }
-        EmbeddedMetrics metrics =
-                new EmbeddedMetrics(new LambdaEnvironment(), () -> books.depth().dead());
+        EmbeddedMetrics metrics = new EmbeddedMetrics(
+                new LambdaEnvironment(),
+                () -> books.depth().dead(),
+                () -> selector.volunteers()
+                        .map(s -> ((VolunteerCensus) s.adapter()).shards())
+                        .orElse(List.of()));
         long every = config.metrics().emfInterval().toMillis();
         metricsTimer.scheduleWithFixedDelay(metrics::flush, every, every, TimeUnit.MILLISECONDS);
         return Optional.of(metrics);

@@ -1,11 +1,13 @@
 package dev.packetfs.dispatch.runtime;
 
 import dev.packetfs.dispatch.ledger.ExecutionRecord;
+import dev.packetfs.dispatch.substrate.VolunteerCensus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 import software.amazon.cloudwatchlogs.emf.environment.Environment;
 import software.amazon.cloudwatchlogs.emf.logger.MetricsLogger;
@@ -19,7 +21,9 @@ import software.amazon.cloudwatchlogs.emf.model.Unit;
  * them). Namespace {@code PacketFS}, dimension {@code Substrate}; metrics {@code Executions},
  * {@code Failures}, {@code Throttles}, {@code Bytes}, {@code CostUsd} (sums) and {@code LatencyMs}
  * (every execution's, for percentiles); and {@code DeadLetters}, the dead-letter stream's length,
- * without a dimension, for the alarm on its growth; and {@code DrainStartFailures} as they happen.
+ * without a dimension, for the alarm on its growth; {@code DrainStartFailures} as they happen; and
+ * with dimension {@code Shard}, {@code Volunteers} and {@code VolunteerSlots}: the volunteers the
+ * coordinator holds per shard, as this dispatcher last heard.
  */
 public final class EmbeddedMetrics {
     static final String NAMESPACE = "PacketFS";
@@ -30,6 +34,7 @@ public final class EmbeddedMetrics {
 
     private final Environment environment;
     private final LongSupplier deadLetters;
+    private final Supplier<List<VolunteerCensus.Shard>> volunteers;
     private Map<String, Totals> pending = new TreeMap<>();
 
     private static final class Totals {
@@ -47,8 +52,15 @@ public final class EmbeddedMetrics {
      * @param deadLetters the dead-letter stream's length now
      */
     public EmbeddedMetrics(Environment environment, LongSupplier deadLetters) {
+        this(environment, deadLetters, List::of);
+    }
+
+    /** @param volunteers the volunteers per shard now; empty: this dispatcher has none */
+    public EmbeddedMetrics(
+            Environment environment, LongSupplier deadLetters, Supplier<List<VolunteerCensus.Shard>> volunteers) {
         this.environment = environment;
         this.deadLetters = deadLetters;
+        this.volunteers = volunteers;
     }
 
     public synchronized void record(ExecutionRecord r) {
@@ -82,6 +94,14 @@ public final class EmbeddedMetrics {
             gauge.setDimensions(new DimensionSet());
             gauge.putMetric("DeadLetters", deadLetters.getAsLong(), Unit.COUNT);
             gauge.flush();
+            for (VolunteerCensus.Shard shard : volunteers.get()) {
+                MetricsLogger census = new MetricsLogger(environment);
+                census.setNamespace(NAMESPACE);
+                census.setDimensions(DimensionSet.of("Shard", shard.shard()));
+                census.putMetric("Volunteers", shard.volunteers(), Unit.COUNT);
+                census.putMetric("VolunteerSlots", shard.slots(), Unit.COUNT);
+                census.flush();
+            }
         } catch (Exception e) {
             LOG.warnf("writing CloudWatch metrics failed: %s", e.toString());
         }

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.packetfs.dispatch.ledger.ExecutionRecord;
+import dev.packetfs.dispatch.substrate.VolunteerCensus;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import software.amazon.cloudwatchlogs.emf.environment.Environment;
@@ -145,6 +147,33 @@ class EmbeddedMetricsTest {
         assertTrue(
                 out.documents.stream().filter(d -> d.has("DeadLetters")).count() == 2,
                 "the gauge is written every time");
+    }
+
+    @Test
+    void theVolunteersOfEachShardAreAGaugeWithTheShardAsDimension() {
+        Captured out = new Captured();
+        EmbeddedMetrics metrics = new EmbeddedMetrics(
+                out,
+                () -> 0,
+                () -> List.of(new VolunteerCensus.Shard("0", 3, 9, 2), new VolunteerCensus.Shard("1", 0, 0, 0)));
+        metrics.flush();
+        Map<String, JsonNode> byShard = new HashMap<>();
+        for (JsonNode d : out.documents) {
+            if (d.has("Shard")) {
+                assertEquals(
+                        "[[\"Shard\"]]",
+                        d.get("_aws")
+                                .get("CloudWatchMetrics")
+                                .get(0)
+                                .get("Dimensions")
+                                .toString());
+                byShard.put(d.get("Shard").asText(), d);
+            }
+        }
+        assertEquals(Set.of("0", "1"), byShard.keySet(), "an empty shard is written too: its line drops to 0");
+        assertEquals(3, byShard.get("0").get("Volunteers").asLong());
+        assertEquals(9, byShard.get("0").get("VolunteerSlots").asLong());
+        assertEquals(0, byShard.get("1").get("Volunteers").asLong());
     }
 
     @Test

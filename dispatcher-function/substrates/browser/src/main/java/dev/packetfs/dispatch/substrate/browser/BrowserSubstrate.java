@@ -7,10 +7,12 @@ import dev.packetfs.dispatch.substrate.ExecutionRequest;
 import dev.packetfs.dispatch.substrate.HealthReport;
 import dev.packetfs.dispatch.substrate.SubstrateAdapter;
 import dev.packetfs.dispatch.substrate.SubstrateCapability;
+import dev.packetfs.dispatch.substrate.VolunteerCensus;
 import dev.packetfs.kernel.Program;
 import dev.packetfs.protocol.fetch.FetchException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -26,7 +28,7 @@ import java.util.concurrent.Executors;
  * leased), then leased to one node ({@link Leases}), and its answer is used as the
  * {@link TrustPolicy} says. Connections speak the {@link CoordinatorProtocol}.
  */
-public final class BrowserSubstrate implements SubstrateAdapter {
+public final class BrowserSubstrate implements SubstrateAdapter, VolunteerCensus {
     public static final String NAME = "browser";
 
     private final VolunteerAddressCheck addresses;
@@ -140,6 +142,16 @@ public final class BrowserSubstrate implements SubstrateAdapter {
 
     public int nodeCount() {
         return leases.nodeCount();
+    }
+
+    @Override
+    public String coordinator() {
+        return protocol == null ? "edge" : "dispatcher";
+    }
+
+    @Override
+    public List<Shard> shards() {
+        return leases.shards();
     }
 
     /** {slots, untrusted slots}, for tests. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.packetfs.dispatch.substrate.BilledUnits;
+import dev.packetfs.dispatch.substrate.VolunteerCensus;
 import dev.packetfs.kernel.KernelResult;
 import dev.packetfs.kernel.Program;
 import dev.packetfs.kernel.ProgramJson;
@@ -13,9 +14,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -63,6 +66,7 @@ final class EdgeVolunteers implements VolunteerPool {
     });
     private volatile int slots;
     private volatile int volunteers;
+    private volatile List<VolunteerCensus.Shard> shards = List.of();
     private volatile BiConsumer<VolunteerNode, String> malformed = (node, why) -> {};
 
     /** A lease the coordinator ended because its volunteer left: it may go to another. */
@@ -254,19 +258,38 @@ final class EdgeVolunteers implements VolunteerPool {
             if (response.statusCode() != 200) {
                 LOG.warn(
                         "the edge coordinator's stats: HTTP {} {}", response.statusCode(), abbreviate(response.body()));
-                slots = 0;
-                volunteers = 0;
+                unknown();
                 return;
             }
             slots = s.path("slots").asInt(0);
             volunteers = s.path("volunteers").asInt(0);
+            List<VolunteerCensus.Shard> each = new ArrayList<>();
+            for (JsonNode shard : s.path("shards")) {
+                each.add(new VolunteerCensus.Shard(
+                        shard.path("shard").asText(),
+                        shard.path("volunteers").asInt(0),
+                        shard.path("slots").asInt(0),
+                        shard.path("busy").asInt(0)));
+            }
+            shards = List.copyOf(each);
         } catch (IOException e) {
             LOG.warn("the edge coordinator's stats: {}", e.toString());
-            slots = 0;
-            volunteers = 0;
+            unknown();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The coordinator cannot be asked: nobody counts as connected. */
+    private void unknown() {
+        slots = 0;
+        volunteers = 0;
+        shards = List.of();
+    }
+
+    @Override
+    public List<VolunteerCensus.Shard> shards() {
+        return shards;
     }
 
     /** Reads the coordinator's stats now, not at the next tick (tests; a dispatcher starting). */

@@ -1,6 +1,7 @@
 package dev.packetfs.dispatch.substrate.browser;
 
 import dev.packetfs.dispatch.substrate.BilledUnits;
+import dev.packetfs.dispatch.substrate.VolunteerCensus;
 import dev.packetfs.kernel.KernelResult;
 import dev.packetfs.kernel.Program;
 import java.util.ArrayList;
@@ -133,6 +134,12 @@ final class Leases implements VolunteerPool {
     @Override
     public int untrustedSlots() {
         return untrustedSlots.get();
+    }
+
+    /** This dispatcher's WebSocket is one shard. */
+    @Override
+    public List<VolunteerCensus.Shard> shards() {
+        return List.of(new VolunteerCensus.Shard("0", nodes.size(), slots.get(), leases.size()));
     }
 
     // -- leasing --------------------------------------------------------------------------------

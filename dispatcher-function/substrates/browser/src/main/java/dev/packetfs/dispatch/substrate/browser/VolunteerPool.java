@@ -1,7 +1,9 @@
 package dev.packetfs.dispatch.substrate.browser;
 
+import dev.packetfs.dispatch.substrate.VolunteerCensus;
 import dev.packetfs.kernel.KernelResult;
 import dev.packetfs.kernel.Program;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -47,6 +49,9 @@ interface VolunteerPool extends AutoCloseable {
     int untrustedSlots();
 
     int nodeCount();
+
+    /** The volunteers per shard of the coordinator holding them. */
+    List<VolunteerCensus.Shard> shards();
 
     /** The node with this id, if this pool knows it. */
     VolunteerNode node(String id);

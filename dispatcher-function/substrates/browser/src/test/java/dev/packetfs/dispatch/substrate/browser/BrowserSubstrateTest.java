@@ -13,6 +13,7 @@ import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.ExecutionRequest;
+import dev.packetfs.dispatch.substrate.VolunteerCensus;
 import dev.packetfs.kernel.Kernel;
 import dev.packetfs.kernel.KernelResult;
 import dev.packetfs.kernel.Op;
@@ -464,5 +465,31 @@ class BrowserSubstrateTest {
         assertEquals(4, c.nodeCount(), "a connection that left makes room for one");
         c.join("n6", link, "203.0.113.7");
         assertEquals(List.of(1008, 1008, 1008), closed);
+    }
+
+    @Test
+    void theCensusIsOneShardOfThisDispatchersVolunteers() throws Exception {
+        BrowserSubstrate c = coordinator(5, 0.05, 0);
+        assertEquals("dispatcher", c.coordinator());
+        assertEquals(List.of(new VolunteerCensus.Shard("0", 0, 0, 0)), c.shards());
+        FakeBrowser quiet = new FakeBrowser(c, "quiet", 3);
+        quiet.silent = true;
+        new FakeBrowser(c, "other", 1);
+        CompletableFuture<ExecutionOutcome> held = c.execute(
+                        new ExecutionRequest(job("held", 1), Duration.ofSeconds(5)))
+                .toCompletableFuture();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (quiet.leases.isEmpty()) {
+            assertTrue(System.nanoTime() < deadline, "the silent browser was leased to");
+            Thread.sleep(5);
+        }
+        VolunteerCensus.Shard shard = c.shards().get(0);
+        assertEquals(2, shard.volunteers());
+        assertEquals(3, shard.slots(), "two of the three asked for, at most two a node, and one");
+        assertTrue(shard.busy() >= 1, shard.toString());
+        c.leave("quiet");
+        held.get(10, TimeUnit.SECONDS);
+        VolunteerCensus.Shard after = c.shards().get(0);
+        assertEquals(List.of(1, 1), List.of(after.volunteers(), after.slots()), after.toString());
     }
 }

@@ -9,6 +9,7 @@ import dev.packetfs.dispatch.job.ComputeJob;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome;
 import dev.packetfs.dispatch.substrate.ExecutionOutcome.FailureKind;
 import dev.packetfs.dispatch.substrate.ExecutionRequest;
+import dev.packetfs.dispatch.substrate.VolunteerCensus;
 import dev.packetfs.kernel.Kernel;
 import dev.packetfs.kernel.Op;
 import dev.packetfs.kernel.Program;
@@ -141,6 +142,22 @@ class EdgeBrowserSubstrateIT {
         return browsers.execute(new ExecutionRequest(job, Duration.ofSeconds(20)))
                 .toCompletableFuture()
                 .get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void theCensusCountsTheVolunteersOfEveryShard() throws Exception {
+        assertEquals("edge", browsers.coordinator());
+        join(3, 0);
+        List<VolunteerCensus.Shard> shards = browsers.shards();
+        assertEquals(
+                List.of("0", "1"),
+                shards.stream().map(VolunteerCensus.Shard::shard).toList());
+        assertEquals(
+                3, shards.stream().mapToInt(VolunteerCensus.Shard::volunteers).sum());
+        assertEquals(
+                browsers.slotCounts()[0],
+                shards.stream().mapToInt(VolunteerCensus.Shard::slots).sum());
+        assertEquals(0, shards.stream().mapToInt(VolunteerCensus.Shard::busy).sum());
     }
 
     @Test
