@@ -15,6 +15,7 @@ import dev.packetfs.protocol.fetch.WindowFetcher;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -29,6 +30,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** The {@code browser} substrate and its meters; {@link BrowserModule} offers it to the selector. */
@@ -131,6 +133,11 @@ public class BrowserBeans {
         Gauge.builder("packetfs.browser.capacity", browsers, BrowserSubstrate::capacity)
                 .register(registry);
         BrowserStats s = browsers.stats();
+        Timer lease = Timer.builder("packetfs.browser.lease")
+                .description("a job's first lease, from asking the coordinator to its answer")
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
+        s.leaseRoundTrip = nanos -> lease.record(nanos, TimeUnit.NANOSECONDS);
         Map.of(
                         "jobs",
                         s.jobs,

@@ -144,6 +144,16 @@ public final class BrowserSubstrate implements SubstrateAdapter, VolunteerCensus
         return leases.nodeCount();
     }
 
+    /** A job's first lease, its round trip told to the stats. */
+    private CompletableFuture<Leases.Answer> leaseTimed(Program program, long deadline) {
+        long asked = System.nanoTime();
+        return leases.lease(program, deadline, Set.of()).whenComplete((answer, error) -> {
+            if (error == null) {
+                stats.leaseRoundTrip.accept(System.nanoTime() - asked);
+            }
+        });
+    }
+
     @Override
     public String coordinator() {
         return protocol == null ? "edge" : "dispatcher";
@@ -195,7 +205,7 @@ public final class BrowserSubstrate implements SubstrateAdapter, VolunteerCensus
                     .toCompletableFuture()
                     .handle((version, failed) -> version == null ? submitted : submitted.withVersion(version));
         });
-        return pinned.thenCompose(program -> leases.lease(program, deadline, Set.of())
+        return pinned.thenCompose(program -> leaseTimed(program, deadline)
                         .thenCompose(answer -> trust.verify(
                                 request.jobId(),
                                 program,

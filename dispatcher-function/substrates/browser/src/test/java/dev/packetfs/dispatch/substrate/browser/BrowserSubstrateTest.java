@@ -492,4 +492,18 @@ class BrowserSubstrateTest {
         VolunteerCensus.Shard after = c.shards().get(0);
         assertEquals(List.of(1, 1), List.of(after.volunteers(), after.slots()), after.toString());
     }
+
+    @Test
+    void eachJobsFirstLeaseRoundTripIsTold() throws Exception {
+        BrowserSubstrate c = coordinator(5, 0.05, 0);
+        List<Long> told = new CopyOnWriteArrayList<>();
+        c.stats().leaseRoundTrip = told::add;
+        new FakeBrowser(c, "a");
+        new FakeBrowser(c, "b");
+        for (int i = 0; i < 3; i++) {
+            assertRight(job("rt" + i, i), run(c, job("rt" + i, i)));
+        }
+        assertEquals(3, told.size(), "one a job, the quorum's second lease not among them: " + told);
+        assertTrue(told.stream().allMatch(n -> n > 0), told.toString());
+    }
 }
