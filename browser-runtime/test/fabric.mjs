@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
+import { CHROMIUM_FLAGS } from '../../deploy/lib/chromium.mjs';
 import { startRuntimeSite } from '../../deploy/lib/runtime-site.mjs';
 import { startWorker } from '../../worker-cloudflare/test/workerd.mjs';
 
@@ -22,17 +23,6 @@ export { shardOf } from '../../worker-cloudflare/src/coordinator-rules.mjs';
 const root = new URL('../..', import.meta.url).pathname;
 const JAR = join(root, 'dispatcher-function/server/target/quarkus-app/quarkus-run.jar');
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-// The flags this machine needs (README): no sandbox as root, no GPU, no calls home.
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /**
  * The dispatcher jar on a port of the kernel's choosing (QUARKUS_HTTP_PORT=0: nothing can take

@@ -19,6 +19,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { daemon, listening, probe, redisCommand, run, running, stopGroup, waitUntil, which } from '../lib/proc.mjs';
+import { CHROMIUM_FLAGS } from '../lib/chromium.mjs';
 import { runtimeFiles } from '../lib/runtime-site.mjs';
 import { say } from '../lib/runner.mjs';
 import { DeployError } from '../lib/state.mjs';
@@ -418,22 +419,7 @@ export function localSteps(options) {
           rmSync(profile, { recursive: true, force: true });
           const log = ctx.state.logFile(`browser-${i}`);
           pids.push(
-            daemon(
-              browser,
-              [
-                '--headless',
-                '--no-sandbox',
-                '--disable-gpu',
-                '--disable-quic',
-                '--no-first-run',
-                '--disable-background-networking',
-                '--disable-component-update',
-                '--disable-sync',
-                `--user-data-dir=${profile}`,
-                pages,
-              ],
-              { env: childEnv({}), log },
-            ),
+            daemon(browser, [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, pages], { env: childEnv({}), log }),
           );
         }
         await waitUntil('the volunteers', async () => (await count()) >= before + volunteers, {
