@@ -385,7 +385,7 @@ export function localSteps(options) {
     return {
       name: 'browsers',
       part: 'browsers',
-      summary: `${volunteers} headless Chromium volunteer(s) on ${pages}, joining the edge coordinator in workerd (when chromium is installed)`,
+      summary: `${volunteers} headless Chromium volunteer(s) on ${pages}, joining the coordinator the page names: the Worker's in workerd when it runs (when chromium is installed)`,
       commands: () => [`chromium --headless --no-sandbox --disable-gpu … --user-data-dir=<state>/chromium-N ${pages}`],
       fingerprint: (ctx) =>
         hash(
