@@ -30,4 +30,11 @@ public interface ApiConfig {
      * Unset: this dispatcher's own.
      */
     Optional<List<String>> substrates();
+
+    /**
+     * Who may open Swagger UI at {@code /q/swagger-ui} where it is included ({@code pfs serve}):
+     * {@code loopback} a browser on this machine, {@code on} anyone, {@code off} nobody.
+     */
+    @WithDefault("loopback")
+    SwaggerUiGate.Mode swaggerUi();
 }

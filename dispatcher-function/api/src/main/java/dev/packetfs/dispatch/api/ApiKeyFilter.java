@@ -17,8 +17,10 @@ import org.jboss.logging.Logger;
  * With {@code PACKETFS_API_KEY} set, every request needs {@code Authorization: Bearer <key>}:
  * the API, and Quarkus' own {@code /q/*} (Prometheus metrics) too. Open are {@code /health} for
  * load balancers, {@code /dashboard} and its scripts and styles under {@code /dashboard/} (a page
- * with no data of its own: it asks for the key and then calls {@code /metrics}), and the volunteer runtime's files and WebSocket ({@code /browser},
- * which checks the page's Origin).
+ * with no data of its own: it asks for the key and then calls {@code /metrics}), the volunteer
+ * runtime's files and WebSocket ({@code /browser}, which checks the page's Origin), and the API's
+ * OpenAPI document ({@code /q/openapi}; {@code /openapi} on the function URL), which describes the
+ * routes and holds no data.
  *
  * <p>A Vert.x route filter, on the event loop, ahead of every route: the key is checked from the
  * headers alone, before any of the body is read, and then {@link BodyReader} reads the body
@@ -28,7 +30,7 @@ import org.jboss.logging.Logger;
 public class ApiKeyFilter {
     private static final Logger LOG = Logger.getLogger(ApiKeyFilter.class);
     /** Route order -1: after Quarkus' check of a declared Content-Length (order -2), before any route. */
-    private static final int PRIORITY = 1;
+    static final int PRIORITY = 1;
 
     private final DeploymentSecrets secrets;
     /** Null until the key is known: on Lambda it is read from Secrets Manager at the first request. */
@@ -90,8 +92,13 @@ public class ApiKeyFilter {
         bodies.readThenNext(rc);
     }
 
+    /** What anyone may read: health, the dashboard's page, the volunteers' door, the API's description. */
     private static boolean isOpen(String path) {
         return path.equals("/health")
+                || path.equals("/q/openapi")
+                || path.equals("/openapi")
+                || path.equals(SwaggerUiGate.PATH)
+                || path.startsWith(SwaggerUiGate.PATH + "/")
                 || path.equals("/dashboard")
                 || path.startsWith("/dashboard/")
                 || path.equals("/browser")

@@ -10,6 +10,14 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.Properties;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirementsSet;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * {@code GET /dashboard}: the per-provider cost dashboard, a page that reads {@code /metrics}
@@ -18,6 +26,8 @@ import java.util.Properties;
  * {@code /dashboard/}: the page loads nothing from anywhere else.
  */
 @Path("/dashboard")
+@Tag(name = "operations")
+@SecurityRequirementsSet
 public class DashboardResource {
     private static final String UPLOT = "META-INF/resources/webjars/uplot/" + uplotVersion() + "/dist/";
     /** What the page may load: name → class-path resource and media type. */
@@ -32,6 +42,14 @@ public class DashboardResource {
     private record Asset(String resource, String type) {}
 
     @GET
+    @Operation(
+            operationId = "getDashboard",
+            summary = "The cost dashboard",
+            description = "Open without an API key; the page asks for it.")
+    @APIResponse(
+            responseCode = "200",
+            description = "the page",
+            content = @Content(mediaType = "text/html", schema = @Schema(type = SchemaType.STRING)))
     public Response page() {
         return Response.ok(PAGE, "text/html; charset=utf-8")
                 // The page runs only what it loads from here, and talks only to this dispatcher.
@@ -45,7 +63,19 @@ public class DashboardResource {
 
     @GET
     @Path("{asset}")
-    public Response asset(@PathParam("asset") String name) {
+    @Operation(operationId = "getDashboardFile", summary = "The dashboard's script and styles, and uPlot")
+    @APIResponse(
+            responseCode = "200",
+            description = "the file",
+            content = {
+                @Content(mediaType = "text/javascript", schema = @Schema(type = SchemaType.STRING)),
+                @Content(mediaType = "text/css", schema = @Schema(type = SchemaType.STRING))
+            })
+    @APIResponse(responseCode = "404", description = "no such file")
+    public Response asset(
+            @Parameter(schema = @Schema(enumeration = {"dashboard.js", "dashboard.css", "uplot.js", "uplot.css"}))
+                    @PathParam("asset")
+                    String name) {
         Asset asset = ASSETS.get(name);
         if (asset == null) {
             throw new NotFoundException("no such dashboard file: " + name);

@@ -23,6 +23,16 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.regex.Pattern;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirementsSet;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * The dead-letter stream: {@code GET /dead-letters} lists the newest, {@code POST
@@ -30,6 +40,11 @@ import java.util.regex.Pattern;
  */
 @Path("/dead-letters")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "dead letters")
+@SecurityRequirementsSet(@SecurityRequirement(name = OpenApiNames.API_KEY))
+@SecurityRequirementsSet(@SecurityRequirement(name = OpenApiNames.SIGV4))
+@APIResponse(responseCode = "401", ref = "Unauthorized")
+@APIResponse(responseCode = "503", ref = "Unavailable")
 public class DeadLetterResource {
     static final int MAX_LIMIT = 1000;
     /** A stream entry id. */
@@ -45,7 +60,17 @@ public class DeadLetterResource {
     DrainStarter drains;
 
     @GET
-    public ObjectNode list(@QueryParam("limit") @DefaultValue("100") int limit) {
+    @Operation(operationId = "listDeadLetters", summary = "The newest dead letters, and how many there are")
+    @APIResponse(
+            responseCode = "200",
+            description = "the newest first",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "DeadLetters")))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    public ObjectNode list(
+            @Parameter(description = "how many, newest first", schema = @Schema(minimum = "1", maximum = "1000"))
+                    @QueryParam("limit")
+                    @DefaultValue("100")
+                    int limit) {
         if (limit < 1 || limit > MAX_LIMIT) {
             throw new JobException("limit", "must be 1.." + MAX_LIMIT + ", got " + limit);
         }
@@ -70,7 +95,28 @@ public class DeadLetterResource {
      */
     @POST
     @Path("{id}/requeue")
-    public Response requeue(@PathParam("id") String id, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType) {
+    @Operation(
+            operationId = "requeueDeadLetter",
+            summary = "Queue a dead letter's job again, with every attempt ahead of it",
+            description = "Removes the dead letter and the job's failed result.")
+    @RequestBody(
+            description = "any JSON, such as {}",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.OBJECT)))
+    @APIResponse(
+            responseCode = "202",
+            description = "queued again",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "Requeued")))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "409", ref = "Conflict")
+    @APIResponse(responseCode = "415", ref = "NotJson")
+    public Response requeue(
+            @Parameter(
+                            description = "the dead letter's id, as listed",
+                            schema = @Schema(pattern = "^[0-9]{1,20}-[0-9]{1,20}$"))
+                    @PathParam("id")
+                    String id,
+            @Parameter(hidden = true) @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType) {
         if (!JobResource.isJson(contentType)) {
             throw new NotSupportedException(
                     "POST /dead-letters/{id}/requeue takes JSON: send Content-Type: application/json"

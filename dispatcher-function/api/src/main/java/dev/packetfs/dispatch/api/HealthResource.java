@@ -13,6 +13,13 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirementsSet;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * {@code GET /health}: 200 when the queue answers, 503 when it does not; with each substrate's
@@ -20,6 +27,7 @@ import jakarta.ws.rs.core.Response;
  */
 @Path("/health")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "operations")
 public class HealthResource {
 
     @Inject
@@ -32,6 +40,20 @@ public class HealthResource {
     SubstrateSelector selector;
 
     @GET
+    @Operation(
+            operationId = "getHealth",
+            summary = "The queue's and each substrate's health",
+            description = "Open without an API key.")
+    @SecurityRequirementsSet
+    @APIResponse(
+            responseCode = "200",
+            description = "the queue answers: UP, or DEGRADED when no substrate is healthy",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "Health")))
+    @APIResponse(
+            responseCode = "503",
+            description = "the queue does not answer: DOWN",
+            headers = @Header(name = "Retry-After", ref = "RetryAfter"),
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "Health")))
     public Response health() {
         ObjectNode root = JobJson.MAPPER.createObjectNode();
         root.put("queue", queue.backend());

@@ -35,6 +35,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirementsSet;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * Jobs in, results out. A job (or a JSON array of up to {@value #MAX_BATCH} jobs) is validated
@@ -42,6 +51,11 @@ import java.util.Set;
  */
 @Path("/")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "jobs")
+@SecurityRequirementsSet(@SecurityRequirement(name = OpenApiNames.API_KEY))
+@SecurityRequirementsSet(@SecurityRequirement(name = OpenApiNames.SIGV4))
+@APIResponse(responseCode = "401", ref = "Unauthorized")
+@APIResponse(responseCode = "503", ref = "Unavailable")
 public class JobResource {
     static final int MAX_BATCH = 1000;
 
@@ -70,6 +84,23 @@ public class JobResource {
      */
     @POST
     @Path("jobs")
+    @Operation(
+            operationId = "submitJobs",
+            summary = "Submit a job, or a batch of 1..1000 jobs",
+            description = "Validated whole before anything is queued. A job of an id already known is not queued"
+                    + " again (queued: false).")
+    @RequestBody(
+            required = true,
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "Submission")))
+    @APIResponse(
+            responseCode = "202",
+            description = "queued: one answer, or one per job of a batch in its order",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "Acceptance")))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "408", ref = "BodyTimeout")
+    @APIResponse(responseCode = "413", ref = "TooLarge")
+    @APIResponse(responseCode = "415", ref = "NotJson")
+    @APIResponse(responseCode = "429", ref = "QueueFull")
     public Response submit(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, String body) {
         if (!isJson(contentType)) {
             throw new NotSupportedException("POST /jobs takes JSON: send Content-Type: application/json"
@@ -157,7 +188,14 @@ public class JobResource {
 
     @GET
     @Path("jobs/{id}")
-    public Response status(@PathParam("id") String id) {
+    @Operation(operationId = "getJob", summary = "A job's state, attempts and, for a fan-out job, its progress")
+    @APIResponse(
+            responseCode = "200",
+            description = "the job's state",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "JobStatus")))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    public Response status(@Parameter(schema = @Schema(ref = "JobId")) @PathParam("id") String id) {
         JobIds.check(id);
         Optional<JobStatus> status = records.status(id);
         if (status.isEmpty()) {
@@ -190,7 +228,18 @@ public class JobResource {
      */
     @DELETE
     @Path("jobs/{id}")
-    public Response cancel(@PathParam("id") String id) {
+    @Operation(
+            operationId = "cancelJob",
+            summary = "Cancel what has not started",
+            description = "A running or finished job is not called back.")
+    @APIResponse(
+            responseCode = "202",
+            description = "cancelled (a queued job), or cancelling (a fan-out job starts no more windows)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "Cancelled")))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    @APIResponse(responseCode = "409", ref = "Conflict")
+    public Response cancel(@Parameter(schema = @Schema(ref = "JobId")) @PathParam("id") String id) {
         JobIds.check(id);
         CancelOutcome outcome = intake.cancel(id);
         ObjectNode node = JobJson.MAPPER.createObjectNode().put("job_id", id);
@@ -210,7 +259,18 @@ public class JobResource {
 
     @GET
     @Path("results/{id}")
-    public Response result(@PathParam("id") String id) {
+    @Operation(operationId = "getResult", summary = "A job's result, once it has finished")
+    @APIResponse(
+            responseCode = "200",
+            description = "the result",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "Result")))
+    @APIResponse(
+            responseCode = "202",
+            description = "known, not finished",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "Pending")))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "404", ref = "NotFound")
+    public Response result(@Parameter(schema = @Schema(ref = "JobId")) @PathParam("id") String id) {
         JobIds.check(id);
         Optional<JobResult> result = records.result(id);
         if (result.isPresent()) {

@@ -13,6 +13,15 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Duration;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirementsSet;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
 /**
@@ -23,6 +32,11 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
  * are at {@code /q/metrics}.
  */
 @Path("/metrics")
+@Tag(name = "books")
+@SecurityRequirementsSet(@SecurityRequirement(name = OpenApiNames.API_KEY))
+@SecurityRequirementsSet(@SecurityRequirement(name = OpenApiNames.SIGV4))
+@APIResponse(responseCode = "401", ref = "Unauthorized")
+@APIResponse(responseCode = "503", ref = "Unavailable")
 public class MetricsResource {
     static final Duration STREAM_EVERY = Duration.ofSeconds(2);
 
@@ -37,7 +51,15 @@ public class MetricsResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    public ObjectNode metrics(@QueryParam("range") String range) {
+    @Operation(
+            operationId = "getMetrics",
+            summary = "The books per substrate, the queue, fan-out jobs in progress; with range, the series")
+    @APIResponse(
+            responseCode = "200",
+            description = "the books",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "Metrics")))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    public ObjectNode metrics(@Parameter(schema = @Schema(ref = "Range")) @QueryParam("range") String range) {
         return view.metrics(range(range));
     }
 
@@ -45,7 +67,20 @@ public class MetricsResource {
     @Path("stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
-    public Multi<ObjectNode> stream(@QueryParam("range") String range) {
+    @Operation(
+            operationId = "streamMetrics",
+            summary = "The books every 2 s as server-sent events",
+            description = "Each event's data is the body of GET /metrics. Not served on the function URL (404).")
+    @APIResponse(
+            responseCode = "200",
+            description = "an event stream, until the server stops",
+            content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS, schema = @Schema(type = SchemaType.STRING)))
+    @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(
+            responseCode = "404",
+            description = "not served here (the function URL)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "Error")))
+    public Multi<ObjectNode> stream(@Parameter(schema = @Schema(ref = "Range")) @QueryParam("range") String range) {
         if (!api.liveStream()) {
             throw new NotFoundException("live updates are not served here; poll GET /metrics");
         }

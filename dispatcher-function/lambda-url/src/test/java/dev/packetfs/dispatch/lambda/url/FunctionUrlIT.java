@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.packetfs.dispatch.queue.JobQueue;
 import dev.packetfs.testing.RedisTestResource;
+import dev.packetfs.testing.RepositoryPaths;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -71,5 +74,23 @@ class FunctionUrlIT {
     void healthAndMetricsAnswer() {
         given().get("/health").then().statusCode(200).body("queue", equalTo("redis"));
         given().get("/metrics").then().statusCode(200).body("queue.dead", equalTo(0));
+    }
+
+    /**
+     * {@code GET /openapi}: the API's OpenAPI document, as docs/openapi.yaml has it but for what
+     * only the server serves (the volunteer runtime under /browser-runtime).
+     */
+    @Test
+    void theOpenApiDocumentIsServedAtOpenapi() throws Exception {
+        String served = given().get("/openapi").then().statusCode(200).extract().asString();
+        String checkedIn = Files.readString(RepositoryPaths.find("docs/openapi.yaml"));
+        assertEquals(withoutServerOnlyPaths(checkedIn), served);
+    }
+
+    /** The document without its /browser-runtime paths: each path is one block of lines indented by two. */
+    private static String withoutServerOnlyPaths(String document) {
+        return Pattern.compile("(?m)^  /browser-runtime[^\\n]*:\\n(?:^ {3,}.*\\n)*")
+                .matcher(document)
+                .replaceAll("");
     }
 }

@@ -15,6 +15,13 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirementsSet;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * The volunteer runtime at {@code /browser-runtime/}: the demo page, the client, the Web Worker,
@@ -26,6 +33,8 @@ import java.util.Map;
  * is set, else (an empty object) this dispatcher's.
  */
 @Path("/browser-runtime")
+@Tag(name = "volunteers")
+@SecurityRequirementsSet
 public class BrowserRuntimeResource {
     static final String RUNTIME_CONFIG = "packetfs-runtime.json";
 
@@ -43,6 +52,15 @@ public class BrowserRuntimeResource {
 
     /** Without the slash, the page's relative script URLs would resolve against the root. */
     @GET
+    @Operation(
+            operationId = "getVolunteerPage",
+            summary = "The volunteer page (server only)",
+            description = "Without the trailing slash, a redirect to /browser-runtime/.")
+    @APIResponse(
+            responseCode = "200",
+            description = "the page: opening it makes the browser a volunteer",
+            content = @Content(mediaType = "text/html", schema = @Schema(type = SchemaType.STRING)))
+    @APIResponse(responseCode = "301", description = "to /browser-runtime/")
     public Response page(@Context UriInfo uri) {
         if (!uri.getPath().endsWith("/")) {
             return Response.status(Response.Status.MOVED_PERMANENTLY)
@@ -54,6 +72,20 @@ public class BrowserRuntimeResource {
 
     @GET
     @Path("{file}")
+    @Operation(
+            operationId = "getVolunteerRuntimeFile",
+            summary = "The volunteer runtime's files (server only)",
+            description = "The client, the Web Worker, the Service Worker, the kernel, the window reader, and"
+                    + " packetfs-runtime.json, which names the coordinator volunteers join.")
+    @APIResponse(
+            responseCode = "200",
+            description = "the file",
+            content = {
+                @Content(mediaType = "text/javascript", schema = @Schema(type = SchemaType.STRING)),
+                @Content(mediaType = "text/html", schema = @Schema(type = SchemaType.STRING)),
+                @Content(mediaType = "application/json", schema = @Schema(type = SchemaType.OBJECT))
+            })
+    @APIResponse(responseCode = "404", description = "no such file")
     public Response file(@PathParam("file") String name) {
         if (RUNTIME_CONFIG.equals(name)) {
             return revalidated(
