@@ -101,7 +101,10 @@ public class DeadLetterResource {
             description = "Removes the dead letter and the job's failed result.")
     @RequestBody(
             description = "any JSON, such as {}",
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.OBJECT)))
+            content = {
+                @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.OBJECT)),
+                @Content(mediaType = MediaType.WILDCARD, schema = @Schema(ref = "NotJson"))
+            })
     @APIResponse(
             responseCode = "202",
             description = "queued again",

@@ -91,7 +91,10 @@ public class JobResource {
                     + " again (queued: false).")
     @RequestBody(
             required = true,
-            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "Submission")))
+            content = {
+                @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "Submission")),
+                @Content(mediaType = MediaType.WILDCARD, schema = @Schema(ref = "NotJson"))
+            })
     @APIResponse(
             responseCode = "202",
             description = "queued: one answer, or one per job of a batch in its order",
