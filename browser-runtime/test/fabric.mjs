@@ -185,3 +185,14 @@ export async function volunteer(context, pages) {
   await page.waitForFunction(() => window.packetfs?.state === 'connected', null, { timeout: 30_000 });
   return page;
 }
+
+/** Polls `check` every 50 ms until it returns something truthy, which it resolves with; fails after `timeoutMs`. */
+export async function until(what, check, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

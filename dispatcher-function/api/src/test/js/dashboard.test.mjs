@@ -15,6 +15,7 @@ import {
   startDispatcher,
   startFabric,
   startOrigin,
+  until,
 } from '@packetfs/browser-runtime/test/fabric.mjs';
 
 const ARTIFACTS = new URL('../../../target/dashboard-test/', import.meta.url).pathname;
@@ -54,16 +55,6 @@ function shardRows(page) {
       Object.fromEntries([...tr.cells].filter((c) => c.dataset.field).map((c) => [c.dataset.field, c.dataset.value])),
     ),
   );
-}
-
-async function until(what, check, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** Every request the page makes, and a route that refuses (and records) any that would leave loopback. */

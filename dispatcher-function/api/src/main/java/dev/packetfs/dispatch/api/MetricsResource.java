@@ -36,7 +36,6 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 @SecurityRequirementsSet(@SecurityRequirement(name = OpenApiNames.API_KEY))
 @SecurityRequirementsSet(@SecurityRequirement(name = OpenApiNames.SIGV4))
 @APIResponse(responseCode = "401", ref = "Unauthorized")
-@APIResponse(responseCode = "503", ref = "Unavailable")
 public class MetricsResource {
     static final Duration STREAM_EVERY = Duration.ofSeconds(2);
 
@@ -59,6 +58,7 @@ public class MetricsResource {
             description = "the books",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(ref = "Metrics")))
     @APIResponse(responseCode = "400", ref = "BadRequest")
+    @APIResponse(responseCode = "503", ref = "Unavailable")
     public ObjectNode metrics(@Parameter(schema = @Schema(ref = "Range")) @QueryParam("range") String range) {
         return view.metrics(range(range));
     }
