@@ -176,10 +176,13 @@ public final class WindowFetcher implements AutoCloseable {
                     },
                     Math.max(1, deadline - System.nanoTime()),
                     TimeUnit.NANOSECONDS);
-            try (ClassicHttpResponse response = http.executeOpen(null, request, null)) {
-                int status = response.getCode();
-                // Nothing of a body is wanted (a 200 may be the whole object): drop the connection.
+            try {
+                ClassicHttpResponse response = http.executeOpen(null, request, null);
+                // Nothing of a body is wanted (a 200 may be the whole object): the connection is
+                // dropped, and the response closed without reading what is left of its body.
                 request.cancel();
+                closeDropped(response);
+                int status = response.getCode();
                 if (status >= 300 && status < 400 && response.getFirstHeader("Location") != null) {
                     uri = redirectTarget(
                             uri, response.getFirstHeader("Location").getValue());
@@ -199,6 +202,19 @@ public final class WindowFetcher implements AutoCloseable {
         }
         throw new FetchException(
                 FetchException.Kind.HTTP_STATUS, "more than " + limits.maxRedirects() + " redirects from " + url);
+    }
+
+    /**
+     * Closes a response whose connection was dropped. Closing reads the rest of a body that has a
+     * length, from a socket that is closed now: it fails unless the body had arrived with the
+     * headers, which says nothing of the answer.
+     */
+    private static void closeDropped(ClassicHttpResponse response) {
+        try {
+            response.close();
+        } catch (IOException dropped) {
+            // expected: the connection was dropped before its body was read
+        }
     }
 
     private static ObjectSize headAnswer(ClassicHttpResponse response) {
@@ -321,6 +337,7 @@ public final class WindowFetcher implements AutoCloseable {
         int status = response.getCode();
         if (status >= 300 && status < 400 && response.getFirstHeader("Location") != null) {
             get.cancel(); // the redirect's body is not wanted; do not drain it
+            closeDropped(response);
             return redirectTarget(uri, response.getFirstHeader("Location").getValue());
         }
         VersionCheck.check(program.version(), status, name -> headerValue(response, name), uri.toString());
