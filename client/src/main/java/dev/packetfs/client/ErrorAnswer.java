@@ -16,15 +16,19 @@ import java.time.format.DateTimeParseException;
  */
 record ErrorAnswer(int status, String message, String field, Duration retryAfter, String body) {
 
+    /** The header that says how long to wait; the document names it on 429 and 503. */
+    static final String RETRY_AFTER = "Retry-After";
+
     static ErrorAnswer of(int status, HttpHeaders headers, String body) {
         String text = body == null ? "" : body;
-        JsonNode json = parse(text);
+        return of(status, headers, text, parse(text));
+    }
+
+    /** What {@code text}, read as {@code json} (null when it is not JSON), says. */
+    static ErrorAnswer of(int status, HttpHeaders headers, String text, JsonNode json) {
         String message = textual(json, "error");
         if (message == null) {
             message = textual(json, "Message"); // AWS: a function URL's own refusals
-        }
-        if (message == null) {
-            message = textual(json, "message");
         }
         if (message == null) {
             message = text.isBlank() ? "HTTP " + status : text.strip();
@@ -33,7 +37,7 @@ record ErrorAnswer(int status, String message, String field, Duration retryAfter
                 status,
                 message,
                 textual(json, "field"),
-                headers.firstValue("Retry-After").map(ErrorAnswer::retryAfter).orElse(null),
+                headers.firstValue(RETRY_AFTER).map(ErrorAnswer::retryAfter).orElse(null),
                 text);
     }
 
@@ -63,7 +67,6 @@ record ErrorAnswer(int status, String message, String field, Duration retryAfter
     }
 
     private static String textual(JsonNode json, String name) {
-        JsonNode v = json == null ? null : json.get(name);
-        return v != null && v.isTextual() ? v.asText() : null;
+        return json == null ? null : Json.text(json, name).orElse(null);
     }
 }

@@ -16,14 +16,13 @@ public record FanOutProgress(
         String state, long windows, long windowsDone, long bytes, long bytesDone, BigDecimal costUsd, JsonNode json) {
 
     static FanOutProgress of(JsonNode fanout) {
-        JsonNode cost = fanout.path("cost_usd");
         return new FanOutProgress(
                 fanout.path("state").asText(),
                 fanout.path("windows").asLong(),
                 fanout.path("windows_done").asLong(),
                 fanout.path("bytes").asLong(),
                 fanout.path("bytes_done").asLong(),
-                cost.isNumber() ? cost.decimalValue() : BigDecimal.ZERO,
+                Json.decimal(fanout, "cost_usd"),
                 fanout);
     }
 }

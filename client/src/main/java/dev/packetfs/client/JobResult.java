@@ -1,6 +1,8 @@
 package dev.packetfs.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -41,7 +43,31 @@ public record JobResult(String jobId, String status, boolean finished, JsonNode 
 
     /** Why the job failed. */
     public Optional<String> error() {
-        JsonNode e = json.get("error");
-        return e != null && e.isTextual() ? Optional.of(e.asText()) : Optional.empty();
+        return Json.text(json, "error");
+    }
+
+    /** The substrate that ran the job last; empty when none did, or before it finished. */
+    public Optional<String> substrate() {
+        return Json.text(json, "substrate");
+    }
+
+    /** How long the last attempt ran, in milliseconds; 0 before it finished. */
+    public long executionTimeMs() {
+        return json.path("execution_time_ms").asLong();
+    }
+
+    /** What the job's executions cost, exact (docs/jobs.md); 0 before it finished. */
+    public BigDecimal costUsd() {
+        return Json.decimal(json, "cost_usd");
+    }
+
+    /** How many attempts it took; 0 before it finished. */
+    public int attempts() {
+        return json.path("attempts").asInt();
+    }
+
+    /** When it finished; empty before. */
+    public Optional<Instant> completedAt() {
+        return Json.text(json, "completed_at").map(Instant::parse);
     }
 }

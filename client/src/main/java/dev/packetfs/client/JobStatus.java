@@ -23,6 +23,21 @@ public record JobStatus(String jobId, String state, JsonNode json) {
         return JobResult.SUCCEEDED.equals(state) || JobResult.FAILED.equals(state);
     }
 
+    /** How many times it has been attempted. */
+    public int attempts() {
+        return json.path("attempts").asInt();
+    }
+
+    /** The substrate of its last attempt; empty before its first. */
+    public Optional<String> substrate() {
+        return Json.text(json, "substrate");
+    }
+
+    /** What went wrong last, while it is retried or once it failed. */
+    public Optional<String> error() {
+        return Json.text(json, "error");
+    }
+
     /** A fan-out job's progress (and, once it finished, its summary); empty for a job run in one piece. */
     public Optional<FanOutProgress> fanOut() {
         JsonNode f = json.get("fanout");

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.math.BigDecimal;
+import java.util.Optional;
 
 /** The client's one JSON mapper. Costs are read as BigDecimal: the API keeps them exact (docs/jobs.md). */
 final class Json {
@@ -26,6 +28,18 @@ final class Json {
                     null,
                     body));
         }
+    }
+
+    /** A text field; empty when it is absent, null or not text. */
+    static Optional<String> text(JsonNode json, String name) {
+        JsonNode v = json.get(name);
+        return v != null && v.isTextual() ? Optional.of(v.asText()) : Optional.empty();
+    }
+
+    /** A number field as it was written; 0 when it is absent or not a number. */
+    static BigDecimal decimal(JsonNode json, String name) {
+        JsonNode v = json.path(name);
+        return v.isNumber() ? v.decimalValue() : BigDecimal.ZERO;
     }
 
     static String write(Object value) {

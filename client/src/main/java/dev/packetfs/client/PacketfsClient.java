@@ -72,12 +72,12 @@ public final class PacketfsClient implements AutoCloseable {
 
     /** {@code POST /jobs} with one job (docs/jobs.md#job-json). */
     public Submission submit(JsonNode job) throws InterruptedException {
-        return Submission.of(expect(http.send("POST", "/jobs", bytes(job)), 202));
+        return Submission.of(expect(send(Route.SUBMIT, Route.SUBMIT.path(), bytes(job)), Route.SUBMIT));
     }
 
     /** {@code POST /jobs} with a batch of 1 to 1,000 jobs, validated whole: one bad job refuses them all. */
     public List<Submission> submitAll(List<? extends JsonNode> jobs) throws InterruptedException {
-        JsonNode answer = expect(http.send("POST", "/jobs", bytes(jobs)), 202);
+        JsonNode answer = expect(send(Route.SUBMIT, Route.SUBMIT.path(), bytes(jobs)), Route.SUBMIT);
         List<Submission> out = new ArrayList<>(answer.size());
         answer.forEach(a -> out.add(Submission.of(a)));
         return out;
@@ -85,17 +85,18 @@ public final class PacketfsClient implements AutoCloseable {
 
     /** {@code GET /jobs/{id}}: the job's state, and a fan-out job's progress. */
     public JobStatus status(String jobId) throws InterruptedException {
-        return JobStatus.of(expect(http.send("GET", "/jobs/" + DispatcherHttp.segment(jobId), null), 200));
+        return JobStatus.of(expect(send(Route.JOB, Route.JOB.path(jobId), null), Route.JOB));
     }
 
     /** {@code GET /results/{id}}, at once: the result when the job finished, else its state ({@link JobResult#finished()}). */
     public JobResult result(String jobId) throws InterruptedException {
-        return result(http.send("GET", resultPath(jobId), null));
+        return result(send(Route.RESULT, Route.RESULT.path(jobId), null));
     }
 
     /** {@link #result} without blocking. */
     public CompletableFuture<JobResult> resultAsync(String jobId) {
-        return http.sendAsync("GET", resultPath(jobId), null).thenApply(PacketfsClient::result);
+        return http.sendAsync(Route.RESULT.method, Route.RESULT.path(jobId), null)
+                .thenApply(PacketfsClient::result);
     }
 
     /** Waits, without limit, for the job's result. */
@@ -146,43 +147,42 @@ public final class PacketfsClient implements AutoCloseable {
 
     /** {@code DELETE /jobs/{id}}: cancels what has not started (docs/jobs.md#cancelling); 409 for a job running or finished. */
     public Cancellation cancel(String jobId) throws InterruptedException {
-        JsonNode answer = expect(http.send("DELETE", "/jobs/" + DispatcherHttp.segment(jobId), null), 202);
-        return new Cancellation(
-                answer.path("job_id").asText(), answer.path("state").asText());
+        return Cancellation.of(expect(send(Route.CANCEL, Route.CANCEL.path(jobId), null), Route.CANCEL));
     }
 
     // -- the books -----------------------------------------------------------------------------
 
     /** {@code GET /metrics}: per substrate, the shared books and this dispatcher's live view; the queue; fan-outs in progress. */
     public JsonNode metrics() throws InterruptedException {
-        return expect(http.send("GET", "/metrics", null), 200);
+        return expect(send(Route.METRICS, Route.METRICS.path(), null), Route.METRICS);
     }
 
     /** {@code GET /metrics?range=}: the same and the series over {@code 15m}, {@code 1h} or {@code 24h}. */
     public JsonNode metrics(String range) throws InterruptedException {
-        return expect(http.send("GET", "/metrics?range=" + DispatcherHttp.segment(range), null), 200);
+        return expect(send(Route.METRICS, Route.METRICS.withQuery(range), null), Route.METRICS);
     }
 
     /** {@code GET /health}: {@code {"status": "UP" | "DEGRADED", …}}; a {@link ServiceUnavailableException} when the queue is down. */
     public JsonNode health() throws InterruptedException {
-        return expect(http.send("GET", "/health", null), 200);
+        return expect(send(Route.HEALTH, Route.HEALTH.path(), null), Route.HEALTH);
     }
 
     /** {@code GET /dead-letters}: the 100 newest, {@code {"dead_letters": [...], "count"}}. */
     public JsonNode deadLetters() throws InterruptedException {
-        return expect(http.send("GET", "/dead-letters", null), 200);
+        return expect(send(Route.DEAD_LETTERS, Route.DEAD_LETTERS.path(), null), Route.DEAD_LETTERS);
     }
 
     /** {@code GET /dead-letters?limit=}, 1 to 1,000. */
     public JsonNode deadLetters(int limit) throws InterruptedException {
-        return expect(http.send("GET", "/dead-letters?limit=" + limit, null), 200);
+        return expect(
+                send(Route.DEAD_LETTERS, Route.DEAD_LETTERS.withQuery(Integer.toString(limit)), null),
+                Route.DEAD_LETTERS);
     }
 
     /** {@code POST /dead-letters/{id}/requeue}: queues the dead letter's job again, with every attempt ahead of it. */
     public Submission requeue(String deadLetterId) throws InterruptedException {
         byte[] empty = {'{', '}'};
-        return Submission.of(expect(
-                http.send("POST", "/dead-letters/" + DispatcherHttp.segment(deadLetterId) + "/requeue", empty), 202));
+        return Submission.of(expect(send(Route.REQUEUE, Route.REQUEUE.path(deadLetterId), empty), Route.REQUEUE));
     }
 
     /**
@@ -256,8 +256,8 @@ public final class PacketfsClient implements AutoCloseable {
         Duration pause = FIRST_PAUSE;
         JsonNode last = null;
         while (true) {
-            DispatcherHttp.Answer answer = http.send("GET", "/jobs/" + DispatcherHttp.segment(jobId), null);
-            JobStatus status = answer.status() == 404 ? null : JobStatus.of(expect(answer, 200));
+            DispatcherHttp.Answer answer = send(Route.JOB, Route.JOB.path(jobId), null);
+            JobStatus status = answer.status() == 404 ? null : JobStatus.of(expect(answer, Route.JOB));
             if (status != null && !status.json().equals(last)) {
                 last = status.json();
                 onChange.accept(status);
@@ -293,20 +293,20 @@ public final class PacketfsClient implements AutoCloseable {
 
     // -- answers -------------------------------------------------------------------------------
 
-    private static String resultPath(String jobId) {
-        return "/results/" + DispatcherHttp.segment(jobId);
+    private DispatcherHttp.Answer send(Route route, String path, byte[] json) throws InterruptedException {
+        return http.send(route.method, path, json);
     }
 
     private static JobResult result(DispatcherHttp.Answer answer) {
         if (answer.status() == 202) {
             return JobResult.ofPending(Json.read(202, answer.body()), answer.body());
         }
-        return JobResult.ofResult(expect(answer, 200), answer.body());
+        return JobResult.ofResult(expect(answer, Route.RESULT), answer.body());
     }
 
-    /** The answer's JSON when its status is the one the route documents for success; else its typed error. */
-    private static JsonNode expect(DispatcherHttp.Answer answer, int success) {
-        if (answer.status() != success) {
+    /** The answer's JSON when its status is one the route documents for success; else its typed error. */
+    private static JsonNode expect(DispatcherHttp.Answer answer, Route route) {
+        if (!route.successes.contains(answer.status())) {
             throw PacketfsException.from(answer.status(), answer.headers(), answer.body());
         }
         return Json.read(answer.status(), answer.body());

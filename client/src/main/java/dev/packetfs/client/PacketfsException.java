@@ -3,14 +3,16 @@ package dev.packetfs.client;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The dispatcher answered with an error: its status, the API's {@code error} message (or AWS's
  * {@code Message} when a function URL refused the request itself), the {@code field} at fault
  * when the API names one, and {@code Retry-After} when the answer carries it. Each status the API
- * documents has its subclass (docs/http-api.md#errors); another status is this class itself.
- * Statuses are mapped to types here, in {@link #from}, and nowhere else.
+ * documents (docs/http-api.md#errors, docs/openapi.yaml) has its subclass; another status is this
+ * class itself. Statuses are mapped to types here, in {@link #TYPED}, and nowhere else.
  */
 public class PacketfsException extends RuntimeException {
     private final transient ErrorAnswer answer;
@@ -27,22 +29,22 @@ public class PacketfsException extends RuntimeException {
 
     /** The typed exception for an answer's status, headers and body. */
     public static PacketfsException from(int status, HttpHeaders headers, String body) {
-        ErrorAnswer a = ErrorAnswer.of(status, headers, body);
-        return switch (status) {
-            case 400 -> new BadRequestException(a);
-            case 401 -> new UnauthorizedException(a);
-            case 403 -> new ForbiddenException(a);
-            case 404 -> new NotFoundException(a);
-            case 408 -> new RequestTimeoutException(a);
-            case 409 -> new ConflictException(a);
-            case 413 -> new PayloadTooLargeException(a);
-            case 415 -> new UnsupportedMediaTypeException(a);
-            case 429 -> new TooManyRequestsException(a);
-            case 500 -> new InternalServerErrorException(a);
-            case 503 -> new ServiceUnavailableException(a);
-            default -> new PacketfsException(a);
-        };
+        return TYPED.getOrDefault(status, PacketfsException::new).apply(ErrorAnswer.of(status, headers, body));
     }
+
+    /** Each status the API documents (docs/openapi.yaml) and the type of its exception. */
+    static final Map<Integer, Function<ErrorAnswer, PacketfsException>> TYPED = Map.ofEntries(
+            Map.entry(400, BadRequestException::new),
+            Map.entry(401, UnauthorizedException::new),
+            Map.entry(403, ForbiddenException::new),
+            Map.entry(404, NotFoundException::new),
+            Map.entry(408, RequestTimeoutException::new),
+            Map.entry(409, ConflictException::new),
+            Map.entry(413, PayloadTooLargeException::new),
+            Map.entry(415, UnsupportedMediaTypeException::new),
+            Map.entry(429, TooManyRequestsException::new),
+            Map.entry(500, InternalServerErrorException::new),
+            Map.entry(503, ServiceUnavailableException::new));
 
     /** The HTTP status of the answer. */
     public int status() {

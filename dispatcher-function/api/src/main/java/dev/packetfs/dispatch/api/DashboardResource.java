@@ -28,6 +28,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/dashboard")
 @Tag(name = "operations")
 @SecurityRequirementsSet
+@APIResponse(responseCode = "403", ref = "Forbidden")
+@APIResponse(responseCode = "500", ref = "InternalError")
 public class DashboardResource {
     private static final String UPLOT = "META-INF/resources/webjars/uplot/" + uplotVersion() + "/dist/";
     /** What the page may load: name → class-path resource and media type. */

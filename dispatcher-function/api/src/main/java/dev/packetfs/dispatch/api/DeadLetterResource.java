@@ -45,6 +45,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @SecurityRequirementsSet(@SecurityRequirement(name = OpenApiNames.SIGV4))
 @APIResponse(responseCode = "401", ref = "Unauthorized")
 @APIResponse(responseCode = "503", ref = "Unavailable")
+@APIResponse(responseCode = "403", ref = "Forbidden")
+@APIResponse(responseCode = "500", ref = "InternalError")
 public class DeadLetterResource {
     static final int MAX_LIMIT = 1000;
     /** A stream entry id. */

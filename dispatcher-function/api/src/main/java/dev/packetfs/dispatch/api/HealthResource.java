@@ -28,6 +28,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Path("/health")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "operations")
+@APIResponse(responseCode = "403", ref = "Forbidden")
+@APIResponse(responseCode = "500", ref = "InternalError")
 public class HealthResource {
 
     @Inject

@@ -56,6 +56,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @SecurityRequirementsSet(@SecurityRequirement(name = OpenApiNames.SIGV4))
 @APIResponse(responseCode = "401", ref = "Unauthorized")
 @APIResponse(responseCode = "503", ref = "Unavailable")
+@APIResponse(responseCode = "403", ref = "Forbidden")
+@APIResponse(responseCode = "500", ref = "InternalError")
 public class JobResource {
     static final int MAX_BATCH = 1000;
 

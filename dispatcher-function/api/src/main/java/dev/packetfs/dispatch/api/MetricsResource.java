@@ -36,6 +36,8 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 @SecurityRequirementsSet(@SecurityRequirement(name = OpenApiNames.API_KEY))
 @SecurityRequirementsSet(@SecurityRequirement(name = OpenApiNames.SIGV4))
 @APIResponse(responseCode = "401", ref = "Unauthorized")
+@APIResponse(responseCode = "403", ref = "Forbidden")
+@APIResponse(responseCode = "500", ref = "InternalError")
 public class MetricsResource {
     static final Duration STREAM_EVERY = Duration.ofSeconds(2);
 

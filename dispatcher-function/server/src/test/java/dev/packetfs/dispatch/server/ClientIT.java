@@ -33,6 +33,7 @@ import dev.packetfs.testing.TcpProxy;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -103,6 +104,15 @@ class ClientIT {
         return job;
     }
 
+    static String resultText(String id) {
+        try {
+            return client.result(id).text();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return e.toString();
+        }
+    }
+
     static ObjectNode fanOut(String id, String op, String url, long windowBytes) {
         ObjectNode job = JobJson.MAPPER.createObjectNode().put("job_id", id).put("window_bytes", windowBytes);
         job.putObject("program").put("op", op).put("data_url", url);
@@ -123,6 +133,12 @@ class ClientIT {
         JobResult one = client.await("one-1", Duration.ofSeconds(30));
         assertTrue(one.finished() && one.succeeded(), one.text());
         assertEquals(3808858755L, one.result().get("checksum").asLong());
+        assertTrue(one.attempts() >= 1 && one.substrate().isPresent(), one.text());
+        assertTrue(one.costUsd().signum() >= 0 && one.executionTimeMs() >= 0, one.text());
+        assertFalse(one.completedAt().orElseThrow().isAfter(Instant.now()), one.text());
+        JobStatus oneState = client.status("one-1");
+        assertEquals(one.attempts(), oneState.attempts());
+        assertEquals(one.substrate(), oneState.substrate());
         assertTrue(
                 one.text().startsWith("{\"job_id\":\"one-1\",\"status\":\"succeeded\""),
                 "as the dispatcher wrote it: " + one.text());
@@ -183,6 +199,7 @@ class ClientIT {
         client.submit(fanOut("fan-progress", "crc32c", origin.url("/delay/100/ranged/obj"), 1 << 20));
         List<JobStatus> seen = new CopyOnWriteArrayList<>();
         JobResult r = client.follow("fan-progress", Duration.ofSeconds(60), seen::add);
+        assertTrue(r.succeeded(), () -> r.text() + "\n" + dispatcher.log());
         assertEquals(single(Op.CRC32C, OBJECT), r.result().get("checksum").asLong());
         assertEquals(7, r.json().get("summary").get("windows").asInt());
 
@@ -214,6 +231,11 @@ class ClientIT {
         while (client.status("fan-cancel").fanOut().isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
+        JobStatus fanning = client.status("fan-cancel");
+        assertTrue(
+                fanning.fanOut().isPresent() && !fanning.finished(),
+                () -> "fanning out: " + fanning.json() + "; result " + resultText("fan-cancel") + "\n"
+                        + dispatcher.log());
         assertEquals(new Cancellation("fan-cancel", "cancelling"), client.cancel("fan-cancel"));
         origin.openGate(5 << 20);
         JobResult cancelled = client.await("fan-cancel", Duration.ofSeconds(30));
@@ -254,6 +276,8 @@ class ClientIT {
         client.submit(failing);
         JobResult failed = client.await("dl-1", Duration.ofSeconds(30));
         assertTrue(failed.error().orElseThrow().startsWith("failed 3 attempts"), failed.text());
+        assertEquals(3, failed.attempts());
+        assertEquals(failed.error(), client.status("dl-1").error());
 
         JsonNode letter = null;
         for (JsonNode l : client.deadLetters().get("dead_letters")) {
