@@ -33,9 +33,10 @@ import java.util.regex.Pattern;
  * answers CODE; {@code /slow/NAME} sends one byte every 200 ms; {@code /zeros/SIZE} streams SIZE zero bytes; a {@code /delay/MS} prefix answers MS milliseconds late.
  * Misbehaving origins: {@code /trickle/MS/NAME} sends 200 and one byte every MS milliseconds,
  * recording when the client hung up ({@link #trickleEnded}); {@code /stall/NAME} sends the 206
- * headers of the whole object and then nothing for 30 s; {@code /location/URLENCODED} redirects
- * to exactly that Location; {@code /content-range/URLENCODED/NAME} answers 206 with that
- * Content-Range and NAME's bytes.
+ * headers of the whole object (with {@code ETag "NAME-stall"}) and then nothing for 30 s, to a
+ * HEAD the headers at once; {@code /location/URLENCODED} redirects to exactly that Location;
+ * {@code /stalled-location/URLENCODED} does too, announcing a body of 10 bytes it never sends;
+ * {@code /content-range/URLENCODED/NAME} answers 206 with that Content-Range and NAME's bytes.
  *
  * <p>{@code /versioned/MODE/N/NAME} is an object that is replaced while it is read, as
  * scripts/lib/loopback-origin.mjs serves it to the JavaScript tests: version 1 (NAME) until N GET
@@ -201,13 +202,22 @@ public final class RangeOrigin implements AutoCloseable {
                     byte[] object = objects.get(parts[2]);
                     exchange.getResponseHeaders()
                             .set("Content-Range", "bytes 0-" + (object.length - 1) + "/" + object.length);
-                    exchange.sendResponseHeaders(206, object.length);
+                    exchange.getResponseHeaders().set("ETag", "\"" + parts[2] + "-stall\"");
+                    boolean head = exchange.getRequestMethod().equals("HEAD");
+                    exchange.sendResponseHeaders(206, head ? -1 : object.length);
                     exchange.getResponseBody().flush();
-                    Thread.sleep(30_000);
+                    if (!head) {
+                        Thread.sleep(30_000);
+                    }
                 }
-                case "location" -> {
+                case "location", "stalled-location" -> {
                     exchange.getResponseHeaders().set("Location", URLDecoder.decode(parts[2], StandardCharsets.UTF_8));
-                    exchange.sendResponseHeaders(302, -1);
+                    boolean stalled = parts[1].equals("stalled-location");
+                    exchange.sendResponseHeaders(302, stalled ? 10 : -1);
+                    if (stalled) {
+                        exchange.getResponseBody().flush();
+                        Thread.sleep(30_000);
+                    }
                 }
                 case "content-range" -> {
                     byte[] object = objects.get(parts[3]);
